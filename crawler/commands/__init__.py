@@ -1,0 +1,1 @@
+"""Subcommands of the ``newsmon`` command line, one module each, loaded lazily."""

@@ -1,0 +1,230 @@
+"""Source configuration: loading and validating ``sources.toml``.
+
+This module never imports Scrapy: the scheduler daemon reads sources too.
+Every problem is raised as :class:`ConfigError` whose message names the file,
+the entry and the field, so the command line can print it as one line.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_SOURCES_FILE = PACKAGE_DIR / "sources.toml"
+DEFAULT_TOPICS_FILE = PACKAGE_DIR / "topics.toml"
+
+# Languages newsmon is built for; a source may declare others, but dates and
+# relevance are tuned for these.
+KNOWN_LANGUAGES = {"en", "hy", "ru", "az"}
+
+
+class ConfigError(ValueError):
+    """A configuration file is unreadable or invalid; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One outlet and the places where it lists its articles."""
+
+    name: str
+    """Short unique key, e.g. ``"massispost"``; used on the command line."""
+    url: str
+    """Home page, ``http(s)://`` URL."""
+    language: str
+    """ISO 639-1 code of the outlet's main language (a hint only)."""
+    timezone: str | None = None
+    """IANA zone used to read local times on its pages, e.g. ``Asia/Yerevan``."""
+    languages: tuple[str, ...] = ()
+    """All languages the outlet publishes in (date parsing hints); defaults to ``language``."""
+    feeds: tuple[str, ...] = ()
+    """RSS 2.0 / RSS 1.0 / Atom feed URLs."""
+    sitemaps: tuple[str, ...] = ()
+    """Sitemap, sitemap index or Google News sitemap URLs (plain or gzipped)."""
+    wordpress_api: str | None = None
+    """Base URL of a WordPress site; ``/wp-json/wp/v2/posts`` is appended."""
+    confirmed: bool = True
+    """False when the listed URLs could not be checked against the live site."""
+    notes: str = ""
+    """Free text: where the URLs come from, what is known to fail."""
+    enabled: bool = True
+    """A disabled source is validated but never crawled."""
+    allow_private: bool = False
+    """Allow fetching addresses in private / loopback networks (tests, intranets)."""
+
+    @property
+    def date_languages(self) -> list[str]:
+        return list(self.languages or (self.language,))
+
+    @property
+    def domain(self) -> str:
+        host = urlsplit(self.url).hostname or ""
+        return host.removeprefix("www.")
+
+
+_FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    # key: (type, required)
+    "name": (str, True),
+    "url": (str, True),
+    "language": (str, True),
+    "timezone": (str, False),
+    "languages": (list, False),
+    "feeds": (list, False),
+    "sitemaps": (list, False),
+    "wordpress_api": (str, False),
+    "confirmed": (bool, False),
+    "notes": (str, False),
+    "enabled": (bool, False),
+    "allow_private": (bool, False),
+}
+
+
+def check_url(value: Any) -> str | None:
+    """Return a problem description for ``value`` as an http(s) URL, or None."""
+    if not isinstance(value, str) or not value.strip():
+        return "must be a non-empty string"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        return f"{value!r} is not an http(s) URL"
+    if not parts.hostname:
+        return f"{value!r} has no host"
+    return None
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning every failure into a one-line :class:`ConfigError`."""
+    return _load_toml(Path(path))
+
+
+def _validate_source(path: Path, index: int, raw: Any) -> Source:
+    where = f"{path}: source #{index + 1}"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: must be a table ([[source]])")
+    if isinstance(raw.get("name"), str):
+        where = f"{path}: source {raw['name']!r}"
+    unknown = sorted(set(raw) - set(_FIELDS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}")
+    for key, (typ, required) in _FIELDS.items():
+        if key not in raw:
+            if required:
+                raise ConfigError(f"{where}: missing field {key!r}")
+            continue
+        if not isinstance(raw[key], typ):
+            raise ConfigError(f"{where}: field {key!r} must be of type {typ.__name__}")
+    name = raw["name"].strip()
+    if not name or not all(c.isalnum() or c in "-_." for c in name):
+        raise ConfigError(f"{where}: field 'name' must be letters, digits, '-', '_' or '.'")
+    for key in ("url", "wordpress_api"):
+        if key in raw and (problem := check_url(raw[key])):
+            raise ConfigError(f"{where}: field {key!r}: {problem}")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("feeds", "sitemaps"):
+        items = raw.get(key, [])
+        for item in items:
+            if problem := check_url(item):
+                raise ConfigError(f"{where}: field {key!r}: {problem}")
+        lists[key] = tuple(items)
+    language = raw["language"]
+    languages = raw.get("languages", [])
+    for lang in [language, *languages]:
+        if not (isinstance(lang, str) and len(lang) == 2 and lang.isalpha() and lang.islower()):
+            raise ConfigError(f"{where}: {lang!r} is not an ISO 639-1 language code")
+    timezone = raw.get("timezone")
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{where}: field 'timezone': unknown time zone {timezone!r}") from None
+    if not (lists["feeds"] or lists["sitemaps"] or raw.get("wordpress_api")):
+        raise ConfigError(f"{where}: needs at least one of 'feeds', 'sitemaps', 'wordpress_api'")
+    return Source(
+        name=name,
+        url=raw["url"],
+        language=language,
+        timezone=timezone,
+        languages=tuple(languages),
+        feeds=lists["feeds"],
+        sitemaps=lists["sitemaps"],
+        wordpress_api=raw.get("wordpress_api"),
+        confirmed=raw.get("confirmed", True),
+        notes=raw.get("notes", ""),
+        enabled=raw.get("enabled", True),
+        allow_private=raw.get("allow_private", False),
+    )
+
+
+@dataclass(frozen=True)
+class SourceSet:
+    """All sources of one file, in file order."""
+
+    path: Path
+    sources: tuple[Source, ...] = field(default_factory=tuple)
+
+    def __iter__(self):
+        return iter(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.sources]
+
+    def get(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)
+
+    def select(self, names: list[str] | tuple[str, ...] | None) -> list[Source]:
+        """The named sources (all enabled ones when ``names`` is empty).
+
+        Raises :class:`ConfigError` naming the first unknown source.
+        """
+        if not names:
+            return [s for s in self.sources if s.enabled]
+        known = {s.name: s for s in self.sources}
+        for name in names:
+            if name not in known:
+                raise ConfigError(
+                    f"unknown source {name!r} (not in {self.path}); known: {', '.join(known)}"
+                )
+        return [known[n] for n in dict.fromkeys(names)]
+
+
+def load_sources(path: str | Path | None = None) -> SourceSet:
+    """Load and validate a sources file (``crawler/sources.toml`` by default)."""
+    path = Path(path) if path else DEFAULT_SOURCES_FILE
+    data = _load_toml(path)
+    unknown = sorted(set(data) - {"source"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level key {unknown[0]!r} (expected [[source]])")
+    raw_sources = data.get("source")
+    if not isinstance(raw_sources, list) or not raw_sources:
+        raise ConfigError(f"{path}: no [[source]] entries")
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_sources):
+        source = _validate_source(path, index, raw)
+        if source.name in seen:
+            raise ConfigError(f"{path}: source {source.name!r}: duplicate name")
+        seen.add(source.name)
+        sources.append(source)
+    return SourceSet(path=path, sources=tuple(sources))

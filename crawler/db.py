@@ -1,0 +1,224 @@
+"""The SQLite database: connection, versioned schema, short write transactions.
+
+Several processes write to one database (the daemon's crawls and operators'
+one-off crawls). SQLite copes when every connection has a busy timeout, the
+journal is WAL, and every write transaction starts with ``BEGIN IMMEDIATE``
+(a deferred transaction that later upgrades to a write lock fails at once with
+"database is locked", whatever the timeout). This module never imports Scrapy.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+DEFAULT_DB = "data/newsmon.db"
+BUSY_TIMEOUT_S = 60.0
+
+migrations = Migrations("newsmon")
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be opened or written; the message is one line."""
+
+
+def connect(path: str | Path, *, migrate: bool = True, timeout: float = BUSY_TIMEOUT_S) -> sqlite_utils.Database:
+    """Open (creating if needed) the newsmon database at ``path``.
+
+    The connection is in autocommit mode; group writes with
+    :func:`write_transaction`. With ``migrate`` the schema is brought up to date.
+    """
+    path = Path(path)
+    try:
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode.lower() != "wal" and str(path) != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        db = sqlite_utils.Database(conn)
+        if migrate:
+            apply_migrations(db)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise DatabaseError(f"{path}: {exc.strerror or exc}") from None
+    return db
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A short write transaction that takes the write lock up front.
+
+    ``BEGIN IMMEDIATE`` waits for the busy timeout instead of failing at once
+    when another process holds the lock. Nested use falls back to a savepoint.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as exc:
+            # busy_timeout already waited; a second chance covers a lock held
+            # across the whole timeout by a slow writer.
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def apply_migrations(db: sqlite_utils.Database) -> None:
+    """Create or upgrade the schema (idempotent, safe with concurrent processes)."""
+    if not migrations.pending(db):
+        return
+    with write_transaction(db):
+        migrations.apply(db)
+
+
+# --------------------------------------------------------------------------
+# Schema. Never edit an applied migration: add a new one.
+# --------------------------------------------------------------------------
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            url_key TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            published_at TEXT,
+            published_raw TEXT,
+            modified_at TEXT,
+            modified_raw TEXT,
+            date_source TEXT,
+            language TEXT,
+            authors TEXT NOT NULL DEFAULT '[]',
+            description TEXT,
+            section TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',
+            image TEXT,
+            fetched_url TEXT,
+            discovered_via TEXT,
+            fetched_at TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            story_id INTEGER REFERENCES articles(id),
+            relevant INTEGER NOT NULL DEFAULT 0,
+            topics TEXT NOT NULL DEFAULT '[]',
+            topic_terms TEXT NOT NULL DEFAULT '{}',
+            relevance_score REAL NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_articles_source_published ON articles(source, published_at)")
+    db.execute("CREATE INDEX idx_articles_published ON articles(published_at)")
+    db.execute("CREATE INDEX idx_articles_story ON articles(story_id)")
+    db.execute("CREATE INDEX idx_articles_source_hash ON articles(source, content_hash)")
+    db.execute("CREATE INDEX idx_articles_relevant ON articles(relevant, published_at)")
+    db["articles"].enable_fts(
+        ["title", "body"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="unicode61 remove_diacritics 2",
+    )
+    db.execute(
+        """
+        CREATE TABLE url_aliases (
+            url_key TEXT PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_url_aliases_article ON url_aliases(article_id)")
+    db.execute(
+        """
+        CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            published_at TEXT,
+            modified_at TEXT,
+            fetched_at TEXT NOT NULL,
+            replaced_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_article_versions_article ON article_versions(article_id)")
+    db.execute(
+        """
+        CREATE TABLE crawl_runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            trigger TEXT NOT NULL CHECK (trigger IN ('manual', 'schedule')),
+            job_id TEXT,
+            sources TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'running',
+            pid INTEGER,
+            pages_fetched INTEGER NOT NULL DEFAULT 0,
+            articles_new INTEGER NOT NULL DEFAULT 0,
+            articles_updated INTEGER NOT NULL DEFAULT 0,
+            duplicates INTEGER NOT NULL DEFAULT 0,
+            dropped INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0,
+            relevant INTEGER NOT NULL DEFAULT 0,
+            message TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_crawl_runs_started ON crawl_runs(started_at)")
+    db.execute(
+        """
+        CREATE TABLE crawl_run_sources (
+            run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+            source TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'ok',
+            pages_fetched INTEGER NOT NULL DEFAULT 0,
+            articles_new INTEGER NOT NULL DEFAULT 0,
+            articles_updated INTEGER NOT NULL DEFAULT 0,
+            duplicates INTEGER NOT NULL DEFAULT 0,
+            dropped INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0,
+            relevant INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (run_id, source)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_crawl_run_sources_source ON crawl_run_sources(source, run_id)")
+    db.execute(
+        """
+        CREATE TABLE http_validators (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )

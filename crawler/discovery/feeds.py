@@ -1,0 +1,76 @@
+"""RSS 2.0, RSS 1.0 and Atom feeds, through feedparser.
+
+feedparser is the reference parser for the feed zoo (RSS 0.9x-2.0, RSS 1.0 /
+RDF, Atom 0.3/1.0, broken XML through its loose parser); it does not resolve
+external entities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import feedparser
+from w3lib.html import remove_tags, replace_entities
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One item of a feed."""
+
+    url: str
+    """Absolute link of the article."""
+    title: str | None
+    """Title, plain text."""
+    published_raw: str | None
+    """Publication date string as written in the feed."""
+    updated_raw: str | None
+    """Update date string as written in the feed."""
+    summary: str | None
+    """Summary, plain text."""
+    authors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    entries: list[FeedEntry]
+    """Entries in feed order."""
+    error: str | None
+    """Why the document is not a usable feed (None when it is)."""
+    version: str
+    """feedparser's name for the format, e.g. ``rss20``, ``rss10``, ``atom10``."""
+
+
+def _plain(html: str | None) -> str | None:
+    if not html:
+        return None
+    text = " ".join(replace_entities(remove_tags(html)).split())
+    return text or None
+
+
+def parse_feed(body: bytes, url: str) -> ParsedFeed:
+    """Parse a feed document; entries without an http(s) link are left out."""
+    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    entries: list[FeedEntry] = []
+    for entry in parsed.entries:
+        link = entry.get("link") or entry.get("id")
+        if not link or not link.startswith(("http://", "https://")):
+            continue
+        authors = tuple(a.get("name") for a in entry.get("authors", []) if a.get("name"))
+        entries.append(
+            FeedEntry(
+                url=link.strip(),
+                title=_plain(entry.get("title")),
+                published_raw=entry.get("published") or entry.get("created") or entry.get("updated"),
+                updated_raw=entry.get("updated"),
+                summary=_plain(entry.get("summary")),
+                authors=authors,
+            )
+        )
+    error = None
+    if not entries:
+        if parsed.get("bozo"):
+            exc = parsed.get("bozo_exception")
+            error = f"not a valid feed: {type(exc).__name__}: {exc}"
+        elif not parsed.version:
+            error = "not a feed (no RSS or Atom root element)"
+    return ParsedFeed(entries=entries, error=error, version=parsed.version or "")

@@ -1,0 +1,79 @@
+"""The WordPress REST API (``/wp-json/wp/v2/posts``): search URLs and posts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from w3lib.html import remove_tags, replace_entities
+
+POSTS_PATH = "/wp-json/wp/v2/posts"
+FIELDS = "id,link,date,date_gmt,modified_gmt,title,content,excerpt"
+
+
+@dataclass(frozen=True)
+class WordPressPost:
+    """One post as the API returns it."""
+
+    link: str
+    title: str | None
+    """Title, plain text."""
+    content_html: str
+    """Rendered content HTML."""
+    date_gmt: str | None
+    """Publication time in UTC without offset, e.g. ``2023-01-12T10:05:00``."""
+    modified_gmt: str | None
+    excerpt: str | None
+
+
+def search_url(base: str, term: str, *, after: datetime | None, page: int = 1, per_page: int = 50) -> str:
+    """The posts-search URL for one term, newest first."""
+    params = {"search": term, "per_page": per_page, "page": page, "orderby": "date", "order": "desc", "_fields": FIELDS}
+    if after is not None:
+        params["after"] = after.strftime("%Y-%m-%dT%H:%M:%S")
+    return base.rstrip("/") + POSTS_PATH + "?" + urlencode(params)
+
+
+def _plain(html: str | None) -> str | None:
+    if not html:
+        return None
+    text = " ".join(replace_entities(remove_tags(html)).split())
+    return text or None
+
+
+def _rendered(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("rendered")
+    return value if isinstance(value, str) else None
+
+
+def parse_posts(body: bytes) -> list[WordPressPost]:
+    """Parse a posts listing. Raises ValueError when it is not one."""
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"not JSON: {exc}") from None
+    if not isinstance(data, list):
+        raise ValueError("not a list of posts")
+    posts = []
+    for raw in data:
+        if not isinstance(raw, dict):
+            continue
+        link = raw.get("link")
+        content = _rendered(raw.get("content"))
+        if not isinstance(link, str) or not link.startswith(("http://", "https://")) or content is None:
+            continue
+        date_gmt = raw.get("date_gmt")
+        posts.append(
+            WordPressPost(
+                link=link,
+                title=_plain(_rendered(raw.get("title"))),
+                content_html=content,
+                date_gmt=f"{date_gmt}+00:00" if isinstance(date_gmt, str) and date_gmt else None,
+                modified_gmt=f"{raw['modified_gmt']}+00:00" if isinstance(raw.get("modified_gmt"), str) else None,
+                excerpt=_plain(_rendered(raw.get("excerpt"))),
+            )
+        )
+    return posts

@@ -1,0 +1,41 @@
+"""Durations and time windows as users write them: ``15m``, ``2h``, ``2d``, ``1w``, or a date."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"15m"`` -> 15 minutes. Raises ValueError with a readable message."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not a duration (expected e.g. 30s, 15m, 2h, 2d, 1w)")
+    value, unit = float(match.group(1)), match.group(2).lower()
+    if value <= 0:
+        raise ValueError(f"{text!r}: a duration must be positive")
+    return timedelta(seconds=value * _UNITS[unit])
+
+
+def parse_since(text: str | None, *, now: datetime | None = None) -> datetime | None:
+    """The start of a crawl window: a duration back from ``now`` or an ISO date/time (UTC if naive).
+
+    ``None``, ``""`` and ``"all"`` mean no limit.
+    """
+    if text is None or str(text).strip().lower() in ("", "all", "none"):
+        return None
+    now = now or datetime.now(UTC)
+    try:
+        return now - parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        value = datetime.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is neither a duration (2d, 12h) nor a date (2023-01-12)") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)

@@ -1,0 +1,48 @@
+"""A live progress line on the terminal while a crawl runs (enabled by ``newsmon crawl`` on a TTY)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from scrapy import signals
+from twisted.internet import task
+
+
+class Progress:
+    def __init__(self, crawler, interval: float = 0.5):
+        self.stats = crawler.stats
+        self.interval = interval
+        self.console = Console(stderr=True)
+        self.status = None
+        self.loop: task.LoopingCall | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _text(self) -> str:
+        get = self.stats.get_value
+        return (
+            f"crawling: {get('newsmon/pages_fetched', 0)} pages, "
+            f"{get('newsmon/articles_new', 0)} new, {get('newsmon/articles_updated', 0)} updated, "
+            f"{get('newsmon/duplicates', 0)} duplicates, {get('newsmon/errors', 0)} errors, "
+            f"{get('scheduler/enqueued', 0) - get('scheduler/dequeued', 0)} queued"
+        )
+
+    def spider_opened(self, spider):
+        self.status = self.console.status(self._text())
+        self.status.start()
+        self.loop = task.LoopingCall(self._tick)
+        self.loop.start(self.interval, now=False)
+
+    def _tick(self):
+        if self.status is not None:
+            self.status.update(self._text())
+
+    def spider_closed(self, spider):
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        if self.status is not None:
+            self.status.stop()
+            self.status = None

@@ -1,0 +1,75 @@
+"""Per-source counters and the ``crawl_runs`` record of a crawl.
+
+Counts pages fetched and errors per source (the pipelines count the rest),
+opens a ``crawl_runs`` row when the crawl starts (unless the caller passed
+``NEWSMON_RUN_ID``) and closes it with the per-source counters at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import signals
+
+from crawler.db import connect
+from crawler.runs import finish_run, start_run
+from crawler.stats import inc_source, per_source
+
+logger = logging.getLogger(__name__)
+
+
+class SourceStats:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        settings = crawler.settings
+        self.db_path = settings.get("NEWSMON_DB")
+        self.run_id = settings.getint("NEWSMON_RUN_ID", 0) or None
+        self.trigger = settings.get("NEWSMON_TRIGGER", "manual")
+        self.record_runs = settings.getbool("NEWSMON_RECORD_RUNS", True)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _sources(self, spider) -> list[str]:
+        return [s.name for s in getattr(spider, "selected_sources", [])]
+
+    def spider_opened(self, spider):
+        if self.record_runs and self.run_id is None:
+            db = connect(self.db_path)
+            try:
+                self.run_id = start_run(db, trigger=self.trigger, sources=self._sources(spider))
+            finally:
+                db.close()
+        self.stats.set_value("newsmon/run_id", self.run_id)
+
+    def spider_closed(self, spider, reason):
+        if not self.record_runs or self.run_id is None:
+            return
+        counts = per_source(self.stats.get_stats(), self._sources(spider))
+        status = "ok" if reason == "finished" else reason
+        if counts and not any(c["pages_fetched"] for c in counts.values()):
+            status = "unreachable"
+        db = connect(self.db_path)
+        try:
+            finish_run(db, self.run_id, status=status, per_source=counts, message=f"finish reason: {reason}")
+        finally:
+            db.close()
+
+    def response_received(self, response, request, spider):
+        source = request.meta.get("newsmon_source")
+        if source and request.meta.get("newsmon_kind"):
+            inc_source(self.stats, source, "pages_fetched")
+
+    def spider_error(self, failure, response, spider):
+        inc_source(self.stats, response.meta.get("newsmon_source"), "errors")
+
+    def item_error(self, item, response, spider, failure):
+        inc_source(self.stats, getattr(item, "source", None), "errors")
+        logger.error("item failed in a pipeline: %s: %s", getattr(item, "url", "?"), failure.getErrorMessage())

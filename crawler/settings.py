@@ -1,0 +1,81 @@
+"""Scrapy settings for newsmon.
+
+Project settings carry the ``NEWSMON_`` prefix. Every value here can be
+overridden per run (``scrapy crawl news -s NAME=VALUE``; ``newsmon crawl``
+sets the database, sources and topics files from its options).
+"""
+
+from __future__ import annotations
+
+from crawler import __version__
+
+BOT_NAME = "newsmon"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- newsmon ---------------------------------------------------------------
+NEWSMON_DB = "data/newsmon.db"
+NEWSMON_SOURCES_FILE = None  # None: crawler/sources.toml
+NEWSMON_TOPICS_FILE = None  # None: crawler/topics.toml
+NEWSMON_SINCE = "2d"  # recent window of a routine crawl
+NEWSMON_MAX_FUTURE_SKEW_HOURS = 24  # dates further in the future are rejected
+NEWSMON_DB_BATCH_SIZE = 50  # articles per write transaction
+NEWSMON_DB_BATCH_SECONDS = 5.0  # ... or this often, whichever comes first
+NEWSMON_WP_PER_PAGE = 50
+NEWSMON_WP_MAX_PAGES = 20
+NEWSMON_SITEMAP_MAX_DEPTH = 3
+NEWSMON_EXTRACT_WORKERS = 0  # >0: extraction in a process pool of this size
+NEWSMON_ALLOW_PRIVATE_NETWORKS = False  # fetch private / loopback addresses
+NEWSMON_TRIGGER = "manual"
+NEWSMON_RUN_ID = None  # crawl_runs row to close at the end (set by the command line)
+
+# --- politeness ------------------------------------------------------------
+USER_AGENT = f"newsmon/{__version__} (news monitoring crawler; +https://newsmon.invalid/bot)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.5
+COOKIES_ENABLED = False
+
+# --- bounds ------------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DNS_TIMEOUT = 10
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+DEPTH_LIMIT = 6
+URLLENGTH_LIMIT = 2083
+HTTPCACHE_ENABLED = False
+
+# --- safety: no control sockets ---------------------------------------------
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+# --- components ----------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.seen.SeenArticlesMiddleware": 80,
+    "crawler.middlewares.conditional.ConditionalRequestsMiddleware": 560,
+}
+
+ITEM_PIPELINES = {
+    "pipelines.validation.ValidationPipeline": 100,
+    "pipelines.dates.DatesPipeline": 200,
+    "pipelines.dedup.DedupPipeline": 300,
+    "pipelines.relevance.RelevancePipeline": 400,
+    "pipelines.storage.StoragePipeline": 500,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.sourcestats.SourceStats": 500,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,305 @@
+"""The ``news`` spider: feeds, sitemaps and WordPress searches of the configured sources.
+
+Thin on purpose: discovery documents are parsed by ``crawler.discovery``,
+pages by ``crawler.extraction``; this class only turns entries into requests
+and pages into items.
+
+Arguments (``scrapy crawl news -a NAME=VALUE``):
+  sources    comma-separated source names (default: every enabled source)
+  since      recent window, e.g. ``2d``, or a date (default: NEWSMON_SINCE)
+  discovery  comma-separated kinds among feeds,sitemaps,wordpress (default: all)
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
+from scrapy.utils.gz import gunzip
+
+from crawler.config import Source, load_sources
+from crawler.dates import parse_date
+from crawler.discovery.feeds import parse_feed
+from crawler.discovery.sitemaps import parse_sitemap
+from crawler.discovery.wordpress import parse_posts, search_url
+from crawler.durations import parse_since
+from crawler.extraction.pool import Extractor
+from crawler.items import ArticleItem
+from crawler.relevance import load_topics
+from crawler.runs import utcnow_iso
+from crawler.stats import inc_source
+
+logger = logging.getLogger(__name__)
+
+DISCOVERY_KINDS = ("feeds", "sitemaps", "wordpress")
+
+
+def _split(value: str | list[str] | None) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [v.strip() for v in value if v.strip()]
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, sources=None, since=None, discovery=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source_names = _split(sources)
+        self.since_arg = since
+        self.discovery = _split(discovery) or list(DISCOVERY_KINDS)
+        unknown = set(self.discovery) - set(DISCOVERY_KINDS)
+        if unknown:
+            raise ValueError(f"unknown discovery kind(s): {', '.join(sorted(unknown))}")
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        source_set = load_sources(settings.get("NEWSMON_SOURCES_FILE"))
+        spider.selected_sources = source_set.select(spider.source_names)
+        spider.topics = load_topics(settings.get("NEWSMON_TOPICS_FILE"))
+        spider.since = parse_since(spider.since_arg if spider.since_arg is not None else settings.get("NEWSMON_SINCE"))
+        spider.wp_per_page = settings.getint("NEWSMON_WP_PER_PAGE", 50)
+        spider.wp_max_pages = settings.getint("NEWSMON_WP_MAX_PAGES", 20)
+        spider.sitemap_max_depth = settings.getint("NEWSMON_SITEMAP_MAX_DEPTH", 3)
+        spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.extractor = Extractor(settings.getint("NEWSMON_EXTRACT_WORKERS", 0))
+        spider.started_at = datetime.now(UTC)
+        crawler.signals.connect(spider._close_extractor, signal=scrapy.signals.spider_closed)
+        return spider
+
+    def _close_extractor(self, spider=None):
+        self.extractor.close()
+
+    # --- helpers ------------------------------------------------------------
+    def _meta(self, source: Source, kind: str, **extra) -> dict:
+        return {"newsmon_source": source.name, "newsmon_kind": kind, **extra}
+
+    def _source(self, response_or_request) -> Source:
+        name = response_or_request.meta["newsmon_source"]
+        return next(s for s in self.selected_sources if s.name == name)
+
+    def _too_old(self, raw: str | None, source: Source) -> bool:
+        if self.since is None or not raw:
+            return False
+        value = parse_date(raw, timezone=source.timezone, languages=source.date_languages, now=self.started_at)
+        return value is not None and value < self.since
+
+    def _article_request(self, url: str, source: Source, via: str, **fallbacks) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta=self._meta(source, "article", newsmon_via=via, newsmon_fallbacks=fallbacks),
+        )
+
+    def _error(self, source_name: str | None, what: str, url: str, message: str) -> None:
+        inc_source(self.crawler.stats, source_name, "errors")
+        self.crawler.stats.inc_value(f"newsmon/errors/{what}")
+        logger.warning("%s: %s: %s", what, url, message)
+
+    # --- start ----------------------------------------------------------------
+    async def start(self):
+        for source in self.selected_sources:
+            if "feeds" in self.discovery:
+                for url in source.feeds:
+                    yield scrapy.Request(
+                        url,
+                        callback=self.parse_feed,
+                        errback=self.on_error,
+                        meta=self._meta(source, "feed", newsmon_conditional=True, handle_httpstatus_list=[304]),
+                    )
+            if "sitemaps" in self.discovery:
+                for url in source.sitemaps:
+                    yield self._sitemap_request(url, source, depth=0)
+            if "wordpress" in self.discovery and source.wordpress_api:
+                for term in self.topics.search_terms:
+                    yield self._wordpress_request(source, term, page=1)
+
+    # --- feeds ------------------------------------------------------------------
+    def parse_feed(self, response):
+        source = self._source(response)
+        if response.status == 304:
+            self.crawler.stats.inc_value("feeds/not_modified")
+            return
+        parsed = parse_feed(response.body, response.url)
+        if parsed.error:
+            self._error(source.name, "feed_invalid", response.url, parsed.error)
+            return
+        self.crawler.stats.inc_value("feeds/entries", len(parsed.entries))
+        for entry in parsed.entries:
+            if self._too_old(entry.published_raw or entry.updated_raw, source):
+                self.crawler.stats.inc_value("discovery/too_old")
+                continue
+            yield self._article_request(
+                entry.url,
+                source,
+                "feed",
+                title=entry.title,
+                published_raw=entry.published_raw,
+                summary=entry.summary,
+                authors=list(entry.authors),
+            )
+
+    # --- sitemaps ------------------------------------------------------------
+    def _sitemap_request(self, url: str, source: Source, depth: int) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_sitemap,
+            errback=self.on_error,
+            meta=self._meta(
+                source, "sitemap", newsmon_conditional=True, newsmon_depth=depth, handle_httpstatus_list=[304]
+            ),
+        )
+
+    def _sitemap_body(self, response) -> bytes | None:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                return gunzip(body, max_size=self.max_sitemap_size)
+            except Exception as exc:  # gunzip raises OSError, EOFError or _DecompressionMaxSizeExceeded
+                self._error(response.meta.get("newsmon_source"), "sitemap_gzip", response.url, str(exc))
+                return None
+        return body
+
+    def parse_sitemap(self, response):
+        source = self._source(response)
+        if response.status == 304:
+            self.crawler.stats.inc_value("sitemaps/not_modified")
+            return
+        body = self._sitemap_body(response)
+        if body is None:
+            return
+        parsed = parse_sitemap(body)
+        if parsed.kind == "invalid":
+            self._error(source.name, "sitemap_invalid", response.url, parsed.error or "invalid")
+            return
+        depth = response.meta.get("newsmon_depth", 0)
+        if parsed.kind == "index":
+            if depth >= self.sitemap_max_depth:
+                self._error(source.name, "sitemap_too_deep", response.url, f"depth {depth}")
+                return
+            for entry in parsed.entries:
+                if self._too_old(entry.lastmod, source):
+                    self.crawler.stats.inc_value("discovery/too_old")
+                    continue
+                yield self._sitemap_request(response.urljoin(entry.loc), source, depth + 1)
+            return
+        for entry in parsed.entries:
+            date = entry.news_publication_date or entry.lastmod
+            if self._too_old(date, source):
+                self.crawler.stats.inc_value("discovery/too_old")
+                continue
+            yield self._article_request(
+                response.urljoin(entry.loc),
+                source,
+                "sitemap",
+                title=entry.news_title,
+                published_raw=entry.news_publication_date,
+            )
+
+    # --- WordPress -----------------------------------------------------------
+    def _wordpress_request(self, source: Source, term: str, page: int) -> scrapy.Request:
+        url = search_url(source.wordpress_api, term, after=self.since, page=page, per_page=self.wp_per_page)
+        return scrapy.Request(
+            url,
+            callback=self.parse_wordpress,
+            errback=self.on_error,
+            meta=self._meta(source, "wordpress", newsmon_term=term, newsmon_page=page),
+        )
+
+    async def parse_wordpress(self, response):
+        source = self._source(response)
+        try:
+            posts = parse_posts(response.body)
+        except ValueError as exc:
+            self._error(source.name, "wordpress_invalid", response.url, str(exc))
+            return
+        self.crawler.stats.inc_value("wordpress/posts", len(posts))
+        for post in posts:
+            html = f"<html><head><title>{post.title or ''}</title></head><body><article>{post.content_html}</article></body></html>"
+            article = await self.extractor.extract(html, post.link, source.language)
+            item = self._item(source, post.link, article, via="wordpress", request_url=post.link)
+            item.title = post.title or item.title
+            item.canonical_url = post.link
+            item.feed_published_raw = post.date_gmt
+            item.published_raw = post.date_gmt
+            item.modified_raw = post.modified_gmt
+            item.feed_summary = post.excerpt
+            yield item
+        total_pages = response.headers.get("X-WP-TotalPages")
+        page = response.meta["newsmon_page"]
+        try:
+            total = int(total_pages) if total_pages else 1
+        except ValueError:
+            total = 1
+        if page < min(total, self.wp_max_pages) and len(posts) > 0:
+            yield self._wordpress_request(source, response.meta["newsmon_term"], page + 1)
+
+    # --- articles ------------------------------------------------------------
+    def _item(self, source: Source, url: str, article, via: str, request_url: str | None) -> ArticleItem:
+        return ArticleItem(
+            url=url,
+            source=source.name,
+            title=article.title,
+            body=article.body,
+            request_url=request_url,
+            canonical_url=article.canonical_url,
+            authors=list(article.authors),
+            description=article.description,
+            section=article.section,
+            tags=list(article.tags),
+            image=article.image,
+            language=article.language or source.language,
+            source_language=source.language,
+            date_languages=source.date_languages,
+            timezone=source.timezone,
+            published_raw=article.published_raw,
+            modified_raw=article.modified_raw,
+            discovered_via=via,
+            fetched_at=utcnow_iso(),
+        )
+
+    async def parse_article(self, response):
+        source = self._source(response)
+        if not isinstance(response, TextResponse):
+            ctype = response.headers.get("Content-Type", b"").decode("latin-1")
+            self._error(source.name, "not_html", response.url, f"content type {ctype or 'unknown'}")
+            return
+        if not response.body.strip():
+            self._error(source.name, "empty_page", response.url, "empty body")
+            return
+        try:
+            article = await self.extractor.extract(response.text, response.url, source.language)
+        except Exception as exc:
+            self._error(source.name, "extraction_failed", response.url, f"{type(exc).__name__}: {exc}")
+            return
+        fallbacks = response.meta.get("newsmon_fallbacks") or {}
+        request_url = (response.meta.get("redirect_urls") or [response.url])[0]
+        item = self._item(source, response.url, article, via=response.meta.get("newsmon_via"), request_url=request_url)
+        item.feed_title = fallbacks.get("title")
+        item.feed_published_raw = fallbacks.get("published_raw")
+        item.feed_summary = fallbacks.get("summary")
+        if not item.authors and fallbacks.get("authors"):
+            item.authors = list(fallbacks["authors"])
+        yield item
+
+    # --- errors -----------------------------------------------------------------
+    def on_error(self, failure):
+        request = failure.request
+        if failure.check(IgnoreRequest):
+            # Stored already (incremental) or forbidden by robots.txt: counted
+            # by the middleware that refused it, not an error.
+            return
+        self._error(
+            request.meta.get("newsmon_source"),
+            f"download/{failure.type.__name__}",
+            request.url,
+            failure.getErrorMessage(),
+        )

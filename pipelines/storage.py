@@ -1,0 +1,179 @@
+"""Store articles in SQLite (sqlite-utils), in short batched write transactions.
+
+The batch is written inside ``BEGIN IMMEDIATE`` so concurrent crawls wait for
+each other instead of failing; inside the transaction the row is looked up
+again, so two processes racing on one URL still produce one row.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from crawler.db import connect, write_transaction
+from crawler.items import ArticleItem
+from crawler.stats import inc_source
+
+logger = logging.getLogger(__name__)
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _row(item: ArticleItem) -> dict:
+    return {
+        "url": item.canonical_url or item.url,
+        "url_key": item.url_key,
+        "source": item.source,
+        "title": (item.title or item.feed_title or "").strip(),
+        "body": item.body.strip(),
+        "published_at": item.published_at,
+        "published_raw": item.published_raw,
+        "modified_at": item.modified_at,
+        "modified_raw": item.modified_raw,
+        "date_source": item.date_source,
+        "language": item.language,
+        "authors": json.dumps(item.authors, ensure_ascii=False),
+        "description": item.description or item.feed_summary,
+        "section": item.section,
+        "tags": json.dumps(item.tags, ensure_ascii=False),
+        "image": item.image,
+        "fetched_url": item.url,
+        "discovered_via": item.discovered_via,
+        "fetched_at": item.fetched_at or _now_iso(),
+        "content_hash": item.content_hash,
+        "relevant": int(bool(item.relevant)),
+        "topics": json.dumps(item.topics, ensure_ascii=False),
+        "topic_terms": json.dumps(item.topic_terms, ensure_ascii=False),
+        "relevance_score": item.relevance_score,
+    }
+
+
+def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[tuple[ArticleItem, str, int]]:
+    """Insert or update ``items`` in one write transaction.
+
+    Returns ``(item, outcome, article_id)`` per item, outcome being ``new``,
+    ``updated`` or ``unchanged``.
+    """
+    results = []
+    with write_transaction(db):
+        for item in items:
+            row = _row(item)
+            keys = [item.url_key, *item.url_aliases]
+            placeholders = ",".join("?" for _ in keys)
+            existing = db.execute(
+                f"SELECT id, content_hash, title, body, published_at, modified_at, fetched_at FROM articles "
+                f"WHERE url_key IN ({placeholders}) UNION ALL "
+                f"SELECT a.id, a.content_hash, a.title, a.body, a.published_at, a.modified_at, a.fetched_at "
+                f"FROM url_aliases u JOIN articles a ON a.id = u.article_id WHERE u.url_key IN ({placeholders}) LIMIT 1",
+                keys + keys,
+            ).fetchone()
+            if existing is not None:
+                article_id, old_hash, old_title, old_body, old_pub, old_mod, old_fetched = existing
+                if old_hash == item.content_hash:
+                    outcome = "unchanged"
+                else:
+                    db.execute(
+                        "INSERT INTO article_versions (article_id, title, body, content_hash, published_at, "
+                        "modified_at, fetched_at, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [article_id, old_title, old_body, old_hash, old_pub, old_mod, old_fetched, _now_iso()],
+                    )
+                    update = {k: v for k, v in row.items() if k not in ("url_key", "url")}
+                    if update["modified_at"] is None:
+                        update["modified_at"] = row["fetched_at"]
+                    if update["published_at"] is None:
+                        update.pop("published_at")
+                        update.pop("published_raw")
+                    db["articles"].update(article_id, update)
+                    outcome = "updated"
+            else:
+                story_id = None
+                if item.story_url:
+                    found = db.execute(
+                        "SELECT story_id FROM articles WHERE url_key = ? UNION ALL "
+                        "SELECT a.story_id FROM url_aliases u JOIN articles a ON a.id = u.article_id "
+                        "WHERE u.url_key = ? LIMIT 1",
+                        [item.story_url, item.story_url],
+                    ).fetchone()
+                    story_id = found[0] if found else None
+                row["first_seen_at"] = row["fetched_at"]
+                cursor = db.execute(
+                    f"INSERT INTO articles ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+                    list(row.values()),
+                )
+                article_id = int(cursor.lastrowid)
+                db.execute(
+                    "UPDATE articles SET story_id = ? WHERE id = ?", [story_id or article_id, article_id]
+                )
+                outcome = "new"
+            for alias in item.url_aliases:
+                db.execute(
+                    "INSERT OR IGNORE INTO url_aliases (url_key, article_id) VALUES (?, ?)", [alias, article_id]
+                )
+            results.append((item, outcome, article_id))
+    return results
+
+
+class StoragePipeline:
+    """Buffers items and writes them every ``NEWSMON_DB_BATCH_SIZE`` items or seconds."""
+
+    def __init__(self, stats, db_path: str, batch_size: int = 50, batch_seconds: float = 5.0):
+        self.stats = stats
+        self.db_path = db_path
+        self.batch_size = max(1, batch_size)
+        self.batch_seconds = batch_seconds
+        self.buffer: list[ArticleItem] = []
+        self.db: sqlite_utils.Database | None = None
+        self._last_flush = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        return cls(
+            crawler.stats,
+            settings.get("NEWSMON_DB"),
+            settings.getint("NEWSMON_DB_BATCH_SIZE", 50),
+            settings.getfloat("NEWSMON_DB_BATCH_SECONDS", 5.0),
+        )
+
+    def open_spider(self, spider=None):
+        self.db = connect(self.db_path)
+
+    def close_spider(self, spider=None):
+        try:
+            self.flush()
+        finally:
+            if self.db is not None:
+                self.db.close()
+                self.db = None
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        self.buffer.append(item)
+        if len(self.buffer) >= self.batch_size or time.monotonic() - self._last_flush >= self.batch_seconds:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        self._last_flush = time.monotonic()
+        if not self.buffer or self.db is None:
+            return
+        batch, self.buffer = self.buffer, []
+        started = time.perf_counter()
+        results = store_articles(self.db, batch)
+        self.stats.inc_value("storage/batches")
+        self.stats.inc_value("storage/seconds", time.perf_counter() - started)
+        for item, outcome, _ in results:
+            self.stats.inc_value(f"storage/{outcome}")
+            if outcome == "new":
+                inc_source(self.stats, item.source, "articles_new")
+            elif outcome == "updated":
+                inc_source(self.stats, item.source, "articles_updated")
+            else:
+                inc_source(self.stats, item.source, "duplicates")
+            if outcome != "unchanged" and item.relevant:
+                inc_source(self.stats, item.source, "relevant")
