@@ -8,10 +8,10 @@ from copy import deepcopy
 
 import py3langid
 import trafilatura
-from htmldate import find_date
 from lxml import html as lxml_html
 
 from crawler.extraction.article import Article
+from crawler.extraction.dates import find_dates
 
 _NEWS_TYPES = {"newsarticle", "article", "reportagenews", "blogposting", "analysisnewsarticle", "webpage"}
 
@@ -60,16 +60,13 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
     if not article.title:
         titles = tree.xpath("//title/text()")
         article.title = titles[0].strip() if titles else None
-    article.published_raw = ld.get("datePublished") or _meta(tree, "article:published_time")
-    article.modified_raw = ld.get("dateModified") or _meta(tree, "article:modified_time")
+    article.published_raw, article.modified_raw = find_dates(tree, url, ld)
     canon = tree.xpath('//link[@rel="canonical"]/@href')
     article.canonical_url = canon[0].strip() if canon else _meta(tree, "og:url")
     article.description = _meta(tree, "description", "og:description")
     body = trafilatura.extract(deepcopy(tree), url=url, favor_precision=True, include_comments=False)
     if body:
         article.body = re.sub(r"\n+", "\n\n", body.strip())
-    if not article.published_raw:
-        article.published_raw = find_date(tree, extensive_search=True, original_date=True)
     if article.body:
         article.language = py3langid.classify(article.body[:2000])[0]
     else:
