@@ -1,0 +1,256 @@
+"""Crawl benchmark: newsmon against a hand-written Scrapy spider, then storage at scale.
+
+Figures printed:
+
+1. ``newsmon crawl`` end to end (fetch, extract, dates, dedup, relevance,
+   storage) and a bare Scrapy spider (fetch + ``trafilatura.extract``,
+   nothing stored) over the same local news web (benchmarks/newsweb.py), with
+   the same politeness settings: pages/s of each, their ratio, wall time and
+   peak memory (RSS of the process and its children, summed).
+2. A second ``newsmon crawl`` over the unchanged web: article requests
+   (target 0) and the share of feed requests that were conditional (target
+   100 %).
+3. Dedup + storage cost per new article with 1k, 10k, 100k and 1M articles
+   already stored (target: flat), the databases filled through the same
+   pipeline code, and the median full-text query time at the largest size
+   (target < 50 ms).
+
+Usage::
+
+    python benchmarks/crawl.py            # the full run (several minutes: the 1M database)
+    python benchmarks/crawl.py --quick    # a short sanity run (300 pages, 1k/10k articles)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+# Politeness relaxed the same way for both crawlers; robots.txt obeyed by both.
+COMMON_SETTINGS = {
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "ROBOTSTXT_OBEY": True,
+    "COOKIES_ENABLED": False,
+    "TELNETCONSOLE_ENABLED": False,
+    "LOG_LEVEL": "INFO",
+}
+
+
+# --- processes ------------------------------------------------------------------
+class Web:
+    """The news web server process (benchmarks/newsweb.py)."""
+
+    def __init__(self, folder: Path, articles: int, outlets: int):
+        self.folder = folder
+        self.process = subprocess.Popen(
+            [sys.executable, str(HERE / "newsweb.py"), "--out", str(folder), "--articles", str(articles), "--outlets", str(outlets)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.process.stdout.readline()
+        if line.strip() != "READY":
+            self.process.kill()
+            raise SystemExit("benchmark: the news web did not start")
+        self.info = json.loads((folder / "web.json").read_text())
+        self.sources = folder / "sources.toml"
+        self.psutil = psutil.Process(self.process.pid)
+
+    def stats(self) -> dict[str, int]:
+        with urllib.request.urlopen(self.info["bases"][0] + "/__stats", timeout=10) as response:
+            return json.loads(response.read())
+
+    def reset(self) -> None:
+        urllib.request.urlopen(self.info["bases"][0] + "/__reset", timeout=10).read()
+
+    def cpu_seconds(self) -> float:
+        times = self.psutil.cpu_times()
+        return times.user + times.system
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=10)
+
+
+def run_measured(cmd: list[str], env: dict | None = None) -> dict:
+    """Run ``cmd``; wall time, peak summed RSS of it and its children, CPU seconds, output."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, cwd=REPO_ROOT
+    )
+    root = psutil.Process(process.pid)
+    peak = 0
+    cpu: dict[int, float] = {}
+    while process.poll() is None:
+        total = 0
+        try:
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            break
+        for proc in procs:
+            try:
+                total += proc.memory_info().rss
+                times = proc.cpu_times()
+                cpu[proc.pid] = times.user + times.system
+            except psutil.NoSuchProcess:
+                continue
+        peak = max(peak, total)
+        time.sleep(0.05)
+    stdout, stderr = process.communicate()
+    wall = time.perf_counter() - started
+    return {
+        "wall": wall,
+        "peak_rss": peak,
+        "cpu": sum(cpu.values()),
+        "returncode": process.returncode,
+        "stdout": stdout,
+        "stderr": stderr,
+    }
+
+
+def _settings_args(settings: dict) -> list[str]:
+    args = []
+    for name, value in settings.items():
+        args += ["-s", f"{name}={int(value) if isinstance(value, bool) else value}"]
+    return args
+
+
+def run_newsmon(web: Web, db: Path, log: Path, extra: dict | None = None) -> dict:
+    cmd = [
+        sys.executable, "-m", "crawler.cli", "crawl",
+        "--sources", str(web.sources), "--db", str(db), "--since", "all", "--discovery", "feeds",
+        "--log-file", str(log),
+        *_settings_args({**COMMON_SETTINGS, **(extra or {})}),
+    ]  # fmt: skip
+    web.reset()
+    result = run_measured(cmd)
+    result["requests"] = web.stats()
+    if result["returncode"] != 0:
+        raise SystemExit(f"benchmark: newsmon crawl failed ({result['returncode']}):\n{result['stderr'][-2000:]}")
+    return result
+
+
+def run_bare(web: Web, log: Path) -> dict:
+    settings = {**COMMON_SETTINGS, "LOG_FILE": str(log)}
+    web.reset()
+    result = run_measured([sys.executable, str(HERE / "bare_spider.py"), str(web.sources), json.dumps(settings)])
+    result["requests"] = web.stats()
+    if result["returncode"] != 0:
+        raise SystemExit(f"benchmark: bare spider failed ({result['returncode']}):\n{result['stderr'][-2000:]}")
+    result["stats"] = json.loads(result["stdout"].strip().splitlines()[-1])
+    return result
+
+
+# --- report -----------------------------------------------------------------------
+def mib(n: float) -> str:
+    return f"{n / 2**20:.0f} MiB"
+
+
+def crawl_figures(args, work: Path) -> dict:
+    print(f"building the news web: {args.articles} articles over {args.outlets} outlets …", flush=True)
+    web = Web(work / "web", args.articles, args.outlets)
+    figures: dict = {"articles": web.info["articles"], "page_kib": web.info["page_bytes"] / web.info["articles"] / 1024}
+    try:
+        runs = {}
+        order = ["bare", "newsmon"]
+        for name in order:
+            cpu_before = web.cpu_seconds()
+            if name == "bare":
+                runs[name] = run_bare(web, work / "bare.log")
+            else:
+                runs[name] = run_newsmon(web, work / "news.db", work / "newsmon.log", args.newsmon_settings)
+            runs[name]["server_cpu"] = web.cpu_seconds() - cpu_before
+            fetched = runs[name]["requests"].get("article", 0)
+            runs[name]["pages_per_s"] = fetched / runs[name]["wall"]
+            r = runs[name]
+            print(
+                f"  {name:8s} {fetched} article pages in {r['wall']:.1f} s = {r['pages_per_s']:.1f} pages/s; "
+                f"peak RSS {mib(r['peak_rss'])}; CPU {r['cpu']:.1f} s (+ server {r['server_cpu']:.1f} s)",
+                flush=True,
+            )
+        import sqlite3
+
+        conn = sqlite3.connect(work / "news.db")
+        stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        conn.close()
+        figures["stored"] = stored
+        figures["bare_extracted"] = runs["bare"]["stats"].get("bare/extracted", 0)
+        figures["runs"] = {k: {x: v[x] for x in ("wall", "peak_rss", "cpu", "server_cpu", "pages_per_s")} for k, v in runs.items()}
+        figures["ratio"] = runs["newsmon"]["pages_per_s"] / runs["bare"]["pages_per_s"]
+        print(f"  ratio newsmon / bare: {figures['ratio']:.2f}x (target >= 1.5x); stored {stored} articles", flush=True)
+
+        again = run_newsmon(web, work / "news.db", work / "newsmon.log", args.newsmon_settings)
+        requests = again["requests"]
+        feeds = requests.get("feed", 0)
+        figures["second_run"] = {
+            "wall": again["wall"],
+            "article_requests": requests.get("article", 0),
+            "feed_requests": feeds,
+            "conditional_share": requests.get("feed_conditional", 0) / feeds if feeds else 0.0,
+            "not_modified": requests.get("feed_not_modified", 0),
+        }
+        s = figures["second_run"]
+        print(
+            f"  second run: {s['article_requests']} article requests (target 0); "
+            f"{requests.get('feed_conditional', 0)}/{feeds} feed requests conditional = {s['conditional_share']:.0%} "
+            f"(target 100%), {s['not_modified']} answered 304; {s['wall']:.1f} s",
+            flush=True,
+        )
+    finally:
+        web.stop()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="newsmon crawl benchmark", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a short sanity run")
+    parser.add_argument("--articles", type=int, help="article pages of the news web (default 2000, quick 300)")
+    parser.add_argument("--outlets", type=int, default=20)
+    parser.add_argument("--sizes", help="comma-separated stored-article counts (default 1000,10000,100000,1000000)")
+    parser.add_argument("--skip-crawl", action="store_true", help="only the storage figures")
+    parser.add_argument("--skip-storage", action="store_true", help="only the crawl figures")
+    parser.add_argument("--workers", type=int, help="NEWSMON_EXTRACT_WORKERS for newsmon (default: its own default)")
+    parser.add_argument("--workdir", type=Path, help="keep databases and logs here (default: a temporary folder)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    args.newsmon_settings = {} if args.workers is None else {"NEWSMON_EXTRACT_WORKERS": args.workers}
+    args.articles = args.articles or (300 if args.quick else 2000)
+    sizes = [int(s) for s in (args.sizes or ("1000,10000" if args.quick else "1000,10000,100000,1000000")).split(",")]
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="newsmon-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"newsmon crawl benchmark; {os.cpu_count()} CPU(s); work folder {work}", flush=True)
+    figures: dict = {"cpus": os.cpu_count()}
+    try:
+        if not args.skip_crawl:
+            figures["crawl"] = crawl_figures(args, work)
+        if not args.skip_storage:
+            from storage_scale import storage_figures
+
+            figures["storage"] = storage_figures(sizes, work)
+    finally:
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2))
+        if not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
