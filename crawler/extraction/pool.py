@@ -1,31 +1,140 @@
 """Run extraction inline or in a process pool, awaitable from the reactor.
 
-Extraction is CPU-bound (HTML parsing, boilerplate removal); with a pool the
-reactor keeps downloading while other cores extract.
+Extraction is CPU-bound (HTML parsing, boilerplate removal, date and
+language detection): with a pool the reactor keeps downloading and running the
+pipelines while the other cores extract. Measured on the crawl benchmark
+(docs/performance.md), a pool of one worker per CPU beats inline extraction
+as soon as a crawl has a few dozen pages, hence the default.
+
+Workers come from a ``forkserver`` (POSIX) or ``spawn`` context, never a
+plain ``fork`` of the crawl process: that process runs a reactor, a thread
+pool and open SQLite connections, none of which a child should inherit. The
+pool is started when the spider opens (while robots.txt and feeds are being
+fetched) and each worker warms itself up (imports, language model) once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ProcessPoolExecutor
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from crawler.extraction import Article, extract_article
 
+logger = logging.getLogger(__name__)
+
+WARM_UP_HTML = (
+    "<html><head><title>Warm-up</title><meta property='article:published_time' content='2023-01-12'></head>"
+    "<body><article><h1>Warm-up</h1>"
+    + "<p>The road between Stepanakert and Goris stayed closed on Thursday, residents said.</p>" * 6
+    + "</article></body></html>"
+)
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, else the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def workers_from_setting(value: object) -> int:
+    """``NEWSMON_EXTRACT_WORKERS`` as a worker count: ``auto``/None -> one per CPU, 0 -> inline.
+
+    One CPU means inline: a single worker would only add the cost of sending
+    pages across processes.
+    """
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "auto")):
+        cpus = available_cpus()
+        return cpus if cpus > 1 else 0
+    try:
+        workers = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"NEWSMON_EXTRACT_WORKERS must be 'auto' or a whole number, not {value!r}") from None
+    if workers < 0:
+        raise ValueError(f"NEWSMON_EXTRACT_WORKERS must be 'auto' or >= 0, not {workers}")
+    return workers
+
+
+def _watch_parent(parent: int) -> None:
+    # A worker whose crawl was killed (kill -9) would wait for work forever:
+    # leave when the parent (the crawl, or the fork server that dies with it)
+    # is gone.
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def _worker_init() -> None:
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), name="newsmon-parent-watch", daemon=True).start()
+    extract_article(WARM_UP_HTML, "https://newsmon.invalid/warm-up")
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        # Imported once in the fork server, then shared by every worker it forks.
+        context.set_forkserver_preload(["crawler.extraction"])
+        return context
+    return multiprocessing.get_context("spawn")
+
 
 class Extractor:
+    """Extracts pages inline (``workers=0``) or in a pool of ``workers`` processes."""
+
     def __init__(self, workers: int = 0):
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
+    def start(self) -> None:
+        """Start the pool and have every worker warm up now (no-op inline)."""
+        if self.workers > 0 and self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(), initializer=_worker_init)
+            # Worker processes are created on demand: ask for all of them now.
+            for _ in range(self.workers):
+                self._pool.submit(_ready)
+
     async def extract(self, html: str | bytes, url: str, language_hint: str | None = None) -> Article:
+        """What the page at ``url`` says; raises what extraction raises."""
         if self.workers <= 0:
             return extract_article(html, url, language_hint=language_hint)
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
-        future = self._pool.submit(extract_article, html, url, language_hint=language_hint)
-        return await asyncio.wrap_future(future)
+        self.start()
+        pool = self._pool
+        try:
+            future: Future = pool.submit(extract_article, html, url, language_hint=language_hint)
+        except BrokenProcessPool:
+            pool = self._restart(pool)
+            future = pool.submit(extract_article, html, url, language_hint=language_hint)
+        try:
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            # A worker died (out of memory, a crash in a C library): its pages
+            # fail, the next ones get a fresh pool.
+            self._restart(pool)
+            raise
+
+    def _restart(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """A working pool in place of ``broken`` (started once however many pages saw it break)."""
+        if self._pool is broken:
+            logger.warning("extraction pool broken (a worker died); starting a new one")
+            broken.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            self.start()
+        return self._pool
 
     def close(self) -> None:
+        """Stop the pool (pending extractions are cancelled)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

@@ -27,7 +27,7 @@ from crawler.discovery.feeds import parse_feed
 from crawler.discovery.sitemaps import parse_sitemap
 from crawler.discovery.wordpress import parse_posts, search_url
 from crawler.durations import parse_since
-from crawler.extraction.pool import Extractor
+from crawler.extraction.pool import Extractor, workers_from_setting
 from crawler.items import ArticleItem
 from crawler.middlewares.seen import is_stored
 from crawler.relevance import load_topics
@@ -72,13 +72,18 @@ class NewsSpider(scrapy.Spider):
         spider.wp_max_pages = settings.getint("NEWSMON_WP_MAX_PAGES", 20)
         spider.sitemap_max_depth = settings.getint("NEWSMON_SITEMAP_MAX_DEPTH", 3)
         spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
-        spider.extractor = Extractor(settings.getint("NEWSMON_EXTRACT_WORKERS", 0))
+        spider.extractor = Extractor(workers_from_setting(settings.get("NEWSMON_EXTRACT_WORKERS")))
         spider.started_at = datetime.now(UTC)
         spider._claimed = set()
         spider._db_path = settings.get("NEWSMON_DB")
         spider._db = None
+        crawler.signals.connect(spider._start_extractor, signal=scrapy.signals.spider_opened)
         crawler.signals.connect(spider._close_extractor, signal=scrapy.signals.spider_closed)
         return spider
+
+    def _start_extractor(self, spider=None):
+        # Workers warm up while robots.txt and the feeds are downloaded.
+        self.extractor.start()
 
     def _close_extractor(self, spider=None):
         self.extractor.close()
