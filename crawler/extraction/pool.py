@@ -24,6 +24,8 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+import psutil
+
 from crawler.extraction import Article, extract_article
 
 logger = logging.getLogger(__name__)
@@ -62,18 +64,24 @@ def workers_from_setting(value: object) -> int:
     return workers
 
 
-def _watch_parent(parent: int) -> None:
-    # A worker whose crawl was killed (kill -9) would wait for work forever:
-    # leave when the parent (the crawl, or the fork server that dies with it)
-    # is gone.
-    while True:
-        time.sleep(1.0)
-        if os.getppid() != parent:
-            os._exit(1)
+def _watch_crawl(pid: int) -> None:
+    # A worker whose crawl was killed (kill -9) would otherwise wait for work
+    # forever, and keep the fork server alive with it. Its parent is the fork
+    # server, not the crawl, so the crawl process itself is watched (a zombie
+    # counts as gone: its parent may not have reaped it yet).
+    try:
+        crawl = psutil.Process(pid)
+        while True:
+            time.sleep(1.0)
+            if not crawl.is_running() or crawl.status() == psutil.STATUS_ZOMBIE:
+                break
+    except psutil.Error:
+        pass
+    os._exit(1)
 
 
-def _worker_init() -> None:
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), name="newsmon-parent-watch", daemon=True).start()
+def _worker_init(crawl_pid: int) -> None:
+    threading.Thread(target=_watch_crawl, args=(crawl_pid,), name="newsmon-crawl-watch", daemon=True).start()
     extract_article(WARM_UP_HTML, "https://newsmon.invalid/warm-up")
 
 
@@ -100,7 +108,12 @@ class Extractor:
     def start(self) -> None:
         """Start the pool and have every worker warm up now (no-op inline)."""
         if self.workers > 0 and self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(), initializer=_worker_init)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=_context(),
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
+            )
             # Worker processes are created on demand: ask for all of them now.
             for _ in range(self.workers):
                 self._pool.submit(_ready)

@@ -1,0 +1,179 @@
+"""Crash safety: a crawl killed with SIGKILL while it writes leaves a sound database.
+
+Every article committed before the kill is still there, the database passes
+``PRAGMA integrity_check``, and the next crawl stores the rest without
+fetching the stored pages again and without duplicate rows.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.mockweb import MockWeb
+from tests.mockweb.server import Response
+
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+WORDS = (
+    "corridor road convoy bridge checkpoint village mountain border market bread fuel winter school hospital "
+    "council river valley minister statement talks officials residents traffic trucks supplies weather "
+    "harvest railway museum theatre festival engineers doctors teachers students farmers drivers"
+).split()
+
+
+def bulk_page(title: str, paragraphs: list[str]) -> bytes:
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<meta property='article:published_time' content='2023-01-12T10:00:00+00:00'></head>"
+        f"<body><nav><a href='/'>Home</a></nav><article><h1>{html.escape(title)}</h1>{body}</article>"
+        "<footer>Copyright</footer></body></html>"
+    ).encode("utf-8")
+
+
+def add_bulk_site(web: MockWeb, site: str, count: int, delay: float = 0.0, seed: int = 0) -> list[str]:
+    """A site with ``count`` distinct articles listed in an RSS feed at ``/feed/``; returns their paths.
+
+    ``delay`` seconds are spent before answering each article page.
+    """
+    base = web.add_site(site)
+    rng = random.Random(f"{site}-{seed}")
+    paths = []
+    items = []
+    for n in range(count):
+        path = f"/{site}/story-{n}/"
+        title = f"{site} story {n}: " + " ".join(rng.sample(WORDS, 5))
+        paragraphs = [" ".join(rng.choices(WORDS, k=30)).capitalize() + "." for _ in range(4)]
+        page = bulk_page(title, paragraphs)
+
+        def handler(request, page=page):
+            if delay:
+                time.sleep(delay)
+            return Response(200, page, {"Content-Type": "text/html; charset=utf-8"})
+
+        web.route(site, path, handler)
+        paths.append(path)
+        items.append(f"<item><title>{html.escape(title)}</title><link>{base}{path}</link></item>")
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{site}</title>{"".join(items)}</channel></rss>'
+    web.route(site, "/feed/", Response(200, feed.encode(), {"Content-Type": "application/rss+xml"}))
+    web.route(site, "/robots.txt", Response(200, b"User-agent: *\nDisallow:\n", {"Content-Type": "text/plain"}))
+    return paths
+
+
+def sources_file(web: MockWeb, sites: list[str], path: Path) -> Path:
+    entries = []
+    for site in sites:
+        base = web.base_url(site)
+        entries.append(
+            f'[[source]]\nname = "{site}"\nurl = "{base}/"\nlanguage = "en"\nfeeds = ["{base}/feed/"]\nallow_private = true\n'
+        )
+    path.write_text("\n".join(entries), encoding="utf-8")
+    return path
+
+
+def crawl_command(sources: Path, db: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "crawler.cli", "crawl", "--sources", str(sources), "--db", str(db),
+        "--since", "all", *FAST, *extra,
+    ]  # fmt: skip
+
+
+def popen(cmd: list[str]) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != "NEWSMON_DB"}
+    return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def article_rows(db: Path) -> list[tuple[str, str, str]]:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return conn.execute("SELECT url_key, title, body FROM articles ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def integrity(db: Path) -> str:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_kill_9_while_writing_loses_nothing_committed_and_next_crawl_completes(tmp_path):
+    pages = 240
+    web = MockWeb()
+    try:
+        paths = add_bulk_site(web, "bulk", pages, delay=0.02)
+        sources = sources_file(web, ["bulk"], tmp_path / "sources.toml")
+        db = tmp_path / "news.db"
+
+        after_kill: list[tuple[str, str, str]] = []
+        # Two crashes in a row: a quarter of the way, then half way.
+        for threshold in (pages // 4, pages // 2):
+            crawl = popen(crawl_command(sources, db, "-s", "NEWSMON_DB_BATCH_SIZE=3"))
+            seen: list[tuple[str, str, str]] = []
+            deadline = time.monotonic() + 40
+            # Kill once enough batches are written, while more are coming.
+            while time.monotonic() < deadline and crawl.poll() is None:
+                if db.exists():
+                    try:
+                        seen = article_rows(db)
+                    except sqlite3.OperationalError:
+                        seen = []  # schema not created yet
+                    if len(seen) >= threshold:
+                        break
+                time.sleep(0.05)
+            assert crawl.poll() is None, f"the crawl ended before it could be killed: {crawl.stderr.read()[-2000:]}"
+            children = psutil.Process(crawl.pid).children(recursive=True)
+            os.kill(crawl.pid, signal.SIGKILL)
+            crawl.wait(timeout=10)
+            crawl.stdout.close()
+            crawl.stderr.close()
+
+            assert integrity(db) == "ok"
+            before = after_kill
+            after_kill = article_rows(db)
+            assert len(after_kill) < pages, "the kill came too late to test anything"
+            # Every row a reader saw committed before the kill is still there, unchanged.
+            assert set(seen) <= set(after_kill)
+            assert set(before) <= set(after_kill)
+            keys = [r[0] for r in after_kill]
+            assert len(keys) == len(set(keys))
+            # Extraction workers do not outlive the killed crawl.
+            _, alive = psutil.wait_procs(children, timeout=10)
+            assert not alive, f"processes left behind by the killed crawl: {[p.pid for p in alive]}"
+
+        web.clear_log()
+        again = popen(crawl_command(sources, db))
+        out, err = again.communicate(timeout=120)
+        assert again.returncode == 0, err[-2000:]
+
+        rows = article_rows(db)
+        keys = [r[0] for r in rows]
+        assert len(keys) == len(set(keys)) == pages
+        assert {k.rsplit("/", 1)[-1] for k in keys} == {p.strip("/").rsplit("/", 1)[-1] for p in paths}
+        assert set(after_kill) <= set(rows)
+        # Stored pages were not fetched again: the second crawl completed the rest only.
+        refetched = [r.path for r in web.requests() if r.path in set(paths)]
+        assert len(refetched) == pages - len(after_kill)
+        assert integrity(db) == "ok"
+        conn = sqlite3.connect(db)
+        try:
+            assert conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'bulk'").fetchone()[0] == pages
+            assert conn.execute("SELECT count(DISTINCT content_hash) FROM articles").fetchone()[0] == pages
+        finally:
+            conn.close()
+    finally:
+        web.stop()
