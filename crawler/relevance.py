@@ -1,97 +1,416 @@
 """Topic relevance: which configured topics an article is about.
 
-A topic matches when the text mentions both one of its region anchors and
-one of its topic terms (a lone "blockade" in a Gaza story is not a match).
-Terms are regular expressions matched case-insensitively on word starts, so
-inflected forms (``Лачинского``, ``Laçın dəhlizində``) match their stems.
+A topic is a set of *anchors* (words that place a story in the region:
+Karabakh, Stepanakert, Лачин, Ղարաբաղ, Laçın …) and *terms* (what the story is
+about: blockade, peacekeepers …). A term counts only when an anchor stands
+within ``window`` words of it, so a lone "blockade" in a Gaza story or
+"peacekeepers" in a Lebanon story is no evidence. The text is cut into units
+(the title, then each sentence of the body); a unit with terms in context
+scores 1 (``title_weight`` for the title) and the topic matches when the sum
+reaches ``min_score``: one sentence that mentions the corridor in passing is
+not enough. The rule format is documented at the top of ``topics.toml``.
+
+Text and terms are folded the same way before matching, so that the match
+survives spelling variants: case (with the Azerbaijani dotted/dotless i
+folded to one ``i``), diacritics and composed/decomposed forms (``Laçın`` =
+``Lacin``, ``ё`` = ``е``), compatibility forms (NFKC: the Armenian ligature
+``և`` = ``եւ`` = ``եվ``), soft hyphens and Armenian in-word marks. A term word
+ending in ``*`` matches any inflected ending (``коридор*`` matches
+``коридора``, ``коридором``).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
+
+# --- text folding ----------------------------------------------------------------
+
+# Characters folding drops: combining marks (decomposed accents, the dot of a
+# lowercased İ, Russian stress marks), invisible format characters that break
+# words apart, and Armenian marks written inside a word (emphasis ՛, exclamation ՜,
+# question ՞, abbreviation ՟).
+_DROPPED = (
+    "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+    "\u00ad\u200b-\u200f\u2060-\u2064\ufeff\u055b\u055c\u055e\u055f"
+)
+# Characters that fold to two: ligatures (Armenian և and ﬓ…ﬗ, Latin ﬀ…ﬆ) and ß.
+_EXPANDED = "\u0587\ufb00-\ufb06\ufb13-\ufb17\u00df"
+_LENGTH_CHANGING = re.compile(f"[{_DROPPED}{_EXPANDED}]")
+_DROPPED_RE = re.compile(f"[{_DROPPED}]")
+_EXPANDED_RE = re.compile(f"[{_EXPANDED}]")
+# After case folding: Azerbaijani/Turkish dotless ı is i (uppercase I lowercases
+# to i, so "LAÇIN" and "Laçın" must meet there); ə is written e in ASCII
+# transliteration (Xankendi); Armenian ւ is վ so that the ligature և, its
+# spelled-out classical form եւ and the reformed/uppercase եվ (ԵՎ) agree.
+_LETTERS = str.maketrans({"ı": "i", "ə": "e", "ւ": "վ"})
+
+
+def _fold_char(char: str) -> str:
+    if _DROPPED_RE.match(char):
+        return ""
+    folded = unicodedata.normalize("NFKD", char).casefold()
+    folded = _DROPPED_RE.sub("", unicodedata.normalize("NFKD", folded)).translate(_LETTERS)
+    if len(folded) == 1 or (_EXPANDED_RE.match(char) and folded):
+        return folded
+    # Everything else keeps its length so that offsets in the folded text are
+    # offsets in the original one (checked with _LENGTH_CHANGING).
+    lower = char.lower()
+    return lower if len(lower) == 1 else char
+
+
+class _FoldTable(dict):
+    """``str.translate`` table computed lazily, one entry per character seen."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """The matching form of ``text``: case, diacritics and compatibility forms folded."""
+    return text.translate(_FOLD_TABLE)
+
+
+def _offsets(text: str) -> list[int] | None:
+    """Map from offsets in ``fold(text)`` to offsets in ``text`` (None: identical)."""
+    if not _LENGTH_CHANGING.search(text):
+        return None
+    mapping = []
+    for index, char in enumerate(text):
+        mapping.extend([index] * len(_FOLD_TABLE[ord(char)]))
+    mapping.append(len(text))
+    return mapping
+
+
+# --- term patterns ----------------------------------------------------------------
+
+_WORD_RE = re.compile(r"\w+")
+# Between the words of a phrase: a space, hyphen, quote or bracket, not a
+# sentence end ("Lachin corridor", "Nagorno-Karabakh", "Лачинского «коридора»").
+_JOINER = r"[^\w.!?։\n]{1,3}"
+# Sentence ends: . ! ? … and the Armenian full stop (։, or a colon after an
+# Armenian letter, as typed on Latin keyboards), or a line break.
+_SENTENCE_END = re.compile(r"(?:[.!?…։]+|(?<=[\u0561-\u0587]):)[\"'»”’)]*\s+|\n+")
+_TERM_CHARS = re.compile(r"^[\w\s'’*-]+$")
+MIN_STEM = 3
+
+
+def _term_regex(term: str) -> str:
+    """Regex source for one term (already validated): words joined, ``*`` = any ending."""
+    words = [w for w in re.split(r"[\s-]+", fold(term)) if w]
+    parts = []
+    for word in words:
+        if word.endswith("*"):
+            parts.append(re.escape(word[:-1]) + r"\w*")
+        else:
+            parts.append(re.escape(word))
+    return _JOINER.join(parts) + r"(?!\w)"
+
+
+def _check_term(term: Any) -> str | None:
+    """A problem with ``term`` as written in the topics file, or None."""
+    if not isinstance(term, str) or not term.strip():
+        return "must be a non-empty string"
+    if not _TERM_CHARS.match(term):
+        return f"{term!r}: only letters, digits, spaces, hyphens, apostrophes and a final '*' per word"
+    for word in re.split(r"[\s-]+", term.strip()):
+        if "*" in word[:-1]:
+            return f"{term!r}: '*' may only end a word"
+        stem = fold(word.rstrip("*"))
+        if word.endswith("*") and len(stem) < MIN_STEM:
+            return f"{term!r}: a stem before '*' needs at least {MIN_STEM} letters"
+        if not _WORD_RE.fullmatch(stem.replace("'", "").replace("’", "")) and stem:
+            return f"{term!r}: {word!r} is not a word"
+    return None
+
+
+# --- topics ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One anchor or term of a topic as written in the topics file."""
+
+    text: str
+    """The term as written (``"Лачинск* коридор*"``)."""
+    kind: str
+    """``anchor``, ``term`` or ``weak``."""
+    weight: float
+    """Evidence a term brings to its sentence (1 for a term, ``weak_weight`` for a weak one)."""
+    anchored: bool
+    """The term itself contains an anchor ("Lachin corridor"), so it is its own context."""
 
 
 @dataclass(frozen=True)
 class Topic:
+    """One topic: anchors, terms and the rule that turns them into a match."""
+
     name: str
+    """Unique key, stored in ``articles.topics``."""
     description: str
-    anchors: tuple[re.Pattern, ...]
-    terms: tuple[re.Pattern, ...]
+    """One line for people."""
+    patterns: tuple[Pattern, ...]
+    """Anchors and terms; ``regex`` group ``p<i>`` is ``patterns[i]``."""
+    regex: re.Pattern
+    """All patterns in one alternation, longest first, matched on folded text."""
     search_terms: tuple[str, ...]
+    """Plain phrases for search APIs."""
+    window: int = 40
+    """Largest distance in words between a term and an anchor."""
+    min_score: float = 2.0
+    """Score at which the topic matches."""
+    title_weight: float = 2.0
+    """What a title with terms in context scores (a body sentence scores 1)."""
 
 
 @dataclass(frozen=True)
 class RelevanceResult:
+    """What :meth:`TopicSet.match` found in one article."""
+
     topics: list[str] = field(default_factory=list)
+    """Names of matched topics, in file order."""
     terms: dict[str, list[str]] = field(default_factory=dict)
+    """Per matched topic, the terms then the anchors found in context, as written in the text."""
     score: float = 0.0
+    """Highest topic score (matched or not)."""
+    scores: dict[str, float] = field(default_factory=dict)
+    """Score of every topic."""
 
     @property
     def relevant(self) -> bool:
         return bool(self.topics)
 
 
+@dataclass
+class _Text:
+    """An article prepared once for every topic: folded, cut into words and units."""
+
+    original: str
+    folded: str
+    title_end: int
+    word_starts: list[int]
+    unit_starts: list[int]
+    offsets: list[int] | None
+
+    @classmethod
+    def build(cls, title: str | None, body: str | None) -> _Text:
+        original = f"{title or ''}\n{body or ''}"
+        folded = fold(original)
+        title_end = len(fold(title or ""))
+        units = [0, title_end + 1]
+        units += [m.end() for m in _SENTENCE_END.finditer(folded, title_end + 1)]
+        return cls(
+            original=original,
+            folded=folded,
+            title_end=title_end,
+            word_starts=[m.start() for m in _WORD_RE.finditer(folded)],
+            unit_starts=units,
+            offsets=_offsets(original),
+        )
+
+    def surface(self, start: int, end: int) -> str:
+        """The matched text as written in the article (NFC)."""
+        if self.offsets is not None:
+            start, end = self.offsets[start], self.offsets[end]
+        return unicodedata.normalize("NFC", self.original[start:end])
+
+
+def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
+    hits = [(m.start(), m.end(), int(m.lastgroup[1:])) for m in topic.regex.finditer(text.folded)]
+    if not hits:
+        return 0.0, []
+    anchor_words = sorted(
+        bisect_right(text.word_starts, start) - 1
+        for start, _, index in hits
+        if topic.patterns[index].kind == "anchor" or topic.patterns[index].anchored
+    )
+    if not anchor_words:
+        return 0.0, []
+    evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
+    used_terms: list[tuple[int, int]] = []
+    for start, end, index in hits:
+        pattern = topic.patterns[index]
+        if pattern.kind == "anchor":
+            continue
+        word = bisect_right(text.word_starts, start) - 1
+        near = bisect_left(anchor_words, word - topic.window)
+        if near == len(anchor_words) or anchor_words[near] > word + topic.window:
+            continue
+        unit = bisect_right(text.unit_starts, start) - 1
+        evidence.setdefault(unit, {})[index] = pattern.weight
+        used_terms.append((start, end))
+    score = 0.0
+    for unit, weights in evidence.items():
+        score += min(1.0, sum(weights.values())) * (topic.title_weight if unit == 0 else 1.0)
+    if score < topic.min_score:
+        return score, []
+    found: dict[str, str] = {}
+    anchors = [(s, e) for s, e, i in hits if topic.patterns[i].kind == "anchor"]
+    for start, end in used_terms + anchors:
+        found.setdefault(text.folded[start:end], text.surface(start, end))
+    return score, list(found.values())
+
+
 @dataclass(frozen=True)
 class TopicSet:
+    """Every topic of one topics file."""
+
     path: Path
     topics: tuple[Topic, ...]
 
     @property
     def search_terms(self) -> list[str]:
-        """Plain search phrases for APIs that take a query (WordPress search)."""
+        """Plain search phrases for APIs that take a query (WordPress search), all languages."""
         return list(dict.fromkeys(t for topic in self.topics for t in topic.search_terms))
 
+    @property
+    def names(self) -> list[str]:
+        return [t.name for t in self.topics]
+
     def match(self, title: str | None, body: str | None) -> RelevanceResult:
-        text = f"{title or ''}\n{body or ''}"
-        found: dict[str, list[str]] = {}
-        best = 0.0
+        """Score ``title`` and ``body`` (plain text) against every topic."""
+        text = _Text.build(title, body)
+        topics: list[str] = []
+        terms: dict[str, list[str]] = {}
+        scores: dict[str, float] = {}
         for topic in self.topics:
-            anchors = sorted({m.group(0).lower() for p in topic.anchors for m in p.finditer(text)})
-            terms = sorted({m.group(0).lower() for p in topic.terms for m in p.finditer(text)})
-            if anchors and terms:
-                found[topic.name] = anchors + terms
-                best = max(best, float(len(anchors) + len(terms)))
-        return RelevanceResult(topics=list(found), terms=found, score=best)
+            score, found = _score(topic, text)
+            scores[topic.name] = score
+            if found:
+                topics.append(topic.name)
+                terms[topic.name] = found
+        return RelevanceResult(topics=topics, terms=terms, score=max(scores.values(), default=0.0), scores=scores)
 
 
-def _compile(path: Path, topic: str, key: str, values: object) -> tuple[re.Pattern, ...]:
-    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
-        raise ConfigError(f"{path}: topic {topic!r}: field {key!r} must be a list of strings")
-    patterns = []
-    for value in values:
-        try:
-            patterns.append(re.compile(r"(?<!\w)" + value + r"\w*", re.IGNORECASE))
-        except re.error as exc:
-            raise ConfigError(f"{path}: topic {topic!r}: field {key!r}: bad pattern {value!r}: {exc}") from None
-    return tuple(patterns)
+# --- loading ----------------------------------------------------------------------------
+
+_TOPIC_KEYS = {
+    "name",
+    "description",
+    "search_terms",
+    "anchors",
+    "terms",
+    "weak_terms",
+    "weak_weight",
+    "window",
+    "min_score",
+    "title_weight",
+}
+
+
+def _term_list(path: Path, where: str, key: str, value: Any) -> list[str]:
+    """Terms of a field that is a list or a table of lists (one per language)."""
+    if isinstance(value, dict):
+        lists = list(value.items())
+    else:
+        lists = [(None, value)]
+    terms: list[str] = []
+    for language, items in lists:
+        label = f"{key}.{language}" if language else key
+        if not isinstance(items, list):
+            raise ConfigError(f"{path}: {where}: field {label!r} must be a list of strings")
+        for term in items:
+            if problem := _check_term(term):
+                raise ConfigError(f"{path}: {where}: field {label!r}: {problem}")
+            terms.append(term.strip())
+    return terms
+
+
+def _number(path: Path, where: str, raw: dict, key: str, default: float, *, minimum: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise ConfigError(f"{path}: {where}: field {key!r} must be a number >= {minimum}")
+    return float(value)
+
+
+def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) -> Topic:
+    name = raw["name"]
+    where = f"topic {name!r}"
+    unknown = sorted(set(raw) - _TOPIC_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: {where}: unknown key {unknown[0]!r}")
+    if not isinstance(raw.get("description", ""), str):
+        raise ConfigError(f"{path}: {where}: field 'description' must be a string")
+    anchors_value = raw.get("anchors")
+    if isinstance(anchors_value, str):
+        if anchors_value not in shared_anchors:
+            raise ConfigError(f"{path}: {where}: field 'anchors': no [anchors.{anchors_value}] table")
+        anchors = shared_anchors[anchors_value]
+    elif anchors_value is None:
+        raise ConfigError(f"{path}: {where}: missing field 'anchors'")
+    else:
+        anchors = _term_list(path, where, "anchors", anchors_value)
+    if "terms" not in raw:
+        raise ConfigError(f"{path}: {where}: missing field 'terms'")
+    terms = _term_list(path, where, "terms", raw["terms"])
+    weak = _term_list(path, where, "weak_terms", raw.get("weak_terms", []))
+    weak_weight = _number(path, where, raw, "weak_weight", 0.5, minimum=0)
+    if not anchors or not terms:
+        raise ConfigError(f"{path}: {where}: fields 'anchors' and 'terms' must not be empty")
+    search_terms = raw.get("search_terms", [])
+    if not isinstance(search_terms, list) or not all(isinstance(t, str) and t.strip() for t in search_terms):
+        raise ConfigError(f"{path}: {where}: field 'search_terms' must be a list of non-empty strings")
+
+    anchor_regex = re.compile(r"(?<!\w)(?:" + "|".join(_term_regex(a) for a in anchors) + ")")
+    patterns = [Pattern(a, "anchor", 0.0, True) for a in anchors]
+    for kind, items, weight in (("term", terms, 1.0), ("weak", weak, weak_weight)):
+        for term in items:
+            sample = fold(term.replace("*", ""))
+            patterns.append(Pattern(term, kind, weight, bool(anchor_regex.search(sample))))
+    sources = [_term_regex(p.text) for p in patterns]
+    # Python's alternation takes the first branch that matches, not the longest:
+    # longer terms go first so "Lachin corridor" wins over the anchor "Lachin".
+    order = sorted(range(len(patterns)), key=lambda i: -len(sources[i]))
+    regex = re.compile(r"(?<!\w)(?:" + "|".join(f"(?P<p{i}>{sources[i]})" for i in order) + ")")
+    return Topic(
+        name=name,
+        description=raw.get("description", ""),
+        patterns=tuple(patterns),
+        regex=regex,
+        search_terms=tuple(t.strip() for t in search_terms),
+        window=int(_number(path, where, raw, "window", 40, minimum=1)),
+        min_score=_number(path, where, raw, "min_score", 2.0, minimum=0),
+        title_weight=_number(path, where, raw, "title_weight", 2.0, minimum=0),
+    )
 
 
 def load_topics(path: str | Path | None = None) -> TopicSet:
-    """Load and validate a topics file (``crawler/topics.toml`` by default)."""
+    """Load and validate a topics file (``crawler/topics.toml`` by default).
+
+    Raises :class:`ConfigError` with a one-line message naming the file, the
+    topic and the field.
+    """
     path = Path(path) if path else DEFAULT_TOPICS_FILE
     data = load_toml(path)
+    unknown = sorted(set(data) - {"topic", "anchors"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level key {unknown[0]!r} (expected [[topic]] or [anchors.NAME])")
+    shared_raw = data.get("anchors", {})
+    if not isinstance(shared_raw, dict):
+        raise ConfigError(f"{path}: 'anchors' must be tables [anchors.NAME]")
+    shared = {
+        key: _term_list(path, f"anchors {key!r}", "anchors", value) for key, value in shared_raw.items()
+    }
     raw_topics = data.get("topic")
     if not isinstance(raw_topics, list) or not raw_topics:
         raise ConfigError(f"{path}: no [[topic]] entries")
-    topics = []
+    topics: list[Topic] = []
     for index, raw in enumerate(raw_topics):
         name = raw.get("name") if isinstance(raw, dict) else None
-        if not isinstance(name, str) or not name:
+        if not isinstance(name, str) or not name.strip():
             raise ConfigError(f"{path}: topic #{index + 1}: missing field 'name'")
-        unknown = sorted(set(raw) - {"name", "description", "anchors", "terms", "search_terms"})
-        if unknown:
-            raise ConfigError(f"{path}: topic {name!r}: unknown key {unknown[0]!r}")
-        topics.append(
-            Topic(
-                name=name,
-                description=raw.get("description", ""),
-                anchors=_compile(path, name, "anchors", raw.get("anchors")),
-                terms=_compile(path, name, "terms", raw.get("terms")),
-                search_terms=tuple(raw.get("search_terms", [])),
-            )
-        )
+        if name in {t.name for t in topics}:
+            raise ConfigError(f"{path}: topic {name!r}: duplicate name")
+        topics.append(_build_topic(path, raw, shared))
     return TopicSet(path=path, topics=tuple(topics))
