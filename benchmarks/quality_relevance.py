@@ -14,6 +14,7 @@ Also prints the matching time per article on a 5 kB body (not a quality figure).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -47,13 +48,17 @@ def evaluate(topics: TopicSet, articles: list[dict]) -> dict:
         result = topics.match(article["title"], article["body"])
         gold, got = set(article["labels"]), set(result.topics)
         for name in names:
-            key = ("tp" if name in got else "fn") if name in gold else ("fp" if name in got else None)
+            key = (
+                ("tp" if name in got else "fn") if name in gold else ("fp" if name in got else None)
+            )
             if key:
                 counts[name][key] += 1
                 counts["overall"][key] += 1
             if (name in gold) != (name in got):
                 scores = result.scores[name]
-                errors.append(f"{article['id']}: {name}: {'missed' if name in gold else 'false match'} (score {scores:g}; {article['kind']})")
+                errors.append(
+                    f"{article['id']}: {name}: {'missed' if name in gold else 'false match'} (score {scores:g}; {article['kind']})"
+                )
         key = ("tp" if got else "fn") if gold else ("fp" if got else None)
         if key:
             counts["any topic"][key] += 1
@@ -67,19 +72,34 @@ def evaluate(topics: TopicSet, articles: list[dict]) -> dict:
     return {"articles": len(articles), "figures": figures, "errors": errors}
 
 
-def time_per_article(topics: TopicSet, articles: list[dict], size: int = 5000, rounds: int = 200) -> float:
-    """Mean seconds of :meth:`TopicSet.match` on a ~5 kB body (a relevant article padded with others)."""
+def five_kb_body(articles: list[dict], size: int = 5000) -> str:
+    """About ``size`` bytes of body text made of the given articles, one after another."""
     body = ""
     for article in articles:
         body += article["body"] + "\n\n"
         if len(body.encode()) >= size:
             break
-    body = body.encode()[:size].decode(errors="ignore")
-    title = articles[0]["title"]
+    return body.encode()[:size].decode(errors="ignore")
+
+
+def time_per_article(topics: TopicSet, title: str, body: str, rounds: int = 200) -> float:
+    """Mean seconds of one :meth:`TopicSet.match` call."""
     start = time.perf_counter()
     for _ in range(rounds):
         topics.match(title, body)
     return (time.perf_counter() - start) / rounds
+
+
+def unrelated_real_news(topics: TopicSet) -> tuple[int, int] | None:
+    """(matched, total) on the real news bodies of the shared articles-dev set (none is on topic)."""
+    path = REPO.parent / "shared" / "data" / "articles-dev" / "ground-truth.json"
+    if env := os.environ.get("NEWSMON_SHARED_DATA"):
+        path = Path(env) / "articles-dev" / "ground-truth.json"
+    if not path.is_file():
+        return None
+    pages = json.loads(path.read_text(encoding="utf-8"))
+    matched = sum(topics.match("", page["articleBody"]).relevant for page in pages.values())
+    return matched, len(pages)
 
 
 def run() -> list[dict]:
@@ -103,6 +123,18 @@ def run() -> list[dict]:
                         "target": TARGET,
                     }
                 )
+    real = unrelated_real_news(topics)
+    if real is not None:
+        rows.append(
+            {
+                "section": f"relevance (unrelated real news, {real[1]} pages)",
+                "metric": "false match rate",
+                "newsmon": real[0] / real[1],
+                "reference": None,
+                "reference_name": None,
+                "target": 0.0,
+            }
+        )
     return rows
 
 
@@ -118,12 +150,23 @@ def main() -> None:
         for name, f in report["figures"].items():
             p = "n/a" if f["precision"] is None else f"{f['precision']:.3f}"
             r = "n/a" if f["recall"] is None else f"{f['recall']:.3f}"
-            print(f"  {name:22} precision {p}  recall {r}   (tp {f['tp']}, fp {f['fp']}, fn {f['fn']})")
+            print(
+                f"  {name:22} precision {p}  recall {r}   (tp {f['tp']}, fp {f['fp']}, fn {f['fn']})"
+            )
         for line in report["errors"] if verbose else []:
             print("   ", line)
+    real = unrelated_real_news(topics)
+    if real is not None:
+        print(f"== unrelated real news (shared articles-dev): {real[0]} of {real[1]} matched")
     articles = load_split("dev")
-    seconds = time_per_article(topics, articles)
-    print(f"match() on a 5 kB body: {seconds * 1000:.3f} ms per article")
+    relevant = five_kb_body([a for a in articles if a["labels"]])
+    unrelated = five_kb_body([a for a in articles if not a["labels"]])
+    for name, title, body in (
+        ("relevant articles (many hits)", articles[0]["title"], relevant),
+        ("near misses (few hits)", "Untitled", unrelated),
+    ):
+        ms = time_per_article(topics, title, body) * 1000
+        print(f"match() on a 5 kB body of {name}: {ms:.3f} ms per article")
 
 
 if __name__ == "__main__":

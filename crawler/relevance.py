@@ -10,13 +10,10 @@ scores 1 (``title_weight`` for the title) and the topic matches when the sum
 reaches ``min_score``: one sentence that mentions the corridor in passing is
 not enough. The rule format is documented at the top of ``topics.toml``.
 
-Text and terms are folded the same way before matching, so that the match
-survives spelling variants: case (with the Azerbaijani dotted/dotless i
-folded to one ``i``), diacritics and composed/decomposed forms (``Laçın`` =
-``Lacin``, ``ё`` = ``е``), compatibility forms (NFKC: the Armenian ligature
-``և`` = ``եւ`` = ``եվ``), soft hyphens and Armenian in-word marks. A term word
-ending in ``*`` matches any inflected ending (``коридор*`` matches
-``коридора``, ``коридором``).
+Text and terms are folded the same way before matching (``crawler.textfold``:
+case, Azerbaijani dotted/dotless i, diacritics, NFKC forms such as the
+Armenian ligature ``և``), and a term word ending in ``*`` matches any
+inflected ending (``коридор*`` matches ``коридора``, ``коридором``).
 """
 
 from __future__ import annotations
@@ -29,71 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
+from crawler.textfold import fold, fold_offsets
 
-# --- text folding ----------------------------------------------------------------
-
-# Characters folding drops: combining marks (decomposed accents, the dot of a
-# lowercased İ, Russian stress marks), invisible format characters that break
-# words apart, and Armenian marks written inside a word (emphasis ՛, exclamation ՜,
-# question ՞, abbreviation ՟).
-_DROPPED = (
-    "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-    "\u00ad\u200b-\u200f\u2060-\u2064\ufeff\u055b\u055c\u055e\u055f"
-)
-# Characters that fold to two: ligatures (Armenian և and ﬓ…ﬗ, Latin ﬀ…ﬆ) and ß.
-_EXPANDED = "\u0587\ufb00-\ufb06\ufb13-\ufb17\u00df"
-_LENGTH_CHANGING = re.compile(f"[{_DROPPED}{_EXPANDED}]")
-_DROPPED_RE = re.compile(f"[{_DROPPED}]")
-_EXPANDED_RE = re.compile(f"[{_EXPANDED}]")
-# After case folding: Azerbaijani/Turkish dotless ı is i (uppercase I lowercases
-# to i, so "LAÇIN" and "Laçın" must meet there); ə is written e in ASCII
-# transliteration (Xankendi); Armenian ւ is վ so that the ligature և, its
-# spelled-out classical form եւ and the reformed/uppercase եվ (ԵՎ) agree.
-_LETTERS = str.maketrans({"ı": "i", "ə": "e", "ւ": "վ"})
-
-
-def _fold_char(char: str) -> str:
-    if _DROPPED_RE.match(char):
-        return ""
-    if char.isspace():
-        return "\n" if char == "\n" else " "
-    folded = unicodedata.normalize("NFKD", char).casefold()
-    folded = _DROPPED_RE.sub("", unicodedata.normalize("NFKD", folded)).translate(_LETTERS)
-    if len(folded) == 1 or (_EXPANDED_RE.match(char) and folded):
-        return folded
-    # Everything else keeps its length so that offsets in the folded text are
-    # offsets in the original one (checked with _LENGTH_CHANGING).
-    lower = char.lower()
-    return lower if len(lower) == 1 else char
-
-
-class _FoldTable(dict):
-    """``str.translate`` table computed lazily, one entry per character seen."""
-
-    def __missing__(self, code: int) -> str:
-        folded = _fold_char(chr(code))
-        self[code] = folded
-        return folded
-
-
-_FOLD_TABLE = _FoldTable()
-
-
-def fold(text: str) -> str:
-    """The matching form of ``text``: case, diacritics and compatibility forms folded."""
-    return text.translate(_FOLD_TABLE)
-
-
-def _offsets(text: str) -> list[int] | None:
-    """Map from offsets in ``fold(text)`` to offsets in ``text`` (None: identical)."""
-    if not _LENGTH_CHANGING.search(text):
-        return None
-    mapping = []
-    for index, char in enumerate(text):
-        mapping.extend([index] * len(_FOLD_TABLE[ord(char)]))
-    mapping.append(len(text))
-    return mapping
-
+__all__ = ["Pattern", "RelevanceResult", "Topic", "TopicSet", "fold", "load_topics"]
 
 # --- term patterns ----------------------------------------------------------------
 
@@ -106,11 +41,18 @@ _JOINER = r"[^\w.!?։\n]{1,3}"
 _SENTENCE_END = re.compile(r"(?:[.!?…։]+|(?<=[\u0561-\u0587]):)[\"'»”’)]*\s+|\n+")
 _TERM_CHARS = re.compile(r"^[\w\s'’*-]+$")
 MIN_STEM = 3
+# Bound on the per-topic cache of hit spellings (inflected forms are many but finite).
+_NAMES_SEEN_MAX = 100_000
+
+
+def _words(term: str) -> list[str]:
+    """The folded words of a term (hyphens and blanks separate words)."""
+    return [w for w in re.split(r"[\s-]+", fold(term)) if w]
 
 
 def _term_regex(term: str) -> str:
     """Regex source for one term (already validated): words joined, ``*`` = any ending."""
-    words = [w for w in re.split(r"[\s-]+", fold(term)) if w]
+    words = _words(term)
     parts = []
     for word in words:
         if word.endswith("*"):
@@ -125,7 +67,9 @@ def _check_term(term: Any) -> str | None:
     if not isinstance(term, str) or not term.strip():
         return "must be a non-empty string"
     if not _TERM_CHARS.match(term):
-        return f"{term!r}: only letters, digits, spaces, hyphens, apostrophes and a final '*' per word"
+        return (
+            f"{term!r}: only letters, digits, spaces, hyphens, apostrophes and a final '*' per word"
+        )
     for word in re.split(r"[\s-]+", term.strip()):
         if "*" in word[:-1]:
             return f"{term!r}: '*' may only end a word"
@@ -163,7 +107,7 @@ class Topic:
     description: str
     """One line for people."""
     patterns: tuple[Pattern, ...]
-    """Anchors and terms; ``regex`` group ``p<i>`` is ``patterns[i]``."""
+    """Anchors, terms and ignored phrases; group ``p<i>`` of ``which`` is ``patterns[i]``."""
     regex: re.Pattern
     """All patterns in one alternation, longest first, matched on folded text."""
     which: re.Pattern
@@ -176,6 +120,8 @@ class Topic:
     """Score at which the topic matches."""
     title_weight: float = 2.0
     """What a title with terms in context scores (a body sentence scores 1)."""
+    names_seen: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    """Cache: folded text of a hit -> index of its pattern."""
 
 
 @dataclass(frozen=True)
@@ -226,7 +172,7 @@ class _Text:
     def surface(self, start: int, end: int) -> str:
         """The matched text as written in the article (NFC)."""
         if self._offsets is False:
-            self._offsets = _offsets(self.original)
+            self._offsets = fold_offsets(self.original)
         if self._offsets is not None:
             start, end = self._offsets[start], self._offsets[end]
         return unicodedata.normalize("NFC", self.original[start:end])
@@ -234,15 +180,25 @@ class _Text:
 
 def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
     # The scan runs without groups (groups make Python's regex engine ~30x
-    # slower); each hit is then named by one anchored match of ``which``.
+    # slower); a hit is then named by the first branch that matches exactly its
+    # text, which is the branch that won the scan (same order), remembered per
+    # spelling.
     hits = []
+    names = topic.names_seen
     for m in topic.regex.finditer(text.folded):
-        named = topic.which.match(text.folded, m.start())
-        hits.append((m.start(), m.end(), topic.patterns[int(named.lastgroup[1:])], int(named.lastgroup[1:])))
+        found = m.group()
+        index = names.get(found)
+        if index is None:
+            index = int(topic.which.fullmatch(found).lastgroup[1:])
+            if len(names) < _NAMES_SEEN_MAX:
+                names[found] = index
+        hits.append((m.start(), m.end(), topic.patterns[index], index))
     if not any(pattern.anchored for _, _, pattern, _ in hits):
         return 0.0, []
     words, units = text.words_and_units([start for start, _, _, _ in hits])
-    anchor_words = [w for w, (_, _, pattern, _) in zip(words, hits, strict=True) if pattern.anchored]
+    anchor_words = [
+        w for w, (_, _, pattern, _) in zip(words, hits, strict=True) if pattern.anchored
+    ]
     evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
     used: list[tuple[int, int]] = []
     for (start, end, pattern, index), word, unit in zip(hits, words, units, strict=True):
@@ -293,7 +249,9 @@ class TopicSet:
             if found:
                 topics.append(topic.name)
                 terms[topic.name] = found
-        return RelevanceResult(topics=topics, terms=terms, score=max(scores.values(), default=0.0), scores=scores)
+        return RelevanceResult(
+            topics=topics, terms=terms, score=max(scores.values(), default=0.0), scores=scores
+        )
 
 
 # --- loading ----------------------------------------------------------------------------
@@ -331,7 +289,9 @@ def _term_list(path: Path, where: str, key: str, value: Any) -> list[str]:
     return terms
 
 
-def _number(path: Path, where: str, raw: dict, key: str, default: float, *, minimum: float) -> float:
+def _number(
+    path: Path, where: str, raw: dict, key: str, default: float, *, minimum: float
+) -> float:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
         raise ConfigError(f"{path}: {where}: field {key!r} must be a number >= {minimum}")
@@ -349,7 +309,9 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     anchors_value = raw.get("anchors")
     if isinstance(anchors_value, str):
         if anchors_value not in shared_anchors:
-            raise ConfigError(f"{path}: {where}: field 'anchors': no [anchors.{anchors_value}] table")
+            raise ConfigError(
+                f"{path}: {where}: field 'anchors': no [anchors.{anchors_value}] table"
+            )
         anchors = shared_anchors[anchors_value]
     elif anchors_value is None:
         raise ConfigError(f"{path}: {where}: missing field 'anchors'")
@@ -364,8 +326,12 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     if not anchors or not terms:
         raise ConfigError(f"{path}: {where}: fields 'anchors' and 'terms' must not be empty")
     search_terms = raw.get("search_terms", [])
-    if not isinstance(search_terms, list) or not all(isinstance(t, str) and t.strip() for t in search_terms):
-        raise ConfigError(f"{path}: {where}: field 'search_terms' must be a list of non-empty strings")
+    if not isinstance(search_terms, list) or not all(
+        isinstance(t, str) and t.strip() for t in search_terms
+    ):
+        raise ConfigError(
+            f"{path}: {where}: field 'search_terms' must be a list of non-empty strings"
+        )
 
     anchor_regex = re.compile(r"(?<!\w)(?:" + "|".join(_term_regex(a) for a in anchors) + ")")
     patterns = [Pattern(a, "anchor", 0.0, True) for a in anchors]
@@ -380,9 +346,11 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     # Python's alternation takes the first branch that matches, not the longest:
     # longer terms go first so "Lachin corridor" wins over the anchor "Lachin".
     # Ignored phrases go before everything so that they win where they start.
-    order = sorted(range(len(patterns)), key=lambda i: (patterns[i].kind != "ignore", -len(sources[i])))
+    order = sorted(
+        range(len(patterns)), key=lambda i: (patterns[i].kind != "ignore", -len(sources[i]))
+    )
     # The lookahead on first letters lets the engine skip most positions fast.
-    firsts = "".join(sorted({re.escape(fold(p.text)[0]) for p in patterns}))
+    firsts = "".join(sorted({re.escape(_words(p.text)[0][0]) for p in patterns}))
     head = rf"(?=[{firsts}])(?<!\w)(?:"
     regex = re.compile(head + "|".join(sources[i] for i in order) + ")")
     which = re.compile(head + "|".join(f"(?P<p{i}>{sources[i]})" for i in order) + ")")
@@ -409,12 +377,15 @@ def load_topics(path: str | Path | None = None) -> TopicSet:
     data = load_toml(path)
     unknown = sorted(set(data) - {"topic", "anchors"})
     if unknown:
-        raise ConfigError(f"{path}: unknown top-level key {unknown[0]!r} (expected [[topic]] or [anchors.NAME])")
+        raise ConfigError(
+            f"{path}: unknown top-level key {unknown[0]!r} (expected [[topic]] or [anchors.NAME])"
+        )
     shared_raw = data.get("anchors", {})
     if not isinstance(shared_raw, dict):
         raise ConfigError(f"{path}: 'anchors' must be tables [anchors.NAME]")
     shared = {
-        key: _term_list(path, f"anchors {key!r}", "anchors", value) for key, value in shared_raw.items()
+        key: _term_list(path, f"anchors {key!r}", "anchors", value)
+        for key, value in shared_raw.items()
     }
     raw_topics = data.get("topic")
     if not isinstance(raw_topics, list) or not raw_topics:

@@ -152,9 +152,27 @@ def _print_report(report: RescoreReport, topics: TopicSet, seconds: float, dry_r
 
 
 @click.command()
-@click.option("--db", "db_path", envvar="NEWSMON_DB", default=DEFAULT_DB, show_default=True, help="SQLite database file.")
-@click.option("--topics", "topics_file", type=click.Path(dir_okay=False), help="Topics file replacing crawler/topics.toml.")
-@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True, help="Articles per write transaction.")
+@click.option(
+    "--db",
+    "db_path",
+    envvar="NEWSMON_DB",
+    default=DEFAULT_DB,
+    show_default=True,
+    help="SQLite database file.",
+)
+@click.option(
+    "--topics",
+    "topics_file",
+    type=click.Path(dir_okay=False),
+    help="Topics file replacing crawler/topics.toml.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Articles per write transaction.",
+)
 @click.option("--dry-run", is_flag=True, help="Count what would change, write nothing.")
 def rescore(db_path: str, topics_file: str | None, batch_size: int, dry_run: bool) -> None:
     """Re-apply the topics file to every stored article (no crawling).
@@ -177,7 +195,9 @@ def rescore(db_path: str, topics_file: str | None, batch_size: int, dry_run: boo
         total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
         if sys.stderr.isatty() and total:
             with click.progressbar(length=total, label="Rescoring", file=sys.stderr) as bar:
-                report = rescore_articles(db, topics, batch_size=batch_size, dry_run=dry_run, progress=bar.update)
+                report = rescore_articles(
+                    db, topics, batch_size=batch_size, dry_run=dry_run, progress=bar.update
+                )
         else:
             report = rescore_articles(db, topics, batch_size=batch_size, dry_run=dry_run)
     except sqlite3.Error as exc:
