@@ -106,7 +106,9 @@ def _month_table() -> dict[str, int]:
 
 
 _TIME = r"(?P<{p}H>\d{{1,2}}):(?P<{p}M>\d{{2}})(?::(?P<{p}S>\d{{2}}))?(?:\s*(?P<{p}ap>[ap])\.?\s?m\b\.?)?"
-_ZONE = r"(?:\s*(?P<tz>(?:UTC|GMT)\s?[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|(?-i:[A-Z]{2,4}))(?!\w))?"
+_ZONE = (
+    r"(?:\s*(?P<tz>(?:UTC|GMT)\s?[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|(?-i:[A-Z]{2,4}))(?!\w))?"
+)
 
 
 @lru_cache(maxsize=1)
@@ -176,7 +178,9 @@ def _zone_from_text(text: str) -> TzInfo | None:
     return timezone(sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3) or 0)))
 
 
-def find_date_mentions(text: str, languages: list[str] | tuple[str, ...] | None = None) -> list[DateMention]:
+def find_date_mentions(
+    text: str, languages: list[str] | tuple[str, ...] | None = None
+) -> list[DateMention]:
     """Dates written in ``text`` with a day, a month and a year, in order of appearance.
 
     Month names of every language in ``GRAMMAR_LANGUAGES`` are understood;
@@ -261,15 +265,18 @@ def _dateparser(languages: tuple[str, ...], zone: str, base: datetime | None) ->
         "TIMEZONE": zone,
         "RETURN_AS_TIMEZONE_AWARE": True,
         "PREFER_DATES_FROM": "past",
-        # A publication date needs a day: "January 2023" is not one.
-        "REQUIRE_PARTS": ["day", "month", "year"],
+        # A publication date needs a day ("January 2023" is not one); a missing
+        # year is the latest one that puts the date in the past.
+        "REQUIRE_PARTS": ["day", "month"],
     }
     if base is not None:
         settings["RELATIVE_BASE"] = base
     return DateDataParser(languages=list(languages), settings=settings)
 
 
-def _read_dateparser(raw: str, languages: tuple[str, ...], zone: str, now: datetime | None) -> datetime | None:
+def _read_dateparser(
+    raw: str, languages: tuple[str, ...], zone: str, now: datetime | None
+) -> datetime | None:
     if "az" in languages:
         for pattern, replacement in _AZ_REWRITES:
             raw = pattern.sub(replacement, raw)
@@ -291,11 +298,15 @@ def _read_fixed(raw: str, languages: tuple[str, ...]) -> datetime | None:
 
 
 @lru_cache(maxsize=4096)
-def _read_relative(raw: str, languages: tuple[str, ...], zone: str, now: datetime | None) -> datetime | None:
+def _read_relative(
+    raw: str, languages: tuple[str, ...], zone: str, now: datetime | None
+) -> datetime | None:
     return _read_dateparser(raw, languages, zone, now)
 
 
-def _parse(raw: str, zone: str, languages: tuple[str, ...], now: datetime | None) -> datetime | None:
+def _parse(
+    raw: str, zone: str, languages: tuple[str, ...], now: datetime | None
+) -> datetime | None:
     value = _read_fixed(raw, languages)
     if value is None:
         value = _read_relative(raw, languages, zone, now)
@@ -342,6 +353,19 @@ def parse_date(
     """
     value = parse_date_as_written(raw, timezone=timezone, languages=languages, now=now)
     return value.astimezone(UTC) if value is not None else None
+
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+"""Dates before this are taken for misreadings (copyright lines, founding years)."""
+
+
+def implausibility(value: datetime, *, now: datetime, max_future: timedelta) -> str | None:
+    """Why ``value`` cannot be a publication instant fetched at ``now``: ``future``, ``too_old``, or None."""
+    if value > now + max_future:
+        return "future"
+    if value < EARLIEST:
+        return "too_old"
+    return None
 
 
 def to_iso(value: datetime | None) -> str | None:
