@@ -301,6 +301,7 @@ def _read_fixed(raw: str, languages: tuple[str, ...]) -> datetime | None:
 def _read_relative(
     raw: str, languages: tuple[str, ...], zone: str, now: datetime | None
 ) -> datetime | None:
+    """dateparser's answer for one fetch time (a crawl's spider uses one for all its feeds)."""
     return _read_dateparser(raw, languages, zone, now)
 
 
@@ -309,7 +310,9 @@ def _parse(
 ) -> datetime | None:
     value = _read_fixed(raw, languages)
     if value is None:
-        value = _read_relative(raw, languages, zone, now)
+        # Without a fetch time the answer follows the wall clock: nothing to cache.
+        reader = _read_relative if now is not None else _read_dateparser
+        value = reader(raw, languages, zone, now)
     if value is None:
         return None
     if value.tzinfo is None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,26 +16,17 @@ from crawler.dates import (
     parse_date_as_written,
     to_iso,
 )
+from tests.timezones import machine_zone
 
 INSTANTS = Path(__file__).parent / "data" / "dates" / "instants.json"
 NOW = datetime(2023, 1, 12, 12, 0, tzinfo=UTC)
 
 
-def _set_machine_zone(name: str | None) -> None:
-    if name is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = name
-    time.tzset()
-
-
 @pytest.fixture(autouse=True)
-def machine_zone_new_york():
-    """Run every test with the machine's zone set to New York, restored afterwards."""
-    saved = os.environ.get("TZ")
-    _set_machine_zone("America/New_York")
-    yield
-    _set_machine_zone(saved)
+def _new_york_machine():
+    """Every test runs with the machine's zone set to New York (never the sources' zones)."""
+    with machine_zone("America/New_York"):
+        yield
 
 
 def _instant_cases():
@@ -61,8 +50,8 @@ def test_result_does_not_depend_on_the_machine_zone():
         return [parse_date(r, timezone="Asia/Yerevan", languages=["ru"], now=NOW) for r in raws]
 
     in_new_york = read_all()
-    _set_machine_zone("Asia/Tokyo")
-    in_tokyo = read_all()
+    with machine_zone("Asia/Tokyo"):
+        in_tokyo = read_all()
     assert in_new_york == in_tokyo
     assert in_new_york[0] == datetime(2023, 1, 12, 10, 5, tzinfo=UTC)
 
@@ -220,3 +209,11 @@ def test_to_iso():
     assert to_iso(datetime(2023, 1, 12, 14, 5, 7, 999, tzinfo=UTC)) == "2023-01-12T14:05:07+00:00"
     assert to_iso(parse_date("2023-01-12T14:05:00+04:00")) == "2023-01-12T10:05:00+00:00"
     assert to_iso(None) is None
+
+
+def test_without_fetch_time_relative_forms_follow_the_clock():
+    dates._read_relative.cache_clear()
+    value = parse_date("2 hours ago", languages=["en"])
+    expected = datetime.now(UTC) - timedelta(hours=2)
+    assert abs(value - expected) < timedelta(minutes=1)
+    assert dates._read_relative.cache_info().currsize == 0  # not cached against a moving clock

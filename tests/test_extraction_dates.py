@@ -18,8 +18,15 @@ from benchmarks.quality_dates import TARGET_DAY_ACCURACY, day_accuracy, load_dat
 from crawler.dates import parse_date
 from crawler.extraction import extract_article
 from crawler.extraction.dates import find_dates
+from tests.timezones import machine_zone
 
 PAGES = Path(__file__).parent / "data" / "dates" / "pages"
+
+
+@pytest.fixture(autouse=True)
+def _new_york_machine():
+    with machine_zone("America/New_York"):
+        yield
 
 
 def _golden() -> list:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -11,21 +9,15 @@ from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleItem
 from pipelines.dates import DatesPipeline
+from tests.timezones import machine_zone
 
 FETCHED = "2023-01-12T12:00:00+00:00"
 
 
 @pytest.fixture(autouse=True)
-def machine_zone_new_york():
-    saved = os.environ.get("TZ")
-    os.environ["TZ"] = "America/New_York"
-    time.tzset()
-    yield
-    if saved is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = saved
-    time.tzset()
+def _new_york_machine():
+    with machine_zone("America/New_York"):
+        yield
 
 
 def make_pipeline(**settings):

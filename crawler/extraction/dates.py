@@ -27,10 +27,8 @@ from datetime import UTC, datetime, timedelta
 
 from htmldate import find_date
 
-from crawler.dates import parse_date_as_written
+from crawler.dates import EARLIEST, parse_date_as_written
 from crawler.extraction.bylines import date_element, headline_dates, in_comment, inside_foreign
-
-EARLIEST_YEAR = 1990
 
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time",
@@ -87,7 +85,7 @@ class _Plausible:
         if not isinstance(raw, str) or not raw.strip():
             return False
         value = parse_date_as_written(raw, languages=self.languages)
-        return value is not None and value.year >= EARLIEST_YEAR and value <= self.latest
+        return value is not None and value.year >= EARLIEST.year and value <= self.latest
 
 
 def _page_languages(tree) -> list[str]:
@@ -222,6 +220,6 @@ def _url_date(url: str) -> str | None:
         value = datetime(int(year), int(month), int(day), tzinfo=UTC)
     except ValueError:
         return None
-    if value.year < EARLIEST_YEAR or value > datetime.now(UTC) + timedelta(days=1):
+    if value.year < EARLIEST.year or value > datetime.now(UTC) + timedelta(days=1):
         return None
     return f"{year}-{month}-{day}"

@@ -13,14 +13,7 @@ from lxml import html as lxml_html
 from crawler.extraction.article import Article
 from crawler.extraction.dates import find_dates
 
-_NEWS_TYPES = {
-    "newsarticle",
-    "article",
-    "reportagenews",
-    "blogposting",
-    "analysisnewsarticle",
-    "webpage",
-}
+_NEWS_TYPES = {"newsarticle", "article", "reportagenews", "blogposting", "analysisnewsarticle", "webpage"}
 
 
 def _parse(html: str | bytes) -> lxml_html.HtmlElement | None:
@@ -63,9 +56,7 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
     if tree is None:
         return article
     ld = _json_ld(tree)
-    article.title = (ld.get("headline") if isinstance(ld.get("headline"), str) else None) or _meta(
-        tree, "og:title"
-    )
+    article.title = (ld.get("headline") if isinstance(ld.get("headline"), str) else None) or _meta(tree, "og:title")
     if not article.title:
         titles = tree.xpath("//title/text()")
         article.title = titles[0].strip() if titles else None
@@ -73,9 +64,7 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
     canon = tree.xpath('//link[@rel="canonical"]/@href')
     article.canonical_url = canon[0].strip() if canon else _meta(tree, "og:url")
     article.description = _meta(tree, "description", "og:description")
-    body = trafilatura.extract(
-        deepcopy(tree), url=url, favor_precision=True, include_comments=False
-    )
+    body = trafilatura.extract(deepcopy(tree), url=url, favor_precision=True, include_comments=False)
     if body:
         article.body = re.sub(r"\n+", "\n\n", body.strip())
     if article.body:
