@@ -69,10 +69,10 @@ def find_dates_timing(pages: list[dict]) -> float:
     import trafilatura
 
     from crawler.extraction.dates import find_dates
-    from crawler.extraction.extract import _json_ld
 
     trees = [(trafilatura.load_html(page["html"]), page["url"]) for page in pages]
-    jobs = [(tree, url, _json_ld(tree)) for tree, url in trees if tree is not None]
+    # find_dates reads the JSON-LD itself; the article dict is only a head start.
+    jobs = [(tree, url, None) for tree, url in trees if tree is not None]
     for job in jobs:
         find_dates(*job)
     started = time.perf_counter()
