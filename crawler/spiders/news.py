@@ -77,13 +77,8 @@ class NewsSpider(scrapy.Spider):
         spider._claimed = set()
         spider._db_path = settings.get("NEWSMON_DB")
         spider._db = None
-        crawler.signals.connect(spider._start_extractor, signal=scrapy.signals.spider_opened)
         crawler.signals.connect(spider._close_extractor, signal=scrapy.signals.spider_closed)
         return spider
-
-    def _start_extractor(self, spider=None):
-        # Workers warm up while robots.txt and the feeds are downloaded.
-        self.extractor.start()
 
     def _close_extractor(self, spider=None):
         self.extractor.close()

@@ -1,0 +1,66 @@
+"""The extraction pool: same answers as inline extraction, started only when worth it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from crawler.extraction import extract_article
+from crawler.extraction.pool import Extractor, available_cpus, workers_from_setting
+
+PAGE = (
+    "<html><head><title>Bread queues in Stepanakert</title>"
+    "<meta property='article:published_time' content='2023-01-12T10:05:00+04:00'></head><body>"
+    "<nav><a href='/'>Home</a> <a href='/politics'>Politics</a></nav><article><h1>Bread queues in Stepanakert</h1>"
+    + "".join(
+        f"<p>Paragraph {n}: residents queued for bread as the Lachin corridor stayed closed for another day.</p>"
+        for n in range(6)
+    )
+    + "</article><footer>Copyright 2023</footer></body></html>"
+)
+
+
+def test_workers_setting():
+    assert workers_from_setting(0) == 0
+    assert workers_from_setting("3") == 3
+    auto = workers_from_setting("auto")
+    assert auto == workers_from_setting(None)
+    assert auto == (available_cpus() if available_cpus() > 1 else 0)
+    for bad in ("many", -1):
+        with pytest.raises(ValueError, match="NEWSMON_EXTRACT_WORKERS"):
+            workers_from_setting(bad)
+
+
+def test_pool_gives_the_inline_answer():
+    async def run():
+        extractor = Extractor(workers=1, inline_first=0)
+        extractor.start()
+        try:
+            while not extractor._warm:  # until the worker has warmed up
+                await asyncio.sleep(0.05)
+            pages = await asyncio.gather(*(extractor.extract(PAGE, f"https://news.example/a/{n}", "en") for n in range(4)))
+            return pages, extractor._pool is not None
+        finally:
+            extractor.close()
+
+    pages, pooled = asyncio.run(run())
+    assert pooled
+    for n, article in enumerate(pages):
+        assert article == extract_article(PAGE, f"https://news.example/a/{n}", language_hint="en")
+        assert article.title == "Bread queues in Stepanakert"
+        assert "Paragraph 5" in article.body
+
+
+def test_small_crawls_never_start_the_pool():
+    async def run():
+        extractor = Extractor(workers=2, inline_first=5)
+        try:
+            for n in range(5):
+                article = await extractor.extract(PAGE, f"https://news.example/a/{n}")
+                assert "Paragraph 0" in article.body
+            return extractor._pool
+        finally:
+            extractor.close()
+
+    assert asyncio.run(run()) is None
