@@ -61,7 +61,16 @@ class Web:
     def __init__(self, folder: Path, articles: int, outlets: int):
         self.folder = folder
         self.process = subprocess.Popen(
-            [sys.executable, str(HERE / "newsweb.py"), "--out", str(folder), "--articles", str(articles), "--outlets", str(outlets)],
+            [
+                sys.executable,
+                str(HERE / "newsweb.py"),
+                "--out",
+                str(folder),
+                "--articles",
+                str(articles),
+                "--outlets",
+                str(outlets),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -93,7 +102,12 @@ def run_measured(cmd: list[str], env: dict | None = None) -> dict:
     """Run ``cmd``; wall time, peak summed RSS of it and its children, CPU seconds, output."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}, cwd=REPO_ROOT
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=REPO_ROOT,
     )
     root = psutil.Process(process.pid)
     peak = 0
@@ -144,17 +158,23 @@ def run_newsmon(web: Web, db: Path, log: Path, extra: dict | None = None) -> dic
     result = run_measured(cmd)
     result["requests"] = web.stats()
     if result["returncode"] != 0:
-        raise SystemExit(f"benchmark: newsmon crawl failed ({result['returncode']}):\n{result['stderr'][-2000:]}")
+        raise SystemExit(
+            f"benchmark: newsmon crawl failed ({result['returncode']}):\n{result['stderr'][-2000:]}"
+        )
     return result
 
 
 def run_bare(web: Web, log: Path) -> dict:
     settings = {**COMMON_SETTINGS, "LOG_FILE": str(log)}
     web.reset()
-    result = run_measured([sys.executable, str(HERE / "bare_spider.py"), str(web.sources), json.dumps(settings)])
+    result = run_measured(
+        [sys.executable, str(HERE / "bare_spider.py"), str(web.sources), json.dumps(settings)]
+    )
     result["requests"] = web.stats()
     if result["returncode"] != 0:
-        raise SystemExit(f"benchmark: bare spider failed ({result['returncode']}):\n{result['stderr'][-2000:]}")
+        raise SystemExit(
+            f"benchmark: bare spider failed ({result['returncode']}):\n{result['stderr'][-2000:]}"
+        )
     result["stats"] = json.loads(result["stdout"].strip().splitlines()[-1])
     return result
 
@@ -165,9 +185,14 @@ def mib(n: float) -> str:
 
 
 def crawl_figures(args, work: Path) -> dict:
-    print(f"building the news web: {args.articles} articles over {args.outlets} outlets …", flush=True)
+    print(
+        f"building the news web: {args.articles} articles over {args.outlets} outlets …", flush=True
+    )
     web = Web(work / "web", args.articles, args.outlets)
-    figures: dict = {"articles": web.info["articles"], "page_kib": web.info["page_bytes"] / web.info["articles"] / 1024}
+    figures: dict = {
+        "articles": web.info["articles"],
+        "page_kib": web.info["page_bytes"] / web.info["articles"] / 1024,
+    }
     try:
         runs = {}
         order = ["bare", "newsmon"]
@@ -176,7 +201,9 @@ def crawl_figures(args, work: Path) -> dict:
             if name == "bare":
                 runs[name] = run_bare(web, work / "bare.log")
             else:
-                runs[name] = run_newsmon(web, work / "news.db", work / "newsmon.log", args.newsmon_settings)
+                runs[name] = run_newsmon(
+                    web, work / "news.db", work / "newsmon.log", args.newsmon_settings
+                )
             runs[name]["server_cpu"] = web.cpu_seconds() - cpu_before
             fetched = runs[name]["requests"].get("article", 0)
             runs[name]["pages_per_s"] = fetched / runs[name]["wall"]
@@ -194,9 +221,18 @@ def crawl_figures(args, work: Path) -> dict:
         conn.close()
         figures["stored"] = stored
         figures["bare_extracted"] = runs["bare"]["stats"].get("bare/extracted", 0)
-        figures["runs"] = {k: {x: v[x] for x in ("wall", "peak_rss", "cpu", "cpu_main", "server_cpu", "pages_per_s")} for k, v in runs.items()}
+        figures["runs"] = {
+            k: {
+                x: v[x]
+                for x in ("wall", "peak_rss", "cpu", "cpu_main", "server_cpu", "pages_per_s")
+            }
+            for k, v in runs.items()
+        }
         figures["ratio"] = runs["newsmon"]["pages_per_s"] / runs["bare"]["pages_per_s"]
-        print(f"  ratio newsmon / bare: {figures['ratio']:.2f}x (target >= 1.5x); stored {stored} articles", flush=True)
+        print(
+            f"  ratio newsmon / bare: {figures['ratio']:.2f}x (target >= 1.5x); stored {stored} articles",
+            flush=True,
+        )
 
         again = run_newsmon(web, work / "news.db", work / "newsmon.log", args.newsmon_settings)
         requests = again["requests"]
@@ -221,20 +257,39 @@ def crawl_figures(args, work: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="newsmon crawl benchmark", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser = argparse.ArgumentParser(
+        description="newsmon crawl benchmark",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__,
+    )
     parser.add_argument("--quick", action="store_true", help="a short sanity run")
-    parser.add_argument("--articles", type=int, help="article pages of the news web (default 2000, quick 300)")
+    parser.add_argument(
+        "--articles", type=int, help="article pages of the news web (default 2000, quick 300)"
+    )
     parser.add_argument("--outlets", type=int, default=20)
-    parser.add_argument("--sizes", help="comma-separated stored-article counts (default 1000,10000,100000,1000000)")
+    parser.add_argument(
+        "--sizes", help="comma-separated stored-article counts (default 1000,10000,100000,1000000)"
+    )
     parser.add_argument("--skip-crawl", action="store_true", help="only the storage figures")
     parser.add_argument("--skip-storage", action="store_true", help="only the crawl figures")
-    parser.add_argument("--workers", type=int, help="NEWSMON_EXTRACT_WORKERS for newsmon (default: its own default)")
-    parser.add_argument("--workdir", type=Path, help="keep databases and logs here (default: a temporary folder)")
+    parser.add_argument(
+        "--workers", type=int, help="NEWSMON_EXTRACT_WORKERS for newsmon (default: its own default)"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, help="keep databases and logs here (default: a temporary folder)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
-    args.newsmon_settings = {} if args.workers is None else {"NEWSMON_EXTRACT_WORKERS": args.workers}
+    args.newsmon_settings = (
+        {} if args.workers is None else {"NEWSMON_EXTRACT_WORKERS": args.workers}
+    )
     args.articles = args.articles or (300 if args.quick else 2000)
-    sizes = [int(s) for s in (args.sizes or ("1000,10000" if args.quick else "1000,10000,100000,1000000")).split(",")]
+    sizes = [
+        int(s)
+        for s in (
+            args.sizes or ("1000,10000" if args.quick else "1000,10000,100000,1000000")
+        ).split(",")
+    ]
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="newsmon-bench-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -190,7 +190,9 @@ def _render(template: Template, article: Article, base: str, paragraphs: list[st
 def build(articles: int, bases: list[str], seed: int = 7) -> list[Outlet]:
     """One outlet per base URL and its rendered article pages (deterministic for a seed)."""
     templates = load_templates(shared_data_dir() / "articles-dev")
-    counts = Counter(w for t in templates for p in t.paragraphs for w in _WORD.findall(p) if len(w) > 2)
+    counts = Counter(
+        w for t in templates for p in t.paragraphs for w in _WORD.findall(p) if len(w) > 2
+    )
     vocabulary = [w for w, _ in counts.most_common(20000)]
     rng = random.Random(seed)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -225,7 +227,7 @@ def rss(outlet: Outlet, base: str) -> bytes:
         '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
         f"<title>{outlet.name}</title><link>{base}/</link><description>News</description>{items}"
         "</channel></rss>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def _response(status: str, body: bytes, content_type: str, extra: str = "") -> bytes:
@@ -250,8 +252,14 @@ class Site:
             "feed",
             _response("200 OK", feed, "application/rss+xml; charset=utf-8", f"ETag: {etag}\r\n"),
         )
-        self.etags[b"/feed/"] = (etag.encode(), _response("304 Not Modified", b"", "application/rss+xml", f"ETag: {etag}\r\n"))
-        self.routes[b"/robots.txt"] = ("robots", _response("200 OK", b"User-agent: *\nDisallow: /private/\n", "text/plain"))
+        self.etags[b"/feed/"] = (
+            etag.encode(),
+            _response("304 Not Modified", b"", "application/rss+xml", f"ETag: {etag}\r\n"),
+        )
+        self.routes[b"/robots.txt"] = (
+            "robots",
+            _response("200 OK", b"User-agent: *\nDisallow: /private/\n", "text/plain"),
+        )
 
 
 class Counters:
@@ -344,7 +352,10 @@ async def serve(articles: int, outlets: int, seed: int, out: Path) -> None:
     for index in range(outlets):
         # Bind first to learn the port; pages are rendered with the final base URL.
         server = await loop.create_server(
-            lambda index=index: HTTPProtocol(sites[index], counters), f"127.0.0.{index + 2}", 0, backlog=512
+            lambda index=index: HTTPProtocol(sites[index], counters),
+            f"127.0.0.{index + 2}",
+            0,
+            backlog=512,
         )
         bases.append(f"http://127.0.0.{index + 2}:{server.sockets[0].getsockname()[1]}")
     web = build(articles, bases, seed)
@@ -369,7 +380,9 @@ async def serve(articles: int, outlets: int, seed: int, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, required=True, help="folder for sources.toml and web.json")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="folder for sources.toml and web.json"
+    )
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--outlets", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)

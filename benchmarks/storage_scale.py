@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import bisect
-import gzip
 import json
 import os
 import random
@@ -47,7 +46,13 @@ TOPIC_SENTENCES = [
     "The blockade of Nagorno-Karabakh left shops without fresh food, officials said.",
 ]
 # What an operator searches for: the monitored topics, and a few ordinary words.
-TOPIC_QUERIES = ['"Lachin corridor"', "Stepanakert", "Hakari AND bridge", "peacekeepers", "NEAR(blockade food, 10)"]
+TOPIC_QUERIES = [
+    '"Lachin corridor"',
+    "Stepanakert",
+    "Hakari AND bridge",
+    "peacekeepers",
+    "NEAR(blockade food, 10)",
+]
 BUILD_BATCH = 5000
 MEASURE_BATCH = 500
 BODY_WORDS = 350
@@ -62,7 +67,9 @@ class TextMaker:
 
     def __init__(self, seed: int):
         truth = json.loads((shared_data_dir() / "articles-dev" / "ground-truth.json").read_text())
-        counts = Counter(w for page in truth.values() for w in _WORD.findall(page.get("articleBody") or ""))
+        counts = Counter(
+            w for page in truth.values() for w in _WORD.findall(page.get("articleBody") or "")
+        )
         self.words = [w for w, _ in counts.most_common()]
         self.cum = list(accumulate(1.0 / (rank + 1) for rank in range(len(self.words))))
         self.rng = random.Random(seed)
@@ -107,7 +114,13 @@ def synthetic_item(n: int, text: TextMaker, *, prefix: str = "a") -> ArticleItem
 
 
 def _crawler(db_path: Path, batch_size: int):
-    return get_crawler(settings_dict={"NEWSMON_DB": str(db_path), "NEWSMON_DB_BATCH_SIZE": batch_size, "NEWSMON_DB_BATCH_SECONDS": 3600})
+    return get_crawler(
+        settings_dict={
+            "NEWSMON_DB": str(db_path),
+            "NEWSMON_DB_BATCH_SIZE": batch_size,
+            "NEWSMON_DB_BATCH_SECONDS": 3600,
+        }
+    )
 
 
 def _open(cls, crawler):
@@ -178,7 +191,12 @@ def fts_times(db_path: Path, text: TextMaker, repeat: int = 5) -> dict:
                 samples.append((time.perf_counter() - started) * 1000)
             per_query[query] = statistics.median(samples)
             times += samples
-        matches = {q: db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [q]).fetchone()[0] for q in queries}
+        matches = {
+            q: db.execute(
+                "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [q]
+            ).fetchone()[0]
+            for q in queries
+        }
     finally:
         db.close()
     times.sort()
@@ -203,8 +221,14 @@ def storage_figures(sizes: list[int], work: Path) -> dict:
         n = fill(db_path, size, text, n)
         build = time.perf_counter() - started
         ms, n = measure(db_path, text, n)
-        db_size = sum(Path(f"{db_path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db_path}{s}").exists())
-        results.append({"stored": size, "ms_per_article": ms, "build_s": build, "db_bytes": db_size})
+        db_size = sum(
+            Path(f"{db_path}{s}").stat().st_size
+            for s in ("", "-wal")
+            if Path(f"{db_path}{s}").exists()
+        )
+        results.append(
+            {"stored": size, "ms_per_article": ms, "build_s": build, "db_bytes": db_size}
+        )
         print(
             f"  {size:>9,} stored: {ms:6.2f} ms/article  (database {db_size / 2**20:,.0f} MiB, filled in {build:,.0f} s)",
             flush=True,

@@ -27,7 +27,9 @@ def check_database(db: Path, runs_expected: int) -> None:
         assert len(keys) == len(set(keys)) == len(SITES) * PAGES
         per_source = {s: sum(1 for src, _ in rows if src == s) for s in SITES}
         assert per_source == {s: PAGES for s in SITES}
-        assert conn.execute("SELECT count(DISTINCT content_hash) FROM articles").fetchone()[0] == len(rows)
+        assert conn.execute("SELECT count(DISTINCT content_hash) FROM articles").fetchone()[
+            0
+        ] == len(rows)
 
         runs = conn.execute("SELECT id, status, articles_new FROM crawl_runs").fetchall()
         assert len(runs) == runs_expected
@@ -35,7 +37,9 @@ def check_database(db: Path, runs_expected: int) -> None:
         # Every stored article was counted new by exactly one crawl ...
         assert sum(new for _, _, new in runs) == len(rows)
         by_source = dict(
-            conn.execute("SELECT source, sum(articles_new) FROM crawl_run_sources GROUP BY source").fetchall()
+            conn.execute(
+                "SELECT source, sum(articles_new) FROM crawl_run_sources GROUP BY source"
+            ).fetchall()
         )
         assert by_source == per_source
         # ... and every article page a crawl fetched is accounted for once:
@@ -45,7 +49,10 @@ def check_database(db: Path, runs_expected: int) -> None:
             "FROM crawl_run_sources"
         ):
             assert errors == 0, (run_id, source)
-            assert new + updated + duplicates + dropped == fetched - 1, (run_id, source)  # - 1: the feed
+            assert new + updated + duplicates + dropped == fetched - 1, (
+                run_id,
+                source,
+            )  # - 1: the feed
     finally:
         conn.close()
 

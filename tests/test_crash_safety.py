@@ -24,7 +24,14 @@ from tests.conftest import REPO_ROOT
 from tests.mockweb import MockWeb
 from tests.mockweb.server import Response
 
-FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+FAST = [
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+]
 WORDS = (
     "corridor road convoy bridge checkpoint village mountain border market bread fuel winter school hospital "
     "council river valley minister statement talks officials residents traffic trucks supplies weather "
@@ -39,10 +46,12 @@ def bulk_page(title: str, paragraphs: list[str]) -> bytes:
         "<meta property='article:published_time' content='2023-01-12T10:00:00+00:00'></head>"
         f"<body><nav><a href='/'>Home</a></nav><article><h1>{html.escape(title)}</h1>{body}</article>"
         "<footer>Copyright</footer></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
-def add_bulk_site(web: MockWeb, site: str, count: int, delay: float = 0.0, seed: int = 0) -> list[str]:
+def add_bulk_site(
+    web: MockWeb, site: str, count: int, delay: float = 0.0, seed: int = 0
+) -> list[str]:
     """A site with ``count`` distinct articles listed in an RSS feed at ``/feed/``; returns their paths.
 
     ``delay`` seconds are spent before answering each article page.
@@ -67,7 +76,11 @@ def add_bulk_site(web: MockWeb, site: str, count: int, delay: float = 0.0, seed:
         items.append(f"<item><title>{html.escape(title)}</title><link>{base}{path}</link></item>")
     feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{site}</title>{"".join(items)}</channel></rss>'
     web.route(site, "/feed/", Response(200, feed.encode(), {"Content-Type": "application/rss+xml"}))
-    web.route(site, "/robots.txt", Response(200, b"User-agent: *\nDisallow:\n", {"Content-Type": "text/plain"}))
+    web.route(
+        site,
+        "/robots.txt",
+        Response(200, b"User-agent: *\nDisallow:\n", {"Content-Type": "text/plain"}),
+    )
     return paths
 
 
@@ -91,7 +104,9 @@ def crawl_command(sources: Path, db: Path, *extra: str) -> list[str]:
 
 def popen(cmd: list[str]) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "NEWSMON_DB"}
-    return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def article_rows(db: Path) -> list[tuple[str, str, str]]:
@@ -135,7 +150,9 @@ def test_kill_9_while_writing_loses_nothing_committed_and_next_crawl_completes(t
                     if len(seen) >= threshold:
                         break
                 time.sleep(0.05)
-            assert crawl.poll() is None, f"the crawl ended before it could be killed: {crawl.stderr.read()[-2000:]}"
+            assert crawl.poll() is None, (
+                f"the crawl ended before it could be killed: {crawl.stderr.read()[-2000:]}"
+            )
             children = psutil.Process(crawl.pid).children(recursive=True)
             os.kill(crawl.pid, signal.SIGKILL)
             crawl.wait(timeout=10)
@@ -163,7 +180,9 @@ def test_kill_9_while_writing_loses_nothing_committed_and_next_crawl_completes(t
         rows = article_rows(db)
         keys = [r[0] for r in rows]
         assert len(keys) == len(set(keys)) == pages
-        assert {k.rsplit("/", 1)[-1] for k in keys} == {p.strip("/").rsplit("/", 1)[-1] for p in paths}
+        assert {k.rsplit("/", 1)[-1] for k in keys} == {
+            p.strip("/").rsplit("/", 1)[-1] for p in paths
+        }
         assert set(after_kill) <= set(rows)
         # Stored pages were not fetched again: the second crawl completed the rest only.
         refetched = [r.path for r in web.requests() if r.path in set(paths)]
@@ -171,8 +190,16 @@ def test_kill_9_while_writing_loses_nothing_committed_and_next_crawl_completes(t
         assert integrity(db) == "ok"
         conn = sqlite3.connect(db)
         try:
-            assert conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'bulk'").fetchone()[0] == pages
-            assert conn.execute("SELECT count(DISTINCT content_hash) FROM articles").fetchone()[0] == pages
+            assert (
+                conn.execute(
+                    "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'bulk'"
+                ).fetchone()[0]
+                == pages
+            )
+            assert (
+                conn.execute("SELECT count(DISTINCT content_hash) FROM articles").fetchone()[0]
+                == pages
+            )
         finally:
             conn.close()
     finally:

@@ -39,7 +39,9 @@ def test_pool_gives_the_inline_answer():
         try:
             while not extractor._warm:  # until the worker has warmed up
                 await asyncio.sleep(0.05)
-            pages = await asyncio.gather(*(extractor.extract(PAGE, f"https://news.example/a/{n}", "en") for n in range(4)))
+            pages = await asyncio.gather(
+                *(extractor.extract(PAGE, f"https://news.example/a/{n}", "en") for n in range(4))
+            )
             return pages, extractor._pool is not None
         finally:
             extractor.close()

@@ -59,7 +59,9 @@ def workers_from_setting(value: object) -> int:
     try:
         workers = int(value)
     except (TypeError, ValueError):
-        raise ValueError(f"NEWSMON_EXTRACT_WORKERS must be 'auto' or a whole number, not {value!r}") from None
+        raise ValueError(
+            f"NEWSMON_EXTRACT_WORKERS must be 'auto' or a whole number, not {value!r}"
+        ) from None
     if workers < 0:
         raise ValueError(f"NEWSMON_EXTRACT_WORKERS must be 'auto' or >= 0, not {workers}")
     return workers
@@ -82,7 +84,9 @@ def _watch_crawl(pid: int) -> None:
 
 
 def _worker_init(crawl_pid: int) -> None:
-    threading.Thread(target=_watch_crawl, args=(crawl_pid,), name="newsmon-crawl-watch", daemon=True).start()
+    threading.Thread(
+        target=_watch_crawl, args=(crawl_pid,), name="newsmon-crawl-watch", daemon=True
+    ).start()
     extract_article(WARM_UP_HTML, "https://newsmon.invalid/warm-up")
 
 
@@ -134,7 +138,9 @@ class Extractor:
         if not future.cancelled() and future.exception() is None:
             self._warm = True
 
-    async def extract(self, html: str | bytes, url: str, language_hint: str | None = None) -> Article:
+    async def extract(
+        self, html: str | bytes, url: str, language_hint: str | None = None
+    ) -> Article:
         """What the page at ``url`` says; raises what extraction raises."""
         self._pages += 1
         if self.workers > 0 and self._pool is None and self._pages > self.inline_first:
