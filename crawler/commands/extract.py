@@ -22,24 +22,42 @@ def _read(path: str) -> bytes:
     return data
 
 
-def extract_record(html: bytes, url: str, *, timezone: str | None = None, languages: list[str] | None = None) -> dict:
+def extract_record(
+    html: bytes, url: str, *, timezone: str | None = None, languages: list[str] | None = None
+) -> dict:
     """Extract ``html`` and normalise its dates as the pipeline does."""
     article = extract_article(html, url)
     now = datetime.now(UTC)
     langs = languages or ([article.language] if article.language else None)
     record = article.to_dict()
-    record["published_at"] = to_iso(parse_date(article.published_raw, timezone=timezone, languages=langs, now=now))
-    record["modified_at"] = to_iso(parse_date(article.modified_raw, timezone=timezone, languages=langs, now=now))
+    record["published_at"] = to_iso(
+        parse_date(article.published_raw, timezone=timezone, languages=langs, now=now)
+    )
+    record["modified_at"] = to_iso(
+        parse_date(article.modified_raw, timezone=timezone, languages=langs, now=now)
+    )
     return record
 
 
 @click.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
-@click.option("--url", default=None, help="URL the page was fetched from (default: file:// URL of FILE).")
-@click.option("--timezone", default=None, help="IANA zone to read local times in (the source's zone).")
-@click.option("--language", "languages", multiple=True, help="Date languages (ISO 639-1), repeatable.")
-@click.option("--batch", is_flag=True, help='Read JSON lines {"file": PATH, "url": URL} on stdin; one JSON line out per input.')
-def extract(file: str | None, url: str | None, timezone: str | None, languages: tuple[str, ...], batch: bool) -> None:
+@click.option(
+    "--url", default=None, help="URL the page was fetched from (default: file:// URL of FILE)."
+)
+@click.option(
+    "--timezone", default=None, help="IANA zone to read local times in (the source's zone)."
+)
+@click.option(
+    "--language", "languages", multiple=True, help="Date languages (ISO 639-1), repeatable."
+)
+@click.option(
+    "--batch",
+    is_flag=True,
+    help='Read JSON lines {"file": PATH, "url": URL} on stdin; one JSON line out per input.',
+)
+def extract(
+    file: str | None, url: str | None, timezone: str | None, languages: tuple[str, ...], batch: bool
+) -> None:
     """Print what newsmon extracts from a saved HTML page (plain or .gz) as one JSON object.
 
     \b
@@ -56,7 +74,12 @@ def extract(file: str | None, url: str | None, timezone: str | None, languages: 
             try:
                 job = json.loads(line)
                 path = job["file"]
-                record = extract_record(_read(path), job.get("url") or Path(path).resolve().as_uri(), timezone=timezone, languages=list(languages))
+                record = extract_record(
+                    _read(path),
+                    job.get("url") or Path(path).resolve().as_uri(),
+                    timezone=timezone,
+                    languages=list(languages),
+                )
             except (ValueError, KeyError, TypeError, OSError) as exc:
                 record = {"error": f"line {lineno}: {type(exc).__name__}: {exc}"}
             click.echo(json.dumps(record, ensure_ascii=False))
@@ -67,5 +90,7 @@ def extract(file: str | None, url: str | None, timezone: str | None, languages: 
         html = _read(file)
     except OSError as exc:
         raise click.FileError(file, exc.strerror or str(exc)) from None
-    record = extract_record(html, url or Path(file).resolve().as_uri(), timezone=timezone, languages=list(languages))
+    record = extract_record(
+        html, url or Path(file).resolve().as_uri(), timezone=timezone, languages=list(languages)
+    )
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))

@@ -83,7 +83,9 @@ def to_blocks(body: etree._Element) -> list[Block]:
     return blocks
 
 
-def merge_runs(precise: list[Block], balanced: list[Block], *, max_link_share: float = 0.5) -> list[Block]:
+def merge_runs(
+    precise: list[Block], balanced: list[Block], *, max_link_share: float = 0.5
+) -> list[Block]:
     """``precise`` plus the blocks of ``balanced`` that lie between two blocks both runs share."""
     if not precise:
         return list(balanced)
@@ -131,7 +133,21 @@ def shingles(text: str, size: int = 4) -> Counter:
 # --- the publisher's articleBody --------------------------------------------------------------
 
 _TRUNCATED = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\]|&hellip;?)\s*$")
-_BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "br"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "blockquote",
+    "pre",
+    "tr",
+    "br",
+}
 
 
 def structured_paragraphs(value: str | list | None) -> list[str]:

@@ -18,10 +18,23 @@ from lxml import etree
 
 from crawler.extraction import furniture
 from crawler.extraction.article import Article
-from crawler.extraction.body import Block, merge_runs, reconcile, render, run_trafilatura, structured_paragraphs
+from crawler.extraction.body import (
+    Block,
+    merge_runs,
+    reconcile,
+    render,
+    run_trafilatura,
+    structured_paragraphs,
+)
 from crawler.extraction.dates import find_dates
 from crawler.extraction.language import detect_language
-from crawler.extraction.structured import Structured, image_url, read_structured, text_value, text_values
+from crawler.extraction.structured import (
+    Structured,
+    image_url,
+    read_structured,
+    text_value,
+    text_values,
+)
 from crawler.extraction.titles import best_title, clean_authors, visible_headline
 
 logger = logging.getLogger(__name__)
@@ -65,7 +78,9 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
         title_tag,
     ]
     site_names = _site_names(found)
-    article.title = best_title([visible_headline(title_tag, headings, site_names, url), *titles], site_names, url, headings)
+    article.title = best_title(
+        [visible_headline(title_tag, headings, site_names, url), *titles], site_names, url, headings
+    )
     article.description = (
         text_value(ld.get("description"))
         or found.first("og:description", "description", "twitter:description")
@@ -77,7 +92,12 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
     article.authors = _authors(tree, found, site_names, url)
     article.language = detect_language(
         article.body or article.title,
-        [text_value(ld.get("inLanguage")), found.html_lang, found.first("og:locale", "content-language"), language_hint],
+        [
+            text_value(ld.get("inLanguage")),
+            found.html_lang,
+            found.first("og:locale", "content-language"),
+            language_hint,
+        ],
     )
     article.canonical_url = _absolute(
         url,
@@ -87,22 +107,31 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
         or text_value(ld.get("mainEntityOfPage")),
     )
     article.section = (
-        text_value(ld.get("articleSection")) or found.first("article:section", "parsely-section", "section") or None
+        text_value(ld.get("articleSection"))
+        or found.first("article:section", "parsely-section", "section")
+        or None
     )
     article.tags = _tags(found)
     article.image = _absolute(
-        url, found.first("og:image", "og:image:url", "og:image:secure_url") or image_url(ld.get("image")) or found.first("twitter:image")
+        url,
+        found.first("og:image", "og:image:url", "og:image:secure_url")
+        or image_url(ld.get("image"))
+        or found.first("twitter:image"),
     )
     return article
 
 
-def _body(tree, url: str, found: Structured, titles: list[str], description: str | None) -> str | None:
+def _body(
+    tree, url: str, found: Structured, titles: list[str], description: str | None
+) -> str | None:
     precise = run_trafilatura(tree, url, precision=True)
     balanced = run_trafilatura(tree, url, precision=False)
     blocks = merge_runs(precise, balanced)
     standfirsts = [description] if description else []
     blocks = furniture.remove_furniture(blocks, titles, standfirsts)
-    published = [Block(text, "p", 0.0) for text in structured_paragraphs(found.article.get("articleBody"))]
+    published = [
+        Block(text, "p", 0.0) for text in structured_paragraphs(found.article.get("articleBody"))
+    ]
     if published:
         published = furniture.remove_furniture(published, titles, standfirsts)
         blocks = reconcile(blocks, published)
@@ -112,7 +141,14 @@ def _body(tree, url: str, found: Structured, titles: list[str], description: str
 def _authors(tree, found: Structured, site_names: list[str], url: str) -> list[str]:
     declared = text_values(found.article.get("author")) or text_values(found.article.get("creator"))
     if not declared:
-        declared = found.all("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "citation_author")
+        declared = found.all(
+            "author",
+            "article:author",
+            "parsely-author",
+            "sailthru.author",
+            "dc.creator",
+            "citation_author",
+        )
     authors = clean_authors(declared, site_names, url)
     if not authors:
         authors = clean_authors(_texts(tree.xpath(_BYLINE_XPATH))[:5], site_names, url)
@@ -120,7 +156,9 @@ def _authors(tree, found: Structured, site_names: list[str], url: str) -> list[s
 
 
 def _site_names(found: Structured) -> list[str]:
-    names = found.all("og:site_name", "application-name", "twitter:site", "al:ios:app_name", "publisher")
+    names = found.all(
+        "og:site_name", "application-name", "twitter:site", "al:ios:app_name", "publisher"
+    )
     names += found.organisations
     publisher = found.article.get("publisher")
     if publisher:
@@ -149,7 +187,11 @@ def _tags(found: Structured) -> list[str]:
 def _texts(elements) -> list[str]:
     out = []
     for element in elements:
-        text = " ".join("".join(element.itertext()).split()) if hasattr(element, "itertext") else str(element)
+        text = (
+            " ".join("".join(element.itertext()).split())
+            if hasattr(element, "itertext")
+            else str(element)
+        )
         if text:
             out.append(text)
     return out

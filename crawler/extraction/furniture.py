@@ -144,7 +144,9 @@ def trim_tail(blocks: list[Block], *, min_share: float = 0.4) -> list[Block]:
     return blocks
 
 
-def remove_furniture(blocks: list[Block], titles: list[str], standfirsts: list[str] = ()) -> list[Block]:
+def remove_furniture(
+    blocks: list[Block], titles: list[str], standfirsts: list[str] = ()
+) -> list[Block]:
     """All three rules, in order: furniture lines, the tail cut, the head trim."""
     kept = [b for b in blocks if not is_furniture_line(b)]
     if not kept:

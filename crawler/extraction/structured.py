@@ -124,7 +124,11 @@ def _walk(data: Any):
         elif isinstance(item, dict):
             yield item
             for key, value in item.items():
-                if isinstance(value, (list, dict)) and key not in ("author", "publisher", "creator"):
+                if isinstance(value, (list, dict)) and key not in (
+                    "author",
+                    "publisher",
+                    "creator",
+                ):
                     stack.append(value)
 
 

@@ -31,7 +31,11 @@ def host_names(url: str | None) -> list[str]:
     if not url:
         return []
     host = (urlsplit(url).hostname or "").lower()
-    labels = [label for label in host.split(".") if label not in ("www", "m", "mobile", "amp", "en", "ru", "hy", "az", "arm")]
+    labels = [
+        label
+        for label in host.split(".")
+        if label not in ("www", "m", "mobile", "amp", "en", "ru", "hy", "az", "arm")
+    ]
     names = []
     if len(labels) >= 2:
         names.append(labels[-2])  # the registered name: armenpress, asbarez, tass
@@ -39,7 +43,9 @@ def host_names(url: str | None) -> list[str]:
     return [n for n in names if len(n) >= 3]
 
 
-def is_site_name(segment: str, site_names: list[str], hosts: list[str], *, strict: bool = False) -> bool:
+def is_site_name(
+    segment: str, site_names: list[str], hosts: list[str], *, strict: bool = False
+) -> bool:
     """True when ``segment`` (a piece of a title) names the site rather than the story.
 
     ``strict`` (for a leading segment, where headlines start) wants the host name itself,
@@ -67,7 +73,9 @@ def is_site_name(segment: str, site_names: list[str], hosts: list[str], *, stric
     return False
 
 
-def strip_site_name(title: str, site_names: list[str], url: str | None = None, headings: list[str] = ()) -> str:
+def strip_site_name(
+    title: str, site_names: list[str], url: str | None = None, headings: list[str] = ()
+) -> str:
     """``title`` without a leading or trailing site-name segment (repeatedly: "A | Section | Site")."""
     title = " ".join(title.split())
     hosts = host_names(url)
@@ -83,17 +91,24 @@ def strip_site_name(title: str, site_names: list[str], url: str | None = None, h
                 continue
             head, _, tail = title.rpartition(sep)
             first, _, rest = title.partition(sep)
-            if head.strip() and (is_site_name(tail, site_names, hosts) or _slug(head) in heading_slugs):
+            if head.strip() and (
+                is_site_name(tail, site_names, hosts) or _slug(head) in heading_slugs
+            ):
                 title, changed = head.strip(), True
                 break
-            if rest.strip() and (is_site_name(first, site_names, hosts, strict=True) or _slug(rest) in heading_slugs):
+            if rest.strip() and (
+                is_site_name(first, site_names, hosts, strict=True) or _slug(rest) in heading_slugs
+            ):
                 title, changed = rest.strip(), True
                 break
     return title
 
 
 def best_title(
-    candidates: list[str | None], site_names: list[str], url: str | None = None, headings: list[str] = ()
+    candidates: list[str | None],
+    site_names: list[str],
+    url: str | None = None,
+    headings: list[str] = (),
 ) -> str | None:
     """The first usable candidate (structured headline, og:title, ``<title>``…) without the site name.
 
@@ -110,7 +125,9 @@ def best_title(
     return None
 
 
-def visible_headline(title_tag: str | None, headings: list[str], site_names: list[str], url: str | None) -> str | None:
+def visible_headline(
+    title_tag: str | None, headings: list[str], site_names: list[str], url: str | None
+) -> str | None:
     """The ``<h1>`` that ``<title>`` repeats (site name aside): the headline readers see.
 
     Social titles (``og:title``) are sometimes rewritten for sharing; the page's own
@@ -143,7 +160,9 @@ MAX_BYLINE_CHARS = 120
 """A longer string is prose (a comment policy, a bio), not a byline."""
 
 
-def clean_authors(values: list[str], site_names: list[str] = (), url: str | None = None) -> list[str]:
+def clean_authors(
+    values: list[str], site_names: list[str] = (), url: str | None = None
+) -> list[str]:
     """Author names from byline strings: "By A and B" -> ["A", "B"]; no URLs, handles, job
     titles or the site's own name (``site_names``, the host of ``url``)."""
     site_slugs = {_slug(s) for s in site_names if s} | set(host_names(url))
