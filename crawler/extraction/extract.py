@@ -139,7 +139,9 @@ def _body(
 
 
 def _authors(tree, found: Structured, site_names: list[str], url: str) -> list[str]:
-    declared = text_values(found.article.get("author")) or text_values(found.article.get("creator"))
+    declared = text_values(found.resolve(found.article.get("author"))) or text_values(
+        found.resolve(found.article.get("creator"))
+    )
     if not declared:
         declared = found.all(
             "author",
@@ -160,7 +162,7 @@ def _site_names(found: Structured) -> list[str]:
         "og:site_name", "application-name", "twitter:site", "al:ios:app_name", "publisher"
     )
     names += found.organisations
-    publisher = found.article.get("publisher")
+    publisher = found.resolve(found.article.get("publisher"))
     if publisher:
         names += text_values(publisher)
     return [n.lstrip("@") for n in dict.fromkeys(names) if n]

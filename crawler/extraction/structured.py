@@ -55,6 +55,20 @@ class Structured:
     """``<link>`` hrefs by lower-cased ``rel`` token."""
     html_lang: str | None = None
     """``<html lang>`` (or ``xml:lang``) as written."""
+    nodes: dict[str, dict] = field(default_factory=dict)
+    """JSON-LD objects by ``@id``, to follow references (Yoast's ``"author": {"@id": …}``)."""
+
+    def resolve(self, value: Any) -> Any:
+        """``value`` with ``{"@id": …}`` references replaced by the objects they name."""
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if (
+            isinstance(value, dict)
+            and set(value) <= {"@id", "@type"}
+            and value.get("@id") in self.nodes
+        ):
+            return self.nodes[value["@id"]]
+        return value
 
     def first(self, *names: str) -> str | None:
         """First non-empty meta value among ``names`` (checked in order)."""
@@ -115,21 +129,24 @@ def loads_lenient(text: str) -> Any:
 
 
 def _walk(data: Any):
-    """Every dict in a JSON-LD document: top level, ``@graph`` and nested values."""
-    stack = [data]
+    """``(object, top)`` for every dict in a JSON-LD document; ``top`` is true for the
+    document's own objects (top level or ``@graph``), false for nested values."""
+    stack: list[tuple[Any, bool]] = [(data, True)]
     while stack:
-        item = stack.pop(0)
+        item, top = stack.pop(0)
         if isinstance(item, list):
-            stack[0:0] = item
+            stack[0:0] = [(value, top) for value in item]
         elif isinstance(item, dict):
-            yield item
+            yield item, top
             for key, value in item.items():
-                if isinstance(value, (list, dict)) and key not in (
-                    "author",
-                    "publisher",
-                    "creator",
-                ):
-                    stack.append(value)
+                if key == "@graph":
+                    stack.append((value, True))
+                elif isinstance(value, (list, dict)) and key not in _NOT_WALKED:
+                    stack.append((value, False))
+
+
+# Values that describe people and organisations around the article, not articles.
+_NOT_WALKED = {"author", "publisher", "creator", "contributor", "editor", "sourceOrganization"}
 
 
 def _types(obj: dict) -> set[str]:
@@ -161,18 +178,24 @@ def read_structured(tree: etree._Element, url: str | None = None) -> Structured:
             data = loads_lenient(text)
         except ValueError:
             continue
-        for obj in _walk(data):
+        for obj, top in _walk(data):
+            if isinstance(obj.get("@id"), str) and len(obj) > 1:
+                found.nodes.setdefault(obj["@id"], obj)
             types = _types(obj)
             if types & ARTICLE_TYPES:
                 articles.append(obj)
             elif types & PAGE_TYPES and not found.page:
                 found.page = obj
-            elif types & {"organization", "newsmediaorganization", "website"}:
+            elif top and types & {"organization", "newsmediaorganization", "website"}:
                 name = obj.get("name")
                 if isinstance(name, str) and name.strip():
                     found.organisations.append(html.unescape(name.strip()))
             publisher = obj.get("publisher")
-            if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            if (
+                isinstance(publisher, dict)
+                and isinstance(publisher.get("name"), str)
+                and types & ARTICLE_TYPES
+            ):
                 found.organisations.append(html.unescape(publisher["name"].strip()))
     if articles:
         # max() keeps the first of equals: page order breaks ties.
