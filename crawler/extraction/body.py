@@ -208,7 +208,7 @@ def reconcile(blocks: list[Block], published: list[Block]) -> list[Block]:
         return blocks
     # A one-paragraph articleBody loses the page's paragraphs: it must bring more to win.
     wanted = STRUCTURED_COVERAGE if len(published) > 1 else STRUCTURED_COVERAGE_ONE_PARAGRAPH
-    if common < wanted * ld_size:
+    if missing_share(ld_text, ours) > 1 - wanted:
         return published
     ld_key = " ".join(_TOKEN.findall(ld_text.lower()))
     kept = []
@@ -221,6 +221,31 @@ def reconcile(blocks: list[Block], published: list[Block]) -> list[Block]:
             continue
         kept.append(block)
     return kept or blocks
+
+
+def missing_share(text: str, found: Counter, size: int = 4) -> float:
+    """Share of ``text``'s shingles absent from the multiset ``found``, counting only runs
+    of at least ``size`` missing shingles.
+
+    Shorter runs are where paragraphs meet (the page adds a heading, splits or joins
+    paragraphs differently): not missing text. A passage the text holds twice and the
+    page once is missing once."""
+    tokens = _TOKEN.findall(text.lower())
+    total = len(tokens) - size + 1
+    if total <= 0:
+        return 0.0
+    available = Counter(found)
+    missing = run = 0
+    for i in range(total):
+        shingle = tuple(tokens[i : i + size])
+        if available[shingle] > 0:
+            available[shingle] -= 1
+            missing += run if run >= size else 0
+            run = 0
+        else:
+            run += 1
+    missing += run if run >= size else 0
+    return missing / total
 
 
 MIN_STRUCTURED_SHINGLES = 40

@@ -49,7 +49,7 @@ _SECTION = re.compile(
     # Azerbaijani
     r"(?:həmçinin|bunu da) oxu(?:yun)?|(?:oxşar|digər|son|əlaqəli) xəbərlər|paylaş|şərhlər|"
     r"şərh (?:yaz|əlavə et)|abunə ol.{0,40}"
-    r")\W*",
+    r")(?:\s*\(?\d+\)?)?\W*",
     re.IGNORECASE,
 )
 SECTION_MAX_WORDS = 8
@@ -65,8 +65,9 @@ _FURNITURE_LINE = re.compile(
     r"your email address will not be published|required fields are marked|"
     r"\ball rights reserved\b|\bcopyright\b\s*(?:©|\(c\)|\d{4})|©\s*\d{4}|"
     # Russian, Armenian, Azerbaijani: rights, "subscribe to our channel", "link required"
-    r"все права защищены|подписывайтесь на (?:наш|нас)|"
-    r"при (?:полном или частичном )?(?:использовании|цитировании|перепечатке)[^.]{0,80}ссылка[^.]{0,40}обязательна|"
+    r"все права защищены|подписывайтесь|подпишитесь на наш|следите за (?:нами|новостями) в|"
+    r"բաժանորդագրվեք|հետևեք մեզ|abunə olun|kanalımızda izləyin|bizi (?:telegram|facebook|instagram)|"
+    r"при (?:полном или частичном )?(?:использовании|цитировании|перепечатке).{0,80}ссылка.{0,40}обязательна|"
     r"բոլոր իրավունքները պաշտպանված են|հղումը[^.]{0,40}պարտադիր է|"
     r"bütün hüquqlar qorunur|istinad(?: edilməsi)? (?:mütləqdir|vacibdir)"
     r")"
@@ -74,7 +75,7 @@ _FURNITURE_LINE = re.compile(
     r"|^\W*(?:related|read (?:also|more|next)|see also|also read|also see|watch|listen|"
     r"filed under|tags?|tagged(?: with)?|categories|category|posted in|topics|"
     r"читайте также|читать также|смотрите также|теги|метки|"
-    r"կարդացեք նաև|պիտակներ|թեգեր|həmçinin oxuyun|teqlər|etiketlər)\s*[:>»|]",
+    r"կարդացեք նաև|պիտակներ|թեգեր|həmçinin oxuyun|teqlər|etiketlər)\s*[:>»|՝։—–]",
     re.IGNORECASE,
 )
 FURNITURE_MAX_WORDS = 45

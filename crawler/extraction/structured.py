@@ -87,17 +87,6 @@ class Structured:
                     seen.setdefault(value, None)
         return list(seen)
 
-    def dates(self) -> dict:
-        """``datePublished`` / ``dateModified`` for :func:`crawler.extraction.dates.find_dates`."""
-        out = {}
-        for key in ("datePublished", "dateModified"):
-            value = self.article.get(key) or self.page.get(key)
-            if isinstance(value, list):
-                value = value[0] if value else None
-            if isinstance(value, str) and value.strip():
-                out[key] = value.strip()
-        return out
-
 
 def loads_lenient(text: str) -> Any:
     """Parse JSON-LD as publishers write it: raw control characters, trailing commas,
