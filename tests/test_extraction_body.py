@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from lxml import html as lxml_html
 
-from crawler.extraction.body import Block, merge_runs, reconcile, render, run_trafilatura, structured_paragraphs
+from crawler.extraction.body import (
+    Block,
+    merge_runs,
+    reconcile,
+    render,
+    run_trafilatura,
+    structured_paragraphs,
+)
 
 PARAGRAPHS = [
     f"Paragraph {n} of the story about the Lachin corridor blockade, long enough to count as text for the extractor, with detail {n}."
@@ -47,7 +54,7 @@ def test_run_trafilatura_leaves_the_tree_alone_and_measures_links():
     html = f"<html><body><article>{text}<p>{linked}</p></article></body></html>"
     tree = lxml_html.fromstring(html)
     before = lxml_html.tostring(tree)
-    blocks = run_trafilatura(tree, "https://e.org/a", precision=False)
+    blocks = run_trafilatura(tree, precision=False)
     assert lxml_html.tostring(tree) == before
     assert blocks[0].text == PARAGRAPHS[0] and blocks[0].link_share == 0.0
     last = blocks[-1]

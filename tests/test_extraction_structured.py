@@ -7,7 +7,13 @@ import json
 import pytest
 from lxml import html as lxml_html
 
-from crawler.extraction.structured import image_url, loads_lenient, read_structured, text_value, text_values
+from crawler.extraction.structured import (
+    image_url,
+    loads_lenient,
+    read_structured,
+    text_value,
+    text_values,
+)
 
 
 def page(head: str, body: str = "<p>x</p>", lang: str = "en") -> lxml_html.HtmlElement:

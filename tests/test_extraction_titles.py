@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extraction.titles import best_title, clean_authors, host_names, strip_site_name, visible_headline
+from crawler.extraction.titles import (
+    best_title,
+    clean_authors,
+    host_names,
+    strip_site_name,
+    visible_headline,
+)
 
 
 @pytest.mark.parametrize(

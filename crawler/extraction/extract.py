@@ -18,14 +18,7 @@ from lxml import etree
 
 from crawler.extraction import furniture
 from crawler.extraction.article import Article
-from crawler.extraction.body import (
-    Block,
-    merge_runs,
-    reconcile,
-    render,
-    run_trafilatura,
-    structured_paragraphs,
-)
+from crawler.extraction.body import Block, extract_blocks, reconcile, render, structured_paragraphs
 from crawler.extraction.dates import find_dates
 from crawler.extraction.language import detect_language
 from crawler.extraction.structured import (
@@ -124,9 +117,7 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
 def _body(
     tree, url: str, found: Structured, titles: list[str], description: str | None
 ) -> str | None:
-    precise = run_trafilatura(tree, url, precision=True)
-    balanced = run_trafilatura(tree, url, precision=False)
-    blocks = merge_runs(precise, balanced)
+    blocks = extract_blocks(tree)
     standfirsts = [description] if description else []
     blocks = furniture.remove_furniture(blocks, titles, standfirsts)
     published = [

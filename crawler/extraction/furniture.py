@@ -72,7 +72,7 @@ _FURNITURE_LINE = re.compile(
     r"bütün hüquqlar qorunur|istinad(?: edilməsi)? (?:mütləqdir|vacibdir)"
     r")"
     # A teaser or a tag line: "Related: <headline>", "Read more: …", "Tags: a, b".
-    r"|^\W*(?:related|read (?:also|more|next)|see also|also read|also see|watch|listen|"
+    r"|^\W*(?:related|more|read (?:also|more|next)|see also|also read|also see|watch|listen|"
     r"filed under|tags?|tagged(?: with)?|categories|category|posted in|topics|"
     r"читайте также|читать также|смотрите также|теги|метки|"
     r"կարդացեք նաև|պիտակներ|թեգեր|həmçinin oxuyun|teqlər|etiketlər)\s*[:>»|՝։—–]",
