@@ -34,7 +34,10 @@ _SUFFIX = re.compile(r"\s[|\-–—:·]{1,2}\s*(?P<tail>[^|\-–—:·]{2,40})$"
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("NEWSMON_SHARED_DATA") or ROOT.parent / "shared" / "data") / "articles-dev"
+    return (
+        Path(os.environ.get("NEWSMON_SHARED_DATA") or ROOT.parent / "shared" / "data")
+        / "articles-dev"
+    )
 
 
 def site_name_left(title: str | None, url: str) -> bool:
@@ -62,15 +65,22 @@ def run() -> list[dict]:
     extract_article(pages[0].html, pages[0].url)  # load the language model outside the timing
     articles, newsmon_time = _timed(lambda p: extract_article(p.html, p.url), pages)
     plain, plain_time = _timed(lambda p: trafilatura.extract(p.html, url=p.url), pages)
-    precise, _ = _timed(lambda p: trafilatura.extract(p.html, url=p.url, favor_precision=True), pages)
-    metadata, _ = _timed(lambda p: trafilatura.bare_extraction(p.html, url=p.url, with_metadata=True), pages)
+    precise, _ = _timed(
+        lambda p: trafilatura.extract(p.html, url=p.url, favor_precision=True), pages
+    )
+    metadata, _ = _timed(
+        lambda p: trafilatura.bare_extraction(p.html, url=p.url, with_metadata=True), pages
+    )
 
     ours = score([(p.body, a.body) for p, a in zip(pages, articles, strict=True)])
     default = score([(p.body, text) for p, text in zip(pages, plain, strict=True)])
     precision = score([(p.body, text) for p, text in zip(pages, precise, strict=True)])
-    leaks = sum(site_name_left(a.title, p.url) for p, a in zip(pages, articles, strict=True)) / len(pages)
+    leaks = sum(site_name_left(a.title, p.url) for p, a in zip(pages, articles, strict=True)) / len(
+        pages
+    )
     reference_leaks = sum(
-        site_name_left(d.title if d is not None else None, p.url) for p, d in zip(pages, metadata, strict=True)
+        site_name_left(d.title if d is not None else None, p.url)
+        for p, d in zip(pages, metadata, strict=True)
     ) / len(pages)
     untitled = sum(not a.title for a in articles) / len(pages)
 
@@ -78,14 +88,46 @@ def run() -> list[dict]:
     n = f"articles-dev, {len(pages)} pages"
     return [
         row(f"body F1 ({n})", ours.f1, default.f1, name, TARGET_F1),
-        row(f"body F1 vs favor_precision ({n})", ours.f1, precision.f1, f"{name} favor_precision", TARGET_F1),
+        row(
+            f"body F1 vs favor_precision ({n})",
+            ours.f1,
+            precision.f1,
+            f"{name} favor_precision",
+            TARGET_F1,
+        ),
         row("body precision", ours.precision, default.precision, name, None),
         row("body recall", ours.recall, default.recall, name, None),
-        row("body precision vs favor_precision", ours.precision, precision.precision, f"{name} favor_precision", None),
-        row("body recall vs favor_precision", ours.recall, precision.recall, f"{name} favor_precision", None),
-        row("titles still ending in the site name", leaks, reference_leaks, f"{name} metadata", 0.0, higher=False),
+        row(
+            "body precision vs favor_precision",
+            ours.precision,
+            precision.precision,
+            f"{name} favor_precision",
+            None,
+        ),
+        row(
+            "body recall vs favor_precision",
+            ours.recall,
+            precision.recall,
+            f"{name} favor_precision",
+            None,
+        ),
+        row(
+            "titles still ending in the site name",
+            leaks,
+            reference_leaks,
+            f"{name} metadata",
+            0.0,
+            higher=False,
+        ),
         row("pages without a title", untitled, None, None, 0.0, higher=False),
-        row("extraction ms per page (whole article)", newsmon_time * 1000, plain_time * 1000, f"{name} extract()", None, higher=False),
+        row(
+            "extraction ms per page (whole article)",
+            newsmon_time * 1000,
+            plain_time * 1000,
+            f"{name} extract()",
+            None,
+            higher=False,
+        ),
     ]
 
 
@@ -103,7 +145,12 @@ def row(metric: str, newsmon, reference, reference_name, target, *, higher: bool
 
 if __name__ == "__main__":
     for r in run():
-        def fmt(v):
-            return "—" if v is None else f"{v:.4f}" if isinstance(v, float) and v < 10 else f"{v:.1f}"
 
-        print(f"{r['metric']:<45} newsmon {fmt(r['newsmon']):>8}   {r['reference_name'] or '':<34} {fmt(r['reference']):>8}   target {fmt(r['target'])}")
+        def fmt(v):
+            return (
+                "—" if v is None else f"{v:.4f}" if isinstance(v, float) and v < 10 else f"{v:.1f}"
+            )
+
+        print(
+            f"{r['metric']:<45} newsmon {fmt(r['newsmon']):>8}   {r['reference_name'] or '':<34} {fmt(r['reference']):>8}   target {fmt(r['target'])}"
+        )

@@ -34,7 +34,10 @@ def test_one_file_prints_one_json_object():
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert REQUIRED <= set(record)
-    assert record["title"] == "Russian Peacekeepers Decline to Escort Karabakh Protest Convoy to Hakari Bridge"
+    assert (
+        record["title"]
+        == "Russian Peacekeepers Decline to Escort Karabakh Protest Convoy to Hakari Bridge"
+    )
     assert record["body"].endswith("we will continue our struggle,” Osipyan said.")
     assert record["published_at"] == "2023-02-07T09:15:42+00:00"
     assert record["modified_at"] == "2023-02-07T11:02:10+00:00"
@@ -89,8 +92,15 @@ def test_batch_in_order_with_error_objects(tmp_path):
     assert len(lines) == 6
     records = [json.loads(line) for line in lines]
     assert records[0]["language"] == "en" and REQUIRED <= set(records[0])
-    assert "error" in records[1] and records[1]["file"].endswith("missing.html") and records[1]["line"] == 2
-    assert records[2]["language"] == "ru" and records[2]["url"] == "https://tass.ru/mezhdunarodnaya-panorama/16880123"
+    assert (
+        "error" in records[1]
+        and records[1]["file"].endswith("missing.html")
+        and records[1]["line"] == 2
+    )
+    assert (
+        records[2]["language"] == "ru"
+        and records[2]["url"] == "https://tass.ru/mezhdunarodnaya-panorama/16880123"
+    )
     assert records[2]["published_at"] == "2023-01-25T14:42:11+00:00"
     assert "error" in records[3]
     assert records[4]["language"] == "az" and records[4]["authors"] == ["Elnur Məmmədov"]

@@ -27,7 +27,9 @@ FIELDS = set(Article.__dataclass_fields__)
 
 
 def _golden(name: str) -> tuple[bytes, dict]:
-    return (PAGES / f"{name}.html").read_bytes(), json.loads((PAGES / f"{name}.json").read_text("utf-8"))
+    return (PAGES / f"{name}.html").read_bytes(), json.loads(
+        (PAGES / f"{name}.json").read_text("utf-8")
+    )
 
 
 def test_every_fixture_has_its_expected_json():
@@ -39,7 +41,9 @@ def test_every_fixture_has_its_expected_json():
 
 
 def test_fixtures_cover_the_four_languages():
-    languages = {json.loads((PAGES / f"{name}.json").read_text("utf-8"))["language"] for name in FIXTURES}
+    languages = {
+        json.loads((PAGES / f"{name}.json").read_text("utf-8"))["language"] for name in FIXTURES
+    }
     assert {"en", "hy", "ru", "az"} <= languages
 
 
@@ -103,9 +107,17 @@ def test_one_parse_and_at_most_two_trafilatura_runs(monkeypatch):
     decodes, runs = [], []
     for module in (trafilatura.utils, htmldate.utils):
         original = module.decode_file
-        monkeypatch.setattr(module, "decode_file", lambda data, *a, _o=original, **k: decodes.append(1) or _o(data, *a, **k))
+        monkeypatch.setattr(
+            module,
+            "decode_file",
+            lambda data, *a, _o=original, **k: decodes.append(1) or _o(data, *a, **k),
+        )
     original_run = body_module.trafilatura.bare_extraction
-    monkeypatch.setattr(body_module.trafilatura, "bare_extraction", lambda *a, **k: runs.append(1) or original_run(*a, **k))
+    monkeypatch.setattr(
+        body_module.trafilatura,
+        "bare_extraction",
+        lambda *a, **k: runs.append(1) or original_run(*a, **k),
+    )
     html, expected = _golden("en-wordpress-massispost")
     assert extract_article(html, expected["url"]).body
     assert len(decodes) == 1
@@ -166,7 +178,9 @@ def dev_articles(dev_pages):
 def test_dev_set_body_f1(dev_pages, dev_articles):
     by_url = {page.url: dev_articles[page.id] for page in dev_pages}
     result = evaluate(lambda html, url: by_url[url].body, dev_pages)
-    print(f"\narticles-dev bodies: P={result.precision:.4f} R={result.recall:.4f} F1={result.f1:.4f} on {result.pages} pages")
+    print(
+        f"\narticles-dev bodies: P={result.precision:.4f} R={result.recall:.4f} F1={result.f1:.4f} on {result.pages} pages"
+    )
     assert result.pages == len(dev_pages) >= 40
     assert result.f1 >= DEV_F1_TARGET
 

@@ -34,7 +34,11 @@ def test_merge_takes_balanced_blocks_between_shared_ones_only():
         b("About the author: writes about the region."),
     ]
     merged = merge_runs(precise, balanced)
-    assert [m.text for m in merged] == [PARAGRAPHS[1], "A subheading inside the story", PARAGRAPHS[3]]
+    assert [m.text for m in merged] == [
+        PARAGRAPHS[1],
+        "A subheading inside the story",
+        PARAGRAPHS[3],
+    ]
 
 
 def test_merge_with_an_empty_run():
@@ -64,7 +68,11 @@ def test_run_trafilatura_leaves_the_tree_alone_and_measures_links():
 
 def test_structured_paragraphs_plain_html_and_truncated():
     assert structured_paragraphs("One.\n\nTwo &amp; three.") == ["One.", "Two & three."]
-    assert structured_paragraphs('<p class="x">One.</p>\r\n<p>Two<br>lines.</p>') == ["One.", "Two", "lines."]
+    assert structured_paragraphs('<p class="x">One.</p>\r\n<p>Two<br>lines.</p>') == [
+        "One.",
+        "Two",
+        "lines.",
+    ]
     assert structured_paragraphs("Start of the story…") == []
     assert structured_paragraphs("Start of the story...") == []
     assert structured_paragraphs(["One.", "Two."]) == ["One.", "Two."]
@@ -80,13 +88,19 @@ def test_reconcile_extraction_missing_part_of_the_published_body():
 
 def test_reconcile_drops_blocks_the_publisher_does_not_have():
     published = [b(p) for p in PARAGRAPHS]
-    extracted = [b(p) for p in PARAGRAPHS[:3]] + [b("Subscribe to the print edition for only nine dollars a month today.")] + [b(p) for p in PARAGRAPHS[3:]]
+    extracted = (
+        [b(p) for p in PARAGRAPHS[:3]]
+        + [b("Subscribe to the print edition for only nine dollars a month today.")]
+        + [b(p) for p in PARAGRAPHS[3:]]
+    )
     assert [x.text for x in reconcile(extracted, published)] == PARAGRAPHS
 
 
 def test_reconcile_keeps_subheadings_missing_from_the_published_body():
     published = [b(p) for p in PARAGRAPHS]
-    extracted = [b(p) for p in PARAGRAPHS[:3]] + [b("Aftermath", "head")] + [b(p) for p in PARAGRAPHS[3:]]
+    extracted = (
+        [b(p) for p in PARAGRAPHS[:3]] + [b("Aftermath", "head")] + [b(p) for p in PARAGRAPHS[3:]]
+    )
     assert [x.text for x in reconcile(extracted, published)][3] == "Aftermath"
 
 
@@ -97,7 +111,12 @@ def test_reconcile_failed_extraction_takes_the_published_body():
 
 def test_reconcile_ignores_a_different_or_short_published_body():
     extracted = [b(p) for p in PARAGRAPHS]
-    other = [b(f"A completely different text about football results and weather number {n}, nothing shared.") for n in range(8)]
+    other = [
+        b(
+            f"A completely different text about football results and weather number {n}, nothing shared."
+        )
+        for n in range(8)
+    ]
     assert reconcile(extracted, other) == extracted
     assert reconcile(extracted, [b("Too short.")]) == extracted
     assert reconcile(extracted, []) == extracted

@@ -109,7 +109,10 @@ def test_article_sentences_are_not_furniture(text):
 
 
 def test_long_paragraph_mentioning_a_newsletter_stays():
-    text = "The ministry's weekly newsletter, read by diplomats across the region, " + "reported on the blockade in detail " * 10
+    text = (
+        "The ministry's weekly newsletter, read by diplomats across the region, "
+        + "reported on the blockade in detail " * 10
+    )
     assert not is_furniture_line(p(text))
 
 
@@ -119,7 +122,11 @@ def test_shortcode():
 
 
 def test_tail_is_cut_at_a_section_marker_after_the_text():
-    blocks = [p(t) for t in ARTICLE] + [p("You May Also Like", "head"), p("A Special Performance by a Unique Artist"), p("YEREVAN — The government has pledged to build roads…")]
+    blocks = [p(t) for t in ARTICLE] + [
+        p("You May Also Like", "head"),
+        p("A Special Performance by a Unique Artist"),
+        p("YEREVAN — The government has pledged to build roads…"),
+    ]
     assert [b.text for b in trim_tail(blocks)] == ARTICLE
 
 
@@ -129,7 +136,9 @@ def test_a_marker_near_the_top_does_not_cut_the_article():
 
 
 def test_trailing_link_lists_go():
-    blocks = [p(t) for t in ARTICLE] + [p("- Europa plumes in images\n- Photos: Europa", "list", 1.0)]
+    blocks = [p(t) for t in ARTICLE] + [
+        p("- Europa plumes in images\n- Photos: Europa", "list", 1.0)
+    ]
     assert [b.text for b in trim_tail(blocks)] == ARTICLE
     kept = [p(t) for t in ARTICLE] + [p("- first point of the story\n- second point", "list", 0.1)]
     assert len(trim_tail(kept)) == len(kept)
@@ -137,7 +146,9 @@ def test_trailing_link_lists_go():
 
 def test_head_echo_of_the_headline_and_crumbs():
     title = "Peacekeepers Decline to Escort Protest Convoy"
-    blocks = [p("TECH", "p", 1.0), p(title, "head"), p("Standfirst repeated here", "head")] + [p(t) for t in ARTICLE]
+    blocks = [p("TECH", "p", 1.0), p(title, "head"), p("Standfirst repeated here", "head")] + [
+        p(t) for t in ARTICLE
+    ]
     got = trim_head(blocks, [title], ["Standfirst repeated here, with more words"])
     assert [b.text for b in got] == ARTICLE
 
@@ -158,7 +169,36 @@ def test_remove_furniture_all_rules():
         + [p(t) for t in ARTICLE[:2]]
         + [p("Related: Another story about the corridor", "p", 0.8)]
         + [p(t) for t in ARTICLE[2:]]
-        + [p("Share this:", "head"), p("Facebook Twitter", "p", 1.0), p("Leave a Reply", "head"), p("Your email address will not be published.")]
+        + [
+            p("Share this:", "head"),
+            p("Facebook Twitter", "p", 1.0),
+            p("Leave a Reply", "head"),
+            p("Your email address will not be published."),
+        ]
     )
     got = remove_furniture(blocks, ["Peacekeepers Decline to Escort Protest Convoy"])
     assert [b.text for b in got] == ARTICLE
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12 января 2023, 14:05", True),
+        ("February 13, 2023", True),
+        ("Updated: Tuesday, February 7, 2023 10:15 AM", True),
+        ("23.01.2023 | 15:40", True),
+        ("30 հունվարի 2023, 14:25", True),
+        ("More than 2,500 Afghan civilians have been killed in 2019.", False),
+        ("Thanks Junior!", False),
+        ("The vote is set for 2024 in all districts of the capital and the regions.", False),
+    ],
+)
+def test_datelines(text, expected):
+    from crawler.extraction.furniture import is_dateline
+
+    assert is_dateline(p(text)) is expected
+
+
+def test_a_date_above_the_text_goes():
+    blocks = [p("12 января 2023, 14:05", "p")] + [p(t) for t in ARTICLE]
+    assert [b.text for b in trim_head(blocks, [])] == ARTICLE

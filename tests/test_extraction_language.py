@@ -28,7 +28,12 @@ def test_the_text_overrules_a_wrong_declaration(language):
 def test_azerbaijani_is_not_taken_for_turkish():
     short = "Rusiya sülhməramlıları Laçın yolunda nəzarət məntəqəsi qurub."
     assert detect_language(short) == "az"
-    assert detect_language("Azerbaycan Cumhurbaşkanı bugün yeni bir açıklama yaptı ve sınırı ziyaret etti.") == "tr"
+    assert (
+        detect_language(
+            "Azerbaycan Cumhurbaşkanı bugün yeni bir açıklama yaptı ve sınırı ziyaret etti."
+        )
+        == "tr"
+    )
 
 
 def test_a_plausible_declaration_wins_when_the_classifier_hesitates():
@@ -50,7 +55,15 @@ def test_too_little_text_gives_the_first_declared_language():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("hy-AM", "hy"), ("ru_RU", "ru"), ("az-Latn-AZ", "az"), ("EN", "en"), ("english", None), ("", None), (None, None)],
+    [
+        ("hy-AM", "hy"),
+        ("ru_RU", "ru"),
+        ("az-Latn-AZ", "az"),
+        ("EN", "en"),
+        ("english", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_normalise_code(value, expected):
     assert normalise_code(value) == expected

@@ -17,7 +17,9 @@ from crawler.extraction.structured import (
 
 
 def page(head: str, body: str = "<p>x</p>", lang: str = "en") -> lxml_html.HtmlElement:
-    return lxml_html.fromstring(f'<html lang="{lang}"><head>{head}</head><body>{body}</body></html>')
+    return lxml_html.fromstring(
+        f'<html lang="{lang}"><head>{head}</head><body>{body}</body></html>'
+    )
 
 
 def ld(obj) -> str:
@@ -29,7 +31,12 @@ def test_article_in_a_graph_with_author_reference():
         "@context": "https://schema.org",
         "@graph": [
             {"@type": "WebPage", "@id": "https://e.org/a/", "name": "Page name"},
-            {"@type": "NewsArticle", "headline": "Headline", "author": {"@id": "#p1"}, "publisher": {"@id": "#org"}},
+            {
+                "@type": "NewsArticle",
+                "headline": "Headline",
+                "author": {"@id": "#p1"},
+                "publisher": {"@id": "#org"},
+            },
             {"@type": "Person", "@id": "#p1", "name": "Ani Hakobyan"},
             {"@type": "Organization", "@id": "#org", "name": "Asbarez"},
         ],
@@ -51,7 +58,11 @@ def test_the_article_about_this_url_is_chosen():
 
 
 def test_nested_organisations_are_not_site_names():
-    obj = {"@type": "NewsArticle", "headline": "H", "about": {"@type": "Organization", "name": "Red Cross"}}
+    obj = {
+        "@type": "NewsArticle",
+        "headline": "H",
+        "about": {"@type": "Organization", "name": "Red Cross"},
+    }
     found = read_structured(page(ld(obj)))
     assert "Red Cross" not in found.organisations
 
@@ -100,6 +111,8 @@ def test_value_helpers():
     assert text_value(2023) == "2023"
     assert text_value(None) is None
     assert text_values(["x", {"name": "y"}, "x"]) == ["x", "y"]
-    assert image_url([{"@type": "ImageObject", "url": "https://e.org/i.jpg"}]) == "https://e.org/i.jpg"
+    assert (
+        image_url([{"@type": "ImageObject", "url": "https://e.org/i.jpg"}]) == "https://e.org/i.jpg"
+    )
     assert image_url({"contentUrl": "https://e.org/j.jpg"}) == "https://e.org/j.jpg"
     assert image_url(None) is None

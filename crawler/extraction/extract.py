@@ -81,7 +81,9 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
     )
     echoes = [t for t in [article.title, *titles, *headings] if t]
     article.body = _body(tree, url, found, echoes, article.description)
-    article.published_raw, article.modified_raw = find_dates(tree, url, found.article or found.page or None)
+    article.published_raw, article.modified_raw = find_dates(
+        tree, url, found.article or found.page or None
+    )
     article.authors = _authors(tree, found, site_names, url)
     article.language = detect_language(
         article.body or article.title,

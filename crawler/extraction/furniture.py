@@ -9,8 +9,9 @@ Three kinds, each a general rule (no site is named here):
 * a *furniture line* anywhere — follow-us / subscribe / newsletter / "click
   here" / "can be reached at" / copyright lines, comment-form notices,
   WordPress shortcodes that leaked as text — is dropped on its own;
-* at the top, the headline or standfirst repeated as the first block, and
-  short link-only crumbs (a section name, a handle) before the text starts.
+* at the top, the headline or standfirst repeated as the first block, the
+  date printed above the text, and short link-only crumbs (a section name,
+  a handle) before the text starts.
 
 Blocks are :class:`crawler.extraction.body.Block`; these functions return
 the blocks to keep and never add text.
@@ -104,6 +105,20 @@ def has_shortcode(text: str) -> bool:
     return bool(opened & closed) or bool(re.search(r"\[[a-z][\w-]*\s+[a-z_-]+=[\"”“']", text, re.I))
 
 
+_DATE_PART = re.compile(
+    r"\b(?:1[89]|20)\d\d\b|\b\d{1,2}[:.]\d\d\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b"
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def is_dateline(block: Block) -> bool:
+    """A short block that is only a date or time ("12 января 2023, 14:05", "Updated Feb 7,
+    2023 10:15 AM"): page metadata printed above the text, not part of it."""
+    if block.words > 8 or not _DATE_PART.search(block.text):
+        return False
+    return len(_LETTERS.findall(block.text)) <= 4
+
+
 def _key(text: str | None) -> str:
     return " ".join(re.findall(r"\w+", (text or "").lower()))
 
@@ -123,7 +138,7 @@ def trim_head(blocks: list[Block], titles: list[str], standfirsts: list[str] = (
         echo = any(key == k or (heading and (key in k or k in key)) for k in title_keys)
         echo = echo or (heading and any(key == k or key in k for k in standfirst_keys))
         crumb = block.words <= 5 and block.link_share >= 0.5
-        if not key or echo or crumb:
+        if not key or echo or crumb or is_dateline(block):
             start += 1
             continue
         break
