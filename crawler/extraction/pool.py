@@ -17,9 +17,7 @@ class Extractor:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
-    async def extract(
-        self, html: str | bytes, url: str, language_hint: str | None = None
-    ) -> Article:
+    async def extract(self, html: str | bytes, url: str, language_hint: str | None = None) -> Article:
         if self.workers <= 0:
             return extract_article(html, url, language_hint=language_hint)
         if self._pool is None:
