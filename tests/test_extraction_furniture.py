@@ -202,3 +202,15 @@ def test_datelines(text, expected):
 def test_a_date_above_the_text_goes():
     blocks = [p("12 января 2023, 14:05", "p")] + [p(t) for t in ARTICLE]
     assert [b.text for b in trim_head(blocks, [])] == ARTICLE
+
+
+def test_a_closing_source_credit_goes_but_not_a_sentence():
+    from crawler.extraction.furniture import is_credit
+
+    for text in ("SOURCE: News agencies", "Source: ArmWire", "Источник: ТАСС", "Mənbə: APA"):
+        assert is_credit(p(text)), text
+    assert not is_credit(
+        p("Sources say the talks will resume in Brussels on Monday after a pause.")
+    )
+    blocks = [p(t) for t in ARTICLE] + [p("SOURCE: News agencies")]
+    assert [b.text for b in trim_tail(blocks)] == ARTICLE

@@ -6,6 +6,7 @@ Three kinds, each a general rule (no site is named here):
   Also Like", "Related posts", "Comments", "Читайте также", "Նմանատիպ
   նյութեր", "Oxşar xəbərlər" — starts what is not the article: it and
   everything after it go;
+* at the end, lists of links and a closing "Source: …" credit go;
 * a *furniture line* anywhere — follow-us / subscribe / newsletter / "click
   here" / "can be reached at" / copyright lines, comment-form notices,
   WordPress shortcodes that leaked as text — is dropped on its own;
@@ -147,7 +148,7 @@ def trim_head(blocks: list[Block], titles: list[str], standfirsts: list[str] = (
 
 def trim_tail(blocks: list[Block], *, min_share: float = 0.4) -> list[Block]:
     """Cut at the first section marker that comes after ``min_share`` of the text, then drop
-    trailing link lists (related stories)."""
+    trailing link lists (related stories) and source credits."""
     total = sum(b.words for b in blocks) or 1
     seen = 0
     for i, block in enumerate(blocks):
@@ -155,9 +156,22 @@ def trim_tail(blocks: list[Block], *, min_share: float = 0.4) -> list[Block]:
             blocks = blocks[:i]
             break
         seen += block.words
-    while len(blocks) > 1 and blocks[-1].tag == "list" and blocks[-1].link_share >= 0.6:
+    while len(blocks) > 1 and (
+        (blocks[-1].tag == "list" and blocks[-1].link_share >= 0.6) or is_credit(blocks[-1])
+    ):
         blocks = blocks[:-1]
     return blocks
+
+
+_CREDIT = re.compile(
+    r"\W*(?:source|sources|via|источник|источники|աղբյուր|աղբյուրը|mənbə)\s*[:՝-]\s*\S.{0,60}",
+    re.IGNORECASE,
+)
+
+
+def is_credit(block: Block) -> bool:
+    """A closing "Source: News agencies" line: who supplied the story, not what it says."""
+    return block.words <= 6 and bool(_CREDIT.fullmatch(block.text.strip()))
 
 
 def remove_furniture(
