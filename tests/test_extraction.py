@@ -197,3 +197,24 @@ def test_dev_set_titles_carry_no_site_name(dev_pages, dev_articles):
         if match and host in re.sub(r"\W", "", match["tail"].lower()):
             leaks.append((page.url, article.title))
     assert not leaks
+
+
+def test_odd_structured_data_values_do_not_break_extraction():
+    ld = {
+        "@type": ["NewsArticle", "Thing"],
+        "headline": ["Peacekeepers at the bridge", "ignored"],
+        "author": [{"@id": ["not", "a", "string"]}, {"name": ["Ani Hakobyan"]}, 42],
+        "keywords": 2023,
+        "image": 3,
+        "articleBody": {"text": "not a string"},
+        "inLanguage": {"name": "English"},
+        "mainEntityOfPage": {"@type": "WebPage", "@id": "https://e.org/canonical"},
+        "datePublished": ["2023-01-12T10:05:00Z"],
+    }
+    text = "".join(f"<p>{p}</p>" for p in LAST_SENTENCE.split(",") * 8)
+    html = f'<html><head><script type="application/ld+json">{json.dumps(ld)}</script></head><body><article>{text}</article></body></html>'
+    article = extract_article(html, "https://e.org/a")
+    assert article.title == "Peacekeepers at the bridge"
+    assert article.authors == ["Ani Hakobyan"]
+    assert article.canonical_url == "https://e.org/canonical"
+    assert article.body

@@ -214,3 +214,11 @@ def test_a_closing_source_credit_goes_but_not_a_sentence():
     )
     blocks = [p(t) for t in ARTICLE] + [p("SOURCE: News agencies")]
     assert [b.text for b in trim_tail(blocks)] == ARTICLE
+
+
+def test_a_newsletter_in_the_news_is_not_furniture():
+    assert not is_furniture_line(p("The ministry's weekly newsletter reported on the blockade."))
+    assert is_furniture_line(p("Sign up for our daily newsletter here."))
+    assert is_furniture_line(
+        p("Don't miss the latest news - Sign up to our daily newsletter here.")
+    )

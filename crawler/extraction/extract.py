@@ -1,16 +1,16 @@
 """``extract_article``: one page's HTML to an :class:`Article`.
 
-The page is parsed once; the structured data (JSON-LD, meta, links) is read
-from that tree, then the body comes from two trafilatura runs on the same
-tree (trafilatura copies it before cleaning), merged and cleaned of page
-furniture, and checked against the publisher's ``articleBody`` when that is
-complete. Dates come from :func:`crawler.extraction.dates.find_dates`, which
-gets the JSON-LD dates found here.
+The page is parsed once and every step reads that one tree without changing
+it: the structured data (JSON-LD, meta, links) first, then the body from two
+trafilatura runs (trafilatura copies the tree before cleaning it), merged and
+cleaned of page furniture, and checked against the publisher's
+``articleBody`` when that is complete. Dates come from
+:func:`crawler.extraction.dates.find_dates`, which gets the JSON-LD article
+object found here.
 """
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import urljoin
 
 import trafilatura
@@ -29,8 +29,6 @@ from crawler.extraction.structured import (
     text_values,
 )
 from crawler.extraction.titles import best_title, clean_authors, visible_headline
-
-logger = logging.getLogger(__name__)
 
 MAX_TAGS = 30
 # Elements whose text is a byline when the page declares no author.
@@ -80,7 +78,7 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
         or None
     )
     echoes = [t for t in [article.title, *titles, *headings] if t]
-    article.body = _body(tree, url, found, echoes, article.description)
+    article.body = _body(tree, found, echoes, article.description)
     article.published_raw, article.modified_raw = find_dates(
         tree, url, found.article or found.page or None
     )
@@ -99,7 +97,7 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
         _first(found.links.get("canonical", []))
         or found.first("og:url")
         or text_value(ld.get("url"))
-        or text_value(ld.get("mainEntityOfPage")),
+        or _node_id(ld.get("mainEntityOfPage")),
     )
     article.section = (
         text_value(ld.get("articleSection"))
@@ -116,9 +114,7 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
     return article
 
 
-def _body(
-    tree, url: str, found: Structured, titles: list[str], description: str | None
-) -> str | None:
+def _body(tree, found: Structured, titles: list[str], description: str | None) -> str | None:
     blocks = extract_blocks(tree)
     standfirsts = [description] if description else []
     blocks = furniture.remove_furniture(blocks, titles, standfirsts)
@@ -190,6 +186,13 @@ def _texts(elements) -> list[str]:
         if text:
             out.append(text)
     return out
+
+
+def _node_id(value) -> str | None:
+    """``mainEntityOfPage`` as a URL: a string, or an object's ``@id`` / ``url``."""
+    if isinstance(value, dict):
+        value = value.get("@id") or value.get("url")
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _first(values: list[str]) -> str | None:

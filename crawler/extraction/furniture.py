@@ -59,7 +59,10 @@ SECTION_MAX_WORDS = 8
 # A sentence of this kind marks the whole (short) block as furniture.
 _FURNITURE_LINE = re.compile(
     r"(?:"
-    r"\bclick here\b|^\W*explore further\W*$|\bnewsletters?\b|\b(?:right )?in(?:to)? your inbox\b|"
+    r"\bclick here\b|^\W*explore further\W*$|\b(?:right )?in(?:to)? your inbox\b|"
+    # a newsletter offered, not one reported on
+    r"\b(?:sign up|subscribe|register|join)\b[^.!?]{0,60}\bnewsletters?\b|\bour (?:\w+ )?newsletters?\b|"
+    r"\bnewsletters?\b[^.!?]{0,60}\b(?:sign up|subscribe|inbox)\b|"
     r"\bfollow (?:us|me)\b|\bfollow\b[^.!?]{0,40}\bon (?:twitter|x|facebook|instagram|youtube|linkedin|"
     r"telegram|tiktok|threads|bluesky|google news)\b|"
     r"\bsubscribe to\b[^.!?]{0,60}\b(?:channel|feed|alerts?|updates|podcast)\b|"

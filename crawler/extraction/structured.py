@@ -62,12 +62,10 @@ class Structured:
         """``value`` with ``{"@id": …}`` references replaced by the objects they name."""
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
-        if (
-            isinstance(value, dict)
-            and set(value) <= {"@id", "@type"}
-            and value.get("@id") in self.nodes
-        ):
-            return self.nodes[value["@id"]]
+        if isinstance(value, dict) and set(value) <= {"@id", "@type"}:
+            ref = value.get("@id")
+            if isinstance(ref, str) and ref in self.nodes:
+                return self.nodes[ref]
         return value
 
     def first(self, *names: str) -> str | None:
