@@ -264,6 +264,23 @@ def crawl_figures(args, work: Path) -> dict:
             flush=True,
         )
 
+        if args.compare_inline:
+            # The evidence for NEWSMON_EXTRACT_WORKERS: the same crawl, extraction inline.
+            db = work / "inline.db"
+            inline = run_newsmon(web, db, work / "inline.log", {"NEWSMON_EXTRACT_WORKERS": 0})
+            inline["pages_per_s"] = inline["requests"].get("article", 0) / inline["wall"]
+            figures["inline"] = {
+                "pages_per_s": inline["pages_per_s"],
+                "peak_rss": inline["peak_rss"],
+                "cpu": inline["cpu"],
+            }
+            print(
+                f"  newsmon with extraction inline (NEWSMON_EXTRACT_WORKERS=0): {inline['pages_per_s']:.1f} pages/s, "
+                f"peak RSS {mib(inline['peak_rss'])}, CPU {inline['cpu']:.1f} s; "
+                f"the pool is {runs['newsmon']['pages_per_s'] / inline['pages_per_s']:.2f}x faster",
+                flush=True,
+            )
+
         again = run_newsmon(web, work / "news.db", work / "newsmon.log", args.newsmon_settings)
         requests = again["requests"]
         feeds = requests.get("feed", 0)
@@ -302,6 +319,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--sizes", help="comma-separated stored-article counts (default 1000,10000,100000,1000000)"
+    )
+    parser.add_argument(
+        "--compare-inline",
+        action="store_true",
+        help="also time newsmon with extraction inline (NEWSMON_EXTRACT_WORKERS=0)",
     )
     parser.add_argument("--skip-crawl", action="store_true", help="only the storage figures")
     parser.add_argument("--skip-storage", action="store_true", help="only the crawl figures")
