@@ -108,7 +108,7 @@ class DaemonSettings:
     """A job that is overdue at start-up (or never ran) first runs this long after start."""
     max_parallel: int = 2
     """At most this many crawls at once; a due job waits for a free slot."""
-    keep_crawl_logs: int = 500
+    keep_crawl_logs: int = 200
     """Per-run crawl logs kept under ``logs/crawls/`` (older ones are deleted)."""
 
 

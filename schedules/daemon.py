@@ -268,7 +268,7 @@ class Daemon:
         self._write_state()
         process = CrawlProcess(
             self.command(job, run_id),
-            log_path=self.crawl_log_dir / f"run-{run_id}.log",
+            log_path=self.crawl_log_path(run_id),
             memory_limit=job.memory,
         )
         try:
@@ -298,6 +298,10 @@ class Daemon:
         self._record(job, run_id, outcome)
         self._prune_crawl_logs()
 
+    def crawl_log_path(self, run_id: int) -> Path:
+        """Where one run's output and Scrapy log go."""
+        return self.crawl_log_dir / f"run-{run_id}.log"
+
     def command(self, job: Job, run_id: int) -> list[str]:
         """The ``newsmon crawl`` command line of one run of ``job``."""
         wait = job.lock_wait.total_seconds()
@@ -310,6 +314,7 @@ class Daemon:
             "--trigger", "schedule",
             "--run-id", str(run_id),
             "--job-id", job.id,
+            "--log-file", str(self.crawl_log_path(run_id)),
         ]  # fmt: skip
         if self.sources_file:
             argv += ["--sources", self.sources_file]
@@ -453,10 +458,17 @@ def classify(job: Job, outcome: Outcome, shutdown_grace: timedelta) -> tuple[str
             f"daemon shut down and the crawl outlasted the {format_duration(shutdown_grace)} grace; {how}",
         )
     code = outcome.returncode
+    limit = f" (limit {job.memory >> 20} MB)" if job.memory else ""
     if code in CRAWL_CLOSED_ITS_RUN:
+        if outcome.memory_errors:
+            # Scrapy logs a MemoryError in a callback and goes on: the run
+            # finished, but with pages lost to the memory limit.
+            return (
+                "oom",
+                f"ran out of memory{limit} {outcome.memory_errors} time(s) and went on; see its log",
+            )
         return None, ""
     if outcome.out_of_memory:
-        limit = f" (limit {job.memory >> 20} MB)" if job.memory else ""
         return "oom", f"out of memory{limit}: {outcome.last_line}"
     if code is not None and code < 0:
         try:

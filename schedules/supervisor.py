@@ -39,11 +39,13 @@ class Outcome:
     duration: float
     """Seconds from start to exit."""
     log_tail: str
-    """The end of the process's output (for messages and memory-error detection)."""
+    """The end of the process's output (for messages)."""
+    memory_errors: int = 0
+    """``MemoryError`` lines in the whole output: Scrapy survives one inside a callback."""
 
     @property
     def out_of_memory(self) -> bool:
-        return "MemoryError" in self.log_tail or "Cannot allocate memory" in self.log_tail
+        return bool(self.memory_errors) or "Cannot allocate memory" in self.log_tail
 
     @property
     def last_line(self) -> str:
@@ -88,9 +90,11 @@ class CrawlProcess:
         env = dict(self.env)
         env.setdefault("PYTHONUNBUFFERED", "1")
         if self.memory_limit:
-            # glibc reserves 64 MB of address space per thread arena; with a
-            # limit on address space, a few threads would exhaust it unused.
+            # The limit is on address space, which some libraries reserve
+            # generously without using it: glibc 64 MB per thread arena,
+            # OpenBLAS (loaded with numpy) a buffer per core.
             env.setdefault("MALLOC_ARENA_MAX", "2")
+            env.setdefault("OPENBLAS_NUM_THREADS", "1")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
@@ -152,6 +156,7 @@ class CrawlProcess:
             killed=killed,
             duration=clock() - started,
             log_tail=self._tail(),
+            memory_errors=self._count("MemoryError"),
         )
 
     def _exited(self) -> bool:
@@ -177,6 +182,16 @@ class CrawlProcess:
             send()
         except ProcessLookupError:
             pass
+
+    def _count(self, needle: str) -> int:
+        count = 0
+        try:
+            with self.log_path.open("rb") as fh:
+                for line in fh:
+                    count += needle.encode() in line
+        except OSError:
+            pass
+        return count
 
     def _tail(self) -> str:
         try:

@@ -9,6 +9,7 @@ Its behaviour is chosen with the ``-s NAME=VALUE`` settings a schedule job passe
   FAKE_EXIT=N           exit with status N without closing the run (a crash)
   FAKE_ALLOC_MB=N       allocate N MB (to hit the memory limit)
   FAKE_PIDS=DIR         write the pids of this process and its grandchild into DIR
+  FAKE_JOURNAL=FILE     append "<time> start|end <source> <pid>" lines while holding the sources
 
 Like the real crawl it takes the per-source locks (waiting up to --wait) and
 closes its ``crawl_runs`` row with per-source counters.
@@ -27,6 +28,14 @@ from pathlib import Path
 from crawler.db import connect
 from crawler.locks import SourceLocks, lock_dir
 from crawler.runs import finish_run, start_run
+
+
+def note(journal: str | None, event: str, sources: list[str]) -> None:
+    if journal:
+        with open(journal, "a") as fh:  # O_APPEND: lines of concurrent crawls do not mix
+            fh.write(
+                "".join(f"{time.time():.6f} {event} {name} {os.getpid()}\n" for name in sources)
+            )
 
 
 def main() -> int:
@@ -69,6 +78,9 @@ def main() -> int:
         return 4
     db.close()
 
+    journal = settings.get("FAKE_JOURNAL")
+    note(journal, "start", locks.held)
+
     if "FAKE_ALLOC_MB" in settings:
         hog = bytearray(int(settings["FAKE_ALLOC_MB"]) << 20)
         hog[::4096] = b"x" * len(hog[::4096])
@@ -79,6 +91,7 @@ def main() -> int:
     while time.monotonic() < deadline and not stop["requested"]:
         time.sleep(0.05)
 
+    note(journal, "end", locks.held)
     db = connect(args.db)
     counts = {name: {"pages_fetched": 1, "articles_new": 1} for name in locks.held}
     finish_run(
