@@ -134,7 +134,8 @@ class Daemon:
                 self.schedule.path,
                 self.db_path,
             )
-            self.scheduler.start()  # blocks until _stop_scheduler() shuts it down
+            if not self._stopping.is_set():  # a signal may have come during the preparations
+                self.scheduler.start()  # blocks until _stop_scheduler() shuts it down
             self._wait_for_crawls()
         finally:
             self._remove_state()
@@ -198,7 +199,9 @@ class Daemon:
         if not self._stopping.is_set():
             self._stop_at = time.monotonic() + self.schedule.daemon.shutdown_grace.total_seconds()
             self._stopping.set()
-            threading.Thread(target=self._stop_scheduler, args=(name,), name="shutdown").start()
+            threading.Thread(
+                target=self._stop_scheduler, args=(name,), name="shutdown", daemon=True
+            ).start()
         else:
             self._stop_at = time.monotonic()
             threading.Thread(
@@ -216,6 +219,13 @@ class Daemon:
             )
         else:
             logger.info("%s: no new crawls; none running", signal_name)
+        # A signal just before start() finds the scheduler not yet running:
+        # give start() a moment rather than leave it running for good.
+        deadline = time.monotonic() + 5
+        while not self.scheduler.running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not self.scheduler.running:
+            return
         # Removing the jobs first waits for the scheduler loop to release its
         # job store, so shutdown cannot race with a job being submitted.
         self.scheduler.remove_all_jobs()

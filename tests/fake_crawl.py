@@ -25,10 +25,6 @@ import sys
 import time
 from pathlib import Path
 
-from crawler.db import connect
-from crawler.locks import SourceLocks, lock_dir
-from crawler.runs import finish_run, start_run
-
 
 def note(journal: str | None, event: str, sources: list[str]) -> None:
     if journal:
@@ -54,6 +50,12 @@ def main() -> int:
     stop = {"requested": False}
     if "FAKE_IGNORE_SIGINT" not in settings:
         signal.signal(signal.SIGINT, lambda *_: stop.update(requested=True))
+    # Imported only now: until the handlers above are in place a SIGINT
+    # would end the process before it could show how it reacts to one.
+    from crawler.db import connect
+    from crawler.locks import SourceLocks, lock_dir
+    from crawler.runs import finish_run, start_run
+
     pids = [str(os.getpid())]
     if "FAKE_IGNORE_SIGINT" in settings:
         child = subprocess.Popen(

@@ -107,13 +107,13 @@ max_parallel = 3
 [defaults]
 since = "all"
 discovery = ["feeds"]
-kill_grace = "3s"
+kill_grace = "2s"
 settings = {FAST}
 [[job]]
 id = "armwire"
 every = "1h"
 sources = ["armwire"]
-timeout = "3s"
+timeout = "2s"
 [[job]]
 id = "azpress"
 every = "1h"
@@ -172,7 +172,7 @@ timeout = "60s"
             "the timeout",
         )
         assert timed_out["status"] == "timeout" and timed_out["message"].startswith(
-            "exceeded its 3s timeout"
+            "exceeded its 2s timeout"
         )
         wait_for(
             lambda: runs_of(daemon.db, "azpress")[0]["finished_at"],
@@ -182,7 +182,7 @@ timeout = "60s"
 
         (in_flight,) = runs_of(daemon.db, "rusnews")
         assert in_flight["status"] == "running"
-        assert daemon.stop() < 1 + 3 + 15  # grace + kill grace (+ slack for a slow machine)
+        assert daemon.stop() < 1 + 2 + 15  # grace + kill grace (+ slack for a slow machine)
         assert daemon.proc.returncode == 0
     finally:
         never.set()
