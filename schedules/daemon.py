@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 import logging
-import logging.handlers
 import os
 import signal
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from apscheduler.events import (
@@ -39,17 +38,15 @@ from crawler.db import connect
 from crawler.locks import FileLock, lock_dir
 from crawler.runs import finish_run, start_run
 from schedules.config import Job, Schedule, format_duration
-from schedules.history import close_abandoned_runs, last_run_by_job, mark_run, set_run_pid
+from schedules.history import close_abandoned_runs, last_run_by_job, set_run_pid
+from schedules.logs import prune_crawl_logs
+from schedules.outcomes import record_outcome
 from schedules.supervisor import CrawlProcess, Outcome
 from schedules.triggers import build_trigger, first_run, misfire_grace_seconds
 
 logger = logging.getLogger("newsmon.schedule")
 
 DEFAULT_CRAWL_COMMAND = (sys.executable, "-m", "crawler.cli", "crawl")
-# Exit statuses of `newsmon crawl` after which the crawl has closed its own run.
-CRAWL_CLOSED_ITS_RUN = {0: "ok", 3: "unreachable", 4: "skipped"}
-LOG_FILE_BYTES = 5 << 20
-LOG_FILE_BACKUPS = 5
 
 
 class DaemonError(RuntimeError):
@@ -58,26 +55,6 @@ class DaemonError(RuntimeError):
 
 def utc(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-
-
-def configure_logging(log_dir: Path, verbose: int = 0) -> Path:
-    """Log to stderr and to ``log_dir/schedule.log`` (rotated), with UTC timestamps."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    path = log_dir / "schedule.log"
-    formatter = logging.Formatter("%(asctime)sZ %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
-    formatter.converter = time.gmtime
-    file_handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8"
-    )
-    stream_handler = logging.StreamHandler(sys.stderr)
-    root = logging.getLogger()
-    for handler in (file_handler, stream_handler):
-        handler.setFormatter(formatter)
-        root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
-    # APScheduler's INFO lines and warnings (skipped or missed runs) repeat ours; its errors still show.
-    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
-    return path
 
 
 class Daemon:
@@ -348,52 +325,27 @@ class Daemon:
 
     def _record(self, job: Job, run_id: int, outcome: Outcome) -> None:
         """Make the run's row say how the crawl ended, then log one line about it."""
-        status, message = classify(job, outcome, self.schedule.daemon.shutdown_grace)
         db = connect(self.db_path)
         try:
-            if status is None:
-                code = outcome.returncode
-                if finish_run(
-                    db,
-                    run_id,
-                    status="failed",
-                    message=f"exited with status {code} without closing its run",
-                    only_if_running=True,
-                ):
-                    logger.error(
-                        "job %s: run %d exited with status %s without closing its run",
-                        job.id,
-                        run_id,
-                        code,
-                    )
-            else:
-                mark_run(db, run_id, status=status, message=message)
-            row = db.execute(
-                "SELECT status, pages_fetched, articles_new, errors, message FROM crawl_runs WHERE id = ?",
-                [run_id],
-            ).fetchone()
+            row = record_outcome(db, job, run_id, outcome, self.schedule.daemon.shutdown_grace)
         finally:
             db.close()
-        final_status, pages, new, errors, final_message = row
-        level = logging.INFO if final_status in ("ok", "skipped") else logging.WARNING
+        level = logging.INFO if row["status"] in ("ok", "skipped") else logging.WARNING
         logger.log(
             level,
             "job %s: run %d %s in %.1fs: %d page(s), %d new article(s), %d error(s)%s",
             job.id,
             run_id,
-            final_status,
+            row["status"],
             outcome.duration,
-            pages,
-            new,
-            errors,
-            f" ({final_message})" if final_status != "ok" and final_message else "",
+            row["pages_fetched"],
+            row["articles_new"],
+            row["errors"],
+            f" ({row['message']})" if row["status"] != "ok" and row["message"] else "",
         )
 
     def _prune_crawl_logs(self) -> None:
-        keep = self.schedule.daemon.keep_crawl_logs
-        logs = sorted(self.crawl_log_dir.glob("run-*.log"), key=_run_number)
-        for path in logs[: max(0, len(logs) - keep)]:
-            path.unlink(missing_ok=True)
+        prune_crawl_logs(self.crawl_log_dir, self.schedule.daemon.keep_crawl_logs)
 
     # --- events and state --------------------------------------------------------
 
@@ -451,49 +403,3 @@ class Daemon:
             return
         modules = sorted({name.split(".")[0] for name in list(sys.modules)})
         Path(path).write_text(json.dumps({"runs_started": self._runs_started, "modules": modules}))
-
-
-def classify(job: Job, outcome: Outcome, shutdown_grace: timedelta) -> tuple[str | None, str]:
-    """The status and message the daemon records for an ended crawl, or (None, "") to keep the crawl's own."""
-    how = (
-        f"killed (SIGKILL) after {format_duration(job.kill_grace)} more"
-        if outcome.killed
-        else "stopped gracefully (SIGINT)"
-    )
-    if outcome.stopped_for == "timeout":
-        return "timeout", f"exceeded its {format_duration(job.timeout)} timeout; {how}"
-    if outcome.stopped_for == "shutdown":
-        return (
-            "interrupted",
-            f"daemon shut down and the crawl outlasted the {format_duration(shutdown_grace)} grace; {how}",
-        )
-    code = outcome.returncode
-    limit = f" (limit {job.memory >> 20} MB)" if job.memory else ""
-    if code in CRAWL_CLOSED_ITS_RUN:
-        if outcome.memory_errors:
-            # Scrapy logs a MemoryError in a callback and goes on: the run
-            # finished, but with pages lost to the memory limit.
-            return (
-                "oom",
-                f"ran out of memory{limit} {outcome.memory_errors} time(s) and went on; see its log",
-            )
-        return None, ""
-    if outcome.out_of_memory:
-        return "oom", f"out of memory{limit}: {outcome.last_line}"
-    if code is not None and code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        hint = " (by the kernel's OOM killer?)" if -code == signal.SIGKILL else ""
-        return "crashed", f"killed by {name}{hint}"
-    if code == 2:
-        return "failed", f"crawl refused to start: {outcome.last_line}"
-    return "crashed", f"exit status {code}: {outcome.last_line}"
-
-
-def _run_number(path: Path) -> int:
-    try:
-        return int(path.stem.removeprefix("run-"))
-    except ValueError:
-        return 0

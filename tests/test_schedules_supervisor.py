@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from schedules.config import Job
-from schedules.daemon import classify
+from schedules.outcomes import classify
 from schedules.supervisor import CrawlProcess, Outcome
 
 GRACEFUL = """

@@ -83,7 +83,8 @@ def schedule(
       NEWSMON_CRAWL_COMMAND="nice -n 10 .venv/bin/newsmon crawl" newsmon schedule
     """
     from schedules.config import load_schedules
-    from schedules.daemon import DEFAULT_CRAWL_COMMAND, Daemon, DaemonError, configure_logging
+    from schedules.daemon import DEFAULT_CRAWL_COMMAND, Daemon, DaemonError
+    from schedules.logs import configure_logging
 
     sources = load_sources(sources_file)
     plan = load_schedules(schedules_file, sources=sources)
