@@ -28,7 +28,9 @@ def configure_logging(log_dir: Path, verbose: int = 0) -> Path:
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
     # APScheduler's INFO lines and warnings (skipped or missed runs) repeat ours; its errors still show.
-    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose > 1 else logging.ERROR)
+    logging.getLogger("apscheduler").setLevel(
+        {0: logging.ERROR, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    )
     return path
 
 

@@ -55,7 +55,12 @@ from crawler.db import DEFAULT_DB, connect
 @click.option(
     "--check", is_flag=True, help="Validate the files, show each job and its first run, and exit."
 )
-@click.option("-v", "--verbose", count=True, help="Log more (-vv: APScheduler's debug lines too).")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log more: -v adds APScheduler's own lines, -vv debug lines.",
+)
 def schedule(
     db_path: str,
     schedules_file: str | None,
