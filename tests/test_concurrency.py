@@ -20,7 +20,7 @@ from tests.test_crash_safety import add_bulk_site, crawl_command, integrity, pop
 
 pytestmark = pytest.mark.slow
 
-PAGES = 40
+PAGES = 30
 # Extraction inline: this is about the database, and several pools would only
 # crowd a two-core runner.
 LIGHT = ["-s", "NEWSMON_EXTRACT_WORKERS=0", "-s", "NEWSMON_DB_BATCH_SIZE=2"]
