@@ -1,6 +1,7 @@
 """Crash safety: a crawl killed with SIGKILL while it writes leaves a sound database.
 
-Every article committed before the kill is still there, the database passes
+The crawl is killed at a moment it holds the write lock. Every article
+committed before the kill is still there, the database passes
 ``PRAGMA integrity_check``, and the next crawl stores the rest without
 fetching the stored pages again and without duplicate rows.
 """
@@ -125,6 +126,32 @@ def integrity(db: Path) -> str:
         conn.close()
 
 
+def kill_while_writing(pid: int, db: Path, within: float = 10.0) -> bool:
+    """SIGKILL ``pid`` at a moment it holds the database's write lock (inside a write transaction).
+
+    A probe connection tries ``BEGIN IMMEDIATE`` without waiting; when that
+    fails, another connection is writing, and only the crawl writes here.
+    Returns False (after killing anyway) if that moment never came.
+    """
+    probe = sqlite3.connect(db, timeout=0, isolation_level=None)
+    deadline = time.monotonic() + within
+    try:
+        while time.monotonic() < deadline:
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    os.kill(pid, signal.SIGKILL)
+                    return True
+                raise
+            probe.execute("ROLLBACK")
+            time.sleep(0.002)
+    finally:
+        probe.close()
+    os.kill(pid, signal.SIGKILL)
+    return False
+
+
 @pytest.mark.slow
 def test_kill_9_while_writing_loses_nothing_committed_and_next_crawl_completes(tmp_path):
     pages = 240
@@ -154,7 +181,7 @@ def test_kill_9_while_writing_loses_nothing_committed_and_next_crawl_completes(t
                 f"the crawl ended before it could be killed: {crawl.stderr.read()[-2000:]}"
             )
             children = psutil.Process(crawl.pid).children(recursive=True)
-            os.kill(crawl.pid, signal.SIGKILL)
+            assert kill_while_writing(crawl.pid, db), "the crawl never held the write lock"
             crawl.wait(timeout=10)
             crawl.stdout.close()
             crawl.stderr.close()
