@@ -154,7 +154,7 @@ def kill_while_writing(pid: int, db: Path, within: float = 10.0) -> bool:
 
 @pytest.mark.slow
 def test_kill_9_while_writing_loses_nothing_committed_and_next_crawl_completes(tmp_path):
-    pages = 240
+    pages = 150
     web = MockWeb()
     try:
         paths = add_bulk_site(web, "bulk", pages, delay=0.02)
