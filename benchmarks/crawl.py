@@ -242,6 +242,7 @@ def crawl_figures(args, work: Path) -> dict:
                     "pages",
                     "wall",
                     "peak_rss",
+                    "peak_rss_main",
                     "cpu",
                     "cpu_main",
                     "server_cpu",
