@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
 from crawler.config import ConfigError, load_sources
-from crawler.db import DEFAULT_DB, connect
+from crawler.db import DEFAULT_DB, DatabaseError, connect
 from crawler.durations import parse_since
 from crawler.relevance import load_topics
 from crawler.runs import start_run
 from crawler.stats import SOURCE_COUNTERS, per_source
 
 EXIT_UNREACHABLE = 3
+EXIT_DATABASE = 4
+
+
+def _database_error(db_path: str, message: str) -> None:
+    click.echo(f"newsmon: error: cannot write to the database {db_path}: {message}", err=True)
+    sys.exit(EXIT_DATABASE)
 
 
 def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -72,7 +79,9 @@ def crawl(
       newsmon crawl massispost asbarez --since 7d
       newsmon crawl --sources my-sources.toml --db /tmp/test.db
     Exit status: 0 when the crawl ran (even if some pages failed), 2 on a
-    configuration error, 3 when no source could be reached at all.
+    configuration error, 3 when no source could be reached at all, 4 when the
+    database could not be written (disk full, read-only file): the crawl
+    stops, and what was committed before stays intact.
     """
     source_set = load_sources(sources_file)
     selected = source_set.select(list(source_names))
@@ -85,11 +94,18 @@ def crawl(
         raise click.BadParameter(str(exc), param_hint="--since") from None
     overrides = _settings_pairs(settings)
 
-    db = connect(db_path)
     names = [s.name for s in selected]
-    if run_id is None:
-        run_id = start_run(db, trigger=trigger, sources=names, job_id=job_id)
-    db.close()
+    try:
+        db = connect(db_path)
+        try:
+            if run_id is None:
+                run_id = start_run(db, trigger=trigger, sources=names, job_id=job_id)
+        finally:
+            db.close()
+    except DatabaseError as exc:
+        _database_error(db_path, str(exc).removeprefix(f"{db_path}: "))
+    except sqlite3.Error as exc:
+        _database_error(db_path, str(exc))
 
     stats = run_crawl(
         db_path=db_path,
@@ -106,6 +122,13 @@ def crawl(
     )
     counts = per_source(stats, names)
     print_summary(counts, stats, run_id=run_id, db_path=db_path)
+    if stats.get("storage/error"):
+        lost = int(stats.get("storage/not_stored", 0))
+        _database_error(
+            db_path,
+            f"{stats['storage/error']}; the crawl was stopped, {lost} article(s) not stored "
+            "(those stored before are intact; the next crawl fetches the rest)",
+        )
     if not any(c["pages_fetched"] for c in counts.values()):
         click.echo(
             "newsmon: error: no source could be reached (no page was fetched; "
@@ -208,5 +231,13 @@ def print_summary(counts: dict[str, dict[str, int]], stats: dict, *, run_id: int
     reason = stats.get("finish_reason", "?")
     console.print(
         f"finished ({reason}); {skipped} stored article(s) not fetched again, "
-        f"{not_modified} feed(s)/sitemap(s) unchanged (304); database: {db_path}"
+        f"{not_modified} feed(s)/sitemap(s) unchanged (304); database: {db_path}",
+        markup=False,
     )
+    refused = int(stats.get("privatenet/refused", 0))
+    if refused:
+        console.print(
+            f"{refused} request(s) to private or loopback addresses refused (a source may allow its own "
+            "host with allow_private = true; see the log)",
+            markup=False,
+        )

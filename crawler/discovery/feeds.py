@@ -38,6 +38,10 @@ class ParsedFeed:
     """Why the document is not a usable feed (None when it is)."""
     version: str
     """feedparser's name for the format, e.g. ``rss20``, ``rss10``, ``atom10``."""
+    malformed: bool = False
+    """True when feedparser flagged the document (broken XML, a wrong declared encoding) but recovered entries."""
+    skipped: int = 0
+    """Entries left out because their link is not http(s) (``javascript:``, ``file:`` ...)."""
 
 
 def _plain(html: str | None) -> str | None:
@@ -51,9 +55,11 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
     """Parse a feed document; entries without an http(s) link are left out."""
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     entries: list[FeedEntry] = []
+    skipped = 0
     for entry in parsed.entries:
         link = entry.get("link") or entry.get("id")
-        if not link or not link.startswith(("http://", "https://")):
+        if not link or not link.strip().lower().startswith(("http://", "https://")):
+            skipped += 1
             continue
         authors = tuple(a.get("name") for a in entry.get("authors", []) if a.get("name"))
         entries.append(
@@ -69,10 +75,17 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
             )
         )
     error = None
+    bozo = bool(parsed.get("bozo"))
     if not entries:
-        if parsed.get("bozo"):
+        if bozo:
             exc = parsed.get("bozo_exception")
             error = f"not a valid feed: {type(exc).__name__}: {exc}"
         elif not parsed.get("version"):
             error = "not a feed (no RSS or Atom root element)"
-    return ParsedFeed(entries=entries, error=error, version=parsed.get("version") or "")
+    return ParsedFeed(
+        entries=entries,
+        error=error,
+        version=parsed.get("version") or "",
+        malformed=bozo and bool(entries),
+        skipped=skipped,
+    )

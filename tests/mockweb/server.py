@@ -34,9 +34,11 @@ class Request:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    raw: BaseHTTPRequestHandler | None = field(default=None, repr=False, compare=False)
+    """The server's handler, for routes that write the response themselves (and return None)."""
 
 
-Handler = Callable[[Request], Response]
+Handler = Callable[[Request], "Response | None"]
 
 
 class _Server(ThreadingHTTPServer):
@@ -115,6 +117,7 @@ class MockWeb:
             path=parts.path,
             query=parse_qs(parts.query),
             headers={k: v for k, v in handler.headers.items()},
+            raw=handler,
         )
         with self._lock:
             self.log.append(request)
