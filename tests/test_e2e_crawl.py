@@ -117,3 +117,33 @@ def test_unreachable_sources_exit_non_zero_quickly(tmp_path):
     conn = sqlite3.connect(tmp_path / "x.db")
     assert conn.execute("SELECT status FROM crawl_runs").fetchone()[0] == "unreachable"
     conn.close()
+
+
+@pytest.mark.slow
+def test_an_updated_article_is_fetched_again_and_its_old_text_kept(mock_web, mock_sources, tmp_path):
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from tests.mockweb import Response
+
+    db = tmp_path / "news.db"
+    assert crawl(mock_sources, db, "rusnews", "--discovery", "feeds").returncode == 0
+    original = next(a for a in content.ARTICLES if a.path == "/news/1003")
+    edited = replace(original, paragraphs=original.paragraphs + ["Обновлено: движение по коридору частично возобновлено."])
+    base = mock_web.base_url("rusnews")
+    mock_web.route("rusnews", edited.path, Response(200, content.render_article(edited, base).encode(), {"Content-Type": "text/html; charset=utf-8"}))
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    feed = content.atom("rusnews", base, [edited], updated={edited.path: now}).encode()
+    mock_web.route("rusnews", "/atom.xml", Response(200, feed, {"Content-Type": "application/atom+xml"}, conditional=True))
+    mock_web.clear_log()
+
+    result = crawl(mock_sources, db, "rusnews", "--discovery", "feeds")
+    assert result.returncode == 0, result.stderr
+    assert [r.path for r in mock_web.requests() if r.path == edited.path] == [edited.path]
+    conn = sqlite3.connect(db)
+    body, modified = conn.execute("SELECT body, modified_at FROM articles WHERE url LIKE '%/news/1003'").fetchone()
+    assert body.endswith("частично возобновлено.") and modified is not None
+    versions = conn.execute("SELECT body FROM article_versions").fetchall()
+    assert len(versions) == 1 and "частично" not in versions[0][0]
+    assert conn.execute("SELECT articles_updated FROM crawl_runs ORDER BY id DESC").fetchone()[0] == 1
+    conn.close()

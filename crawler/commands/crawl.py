@@ -180,8 +180,7 @@ def run_crawl(
     if log_file:
         settings.set("LOG_FILE", log_file, priority="cmdline")
         settings.set("LOG_FILE_APPEND", True, priority="cmdline")
-    if sys.stderr.isatty():
-        settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.extensions.progress.Progress": 600})
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.extensions.progress.Progress": 600})
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
 

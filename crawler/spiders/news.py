@@ -25,7 +25,7 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 
 from crawler.config import Source, load_sources
-from crawler.dates import parse_date
+from crawler.dates import parse_date, to_iso
 from crawler.db import connect
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.sitemaps import parse_sitemap
@@ -169,19 +169,19 @@ class NewsSpider(scrapy.Spider):
         logger.info("not followed (not http/https): %.200s", url)
         return False
 
-    def _article_request(self, url: str, source: Source, via: str, **fallbacks) -> scrapy.Request | None:
+    def _article_request(
+        self, url: str, source: Source, via: str, updated_raw: str | None = None, **fallbacks
+    ) -> scrapy.Request | None:
         if not self._followable(url) or not self._claim(url):
             return None
-        return scrapy.Request(
-            url,
-            callback=self.parse_article,
-            errback=self.on_error,
-            meta=self._meta(source, "article", newsmon_via=via, newsmon_fallbacks=fallbacks),
-            # _claim() already keeps a run from fetching a link twice; past the
-            # duplicate filter, a redirect loop ends at REDIRECT_MAX_TIMES with
-            # an error instead of vanishing silently as a "duplicate".
-            dont_filter=True,
-        )
+        meta = self._meta(source, "article", newsmon_via=via, newsmon_fallbacks=fallbacks)
+        if updated_raw:
+            updated = parse_date(updated_raw, timezone=source.timezone, languages=source.date_languages, now=self.started_at)
+            meta["newsmon_updated"] = to_iso(updated)
+        # _claim() already keeps a run from fetching a link twice; past the
+        # duplicate filter, a redirect loop ends at REDIRECT_MAX_TIMES with an
+        # error instead of vanishing silently as a "duplicate".
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta, dont_filter=True)
 
     def _error(self, source_name: str | None, what: str, url: str, message: str) -> None:
         inc_source(self.crawler.stats, source_name, "errors")
@@ -236,6 +236,7 @@ class NewsSpider(scrapy.Spider):
                 entry.url,
                 source,
                 "feed",
+                updated_raw=entry.updated_raw,
                 title=entry.title,
                 published_raw=entry.published_raw,
                 summary=entry.summary,
@@ -303,6 +304,7 @@ class NewsSpider(scrapy.Spider):
                 response.urljoin(entry.loc),
                 source,
                 "sitemap",
+                updated_raw=entry.lastmod,
                 title=entry.news_title,
                 published_raw=entry.news_publication_date,
             )

@@ -403,10 +403,11 @@ def rss2(site: str, base_url: str, articles: list[MockArticle]) -> str:
     )
 
 
-def atom(site: str, base_url: str, articles: list[MockArticle]) -> str:
+def atom(site: str, base_url: str, articles: list[MockArticle], updated: dict[str, str] | None = None) -> str:
+    updated = updated or {}
     entries = "".join(
         f"<entry><title>{html.escape(a.title)}</title><link rel=\"alternate\" href=\"{base_url}{a.path}\"/>"
-        f"<id>{base_url}{a.path}</id><updated>{a.published_utc}</updated><published>{a.published_utc}</published>"
+        f"<id>{base_url}{a.path}</id><updated>{updated.get(a.path, a.published_utc)}</updated><published>{a.published_utc}</published>"
         f"<summary>{html.escape(a.paragraphs[0][:120])}</summary></entry>"
         for a in articles
     )
