@@ -75,6 +75,27 @@ def failure_kind(failure) -> str | None:
     return f"download/{failure.type.__name__}"
 
 
+_HTML_TYPES = {"text/html", "application/xhtml+xml", "application/vnd.wap.xhtml+xml"}
+# Types servers send when they do not know better: the body decides.
+_GENERIC_TYPES = {"", "text/plain", "application/octet-stream", "binary/octet-stream"}
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+
+
+def is_html(response) -> bool:
+    """Whether a response is an HTML page (a PDF or an image listed in a feed is not).
+
+    Scrapy makes a TextResponse of anything whose first bytes look like text,
+    PDFs included, so the Content-Type decides; a missing or generic type is
+    accepted when the body starts like an HTML document.
+    """
+    if not isinstance(response, TextResponse):
+        return False
+    ctype = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+    if ctype in _HTML_TYPES:
+        return True
+    return ctype in _GENERIC_TYPES and bool(_HTML_START.match(response.body[:4096]))
+
+
 # A complete HTML document ends with </html> (a page cut short by the server does not).
 _HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 
@@ -381,12 +402,12 @@ class NewsSpider(scrapy.Spider):
 
     async def parse_article(self, response):
         source = self._source(response)
-        if not isinstance(response, TextResponse):
-            ctype = response.headers.get("Content-Type", b"").decode("latin-1")
-            self._error(source.name, "not_html", response.url, f"content type {ctype or 'unknown'}")
-            return
         if not response.body.strip():
             self._error(source.name, "empty_page", response.url, "empty body")
+            return
+        if not is_html(response):
+            ctype = response.headers.get("Content-Type", b"").decode("latin-1")
+            self._error(source.name, "not_html", response.url, f"content type {ctype or 'unknown'}")
             return
         if not _HTML_END.search(response.body, max(0, len(response.body) - 65536)):
             # Stored from what arrived, but an operator should see that an outlet cuts pages short.
