@@ -154,18 +154,23 @@ def run_crawl(
     env: dict | None = None,
     timeout: float = 120,
     popen_hook=None,
-    **popen_kwargs,
+    prefix: list[str] = (),
 ) -> Crawl:
-    """Run ``newsmon crawl`` in a subprocess, with its own log file, and collect its stats."""
+    """Run ``newsmon crawl`` in a subprocess, with its own log file, and collect its stats.
+
+    ``prefix`` is put before the interpreter (e.g. ``setpriv ...``); ``popen_hook``
+    is called with the running process (to watch it).
+    """
     log_file = db.with_suffix(".log")
     args = [
+        *prefix,
         sys.executable, "-c", _BOOTSTRAP, "crawl", "--sources", str(sources), "--db", str(db),
         "--since", "all", "--log-file", str(log_file), *FAST, *extra,
     ]
     full_env = {**os.environ, **(env or {})}
     full_env.pop("NEWSMON_DB", None)
     process = subprocess.Popen(
-        args, cwd=REPO_ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen_kwargs
+        args, cwd=REPO_ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     if popen_hook is not None:
         popen_hook(process)

@@ -7,6 +7,7 @@ external entities.
 
 from __future__ import annotations
 
+import xml.sax
 from dataclasses import dataclass
 
 import feedparser
@@ -39,7 +40,7 @@ class ParsedFeed:
     version: str
     """feedparser's name for the format, e.g. ``rss20``, ``rss10``, ``atom10``."""
     malformed: bool = False
-    """True when feedparser flagged the document (broken XML, a wrong declared encoding) but recovered entries."""
+    """True when the XML is broken and feedparser's loose parser recovered the entries."""
     skipped: int = 0
     """Entries left out because their link is not http(s) (``javascript:``, ``file:`` ...)."""
 
@@ -76,6 +77,9 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
         )
     error = None
     bozo = bool(parsed.get("bozo"))
+    # A SAX error means broken XML; feedparser's other "bozo" notes (no or
+    # another declared content type or encoding) are about headers it was not given.
+    broken_xml = isinstance(parsed.get("bozo_exception"), xml.sax.SAXException)
     if not entries:
         if bozo:
             exc = parsed.get("bozo_exception")
@@ -86,6 +90,6 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
         entries=entries,
         error=error,
         version=parsed.get("version") or "",
-        malformed=bozo and bool(entries),
+        malformed=broken_xml and bool(entries),
         skipped=skipped,
     )

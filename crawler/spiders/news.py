@@ -70,7 +70,10 @@ def failure_kind(failure) -> str | None:
         if "max size" in message.lower() or "DOWNLOAD_MAXSIZE" in message:
             return "download/too_large"
         return None
-    if failure.check(DownloadCancelledError) and "max size" in str(failure.value):
+    if failure.check(DownloadCancelledError):
+        # Scrapy's HTTP handler cancels a download only for DOWNLOAD_MAXSIZE
+        # (announced by Content-Length, or reached while reading); timeouts
+        # have their own exception.
         return "download/too_large"
     return f"download/{failure.type.__name__}"
 
