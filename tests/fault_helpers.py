@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import html
 import os
+import pickle
 import random
 import re
 import sqlite3
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.conftest import REPO_ROOT
@@ -85,7 +88,9 @@ def serve(web: MockWeb, site: str, routes: dict) -> str:
 
 
 def robots(disallow: str = "") -> Response:
-    return Response(200, f"User-agent: *\nDisallow: {disallow}\n".encode(), {"Content-Type": "text/plain"})
+    return Response(
+        200, f"User-agent: *\nDisallow: {disallow}\n".encode(), {"Content-Type": "text/plain"}
+    )
 
 
 def source_block(
@@ -123,7 +128,7 @@ class Crawl:
     def errors(self) -> dict[str, int]:
         """``newsmon/errors/<kind>`` counters as ``{kind: n}``."""
         prefix = "newsmon/errors/"
-        return {k[len(prefix):]: int(v) for k, v in self.stats.items() if k.startswith(prefix)}
+        return {k[len(prefix) :]: int(v) for k, v in self.stats.items() if k.startswith(prefix)}
 
 
 # Runs the command line like ``python -m crawler.cli`` and reports the peak RSS
@@ -164,8 +169,20 @@ def run_crawl(
     log_file = db.with_suffix(".log")
     args = [
         *prefix,
-        sys.executable, "-c", _BOOTSTRAP, "crawl", "--sources", str(sources), "--db", str(db),
-        "--since", "all", "--log-file", str(log_file), *FAST, *extra,
+        sys.executable,
+        "-c",
+        _BOOTSTRAP,
+        "crawl",
+        "--sources",
+        str(sources),
+        "--db",
+        str(db),
+        "--since",
+        "all",
+        "--log-file",
+        str(log_file),
+        *FAST,
+        *extra,
     ]
     full_env = {**os.environ, **(env or {})}
     full_env.pop("NEWSMON_DB", None)
@@ -178,7 +195,9 @@ def run_crawl(
     result = subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
     maxrss = re.search(r"NEWSMON_TEST_MAXRSS_KB=(\d+)", stderr)
     if maxrss:
-        result.stderr = stderr[: maxrss.start()].rstrip("\n") + ("\n" if stderr[: maxrss.start()].strip() else "")
+        result.stderr = stderr[: maxrss.start()].rstrip("\n") + (
+            "\n" if stderr[: maxrss.start()].strip() else ""
+        )
     log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
     return Crawl(result, parse_stats(log), log, int(maxrss.group(1)) / 1024 if maxrss else None)
 
@@ -214,7 +233,10 @@ def run_sources(db: Path) -> dict[str, dict]:
     conn.row_factory = sqlite3.Row
     try:
         run = conn.execute("SELECT max(id) FROM crawl_runs").fetchone()[0]
-        return {r["source"]: dict(r) for r in conn.execute("SELECT * FROM crawl_run_sources WHERE run_id = ?", [run])}
+        return {
+            r["source"]: dict(r)
+            for r in conn.execute("SELECT * FROM crawl_run_sources WHERE run_id = ?", [run])
+        }
     finally:
         conn.close()
 
@@ -225,7 +247,9 @@ def integrity(db: Path) -> tuple[str, bool]:
     try:
         check = conn.execute("PRAGMA integrity_check").fetchone()[0]
         try:
-            conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+            conn.execute(
+                "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)"
+            )
             fts_ok = True
         except sqlite3.DatabaseError:
             fts_ok = False
@@ -246,3 +270,57 @@ def summary_totals(stdout: str) -> dict[str, int]:
 
 def path_of(url: str) -> str:
     return "/" + url.split("/", 3)[3]
+
+
+@dataclass
+class LoggedRequest:
+    """A request the mock web received (the picklable part of ``mockweb.server.Request``)."""
+
+    site: str
+    path: str
+    query: dict[str, list[str]]
+
+
+@dataclass
+class Snapshot:
+    """What a test module needs from its one crawl: outcome, request log, database, extra figures."""
+
+    crawl: Crawl
+    log: list[LoggedRequest]
+    db: Path
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, crawl: Crawl, web: MockWeb, db: Path, **extra) -> Snapshot:
+        return cls(
+            crawl, [LoggedRequest(r.site, r.path, r.query) for r in web.requests()], db, extra
+        )
+
+    def requests(self, site: str | None = None) -> list[LoggedRequest]:
+        return [r for r in self.log if site is None or r.site == site]
+
+
+def once_per_run(tmp_path_factory, name: str, produce: Callable[[Path], Snapshot]) -> Snapshot:
+    """Run ``produce(directory)`` once per test run, even when xdist spreads a module over workers.
+
+    The first worker to get here runs the crawl and saves its snapshot; the
+    others wait on a lock and load it (the pattern of xdist's documentation
+    for session fixtures).
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        return produce(tmp_path_factory.mktemp(name))
+    shared = (
+        tmp_path_factory.getbasetemp().parent / f"shared-{os.environ['PYTEST_XDIST_TESTRUNUID']}"
+    )
+    shared.mkdir(exist_ok=True)
+    saved = shared / f"{name}.pickle"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if saved.exists():
+            return pickle.loads(saved.read_bytes())
+        directory = shared / name
+        directory.mkdir()
+        snapshot = produce(directory)
+        saved.write_bytes(pickle.dumps(snapshot))
+        return snapshot

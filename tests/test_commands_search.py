@@ -14,8 +14,14 @@ from pipelines.storage import store_articles
 from tests.conftest import run_newsmon
 from tests.test_pipelines_storage import item
 
-LACHIN = "The Lachin corridor stayed closed for a third week, and Stepanakert shops rationed bread and sugar. " * 2
-CHESS = "The chess team finished fourth at the European championship after a tense final round in Jermuk. " * 2
+LACHIN = (
+    "The Lachin corridor stayed closed for a third week, and Stepanakert shops rationed bread and sugar. "
+    * 2
+)
+CHESS = (
+    "The chess team finished fourth at the European championship after a tense final round in Jermuk. "
+    * 2
+)
 RU = "Движение по Лачинскому коридору остается заблокированным, миротворцы ведут переговоры о гуманитарных грузах."
 
 
@@ -29,7 +35,12 @@ def db_path(tmp_path):
             item(1, LACHIN, title="Lachin corridor closed", source="armwire", relevant=True),
             item(2, CHESS, title="Chess team fourth", source="armwire", relevant=False),
             item(3, RU * 2, title="Лачинский коридор закрыт", source="rusnews", relevant=True),
-            item(4, LACHIN + " The Hakari bridge checkpoint.", title="Hakari bridge \x1b[31mred\x1b[0m \u202eevil", source="azpress"),
+            item(
+                4,
+                LACHIN + " The Hakari bridge checkpoint.",
+                title="Hakari bridge \x1b[31mred\x1b[0m \u202eevil",
+                source="azpress",
+            ),
         ],
     )
     db.close()
@@ -54,7 +65,16 @@ def test_filters_and_limit(db_path):
     assert "Chess" not in run("the", "--db", str(db_path), "--relevant").stdout
     only = run("Lachin", "--db", str(db_path), "--source", "azpress").stdout
     assert "Hakari" in only and "Lachin corridor closed" not in only
-    assert len([line for line in run("the", "--db", str(db_path), "--limit", "1").stdout.splitlines() if not line.startswith(" ")]) == 1
+    assert (
+        len(
+            [
+                line
+                for line in run("the", "--db", str(db_path), "--limit", "1").stdout.splitlines()
+                if not line.startswith(" ")
+            ]
+        )
+        == 1
+    )
     assert "Лачинский" in run("Лачинскому", "--db", str(db_path)).stdout
 
 
@@ -72,11 +92,24 @@ def test_json_lines_are_escaped(db_path):
     assert "\x1b" not in out[0]
 
 
-@pytest.mark.parametrize("query", ['"unterminated', "AND", "title:", "nosuchcolumn:word", "NEAR(", "*", "'; DROP TABLE articles; --"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unterminated',
+        "AND",
+        "title:",
+        "nosuchcolumn:word",
+        "NEAR(",
+        "*",
+        "'; DROP TABLE articles; --",
+    ],
+)
 def test_a_malformed_query_is_a_one_line_error(db_path, query):
     result = run(query, "--db", str(db_path))
     assert result.exit_code == 2
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("newsmon: error: invalid search query")
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(
+        "newsmon: error: invalid search query"
+    )
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 4
     conn.close()

@@ -14,7 +14,9 @@ import pytest
 
 from tests.fault_helpers import (
     HTML,
+    Snapshot,
     article,
+    once_per_run,
     page,
     path_of,
     robots,
@@ -121,9 +123,13 @@ def faulty_outlet(web: MockWeb, tmp: Path) -> tuple[Path, str]:
         **{path: Response(200, page(a, base), HTML) for path, a in GOOD.items()},
         "/news/gone-404": Response(404, b"<html><body>Not found</body></html>", HTML),
         "/news/gone-410": Response(410, b"<html><body>Gone</body></html>", HTML),
-        "/news/flaky": sequence(Response(500, b"oops", HTML), Response(200, page(FLAKY, base), HTML)),
+        "/news/flaky": sequence(
+            Response(500, b"oops", HTML), Response(200, page(FLAKY, base), HTML)
+        ),
         "/news/down": Response(503, b"<html><body>Maintenance</body></html>", HTML),
-        "/news/slow": slow(SLOW_SECONDS, Response(200, page(article("/news/slow", seed=13), base), HTML)),
+        "/news/slow": slow(
+            SLOW_SECONDS, Response(200, page(article("/news/slow", seed=13), base), HTML)
+        ),
         "/news/dropped": drop_mid_body(page(article("/news/dropped", seed=14), base)),
         "/news/chain-start": redirect("/news/chain-2", 301),
         "/news/chain-2": redirect(f"{base}/news/chain-3", 302),
@@ -133,15 +139,25 @@ def faulty_outlet(web: MockWeb, tmp: Path) -> tuple[Path, str]:
         "/news/loop-b": redirect("/news/loop-a"),
         "/news/truncated": Response(200, truncated_html[:cut], HTML),
         "/news/empty": Response(200, b"", HTML),
-        "/files/report.pdf": Response(200, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", {"Content-Type": "application/pdf"}),
-        "/images/photo.jpg": Response(200, b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64, {"Content-Type": "image/jpeg"}),
+        "/files/report.pdf": Response(
+            200,
+            b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n",
+            {"Content-Type": "application/pdf"},
+        ),
+        "/images/photo.jpg": Response(
+            200, b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64, {"Content-Type": "image/jpeg"}
+        ),
         "/news/cp1251-meta": _cyrillic_page(
-            RU_META, base, '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
+            RU_META,
+            base,
+            '<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">',
         ),
         "/news/cp1251-bare": _cyrillic_page(RU_BARE, base, ""),
         "/private/draft": Response(200, page(article("/private/draft", seed=15), base), HTML),
         "/news/to-private": redirect("/private/other-draft"),
-        "/private/other-draft": Response(200, page(article("/private/other-draft", seed=16), base), HTML),
+        "/private/other-draft": Response(
+            200, page(article("/private/other-draft", seed=16), base), HTML
+        ),
     }
     for path, handler in routes.items():
         web.route("faulty", path, handler)
@@ -150,16 +166,21 @@ def faulty_outlet(web: MockWeb, tmp: Path) -> tuple[Path, str]:
     return sources, base
 
 
-@pytest.fixture(scope="module")
-def crawl(tmp_path_factory):
+def _crawl(tmp: Path) -> Snapshot:
     web = MockWeb()
-    tmp = tmp_path_factory.mktemp("faults-http")
     try:
         sources, base = faulty_outlet(web, tmp)
         result = run_crawl(sources, tmp / "faults.db", *TIMEOUT_SETTINGS)
-        yield result, web, tmp / "faults.db", base
+        return Snapshot.of(result, web, tmp / "faults.db", base=base)
     finally:
         web.stop()
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory):
+    """(crawl outcome, request log, database, base URL) of the one crawl of this module."""
+    snap = once_per_run(tmp_path_factory, "faults-http", _crawl)
+    return snap.crawl, snap, snap.db, snap.extra["base"]
 
 
 def stored(db) -> dict[str, dict]:
@@ -171,7 +192,14 @@ def test_the_crawl_finishes_and_stores_every_good_article(crawl):
     assert result.result.returncode == 0, result.result.stderr
     assert result.stats["finish_reason"] == "finished"
     assert "Traceback" not in result.result.stderr
-    expected = {*GOOD, "/news/flaky", "/news/final-article", "/news/truncated", "/news/cp1251-meta", "/news/cp1251-bare"}
+    expected = {
+        *GOOD,
+        "/news/flaky",
+        "/news/final-article",
+        "/news/truncated",
+        "/news/cp1251-meta",
+        "/news/cp1251-bare",
+    }
     assert set(stored(db)) == expected
     for path, a in GOOD.items():
         row = stored(db)[path]

@@ -47,7 +47,9 @@ def one_line_error(stderr: str) -> str:
 
 
 @pytest.mark.slow
-def test_full_disk_stops_the_crawl_cleanly_and_the_next_crawl_completes(mock_web, mock_sources, tmp_path):
+def test_full_disk_stops_the_crawl_cleanly_and_the_next_crawl_completes(
+    mock_web, mock_sources, tmp_path
+):
     db_path = tmp_path / "full.db"
     db = connect(db_path)
     pages = db.execute("PRAGMA page_count").fetchone()[0]
@@ -55,11 +57,18 @@ def test_full_disk_stops_the_crawl_cleanly_and_the_next_crawl_completes(mock_web
 
     # Room for a few articles (about one page each), written one per batch.
     full = run_crawl(
-        mock_sources, db_path, "-s", "NEWSMON_DB_BATCH_SIZE=1", env={"NEWSMON_TEST_MAX_PAGES": str(pages + 4)}
+        mock_sources,
+        db_path,
+        "-s",
+        "NEWSMON_DB_BATCH_SIZE=1",
+        env={"NEWSMON_TEST_MAX_PAGES": str(pages + 4)},
     )
     assert full.result.returncode == 4, full.result.stderr
     line = one_line_error(full.result.stderr)
-    assert line.startswith("newsmon: error: cannot write to the database") and "database or disk is full" in line
+    assert (
+        line.startswith("newsmon: error: cannot write to the database")
+        and "database or disk is full" in line
+    )
     assert full.stats["finish_reason"] == "database_error"
     assert full.stats["storage/not_stored"] >= 1
     assert integrity(db_path) == ("ok", True)
@@ -69,7 +78,9 @@ def test_full_disk_stops_the_crawl_cleanly_and_the_next_crawl_completes(mock_web
     conn = sqlite3.connect(db_path)
     for row in before.values():  # every stored article is whole and searchable
         assert row["title"] and len(row["body"]) > 80
-        hits = conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [f'"{row["title"]}"']).fetchall()
+        hits = conn.execute(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [f'"{row["title"]}"']
+        ).fetchall()
         assert (row["id"],) in hits
     conn.close()
 
@@ -78,7 +89,10 @@ def test_full_disk_stops_the_crawl_cleanly_and_the_next_crawl_completes(mock_web
     assert again.result.returncode == 0, again.result.stderr
     after = {r["url_key"]: r for r in rows(db_path)}
     assert len(after) == ARTICLES
-    assert all(after[key]["id"] == row["id"] and after[key]["body"] == row["body"] for key, row in before.items())
+    assert all(
+        after[key]["id"] == row["id"] and after[key]["body"] == row["body"]
+        for key, row in before.items()
+    )
     assert integrity(db_path) == ("ok", True)
 
 
@@ -88,7 +102,9 @@ def _read_only_runner() -> list[str]:
         return []
     setpriv = shutil.which("setpriv")
     if setpriv is None:
-        pytest.skip("running as root without setpriv: a file mode cannot make the database read-only")
+        pytest.skip(
+            "running as root without setpriv: a file mode cannot make the database read-only"
+        )
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner,-linux_immutable", "--"]
 
 

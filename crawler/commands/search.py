@@ -74,12 +74,29 @@ def _fail(message: str) -> None:
 
 @click.command()
 @click.argument("query")
-@click.option("--db", "db_path", envvar="NEWSMON_DB", default=DEFAULT_DB, show_default=True, help="SQLite database file.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000), help="Most results to show.")
-@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.option(
+    "--db",
+    "db_path",
+    envvar="NEWSMON_DB",
+    default=DEFAULT_DB,
+    show_default=True,
+    help="SQLite database file.",
+)
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10000),
+    help="Most results to show.",
+)
+@click.option(
+    "--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable)."
+)
 @click.option("--relevant", is_flag=True, help="Only articles that matched a topic.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line instead of text.")
-def search(query: str, db_path: str, limit: int, sources: tuple[str, ...], relevant: bool, as_json: bool) -> None:
+def search(
+    query: str, db_path: str, limit: int, sources: tuple[str, ...], relevant: bool, as_json: bool
+) -> None:
     """Search the stored articles' titles and text, best match first.
 
     QUERY uses SQLite's full-text syntax: words (all must match), "an exact
@@ -120,4 +137,7 @@ def search(query: str, db_path: str, limit: int, sources: tuple[str, ...], relev
         if row["snippet"]:
             click.echo(f"    {plain(row['snippet'])}")
     if not as_json:
-        click.echo(f"{len(results)} result(s)" + (" (--limit reached)" if len(results) == limit else ""), err=True)
+        click.echo(
+            f"{len(results)} result(s)" + (" (--limit reached)" if len(results) == limit else ""),
+            err=True,
+        )

@@ -86,7 +86,12 @@ def own_endpoints(urls: Iterable[str]) -> frozenset[Endpoint]:
 
 def source_urls(source) -> list[str]:
     """Every URL a source's configuration names."""
-    return [source.url, *source.feeds, *source.sitemaps, *([source.wordpress_api] if source.wordpress_api else [])]
+    return [
+        source.url,
+        *source.feeds,
+        *source.sitemaps,
+        *([source.wordpress_api] if source.wordpress_api else []),
+    ]
 
 
 def uses_proxy(url: str, meta: dict, env_proxies: dict[str, str]) -> bool:
@@ -114,7 +119,9 @@ async def reactor_resolve(host: str) -> str:
 class PrivateNetworkMiddleware:
     """Downloader middleware refusing non-public addresses (see the module docstring)."""
 
-    def __init__(self, crawler, *, use_env_proxies: bool = True, resolve: Resolve = reactor_resolve):
+    def __init__(
+        self, crawler, *, use_env_proxies: bool = True, resolve: Resolve = reactor_resolve
+    ):
         self.crawler = crawler
         self.stats = crawler.stats
         self.resolve = resolve
@@ -151,7 +158,9 @@ class PrivateNetworkMiddleware:
             try:
                 self._addresses[host] = await self.resolve(host)
             except Exception as exc:  # DNS failures take many forms; the downloader reports them
-                logger.debug("privatenet: %s did not resolve (%s); left to the downloader", host, exc)
+                logger.debug(
+                    "privatenet: %s did not resolve (%s); left to the downloader", host, exc
+                )
                 self._addresses[host] = None
         return self._addresses[host]
 
@@ -176,4 +185,6 @@ class PrivateNetworkMiddleware:
             if source in self.allowed
             else "set allow_private = true in the source, or NEWSMON_ALLOW_PRIVATE_NETWORKS"
         )
-        raise PrivateNetworkRefused(f"{host}:{port} is a private or loopback address ({address}); {hint}")
+        raise PrivateNetworkRefused(
+            f"{host}:{port} is a private or loopback address ({address}); {hint}"
+        )

@@ -64,7 +64,9 @@ def drop_mid_body(body: bytes, content_type: str = "text/html; charset=utf-8") -
         assert raw is not None
         raw.close_connection = True
         try:
-            _write_head(request, 200, {"Content-Type": content_type, "Content-Length": str(len(body))})
+            _write_head(
+                request, 200, {"Content-Type": content_type, "Content-Length": str(len(body))}
+            )
             raw.wfile.write(body[: len(body) // 2])
             raw.wfile.flush()
         except OSError:
