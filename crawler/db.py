@@ -222,3 +222,18 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m002_fts_update_trigger_on_text_only(db: sqlite_utils.Database) -> None:
+    # The trigger sqlite-utils creates re-indexes a row on any UPDATE; story
+    # links, relevance rescoring and counters do not touch the indexed text.
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db.execute(
+        """
+        CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN
+          INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+          INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+        END
+        """
+    )

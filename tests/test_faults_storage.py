@@ -1,6 +1,6 @@
 """Fault suite, part 3: a database that cannot be written (full disk, read-only file).
 
-The crawl must stop with one clear line and exit status 4, leave the database
+The crawl must stop with one clear line and exit status 5, leave the database
 intact (``PRAGMA integrity_check``, full-text index consistent) with every
 batch committed before the failure, and the next crawl must store the rest.
 
@@ -63,7 +63,7 @@ def test_full_disk_stops_the_crawl_cleanly_and_the_next_crawl_completes(
         "NEWSMON_DB_BATCH_SIZE=1",
         env={"NEWSMON_TEST_MAX_PAGES": str(pages + 4)},
     )
-    assert full.result.returncode == 4, full.result.stderr
+    assert full.result.returncode == 5, full.result.stderr
     line = one_line_error(full.result.stderr)
     assert (
         line.startswith("newsmon: error: cannot write to the database")
@@ -122,7 +122,7 @@ def test_read_only_database_is_a_one_line_error_and_stays_intact(mock_web, mock_
         result = run_crawl(mock_sources, db_path, prefix=prefix)
     finally:
         db_path.chmod(0o644)
-    assert result.result.returncode == 4, result.result.stderr
+    assert result.result.returncode == 5, result.result.stderr
     line = one_line_error(result.result.stderr)
     assert line.startswith("newsmon: error: cannot write to the database") and "readonly" in line
     assert article_requests(mock_web) == []  # stopped before fetching anything

@@ -38,7 +38,6 @@ from urllib.request import getproxies, proxy_bypass
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.httpobj import urlparse_cached
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +171,7 @@ class PrivateNetworkMiddleware:
             self.stats.inc_value("privatenet/proxied")
             return None
         host, port = found
-        address = await self._address(urlparse_cached(request).hostname or host)
+        address = await self._address(host)
         if address is None or is_public_address(address):
             return None
         source = request.meta.get("newsmon_source")
