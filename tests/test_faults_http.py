@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from scrapy.http import TextResponse
 
+from crawler.spiders.news import followable, is_html
 from tests.fault_helpers import (
     HTML,
     Snapshot,
@@ -265,3 +267,39 @@ def test_pages_disallowed_by_robots_txt_are_never_requested(crawl):
     assert not [p for p in paths if p.startswith("/private/")]
     assert "/news/to-private" in paths  # the redirect itself was followed up to robots.txt
     assert result.stats["robotstxt/forbidden"] == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://news.example/a", True),
+        ("HTTP://news.example/a", True),
+        ("http:///no-host", False),
+        ("file:///etc/passwd", False),
+        ("ftp://news.example/a", False),
+        ("javascript:alert(1)", False),
+        ("data:text/html,<h1>x</h1>", False),
+        ("mailto:desk@news.example", False),
+    ],
+)
+def test_only_http_links_are_followable(url, expected):
+    assert followable(url) is expected
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "expected"),
+    [
+        ("text/html; charset=utf-8", b"<p>x</p>", True),
+        ("application/xhtml+xml", b"<html/>", True),
+        ("application/pdf", b"%PDF-1.4 text-like bytes", False),
+        ("image/jpeg", b"JFIF", False),
+        ("", b"\xef\xbb\xbf<!DOCTYPE html><html><body>x</body></html>", True),
+        ("text/plain", b"<!-- cms --><html><body>x</body></html>", True),
+        ("text/plain", b"just words", False),
+        ("application/json", b"<html></html>", False),
+    ],
+)
+def test_pages_are_html_by_content_type_or_by_their_start(content_type, body, expected):
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = TextResponse("http://news.example/a", body=body, headers=headers, encoding="utf-8")
+    assert is_html(response) is expected
