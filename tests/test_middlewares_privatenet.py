@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from scrapy import Request
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import CannotResolveHostError, NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler.config import Source
@@ -142,9 +142,14 @@ def test_a_source_allowing_private_addresses_reaches_only_its_own_endpoints():
     assert verdict(mw, "http://10.9.9.9:9000/robots.txt") == "refused"
 
 
-def test_a_name_that_does_not_resolve_is_left_to_the_downloader():
+def test_a_name_that_does_not_resolve_is_a_download_error_not_a_refusal():
     mw, stats = middleware(source("news", "https://news.example/"))
-    assert verdict(mw, "http://no-such-host.invalid/", "news") == "allowed"
+    with pytest.raises(CannotResolveHostError):
+        asyncio.run(
+            mw.process_request(
+                Request("http://no-such-host.invalid/", meta={"newsmon_source": "news"})
+            )
+        )
     assert stats.get_value("privatenet/refused") is None
 
 

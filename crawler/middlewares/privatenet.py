@@ -23,8 +23,10 @@ Rules:
 - Through a proxy (``meta['proxy']``, or ``http_proxy`` / ``https_proxy`` from
   the environment unless ``no_proxy`` bypasses the host) the proxy resolves
   names and connects, so nothing is checked here.
-- A name that does not resolve is left to the downloader, where it fails as
-  a normal download error.
+- A name that does not resolve fails here with Scrapy's own
+  ``CannotResolveHostError``, a normal download error (retried like one), not
+  a refusal; it is not left to the downloader, whose second lookup could
+  answer with an address nobody checked.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 
 logger = logging.getLogger(__name__)
@@ -127,8 +129,6 @@ class PrivateNetworkMiddleware:
         self.env_proxies = getproxies() if use_env_proxies else {}
         self.allowed: dict[str, frozenset[Endpoint]] = {}
         self.allowed_any: frozenset[Endpoint] = frozenset()
-        # host -> resolved address, None when it did not resolve (left to the downloader)
-        self._addresses: dict[str, str | None] = {}
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
@@ -147,21 +147,17 @@ class PrivateNetworkMiddleware:
         self.allowed = {s.name: own_endpoints(source_urls(s)) for s in sources if s.allow_private}
         self.allowed_any = frozenset().union(*self.allowed.values())
 
-    async def _address(self, host: str) -> str | None:
+    async def _address(self, host: str) -> str:
         try:
             ipaddress.ip_address(host.split("%", 1)[0])
             return host
         except ValueError:
             pass
-        if host not in self._addresses:
-            try:
-                self._addresses[host] = await self.resolve(host)
-            except Exception as exc:  # DNS failures take many forms; the downloader reports them
-                logger.debug(
-                    "privatenet: %s did not resolve (%s); left to the downloader", host, exc
-                )
-                self._addresses[host] = None
-        return self._addresses[host]
+        try:
+            # cached by the resolver: the downloader then connects to this very address
+            return await self.resolve(host)
+        except Exception as exc:  # DNSLookupError, timeouts: every failure is "does not resolve"
+            raise CannotResolveHostError(f"{host}: {exc}") from exc
 
     async def process_request(self, request, spider=None):
         found = endpoint(request.url)
@@ -172,7 +168,7 @@ class PrivateNetworkMiddleware:
             return None
         host, port = found
         address = await self._address(host)
-        if address is None or is_public_address(address):
+        if is_public_address(address):
             return None
         source = request.meta.get("newsmon_source")
         allowed = self.allowed.get(source, frozenset()) if source else self.allowed_any
