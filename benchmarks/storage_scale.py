@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from scrapy.utils.test import get_crawler  # noqa: E402
 
+from crawler.commands.search import open_read_only, search_articles  # noqa: E402
 from crawler.db import connect  # noqa: E402
 from crawler.fingerprint import content_hash  # noqa: E402
 from crawler.items import ArticleItem  # noqa: E402
@@ -172,33 +173,25 @@ def measure(db_path: Path, text: TextMaker, start: int) -> tuple[float, int]:
 
 
 def fts_times(db_path: Path, text: TextMaker, repeat: int = 5) -> dict:
-    """Median (and p90) milliseconds of search queries: top 20 by rank with title and URL."""
+    """Median (and p90) milliseconds of ``newsmon search``'s query: top 20 by rank, with snippets."""
     queries = TOPIC_QUERIES + text.mid_frequency_words(5)
-    db = connect(db_path)
-    sql = (
-        "SELECT a.id, a.url, a.title, a.published_at FROM articles_fts "
-        "JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ? ORDER BY rank LIMIT 20"
-    )
+    conn = open_read_only(str(db_path))
     times = []
     per_query = {}
     try:
         for query in queries:
-            db.execute(sql, [query]).fetchall()  # warm the page cache as a running system would
+            search_articles(conn, query, limit=20)  # warm the page cache as a running system would
             samples = []
             for _ in range(repeat):
                 started = time.perf_counter()
-                db.execute(sql, [query]).fetchall()
+                search_articles(conn, query, limit=20)
                 samples.append((time.perf_counter() - started) * 1000)
             per_query[query] = statistics.median(samples)
             times += samples
-        matches = {
-            q: db.execute(
-                "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [q]
-            ).fetchone()[0]
-            for q in queries
-        }
+        count = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
+        matches = {q: conn.execute(count, [q]).fetchone()[0] for q in queries}
     finally:
-        db.close()
+        conn.close()
     times.sort()
     return {
         "median_ms": statistics.median(times),
