@@ -46,6 +46,8 @@ TOPIC_SENTENCES = [
     "Residents of Stepanakert said the Lachin corridor had been closed for weeks.",
     "Russian peacekeepers were seen near the Hakari bridge checkpoint on Tuesday.",
     "The blockade of Nagorno-Karabakh left shops without fresh food, officials said.",
+    "Food shortages and rationing were reported in Stepanakert as the road stayed blocked.",
+    "Eco-activists kept their tents on the Lachin corridor road near Shushi for another day.",
 ]
 
 
@@ -156,7 +158,8 @@ def _vary(template: Template, rng: random.Random, vocabulary: list[str]) -> list
 
     sentences = [_WORD.sub(swap, s) for s in sentences]
     if rng.random() < 0.15:
-        sentences.insert(rng.randrange(len(sentences) + 1), rng.choice(TOPIC_SENTENCES))
+        at = rng.randrange(len(sentences) + 1)
+        sentences[at:at] = rng.sample(TOPIC_SENTENCES, 2)
     count = len(template.paragraphs)
     # Spread the sentences over as many paragraphs as the page had, in order.
     out: list[list[str]] = [[] for _ in range(count)]
