@@ -222,3 +222,26 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m002_story_bands(db: sqlite_utils.Database) -> None:
+    """The near-duplicate index (crawler.stories): one row per LSH band of each article."""
+    # Imported here: the fingerprint code is only needed by this migration.
+    from crawler.fingerprint import sketch
+
+    db.execute(
+        """
+        CREATE TABLE story_bands (
+            band_hash INTEGER NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (band_hash, article_id)
+        ) WITHOUT ROWID
+        """
+    )
+    # Articles stored before the index existed are indexed once, here.
+    rows = db.conn.execute("SELECT id, body FROM articles")
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)",
+        ((band, article_id) for article_id, body in rows for band in sketch(body).bands),
+    )
