@@ -41,8 +41,12 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
     help="Comma-separated discovery kinds to use.",
 )
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
-@click.option("-v", "--verbose", count=True, help="Log more (-v: INFO, -vv: DEBUG).")
-@click.option("--log-file", type=click.Path(dir_okay=False), help="Write the Scrapy log to this file.")
+@click.option("-v", "--verbose", count=True, help="Log to the terminal instead of the log file (-v: INFO, -vv: DEBUG).")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    help="Crawl log file (default: logs/crawl-YYYY-MM-DD.log beside the database).",
+)
 @click.option("--trigger", type=click.Choice(["manual", "schedule"]), default="manual", hidden=True)
 @click.option("--run-id", type=int, default=None, hidden=True, help="crawl_runs row opened by the caller.")
 @click.option("--job-id", default=None, hidden=True)
@@ -105,7 +109,8 @@ def crawl(
     if not any(c["pages_fetched"] for c in counts.values()):
         click.echo(
             "newsmon: error: no source could be reached (no page was fetched; "
-            "check the network, a proxy in http_proxy/https_proxy, or the URLs in the sources file)",
+            "check the network, a proxy in http_proxy/https_proxy, or the URLs in the sources file; "
+            f"details in {log_file or default_log_file(db_path)})",
             err=True,
         )
         sys.exit(EXIT_UNREACHABLE)
@@ -140,19 +145,34 @@ def run_crawl(
         settings.set("NEWSMON_TOPICS_FILE", topics_file, priority="cmdline")
     settings.set("NEWSMON_RUN_ID", run_id, priority="cmdline")
     settings.set("NEWSMON_TRIGGER", trigger, priority="cmdline")
-    settings.set("LOG_LEVEL", {0: "WARNING", 1: "INFO"}.get(verbose, "DEBUG"), priority="cmdline")
+    # The terminal gets progress and the summary; the full log (with
+    # tracebacks of failed downloads) goes to a file unless -v is given.
+    if verbose:
+        settings.set("LOG_LEVEL", "INFO" if verbose == 1 else "DEBUG", priority="cmdline")
+    else:
+        if not log_file:
+            log_file = str(default_log_file(db_path))
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        settings.set("LOG_LEVEL", "INFO", priority="cmdline")
     if log_file:
         settings.set("LOG_FILE", log_file, priority="cmdline")
-    if sys.stderr.isatty():
-        settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.extensions.progress.Progress": 600})
+        settings.set("LOG_FILE_APPEND", True, priority="cmdline")
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.extensions.progress.Progress": 600})
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
 
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, sources=",".join(source_names), since=since, discovery=discovery)
     process.start()
     return dict(crawler.stats.get_stats())
+
+
+def default_log_file(db_path: str) -> Path:
+    """``logs/crawl-YYYY-MM-DD.log`` in the database's folder."""
+    from datetime import UTC, datetime
+
+    return Path(db_path).resolve().parent / "logs" / f"crawl-{datetime.now(UTC):%Y-%m-%d}.log"
 
 
 def print_summary(counts: dict[str, dict[str, int]], stats: dict, *, run_id: int | None, db_path: str) -> None:

@@ -60,8 +60,10 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
             FeedEntry(
                 url=link.strip(),
                 title=_plain(entry.get("title")),
-                published_raw=entry.get("published") or entry.get("created") or entry.get("updated"),
-                updated_raw=entry.get("updated"),
+                # dict.get: FeedParserDict maps a missing "published" to
+                # "updated" (with a warning); keep the two apart here.
+                published_raw=dict.get(entry, "published") or dict.get(entry, "created") or dict.get(entry, "updated"),
+                updated_raw=dict.get(entry, "updated"),
                 summary=_plain(entry.get("summary")),
                 authors=authors,
             )
@@ -71,6 +73,6 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
         if parsed.get("bozo"):
             exc = parsed.get("bozo_exception")
             error = f"not a valid feed: {type(exc).__name__}: {exc}"
-        elif not parsed.version:
+        elif not parsed.get("version"):
             error = "not a feed (no RSS or Atom root element)"
-    return ParsedFeed(entries=entries, error=error, version=parsed.version or "")
+    return ParsedFeed(entries=entries, error=error, version=parsed.get("version") or "")

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from w3lib.html import remove_tags, replace_entities
 
 POSTS_PATH = "/wp-json/wp/v2/posts"
-FIELDS = "id,link,date,date_gmt,modified_gmt,title,content,excerpt"
+FIELDS = "id,link,date,date_gmt,modified_gmt,title,content,excerpt,_links,_embedded"
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,20 @@ class WordPressPost:
     """Publication time in UTC without offset, e.g. ``2023-01-12T10:05:00``."""
     modified_gmt: str | None
     excerpt: str | None
+    authors: tuple[str, ...] = ()
 
 
 def search_url(base: str, term: str, *, after: datetime | None, page: int = 1, per_page: int = 50) -> str:
     """The posts-search URL for one term, newest first."""
-    params = {"search": term, "per_page": per_page, "page": page, "orderby": "date", "order": "desc", "_fields": FIELDS}
+    params = {
+        "search": term,
+        "per_page": per_page,
+        "page": page,
+        "orderby": "date",
+        "order": "desc",
+        "_fields": FIELDS,
+        "_embed": "author",
+    }
     if after is not None:
         params["after"] = after.strftime("%Y-%m-%dT%H:%M:%S")
     return base.rstrip("/") + POSTS_PATH + "?" + urlencode(params)
@@ -66,6 +75,12 @@ def parse_posts(body: bytes) -> list[WordPressPost]:
         if not isinstance(link, str) or not link.startswith(("http://", "https://")) or content is None:
             continue
         date_gmt = raw.get("date_gmt")
+        embedded = raw.get("_embedded") if isinstance(raw.get("_embedded"), dict) else {}
+        authors = tuple(
+            a["name"].strip()
+            for a in embedded.get("author") or []
+            if isinstance(a, dict) and isinstance(a.get("name"), str) and a["name"].strip()
+        )
         posts.append(
             WordPressPost(
                 link=link,
@@ -74,6 +89,7 @@ def parse_posts(body: bytes) -> list[WordPressPost]:
                 date_gmt=f"{date_gmt}+00:00" if isinstance(date_gmt, str) and date_gmt else None,
                 modified_gmt=f"{raw['modified_gmt']}+00:00" if isinstance(raw.get("modified_gmt"), str) else None,
                 excerpt=_plain(_rendered(raw.get("excerpt"))),
+                authors=authors,
             )
         )
     return posts

@@ -1,4 +1,8 @@
-"""A live progress line on the terminal while a crawl runs (enabled by ``newsmon crawl`` on a TTY)."""
+"""Progress on stderr while a crawl runs (enabled by ``newsmon crawl``).
+
+On a terminal: a live status line. Elsewhere (cron, CI, the daemon's
+children): one plain line every ``NEWSMON_PROGRESS_INTERVAL`` seconds.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,9 @@ from twisted.internet import task
 class Progress:
     def __init__(self, crawler, interval: float = 0.5):
         self.stats = crawler.stats
-        self.interval = interval
         self.console = Console(stderr=True)
+        self.live = self.console.is_terminal
+        self.interval = interval if self.live else crawler.settings.getfloat("NEWSMON_PROGRESS_INTERVAL", 30.0)
         self.status = None
         self.loop: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -31,14 +36,17 @@ class Progress:
         )
 
     def spider_opened(self, spider):
-        self.status = self.console.status(self._text())
-        self.status.start()
+        if self.live:
+            self.status = self.console.status(self._text())
+            self.status.start()
         self.loop = task.LoopingCall(self._tick)
         self.loop.start(self.interval, now=False)
 
     def _tick(self):
         if self.status is not None:
             self.status.update(self._text())
+        elif not self.live:
+            print(self._text(), file=self.console.file, flush=True)
 
     def spider_closed(self, spider):
         if self.loop is not None and self.loop.running:

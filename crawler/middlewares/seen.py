@@ -13,25 +13,32 @@ from crawler.urls import canonicalize_url
 logger = logging.getLogger(__name__)
 
 
-def is_stored(db, url: str) -> bool:
-    """True when ``url`` (in any variant) is an article's URL or alias."""
+def stored_fetched_at(db, url: str) -> str | None:
+    """When the article at ``url`` (in any variant) was last fetched, or None if it is not stored."""
     try:
         key = canonicalize_url(url)
     except ValueError:
-        return False
-    return (
-        db.execute(
-            "SELECT 1 FROM articles WHERE url_key = ? UNION ALL SELECT 1 FROM url_aliases WHERE url_key = ? LIMIT 1",
-            [key, key],
-        ).fetchone()
-        is not None
-    )
+        return None
+    row = db.execute(
+        "SELECT fetched_at FROM articles WHERE url_key = ? UNION ALL "
+        "SELECT a.fetched_at FROM url_aliases u JOIN articles a ON a.id = u.article_id WHERE u.url_key = ? LIMIT 1",
+        [key, key],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def is_stored(db, url: str) -> bool:
+    """True when ``url`` (in any variant) is an article's URL or alias."""
+    return stored_fetched_at(db, url) is not None
 
 
 class SeenArticlesMiddleware:
     """Ignores requests marked ``newsmon_kind='article'`` for stored URLs; counts ``incremental/skipped``.
 
-    A request with ``meta['newsmon_refetch']`` is let through (to pick up edits).
+    A stored article is fetched again when its feed entry or sitemap entry
+    says it was updated after we fetched it (``meta['newsmon_updated']``, ISO
+    8601 UTC), so edits reach the database; ``meta['newsmon_refetch']``
+    forces a fetch.
     """
 
     def __init__(self, crawler, db_path: str):
@@ -58,7 +65,14 @@ class SeenArticlesMiddleware:
     def process_request(self, request, spider=None):
         if request.meta.get("newsmon_kind") != "article" or request.meta.get("newsmon_refetch"):
             return None
-        if self.db is not None and is_stored(self.db, request.url):
-            self.stats.inc_value("incremental/skipped")
-            raise IgnoreRequest(f"already stored: {request.url}")
-        return None
+        if self.db is None:
+            return None
+        fetched_at = stored_fetched_at(self.db, request.url)
+        if fetched_at is None:
+            return None
+        updated = request.meta.get("newsmon_updated")
+        if updated and updated > fetched_at:
+            self.stats.inc_value("incremental/refetched_updated")
+            return None
+        self.stats.inc_value("incremental/skipped")
+        raise IgnoreRequest(f"already stored: {request.url}")

@@ -21,16 +21,19 @@ from scrapy.http import TextResponse
 from scrapy.utils.gz import gunzip
 
 from crawler.config import Source, load_sources
-from crawler.dates import parse_date
+from crawler.dates import parse_date, to_iso
+from crawler.db import connect
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.sitemaps import parse_sitemap
 from crawler.discovery.wordpress import parse_posts, search_url
 from crawler.durations import parse_since
 from crawler.extraction.pool import Extractor
 from crawler.items import ArticleItem
+from crawler.middlewares.seen import is_stored
 from crawler.relevance import load_topics
 from crawler.runs import utcnow_iso
 from crawler.stats import inc_source
+from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +74,23 @@ class NewsSpider(scrapy.Spider):
         spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
         spider.extractor = Extractor(settings.getint("NEWSMON_EXTRACT_WORKERS", 0))
         spider.started_at = datetime.now(UTC)
+        spider._claimed = set()
+        spider._db_path = settings.get("NEWSMON_DB")
+        spider._db = None
         crawler.signals.connect(spider._close_extractor, signal=scrapy.signals.spider_closed)
         return spider
 
     def _close_extractor(self, spider=None):
         self.extractor.close()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _stored(self, url: str) -> bool:
+        """Whether a WordPress post's link is stored already (its page is never fetched)."""
+        if self._db is None:
+            self._db = connect(self._db_path)
+        return is_stored(self._db, url)
 
     # --- helpers ------------------------------------------------------------
     def _meta(self, source: Source, kind: str, **extra) -> dict:
@@ -91,13 +106,32 @@ class NewsSpider(scrapy.Spider):
         value = parse_date(raw, timezone=source.timezone, languages=source.date_languages, now=self.started_at)
         return value is not None and value < self.since
 
-    def _article_request(self, url: str, source: Source, via: str, **fallbacks) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=self.parse_article,
-            errback=self.on_error,
-            meta=self._meta(source, "article", newsmon_via=via, newsmon_fallbacks=fallbacks),
-        )
+    def _claim(self, url: str) -> bool:
+        """True the first time an article URL (in any variant) comes up in this run.
+
+        Links found twice (feed and sitemap, several WordPress searches,
+        tracking-parameter variants) are followed once.
+        """
+        try:
+            key = canonicalize_url(url)
+        except ValueError:
+            return False
+        if key in self._claimed:
+            self.crawler.stats.inc_value("discovery/seen_in_run")
+            return False
+        self._claimed.add(key)
+        return True
+
+    def _article_request(
+        self, url: str, source: Source, via: str, updated_raw: str | None = None, **fallbacks
+    ) -> scrapy.Request | None:
+        if not self._claim(url):
+            return None
+        meta = self._meta(source, "article", newsmon_via=via, newsmon_fallbacks=fallbacks)
+        if updated_raw:
+            updated = parse_date(updated_raw, timezone=source.timezone, languages=source.date_languages, now=self.started_at)
+            meta["newsmon_updated"] = to_iso(updated)
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta)
 
     def _error(self, source_name: str | None, what: str, url: str, message: str) -> None:
         inc_source(self.crawler.stats, source_name, "errors")
@@ -137,15 +171,18 @@ class NewsSpider(scrapy.Spider):
             if self._too_old(entry.published_raw or entry.updated_raw, source):
                 self.crawler.stats.inc_value("discovery/too_old")
                 continue
-            yield self._article_request(
+            request = self._article_request(
                 entry.url,
                 source,
                 "feed",
+                updated_raw=entry.updated_raw,
                 title=entry.title,
                 published_raw=entry.published_raw,
                 summary=entry.summary,
                 authors=list(entry.authors),
             )
+            if request is not None:
+                yield request
 
     # --- sitemaps ------------------------------------------------------------
     def _sitemap_request(self, url: str, source: Source, depth: int) -> scrapy.Request:
@@ -196,13 +233,16 @@ class NewsSpider(scrapy.Spider):
             if self._too_old(date, source):
                 self.crawler.stats.inc_value("discovery/too_old")
                 continue
-            yield self._article_request(
+            request = self._article_request(
                 response.urljoin(entry.loc),
                 source,
                 "sitemap",
+                updated_raw=entry.lastmod,
                 title=entry.news_title,
                 published_raw=entry.news_publication_date,
             )
+            if request is not None:
+                yield request
 
     # --- WordPress -----------------------------------------------------------
     def _wordpress_request(self, source: Source, term: str, page: int) -> scrapy.Request:
@@ -223,6 +263,11 @@ class NewsSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("wordpress/posts", len(posts))
         for post in posts:
+            if not self._claim(post.link):
+                continue
+            if self._stored(post.link):
+                self.crawler.stats.inc_value("incremental/skipped")
+                continue
             html = f"<html><head><title>{post.title or ''}</title></head><body><article>{post.content_html}</article></body></html>"
             article = await self.extractor.extract(html, post.link, source.language)
             item = self._item(source, post.link, article, via="wordpress", request_url=post.link)
@@ -232,6 +277,7 @@ class NewsSpider(scrapy.Spider):
             item.published_raw = post.date_gmt
             item.modified_raw = post.modified_gmt
             item.feed_summary = post.excerpt
+            item.authors = list(post.authors) or item.authors
             yield item
         total_pages = response.headers.get("X-WP-TotalPages")
         page = response.meta["newsmon_page"]

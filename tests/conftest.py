@@ -1,0 +1,60 @@
+"""Shared fixtures: paths, the shared data sets, the mock news web."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.mockweb import MockWeb
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path:
+    """``../shared/data`` beside the checkout (``NEWSMON_SHARED_DATA`` overrides)."""
+    return Path(os.environ.get("NEWSMON_SHARED_DATA") or REPO_ROOT.parent / "shared" / "data")
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = shared_data_dir()
+    if not path.is_dir():
+        pytest.skip(f"shared data sets not found at {path} (set NEWSMON_SHARED_DATA)")
+    return path
+
+
+@pytest.fixture
+def mock_web():
+    """A fresh mock news web (three outlets) for one test."""
+    web = MockWeb().start()
+    yield web
+    web.stop()
+
+
+@pytest.fixture
+def mock_sources(mock_web, tmp_path) -> Path:
+    """A sources file pointing at ``mock_web``."""
+    return mock_web.sources_toml(tmp_path / "sources.toml")
+
+
+def run_newsmon(*args: str, env: dict | None = None, timeout: float = 120, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the real command line in a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("NEWSMON_DB", None) if env is None or "NEWSMON_DB" not in env else None
+    return subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        cwd=cwd or REPO_ROOT,
+    )
