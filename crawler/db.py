@@ -225,10 +225,10 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m002_story_bands(db: sqlite_utils.Database) -> None:
-    """The near-duplicate index (crawler.stories): one row per LSH band of each article."""
-    # Imported here: the fingerprint code is only needed by this migration.
-    from crawler.fingerprint import sketch
+def m002_story_index(db: sqlite_utils.Database) -> None:
+    """The near-duplicate index of crawler.stories: LSH bands and paragraphs of each article."""
+    # Imported here: only this migration needs the story index code.
+    from crawler.stories import StoryIndex
 
     db.execute(
         """
@@ -239,9 +239,16 @@ def m002_story_bands(db: sqlite_utils.Database) -> None:
         ) WITHOUT ROWID
         """
     )
-    # Articles stored before the index existed are indexed once, here.
-    rows = db.conn.execute("SELECT id, body FROM articles")
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)",
-        ((band, article_id) for article_id, body in rows for band in sketch(body).bands),
+    db.execute(
+        """
+        CREATE TABLE story_paragraphs (
+            para_hash INTEGER NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (para_hash, article_id)
+        ) WITHOUT ROWID
+        """
     )
+    # Articles stored before the index existed are indexed once, here, oldest first.
+    index = StoryIndex(db)
+    for article_id, source, body in db.conn.execute("SELECT id, source, body FROM articles ORDER BY id").fetchall():
+        index.add(article_id, body, index.sketch(body, source))

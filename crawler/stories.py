@@ -3,18 +3,23 @@
 A story is one text and its copies: wire copy carried by several outlets, a
 republication with another dateline, an appended "Source: …" line, other
 boilerplate, light edits, or a shortened version. Two outlets' own reports of
-the same event are two stories.
+the same event are two stories, and so are two days of a formulaic report
+(a price list, a daily bulletin) whose figures differ.
 
-The index lives in the database (``story_bands``: one row per LSH band of each
-stored article, see :mod:`crawler.fingerprint`) and is queried per article, so
-it survives restarts and its cost does not grow with the database:
+Texts are compared without furniture: a paragraph already found in articles
+of ``COMMON_STORIES`` different stories, or on two unrelated pages of the
+same site (a promo line, a "most read" or "related" list that extraction let
+through, a standard disclaimer) says nothing about the story and is left out.
 
-1. each band of the new text is looked up in the index, newest articles
-   first, at most ``PER_BAND`` per band (a band shared by many articles, such
-   as one made by an outlet's boilerplate, cannot flood the candidates);
-2. the candidates sharing most bands (at most ``MAX_VERIFY``) are compared
-   exactly, shingle by shingle, with their stored body;
-3. the first story whose text passes :func:`is_copy` wins, the best match first.
+The index lives in the database and is queried per article, so it survives
+restarts and its cost does not grow with the database:
+
+- ``story_bands``: one row per LSH band of each article's text
+  (:mod:`crawler.fingerprint`); the bands of a new text are looked up, newest
+  articles first, at most ``PER_BAND`` per band, and the ``MAX_VERIFY``
+  candidates sharing most bands are compared exactly with their stored body;
+- ``story_paragraphs``: one row per paragraph of each article, read (the
+  latest ``COMMON_SAMPLE`` rows of a paragraph) to tell furniture from text.
 
 This module never imports Scrapy.
 """
@@ -26,17 +31,32 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from crawler.fingerprint import Sketch, containment, jaccard, shingles
+from crawler.fingerprint import Sketch, changed_figures, containment, jaccard, paragraphs, sketch
 
 PER_BAND = 12
 """Newest articles read per band."""
 MAX_VERIFY = 6
 """Candidates compared exactly per article."""
-MIN_CONTAINMENT = 0.5
-"""Share of the shorter text that must appear in the longer one."""
+MIN_CONTAINMENT = 0.6
+"""Share of the shorter text's shingles that must appear in the longer one."""
 MIN_SHARED = 12
 """Shingles the two texts must share (a sentence or two), so that short texts
 sharing one stock phrase are not taken for copies."""
+MIN_LEAD = 0.5
+"""Share of the shorter text's lead (its first words) found in the longer one.
+A copy starts with the story; leaked furniture two pages share does not."""
+SAME_SOURCE_JACCARD = 0.8
+"""Two articles of one source join one story only when nearly all their text
+is shared: what two pages of one site have in common is more often the site's
+own furniture than one story."""
+COMMON_STORIES = 3
+"""A paragraph found in articles of this many different stories is furniture.
+Two would also catch a story's own paragraphs after one missed merge."""
+SOURCE_STORIES = 2
+"""A paragraph found on a source's pages of this many different stories is
+that site's furniture."""
+COMMON_SAMPLE = 8
+"""Latest articles read per paragraph to count its stories."""
 
 
 @dataclass(frozen=True)
@@ -48,66 +68,137 @@ class StoryMatch:
     story_id: int
     """Story of that article: the story the new one joins."""
     containment: float
-    """Share of the shorter text found in the longer one, 0..1."""
+    """Share of the shorter text's shingles found in the longer one, 0..1."""
     jaccard: float
     """Shared shingles over all shingles of the two texts, 0..1."""
 
 
-def is_copy(a: frozenset[int], b: frozenset[int]) -> bool:
+def is_copy(a: Sketch, b: Sketch, *, same_source: bool = False) -> bool:
     """True when one text is, for the most part, a copy of the other.
 
     Containment rather than Jaccard, so that a brief carrying the first
-    paragraphs of a long wire story still counts as a copy of it.
+    paragraphs of a long wire story still counts as a copy of it; within one
+    source, near-identity (``SAME_SOURCE_JACCARD``). The shorter text's lead
+    must be in the longer one (``MIN_LEAD``). A copy keeps more of the
+    figures it shares a context with than it changes: the next day's price
+    report or bulletin says the same words around other numbers.
     """
-    if not a or not b:
+    if not a.shingles or not b.shingles:
         return False
-    if a == b:
-        return True
-    shared = len(a & b)
-    return shared >= MIN_SHARED and shared / min(len(a), len(b)) >= MIN_CONTAINMENT
+    shared = len(a.shingles & b.shingles)
+    if a.shingles != b.shingles:
+        if shared < MIN_SHARED:
+            return False
+        if same_source:
+            if shared / len(a.shingles | b.shingles) < SAME_SOURCE_JACCARD:
+                return False
+        elif shared / min(len(a.shingles), len(b.shingles)) < MIN_CONTAINMENT:
+            return False
+    short, long = (a, b) if len(a.shingles) <= len(b.shingles) else (b, a)
+    if len(short.lead & long.shingles) < MIN_LEAD * len(short.lead):
+        return False
+    kept, changed = changed_figures(a.figures, b.figures)
+    return changed == 0 or kept > changed
 
 
-def candidates(db: sqlite_utils.Database, bands: tuple[int, ...], *, exclude: int | None = None) -> list[int]:
-    """Ids of stored articles sharing bands with ``bands``, most shared bands first, then newest."""
-    hits: Counter[int] = Counter()
-    for band in bands:
-        rows = db.execute(
-            "SELECT article_id FROM story_bands WHERE band_hash = ? ORDER BY article_id DESC LIMIT ?",
-            [band, PER_BAND],
-        )
-        for (article_id,) in rows:
-            if article_id != exclude:
+class StoryIndex:
+    """Story matching over one database connection (make one per batch)."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        self._furniture: dict[tuple[int, str | None], bool] = {}
+
+    def is_furniture(self, paragraph: int, source: str | None) -> bool:
+        """True when paragraph hash ``paragraph`` is furniture on ``source``'s pages.
+
+        Among the latest ``COMMON_SAMPLE`` articles holding the paragraph: it
+        spans ``COMMON_STORIES`` stories, or two stories of ``source`` itself
+        (the site's own template, seen on two of its unrelated pages).
+        """
+        key = (paragraph, source)
+        found = self._furniture.get(key)
+        if found is None:
+            rows = self.db.execute(
+                "SELECT a.story_id, a.source FROM story_paragraphs p JOIN articles a ON a.id = p.article_id "
+                "WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?",
+                [paragraph, COMMON_SAMPLE],
+            ).fetchall()
+            stories = {story for story, _ in rows}
+            own = {story for story, where in rows if where == source}
+            found = len(stories) >= COMMON_STORIES or len(own) >= SOURCE_STORIES
+            self._furniture[key] = found
+        return found
+
+    def story_text(self, body: str | None, source: str | None) -> str:
+        """``body`` of an article of ``source`` without its furniture paragraphs."""
+        return "\n\n".join(text for text, key in paragraphs(body) if not self.is_furniture(key, source))
+
+    def sketch(self, body: str | None, source: str | None, *, with_bands: bool = True) -> Sketch:
+        """Sketch of ``body`` (of ``source``) without its furniture."""
+        return sketch(self.story_text(body, source), with_bands=with_bands)
+
+    def candidates(self, bands: tuple[int, ...]) -> list[int]:
+        """Ids of stored articles sharing bands with ``bands``, most shared bands first, then newest."""
+        hits: Counter[int] = Counter()
+        for band in bands:
+            rows = self.db.execute(
+                "SELECT article_id FROM story_bands WHERE band_hash = ? ORDER BY article_id DESC LIMIT ?",
+                [band, PER_BAND],
+            )
+            for (article_id,) in rows:
                 hits[article_id] += 1
-    ranked = sorted(hits, key=lambda article_id: (-hits[article_id], -article_id))
-    return ranked[:MAX_VERIFY]
+        ranked = sorted(hits, key=lambda article_id: (-hits[article_id], -article_id))
+        return ranked[:MAX_VERIFY]
 
+    def find(self, text: Sketch, source: str | None = None) -> list[StoryMatch]:
+        """Stored articles that ``text`` (of ``source``) copies, or is copied by, best first.
 
-def find_story(db: sqlite_utils.Database, sketch: Sketch, *, exclude: int | None = None) -> StoryMatch | None:
-    """The stored article that ``sketch``'s text copies best, or None (a new story)."""
-    best: StoryMatch | None = None
-    for article_id in candidates(db, sketch.bands, exclude=exclude):
-        row = db.execute("SELECT body, story_id FROM articles WHERE id = ?", [article_id]).fetchone()
-        if row is None:
-            continue
-        body, story_id = row
-        other = shingles(body)
-        if not is_copy(sketch.shingles, other):
-            continue
-        match = StoryMatch(
-            article_id, story_id or article_id, containment(sketch.shingles, other), jaccard(sketch.shingles, other)
+        Empty: a new story. Matches in several stories mean those stories are
+        one (their first copies arrived without the text that links them).
+        """
+        matches = []
+        for article_id in self.candidates(text.bands):
+            row = self.db.execute(
+                "SELECT source, body, story_id FROM articles WHERE id = ?", [article_id]
+            ).fetchone()
+            if row is None:
+                continue
+            other_source, body, story_id = row
+            other = self.sketch(body, other_source, with_bands=False)
+            if is_copy(text, other, same_source=other_source == source):
+                matches.append(
+                    StoryMatch(
+                        article_id,
+                        story_id or article_id,
+                        containment(text.shingles, other.shingles),
+                        jaccard(text.shingles, other.shingles),
+                    )
+                )
+        return sorted(matches, key=lambda m: (-m.containment, -m.jaccard))
+
+    def join(self, matches: list[StoryMatch]) -> int | None:
+        """The story the new article joins: the oldest of the matched stories, into which the others are merged."""
+        stories = sorted({m.story_id for m in matches})
+        if not stories:
+            return None
+        for other in stories[1:]:
+            self.db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [stories[0], other])
+        return stories[0]
+
+    def add(self, article_id: int, body: str | None, text: Sketch) -> None:
+        """Index article ``article_id``: its paragraphs and the bands of ``text``.
+
+        Rows already there are kept: an edited article stays findable by the
+        bands of its earlier text, so a late copy of the first version still
+        finds its story.
+        """
+        keys = {key for _, key in paragraphs(body)}
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)",
+            [(band, article_id) for band in text.bands],
         )
-        if best is None or (match.containment, match.jaccard) > (best.containment, best.jaccard):
-            best = match
-    return best
-
-
-def add_article(db: sqlite_utils.Database, article_id: int, sketch: Sketch) -> None:
-    """Index ``article_id`` under the bands of ``sketch`` (bands already there are kept).
-
-    An edited article keeps the bands of its earlier text too: a late copy of
-    the first version still finds its story.
-    """
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)",
-        [(band, article_id) for band in sketch.bands],
-    )
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO story_paragraphs (para_hash, article_id) VALUES (?, ?)",
+            [(key, article_id) for key in keys],
+        )
+        self._furniture = {k: v for k, v in self._furniture.items() if k[0] not in keys}

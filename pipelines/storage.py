@@ -15,11 +15,9 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from crawler.db import connect, write_transaction
-from crawler.fingerprint import sketch
 from crawler.items import ArticleItem
 from crawler.stats import inc_source
-from crawler.stories import add_article as add_to_story_index
-from crawler.stories import find_story
+from crawler.stories import StoryIndex
 
 logger = logging.getLogger(__name__)
 
@@ -67,11 +65,10 @@ def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[
     transaction, so it sees every article committed before, by this batch or
     by another process.
     """
-    # Shingling and MinHash are the CPU-heavy part: done before taking the lock.
-    sketches = [sketch(item.body) for item in items]
     results = []
     with write_transaction(db):
-        for item, text_sketch in zip(items, sketches, strict=True):
+        stories = StoryIndex(db)
+        for item in items:
             row = _row(item)
             keys = [item.url_key, *item.url_aliases]
             placeholders = ",".join("?" for _ in keys)
@@ -99,13 +96,13 @@ def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[
                         update.pop("published_at")
                         update.pop("published_raw")
                     db["articles"].update(article_id, update)
-                    add_to_story_index(db, article_id, text_sketch)
+                    stories.add(article_id, item.body, stories.sketch(item.body, item.source))
                     outcome = "updated"
             else:
                 story_id = _story_of(db, item.story_url) if item.story_url else None
+                text_sketch = stories.sketch(item.body, item.source)
                 if story_id is None:
-                    match = find_story(db, text_sketch)
-                    story_id = match.story_id if match else None
+                    story_id = stories.join(stories.find(text_sketch, item.source))
                 row["first_seen_at"] = row["fetched_at"]
                 cursor = db.execute(
                     f"INSERT INTO articles ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
@@ -115,7 +112,7 @@ def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[
                 db.execute(
                     "UPDATE articles SET story_id = ? WHERE id = ?", [story_id or article_id, article_id]
                 )
-                add_to_story_index(db, article_id, text_sketch)
+                stories.add(article_id, item.body, text_sketch)
                 if story_id is not None and not item.story_url:
                     head = db.execute("SELECT url_key FROM articles WHERE id = ?", [story_id]).fetchone()
                     item.story_url = head[0] if head else None
