@@ -18,6 +18,8 @@ Storage writes in batches, so what passed in this run is remembered here too.
 from __future__ import annotations
 
 import logging
+from array import array
+from collections import OrderedDict
 
 from scrapy.exceptions import DropItem
 
@@ -28,6 +30,9 @@ from crawler.stats import inc_source
 from crawler.urls import canonicalize_url, is_front_page, same_site
 
 logger = logging.getLogger(__name__)
+
+RUN_TEXTS = 2000
+"""Latest passed articles whose shingles are kept in memory (about 1 kB each)."""
 
 SAME_ARTICLE_CONTAINMENT = 0.3
 """An edited article keeps at least this share of its shorter version; below
@@ -86,6 +91,10 @@ class DedupPipeline:
         # URL key -> content hash, and (source, content hash) -> URL key.
         self._run_keys: dict[str, str] = {}
         self._run_source_hash: dict[tuple[str, str], str] = {}
+        # Shingles of the latest articles passed, by key, to judge a doubtful
+        # canonical before storage has written them (bounded: storage writes
+        # every few seconds).
+        self._run_texts: OrderedDict[str, array] = OrderedDict()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -149,6 +158,10 @@ class DedupPipeline:
         for k in keys:
             self._run_keys[k] = item.content_hash
         self._run_source_hash.setdefault((item.source, item.content_hash), item.url_key)
+        self._run_texts[item.url_key] = array("I", shingles(item.body))
+        self._run_texts.move_to_end(item.url_key)
+        if len(self._run_texts) > RUN_TEXTS:
+            self._run_texts.popitem(last=False)
         return item
 
     def _canonical_misleads(self, item: ArticleItem, key: str) -> bool:
@@ -156,20 +169,27 @@ class DedupPipeline:
 
         Some sites give every page the same canonical (a section, the latest
         story); trusting it would turn each new article into an "update" of
-        the first one.
+        the first one. An edit keeps most of the text; another article does not.
         """
         own = [k for k in {_key(item.url), _key(item.request_url)} if k and k != key]
         if not own or trusted_canonical(item) is None or _key(item.url) == key:
             return False  # the key is the fetched URL's own: nothing to doubt
-        run_hash = self._run_keys.get(key)
-        if run_hash is not None and not any(k in self._run_keys for k in own):
-            # Another text under this canonical earlier in the run, from another URL.
-            return run_hash != item.content_hash
         stored = self._stored([key])
-        if stored is None or stored[1] == item.content_hash or self._stored(own) is not None:
+        if stored is not None:
+            if stored[1] == item.content_hash or self._stored(own) is not None:
+                return False
+            row = self.db.execute("SELECT body FROM articles WHERE id = ?", [stored[0]]).fetchone()
+            earlier = shingles(row[0] if row else "")
+        elif key in self._run_keys and not any(k in self._run_keys for k in own):
+            # Passed earlier in this run from another URL, perhaps not written yet.
+            if self._run_keys[key] == item.content_hash:
+                return False
+            earlier = self._run_texts.get(key)
+            if earlier is None:
+                return True
+        else:
             return False
-        row = self.db.execute("SELECT body FROM articles WHERE id = ?", [stored[0]]).fetchone()
-        return containment(shingles(item.body), shingles(row[0] if row else "")) < SAME_ARTICLE_CONTAINMENT
+        return containment(shingles(item.body), frozenset(earlier)) < SAME_ARTICLE_CONTAINMENT
 
     def _drop(self, item: ArticleItem, reason: str) -> None:
         self.stats.inc_value(f"dedup/dropped/{reason}")
