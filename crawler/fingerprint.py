@@ -75,27 +75,42 @@ def paragraphs(text: str | None) -> list[tuple[str, int]]:
 def shingles(text: str | None, size: int = SHINGLE_WORDS) -> frozenset[int]:
     """CRC-32 hashes of the ``size``-word shingles of the normalised text.
 
-    A text shorter than ``size`` words gives one shingle of all its words; an
-    empty text gives none.
+    A shingle is hashed as its words joined by single spaces (UTF-8). A text
+    shorter than ``size`` words gives one shingle of all its words; an empty
+    text gives none.
     """
-    words = normalise_text(text or "").split(" ")
-    if words == [""]:
+    return _shingles(normalise_text(text or ""), size)
+
+
+def _shingles(normal: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
+    data = normal.encode("utf-8")
+    if not data:
         return frozenset()
-    if len(words) <= size:
-        return frozenset([zlib.crc32(" ".join(words).encode("utf-8"))])
-    return frozenset(
-        zlib.crc32(" ".join(words[i : i + size]).encode("utf-8"))
-        for i in range(len(words) - size + 1)
-    )
+    # Byte offsets of the words: each shingle is a slice of the normalised text.
+    starts = [0]
+    ends = []
+    position = data.find(b" ")
+    while position >= 0:
+        ends.append(position)
+        starts.append(position + 1)
+        position = data.find(b" ", position + 1)
+    ends.append(len(data))
+    if len(starts) <= size:
+        return frozenset([zlib.crc32(data)])
+    crc32 = zlib.crc32
+    return frozenset(crc32(data[starts[i] : ends[i + size - 1]]) for i in range(len(starts) - size + 1))
 
 
 def figures(text: str | None) -> frozenset[tuple[str, str, str]]:
     """Each figure of ``text`` (a word holding a digit) with the two words before it.
 
-    ``"escorted 8 vehicles"`` gives ``("escorted", "", "8")``-like triples
-    ``(word-2, word-1, figure)``; the words are normalised.
+    ``"escorted 8 vehicles"`` gives ``("", "escorted", "8")``: triples
+    ``(word-2, word-1, figure)`` of normalised words.
     """
-    words = normalise_text(text or "").split(" ")
+    return _figures(normalise_text(text or "").split(" "))
+
+
+def _figures(words: list[str]) -> frozenset[tuple[str, str, str]]:
     return frozenset(
         (words[i - 2] if i >= 2 else "", words[i - 1] if i >= 1 else "", word)
         for i, word in enumerate(words)
@@ -181,6 +196,8 @@ def bands(found: frozenset[int]) -> tuple[int, ...]:
 
 def sketch(text: str | None, *, with_bands: bool = True) -> Sketch:
     """Shingles, figures and (``with_bands``) LSH bands of ``text``."""
-    found = shingles(text)
-    lead = shingles(" ".join(normalise_text(text or "").split(" ")[:LEAD_WORDS]))
-    return Sketch(found, lead, figures(text), bands(found) if with_bands else ())
+    normal = normalise_text(text or "")
+    words = normal.split(" ")
+    found = _shingles(normal)
+    lead = _shingles(" ".join(words[:LEAD_WORDS]))
+    return Sketch(found, lead, _figures(words) if normal else frozenset(), bands(found) if with_bands else ())

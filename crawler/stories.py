@@ -37,6 +37,11 @@ PER_BAND = 12
 """Newest articles read per band."""
 MAX_VERIFY = 6
 """Candidates compared exactly per article."""
+MIN_BANDS = 2
+"""Bands a candidate must share. One shared band is most often one common
+phrase (each band is the minimum of one hash over all shingles); a copy
+sharing a fifth of its shingles shares two or more of the 20 bands with
+probability 0.93, a third of them 0.997."""
 MIN_CONTAINMENT = 0.6
 """Share of the shorter text's shingles that must appear in the longer one."""
 MIN_SHARED = 12
@@ -138,7 +143,7 @@ class StoryIndex:
         return sketch(self.story_text(body, source), with_bands=with_bands)
 
     def candidates(self, bands: tuple[int, ...]) -> list[int]:
-        """Ids of stored articles sharing bands with ``bands``, most shared bands first, then newest."""
+        """Ids of stored articles sharing ``MIN_BANDS`` of ``bands``, most shared bands first, then newest."""
         hits: Counter[int] = Counter()
         for band in bands:
             rows = self.db.execute(
@@ -147,7 +152,10 @@ class StoryIndex:
             )
             for (article_id,) in rows:
                 hits[article_id] += 1
-        ranked = sorted(hits, key=lambda article_id: (-hits[article_id], -article_id))
+        ranked = sorted(
+            (article_id for article_id, n in hits.items() if n >= MIN_BANDS),
+            key=lambda article_id: (-hits[article_id], -article_id),
+        )
         return ranked[:MAX_VERIFY]
 
     def find(self, text: Sketch, source: str | None = None) -> list[StoryMatch]:
