@@ -45,7 +45,14 @@ class Corpus:
 
     def __init__(self, seed: int = 1):
         self.rng = random.Random(seed)
-        syllables = [c + v for c in "bdgklmnprstvz" for v in "aeiou"] + ["ar", "an", "el", "ov", "yan", "li"]
+        syllables = [c + v for c in "bdgklmnprstvz" for v in "aeiou"] + [
+            "ar",
+            "an",
+            "el",
+            "ov",
+            "yan",
+            "li",
+        ]
         words = set()
         while len(words) < 30000:
             words.add("".join(self.rng.choices(syllables, k=self.rng.randint(2, 4))))
@@ -64,13 +71,21 @@ class Corpus:
         self.recent_titles: dict[str, list[str]] = {}
 
     def sentence(self) -> str:
-        return " ".join(self.rng.choices(self.words, cum_weights=self.cumulative, k=self.rng.randint(8, 20))).capitalize() + "."
+        return (
+            " ".join(
+                self.rng.choices(self.words, cum_weights=self.cumulative, k=self.rng.randint(8, 20))
+            ).capitalize()
+            + "."
+        )
 
     def title(self, n: int = 8) -> str:
         return " ".join(self.rng.choices(self.words, cum_weights=self.cumulative, k=n)).capitalize()
 
     def story(self) -> tuple[str, list[str]]:
-        paras = [" ".join(self.sentence() for _ in range(self.rng.randint(2, 4))) for _ in range(self.rng.randint(3, 8))]
+        paras = [
+            " ".join(self.sentence() for _ in range(self.rng.randint(2, 4)))
+            for _ in range(self.rng.randint(3, 8))
+        ]
         return self.title(), paras
 
     def page(self, source: str, title: str, paras: list[str]) -> str:
@@ -84,7 +99,9 @@ class Corpus:
         return "\n\n".join(lines)
 
 
-def fill(db, corpus: Corpus, start: int, stop: int, stored: list[tuple[int, str, list[str]]]) -> None:
+def fill(
+    db, corpus: Corpus, start: int, stop: int, stored: list[tuple[int, str, list[str]]]
+) -> None:
     """Write articles ``start``..``stop`` with their story-index rows (bulk, as storage would leave them)."""
     rng = corpus.rng
     batch = 2000
@@ -96,14 +113,30 @@ def fill(db, corpus: Corpus, start: int, stop: int, stored: list[tuple[int, str,
             story = article_id
             if stored and rng.random() < 0.1:
                 original_id, title, paras = stored[-rng.randint(1, min(500, len(stored)))]
-                paras = [f"CITY, January {rng.randint(1, 28)} –" + paras[0], *paras[1 : rng.randint(2, len(paras))]]
+                paras = [
+                    f"CITY, January {rng.randint(1, 28)} –" + paras[0],
+                    *paras[1 : rng.randint(2, len(paras))],
+                ]
                 story = original_id
             else:
                 title, paras = corpus.story()
             body = corpus.page(source, title, paras)
             url = f"https://{source}.example/news/{article_id}"
             when = "2023-01-01T00:00:00+00:00"
-            rows.append((article_id, url, url, source, title, body, when, when, content_hash(None, body), story))
+            rows.append(
+                (
+                    article_id,
+                    url,
+                    url,
+                    source,
+                    title,
+                    body,
+                    when,
+                    when,
+                    content_hash(None, body),
+                    story,
+                )
+            )
             text = sketch("\n\n".join(paras))
             bands.extend((band, article_id) for band in text.bands)
             paras_rows.extend((key, article_id) for key in {key for _, key in paragraphs(body)})
@@ -119,7 +152,9 @@ def fill(db, corpus: Corpus, start: int, stop: int, stored: list[tuple[int, str,
             db.conn.executemany("INSERT OR IGNORE INTO story_paragraphs VALUES (?, ?)", paras_rows)
 
 
-def probe_items(db, corpus: Corpus, size: int, tag: str) -> tuple[list[ArticleItem], dict[str, int]]:
+def probe_items(
+    db, corpus: Corpus, size: int, tag: str
+) -> tuple[list[ArticleItem], dict[str, int]]:
     """A mix of fresh items, and the story each copy should join (by URL)."""
     rng = corpus.rng
     items, expected, used = [], {}, set()
@@ -129,13 +164,18 @@ def probe_items(db, corpus: Corpus, size: int, tag: str) -> tuple[list[ArticleIt
         url = f"https://{source}.example/probe/{tag}/{n}"
         if kind < 0.5:
             title, paras = corpus.story()
-            items.append(ArticleItem(url=url, source=source, title=title, body=corpus.page(source, title, paras)))
+            items.append(
+                ArticleItem(
+                    url=url, source=source, title=title, body=corpus.page(source, title, paras)
+                )
+            )
             continue
         # A stored article, recent or old, used once: an original (copies sit in its story).
         while True:
             article_id = size - rng.randint(0, 200) if kind < 0.65 else rng.randint(1, size)
             row = db.execute(
-                "SELECT url, source, title, body, story_id FROM articles WHERE id = ? AND story_id = id", [article_id]
+                "SELECT url, source, title, body, story_id FROM articles WHERE id = ? AND story_id = id",
+                [article_id],
             ).fetchone()
             if row and article_id not in used:
                 used.add(article_id)
@@ -144,22 +184,40 @@ def probe_items(db, corpus: Corpus, size: int, tag: str) -> tuple[list[ArticleIt
         text = [p for p in body.split("\n\n") if p not in corpus.furniture[stored_source]]
         text = [p for p in text if not p.startswith("- ") and p != "Most read"]
         if kind < 0.8:
-            other = f"s{(int(stored_source[1:]) + 1 + n % (SOURCES - 1)) % SOURCES}"  # another outlet
+            other = (
+                f"s{(int(stored_source[1:]) + 1 + n % (SOURCES - 1)) % SOURCES}"  # another outlet
+            )
             copy = ["CAPITAL –" + text[0], *text[1 : max(2, len(text) - 1)]]
             url = f"https://{other}.example/probe/{tag}/{n}"
-            items.append(ArticleItem(url=url, source=other, title=title, body=corpus.page(other, title, copy)))
+            items.append(
+                ArticleItem(
+                    url=url, source=other, title=title, body=corpus.page(other, title, copy)
+                )
+            )
             expected[url] = (story, "recent" if kind < 0.65 else "old")
         elif kind < 0.9:
-            items.append(ArticleItem(url=stored_url + "?utm_source=rss", source=stored_source, title=title, body=body))
+            items.append(
+                ArticleItem(
+                    url=stored_url + "?utm_source=rss", source=stored_source, title=title, body=body
+                )
+            )
         else:
             edited = body + "\n\nUpdate: " + corpus.sentence()
-            items.append(ArticleItem(url=stored_url, source=stored_source, title=title, body=edited))
+            items.append(
+                ArticleItem(url=stored_url, source=stored_source, title=title, body=edited)
+            )
     return items, expected
 
 
 def measure(db_path: Path, db, corpus: Corpus, size: int) -> dict:
     items, expected = probe_items(db, corpus, size, f"n{size}")
-    crawler = get_crawler(settings_dict={"NEWSMON_DB": str(db_path), "NEWSMON_DB_BATCH_SIZE": 50, "NEWSMON_DB_BATCH_SECONDS": 3600})
+    crawler = get_crawler(
+        settings_dict={
+            "NEWSMON_DB": str(db_path),
+            "NEWSMON_DB_BATCH_SIZE": 50,
+            "NEWSMON_DB_BATCH_SECONDS": 3600,
+        }
+    )
     dedup, storage = DedupPipeline.from_crawler(crawler), StoragePipeline.from_crawler(crawler)
     dedup.open_spider()
     storage.open_spider()
@@ -203,9 +261,14 @@ def measure(db_path: Path, db, corpus: Corpus, size: int) -> dict:
     finally:
         stories.StoryIndex.candidates = original_candidates
     elapsed = time.perf_counter() - started
-    found = dict(db.execute(f"SELECT url, story_id FROM articles WHERE url LIKE '%/probe/n{size}/%'").fetchall())
+    found = dict(
+        db.execute(
+            f"SELECT url, story_id FROM articles WHERE url LIKE '%/probe/n{size}/%'"
+        ).fetchall()
+    )
     joined = {
-        age: [found.get(url) == story for url, (story, when) in expected.items() if when == age] for age in ("recent", "old")
+        age: [found.get(url) == story for url, (story, when) in expected.items() if when == age]
+        for age in ("recent", "old")
     }
     stats = crawler.stats.get_stats()
     return {
@@ -214,7 +277,11 @@ def measure(db_path: Path, db, corpus: Corpus, size: int) -> dict:
         "candidates": counts["candidates"] / max(1, counts["finds"]),
         "recent_joined": sum(joined["recent"]) / max(1, len(joined["recent"])),
         "old_joined": sum(joined["old"]) / max(1, len(joined["old"])),
-        "missed": [(url, story, found.get(url)) for url, (story, _) in expected.items() if found.get(url) != story],
+        "missed": [
+            (url, story, found.get(url))
+            for url, (story, _) in expected.items()
+            if found.get(url) != story
+        ],
         "new": stats.get("storage/new", 0),
         "updated": stats.get("storage/updated", 0),
         "dropped": stats.get("dedup/dropped/same_url", 0),
@@ -222,10 +289,16 @@ def measure(db_path: Path, db, corpus: Corpus, size: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,10000,100000", help="stored articles at each measurement")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="1000,10000,100000", help="stored articles at each measurement"
+    )
     parser.add_argument("--db", type=Path, help="database file (default: a temporary one)")
-    parser.add_argument("--verbose", action="store_true", help="list the copies that missed their story")
+    parser.add_argument(
+        "--verbose", action="store_true", help="list the copies that missed their story"
+    )
     args = parser.parse_args(argv)
     try:
         sizes = sorted(int(s) for s in args.sizes.split(","))

@@ -90,7 +90,11 @@ def assign_stories(
 ) -> dict[str, int]:
     """Run ``history`` then the items (shuffled) through dedup and storage; story id per URL of ``items``."""
     crawler = get_crawler(
-        settings_dict={"NEWSMON_DB": str(db_path), "NEWSMON_DB_BATCH_SIZE": batch_size, "NEWSMON_DB_BATCH_SECONDS": 3600}
+        settings_dict={
+            "NEWSMON_DB": str(db_path),
+            "NEWSMON_DB_BATCH_SIZE": batch_size,
+            "NEWSMON_DB_BATCH_SECONDS": 3600,
+        }
     )
     dedup, storage = DedupPipeline.from_crawler(crawler), StoragePipeline.from_crawler(crawler)
     dedup.open_spider()
@@ -128,7 +132,9 @@ def score(pages: list[dict], predicted: dict[str, object]) -> dict:
     for p in pages:
         sizes[p["group"]] += 1
     copy_groups = [g for g, n in sizes.items() if n > 1]
-    merged = [g for g in copy_groups if len(members[g]) == 1 and clusters[next(iter(members[g]))] == {g}]
+    merged = [
+        g for g in copy_groups if len(members[g]) == 1 and clusters[next(iter(members[g]))] == {g}
+    ]
     exact = [g for g in sizes if len(members[g]) == 1 and clusters[next(iter(members[g]))] == {g}]
     wrong = [label for label, groups in clusters.items() if len(groups) > 1]
     tp = fp = fn = 0
@@ -183,7 +189,10 @@ def url_figures(data: Path = DATA) -> dict:
     """Variant groups folded to one key / distinct articles kept apart, newsmon and w3lib."""
     spec = json.loads((data / "url_variants.json").read_text("utf-8"))
     out = {}
-    for name, key in (("newsmon", canonicalize_url), ("w3lib", lambda u: w3_canonicalize(u, keep_fragments=False))):
+    for name, key in (
+        ("newsmon", canonicalize_url),
+        ("w3lib", lambda u: w3_canonicalize(u, keep_fragments=False)),
+    ):
         folded = sum(len({key(u) for u in group}) == 1 for group in spec["same"])
         apart = sum(len({key(u) for u in group}) == len(group) for group in spec["different"])
         out[name] = (folded / len(spec["same"]), apart / len(spec["different"]))
@@ -236,10 +245,23 @@ def run() -> list[dict]:
             "exact text hash (before)",
             0.9,
         ),
-        row("wrong merges (stories mixing groups)", warm["wrong_merges"], lsh["wrong_merges"], lsh_name, 0.0, False),
+        row(
+            "wrong merges (stories mixing groups)",
+            warm["wrong_merges"],
+            lsh["wrong_merges"],
+            lsh_name,
+            0.0,
+            False,
+        ),
         row("pairwise precision", warm["precision"], lsh["precision"], lsh_name, 0.99),
         row("pairwise recall", warm["recall"], lsh["recall"], lsh_name, 0.9),
-        row("copy groups merged, empty database (cold)", cold["copy_groups_merged"] / n, None, "", 0.85),
+        row(
+            "copy groups merged, empty database (cold)",
+            cold["copy_groups_merged"] / n,
+            None,
+            "",
+            0.85,
+        ),
         row("wrong merges, empty database (cold)", cold["wrong_merges"], None, "", 0.0, False),
         row(
             f"URL variant groups folded to one key (of {urls['counts'][0]})",

@@ -98,7 +98,9 @@ def _shingles(normal: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
     if len(starts) <= size:
         return frozenset([zlib.crc32(data)])
     crc32 = zlib.crc32
-    return frozenset(crc32(data[starts[i] : ends[i + size - 1]]) for i in range(len(starts) - size + 1))
+    return frozenset(
+        crc32(data[starts[i] : ends[i + size - 1]]) for i in range(len(starts) - size + 1)
+    )
 
 
 def figures(text: str | None) -> frozenset[tuple[str, str, str]]:
@@ -118,7 +120,9 @@ def _figures(words: list[str]) -> frozenset[tuple[str, str, str]]:
     )
 
 
-def changed_figures(a: frozenset[tuple[str, str, str]], b: frozenset[tuple[str, str, str]]) -> tuple[int, int]:
+def changed_figures(
+    a: frozenset[tuple[str, str, str]], b: frozenset[tuple[str, str, str]]
+) -> tuple[int, int]:
     """``(kept, changed)``: figures of ``a`` whose two-word context also leads to a figure in ``b``,
     the same one (kept) or another (changed)."""
     after: dict[tuple[str, str], set[str]] = {}
@@ -166,7 +170,9 @@ class Sketch:
 @lru_cache(maxsize=1)
 def _permutations() -> np.ndarray:
     # Generating the permutations costs more than hashing a short text: do it once.
-    return MinHash(num_perm=NUM_BANDS * BAND_ROWS, seed=MINHASH_SEED, scheme="affine32").permutations
+    return MinHash(
+        num_perm=NUM_BANDS * BAND_ROWS, seed=MINHASH_SEED, scheme="affine32"
+    ).permutations
 
 
 def _identity(value: int) -> int:
@@ -200,4 +206,6 @@ def sketch(text: str | None, *, with_bands: bool = True) -> Sketch:
     words = normal.split(" ")
     found = _shingles(normal)
     lead = _shingles(" ".join(words[:LEAD_WORDS]))
-    return Sketch(found, lead, _figures(words) if normal else frozenset(), bands(found) if with_bands else ())
+    return Sketch(
+        found, lead, _figures(words) if normal else frozenset(), bands(found) if with_bands else ()
+    )

@@ -17,21 +17,29 @@ restarts and its cost does not grow with the database:
 - ``story_bands``: one row per LSH band of each article's text
   (:mod:`crawler.fingerprint`); the bands of a new text are looked up, newest
   articles first, at most ``PER_BAND`` per band, and the ``MAX_VERIFY``
-  candidates sharing most bands are compared exactly with their stored body;
+  candidates sharing most bands (at least ``MIN_BANDS``) are compared exactly
+  with their stored body (:func:`is_copy`);
 - ``story_paragraphs``: one row per paragraph of each article, read (the
   latest ``COMMON_SAMPLE`` rows of a paragraph) to tell furniture from text.
+
+The new article joins the oldest story among its matches; when it matches
+several, they are one story and are merged into the oldest (copies that
+arrived before the text linking them).
 
 This module never imports Scrapy.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 
 import sqlite_utils
 
 from crawler.fingerprint import Sketch, changed_figures, containment, jaccard, paragraphs, sketch
+
+logger = logging.getLogger(__name__)
 
 PER_BAND = 12
 """Newest articles read per band."""
@@ -102,7 +110,7 @@ def is_copy(a: Sketch, b: Sketch, *, same_source: bool = False) -> bool:
     short, long = (a, b) if len(a.shingles) <= len(b.shingles) else (b, a)
     if len(short.lead & long.shingles) < MIN_LEAD * len(short.lead):
         return False
-    kept, changed = changed_figures(a.figures, b.figures)
+    kept, changed = changed_figures(short.figures, long.figures)
     return changed == 0 or kept > changed
 
 
@@ -136,7 +144,9 @@ class StoryIndex:
 
     def story_text(self, body: str | None, source: str | None) -> str:
         """``body`` of an article of ``source`` without its furniture paragraphs."""
-        return "\n\n".join(text for text, key in paragraphs(body) if not self.is_furniture(key, source))
+        return "\n\n".join(
+            text for text, key in paragraphs(body) if not self.is_furniture(key, source)
+        )
 
     def sketch(self, body: str | None, source: str | None, *, with_bands: bool = True) -> Sketch:
         """Sketch of ``body`` (of ``source``) without its furniture."""
@@ -190,7 +200,10 @@ class StoryIndex:
         if not stories:
             return None
         for other in stories[1:]:
-            self.db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [stories[0], other])
+            self.db.execute(
+                "UPDATE articles SET story_id = ? WHERE story_id = ?", [stories[0], other]
+            )
+            logger.info("story %d merged into story %d", other, stories[0])
         return stories[0]
 
     def add(self, article_id: int, body: str | None, text: Sketch) -> None:

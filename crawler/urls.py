@@ -33,7 +33,9 @@ TRACKING_PARAMS = re.compile(
     re.IGNORECASE,
 )
 # Parameters that track the referrer on news sites but carry data on others.
-REFERRAL_PARAMS = re.compile(r"^(?:from|source|src|ref|ref_src|referrer|via|rss|feed|share|in)$", re.IGNORECASE)
+REFERRAL_PARAMS = re.compile(
+    r"^(?:from|source|src|ref|ref_src|referrer|via|rss|feed|share|in)$", re.IGNORECASE
+)
 # A referral value worth dropping: a short word-like label, not a number or a date.
 _LABEL = re.compile(r"^[^\W\d][\w.\-]{0,39}$")
 

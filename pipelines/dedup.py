@@ -128,7 +128,9 @@ class DedupPipeline:
         item.content_hash = content_hash(item.title, item.body)
         if self._canonical_misleads(item, key):
             self.stats.inc_value("dedup/canonical_ignored")
-            logger.info("rel=canonical %s names another text; keyed by %s", item.canonical_url, item.url)
+            logger.info(
+                "rel=canonical %s names another text; keyed by %s", item.canonical_url, item.url
+            )
             key, aliases = url_keys(item, use_canonical=False)
         item.url_key, item.url_aliases = key, aliases
         keys = [key, *aliases]

@@ -40,7 +40,9 @@ def test_normalise_text_folds_case_punctuation_and_width():
 
 
 def test_content_hash_ignores_title_case_and_spacing_but_not_words():
-    assert content_hash("Title", "Gas cut again.\n\nSchools closed.") == content_hash("Other", "gas  CUT again schools closed")
+    assert content_hash("Title", "Gas cut again.\n\nSchools closed.") == content_hash(
+        "Other", "gas  CUT again schools closed"
+    )
     assert content_hash(None, "Gas cut again.") != content_hash(None, "Gas cut again today.")
     assert content_hash(None, None) == content_hash(None, "")
 
@@ -69,16 +71,25 @@ def test_containment_and_jaccard():
 
 
 def test_figures_carry_their_context():
-    assert figures("escorted 8 vehicles on 27 posts") == {("", "escorted", "8"), ("vehicles", "on", "27")}
+    assert figures("escorted 8 vehicles on 27 posts") == {
+        ("", "escorted", "8"),
+        ("vehicles", "on", "27"),
+    }
     bulletin = figures("обеспечен проезд 8 автомобилей на 27 постах")
     next_day = figures("обеспечен проезд 5 автомобилей на 27 постах")
     assert changed_figures(bulletin, next_day) == (1, 1)
     # a figure without a shared context is neither kept nor changed
-    assert changed_figures(figures("on Sunday 300 people came"), figures("on Sunday several hundred people came")) == (0, 0)
+    assert changed_figures(
+        figures("on Sunday 300 people came"), figures("on Sunday several hundred people came")
+    ) == (0, 0)
 
 
 def test_sketch_bands_find_near_duplicates_not_strangers():
-    wire, copy, stranger = sketch(WIRE), sketch("YEREVAN, January 12 (Caucasus Wire) - " + WIRE), sketch(OTHER)
+    wire, copy, stranger = (
+        sketch(WIRE),
+        sketch("YEREVAN, January 12 (Caucasus Wire) - " + WIRE),
+        sketch(OTHER),
+    )
     assert len(wire.bands) == NUM_BANDS
     assert len(set(wire.bands) & set(copy.bands)) >= NUM_BANDS // 2
     assert not set(wire.bands) & set(stranger.bands)
@@ -94,5 +105,11 @@ def test_bands_are_stable_across_processes():
     expected = (5031960299596780107, 114832733620643235, 2647314363898786514, -8042303604927311683)
     assert sketch(text).bands[:4] == expected
     code = f"from crawler.fingerprint import sketch; print(sketch({text!r}).bands[:4])"
-    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONHASHSEED": "123"})
+    other = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "123"},
+    )
     assert other.stdout.strip() == str(expected)

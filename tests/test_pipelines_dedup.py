@@ -27,7 +27,11 @@ class Run:
 
     def __init__(self, db_path: Path, batch_size: int = 50):
         self.crawler = get_crawler(
-            settings_dict={"NEWSMON_DB": str(db_path), "NEWSMON_DB_BATCH_SIZE": batch_size, "NEWSMON_DB_BATCH_SECONDS": 3600}
+            settings_dict={
+                "NEWSMON_DB": str(db_path),
+                "NEWSMON_DB_BATCH_SIZE": batch_size,
+                "NEWSMON_DB_BATCH_SECONDS": 3600,
+            }
         )
         self.dedup = DedupPipeline.from_crawler(self.crawler)
         self.storage = StoragePipeline.from_crawler(self.crawler)
@@ -102,11 +106,15 @@ def test_changed_text_updates_the_row_and_keeps_the_earlier_version(db_path):
 
     edited = GAS + "\n\nUpdate: Artsakhgas said supplies were restored at 18:00."
     second = Run(db_path)
-    assert second.send(article(url=URL + "?utm_source=tg", body=edited, fetched_at="2023-01-17T15:00:00+00:00"))
+    assert second.send(
+        article(url=URL + "?utm_source=tg", body=edited, fetched_at="2023-01-17T15:00:00+00:00")
+    )
     assert not second.send(article(body=edited))  # the same edit seen again in this run
     stats = second.close()
 
-    after = rows(db_path, "SELECT id, content_hash, modified_at, story_id, body, published_at FROM articles")
+    after = rows(
+        db_path, "SELECT id, content_hash, modified_at, story_id, body, published_at FROM articles"
+    )
     assert len(after) == 1
     article_id, new_hash, modified_at, story_id, body, published_at = after[0]
     assert article_id == before[0] and story_id == before[3]
@@ -142,9 +150,23 @@ def test_same_text_under_another_url_of_the_same_source_is_dropped(db_path):
 def test_copies_at_other_outlets_share_the_story_and_independent_reports_do_not(db_path):
     run = Run(db_path, batch_size=2)  # the copy lands in the original's batch or the next
     assert run.send(article())
-    assert run.send(article(url="https://asbarez.com/gas-cut/", source="asbarez", body="STEPANAKERT — " + GAS + "\n\nSource: MassisPost"))
-    assert run.send(article(url="https://www.civilnet.am/en/news/1/", source="civilnet", body=GAS.rsplit("\n\n", 2)[0]))
-    assert run.send(article(url="https://oc-media.org/karabakh-gas/", source="ocmedia", body=GAS_ANALYSIS))
+    assert run.send(
+        article(
+            url="https://asbarez.com/gas-cut/",
+            source="asbarez",
+            body="STEPANAKERT — " + GAS + "\n\nSource: MassisPost",
+        )
+    )
+    assert run.send(
+        article(
+            url="https://www.civilnet.am/en/news/1/",
+            source="civilnet",
+            body=GAS.rsplit("\n\n", 2)[0],
+        )
+    )
+    assert run.send(
+        article(url="https://oc-media.org/karabakh-gas/", source="ocmedia", body=GAS_ANALYSIS)
+    )
     stats = run.close()
     found = dict(rows(db_path, "SELECT source, story_id FROM articles"))
     assert found["asbarez"] == found["civilnet"] == found["massispost"]
@@ -180,8 +202,14 @@ def test_a_canonical_shared_by_different_texts_is_ignored(db_path):
     # A site whose every page names one section page as its canonical.
     section = "https://news.example/politics/"
     run = Run(db_path, batch_size=1)
-    assert run.send(article(url="https://news.example/politics/1", source="news", canonical_url=section))
-    assert run.send(article(url="https://news.example/politics/2", source="news", body=METRO, canonical_url=section))
+    assert run.send(
+        article(url="https://news.example/politics/1", source="news", canonical_url=section)
+    )
+    assert run.send(
+        article(
+            url="https://news.example/politics/2", source="news", body=METRO, canonical_url=section
+        )
+    )
     stats = run.close()
     assert stats["dedup/canonical_ignored"] == 1
     assert sorted(rows(db_path, "SELECT url_key FROM articles")) == [
@@ -191,7 +219,11 @@ def test_a_canonical_shared_by_different_texts_is_ignored(db_path):
     # ... also when both pages arrive before the first batch is written.
     other = Run(db_path.with_name("other.db"))
     other.send(article(url="https://news.example/politics/1", source="news", canonical_url=section))
-    assert other.send(article(url="https://news.example/politics/2", source="news", body=METRO, canonical_url=section))
+    assert other.send(
+        article(
+            url="https://news.example/politics/2", source="news", body=METRO, canonical_url=section
+        )
+    )
     assert other.close()["dedup/canonical_ignored"] == 1
 
 

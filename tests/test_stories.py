@@ -34,12 +34,20 @@ def text(story_id: str, keep: int | None = None) -> str:
 def item(n: int, body: str, source: str = "wire", **kw) -> ArticleItem:
     url = f"https://{source}.example/a/{n}"
     return ArticleItem(
-        url=url, source=source, title=f"Title {n}", body=body, url_key=url, content_hash=content_hash(None, body), **kw
+        url=url,
+        source=source,
+        title=f"Title {n}",
+        body=body,
+        url_key=url,
+        content_hash=content_hash(None, body),
+        **kw,
     )
 
 
 def story_of(db, n: int, source: str = "wire") -> int:
-    return db.execute("SELECT story_id FROM articles WHERE url_key = ?", [f"https://{source}.example/a/{n}"]).fetchone()[0]
+    return db.execute(
+        "SELECT story_id FROM articles WHERE url_key = ?", [f"https://{source}.example/a/{n}"]
+    ).fetchone()[0]
 
 
 # --- the copy rule --------------------------------------------------------------
@@ -59,13 +67,18 @@ def test_independent_reports_of_one_event_are_not_copies():
 
 def test_next_days_bulletin_is_not_a_copy_although_worded_alike():
     monday, tuesday = sketch(text("ru-mod-1")), sketch(text("ru-mod-2"))
-    assert len(monday.shingles & tuesday.shingles) / len(monday.shingles) > 0.6  # nearly the same words
+    assert (
+        len(monday.shingles & tuesday.shingles) / len(monday.shingles) > 0.6
+    )  # nearly the same words
     assert not is_copy(monday, tuesday)
     assert is_copy(monday, sketch("МОСКВА, 19 января. " + text("ru-mod-1")))
 
 
 def test_a_copy_with_a_new_first_sentence_is_still_a_copy():
-    rewritten = ["Officials in Stepanakert reported a new patient transfer on Thursday.", *paras("en-icrc-1")[1:]]
+    rewritten = [
+        "Officials in Stepanakert reported a new patient transfer on Thursday.",
+        *paras("en-icrc-1")[1:],
+    ]
     assert is_copy(sketch(text("en-icrc-1")), sketch("\n\n".join(rewritten)))
 
 
@@ -78,9 +91,13 @@ def test_within_one_source_only_near_identical_texts_are_copies():
 
 def test_short_texts_need_a_sentence_or_two_in_common():
     a = sketch("The Lachin corridor is the only road linking Nagorno-Karabakh to Armenia.")
-    b = sketch("The Lachin corridor is the only road linking Nagorno-Karabakh to Armenia. Baku disagrees.")
+    b = sketch(
+        "The Lachin corridor is the only road linking Nagorno-Karabakh to Armenia. Baku disagrees."
+    )
     assert not is_copy(a, b)
-    assert is_copy(a, sketch("the Lachin corridor is the only road linking Nagorno-Karabakh to Armenia"))
+    assert is_copy(
+        a, sketch("the Lachin corridor is the only road linking Nagorno-Karabakh to Armenia")
+    )
     assert not is_copy(sketch(""), a)
 
 
@@ -93,11 +110,19 @@ def test_copies_at_other_outlets_join_the_story_and_reports_do_not(tmp_path):
     results = store_articles(
         db,
         [
-            item(2, "STEPANAKERT — " + text("en-icrc-1", keep=3) + "\n\nSource: Caucasus Wire", "observer"),
+            item(
+                2,
+                "STEPANAKERT — " + text("en-icrc-1", keep=3) + "\n\nSource: Caucasus Wire",
+                "observer",
+            ),
             item(3, text("en-icrc-2"), "times"),
         ],
     )
-    assert story_of(db, 2, "observer") == story_of(db, 1) == db.execute("SELECT min(id) FROM articles").fetchone()[0]
+    assert (
+        story_of(db, 2, "observer")
+        == story_of(db, 1)
+        == db.execute("SELECT min(id) FROM articles").fetchone()[0]
+    )
     assert story_of(db, 3, "times") != story_of(db, 1)
     assert results[0][0].story_url == "https://wire.example/a/1" and results[1][0].story_url is None
 
@@ -108,7 +133,9 @@ def test_the_index_survives_a_restart(tmp_path):
     store_articles(db, [item(1, text("ru-icrc-1"), "kavkaz")])
     db.close()
     db = connect(path)
-    store_articles(db, [item(2, "Степанакерт, 12 января. " + text("ru-icrc-1", keep=3), "zakavkazie")])
+    store_articles(
+        db, [item(2, "Степанакерт, 12 января. " + text("ru-icrc-1", keep=3), "zakavkazie")]
+    )
     assert story_of(db, 2, "zakavkazie") == story_of(db, 1, "kavkaz")
     assert db.execute("SELECT count(*) FROM story_bands").fetchone()[0] > 0
 
@@ -127,10 +154,18 @@ def test_a_text_linking_two_stories_merges_them_into_the_older(tmp_path):
 
 def test_furniture_is_left_out_of_the_comparison(tmp_path):
     db = connect(tmp_path / "n.db")
-    promo = "Subscribe to our Telegram channel for the latest news from Armenia and Artsakh every day"
+    promo = (
+        "Subscribe to our Telegram channel for the latest news from Armenia and Artsakh every day"
+    )
     index = StoryIndex(db)
     # The same line on two unrelated pages of one site is that site's furniture ...
-    store_articles(db, [item(1, text("en-gas-2") + "\n\n" + promo, "times"), item(2, text("en-metro-1") + "\n\n" + promo, "times")])
+    store_articles(
+        db,
+        [
+            item(1, text("en-gas-2") + "\n\n" + promo, "times"),
+            item(2, text("en-metro-1") + "\n\n" + promo, "times"),
+        ],
+    )
     paragraph = paragraphs(promo)[0][1]
     assert index.is_furniture(paragraph, "times")
     assert not index.is_furniture(paragraph, "observer")
@@ -142,10 +177,20 @@ def test_furniture_is_left_out_of_the_comparison(tmp_path):
 
 def test_pages_sharing_only_furniture_stay_apart(tmp_path):
     db = connect(tmp_path / "n.db")
-    feed = [f"- {TEXTS[s]['title']} {paras(s)[0]}" for s in ("en-gas-2", "en-eu-1", "en-metro-1", "en-food-1")]
-    pages = [("en-pm-1", "times"), ("en-convoy-2", "times"), ("en-unsc-2", "monitor"), ("en-convoy-1", "monitor")]
+    feed = [
+        f"- {TEXTS[s]['title']} {paras(s)[0]}"
+        for s in ("en-gas-2", "en-eu-1", "en-metro-1", "en-food-1")
+    ]
+    pages = [
+        ("en-pm-1", "times"),
+        ("en-convoy-2", "times"),
+        ("en-unsc-2", "monitor"),
+        ("en-convoy-1", "monitor"),
+    ]
     for n, (story, source) in enumerate(pages, 1):
-        store_articles(db, [item(n, text(story, keep=2) + "\n\nIn other news\n\n" + "\n\n".join(feed), source)])
+        store_articles(
+            db, [item(n, text(story, keep=2) + "\n\nIn other news\n\n" + "\n\n".join(feed), source)]
+        )
     assert len({story_of(db, n, source) for n, (_, source) in enumerate(pages, 1)}) == len(pages)
 
 

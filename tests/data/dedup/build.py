@@ -26,7 +26,9 @@ HERE = Path(__file__).resolve().parent
 
 def load() -> tuple[dict[str, dict], list[dict]]:
     """Outlets by name, and stories in file order."""
-    outlets = {o["name"]: o for o in tomllib.loads((HERE / "outlets.toml").read_text("utf-8"))["outlet"]}
+    outlets = {
+        o["name"]: o for o in tomllib.loads((HERE / "outlets.toml").read_text("utf-8"))["outlet"]
+    }
     stories = []
     for path in sorted(HERE.glob("corpus_*.toml")):
         stories.extend(tomllib.loads(path.read_text("utf-8"))["story"])
@@ -58,7 +60,9 @@ def apply_copy(story: dict, copy: dict | None) -> tuple[str, list[str]]:
     if "caption" in copy:
         paras.insert(1, copy["caption"])
     if "read_also" in copy:
-        paras.insert(min(2, len(paras)), f"{read_also_label(story['language'])}: {copy['read_also']}")
+        paras.insert(
+            min(2, len(paras)), f"{read_also_label(story['language'])}: {copy['read_also']}"
+        )
     if "prepend" in copy:
         paras.insert(0, copy["prepend"])
     paras.extend(copy.get("append", []))
@@ -70,7 +74,12 @@ def apply_copy(story: dict, copy: dict | None) -> tuple[str, list[str]]:
 
 
 def read_also_label(language: str) -> str:
-    return {"en": "Read also", "ru": "Читайте также", "hy": "Կարդացեք նաև", "az": "Həmçinin oxuyun"}[language]
+    return {
+        "en": "Read also",
+        "ru": "Читайте также",
+        "hy": "Կարդացեք նաև",
+        "az": "Həmçinin oxuyun",
+    }[language]
 
 
 def number(*parts: str) -> int:
@@ -125,7 +134,9 @@ def _head(ctx: dict, *, json_ld: bool, meta_time: bool) -> str:
         f'<meta name="description" content="{E(ctx["paras"][0][:160])}">',
     ]
     if meta_time:
-        parts.append(f'<meta property="article:published_time" content="{ctx["date"].isoformat()}">')
+        parts.append(
+            f'<meta property="article:published_time" content="{ctx["date"].isoformat()}">'
+        )
     if json_ld:
         data = {
             "@context": "https://schema.org",
@@ -135,16 +146,22 @@ def _head(ctx: dict, *, json_ld: bool, meta_time: bool) -> str:
             "publisher": {"@type": "Organization", "name": o["site"]},
             "mainEntityOfPage": ctx["url"],
         }
-        parts.append(f'<script type="application/ld+json">{json.dumps(data, ensure_ascii=False)}</script>')
-    parts.append('<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}</script>')
+        parts.append(
+            f'<script type="application/ld+json">{json.dumps(data, ensure_ascii=False)}</script>'
+        )
+    parts.append(
+        "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}</script>"
+    )
     return "<head>" + "".join(parts) + "</head>"
 
 
 def _share(o: dict) -> str:
     nets = ["Facebook", "X", "Telegram", "WhatsApp", "VK" if o["language"] == "ru" else "Email"]
-    return f'<div class="share"><span>{E(o["labels"]["share"])}:</span>' + "".join(
-        f'<a class="share-{n.lower()}" href="#">{n}</a>' for n in nets
-    ) + "</div>"
+    return (
+        f'<div class="share"><span>{E(o["labels"]["share"])}:</span>'
+        + "".join(f'<a class="share-{n.lower()}" href="#">{n}</a>' for n in nets)
+        + "</div>"
+    )
 
 
 def _footer(o: dict) -> str:
@@ -222,7 +239,9 @@ def portal(ctx: dict) -> str:
     )
     parts = [f"<p>{E(p)}</p>" for p in paras]
     parts.insert(min(2, len(parts)), box)
-    topics = "".join(f'<a class="topic" href="/topic/{i}">{E(t)}</a>' for i, t in enumerate(ctx["tags"]))
+    topics = "".join(
+        f'<a class="topic" href="/topic/{i}">{E(t)}</a>' for i, t in enumerate(ctx["tags"])
+    )
     return (
         f'<!DOCTYPE html><html lang="{o["language"]}">{_head(ctx, json_ld=True, meta_time=True)}<body>'
         f'<header class="header"><div class="logo"><a href="/">{E(o["site"])}</a></div>{_nav(o)}'
@@ -265,7 +284,8 @@ def armportal(ctx: dict) -> str:
     o, lab = ctx["outlet"], ctx["outlet"]["labels"]
     clock = f"{ctx['date']:%H:%M}"
     feed = "".join(
-        f'<div class="nl-item"><span>{clock}</span> <a href="{E(u)}">{E(t)}</a></div>' for t, _, u in ctx["others"][:8]
+        f'<div class="nl-item"><span>{clock}</span> <a href="{E(u)}">{E(t)}</a></div>'
+        for t, _, u in ctx["others"][:8]
     )
     return (
         f'<!DOCTYPE html><html lang="{o["language"]}">{_head(ctx, json_ld=False, meta_time=False)}<body>'
@@ -287,20 +307,36 @@ def minimal(ctx: dict) -> str:
     menu = " | ".join(f'<a href="/{E(x.lower())}">{E(x)}</a>' for x in o["nav"])
     return (
         f'<!DOCTYPE html><html lang="{o["language"]}"><head><meta charset="utf-8"><title>{E(ctx["title"])} - {E(o["site"])}</title></head>'
-        f'<body><center><h2>{E(o["site"])}</h2>{menu}</center><hr>'
+        f"<body><center><h2>{E(o['site'])}</h2>{menu}</center><hr>"
         f'<div id="post"><h1>{E(ctx["title"])}</h1><i>Posted {ctx["date"]:%d %B %Y}</i>{_body(ctx["paras"])}</div>'
         f'<hr><div id="popular"><b>{E(lab["latest"])}:</b><ul>{_list(ctx["others"][:4], "pop")}</ul></div>'
         f'<div id="donate"><p>{E(lab["follow"])}</p></div><p><small>{E(lab["rights"])}</small></p></body></html>'
     )
 
 
-TEMPLATES = {"agency": agency, "wp": wp, "portal": portal, "pangea": pangea, "armportal": armportal, "minimal": minimal}
+TEMPLATES = {
+    "agency": agency,
+    "wp": wp,
+    "portal": portal,
+    "pangea": pangea,
+    "armportal": armportal,
+    "minimal": minimal,
+}
 
 COMMENTS = {
-    "en": [("Hrant", "Thank you for covering this. The world must know what is happening."), ("M. K.", "Where is the international community?")],
-    "ru": [("Гость", "Спасибо за материал, надеюсь, дорогу скоро откроют."), ("Аркадий", "Когда это закончится?")],
+    "en": [
+        ("Hrant", "Thank you for covering this. The world must know what is happening."),
+        ("M. K.", "Where is the international community?"),
+    ],
+    "ru": [
+        ("Гость", "Спасибо за материал, надеюсь, дорогу скоро откроют."),
+        ("Аркадий", "Когда это закончится?"),
+    ],
     "hy": [("Արամ", "Շնորհակալություն հոդվածի համար։"), ("Անի", "Ե՞րբ է վերջանալու այս ամենը։")],
-    "az": [("Elçin", "Çox düzgün yazılıb, təşəkkürlər."), ("Qonaq", "Ətraflı məlumat üçün sağ olun.")],
+    "az": [
+        ("Elçin", "Çox düzgün yazılıb, təşəkkürlər."),
+        ("Qonaq", "Ətraflı məlumat üçün sağ olun."),
+    ],
 }
 TAGS = {
     "en": ["Artsakh", "Lachin corridor", "Armenia"],
@@ -310,7 +346,15 @@ TAGS = {
 }
 
 
-def render(outlet: dict, story_id: str, index: int, title: str, paras: list[str], when: datetime, pool: list[dict]) -> tuple[str, str]:
+def render(
+    outlet: dict,
+    story_id: str,
+    index: int,
+    title: str,
+    paras: list[str],
+    when: datetime,
+    pool: list[dict],
+) -> tuple[str, str]:
     """URL and HTML of one page; the sidebars show stories of ``pool`` (never this one)."""
     url = page_url(outlet, story_id, index, title, when)
     pool = [s for s in pool if s["id"] != story_id]
@@ -349,11 +393,15 @@ def build() -> tuple[list[dict], list[dict]]:
         for index, (outlet_name, copy) in enumerate(versions):
             outlet = outlets[outlet_name]
             if outlet_name in seen_outlets or outlet["language"] != story["language"]:
-                raise SystemExit(f"{story['id']}: outlet {outlet_name} used twice or in another language")
+                raise SystemExit(
+                    f"{story['id']}: outlet {outlet_name} used twice or in another language"
+                )
             seen_outlets.add(outlet_name)
             title, paras = apply_copy(story, copy)
             when = datetime.fromisoformat(story["date"]) + timedelta(minutes=37 * index)
-            url, page = render(outlet, story["id"], index, title, paras, when, by_language[story["language"]])
+            url, page = render(
+                outlet, story["id"], index, title, paras, when, by_language[story["language"]]
+            )
             name = f"{story['id']}--{index}.html"
             (out_dir / name).write_text(page, "utf-8")
             labels.append(
@@ -372,16 +420,32 @@ def build() -> tuple[list[dict], list[dict]]:
         for n, text in enumerate(t for t in texts if t["language"] == outlet["language"]):
             when = datetime.fromisoformat("2022-12-01T10:00:00+04:00") + timedelta(days=n)
             story_id = f"history-{outlet['language']}-{n}"
-            url, page = render(outlet, story_id, 0, text["title"], paragraphs(text["text"]), when, by_language[outlet["language"]])
+            url, page = render(
+                outlet,
+                story_id,
+                0,
+                text["title"],
+                paragraphs(text["text"]),
+                when,
+                by_language[outlet["language"]],
+            )
             name = f"history/{outlet['name']}-{n}.html"
             (out_dir / name).write_text(page, "utf-8")
-            history.append({"file": name, "url": url, "source": outlet["name"], "language": outlet["language"]})
-    (HERE / "labels.json").write_text(json.dumps(labels, ensure_ascii=False, indent=1) + "\n", "utf-8")
-    (HERE / "history.json").write_text(json.dumps(history, ensure_ascii=False, indent=1) + "\n", "utf-8")
+            history.append(
+                {"file": name, "url": url, "source": outlet["name"], "language": outlet["language"]}
+            )
+    (HERE / "labels.json").write_text(
+        json.dumps(labels, ensure_ascii=False, indent=1) + "\n", "utf-8"
+    )
+    (HERE / "history.json").write_text(
+        json.dumps(history, ensure_ascii=False, indent=1) + "\n", "utf-8"
+    )
     return labels, history
 
 
 if __name__ == "__main__":
     pages, history = build()
     groups = {p["group"] for p in pages}
-    print(f"{len(pages)} pages, {len(groups)} groups, {len(history)} history pages", file=sys.stderr)
+    print(
+        f"{len(pages)} pages, {len(groups)} groups, {len(history)} history pages", file=sys.stderr
+    )
