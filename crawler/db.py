@@ -225,7 +225,22 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m002_story_index(db: sqlite_utils.Database) -> None:
+def m002_fts_update_trigger_on_text_only(db: sqlite_utils.Database) -> None:
+    # The trigger sqlite-utils creates re-indexes a row on any UPDATE; story
+    # links, relevance rescoring and counters do not touch the indexed text.
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db.execute(
+        """
+        CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN
+          INSERT INTO articles_fts (articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+          INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+        END
+        """
+    )
+
+
+@migrations()
+def m003_story_index(db: sqlite_utils.Database) -> None:
     """The near-duplicate index of crawler.stories: LSH bands and paragraphs of each article."""
     # Imported here: only this migration needs the story index code.
     from crawler.stories import StoryIndex
@@ -250,5 +265,5 @@ def m002_story_index(db: sqlite_utils.Database) -> None:
     )
     # Articles stored before the index existed are indexed once, here, oldest first.
     index = StoryIndex(db)
-    for article_id, source, body in db.conn.execute("SELECT id, source, body FROM articles ORDER BY id").fetchall():
+    for article_id, source, body in db.conn.execute("SELECT id, source, body FROM articles ORDER BY id"):
         index.add(article_id, body, index.sketch(body, source))

@@ -1,97 +1,401 @@
 """Topic relevance: which configured topics an article is about.
 
-A topic matches when the text mentions both one of its region anchors and
-one of its topic terms (a lone "blockade" in a Gaza story is not a match).
-Terms are regular expressions matched case-insensitively on word starts, so
-inflected forms (``Лачинского``, ``Laçın dəhlizində``) match their stems.
+A topic is a set of *anchors* (words that place a story in the region:
+Karabakh, Stepanakert, Лачин, Ղարաբաղ, Laçın …) and *terms* (what the story is
+about: blockade, peacekeepers …). A term counts only when an anchor stands
+within ``window`` words of it, so a lone "blockade" in a Gaza story or
+"peacekeepers" in a Lebanon story is no evidence. The text is cut into units
+(the title, then each sentence of the body); a unit with terms in context
+scores 1 (``title_weight`` for the title) and the topic matches when the sum
+reaches ``min_score``: one sentence that mentions the corridor in passing is
+not enough. The rule format is documented at the top of ``topics.toml``.
+
+Text and terms are folded the same way before matching (``crawler.textfold``:
+case, Azerbaijani dotted/dotless i, diacritics, NFKC forms such as the
+Armenian ligature ``և``), and a term word ending in ``*`` matches any
+inflected ending (``коридор*`` matches ``коридора``, ``коридором``).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
+from crawler.textfold import fold, fold_offsets
+
+__all__ = ["Pattern", "RelevanceResult", "Topic", "TopicSet", "fold", "load_topics"]
+
+# --- term patterns ----------------------------------------------------------------
+
+_WORD_RE = re.compile(r"\w+")
+# Between the words of a phrase: a space, hyphen, quote or bracket, not a
+# sentence end ("Lachin corridor", "Nagorno-Karabakh", "Лачинского «коридора»").
+_JOINER = r"[^\w.!?։\n]{1,3}"
+# Sentence ends: . ! ? … and the Armenian full stop (։, or a colon after an
+# Armenian letter, as typed on Latin keyboards), or a line break.
+_SENTENCE_END = re.compile(r"(?:[.!?…։]+|(?<=[\u0561-\u0587]):)[\"'»”’)]*\s+|\n+")
+_TERM_CHARS = re.compile(r"^[\w\s'’*-]+$")
+MIN_STEM = 3
+# Bound on the per-topic cache of hit spellings (inflected forms are many but finite).
+_NAMES_SEEN_MAX = 100_000
+
+
+def _words(term: str) -> list[str]:
+    """The folded words of a term (hyphens and blanks separate words)."""
+    return [w for w in re.split(r"[\s-]+", fold(term)) if w]
+
+
+def _term_regex(term: str) -> str:
+    """Regex source for one term (already validated): words joined, ``*`` = any ending."""
+    words = _words(term)
+    parts = []
+    for word in words:
+        if word.endswith("*"):
+            parts.append(re.escape(word[:-1]) + r"\w*")
+        else:
+            parts.append(re.escape(word))
+    return _JOINER.join(parts) + r"(?!\w)"
+
+
+def _check_term(term: Any) -> str | None:
+    """A problem with ``term`` as written in the topics file, or None."""
+    if not isinstance(term, str) or not term.strip():
+        return "must be a non-empty string"
+    if not _TERM_CHARS.match(term):
+        return (
+            f"{term!r}: only letters, digits, spaces, hyphens, apostrophes and a final '*' per word"
+        )
+    for word in re.split(r"[\s-]+", term.strip()):
+        if "*" in word[:-1]:
+            return f"{term!r}: '*' may only end a word"
+        stem = fold(word.rstrip("*"))
+        if word.endswith("*") and len(stem) < MIN_STEM:
+            return f"{term!r}: a stem before '*' needs at least {MIN_STEM} letters"
+        if not _WORD_RE.fullmatch(stem.replace("'", "").replace("’", "")) and stem:
+            return f"{term!r}: {word!r} is not a word"
+    return None
+
+
+# --- topics ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One anchor or term of a topic as written in the topics file."""
+
+    text: str
+    """The term as written (``"Лачинск* коридор*"``)."""
+    kind: str
+    """``anchor``, ``term``, ``weak`` or ``ignore`` (a phrase skipped whole)."""
+    weight: float
+    """Evidence a term brings to its sentence (1 for a term, ``weak_weight`` for a weak one)."""
+    anchored: bool
+    """The term itself contains an anchor ("Lachin corridor"), so it is its own context."""
 
 
 @dataclass(frozen=True)
 class Topic:
+    """One topic: anchors, terms and the rule that turns them into a match."""
+
     name: str
+    """Unique key, stored in ``articles.topics``."""
     description: str
-    anchors: tuple[re.Pattern, ...]
-    terms: tuple[re.Pattern, ...]
+    """One line for people."""
+    patterns: tuple[Pattern, ...]
+    """Anchors, terms and ignored phrases; group ``p<i>`` of ``which`` is ``patterns[i]``."""
+    regex: re.Pattern
+    """All patterns in one alternation, longest first, matched on folded text."""
+    which: re.Pattern
+    """The same alternation with a group ``p<i>`` per pattern: which pattern a hit of ``regex`` is."""
     search_terms: tuple[str, ...]
+    """Plain phrases for search APIs."""
+    window: int = 40
+    """Largest distance in words between a term and an anchor."""
+    min_score: float = 2.0
+    """Score at which the topic matches."""
+    title_weight: float = 2.0
+    """What a title with terms in context scores (a body sentence scores 1)."""
+    names_seen: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    """Cache: folded text of a hit -> index of its pattern."""
 
 
 @dataclass(frozen=True)
 class RelevanceResult:
+    """What :meth:`TopicSet.match` found in one article."""
+
     topics: list[str] = field(default_factory=list)
+    """Names of matched topics, in file order."""
     terms: dict[str, list[str]] = field(default_factory=dict)
+    """Per matched topic, the terms then the anchors found in context, as written in the text."""
     score: float = 0.0
+    """Highest topic score (matched or not)."""
+    scores: dict[str, float] = field(default_factory=dict)
+    """Score of every topic."""
 
     @property
     def relevant(self) -> bool:
         return bool(self.topics)
 
 
+class _Text:
+    """An article prepared once for every topic: folded; words and units found on demand."""
+
+    def __init__(self, title: str | None, body: str | None) -> None:
+        self.original = f"{title or ''}\n{body or ''}"
+        self.folded = fold(self.original)
+        self.title_end = len(fold(title or ""))
+        self._unit_starts: list[int] | None = None
+        self._offsets: list[int] | None | bool = False
+
+    def words_and_units(self, starts: list[int]) -> tuple[list[int], list[int]]:
+        """Word index and unit index (0: the title, then body sentences) of sorted offsets."""
+        if self._unit_starts is None:
+            units = [0, self.title_end + 1]
+            units += [m.end() for m in _SENTENCE_END.finditer(self.folded, self.title_end + 1)]
+            self._unit_starts = units
+        folded, words, units = self.folded, [], []
+        # Folding turned every blank but the newline into a space, so counting
+        # both gives the word index without tokenising the whole text.
+        count, previous = 0, 0
+        for start in starts:
+            count += folded.count(" ", previous, start) + folded.count("\n", previous, start)
+            previous = start
+            words.append(count)
+            units.append(bisect_right(self._unit_starts, start) - 1)
+        return words, units
+
+    def surface(self, start: int, end: int) -> str:
+        """The matched text as written in the article (NFC)."""
+        if self._offsets is False:
+            self._offsets = fold_offsets(self.original)
+        if self._offsets is not None:
+            start, end = self._offsets[start], self._offsets[end]
+        return unicodedata.normalize("NFC", self.original[start:end])
+
+
+def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
+    # The scan runs without groups (groups make Python's regex engine ~30x
+    # slower); a hit is then named by the first branch that matches exactly its
+    # text, which is the branch that won the scan (same order), remembered per
+    # spelling.
+    hits = []
+    names = topic.names_seen
+    for m in topic.regex.finditer(text.folded):
+        found = m.group()
+        index = names.get(found)
+        if index is None:
+            index = int(topic.which.fullmatch(found).lastgroup[1:])
+            if len(names) < _NAMES_SEEN_MAX:
+                names[found] = index
+        hits.append((m.start(), m.end(), topic.patterns[index], index))
+    if not any(pattern.anchored for _, _, pattern, _ in hits):
+        return 0.0, []
+    words, units = text.words_and_units([start for start, _, _, _ in hits])
+    anchor_words = [
+        w for w, (_, _, pattern, _) in zip(words, hits, strict=True) if pattern.anchored
+    ]
+    evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
+    used: list[tuple[int, int]] = []
+    for (start, end, pattern, index), word, unit in zip(hits, words, units, strict=True):
+        if pattern.kind in ("anchor", "ignore"):
+            continue
+        near = bisect_left(anchor_words, word - topic.window)
+        if near == len(anchor_words) or anchor_words[near] > word + topic.window:
+            continue
+        evidence.setdefault(unit, {})[index] = pattern.weight
+        used.append((start, end))
+    score = 0.0
+    for unit, weights in evidence.items():
+        score += min(1.0, sum(weights.values())) * (topic.title_weight if unit == 0 else 1.0)
+    if score < topic.min_score:
+        return score, []
+    found: dict[str, str] = {}
+    anchors = [(start, end) for start, end, pattern, _ in hits if pattern.kind == "anchor"]
+    for start, end in used + anchors:
+        found.setdefault(text.folded[start:end], text.surface(start, end))
+    return score, list(found.values())
+
+
 @dataclass(frozen=True)
 class TopicSet:
+    """Every topic of one topics file."""
+
     path: Path
     topics: tuple[Topic, ...]
 
     @property
     def search_terms(self) -> list[str]:
-        """Plain search phrases for APIs that take a query (WordPress search)."""
+        """Plain search phrases for APIs that take a query (WordPress search), all languages."""
         return list(dict.fromkeys(t for topic in self.topics for t in topic.search_terms))
 
+    @property
+    def names(self) -> list[str]:
+        return [t.name for t in self.topics]
+
     def match(self, title: str | None, body: str | None) -> RelevanceResult:
-        text = f"{title or ''}\n{body or ''}"
-        found: dict[str, list[str]] = {}
-        best = 0.0
+        """Score ``title`` and ``body`` (plain text) against every topic."""
+        text = _Text(title, body)
+        topics: list[str] = []
+        terms: dict[str, list[str]] = {}
+        scores: dict[str, float] = {}
         for topic in self.topics:
-            anchors = sorted({m.group(0).lower() for p in topic.anchors for m in p.finditer(text)})
-            terms = sorted({m.group(0).lower() for p in topic.terms for m in p.finditer(text)})
-            if anchors and terms:
-                found[topic.name] = anchors + terms
-                best = max(best, float(len(anchors) + len(terms)))
-        return RelevanceResult(topics=list(found), terms=found, score=best)
+            score, found = _score(topic, text)
+            scores[topic.name] = score
+            if found:
+                topics.append(topic.name)
+                terms[topic.name] = found
+        return RelevanceResult(
+            topics=topics, terms=terms, score=max(scores.values(), default=0.0), scores=scores
+        )
 
 
-def _compile(path: Path, topic: str, key: str, values: object) -> tuple[re.Pattern, ...]:
-    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
-        raise ConfigError(f"{path}: topic {topic!r}: field {key!r} must be a list of strings")
-    patterns = []
-    for value in values:
-        try:
-            patterns.append(re.compile(r"(?<!\w)" + value + r"\w*", re.IGNORECASE))
-        except re.error as exc:
-            raise ConfigError(f"{path}: topic {topic!r}: field {key!r}: bad pattern {value!r}: {exc}") from None
-    return tuple(patterns)
+# --- loading ----------------------------------------------------------------------------
+
+_TOPIC_KEYS = {
+    "name",
+    "description",
+    "search_terms",
+    "anchors",
+    "terms",
+    "weak_terms",
+    "weak_weight",
+    "ignore",
+    "window",
+    "min_score",
+    "title_weight",
+}
+
+
+def _term_list(path: Path, where: str, key: str, value: Any) -> list[str]:
+    """Terms of a field that is a list or a table of lists (one per language)."""
+    if isinstance(value, dict):
+        lists = list(value.items())
+    else:
+        lists = [(None, value)]
+    terms: list[str] = []
+    for language, items in lists:
+        label = f"{key}.{language}" if language else key
+        if not isinstance(items, list):
+            raise ConfigError(f"{path}: {where}: field {label!r} must be a list of strings")
+        for term in items:
+            if problem := _check_term(term):
+                raise ConfigError(f"{path}: {where}: field {label!r}: {problem}")
+            terms.append(term.strip())
+    return terms
+
+
+def _number(
+    path: Path, where: str, raw: dict, key: str, default: float, *, minimum: float
+) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise ConfigError(f"{path}: {where}: field {key!r} must be a number >= {minimum}")
+    return float(value)
+
+
+def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) -> Topic:
+    name = raw["name"]
+    where = f"topic {name!r}"
+    unknown = sorted(set(raw) - _TOPIC_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: {where}: unknown key {unknown[0]!r}")
+    if not isinstance(raw.get("description", ""), str):
+        raise ConfigError(f"{path}: {where}: field 'description' must be a string")
+    anchors_value = raw.get("anchors")
+    if isinstance(anchors_value, str):
+        if anchors_value not in shared_anchors:
+            raise ConfigError(
+                f"{path}: {where}: field 'anchors': no [anchors.{anchors_value}] table"
+            )
+        anchors = shared_anchors[anchors_value]
+    elif anchors_value is None:
+        raise ConfigError(f"{path}: {where}: missing field 'anchors'")
+    else:
+        anchors = _term_list(path, where, "anchors", anchors_value)
+    if "terms" not in raw:
+        raise ConfigError(f"{path}: {where}: missing field 'terms'")
+    terms = _term_list(path, where, "terms", raw["terms"])
+    weak = _term_list(path, where, "weak_terms", raw.get("weak_terms", []))
+    weak_weight = _number(path, where, raw, "weak_weight", 0.5, minimum=0)
+    ignore = _term_list(path, where, "ignore", raw.get("ignore", []))
+    if not anchors or not terms:
+        raise ConfigError(f"{path}: {where}: fields 'anchors' and 'terms' must not be empty")
+    search_terms = raw.get("search_terms", [])
+    if not isinstance(search_terms, list) or not all(
+        isinstance(t, str) and t.strip() for t in search_terms
+    ):
+        raise ConfigError(
+            f"{path}: {where}: field 'search_terms' must be a list of non-empty strings"
+        )
+
+    anchor_regex = re.compile(r"(?<!\w)(?:" + "|".join(_term_regex(a) for a in anchors) + ")")
+    patterns = [Pattern(a, "anchor", 0.0, True) for a in anchors]
+    for kind, items, weight in (("term", terms, 1.0), ("weak", weak, weak_weight)):
+        for term in items:
+            sample = fold(term.replace("*", ""))
+            patterns.append(Pattern(term, kind, weight, bool(anchor_regex.search(sample))))
+    # An ignored phrase is consumed by the scan, so the terms and anchors inside
+    # it ("Zangezur corridor", "Qarabag FK") are never seen.
+    patterns += [Pattern(term, "ignore", 0.0, False) for term in ignore]
+    sources = [_term_regex(p.text) for p in patterns]
+    # Python's alternation takes the first branch that matches, not the longest:
+    # longer terms go first so "Lachin corridor" wins over the anchor "Lachin".
+    # Ignored phrases go before everything so that they win where they start.
+    order = sorted(
+        range(len(patterns)), key=lambda i: (patterns[i].kind != "ignore", -len(sources[i]))
+    )
+    # The lookahead on first letters lets the engine skip most positions fast.
+    firsts = "".join(sorted({re.escape(_words(p.text)[0][0]) for p in patterns}))
+    head = rf"(?=[{firsts}])(?<!\w)(?:"
+    regex = re.compile(head + "|".join(sources[i] for i in order) + ")")
+    which = re.compile(head + "|".join(f"(?P<p{i}>{sources[i]})" for i in order) + ")")
+    return Topic(
+        name=name,
+        description=raw.get("description", ""),
+        patterns=tuple(patterns),
+        regex=regex,
+        which=which,
+        search_terms=tuple(t.strip() for t in search_terms),
+        window=int(_number(path, where, raw, "window", 40, minimum=1)),
+        min_score=_number(path, where, raw, "min_score", 2.0, minimum=0),
+        title_weight=_number(path, where, raw, "title_weight", 2.0, minimum=0),
+    )
 
 
 def load_topics(path: str | Path | None = None) -> TopicSet:
-    """Load and validate a topics file (``crawler/topics.toml`` by default)."""
+    """Load and validate a topics file (``crawler/topics.toml`` by default).
+
+    Raises :class:`ConfigError` with a one-line message naming the file, the
+    topic and the field.
+    """
     path = Path(path) if path else DEFAULT_TOPICS_FILE
     data = load_toml(path)
+    unknown = sorted(set(data) - {"topic", "anchors"})
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown top-level key {unknown[0]!r} (expected [[topic]] or [anchors.NAME])"
+        )
+    shared_raw = data.get("anchors", {})
+    if not isinstance(shared_raw, dict):
+        raise ConfigError(f"{path}: 'anchors' must be tables [anchors.NAME]")
+    shared = {
+        key: _term_list(path, f"anchors {key!r}", "anchors", value)
+        for key, value in shared_raw.items()
+    }
     raw_topics = data.get("topic")
     if not isinstance(raw_topics, list) or not raw_topics:
         raise ConfigError(f"{path}: no [[topic]] entries")
-    topics = []
+    topics: list[Topic] = []
     for index, raw in enumerate(raw_topics):
         name = raw.get("name") if isinstance(raw, dict) else None
-        if not isinstance(name, str) or not name:
+        if not isinstance(name, str) or not name.strip():
             raise ConfigError(f"{path}: topic #{index + 1}: missing field 'name'")
-        unknown = sorted(set(raw) - {"name", "description", "anchors", "terms", "search_terms"})
-        if unknown:
-            raise ConfigError(f"{path}: topic {name!r}: unknown key {unknown[0]!r}")
-        topics.append(
-            Topic(
-                name=name,
-                description=raw.get("description", ""),
-                anchors=_compile(path, name, "anchors", raw.get("anchors")),
-                terms=_compile(path, name, "terms", raw.get("terms")),
-                search_terms=tuple(raw.get("search_terms", [])),
-            )
-        )
+        if name in {t.name for t in topics}:
+            raise ConfigError(f"{path}: topic {name!r}: duplicate name")
+        topics.append(_build_topic(path, raw, shared))
     return TopicSet(path=path, topics=tuple(topics))

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from crawler.dates import parse_date, to_iso
+from crawler.dates import implausibility, parse_date, to_iso
 from crawler.items import ArticleItem
 
 logger = logging.getLogger(__name__)
 
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
-
 
 class DatesPipeline:
-    """Page date first, feed date as fallback; implausible dates are rejected and counted."""
+    """Page date first, feed / sitemap / API date as fallback; implausible dates rejected and counted.
 
-    def __init__(self, stats, max_future: timedelta, now=None):
+    Stats: ``dates/unparsed``, ``dates/rejected/future``, ``dates/rejected/too_old``
+    (a date more than ``NEWSMON_MAX_FUTURE_SKEW_HOURS`` ahead of the fetch time, or
+    before 1990), ``dates/source/page``, ``dates/source/feed`` and ``dates/missing``.
+    """
+
+    def __init__(self, stats, max_future: timedelta, now: Callable[[], datetime] | None = None):
         self.stats = stats
         self.max_future = max_future
         self._now = now or (lambda: datetime.now(UTC))
@@ -26,35 +30,51 @@ class DatesPipeline:
         hours = crawler.settings.getfloat("NEWSMON_MAX_FUTURE_SKEW_HOURS", 24)
         return cls(crawler.stats, timedelta(hours=hours))
 
+    def _fetch_time(self, item: ArticleItem) -> datetime:
+        """When the page was fetched: relative dates count from then, and "future" means after it."""
+        if item.fetched_at:
+            try:
+                value = datetime.fromisoformat(item.fetched_at)
+                return value if value.tzinfo else value.replace(tzinfo=UTC)
+            except ValueError:
+                logger.warning("bad fetched_at %r on %s", item.fetched_at, item.url)
+        return self._now()
+
     def _parse(self, raw: str | None, item: ArticleItem, now: datetime) -> datetime | None:
         if not raw:
             return None
-        value = parse_date(raw, timezone=item.timezone, languages=item.date_languages or None, now=now)
+        value = parse_date(
+            raw, timezone=item.timezone, languages=item.date_languages or None, now=now
+        )
         if value is None:
             self.stats.inc_value("dates/unparsed")
-            logger.debug("unparsed date %r on %s", raw, item.url)
+            logger.info("unparsed date %r on %s", raw, item.url)
             return None
-        if value > now + self.max_future:
-            self.stats.inc_value("dates/rejected/future")
-            return None
-        if value < EARLIEST:
-            self.stats.inc_value("dates/rejected/too_old")
+        reason = implausibility(value, now=now, max_future=self.max_future)
+        if reason:
+            self.stats.inc_value(f"dates/rejected/{reason}")
+            logger.info("rejected date %r (%s) on %s", raw, reason, item.url)
             return None
         return value
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        now = self._now()
-        if item.fetched_at:
-            now = datetime.fromisoformat(item.fetched_at)
+        now = self._fetch_time(item)
         published = self._parse(item.published_raw, item, now)
         item.date_source = "page" if published else None
-        if published is None and item.feed_published_raw:
+        # The same string from page and API (WordPress) is judged once.
+        if (
+            published is None
+            and item.feed_published_raw
+            and item.feed_published_raw != item.published_raw
+        ):
             published = self._parse(item.feed_published_raw, item, now)
             if published is not None:
                 item.date_source = "feed"
                 item.published_raw = item.published_raw or item.feed_published_raw
         item.published_at = to_iso(published)
         item.modified_at = to_iso(self._parse(item.modified_raw, item, now))
-        if published is None:
+        if item.date_source:
+            self.stats.inc_value(f"dates/source/{item.date_source}")
+        else:
             self.stats.inc_value("dates/missing")
         return item

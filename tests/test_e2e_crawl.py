@@ -122,7 +122,7 @@ def test_unreachable_sources_exit_non_zero_quickly(tmp_path):
 @pytest.mark.slow
 def test_an_updated_article_is_fetched_again_and_its_old_text_kept(mock_web, mock_sources, tmp_path):
     from dataclasses import replace
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
     from tests.mockweb import Response
 
@@ -132,7 +132,8 @@ def test_an_updated_article_is_fetched_again_and_its_old_text_kept(mock_web, moc
     edited = replace(original, paragraphs=original.paragraphs + ["Обновлено: движение по коридору частично возобновлено."])
     base = mock_web.base_url("rusnews")
     mock_web.route("rusnews", edited.path, Response(200, content.render_article(edited, base).encode(), {"Content-Type": "text/html; charset=utf-8"}))
-    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    # strictly later than the first crawl's fetched_at (which has seconds precision)
+    now = (datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)).isoformat()
     feed = content.atom("rusnews", base, [edited], updated={edited.path: now}).encode()
     mock_web.route("rusnews", "/atom.xml", Response(200, feed, {"Content-Type": "application/atom+xml"}, conditional=True))
     mock_web.clear_log()

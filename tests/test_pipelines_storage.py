@@ -68,6 +68,9 @@ def test_update_keeps_earlier_version_and_story_link(tmp_path):
     assert versions == [(BODY.strip(), first[0][0].content_hash)]
     row = db.execute("SELECT content_hash, modified_at FROM articles WHERE id = ?", [original_id]).fetchone()
     assert row[0] == "changed" and row[1] is not None
+    # the full-text index follows the new text, and only the new text
+    assert db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'reopened'").fetchall() == [(original_id,)]
+    assert db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'Stepanakert'").fetchone()[0] == 2
     assert store_articles(db, [changed])[0][1] == "unchanged"
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
 

@@ -223,7 +223,7 @@ def test_migration_indexes_articles_stored_before_it(tmp_path):
     store_articles(db, [item(1, text("en-food-1"), "post")])
     db.execute("DROP TABLE story_bands")
     db.execute("DROP TABLE story_paragraphs")
-    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm002_story_index'")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_story_index'")
     db.close()
     db = connect(path)
     assert db.execute("SELECT count(DISTINCT article_id) FROM story_bands").fetchone()[0] == 1

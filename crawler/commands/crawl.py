@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -9,13 +10,15 @@ from pathlib import Path
 import click
 
 from crawler.config import ConfigError, load_sources
-from crawler.db import DEFAULT_DB, connect
-from crawler.durations import parse_since
+from crawler.db import DEFAULT_DB, connect, write_transaction
+from crawler.durations import parse_duration, parse_since
+from crawler.locks import Holder, SourceLocks, lock_dir
 from crawler.relevance import load_topics
-from crawler.runs import start_run
+from crawler.runs import finish_run, start_run
 from crawler.stats import SOURCE_COUNTERS, per_source
 
 EXIT_UNREACHABLE = 3
+EXIT_BUSY = 4
 
 
 def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -40,6 +43,13 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
     show_default=True,
     help="Comma-separated discovery kinds to use.",
 )
+@click.option(
+    "--wait",
+    "lock_wait",
+    default="30s",
+    show_default=True,
+    help="How long to wait for a source that another crawl is crawling before skipping it (0: skip at once).",
+)
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
 @click.option("-v", "--verbose", count=True, help="Log to the terminal instead of the log file (-v: INFO, -vv: DEBUG).")
 @click.option(
@@ -57,6 +67,7 @@ def crawl(
     topics_file: str | None,
     since: str | None,
     discovery: str,
+    lock_wait: str,
     settings: tuple[str, ...],
     verbose: int,
     log_file: str | None,
@@ -71,8 +82,12 @@ def crawl(
       newsmon crawl
       newsmon crawl massispost asbarez --since 7d
       newsmon crawl --sources my-sources.toml --db /tmp/test.db
+      newsmon crawl news-am --wait 0     # skip news-am at once if it is being crawled
+    A source that another crawl (the daemon's or another operator's) is
+    crawling right now is waited for up to --wait, then skipped with a message.
     Exit status: 0 when the crawl ran (even if some pages failed), 2 on a
-    configuration error, 3 when no source could be reached at all.
+    configuration error, 3 when no source could be reached at all, 4 when
+    every source was skipped because other crawls held them.
     """
     source_set = load_sources(sources_file)
     selected = source_set.select(list(source_names))
@@ -84,11 +99,29 @@ def crawl(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
     overrides = _settings_pairs(settings)
+    wait_seconds = _wait_seconds(lock_wait)
+
+    # Per-source locks first, before any row is written or Scrapy is loaded:
+    # the run then records only the sources it really crawls.
+    names = [s.name for s in selected]
+    locks = SourceLocks(lock_dir(db_path), names)
+    busy = locks.acquire(wait_seconds, run_id=run_id, on_wait=_announce_wait(wait_seconds))
+    for name, holder in busy.items():
+        click.echo(f"newsmon: skipped source {name!r}: another crawl is running it ({_who(holder)})", err=True)
+    names = locks.held
 
     db = connect(db_path)
-    names = [s.name for s in selected]
     if run_id is None:
-        run_id = start_run(db, trigger=trigger, sources=names, job_id=job_id)
+        run_id = start_run(db, trigger=trigger, sources=names or list(busy), job_id=job_id)
+    elif busy:
+        _set_run_sources(db, run_id, names or list(busy))
+    locks.set_run_id(run_id)
+    skipped_note = "skipped busy source(s): " + "; ".join(f"{n} ({_who(h)})" for n, h in busy.items())
+    if not names:
+        finish_run(db, run_id, status="skipped", message=skipped_note)
+        db.close()
+        click.echo(f"newsmon: nothing crawled: every source was busy (run {run_id} recorded as skipped)", err=True)
+        sys.exit(EXIT_BUSY)
     db.close()
 
     stats = run_crawl(
@@ -104,6 +137,9 @@ def crawl(
         verbose=verbose,
         log_file=log_file,
     )
+    if busy:
+        _append_run_message(db_path, run_id, skipped_note)
+    locks.release()
     counts = per_source(stats, names)
     print_summary(counts, stats, run_id=run_id, db_path=db_path)
     if not any(c["pages_fetched"] for c in counts.values()):
@@ -114,6 +150,49 @@ def crawl(
             err=True,
         )
         sys.exit(EXIT_UNREACHABLE)
+
+
+def _wait_seconds(text: str) -> float:
+    if str(text).strip() in ("0", "0s"):
+        return 0.0
+    try:
+        return parse_duration(text).total_seconds()
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--wait") from None
+
+
+def _who(holder: Holder | None) -> str:
+    return holder.describe() if holder else "holder unknown"
+
+
+def _announce_wait(wait_seconds: float):
+    def announce(name: str, holder: Holder | None) -> None:
+        click.echo(
+            f"newsmon: source {name!r} is being crawled by another process ({_who(holder)}); "
+            f"waiting up to {wait_seconds:g}s (--wait)",
+            err=True,
+        )
+
+    return announce
+
+
+def _set_run_sources(db, run_id: int, names: list[str]) -> None:
+    """Narrow a run opened by the caller (the daemon) to the sources this crawl holds."""
+    with write_transaction(db):
+        db.execute("UPDATE crawl_runs SET sources = ? WHERE id = ?", [json.dumps(names), run_id])
+
+
+def _append_run_message(db_path: str, run_id: int, note: str) -> None:
+    db = connect(db_path)
+    try:
+        with write_transaction(db):
+            db.execute(
+                "UPDATE crawl_runs SET message = CASE WHEN message IS NULL OR message = '' THEN ? "
+                "ELSE message || '; ' || ? END WHERE id = ?",
+                [note, note, run_id],
+            )
+    finally:
+        db.close()
 
 
 def run_crawl(

@@ -16,16 +16,24 @@ class Article:
     body: str | None = None
     """Plain text, paragraphs separated by one blank line."""
     authors: list[str] = field(default_factory=list)
+    """Author names in page order, without "By", job titles or the site's own name."""
     published_raw: str | None = None
     """Publication date string as found (structured data first)."""
     modified_raw: str | None = None
+    """Last-modified date string as found, None if the page states none."""
     language: str | None = None
-    """ISO 639-1 of the text."""
+    """ISO 639-1 of the text (declared languages are hints only)."""
     canonical_url: str | None = None
+    """Absolute ``rel=canonical`` / ``og:url`` / JSON-LD ``url`` of the page, None if none."""
     description: str | None = None
+    """Standfirst: JSON-LD / OpenGraph / meta description, plain text."""
     section: str | None = None
+    """Section or category as the publisher names it."""
     tags: list[str] = field(default_factory=list)
+    """Publisher keywords / tags, without repeats, at most 30."""
     image: str | None = None
+    """Absolute URL of the lead image."""
 
     def to_dict(self) -> dict:
+        """All fields as a plain dict (JSON-ready)."""
         return asdict(self)

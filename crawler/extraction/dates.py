@@ -1,27 +1,225 @@
 """Finding a page's publication and modification dates (raw strings).
 
-Structured data first (JSON-LD, ``article:`` meta, ``<time datetime>``),
-then htmldate's heuristics. Normalisation to UTC is ``crawler.dates``' job.
+The page's own statements are read from the most to the least explicit:
+
+1. structured data: JSON-LD ``datePublished`` of the article object (not of
+   its comments or live-blog updates), ``article:published_time`` and the other
+   publication meta tags, microdata ``itemprop="datePublished"``, hAtom
+   ``published`` and ``<time pubdate>``;
+2. the date printed next to the headline, as a reader sees it (the byline);
+   one introduced by "updated" / "обновлено" / … is a modification date;
+3. a full date in the URL (``/2023/01/12/``);
+4. the first element marked as a date (``class="date"``, ``id="datum"`` …)
+   outside comments, sidebars and related links;
+5. htmldate's heuristics (extensive search, original date) as the last resort.
+
+A candidate only counts when ``crawler.dates`` can read it as a plausible day,
+so an empty or broken field falls through to the next source. Normalisation to
+UTC is ``crawler.dates``' job; this module never modifies ``tree``.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from copy import deepcopy
+from datetime import UTC, datetime, timedelta
 
 from htmldate import find_date
+
+from crawler.dates import EARLIEST, parse_date_as_written
+from crawler.extraction.bylines import date_element, headline_dates, in_comment, inside_foreign
+
+_PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "og:published_time",
+    "article.published", "pubdate", "publishdate", "publish-date",
+    "publish_date", "published_time", "parsely-pub-date", "sailthru.date",
+    "dc.date.issued", "dcterms.issued", "dc.date.created", "dcterms.created",
+    "citation_publication_date", "prism.publicationdate", "article_date_original",
+    "originalpublicationdate", "cxenseparse:recs:publishtime", "date", "dc.date",
+)  # fmt: skip
+_MODIFIED_META = (
+    "article:modified_time", "og:article:modified_time", "og:updated_time",
+    "article:updated_time", "dc.date.modified", "dcterms.modified",
+    "last-modified", "lastmod", "parsely-updated",
+)  # fmt: skip
+
+# JSON-LD types whose dates are the article's; WebPage comes after them.
+_ARTICLE_TYPE = re.compile(r"article|posting|report|newsarticle|review|recipe|howto", re.IGNORECASE)
+_PAGE_TYPE = re.compile(r"webpage|itempage", re.IGNORECASE)
+
+_URL_DATE = re.compile(
+    r"(?<!\d)(20\d\d|19\d\d)([/_-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)"
+)
 
 
 def find_dates(tree, url: str, structured: dict | None = None) -> tuple[str | None, str | None]:
     """``(published_raw, modified_raw)`` of the page; ``tree`` is not modified."""
-    structured = structured or {}
-    published = structured.get("datePublished")
-    modified = structured.get("dateModified")
-    if not published:
-        values = tree.xpath('//meta[@property="article:published_time" or @name="article:published_time"]/@content')
-        published = values[0].strip() if values else None
-    if not modified:
-        values = tree.xpath('//meta[@property="article:modified_time" or @name="article:modified_time"]/@content')
-        modified = values[0].strip() if values else None
-    if not published:
-        published = find_date(deepcopy(tree), url=url, extensive_search=True, original_date=True)
-    return (published if isinstance(published, str) else None, modified if isinstance(modified, str) else None)
+    if tree is None:
+        return None, None
+    languages = _page_languages(tree)
+    ok = _Plausible(languages)
+    published, modified = _structured_dates(tree, structured, ok)
+    if published is None or modified is None:
+        visible_published, visible_modified = headline_dates(tree, structured, languages, ok)
+        published = published or visible_published
+        modified = modified or visible_modified
+    if published is None:
+        published = _url_date(url)
+    if published is None:
+        published = date_element(tree, languages, ok)
+    if published is None:
+        found = find_date(deepcopy(tree), url=url, extensive_search=True, original_date=True)
+        published = found if isinstance(found, str) and ok(found) else None
+    return published, modified
+
+
+class _Plausible:
+    """Whether a raw string reads as a date between 1990 and tomorrow."""
+
+    def __init__(self, languages: list[str]):
+        self.languages = languages
+        self.latest = datetime.now(UTC) + timedelta(days=1)
+
+    def __call__(self, raw) -> bool:
+        if not isinstance(raw, str) or not raw.strip():
+            return False
+        value = parse_date_as_written(raw, languages=self.languages)
+        return value is not None and value.year >= EARLIEST.year and value <= self.latest
+
+
+def _page_languages(tree) -> list[str]:
+    """The page's declared language (``<html lang>``) as the date parser's hint; English if none."""
+    langs = tree.xpath(
+        "/html/@lang | /html/@xml:lang", namespaces={"xml": "http://www.w3.org/XML/1998/namespace"}
+    )
+    code = langs[0].strip().lower()[:2] if langs and langs[0].strip() else ""
+    return [code] if code.isalpha() and len(code) == 2 else ["en"]
+
+
+# --- structured data --------------------------------------------------------------
+
+
+def _structured_dates(
+    tree, structured: dict | None, ok: _Plausible
+) -> tuple[str | None, str | None]:
+    """The first plausible published / modified value, most explicit source first."""
+    published_sources = []
+    modified_sources = []
+    articles, pages = _json_ld_objects(tree)
+    if structured and _types_match(structured, _ARTICLE_TYPE):
+        articles.insert(0, structured)
+    elif structured:
+        pages.insert(0, structured)
+    for obj in articles:
+        published_sources.append(obj.get("datePublished") or obj.get("dateCreated"))
+        modified_sources.append(obj.get("dateModified"))
+    published_sources.append(_meta(tree, _PUBLISHED_META))
+    modified_sources.append(_meta(tree, _MODIFIED_META))
+    published_sources.append(_microdata(tree, "datePublished"))
+    modified_sources.append(_microdata(tree, "dateModified"))
+    published_sources.append(_hatom(tree, "published"))
+    modified_sources.append(_hatom(tree, "updated"))
+    for obj in pages:
+        published_sources.append(obj.get("datePublished"))
+        modified_sources.append(obj.get("dateModified"))
+    published = next((v.strip() for v in published_sources if ok(v)), None)
+    modified = next((v.strip() for v in modified_sources if ok(v)), None)
+    return published, modified
+
+
+def _types_match(obj: dict, pattern: re.Pattern) -> bool:
+    types = obj.get("@type")
+    types = types if isinstance(types, list) else [types]
+    return any(isinstance(t, str) and pattern.search(t) for t in types)
+
+
+def _json_ld_objects(tree) -> tuple[list[dict], list[dict]]:
+    """Top-level JSON-LD objects (``@graph`` and ``mainEntity`` unfolded): articles, pages."""
+    articles: list[dict] = []
+    pages: list[dict] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        text = script.text_content() or ""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            # Broken JSON-LD is common (trailing commas, raw newlines): read the field itself.
+            found = re.search(r'"datePublished"\s*:\s*"([^"]{6,40})"', text)
+            if found:
+                articles.append({"@type": "Article", "datePublished": found.group(1)})
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            obj = stack.pop(0)
+            if not isinstance(obj, dict):
+                continue
+            for key in ("@graph", "mainEntity"):
+                inner = obj.get(key)
+                stack.extend(
+                    inner if isinstance(inner, list) else [inner] if isinstance(inner, dict) else []
+                )
+            if _types_match(obj, _ARTICLE_TYPE):
+                articles.append(obj)
+            elif _types_match(obj, _PAGE_TYPE):
+                pages.append(obj)
+    return articles, pages
+
+
+def _meta(tree, names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` (in that order of preference) among ``<meta property|name>``."""
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or "").strip().lower()
+        value = (meta.get("content") or "").strip()
+        if key in names and value and key not in found:
+            found[key] = value
+    return next((found[name] for name in names if name in found), None)
+
+
+def _element_date(element) -> str | None:
+    """The date an element carries: its machine-readable attribute, else its short text."""
+    for attribute in ("content", "datetime", "title"):
+        value = element.get(attribute)
+        if value and value.strip():
+            return value.strip()
+    text = " ".join(element.text_content().split())
+    return text if 0 < len(text) <= 80 else None
+
+
+def _microdata(tree, prop: str) -> str | None:
+    """``itemprop=prop`` of the article, not of a comment or review inside it."""
+    for element in tree.xpath(f'//*[@itemprop="{prop}"]'):
+        if not in_comment(element):
+            value = _element_date(element)
+            if value:
+                return value
+    return None
+
+
+def _hatom(tree, name: str) -> str | None:
+    """hAtom ``published`` / ``updated`` (WordPress themes: ``<time class="entry-date published">``)."""
+    path = f'//*[contains(concat(" ", normalize-space(@class), " "), " {name} ")]'
+    if name == "published":
+        path += " | //time[@pubdate]"
+    for element in tree.xpath(path):
+        if element.tag in ("time", "abbr", "span", "p", "div") and not inside_foreign(element):
+            value = _element_date(element)
+            if value:
+                return value
+    return None
+
+
+def _url_date(url: str) -> str | None:
+    """``YYYY-MM-DD`` from a full date in the URL's path (``/2023/01/12/``, ``20230112``)."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    m = _URL_DATE.search(path)
+    if not m:
+        return None
+    year, _, month, day = m.groups()
+    try:
+        value = datetime(int(year), int(month), int(day), tzinfo=UTC)
+    except ValueError:
+        return None
+    if value.year < EARLIEST.year or value > datetime.now(UTC) + timedelta(days=1):
+        return None
+    return f"{year}-{month}-{day}"

@@ -1,74 +1,208 @@
-"""First-pass extraction: structured data, trafilatura body, htmldate dates."""
+"""``extract_article``: one page's HTML to an :class:`Article`.
+
+The page is parsed once and every step reads that one tree without changing
+it: the structured data (JSON-LD, meta, links) first, then the body from two
+trafilatura runs (trafilatura copies the tree before cleaning it), merged and
+cleaned of page furniture, and checked against the publisher's
+``articleBody`` when that is complete. Dates come from
+:func:`crawler.extraction.dates.find_dates`, which gets the JSON-LD article
+object found here.
+"""
 
 from __future__ import annotations
 
-import json
-import re
-from copy import deepcopy
+from urllib.parse import urljoin
 
-import py3langid
 import trafilatura
-from lxml import html as lxml_html
+from lxml import etree
 
+from crawler.extraction import furniture
 from crawler.extraction.article import Article
+from crawler.extraction.body import Block, extract_blocks, reconcile, render, structured_paragraphs
 from crawler.extraction.dates import find_dates
+from crawler.extraction.language import detect_language
+from crawler.extraction.structured import (
+    Structured,
+    image_url,
+    read_structured,
+    text_value,
+    text_values,
+)
+from crawler.extraction.titles import best_title, clean_authors, visible_headline
 
-_NEWS_TYPES = {"newsarticle", "article", "reportagenews", "blogposting", "analysisnewsarticle", "webpage"}
-
-
-def _parse(html: str | bytes) -> lxml_html.HtmlElement | None:
-    tree = trafilatura.load_html(html)
-    return tree
-
-
-def _json_ld(tree) -> dict:
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text_content() or "")
-        except ValueError:
-            continue
-        stack = data if isinstance(data, list) else [data]
-        while stack:
-            obj = stack.pop(0)
-            if not isinstance(obj, dict):
-                continue
-            if "@graph" in obj and isinstance(obj["@graph"], list):
-                stack.extend(obj["@graph"])
-            types = obj.get("@type")
-            types = types if isinstance(types, list) else [types]
-            if any(isinstance(t, str) and t.lower() in _NEWS_TYPES for t in types):
-                return obj
-    return {}
+MAX_TAGS = 30
+# Elements whose text is a byline when the page declares no author.
+_BYLINE_XPATH = (
+    '//*[@itemprop="author"]//*[@itemprop="name"] | //*[@itemprop="author" and not(.//*[@itemprop="name"])]'
+    ' | //a[@rel="author"] | //*[contains(concat(" ", normalize-space(@class), " "), " byline ")]'
+    ' | //*[contains(concat(" ", normalize-space(@class), " "), " author-name ")]'
+)
 
 
-def _meta(tree, *names: str) -> str | None:
-    for name in names:
-        for value in tree.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content'):
-            if value and value.strip():
-                return value.strip()
-    return None
+def parse_html(html: str | bytes) -> etree._Element | None:
+    """The page as an lxml tree (bytes are decoded by their declared or detected charset)."""
+    if isinstance(html, bytes) and not html.strip():
+        return None
+    if isinstance(html, str) and not html.strip():
+        return None
+    return trafilatura.load_html(html)
 
 
 def extract_article(html: str | bytes, url: str, *, language_hint: str | None = None) -> Article:
-    """Extract title, body, authors, dates and language from one page."""
+    """What the page at ``url`` says: headline, body, authors, dates, language and extras.
+
+    ``language_hint`` is the source's language, used only when the text cannot tell.
+    A page that cannot be parsed gives an Article with only ``url`` set."""
     article = Article(url=url)
-    tree = _parse(html)
+    tree = parse_html(html)
     if tree is None:
         return article
-    ld = _json_ld(tree)
-    article.title = (ld.get("headline") if isinstance(ld.get("headline"), str) else None) or _meta(tree, "og:title")
-    if not article.title:
-        titles = tree.xpath("//title/text()")
-        article.title = titles[0].strip() if titles else None
-    article.published_raw, article.modified_raw = find_dates(tree, url, ld)
-    canon = tree.xpath('//link[@rel="canonical"]/@href')
-    article.canonical_url = canon[0].strip() if canon else _meta(tree, "og:url")
-    article.description = _meta(tree, "description", "og:description")
-    body = trafilatura.extract(deepcopy(tree), url=url, favor_precision=True, include_comments=False)
-    if body:
-        article.body = re.sub(r"\n+", "\n\n", body.strip())
-    if article.body:
-        article.language = py3langid.classify(article.body[:2000])[0]
-    else:
-        article.language = language_hint
+    found = read_structured(tree, url)
+    ld = found.article
+    headings = _texts(tree.xpath("//h1"))
+    title_tag = _first(_texts(tree.xpath("//title")))
+    titles = [
+        text_value(ld.get("headline")),
+        found.first("og:title"),
+        found.first("twitter:title"),
+        text_value(found.page.get("headline") or found.page.get("name")),
+        title_tag,
+    ]
+    site_names = _site_names(found)
+    article.title = best_title(
+        [visible_headline(title_tag, headings, site_names, url), *titles], site_names, url, headings
+    )
+    article.description = (
+        text_value(ld.get("description"))
+        or found.first("og:description", "description", "twitter:description")
+        or None
+    )
+    echoes = [t for t in [article.title, *titles, *headings] if t]
+    article.body = _body(tree, found, echoes, article.description)
+    article.published_raw, article.modified_raw = find_dates(
+        tree, url, found.article or found.page or None
+    )
+    article.authors = _authors(tree, found, site_names, url)
+    article.language = detect_language(
+        article.body or article.title,
+        [
+            text_value(ld.get("inLanguage")),
+            found.html_lang,
+            found.first("og:locale", "content-language"),
+            language_hint,
+        ],
+    )
+    article.canonical_url = _absolute(
+        url,
+        _first(found.links.get("canonical", []))
+        or found.first("og:url")
+        or text_value(ld.get("url"))
+        or _node_id(ld.get("mainEntityOfPage")),
+    )
+    article.section = (
+        text_value(ld.get("articleSection"))
+        or found.first("article:section", "parsely-section", "section")
+        or None
+    )
+    article.tags = _tags(found)
+    article.image = _absolute(
+        url,
+        found.first("og:image", "og:image:url", "og:image:secure_url")
+        or image_url(ld.get("image"))
+        or found.first("twitter:image"),
+    )
     return article
+
+
+def _body(tree, found: Structured, titles: list[str], description: str | None) -> str | None:
+    blocks = extract_blocks(tree)
+    standfirsts = [description] if description else []
+    blocks = furniture.remove_furniture(blocks, titles, standfirsts)
+    published = [
+        Block(text, "p", 0.0) for text in structured_paragraphs(found.article.get("articleBody"))
+    ]
+    if published:
+        published = furniture.remove_furniture(published, titles, standfirsts)
+        blocks = reconcile(blocks, published)
+    return render(blocks)
+
+
+def _authors(tree, found: Structured, site_names: list[str], url: str) -> list[str]:
+    declared = text_values(found.resolve(found.article.get("author"))) or text_values(
+        found.resolve(found.article.get("creator"))
+    )
+    if not declared:
+        declared = found.all(
+            "author",
+            "article:author",
+            "parsely-author",
+            "sailthru.author",
+            "dc.creator",
+            "citation_author",
+        )
+    authors = clean_authors(declared, site_names, url)
+    if not authors:
+        authors = clean_authors(_texts(tree.xpath(_BYLINE_XPATH))[:5], site_names, url)
+    return authors
+
+
+def _site_names(found: Structured) -> list[str]:
+    names = found.all(
+        "og:site_name", "application-name", "twitter:site", "al:ios:app_name", "publisher"
+    )
+    names += found.organisations
+    publisher = found.resolve(found.article.get("publisher"))
+    if publisher:
+        names += text_values(publisher)
+    return [n.lstrip("@") for n in dict.fromkeys(names) if n]
+
+
+def _tags(found: Structured) -> list[str]:
+    values = found.all("article:tag")
+    keywords = found.article.get("keywords")
+    if isinstance(keywords, str):
+        values += keywords.split(",")
+    else:
+        values += text_values(keywords)
+    if not values:
+        for raw in found.all("news_keywords", "keywords"):
+            values += raw.split(",")
+    tags: dict[str, str] = {}
+    for value in values:
+        tag = " ".join(str(value).split()).strip(" ;")
+        if tag and len(tag) <= 80:
+            tags.setdefault(tag.lower(), tag)
+    return list(tags.values())[:MAX_TAGS]
+
+
+def _texts(elements) -> list[str]:
+    out = []
+    for element in elements:
+        text = (
+            " ".join("".join(element.itertext()).split())
+            if hasattr(element, "itertext")
+            else str(element)
+        )
+        if text:
+            out.append(text)
+    return out
+
+
+def _node_id(value) -> str | None:
+    """``mainEntityOfPage`` as a URL: a string, or an object's ``@id`` / ``url``."""
+    if isinstance(value, dict):
+        value = value.get("@id") or value.get("url")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _first(values: list[str]) -> str | None:
+    return values[0] if values else None
+
+
+def _absolute(base: str, href: str | None) -> str | None:
+    if not href:
+        return None
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:
+        return None

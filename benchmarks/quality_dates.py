@@ -1,0 +1,230 @@
+"""Dates: publication-day accuracy on dates-dev, minute-precise instants, parse timing.
+
+    .venv/bin/python benchmarks/quality_dates.py
+
+Day accuracy: each page's raw bytes go through ``extract_article`` (the path
+the crawler uses: ``trafilatura.load_html`` then ``find_dates``); the day is
+the calendar day the page states (its own offset, not UTC), compared with the
+gold day. The reference is htmldate 1.11 with extensive search and original
+date on the same bytes. Instants: the cases of
+``tests/data/dates/instants.json`` (English, Armenian, Russian, Azerbaijani;
+absolute, relative, feed and API forms), read by ``parse_date`` and by plain
+dateparser given the same languages, zone and fetch time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from crawler.dates import parse_date, parse_date_as_written, to_iso  # noqa: E402
+from crawler.extraction import extract_article  # noqa: E402
+
+INSTANTS = REPO_ROOT / "tests" / "data" / "dates" / "instants.json"
+TARGET_DAY_ACCURACY = 0.95
+
+
+def shared_data_dir() -> Path:
+    return Path(os.environ.get("NEWSMON_SHARED_DATA") or REPO_ROOT.parent / "shared" / "data")
+
+
+def load_dates_dev(root: Path | None = None) -> list[dict]:
+    """The dates-dev pages: ``{"file", "url", "date", "html"}`` with the raw bytes."""
+    folder = (root or shared_data_dir()) / "dates-dev"
+    pages = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    for page in pages:
+        page["html"] = gzip.decompress((folder / page["file"]).read_bytes())
+    return pages
+
+
+def newsmon_day(html: bytes, url: str) -> str | None:
+    """The publication day newsmon reads from a page, ``YYYY-MM-DD``, or None."""
+    article = extract_article(html, url)
+    languages = [article.language] if article.language else None
+    value = parse_date_as_written(article.published_raw, languages=languages)
+    return value.date().isoformat() if value else None
+
+
+def day_accuracy(pages: list[dict], read_day) -> tuple[float, list[dict]]:
+    """Fraction of pages whose day is the gold day (null only when nothing is found), and the misses."""
+    misses = []
+    for page in pages:
+        day = read_day(page["html"], page["url"])
+        if day != page["date"]:
+            misses.append({"file": page["file"], "gold": page["date"], "found": day})
+    return 1 - len(misses) / len(pages), misses
+
+
+def find_dates_timing(pages: list[dict]) -> float:
+    """Milliseconds per page for ``find_dates`` alone (tree parsed beforehand, caches warm)."""
+    import trafilatura
+
+    from crawler.extraction.dates import find_dates
+
+    trees = [(trafilatura.load_html(page["html"]), page["url"]) for page in pages]
+    # find_dates reads the JSON-LD itself; the article dict is only a head start.
+    jobs = [(tree, url, None) for tree, url in trees if tree is not None]
+    for job in jobs:
+        find_dates(*job)
+    started = time.perf_counter()
+    for job in jobs:
+        find_dates(*job)
+    return (time.perf_counter() - started) / len(jobs) * 1000
+
+
+def htmldate_day(html: bytes, url: str) -> str | None:
+    from htmldate import find_date
+
+    return find_date(html, url=url, extensive_search=True, original_date=True)
+
+
+def load_instants() -> tuple[datetime, list[dict]]:
+    data = json.loads(INSTANTS.read_text(encoding="utf-8"))
+    return datetime.fromisoformat(data["now"]), data["cases"]
+
+
+def instant_accuracy(read) -> float:
+    now, cases = load_instants()
+    right = sum(read(c["raw"], c["timezone"], c["languages"], now) == c["expected"] for c in cases)
+    return right / len(cases)
+
+
+def _newsmon_instant(raw, zone, languages, now):
+    return to_iso(parse_date(raw, timezone=zone, languages=languages, now=now))
+
+
+def _dateparser_instant(raw, zone, languages, now):
+    import dateparser
+
+    settings = {
+        "TIMEZONE": zone,
+        "TO_TIMEZONE": "UTC",
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PREFER_DATES_FROM": "past",
+        "RELATIVE_BASE": now.astimezone(ZoneInfo(zone)).replace(tzinfo=None),
+    }
+    return to_iso(dateparser.parse(raw, languages=languages, settings=settings))
+
+
+def parse_timing(rounds: int = 20) -> dict[str, float]:
+    """Microseconds per ``parse_date`` call, warm, by kind of string."""
+    now = datetime(2023, 1, 12, 12, tzinfo=UTC)
+    kinds = {
+        "feed (ISO 8601 / RFC 822)": [
+            "2023-01-12T14:05:00+04:00",
+            "Thu, 12 Jan 2023 14:05:00 +0400",
+        ],
+        "page text (month names, numeric)": [
+            "12 января 2023, 14:05",
+            "12.01.2023 14:05",
+            "հունվարի 12, 2023",
+        ],
+        "relative (dateparser)": ["2 часа назад", "2 saat əvvəl", "2 ժամ առաջ"],
+    }
+    timing = {}
+    for kind, raws in kinds.items():
+        for raw in raws:  # warm: locale data loaded, caches filled
+            parse_date(raw, timezone="Asia/Yerevan", languages=["ru", "hy", "az"], now=now)
+        # Cached calls are what a crawl mostly makes (same strings, same fetch time);
+        # uncached ones vary the fetch time so no cache can answer.
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for raw in raws:
+                parse_date(raw, timezone="Asia/Yerevan", languages=["ru", "hy", "az"], now=now)
+        timing[f"{kind}, cached"] = (time.perf_counter() - started) / (rounds * len(raws)) * 1e6
+        started = time.perf_counter()
+        for i in range(rounds):
+            fresh = now.replace(second=i % 60, microsecond=i)
+            for raw in raws:
+                _uncached(raw, fresh)
+        timing[f"{kind}, uncached"] = (time.perf_counter() - started) / (rounds * len(raws)) * 1e6
+    return timing
+
+
+def _uncached(raw: str, now: datetime) -> None:
+    from crawler import dates
+
+    dates._read_fixed.cache_clear()
+    parse_date(raw, timezone="Asia/Yerevan", languages=["ru", "hy", "az"], now=now)
+
+
+def run() -> list[dict]:
+    rows = []
+    pages = load_dates_dev()
+    started = time.perf_counter()
+    accuracy, _ = day_accuracy(pages, newsmon_day)
+    newsmon_seconds = time.perf_counter() - started
+    reference, _ = day_accuracy(pages, htmldate_day)
+    rows.append(
+        {
+            "section": "dates",
+            "metric": f"publication day accuracy, dates-dev ({len(pages)} pages)",
+            "newsmon": accuracy,
+            "reference": reference,
+            "reference_name": "htmldate 1.11 extensive, original date",
+            "target": TARGET_DAY_ACCURACY,
+        }
+    )
+    rows.append(
+        {
+            "section": "dates",
+            "metric": "ms per page, extract_article incl. dates (dates-dev)",
+            "newsmon": newsmon_seconds / len(pages) * 1000,
+            "reference": None,
+            "reference_name": None,
+            "target": None,
+        }
+    )
+    rows.append(
+        {
+            "section": "dates",
+            "metric": "ms per page, find_dates alone (dates-dev)",
+            "newsmon": find_dates_timing(pages),
+            "reference": None,
+            "reference_name": None,
+            "target": None,
+        }
+    )
+    _, cases = load_instants()
+    rows.append(
+        {
+            "section": "dates",
+            "metric": f"minute-precise instants, en/hy/ru/az ({len(cases)} cases)",
+            "newsmon": instant_accuracy(_newsmon_instant),
+            "reference": instant_accuracy(_dateparser_instant),
+            "reference_name": "dateparser 1.5, same languages/zone/now",
+            "target": 1.0,
+        }
+    )
+    for kind, micros in parse_timing().items():
+        rows.append(
+            {
+                "section": "dates",
+                "metric": f"µs per parse_date call: {kind}",
+                "newsmon": micros,
+                "reference": None,
+                "reference_name": None,
+                "target": None,
+            }
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        ref = (
+            ""
+            if row["reference"] is None
+            else f"  (reference {row['reference']:.3f}, {row['reference_name']})"
+        )
+        target = "" if row["target"] is None else f"  target {row['target']}"
+        print(f"{row['metric']}: {row['newsmon']:.3f}{ref}{target}")

@@ -1,0 +1,173 @@
+"""Relevance quality: precision and recall of the topic rules on the labelled set.
+
+The labelled set is ``tests/data/relevance/*.jsonl`` (see the README there):
+``dev.jsonl`` is the part the rules in ``crawler/topics.toml`` were tuned on,
+``heldout.jsonl`` was written after tuning and is reported on its own. Each
+(article, topic) pair is one decision; "overall" pools the decisions of all
+topics (micro average), "any topic" asks only whether the article is relevant.
+
+Also prints the matching time per article on a 5 kB body (not a quality figure).
+
+    python benchmarks/quality_relevance.py [-v]     # -v lists every error
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from crawler.relevance import TopicSet, load_topics  # noqa: E402
+
+DATA_DIR = REPO / "tests" / "data" / "relevance"
+SPLITS = ("dev", "heldout")
+TARGET = 0.97
+
+
+def load_split(name: str) -> list[dict]:
+    """Articles of one split: ``id``, ``language``, ``title``, ``body``, ``labels``, ``kind``."""
+    with (DATA_DIR / f"{name}.jsonl").open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def evaluate(topics: TopicSet, articles: list[dict]) -> dict:
+    """Counts and P/R per topic, overall (micro) and for 'any topic'; plus the errors."""
+    names = topics.names
+    counts = {name: {"tp": 0, "fp": 0, "fn": 0} for name in [*names, "overall", "any topic"]}
+    errors: list[str] = []
+    for article in articles:
+        result = topics.match(article["title"], article["body"])
+        gold, got = set(article["labels"]), set(result.topics)
+        for name in names:
+            key = (
+                ("tp" if name in got else "fn") if name in gold else ("fp" if name in got else None)
+            )
+            if key:
+                counts[name][key] += 1
+                counts["overall"][key] += 1
+            if (name in gold) != (name in got):
+                scores = result.scores[name]
+                errors.append(
+                    f"{article['id']}: {name}: {'missed' if name in gold else 'false match'} (score {scores:g}; {article['kind']})"
+                )
+        key = ("tp" if got else "fn") if gold else ("fp" if got else None)
+        if key:
+            counts["any topic"][key] += 1
+    figures = {}
+    for name, c in counts.items():
+        figures[name] = {
+            **c,
+            "precision": _ratio(c["tp"], c["tp"] + c["fp"]),
+            "recall": _ratio(c["tp"], c["tp"] + c["fn"]),
+        }
+    return {"articles": len(articles), "figures": figures, "errors": errors}
+
+
+def five_kb_body(articles: list[dict], size: int = 5000) -> str:
+    """About ``size`` bytes of body text made of the given articles, one after another."""
+    body = ""
+    for article in articles:
+        body += article["body"] + "\n\n"
+        if len(body.encode()) >= size:
+            break
+    return body.encode()[:size].decode(errors="ignore")
+
+
+def time_per_article(topics: TopicSet, title: str, body: str, rounds: int = 200) -> float:
+    """Mean seconds of one :meth:`TopicSet.match` call."""
+    start = time.perf_counter()
+    for _ in range(rounds):
+        topics.match(title, body)
+    return (time.perf_counter() - start) / rounds
+
+
+def unrelated_real_news(topics: TopicSet) -> tuple[int, int] | None:
+    """(matched, total) on the real news bodies of the shared articles-dev set (none is on topic)."""
+    path = REPO.parent / "shared" / "data" / "articles-dev" / "ground-truth.json"
+    if env := os.environ.get("NEWSMON_SHARED_DATA"):
+        path = Path(env) / "articles-dev" / "ground-truth.json"
+    if not path.is_file():
+        return None
+    pages = json.loads(path.read_text(encoding="utf-8"))
+    matched = sum(topics.match("", page["articleBody"]).relevant for page in pages.values())
+    return matched, len(pages)
+
+
+def run() -> list[dict]:
+    """Rows for benchmarks/quality.py: P/R per split, per topic and overall."""
+    topics = load_topics()
+    rows = []
+    for split in SPLITS:
+        path = DATA_DIR / f"{split}.jsonl"
+        if not path.exists():
+            continue
+        report = evaluate(topics, load_split(split))
+        for name, f in report["figures"].items():
+            for metric in ("precision", "recall"):
+                rows.append(
+                    {
+                        "section": f"relevance ({split}, {report['articles']} articles)",
+                        "metric": f"{name} {metric}",
+                        "newsmon": f[metric],
+                        "reference": None,
+                        "reference_name": None,
+                        "target": TARGET,
+                    }
+                )
+    real = unrelated_real_news(topics)
+    if real is not None:
+        rows.append(
+            {
+                "section": f"relevance (unrelated real news, {real[1]} pages)",
+                "metric": "false match rate",
+                "newsmon": real[0] / real[1],
+                "reference": None,
+                "reference_name": None,
+                "target": 0.0,
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    verbose = "-v" in sys.argv[1:]
+    topics = load_topics()
+    for split in SPLITS:
+        if not (DATA_DIR / f"{split}.jsonl").exists():
+            continue
+        articles = load_split(split)
+        report = evaluate(topics, articles)
+        print(f"== {split}: {report['articles']} articles")
+        for name, f in report["figures"].items():
+            p = "n/a" if f["precision"] is None else f"{f['precision']:.3f}"
+            r = "n/a" if f["recall"] is None else f"{f['recall']:.3f}"
+            print(
+                f"  {name:22} precision {p}  recall {r}   (tp {f['tp']}, fp {f['fp']}, fn {f['fn']})"
+            )
+        for line in report["errors"] if verbose else []:
+            print("   ", line)
+    real = unrelated_real_news(topics)
+    if real is not None:
+        print(f"== unrelated real news (shared articles-dev): {real[0]} of {real[1]} matched")
+    articles = load_split("dev")
+    relevant = five_kb_body([a for a in articles if a["labels"]])
+    unrelated = five_kb_body([a for a in articles if not a["labels"]])
+    for name, title, body in (
+        ("relevant articles (many hits)", articles[0]["title"], relevant),
+        ("near misses (few hits)", "Untitled", unrelated),
+    ):
+        ms = time_per_article(topics, title, body) * 1000
+        print(f"match() on a 5 kB body of {name}: {ms:.3f} ms per article")
+
+
+if __name__ == "__main__":
+    main()

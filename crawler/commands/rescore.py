@@ -1,0 +1,207 @@
+"""``newsmon rescore``: re-apply the topics file to every stored article, without crawling.
+
+Articles are read in batches by id; the rows whose topics, terms, score or
+relevant flag change are written in one short ``BEGIN IMMEDIATE`` transaction
+per batch, so a crawl running at the same time waits at most one batch. A row
+whose title or body a crawl changed between the read and the write is left
+alone: the crawl scored the new text itself.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+import sqlite_utils
+
+from crawler.db import DEFAULT_DB, DatabaseError, connect, write_transaction
+from crawler.relevance import TopicSet, load_topics
+
+SELECT_BATCH = (
+    "SELECT id, title, body, content_hash, relevant, topics, topic_terms, relevance_score "
+    "FROM articles WHERE id > ? ORDER BY id LIMIT ?"
+)
+UPDATE_ROW = (
+    "UPDATE articles SET relevant = ?, topics = ?, topic_terms = ?, relevance_score = ? "
+    "WHERE id = ? AND content_hash = ? AND title = ?"
+)
+
+
+@dataclass
+class RescoreReport:
+    """What a rescore changed; counts of articles."""
+
+    scanned: int = 0
+    """Articles read."""
+    changed: int = 0
+    """Rows written (any of relevant, topics, terms, score changed)."""
+    became_relevant: int = 0
+    """Not relevant before, relevant now."""
+    no_longer_relevant: int = 0
+    """Relevant before, not relevant now."""
+    topics_changed: int = 0
+    """Rows whose set of topics changed (relevant flips included)."""
+    skipped_concurrent: int = 0
+    """Rows a crawl rewrote between our read and our write (left as the crawl stored them)."""
+    unreadable: int = 0
+    """Rows whose stored topics were not valid JSON (rewritten)."""
+    relevant_before: int = 0
+    relevant_after: int = 0
+    topics_before: Counter = field(default_factory=Counter)
+    """Articles per topic before."""
+    topics_after: Counter = field(default_factory=Counter)
+    """Articles per topic after."""
+
+
+def _stored_topics(raw: str | None) -> list[str] | None:
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return None
+    return value if isinstance(value, list) else None
+
+
+def rescore_articles(
+    db: sqlite_utils.Database,
+    topics: TopicSet,
+    *,
+    batch_size: int = 500,
+    dry_run: bool = False,
+    progress=None,
+) -> RescoreReport:
+    """Re-apply ``topics`` to every article of ``db``; returns the counts.
+
+    ``progress`` is called with the number of articles done after each batch.
+    """
+    report = RescoreReport()
+    last_id = 0
+    while True:
+        rows = db.execute(SELECT_BATCH, [last_id, batch_size]).fetchall()
+        if not rows:
+            break
+        last_id = rows[-1][0]
+        updates = []
+        for row_id, title, body, content_hash, relevant, raw_topics, raw_terms, score in rows:
+            report.scanned += 1
+            old_topics = _stored_topics(raw_topics)
+            if old_topics is None:
+                report.unreadable += 1
+                old_topics = []
+            result = topics.match(title, body)
+            new_terms = json.dumps(result.terms, ensure_ascii=False)
+            report.relevant_before += bool(relevant)
+            report.relevant_after += result.relevant
+            report.topics_before.update(old_topics)
+            report.topics_after.update(result.topics)
+            same = (
+                bool(relevant) == result.relevant
+                and old_topics == result.topics
+                and raw_terms == new_terms
+                and abs((score or 0.0) - result.score) < 1e-9
+            )
+            if same:
+                continue
+            report.changed += 1
+            report.became_relevant += result.relevant and not relevant
+            report.no_longer_relevant += bool(relevant) and not result.relevant
+            report.topics_changed += set(old_topics) != set(result.topics)
+            updates.append(
+                (
+                    int(result.relevant),
+                    json.dumps(result.topics, ensure_ascii=False),
+                    new_terms,
+                    result.score,
+                    row_id,
+                    content_hash,
+                    title,
+                )
+            )
+        if updates and not dry_run:
+            with write_transaction(db):
+                for update in updates:
+                    if db.conn.execute(UPDATE_ROW, update).rowcount == 0:
+                        report.skipped_concurrent += 1
+        if progress is not None:
+            progress(len(rows))
+    return report
+
+
+def _print_report(report: RescoreReport, topics: TopicSet, seconds: float, dry_run: bool) -> None:
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"Rescored {report.scanned} articles with {topics.path} in {seconds:.1f}s.")
+    click.echo(
+        f"  {verb}: {report.changed}  (became relevant {report.became_relevant}, "
+        f"no longer relevant {report.no_longer_relevant}, topics changed {report.topics_changed})"
+    )
+    click.echo(f"  relevant: {report.relevant_before} -> {report.relevant_after}")
+    names = list(dict.fromkeys([*topics.names, *report.topics_before]))
+    for name in names:
+        click.echo(f"  {name}: {report.topics_before[name]} -> {report.topics_after[name]}")
+    if report.skipped_concurrent:
+        click.echo(f"  left alone (rewritten by a crawl meanwhile): {report.skipped_concurrent}")
+    if report.unreadable:
+        click.echo(f"  stored topics unreadable, rewritten: {report.unreadable}")
+    if dry_run:
+        click.echo("  dry run: nothing written")
+
+
+@click.command()
+@click.option(
+    "--db",
+    "db_path",
+    envvar="NEWSMON_DB",
+    default=DEFAULT_DB,
+    show_default=True,
+    help="SQLite database file.",
+)
+@click.option(
+    "--topics",
+    "topics_file",
+    type=click.Path(dir_okay=False),
+    help="Topics file replacing crawler/topics.toml.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Articles per write transaction.",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would change, write nothing.")
+def rescore(db_path: str, topics_file: str | None, batch_size: int, dry_run: bool) -> None:
+    """Re-apply the topics file to every stored article (no crawling).
+
+    Use it after editing crawler/topics.toml: topics, matched terms, score and
+    the relevant flag of each article are recomputed from its stored title and
+    body; the summary tells how many articles changed.
+
+    \b
+    Examples:
+      newsmon rescore
+      newsmon rescore --db data/newsmon.db --topics my-topics.toml --dry-run
+    """
+    topics = load_topics(topics_file)
+    if not Path(db_path).is_file():
+        raise DatabaseError(f"{db_path}: no such database file")
+    db = connect(db_path)
+    started = time.monotonic()
+    try:
+        total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        if sys.stderr.isatty() and total:
+            with click.progressbar(length=total, label="Rescoring", file=sys.stderr) as bar:
+                report = rescore_articles(
+                    db, topics, batch_size=batch_size, dry_run=dry_run, progress=bar.update
+                )
+        else:
+            report = rescore_articles(db, topics, batch_size=batch_size, dry_run=dry_run)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"{db_path}: {exc}") from None
+    finally:
+        db.close()
+    _print_report(report, topics, time.monotonic() - started, dry_run)

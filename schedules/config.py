@@ -1,0 +1,354 @@
+"""The schedules file: which sources are crawled how often, with which limits.
+
+``schedules/default.toml`` (or the file given with ``--schedules``) holds an
+optional ``[daemon]`` table, an optional ``[defaults]`` table applied to every
+job, and one ``[[job]]`` table per job. Every problem is raised as
+:class:`~crawler.config.ConfigError` naming the file, the job and the field,
+so the command line prints it as one line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from crawler.config import ConfigError, SourceSet, load_toml
+from crawler.durations import parse_duration, parse_since
+from schedules import DEFAULT_SCHEDULES_FILE
+
+# The spider's discovery kinds (crawler.spiders.news.DISCOVERY_KINDS), repeated
+# here because importing the spider would import Scrapy into the daemon.
+DISCOVERY_KINDS = ("feeds", "sitemaps", "wordpress")
+
+_JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+# Standard crontab numbers weekdays from Sunday = 0 (or 7); APScheduler 3
+# numbers them from Monday = 0. Numbers are turned into names so that a
+# crontab line means what it means everywhere else.
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_NUMBER = re.compile(r"(?<![/\d])([0-7])(?!\d)")
+
+
+def parse_size(text: str) -> int | None:
+    """``"2GB"`` -> bytes (binary units: K, M, G, T; ``B``/``iB`` optional); ``"none"`` -> None."""
+    if str(text).strip().lower() in ("none", "off", "0"):
+        return None
+    match = _SIZE.match(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not a size (expected e.g. 512MB, 2GB, or 'none')")
+    size = int(float(match.group(1)) * _SIZE_UNITS[match.group(2).upper()])
+    if size < 64 << 20:
+        raise ValueError(f"{text!r} is too small for a crawl process (at least 64MB)")
+    return size
+
+
+def crontab_for_apscheduler(expr: str) -> str:
+    """A five-field crontab line with numeric weekdays written as names (see ``_WEEKDAYS``)."""
+    fields = expr.split()
+    if len(fields) == 5:
+        fields[4] = _WEEKDAY_NUMBER.sub(lambda m: _WEEKDAYS[int(m.group(1))], fields[4])
+    return " ".join(fields)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scheduled crawl: what it crawls, how often, and its limits."""
+
+    id: str
+    """Fixed job id, e.g. ``"feeds"``; recorded as ``crawl_runs.job_id``."""
+    every: timedelta | None = None
+    """Interval between runs (exclusive with ``cron``)."""
+    cron: str | None = None
+    """Five-field crontab expression (exclusive with ``every``)."""
+    timezone: str = "UTC"
+    """IANA zone the ``cron`` expression is read in."""
+    jitter: timedelta = timedelta(0)
+    """Each run starts up to this much later than its nominal time (spreads load)."""
+    timeout: timedelta = timedelta(minutes=30)
+    """Hard limit of one run: then a graceful stop, then a kill after ``kill_grace``."""
+    kill_grace: timedelta = timedelta(seconds=30)
+    """Time a crawl gets to close after the graceful stop before its process group is killed."""
+    memory: int | None = 2 << 30
+    """Address-space limit of the crawl process in bytes (None: no limit)."""
+    lock_wait: timedelta = timedelta(minutes=5)
+    """How long the crawl waits for a source another crawl holds before skipping it."""
+    since: str | None = None
+    """Recent window passed to ``newsmon crawl --since`` (None: the crawl's default)."""
+    sources: tuple[str, ...] = ()
+    """Source names; empty means every enabled source."""
+    discovery: tuple[str, ...] = DISCOVERY_KINDS
+    """Discovery kinds among ``feeds``, ``sitemaps``, ``wordpress``."""
+    settings: tuple[tuple[str, str], ...] = ()
+    """Scrapy setting overrides passed as ``-s NAME=VALUE``."""
+    misfire_grace: timedelta | None = None
+    """How late a run may still start (None: one interval)."""
+    enabled: bool = True
+    """A disabled job is validated but not scheduled."""
+
+    @property
+    def cadence(self) -> str:
+        """``every 15m`` or ``cron 20 */4 * * * (UTC)``, for logs and ``newsmon status``."""
+        if self.every is not None:
+            return f"every {format_duration(self.every)}"
+        return f"cron {self.cron} ({self.timezone})"
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    """Settings of the daemon itself (the ``[daemon]`` table)."""
+
+    shutdown_grace: timedelta = timedelta(seconds=60)
+    """On SIGTERM/SIGINT, how long running crawls may go on before they are stopped."""
+    startup_delay: timedelta = timedelta(seconds=30)
+    """A job that is overdue at start-up (or never ran) first runs this long after start."""
+    max_parallel: int = 2
+    """At most this many crawls at once; a due job waits for a free slot."""
+    keep_crawl_logs: int = 200
+    """Per-run crawl logs kept under ``logs/crawls/`` (older ones are deleted)."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A validated schedules file."""
+
+    path: Path
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    jobs: tuple[Job, ...] = ()
+
+    @property
+    def enabled_jobs(self) -> list[Job]:
+        return [job for job in self.jobs if job.enabled]
+
+    def get(self, job_id: str) -> Job:
+        for job in self.jobs:
+            if job.id == job_id:
+                return job
+        raise KeyError(job_id)
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest of ``90s``, ``15m``, ``2h``, ``1d`` that is exact."""
+    seconds = value.total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+# ---------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------
+
+_JOB_KEYS = {
+    "id", "every", "cron", "timezone", "jitter", "timeout", "kill_grace", "memory", "lock_wait",
+    "since", "sources", "discovery", "settings", "misfire_grace", "enabled",
+}  # fmt: skip
+_DEFAULTS_KEYS = _JOB_KEYS - {"id", "every", "cron", "misfire_grace"}
+_DAEMON_KEYS = {"shutdown_grace", "startup_delay", "max_parallel", "keep_crawl_logs"}
+
+
+class _Checker:
+    """Field readers that raise one-line errors prefixed with ``where``."""
+
+    def __init__(self, where: str):
+        self.where = where
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.where}: field {key!r}: {problem}")
+
+    def duration(self, raw: dict, key: str, *, allow_zero: bool = False) -> timedelta | None:
+        if key not in raw:
+            return None
+        value = raw[key]
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be a duration string such as '15m', not {value!r}")
+        if allow_zero and value.strip() in ("0", "0s"):
+            return timedelta(0)
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise self.fail(key, str(exc)) from None
+
+    def typed(self, raw: dict, key: str, typ: type) -> Any:
+        value = raw.get(key)
+        # bool is an int in Python; a count written as `true` is a mistake.
+        if key in raw and (not isinstance(value, typ) or (typ is int and isinstance(value, bool))):
+            raise self.fail(key, f"must be of type {typ.__name__}, not {value!r}")
+        return value
+
+    def unknown(self, raw: dict, allowed: set[str]) -> None:
+        extra = sorted(set(raw) - allowed)
+        if extra:
+            raise ConfigError(
+                f"{self.where}: unknown field {extra[0]!r} (known: {', '.join(sorted(allowed))})"
+            )
+
+
+def _job_fields(check: _Checker, raw: dict, sources: SourceSet | None) -> dict[str, Any]:
+    """The job fields present in ``raw`` (a ``[[job]]`` or the ``[defaults]`` table), validated."""
+    out: dict[str, Any] = {}
+    for key in ("jitter", "lock_wait"):
+        if (value := check.duration(raw, key, allow_zero=True)) is not None:
+            out[key] = value
+    for key in ("timeout", "kill_grace", "misfire_grace", "every"):
+        if (value := check.duration(raw, key)) is not None:
+            out[key] = value
+    if "memory" in raw:
+        value = raw["memory"]
+        if not isinstance(value, str):
+            raise check.fail(
+                "memory", f"must be a size string such as '2GB' or 'none', not {value!r}"
+            )
+        try:
+            out["memory"] = parse_size(value)
+        except ValueError as exc:
+            raise check.fail("memory", str(exc)) from None
+    if "since" in raw:
+        value = check.typed(raw, "since", str)
+        try:
+            parse_since(value)
+        except ValueError as exc:
+            raise check.fail("since", str(exc)) from None
+        out["since"] = value
+    if "timezone" in raw:
+        value = check.typed(raw, "timezone", str)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise check.fail("timezone", f"unknown time zone {value!r}") from None
+        out["timezone"] = value
+    if "enabled" in raw:
+        out["enabled"] = check.typed(raw, "enabled", bool)
+    if "sources" in raw:
+        out["sources"] = _sources(check, raw["sources"], sources)
+    if "discovery" in raw:
+        value = raw["discovery"]
+        kinds = [value] if isinstance(value, str) else value
+        if not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds):
+            raise check.fail("discovery", f"must be a list among {', '.join(DISCOVERY_KINDS)}")
+        for kind in kinds:
+            if kind not in DISCOVERY_KINDS:
+                raise check.fail(
+                    "discovery", f"unknown kind {kind!r} (known: {', '.join(DISCOVERY_KINDS)})"
+                )
+        out["discovery"] = tuple(dict.fromkeys(kinds))
+    if "settings" in raw:
+        value = check.typed(raw, "settings", dict)
+        pairs = []
+        for name, setting in value.items():
+            if not isinstance(setting, str | int | float | bool) or not re.fullmatch(
+                r"[A-Z][A-Z0-9_]*", name
+            ):
+                raise check.fail(
+                    "settings",
+                    f'{name!r}: expected NAME = "value" with an upper-case Scrapy setting name',
+                )
+            pairs.append((name, str(setting)))
+        out["settings"] = tuple(pairs)
+    return out
+
+
+def _sources(check: _Checker, value: Any, sources: SourceSet | None) -> tuple[str, ...]:
+    if value == "all":
+        return ()
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise check.fail("sources", 'must be "all" or a non-empty list of source names')
+    if sources is not None:
+        known = set(sources.names)
+        for name in value:
+            if name not in known:
+                raise check.fail("sources", f"unknown source {name!r} (not in {sources.path})")
+    return tuple(dict.fromkeys(value))
+
+
+def _job(
+    path: Path, index: int, raw: Any, defaults: dict[str, Any], sources: SourceSet | None
+) -> Job:
+    check = _Checker(f"{path}: job #{index + 1}")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{check.where}: must be a table ([[job]])")
+    job_id = raw.get("id")
+    if not isinstance(job_id, str) or not _JOB_ID.match(job_id):
+        raise check.fail("id", "required: letters, digits, '-', '_' or '.'")
+    check.where = f"{path}: job {job_id!r}"
+    check.unknown(raw, _JOB_KEYS)
+    fields = {**defaults, **_job_fields(check, raw, sources)}
+    if "cron" in raw:
+        fields["cron"] = _cron(check, raw, fields.get("timezone", "UTC"))
+    if ("every" in fields) == ("cron" in fields):
+        raise ConfigError(
+            f"{check.where}: needs exactly one of 'every' (e.g. \"15m\") or 'cron' (e.g. \"0 * * * *\")"
+        )
+    if "timezone" in raw and "every" in fields:
+        raise check.fail(
+            "timezone", "only applies to 'cron' jobs (intervals do not depend on a zone)"
+        )
+    every, jitter = fields.get("every"), fields.get("jitter", timedelta(0))
+    if every is not None and jitter >= every:
+        raise check.fail("jitter", f"must be shorter than the interval ({format_duration(every)})")
+    return Job(id=job_id, **fields)
+
+
+def _cron(check: _Checker, raw: dict, timezone: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    expr = check.typed(raw, "cron", str)
+    try:
+        CronTrigger.from_crontab(crontab_for_apscheduler(expr), timezone=ZoneInfo(timezone))
+    except ValueError as exc:
+        raise check.fail("cron", f"{expr!r}: {exc}") from None
+    return " ".join(expr.split())
+
+
+def _daemon(path: Path, raw: Any) -> DaemonSettings:
+    check = _Checker(f"{path}: [daemon]")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{check.where}: must be a table")
+    check.unknown(raw, _DAEMON_KEYS)
+    values: dict[str, Any] = {}
+    for key in ("shutdown_grace", "startup_delay"):
+        if (value := check.duration(raw, key, allow_zero=True)) is not None:
+            values[key] = value
+    for key, minimum in (("max_parallel", 1), ("keep_crawl_logs", 0)):
+        if key in raw:
+            value = check.typed(raw, key, int)
+            if value < minimum:
+                raise check.fail(key, f"must be at least {minimum}")
+            values[key] = value
+    return DaemonSettings(**values)
+
+
+def load_schedules(path: str | Path | None = None, *, sources: SourceSet | None = None) -> Schedule:
+    """Load and validate a schedules file (``schedules/default.toml`` by default).
+
+    With ``sources``, job source names are checked against that source set.
+    """
+    path = Path(path) if path else DEFAULT_SCHEDULES_FILE
+    data = load_toml(path)
+    unknown = sorted(set(data) - {"daemon", "defaults", "job"})
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown top-level key {unknown[0]!r} (expected [daemon], [defaults], [[job]])"
+        )
+    daemon = _daemon(path, data.get("daemon", {}))
+    raw_defaults = data.get("defaults", {})
+    check = _Checker(f"{path}: [defaults]")
+    if not isinstance(raw_defaults, dict):
+        raise ConfigError(f"{check.where}: must be a table")
+    check.unknown(raw_defaults, _DEFAULTS_KEYS)
+    defaults = _job_fields(check, raw_defaults, sources)
+    raw_jobs = data.get("job")
+    if not isinstance(raw_jobs, list) or not raw_jobs:
+        raise ConfigError(f"{path}: no [[job]] entries")
+    jobs: list[Job] = []
+    for index, raw in enumerate(raw_jobs):
+        job = _job(path, index, raw, defaults, sources)
+        if any(j.id == job.id for j in jobs):
+            raise ConfigError(f"{path}: job {job.id!r}: duplicate id")
+        jobs.append(job)
+    return Schedule(path=path, daemon=daemon, jobs=tuple(jobs))

@@ -1,0 +1,405 @@
+"""The crawl daemon: an APScheduler ``BlockingScheduler`` that starts each scheduled crawl in a child process.
+
+The daemon opens the run's ``crawl_runs`` row, starts ``newsmon crawl
+--run-id N --trigger schedule ...`` through :mod:`schedules.supervisor`, and
+when the child is gone makes sure the row tells what happened (the crawl
+closes it itself when it ends normally; a timeout, crash or kill is recorded
+here). It never imports Scrapy, holds no state across runs beyond
+APScheduler's in-memory jobs, and refuses to start twice on one database.
+
+For tests and benchmarks, ``NEWSMON_DAEMON_REPORT=FILE`` makes the daemon
+write, on exit, a JSON report with the number of runs it started and the
+top-level modules it had imported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from apscheduler.events import (
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+)
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from crawler.db import connect
+from crawler.locks import FileLock, lock_dir
+from crawler.runs import finish_run, start_run
+from schedules.config import Job, Schedule, format_duration
+from schedules.history import close_abandoned_runs, last_run_by_job, set_run_pid
+from schedules.logs import prune_crawl_logs
+from schedules.outcomes import record_outcome
+from schedules.supervisor import CrawlProcess, Outcome
+from schedules.triggers import build_trigger, first_run, misfire_grace_seconds
+
+logger = logging.getLogger("newsmon.schedule")
+
+DEFAULT_CRAWL_COMMAND = (sys.executable, "-m", "crawler.cli", "crawl")
+
+
+class DaemonError(RuntimeError):
+    """The daemon cannot start; the message is one line."""
+
+
+def utc(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+class Daemon:
+    """Runs the jobs of a schedule until SIGTERM/SIGINT; see :meth:`run`."""
+
+    def __init__(
+        self,
+        schedule: Schedule,
+        *,
+        db_path: str | Path,
+        sources_file: str | Path | None = None,
+        topics_file: str | Path | None = None,
+        crawl_command: list[str] | tuple[str, ...] = DEFAULT_CRAWL_COMMAND,
+        log_dir: str | Path | None = None,
+    ):
+        self.schedule = schedule
+        self.jobs = {job.id: job for job in schedule.enabled_jobs}
+        self.db_path = str(Path(db_path).resolve())
+        self.sources_file = str(Path(sources_file).resolve()) if sources_file else None
+        self.topics_file = str(Path(topics_file).resolve()) if topics_file else None
+        self.crawl_command = list(crawl_command)
+        data_dir = Path(self.db_path).parent
+        self.log_dir = Path(log_dir) if log_dir else data_dir / "logs"
+        self.crawl_log_dir = self.log_dir / "crawls"
+        stem = Path(self.db_path).stem
+        self.state_path = data_dir / f"{stem}.schedule.json"
+        self.daemon_lock = FileLock(lock_dir(self.db_path) / f"daemon-{stem}.lock")
+        self.scheduler: BlockingScheduler | None = None
+        self._stopping = threading.Event()
+        self._stop_at: float | None = None
+        self._lock = threading.Lock()
+        self._running: dict[str, int] = {}  # job id -> run id
+        self._active = 0
+        self._runs_started = 0
+        self._closed = False
+        self._state_lock = threading.Lock()  # orders state-file writes and its removal
+
+    # --- lifecycle -----------------------------------------------------------
+
+    def run(self) -> int:
+        """Schedule the jobs and block until a signal stops the daemon; returns the exit status (0)."""
+        if not self.jobs:
+            raise DaemonError(f"{self.schedule.path}: no enabled job")
+        if not self.daemon_lock.try_acquire():
+            holder = self.daemon_lock.holder()
+            who = f" ({holder.describe()})" if holder else ""
+            raise DaemonError(f"another newsmon schedule is already running on {self.db_path}{who}")
+        try:
+            self._prepare()
+            self._install_signal_handlers()
+            logger.info(
+                "daemon started (pid %d); schedules %s; database %s",
+                os.getpid(),
+                self.schedule.path,
+                self.db_path,
+            )
+            if not self._stopping.is_set():  # a signal may have come during the preparations
+                self.scheduler.start()  # blocks until _stop_scheduler() shuts it down
+            self._wait_for_crawls()
+        finally:
+            self._remove_state()
+            self._write_report()
+            self.daemon_lock.release()
+        logger.info("daemon stopped")
+        return 0
+
+    def _prepare(self) -> None:
+        db = connect(self.db_path)
+        try:
+            for run_id in close_abandoned_runs(db):
+                logger.warning(
+                    "run %d was left open by a process that is gone: recorded as abandoned", run_id
+                )
+            last_runs = last_run_by_job(db)
+        finally:
+            db.close()
+        settings = self.schedule.daemon
+        self.scheduler = BlockingScheduler(
+            # One in-memory store per daemon: a job store shared by two
+            # processes would run every job twice.
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(max_workers=settings.max_parallel)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+            timezone=UTC,
+        )
+        now = datetime.now(UTC)
+        for job in self.jobs.values():
+            first = first_run(job, last_runs.get(job.id), now, settings.startup_delay)
+            self.scheduler.add_job(
+                self._run_job,
+                trigger=build_trigger(job),
+                args=[job.id],
+                id=job.id,
+                name=job.id,
+                next_run_time=first.at,
+                misfire_grace_time=misfire_grace_seconds(job, now),
+            )
+            logger.info(
+                "job %s: %s, %s, %s; first run %s (%s)",
+                job.id,
+                job.cadence,
+                ",".join(job.discovery),
+                ", ".join(job.sources) or "all sources",
+                utc(first.at),
+                first.reason,
+            )
+        self.scheduler.add_listener(
+            self._on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED
+        )
+
+    def _install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    def _on_signal(self, signum: int, frame) -> None:
+        # Only flags and a thread here: the handler may interrupt the
+        # scheduler's main loop while it holds its locks.
+        name = signal.Signals(signum).name
+        if not self._stopping.is_set():
+            self._stop_at = time.monotonic() + self.schedule.daemon.shutdown_grace.total_seconds()
+            self._stopping.set()
+            threading.Thread(
+                target=self._stop_scheduler, args=(name,), name="shutdown", daemon=True
+            ).start()
+        else:
+            self._stop_at = time.monotonic()
+            threading.Thread(
+                target=logger.warning, args=(f"{name} again: stopping running crawls now",)
+            ).start()
+
+    def _stop_scheduler(self, signal_name: str) -> None:
+        with self._lock:
+            running = dict(self._running)
+        grace = format_duration(self.schedule.daemon.shutdown_grace)
+        if running:
+            runs = ", ".join(f"{job} (run {run})" for job, run in running.items())
+            logger.info(
+                "%s: no new crawls; running crawls get %s to finish: %s", signal_name, grace, runs
+            )
+        else:
+            logger.info("%s: no new crawls; none running", signal_name)
+        # A signal just before start() finds the scheduler not yet running:
+        # give start() a moment rather than leave it running for good.
+        deadline = time.monotonic() + 5
+        while not self.scheduler.running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not self.scheduler.running:
+            return
+        # Removing the jobs first waits for the scheduler loop to release its
+        # job store, so shutdown cannot race with a job being submitted.
+        self.scheduler.remove_all_jobs()
+        self.scheduler.shutdown(wait=False)
+
+    def _wait_for_crawls(self) -> None:
+        kill_grace = max((job.kill_grace.total_seconds() for job in self.jobs.values()), default=0)
+        while True:
+            with self._lock:
+                active = self._active
+            if not active:
+                return
+            stop_at = self._stop_at if self._stop_at is not None else time.monotonic()
+            if time.monotonic() > stop_at + kill_grace + 10:
+                logger.error(
+                    "%d crawl(s) still running after the kill grace; exiting anyway", active
+                )
+                return
+            time.sleep(0.1)
+
+    # --- one run ---------------------------------------------------------------
+
+    def _run_job(self, job_id: str) -> None:
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            self._active += 1
+        try:
+            self._run(self.jobs[job_id])
+        except Exception:
+            logger.exception("job %s: the run could not be carried out", job_id)
+        finally:
+            with self._lock:
+                self._running.pop(job_id, None)
+            self._write_state()
+            with self._lock:
+                self._active -= 1
+
+    def _run(self, job: Job) -> None:
+        db = connect(self.db_path)
+        try:
+            run_id = start_run(
+                db, trigger="schedule", sources=self._source_names(job), job_id=job.id
+            )
+        finally:
+            db.close()
+        with self._lock:
+            self._running[job.id] = run_id
+            self._runs_started += 1
+        self._write_state()
+        process = CrawlProcess(
+            self.command(job, run_id),
+            log_path=self.crawl_log_path(run_id),
+            memory_limit=job.memory,
+        )
+        try:
+            pid = process.start()
+        except OSError as exc:
+            message = f"cannot start the crawl: {exc.strerror or exc}"
+            logger.error("job %s: run %d %s", job.id, run_id, message)
+            db = connect(self.db_path)
+            try:
+                finish_run(db, run_id, status="failed", message=message)
+            finally:
+                db.close()
+            return
+        logger.info(
+            "job %s: run %d started (pid %d, log %s)", job.id, run_id, pid, process.log_path
+        )
+        db = connect(self.db_path)
+        try:
+            set_run_pid(db, run_id, pid)
+        finally:
+            db.close()
+        outcome = process.supervise(
+            timeout=job.timeout.total_seconds(),
+            kill_grace=job.kill_grace.total_seconds(),
+            stop_at=lambda: self._stop_at,
+        )
+        self._record(job, run_id, outcome)
+        self._prune_crawl_logs()
+
+    def crawl_log_path(self, run_id: int) -> Path:
+        """Where one run's output and Scrapy log go."""
+        return self.crawl_log_dir / f"run-{run_id}.log"
+
+    def command(self, job: Job, run_id: int) -> list[str]:
+        """The ``newsmon crawl`` command line of one run of ``job``."""
+        wait = job.lock_wait.total_seconds()
+        argv = [
+            *self.crawl_command,
+            *job.sources,
+            "--db", self.db_path,
+            "--discovery", ",".join(job.discovery),
+            "--wait", f"{wait:g}s" if wait else "0",
+            "--trigger", "schedule",
+            "--run-id", str(run_id),
+            "--job-id", job.id,
+            "--log-file", str(self.crawl_log_path(run_id)),
+        ]  # fmt: skip
+        if self.sources_file:
+            argv += ["--sources", self.sources_file]
+        if self.topics_file:
+            argv += ["--topics", self.topics_file]
+        if job.since:
+            argv += ["--since", job.since]
+        for name, value in job.settings:
+            argv += ["-s", f"{name}={value}"]
+        return argv
+
+    def _source_names(self, job: Job) -> list[str]:
+        if job.sources:
+            return list(job.sources)
+        from crawler.config import ConfigError, load_sources
+
+        try:
+            return [s.name for s in load_sources(self.sources_file) if s.enabled]
+        except ConfigError:
+            return []  # the crawl reports the problem and the run is recorded as failed
+
+    def _record(self, job: Job, run_id: int, outcome: Outcome) -> None:
+        """Make the run's row say how the crawl ended, then log one line about it."""
+        db = connect(self.db_path)
+        try:
+            row = record_outcome(db, job, run_id, outcome, self.schedule.daemon.shutdown_grace)
+        finally:
+            db.close()
+        level = logging.INFO if row["status"] in ("ok", "skipped") else logging.WARNING
+        logger.log(
+            level,
+            "job %s: run %d %s in %.1fs: %d page(s), %d new article(s), %d error(s)%s",
+            job.id,
+            run_id,
+            row["status"],
+            outcome.duration,
+            row["pages_fetched"],
+            row["articles_new"],
+            row["errors"],
+            f" ({row['message']})" if row["status"] != "ok" and row["message"] else "",
+        )
+
+    def _prune_crawl_logs(self) -> None:
+        prune_crawl_logs(self.crawl_log_dir, self.schedule.daemon.keep_crawl_logs)
+
+    # --- events and state --------------------------------------------------------
+
+    def _on_event(self, event: JobEvent) -> None:
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            with self._lock:
+                run_id = self._running.get(event.job_id)
+            logger.info(
+                "job %s: still running (run %s); this turn is skipped", event.job_id, run_id
+            )
+        elif event.code == EVENT_JOB_MISSED:
+            logger.warning(
+                "job %s: run of %s missed (no free crawl slot in time)",
+                event.job_id,
+                utc(event.scheduled_run_time),
+            )
+        self._write_state()
+
+    def _write_state(self) -> None:
+        """Write ``<db>.schedule.json``: the daemon's pid and each job's next run (read by ``newsmon status``)."""
+        if self.scheduler is None:
+            return
+        with self._lock:
+            running = dict(self._running)
+        jobs = {}
+        for job in self.scheduler.get_jobs():
+            next_run = getattr(job, "next_run_time", None)
+            jobs[job.id] = {
+                "next_run_at": next_run.astimezone(UTC).isoformat() if next_run else None
+            }
+        for job_id in jobs:
+            jobs[job_id]["running_run_id"] = running.get(job_id)
+        state = {
+            "pid": os.getpid(),
+            "db": self.db_path,
+            "schedules": str(self.schedule.path),
+            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "jobs": jobs,
+        }
+        with self._state_lock:
+            if self._closed:
+                return
+            tmp = self.state_path.with_name(self.state_path.name + ".tmp")
+            tmp.write_text(json.dumps(state, indent=1))
+            os.replace(tmp, self.state_path)
+
+    def _remove_state(self) -> None:
+        with self._state_lock:
+            self._closed = True
+            self.state_path.unlink(missing_ok=True)
+
+    def _write_report(self) -> None:
+        path = os.environ.get("NEWSMON_DAEMON_REPORT")
+        if not path:
+            return
+        modules = sorted({name.split(".")[0] for name in list(sys.modules)})
+        Path(path).write_text(json.dumps({"runs_started": self._runs_started, "modules": modules}))

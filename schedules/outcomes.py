@@ -1,0 +1,80 @@
+"""What the daemon records when a crawl process has ended: its run's final status and message."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import timedelta
+
+import sqlite_utils
+
+from crawler.runs import finish_run
+from schedules.config import Job, format_duration
+from schedules.history import mark_run
+from schedules.supervisor import Outcome
+
+logger = logging.getLogger("newsmon.schedule")
+
+# Exit statuses of `newsmon crawl` after which the crawl has closed its own run.
+CRAWL_CLOSED_ITS_RUN = {0: "ok", 3: "unreachable", 4: "skipped"}
+
+
+def classify(job: Job, outcome: Outcome, shutdown_grace: timedelta) -> tuple[str | None, str]:
+    """The status and message the daemon records for an ended crawl, or (None, "") to keep the crawl's own."""
+    how = (
+        f"killed (SIGKILL) after {format_duration(job.kill_grace)} more"
+        if outcome.killed
+        else "stopped gracefully (SIGINT)"
+    )
+    if outcome.stopped_for == "timeout":
+        return "timeout", f"exceeded its {format_duration(job.timeout)} timeout; {how}"
+    if outcome.stopped_for == "shutdown":
+        return (
+            "interrupted",
+            f"daemon shut down and the crawl outlasted the {format_duration(shutdown_grace)} grace; {how}",
+        )
+    code = outcome.returncode
+    limit = f" (limit {job.memory >> 20} MB)" if job.memory else ""
+    if code in CRAWL_CLOSED_ITS_RUN:
+        if outcome.memory_errors:
+            # Scrapy logs a MemoryError in a callback and goes on: the run
+            # finished, but with pages lost to the memory limit.
+            return (
+                "oom",
+                f"ran out of memory{limit} {outcome.memory_errors} time(s) and went on; see its log",
+            )
+        return None, ""
+    if outcome.out_of_memory:
+        return "oom", f"out of memory{limit}: {outcome.last_line}"
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        hint = " (by the kernel's OOM killer?)" if -code == signal.SIGKILL else ""
+        return "crashed", f"killed by {name}{hint}"
+    if code == 2:
+        return "failed", f"crawl refused to start: {outcome.last_line}"
+    return "crashed", f"exit status {code}: {outcome.last_line}"
+
+
+def record_outcome(
+    db: sqlite_utils.Database, job: Job, run_id: int, outcome: Outcome, shutdown_grace: timedelta
+) -> dict:
+    """Make the run's row say how the crawl ended; returns the row's status, counters and message."""
+    status, message = classify(job, outcome, shutdown_grace)
+    if status is not None:
+        mark_run(db, run_id, status=status, message=message)
+    elif finish_run(
+        db,
+        run_id,
+        status="failed",
+        message=f"exited with status {outcome.returncode} without closing its run",
+        only_if_running=True,
+    ):
+        logger.error("job %s: run %d exited without closing its run", job.id, run_id)
+    cursor = db.execute(
+        "SELECT status, pages_fetched, articles_new, errors, message FROM crawl_runs WHERE id = ?",
+        [run_id],
+    )
+    return dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))

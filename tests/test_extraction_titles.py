@@ -1,0 +1,158 @@
+"""Headlines without the site name; author names without "By"."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extraction.titles import (
+    best_title,
+    clean_authors,
+    host_names,
+    strip_site_name,
+    visible_headline,
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "site_names", "url", "expected"),
+    [
+        (
+            "Blockade enters day 50 | Asbarez",
+            [],
+            "https://asbarez.com/x/",
+            "Blockade enters day 50",
+        ),
+        (
+            "Blockade enters day 50 | Asbarez.com",
+            [],
+            "https://asbarez.com/x/",
+            "Blockade enters day 50",
+        ),
+        (
+            "Pashinyan meets Aliyev in Brussels - Armenpress",
+            [],
+            "https://armenpress.am/eng/news/1.html",
+            "Pashinyan meets Aliyev in Brussels",
+        ),
+        (
+            "Миротворцы доставили груз — ТАСС",
+            ["ТАСС"],
+            "https://tass.ru/x",
+            "Миротворцы доставили груз",
+        ),
+        (
+            "Peacekeepers escort convoy — TASS",
+            [],
+            "https://tass.com/world/1",
+            "Peacekeepers escort convoy",
+        ),
+        (
+            "NEWS.am :: Жители вышли на акцию",
+            [],
+            "https://news.am/rus/news/1.html",
+            "Жители вышли на акцию",
+        ),
+        (
+            "Headline here | Section | The Armenian Weekly",
+            ["The Armenian Weekly"],
+            None,
+            "Headline here | Section",
+        ),
+        ("Laçın yolu | Report.az", ["Report.az"], "https://report.az/x", "Laçın yolu"),
+        (
+            "Story title – Armenian News Agency",
+            ["Armenpress News Agency"],
+            "https://armenpress.am/x",
+            "Story title – Armenian News Agency",
+        ),
+    ],
+)
+def test_site_name_is_stripped(title, site_names, url, expected):
+    assert strip_site_name(title, site_names, url) == expected
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Armenia - Azerbaijan talks resume in Washington",
+        "Nagorno-Karabakh: what the blockade means",
+        "Take C.A.R.E. - comwrap auf der DMEXCO 2018",
+        "Armenian - Turkish border to open for aid trucks",
+    ],
+)
+def test_separators_inside_headlines_stay(title):
+    # The host names the site only when the segment *is* the site name.
+    assert strip_site_name(title, [], "https://armenianweekly.com/a") == title
+    assert strip_site_name(title, [], "https://blog.comwrap.com/a") == title
+
+
+def test_separator_in_headline_and_site_suffix():
+    title = "Armenia - Azerbaijan talks resume - Armenpress"
+    assert (
+        strip_site_name(title, ["Armenpress"], "https://armenpress.am/x")
+        == "Armenia - Azerbaijan talks resume"
+    )
+
+
+def test_the_page_heading_decides():
+    # Nothing names the site, but the <h1> is the title without the segment.
+    assert (
+        strip_site_name("Ceasefire holds | Daily Brief", [], None, headings=["Ceasefire holds"])
+        == "Ceasefire holds"
+    )
+    # The <h1> is the whole title, separator included: nothing is cut.
+    assert (
+        strip_site_name(
+            "Yerevan - Stepanakert", ["Yerevan"], None, headings=["Yerevan - Stepanakert"]
+        )
+        == "Yerevan - Stepanakert"
+    )
+
+
+def test_visible_headline_is_the_heading_the_title_tag_repeats():
+    headings = ["MassisPost", "Peacekeepers decline to escort convoy"]
+    assert (
+        visible_headline(
+            "Peacekeepers decline to escort convoy | MassisPost", headings, ["MassisPost"], None
+        )
+        == headings[1]
+    )
+    assert visible_headline("Something else | MassisPost", headings, ["MassisPost"], None) is None
+    assert visible_headline(None, headings, [], None) is None
+
+
+def test_best_title_takes_the_first_usable_candidate():
+    assert best_title([None, "  ", "Headline - SlashGear"], ["SlashGear"]) == "Headline"
+    assert best_title([None], [], headings=["  From the h1  "]) == "From the h1"
+    assert best_title([], []) is None
+
+
+def test_host_names():
+    assert host_names("https://www.armenpress.am/eng/") == ["armenpress", "armenpressam"]
+    assert host_names("https://news.am/rus/") == ["news", "newsam"]
+    assert host_names(None) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["By Ani Hakobyan and Levon Sargsyan"], ["Ani Hakobyan", "Levon Sargsyan"]),
+        (["by ROBERT BURNS, AP National Security Writer"], ["Robert Burns"]),
+        (["Автор: Армен Петросян"], ["Армен Петросян"]),
+        (["Müəllif: Elnur Məmmədov"], ["Elnur Məmmədov"]),
+        (["Հեղինակ՝ Արմինե Մարտիրոսյան"], ["Արմինե Մարտիրոսյան"]),
+        (["Ани Акопян и Левон Саргсян"], ["Ани Акопян", "Левон Саргсян"]),
+        (["https://example.org/author/x", "@handle", "Jane Doe", "jane doe"], ["Jane Doe"]),
+        (["Staff Reports"], []),
+        (["x" * 200], []),
+    ],
+)
+def test_clean_authors(values, expected):
+    assert clean_authors(values) == expected
+
+
+def test_the_site_itself_is_not_an_author():
+    assert clean_authors(["Massis Post"], ["MassisPost"]) == []
+    assert clean_authors(
+        ["Tanza Loudenback", "Business Insider"], [], "https://www.businessinsider.com/a"
+    ) == ["Tanza Loudenback"]

@@ -1,0 +1,258 @@
+"""The schedules file: defaults, validation with one-line errors, sizes and crontab weekdays."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from crawler.config import ConfigError, load_sources
+from schedules import DEFAULT_SCHEDULES_FILE
+from schedules.config import (
+    DISCOVERY_KINDS,
+    crontab_for_apscheduler,
+    format_duration,
+    load_schedules,
+    parse_size,
+)
+from tests.conftest import run_newsmon
+
+
+def test_default_schedule_is_valid_and_sensible():
+    plan = load_schedules(sources=load_sources())
+    assert plan.path == DEFAULT_SCHEDULES_FILE
+    jobs = {job.id: job for job in plan.enabled_jobs}
+    assert jobs["feeds"].every == timedelta(minutes=15) and jobs["feeds"].discovery == ("feeds",)
+    assert jobs["sitemaps"].every == timedelta(hours=1) and jobs["sitemaps"].discovery == (
+        "sitemaps",
+    )
+    assert jobs["wordpress"].every >= timedelta(hours=2) and jobs["wordpress"].discovery == (
+        "wordpress",
+    )
+    for job in jobs.values():
+        assert job.sources == ()  # every enabled source
+        assert job.timeout < job.every  # a routine run ends before its next turn
+        assert job.memory and job.jitter < job.every
+    assert plan.daemon.shutdown_grace > timedelta(0)
+
+
+def test_discovery_kinds_match_the_spider():
+    from crawler.spiders.news import DISCOVERY_KINDS as SPIDER_KINDS
+
+    assert DISCOVERY_KINDS == SPIDER_KINDS
+
+
+def test_defaults_apply_and_jobs_override_them(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        """
+[daemon]
+max_parallel = 3
+startup_delay = "0"
+[defaults]
+timeout = "5m"
+memory = "512MB"
+settings = { DOWNLOAD_DELAY = 0 }
+[[job]]
+id = "a"
+every = "90s"
+[[job]]
+id = "b"
+cron = "30 6 * * mon-fri"
+timezone = "Asia/Yerevan"
+timeout = "1h"
+memory = "none"
+sources = ["x", "y"]
+discovery = "sitemaps"
+enabled = false
+"""
+    )
+    plan = load_schedules(path)
+    a, b = plan.jobs
+    assert plan.daemon.max_parallel == 3 and plan.daemon.startup_delay == timedelta(0)
+    assert (
+        a.timeout == timedelta(minutes=5)
+        and a.memory == 512 << 20
+        and a.settings == (("DOWNLOAD_DELAY", "0"),)
+    )
+    assert a.cadence == "every 90s" and a.discovery == DISCOVERY_KINDS
+    assert b.timeout == timedelta(hours=1) and b.memory is None and b.sources == ("x", "y")
+    assert b.cadence == "cron 30 6 * * mon-fri (Asia/Yerevan)" and b.discovery == ("sitemaps",)
+    assert plan.enabled_jobs == [a]
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ('[[job]]\nid = "a"\nevery = "15x"', "job 'a': field 'every'", "is not a duration"),
+        ('[[job]]\nid = "a"\nevery = 15', "job 'a': field 'every'", "duration string"),
+        ('[[job]]\nid = "a"', "job 'a'", "exactly one of 'every'"),
+        ('[[job]]\nid = "a"\nevery = "1h"\ncron = "0 * * * *"', "job 'a'", "exactly one of"),
+        ('[[job]]\nid = "a"\ncron = "61 * * * *"', "job 'a': field 'cron'", "'61 * * * *'"),
+        ('[[job]]\nid = "a"\ncron = "0 * * *"', "job 'a': field 'cron'", "Wrong number of fields"),
+        (
+            '[[job]]\nid = "a"\ncron = "0 * * * *"\ntimezone = "Mars/Base"',
+            "job 'a': field 'timezone'",
+            "unknown time zone",
+        ),
+        (
+            '[[job]]\nid = "a"\nevery = "1h"\ntimezone = "UTC"',
+            "job 'a': field 'timezone'",
+            "only applies to 'cron'",
+        ),
+        (
+            '[[job]]\nid = "a"\nevery = "1h"\nsources = ["massispost", "nowhere"]',
+            "job 'a': field 'sources'",
+            "unknown source 'nowhere'",
+        ),
+        (
+            '[[job]]\nid = "a"\nevery = "1h"\nsources = []',
+            "job 'a': field 'sources'",
+            '"all" or a non-empty list',
+        ),
+        (
+            '[[job]]\nid = "a"\nevery = "1h"\ndiscovery = ["feeds", "rss"]',
+            "job 'a': field 'discovery'",
+            "unknown kind 'rss'",
+        ),
+        (
+            '[[job]]\nid = "a"\nevery = "1h"\njitter = "2h"',
+            "job 'a': field 'jitter'",
+            "shorter than the interval",
+        ),
+        (
+            '[[job]]\nid = "a"\nevery = "1h"\nmemory = "lots"',
+            "job 'a': field 'memory'",
+            "not a size",
+        ),
+        (
+            '[[job]]\nid = "a"\nevery = "1h"\nmemory = "10MB"',
+            "job 'a': field 'memory'",
+            "too small",
+        ),
+        (
+            '[[job]]\nid = "a"\nevery = "1h"\nsince = "yesterday-ish"',
+            "job 'a': field 'since'",
+            "neither a duration",
+        ),
+        (
+            '[[job]]\nid = "a"\nevery = "1h"\nsettings = { delay = "1" }',
+            "job 'a': field 'settings'",
+            "upper-case",
+        ),
+        (
+            '[[job]]\nid = "a"\nevery = "1h"\nenabled = "yes"',
+            "job 'a': field 'enabled'",
+            "type bool",
+        ),
+        (
+            '[[job]]\nid = "a"\nevery = "1h"\ntimout = "1m"',
+            "job 'a': unknown field 'timout'",
+            "known:",
+        ),
+        ('[[job]]\nid = "a b"\nevery = "1h"', "job #1: field 'id'", "letters, digits"),
+        (
+            '[[job]]\nid = "a"\nevery = "1h"\n[[job]]\nid = "a"\nevery = "2h"',
+            "job 'a'",
+            "duplicate id",
+        ),
+        (
+            '[daemon]\nmax_parallel = 0\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon]: field 'max_parallel'",
+            "at least 1",
+        ),
+        (
+            '[daemon]\nmax_parallel = true\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon]: field 'max_parallel'",
+            "type int",
+        ),
+        (
+            '[defaults]\nevery = "1h"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[defaults]: unknown field 'every'",
+            "",
+        ),
+        (
+            '[defaults]\ntimeout = "soon"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[defaults]: field 'timeout'",
+            "not a duration",
+        ),
+        ("[[jobs]]\nid = 'a'", "unknown top-level key 'jobs'", ""),
+        ("[daemon]", "no [[job]] entries", ""),
+        ("[[job]\n", "invalid TOML", ""),
+    ],
+)
+def test_errors_name_the_file_the_job_and_the_field(tmp_path, text, where, message):
+    path = tmp_path / "schedules.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_schedules(path, sources=load_sources())
+    error = str(info.value)
+    assert error.startswith(f"{path}: ")
+    assert where in error and message in error
+    assert "\n" not in error
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="file not found"):
+        load_schedules(tmp_path / "nope.toml")
+
+
+def test_the_command_line_reports_a_bad_file_in_one_line(tmp_path):
+    path = tmp_path / "schedules.toml"
+    path.write_text('[[job]]\nid = "feeds"\nevery = "often"\n')
+    result = run_newsmon(
+        "schedule", "--check", "--schedules", str(path), "--db", str(tmp_path / "x.db")
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"newsmon: error: {path}: job 'feeds': field 'every': 'often' is not a duration (expected e.g. 30s, 15m, 2h, 2d, 1w)"
+    ]
+
+
+def test_check_lists_the_jobs(tmp_path):
+    result = run_newsmon("schedule", "--check", "--db", str(tmp_path / "x.db"))
+    assert result.returncode == 0, result.stderr
+    for job in ("feeds", "sitemaps", "wordpress"):
+        assert job in result.stdout
+    assert "never ran" in result.stdout
+    assert not (tmp_path / "x.db").exists()  # checking creates nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("2GB", 2 << 30),
+        ("1.5G", 3 << 29),
+        ("512MB", 512 << 20),
+        ("512MiB", 512 << 20),
+        ("100000K", 100000 << 10),
+        ("none", None),
+    ],
+)
+def test_parse_size(text, size):
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize(
+    ("crontab", "expected"),
+    [
+        ("0 9 * * 1-5", "0 9 * * mon-fri"),
+        ("0 9 * * 0", "0 9 * * sun"),
+        ("0 9 * * 7", "0 9 * * sun"),
+        ("0 9 * * 1,3,5", "0 9 * * mon,wed,fri"),
+        ("*/15 * * * */2", "*/15 * * * */2"),  # a step is not a weekday
+        ("0 9 * * sat", "0 9 * * sat"),
+    ],
+)
+def test_crontab_weekdays_follow_crontab_not_apscheduler(crontab, expected):
+    assert crontab_for_apscheduler(crontab) == expected
+
+
+def test_format_duration():
+    assert [format_duration(timedelta(seconds=s)) for s in (1.5, 90, 900, 3600, 86400 * 2)] == [
+        "1.5s",
+        "90s",
+        "15m",
+        "1h",
+        "2d",
+    ]
