@@ -33,6 +33,7 @@ _DIGIT = re.compile(r"\d")
 
 LEAD_WORDS = 50
 """Words at the start of a text that make its lead (see :class:`Sketch`)."""
+_LIST_ITEM = re.compile(r"^\s*[-•*]\s")
 SHINGLE_WORDS = 4
 """Words per shingle. Four keeps one edited word from breaking more than four
 shingles while a shared stock phrase of a few words rarely makes one."""
@@ -160,7 +161,10 @@ class Sketch:
     shingles: frozenset[int]
     """Shingle hashes of the text."""
     lead: frozenset[int]
-    """Shingles of the first ``LEAD_WORDS`` words: where a copy and its original meet."""
+    """Shingles of the first ``LEAD_WORDS`` words of the prose: where a copy and its original meet."""
+    prose: frozenset[int]
+    """Shingles of the text without its list items (``- item`` lines): lists of
+    headlines with teasers are where leaked furniture repeats other stories' leads."""
     figures: frozenset[tuple[str, str, str]]
     """Figures of the text with the two words before each (see :func:`figures`)."""
     bands: tuple[int, ...]
@@ -205,7 +209,18 @@ def sketch(text: str | None, *, with_bands: bool = True) -> Sketch:
     normal = normalise_text(text or "")
     words = normal.split(" ")
     found = _shingles(normal)
-    lead = _shingles(" ".join(words[:LEAD_WORDS]))
+    lines = (text or "").splitlines()
+    prose_lines = [line for line in lines if not _LIST_ITEM.match(line)]
+    if len(prose_lines) == len(lines):
+        prose_normal = normal
+    else:
+        prose_normal = normalise_text("\n".join(prose_lines))
+    prose = found if prose_normal is normal else _shingles(prose_normal)
+    lead = _shingles(" ".join(prose_normal.split(" ")[:LEAD_WORDS]))
     return Sketch(
-        found, lead, _figures(words) if normal else frozenset(), bands(found) if with_bands else ()
+        found,
+        lead,
+        prose,
+        _figures(words) if normal else frozenset(),
+        bands(found) if with_bands else (),
     )

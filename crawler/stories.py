@@ -56,8 +56,9 @@ MIN_SHARED = 12
 """Shingles the two texts must share (a sentence or two), so that short texts
 sharing one stock phrase are not taken for copies."""
 MIN_LEAD = 0.5
-"""Share of the shorter text's lead (its first words) found in the longer one.
-A copy starts with the story; leaked furniture two pages share does not."""
+"""Share of the shorter text's lead (its first words) found in the longer
+one's prose. A copy starts with the story; leaked furniture two pages share
+does not, and a teaser of the story in a list of headlines is not a copy."""
 SAME_SOURCE_JACCARD = 0.8
 """Two articles of one source join one story only when nearly all their text
 is shared: what two pages of one site have in common is more often the site's
@@ -108,7 +109,7 @@ def is_copy(a: Sketch, b: Sketch, *, same_source: bool = False) -> bool:
         elif shared / min(len(a.shingles), len(b.shingles)) < MIN_CONTAINMENT:
             return False
     short, long = (a, b) if len(a.shingles) <= len(b.shingles) else (b, a)
-    if len(short.lead & long.shingles) < MIN_LEAD * len(short.lead):
+    if len(short.lead & long.prose) < MIN_LEAD * len(short.lead):
         return False
     kept, changed = changed_figures(short.figures, long.figures)
     return changed == 0 or kept > changed

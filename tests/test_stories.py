@@ -89,6 +89,15 @@ def test_within_one_source_only_near_identical_texts_are_copies():
     assert is_copy(original, sketch(text("en-gas-1") + "\n\nUpdated at 14:20."), same_source=True)
 
 
+def test_a_teaser_in_a_list_of_headlines_is_not_a_copy():
+    brief = sketch(text("en-metro-1", keep=2))
+    feed = [f"- {TEXTS[s]['title']} {paras(s)[0]}" for s in ("en-metro-1", "en-eu-1", "en-food-1")]
+    page = sketch(text("en-gas-2") + "\n\nMost read\n\n" + "\n\n".join(feed))
+    assert len(brief.lead & page.shingles) > 0.5 * len(brief.lead)  # the lead is there, as a teaser
+    assert not is_copy(brief, page)
+    assert is_copy(brief, sketch(text("en-gas-2") + "\n\n" + text("en-metro-1")))
+
+
 def test_short_texts_need_a_sentence_or_two_in_common():
     a = sketch("The Lachin corridor is the only road linking Nagorno-Karabakh to Armenia.")
     b = sketch(
