@@ -166,7 +166,7 @@ class Sketch:
     """Shingles of the text without its list items (``- item`` lines): lists of
     headlines with teasers are where leaked furniture repeats other stories' leads."""
     figures: frozenset[tuple[str, str, str]]
-    """Figures of the text with the two words before each (see :func:`figures`)."""
+    """Figures of the prose with the two words before each (see :func:`figures`)."""
     bands: tuple[int, ...]
     """LSH band hashes, signed 64-bit (SQLite INTEGER); empty for an empty text."""
 
@@ -205,9 +205,8 @@ def bands(found: frozenset[int]) -> tuple[int, ...]:
 
 
 def sketch(text: str | None, *, with_bands: bool = True) -> Sketch:
-    """Shingles, figures and (``with_bands``) LSH bands of ``text``."""
+    """Shingles, prose shingles, lead, figures and (``with_bands``) LSH bands of ``text``."""
     normal = normalise_text(text or "")
-    words = normal.split(" ")
     found = _shingles(normal)
     lines = (text or "").splitlines()
     prose_lines = [line for line in lines if not _LIST_ITEM.match(line)]
@@ -216,11 +215,12 @@ def sketch(text: str | None, *, with_bands: bool = True) -> Sketch:
     else:
         prose_normal = normalise_text("\n".join(prose_lines))
     prose = found if prose_normal is normal else _shingles(prose_normal)
-    lead = _shingles(" ".join(prose_normal.split(" ")[:LEAD_WORDS]))
+    prose_words = prose_normal.split(" ")
+    lead = _shingles(" ".join(prose_words[:LEAD_WORDS]))
     return Sketch(
         found,
         lead,
         prose,
-        _figures(words) if normal else frozenset(),
+        _figures(prose_words) if prose_normal else frozenset(),
         bands(found) if with_bands else (),
     )

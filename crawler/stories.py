@@ -51,7 +51,7 @@ phrase (each band is the minimum of one hash over all shingles); a copy
 sharing a fifth of its shingles shares two or more of the 20 bands with
 probability 0.93, a third of them 0.997."""
 MIN_CONTAINMENT = 0.6
-"""Share of the shorter text's shingles that must appear in the longer one."""
+"""Share of the shorter text's prose shingles that must appear in the longer one."""
 MIN_SHARED = 12
 """Shingles the two texts must share (a sentence or two), so that short texts
 sharing one stock phrase are not taken for copies."""
@@ -82,14 +82,16 @@ class StoryMatch:
     story_id: int
     """Story of that article: the story the new one joins."""
     containment: float
-    """Share of the shorter text's shingles found in the longer one, 0..1."""
+    """Share of the shorter prose's shingles found in the longer one, 0..1."""
     jaccard: float
-    """Shared shingles over all shingles of the two texts, 0..1."""
+    """Shared prose shingles over all prose shingles of the two texts, 0..1."""
 
 
 def is_copy(a: Sketch, b: Sketch, *, same_source: bool = False) -> bool:
     """True when one text is, for the most part, a copy of the other.
 
+    Texts are compared by their prose (list items left out: lists of
+    headlines with teasers are how leaked furniture repeats other stories).
     Containment rather than Jaccard, so that a brief carrying the first
     paragraphs of a long wire story still counts as a copy of it; within one
     source, near-identity (``SAME_SOURCE_JACCARD``). The shorter text's lead
@@ -97,19 +99,20 @@ def is_copy(a: Sketch, b: Sketch, *, same_source: bool = False) -> bool:
     figures it shares a context with than it changes: the next day's price
     report or bulletin says the same words around other numbers.
     """
-    if not a.shingles or not b.shingles:
+    one, other = a.prose or a.shingles, b.prose or b.shingles
+    if not one or not other:
         return False
-    shared = len(a.shingles & b.shingles)
-    if a.shingles != b.shingles:
+    shared = len(one & other)
+    if one != other:
         if shared < MIN_SHARED:
             return False
         if same_source:
-            if shared / len(a.shingles | b.shingles) < SAME_SOURCE_JACCARD:
+            if shared / len(one | other) < SAME_SOURCE_JACCARD:
                 return False
-        elif shared / min(len(a.shingles), len(b.shingles)) < MIN_CONTAINMENT:
+        elif shared / min(len(one), len(other)) < MIN_CONTAINMENT:
             return False
-    short, long = (a, b) if len(a.shingles) <= len(b.shingles) else (b, a)
-    if len(short.lead & long.prose) < MIN_LEAD * len(short.lead):
+    short, long = (a, b) if len(one) <= len(other) else (b, a)
+    if len(short.lead & (long.prose or long.shingles)) < MIN_LEAD * len(short.lead):
         return False
     kept, changed = changed_figures(short.figures, long.figures)
     return changed == 0 or kept > changed
@@ -189,8 +192,8 @@ class StoryIndex:
                     StoryMatch(
                         article_id,
                         story_id or article_id,
-                        containment(text.shingles, other.shingles),
-                        jaccard(text.shingles, other.shingles),
+                        containment(text.prose, other.prose),
+                        jaccard(text.prose, other.prose),
                     )
                 )
         return sorted(matches, key=lambda m: (-m.containment, -m.jaccard))
