@@ -1,7 +1,7 @@
 """Per-article cost of dedup + storage as the database grows.
 
     .venv/bin/python benchmarks/dedup_scaling.py                      # 1k, 10k, 100k stored articles
-    .venv/bin/python benchmarks/dedup_scaling.py --sizes 1000,10000,100000,1000000
+    .venv/bin/python benchmarks/dedup_scaling.py --sizes 1000,10000,100000,1000000 --workers 2
 
 The database is filled with synthetic articles (a Zipf vocabulary, 25
 sources with their own furniture lines and leaked "most read" lists, one
@@ -19,6 +19,7 @@ their story.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import random
 import sys
 import tempfile
@@ -101,53 +102,64 @@ class Corpus:
         return "\n\n".join(lines)
 
 
-def fill(
-    db, corpus: Corpus, start: int, stop: int, stored: list[tuple[int, str, list[str]]]
-) -> None:
-    """Write articles ``start``..``stop`` with their story-index rows (bulk, as storage would leave them)."""
+def make_chunk(corpus: Corpus, start: int, stop: int) -> tuple:
+    """Rows of articles ``start + 1``..``stop`` and their story-index rows, as storage would leave them.
+
+    One article in ten is a syndicated copy of one of the chunk's latest
+    originals (at most 500 back), with a dateline and fewer paragraphs.
+    """
     rng = corpus.rng
-    batch = 2000
-    for first in range(start, stop, batch):
-        rows, bands, paras_rows = [], [], []
-        for n in range(first, min(first + batch, stop)):
-            source = f"s{n % SOURCES}"
-            article_id = n + 1
-            story = article_id
-            if stored and rng.random() < 0.1:
-                original_id, title, paras = stored[-rng.randint(1, min(500, len(stored)))]
-                paras = [
-                    f"CITY, January {rng.randint(1, 28)} –" + paras[0],
-                    *paras[1 : rng.randint(2, len(paras))],
-                ]
-                story = original_id
-            else:
-                title, paras = corpus.story()
-            body = corpus.page(source, title, paras)
-            url = f"https://{source}.example/news/{article_id}"
-            when = "2023-01-01T00:00:00+00:00"
-            rows.append(
-                (
-                    article_id,
-                    url,
-                    url,
-                    source,
-                    title,
-                    body,
-                    when,
-                    when,
-                    content_hash(None, body),
-                    story,
-                )
-            )
-            text = sketch("\n\n".join(paras))
-            bands.extend((band, article_id) for band in text.bands)
-            paras_rows.extend((key, article_id) for key in {key for _, key in paragraphs(body)})
+    rng.seed(start)  # a chunk is the same whichever process makes it
+    stored: list[tuple[int, str, list[str]]] = []
+    rows, bands, paras_rows = [], [], []
+    when = "2023-01-01T00:00:00+00:00"
+    for n in range(start, stop):
+        source = f"s{n % SOURCES}"
+        article_id = n + 1
+        story = article_id
+        if stored and rng.random() < 0.1:
+            original_id, title, paras = stored[-rng.randint(1, min(500, len(stored)))]
+            paras = [
+                f"CITY, January {rng.randint(1, 28)} –" + paras[0],
+                *paras[1 : rng.randint(2, len(paras))],
+            ]
+            story = original_id
+        else:
+            title, paras = corpus.story()
             stored.append((article_id, title, paras))
-        del stored[:-1000]
+            del stored[:-500]
+        body = corpus.page(source, title, paras)
+        url = f"https://{source}.example/news/{article_id}"
+        rows.append(
+            (article_id, url, url, source, title, body, when, when, content_hash(None, body), story)
+        )
+        bands.extend((band, article_id) for band in sketch("\n\n".join(paras)).bands)
+        paras_rows.extend((key, article_id) for key in {key for _, key in paragraphs(body)})
+    return rows, bands, paras_rows
+
+
+_WORKER: Corpus | None = None
+
+
+def _worker_chunk(job: tuple[int, int]) -> tuple:
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = Corpus()
+    return make_chunk(_WORKER, *job)
+
+
+CHUNK = 5000
+
+
+def fill(db, corpus: Corpus, start: int, stop: int, pool=None) -> None:
+    """Write articles ``start + 1``..``stop`` (chunks made in ``pool`` when given), bulk."""
+    jobs = [(first, min(first + CHUNK, stop)) for first in range(start, stop, CHUNK)]
+    results = pool.imap(_worker_chunk, jobs) if pool else (make_chunk(corpus, *job) for job in jobs)
+    for rows, bands, paras_rows in results:
         with write_transaction(db):
             db.conn.executemany(
-                "INSERT INTO articles (id, url, url_key, source, title, body, fetched_at, first_seen_at, content_hash, "
-                "story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO articles (id, url, url_key, source, title, body, fetched_at, first_seen_at, "
+                "content_hash, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             db.conn.executemany("INSERT OR IGNORE INTO story_bands VALUES (?, ?)", bands)
@@ -301,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, help="database file (default: a temporary one)")
     parser.add_argument("--rounds", type=int, default=3, help="probe rounds per size (default 3)")
     parser.add_argument(
+        "--workers", type=int, default=1, help="processes making the filler text (default 1)"
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="list the copies that missed their story"
     )
     args = parser.parse_args(argv)
@@ -309,11 +324,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"--sizes: not a list of integers: {args.sizes!r}", file=sys.stderr)
         return 2
+    if args.db is not None and args.db.exists():
+        print(f"--db: {args.db} exists; give a new file", file=sys.stderr)
+        return 2
+    pool = multiprocessing.Pool(args.workers) if args.workers > 1 else None
     with tempfile.TemporaryDirectory() as tmp:
         db_path = args.db or Path(tmp) / "scaling.db"
         db = connect(db_path)
         corpus = Corpus()
-        stored: list[tuple[int, str, list[str]]] = []
         filled = 0
         print(
             f"{'stored':>9} {'ms/article: best':>16} {'median':>6} {'band rows':>9} {'compared':>8} "
@@ -321,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         for size in sizes:
             started = time.perf_counter()
-            fill(db, corpus, filled, size, stored)
+            fill(db, corpus, filled, size, pool)
             filled = size
             fill_seconds = time.perf_counter() - started
             # Timings on a shared machine are noisy: the best of a few
@@ -345,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
                 for url, story, got in (m for r in rounds for m in r["missed"]):
                     print(f"    missed: {url} should join story {story}, got {got}")
         db.close()
+    if pool is not None:
+        pool.close()
+        pool.join()
     return 0
 
 
