@@ -123,7 +123,8 @@ class StoryIndex:
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
-        self._furniture: dict[tuple[int, str | None], bool] = {}
+        # paragraph hash -> source -> furniture there (until the paragraph is added again)
+        self._furniture: dict[int, dict[str | None, bool]] = {}
 
     def is_furniture(self, paragraph: int, source: str | None) -> bool:
         """True when paragraph hash ``paragraph`` is furniture on ``source``'s pages.
@@ -132,8 +133,8 @@ class StoryIndex:
         spans ``COMMON_STORIES`` stories, or two stories of ``source`` itself
         (the site's own template, seen on two of its unrelated pages).
         """
-        key = (paragraph, source)
-        found = self._furniture.get(key)
+        known = self._furniture.setdefault(paragraph, {})
+        found = known.get(source)
         if found is None:
             rows = self.db.execute(
                 "SELECT a.story_id, a.source FROM story_paragraphs p JOIN articles a ON a.id = p.article_id "
@@ -143,7 +144,7 @@ class StoryIndex:
             stories = {story for story, _ in rows}
             own = {story for story, where in rows if where == source}
             found = len(stories) >= COMMON_STORIES or len(own) >= SOURCE_STORIES
-            self._furniture[key] = found
+            known[source] = found
         return found
 
     def story_text(self, body: str | None, source: str | None) -> str:
@@ -226,4 +227,5 @@ class StoryIndex:
             "INSERT OR IGNORE INTO story_paragraphs (para_hash, article_id) VALUES (?, ?)",
             [(key, article_id) for key in keys],
         )
-        self._furniture = {k: v for k, v in self._furniture.items() if k[0] not in keys}
+        for key in keys:
+            self._furniture.pop(key, None)
