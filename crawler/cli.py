@@ -17,6 +17,7 @@ from crawler import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "crawl": ("crawler.commands.crawl:crawl", "Crawl the configured sources into the database."),
     "extract": ("crawler.commands.extract:extract", "Extract one saved page (or a batch) to JSON."),
+    "search": ("crawler.commands.search:search", "Full-text search of the stored articles."),
     "rescore": ("crawler.commands.rescore:rescore", "Re-apply the topics file to every stored article."),
     "schedule": ("crawler.commands.schedule:schedule", "Run the crawl daemon in the foreground."),
     "status": ("crawler.commands.status:status", "Jobs, sources' last runs and health, database size."),

@@ -25,7 +25,8 @@ NEWSMON_WP_PER_PAGE = 50
 NEWSMON_WP_MAX_PAGES = 20
 NEWSMON_SITEMAP_MAX_DEPTH = 3
 NEWSMON_EXTRACT_WORKERS = 0  # >0: extraction in a process pool of this size
-NEWSMON_ALLOW_PRIVATE_NETWORKS = False  # fetch private / loopback addresses
+NEWSMON_ALLOW_PRIVATE_NETWORKS = False  # fetch private / loopback addresses for every source
+NEWSMON_FEED_MAX_ENTRIES = 1000  # entries followed per feed document; the rest are counted as cut
 NEWSMON_TRIGGER = "manual"
 NEWSMON_RUN_ID = None  # crawl_runs row to close at the end (set by the command line)
 
@@ -54,13 +55,18 @@ DEPTH_LIMIT = 6
 URLLENGTH_LIMIT = 2083
 HTTPCACHE_ENABLED = False
 
-# --- safety: no control sockets ---------------------------------------------
+# --- safety: no control sockets, no local files ------------------------------
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+# Only http(s) is fetched: a file:, data:, ftp: or s3: link in a feed, a
+# sitemap or a redirect must never read local files or reach other services.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
 # --- components ----------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.seen.SeenArticlesMiddleware": 80,
+    # before RobotsTxtMiddleware (100): a refused host's robots.txt is not fetched either
+    "crawler.middlewares.privatenet.PrivateNetworkMiddleware": 90,
     "crawler.middlewares.conditional.ConditionalRequestsMiddleware": 560,
 }
 
@@ -74,6 +80,9 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.sourcestats.SourceStats": 500,
+    # Both open a listening socket (the remote-control one runs code sent to it).
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 
 LOG_LEVEL = "INFO"

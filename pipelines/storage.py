@@ -3,16 +3,25 @@
 The batch is written inside ``BEGIN IMMEDIATE`` so concurrent crawls wait for
 each other instead of failing; inside the transaction the row is looked up
 again, so two processes racing on one URL still produce one row.
+
+When a batch cannot be written (disk full, read-only file, I/O error) the
+transaction is rolled back, so the database keeps every batch committed
+before, and the crawl is stopped (finish reason ``database_error``): going on
+would fetch pages only to lose them. ``storage/error`` holds the message and
+``storage/not_stored`` counts the articles lost; ``newsmon crawl`` reports
+both and exits non-zero.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from datetime import UTC, datetime
 
 import sqlite_utils
+from scrapy.exceptions import DropItem
 
 from crawler.db import connect, write_transaction
 from crawler.items import ArticleItem
@@ -139,13 +148,23 @@ def _story_of(db: sqlite_utils.Database, url_key: str) -> int | None:
 class StoragePipeline:
     """Buffers items and writes them every ``NEWSMON_DB_BATCH_SIZE`` items or seconds."""
 
-    def __init__(self, stats, db_path: str, batch_size: int = 50, batch_seconds: float = 5.0):
+    def __init__(
+        self,
+        stats,
+        db_path: str,
+        batch_size: int = 50,
+        batch_seconds: float = 5.0,
+        crawler=None,
+    ):
         self.stats = stats
         self.db_path = db_path
         self.batch_size = max(1, batch_size)
         self.batch_seconds = batch_seconds
+        self.crawler = crawler
         self.buffer: list[ArticleItem] = []
         self.db: sqlite_utils.Database | None = None
+        self.failed: str | None = None
+        """Why the database cannot be written (set by the first failed batch)."""
         self._last_flush = time.monotonic()
 
     @classmethod
@@ -156,6 +175,7 @@ class StoragePipeline:
             settings.get("NEWSMON_DB"),
             settings.getint("NEWSMON_DB_BATCH_SIZE", 50),
             settings.getfloat("NEWSMON_DB_BATCH_SECONDS", 5.0),
+            crawler=crawler,
         )
 
     def open_spider(self, spider=None):
@@ -170,6 +190,9 @@ class StoragePipeline:
                 self.db = None
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
+        if self.failed is not None:
+            self._not_stored([item])
+            raise DropItem(f"not stored (database error): {item.url}")
         self.buffer.append(item)
         if len(self.buffer) >= self.batch_size or time.monotonic() - self._last_flush >= self.batch_seconds:
             self.flush()
@@ -180,8 +203,15 @@ class StoragePipeline:
         if not self.buffer or self.db is None:
             return
         batch, self.buffer = self.buffer, []
+        if self.failed is not None:
+            self._not_stored(batch)
+            return
         started = time.perf_counter()
-        results = store_articles(self.db, batch)
+        try:
+            results = store_articles(self.db, batch)
+        except sqlite3.Error as exc:
+            self._fail(batch, exc)
+            return
         self.stats.inc_value("storage/batches")
         self.stats.inc_value("storage/seconds", time.perf_counter() - started)
         for item, outcome, _ in results:
@@ -195,3 +225,20 @@ class StoragePipeline:
                 inc_source(self.stats, item.source, "duplicates")
             if outcome != "unchanged" and item.relevant:
                 inc_source(self.stats, item.source, "relevant")
+
+    def _not_stored(self, batch: list[ArticleItem]) -> None:
+        self.stats.inc_value("storage/not_stored", len(batch))
+        for item in batch:
+            inc_source(self.stats, item.source, "errors")
+
+    def _fail(self, batch: list[ArticleItem], exc: sqlite3.Error) -> None:
+        """Record a write failure once and stop the crawl; the batch was rolled back."""
+        self.failed = f"{exc}" or type(exc).__name__
+        self.stats.set_value("storage/error", self.failed)
+        self._not_stored(batch)
+        logger.error("cannot write to the database %s: %s; stopping the crawl", self.db_path, self.failed)
+        engine = getattr(self.crawler, "engine", None)
+        if engine is not None and engine.spider is not None:
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(engine.close_spider_async(reason="database_error"))

@@ -17,6 +17,9 @@ logger = logging.getLogger("newsmon.schedule")
 
 # Exit statuses of `newsmon crawl` after which the crawl has closed its own run.
 CRAWL_CLOSED_ITS_RUN = {0: "ok", 3: "unreachable", 4: "skipped"}
+# `newsmon crawl` exits 5 when a database write failed (full disk, read-only
+# file): its own record of the run may be missing, so the daemon writes one.
+EXIT_DATABASE_ERROR = 5  # crawler.commands.crawl.EXIT_DATABASE (not imported: the daemon stays light)
 
 
 def classify(job: Job, outcome: Outcome, shutdown_grace: timedelta) -> tuple[str | None, str]:
@@ -55,6 +58,8 @@ def classify(job: Job, outcome: Outcome, shutdown_grace: timedelta) -> tuple[str
         return "crashed", f"killed by {name}{hint}"
     if code == 2:
         return "failed", f"crawl refused to start: {outcome.last_line}"
+    if code == EXIT_DATABASE_ERROR:
+        return "database_error", f"could not write to the database: {outcome.last_line}"
     return "crashed", f"exit status {code}: {outcome.last_line}"
 
 

@@ -168,6 +168,11 @@ def outcome(returncode, stopped_for=None, killed=False, tail="", memory_errors=0
             "failed",
             "crawl refused to start: newsmon: error",
         ),
+        (
+            outcome(5, tail="newsmon: error: database or disk is full\n"),
+            "database_error",
+            "could not write to the database: newsmon: error: database or disk is full",
+        ),
     ],
 )
 def test_classify(result, status, message):

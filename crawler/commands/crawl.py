@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
 from crawler.config import ConfigError, load_sources
-from crawler.db import DEFAULT_DB, connect, write_transaction
+from crawler.db import DEFAULT_DB, DatabaseError, connect, write_transaction
 from crawler.durations import parse_duration, parse_since
 from crawler.locks import Holder, SourceLocks, lock_dir
 from crawler.relevance import load_topics
@@ -19,6 +20,12 @@ from crawler.stats import SOURCE_COUNTERS, per_source
 
 EXIT_UNREACHABLE = 3
 EXIT_BUSY = 4
+EXIT_DATABASE = 5
+
+
+def _database_error(db_path: str, message: str) -> None:
+    click.echo(f"newsmon: error: cannot write to the database {db_path}: {message}", err=True)
+    sys.exit(EXIT_DATABASE)
 
 
 def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -87,7 +94,9 @@ def crawl(
     crawling right now is waited for up to --wait, then skipped with a message.
     Exit status: 0 when the crawl ran (even if some pages failed), 2 on a
     configuration error, 3 when no source could be reached at all, 4 when
-    every source was skipped because other crawls held them.
+    every source was skipped because other crawls held them, 5 when the
+    database could not be written (disk full, read-only file): the crawl
+    stops, and what was committed before stays intact.
     """
     source_set = load_sources(sources_file)
     selected = source_set.select(list(source_names))
@@ -110,19 +119,25 @@ def crawl(
         click.echo(f"newsmon: skipped source {name!r}: another crawl is running it ({_who(holder)})", err=True)
     names = locks.held
 
-    db = connect(db_path)
-    if run_id is None:
-        run_id = start_run(db, trigger=trigger, sources=names or list(busy), job_id=job_id)
-    elif busy:
-        _set_run_sources(db, run_id, names or list(busy))
-    locks.set_run_id(run_id)
     skipped_note = "skipped busy source(s): " + "; ".join(f"{n} ({_who(h)})" for n, h in busy.items())
+    try:
+        db = connect(db_path)
+        try:
+            if run_id is None:
+                run_id = start_run(db, trigger=trigger, sources=names or list(busy), job_id=job_id)
+            elif busy:
+                _set_run_sources(db, run_id, names or list(busy))
+            locks.set_run_id(run_id)
+            if not names:
+                finish_run(db, run_id, status="skipped", message=skipped_note)
+        finally:
+            db.close()
+    except (DatabaseError, sqlite3.Error) as exc:
+        locks.release()
+        _database_error(db_path, str(exc).removeprefix(f"{db_path}: "))
     if not names:
-        finish_run(db, run_id, status="skipped", message=skipped_note)
-        db.close()
         click.echo(f"newsmon: nothing crawled: every source was busy (run {run_id} recorded as skipped)", err=True)
         sys.exit(EXIT_BUSY)
-    db.close()
 
     stats = run_crawl(
         db_path=db_path,
@@ -137,11 +152,18 @@ def crawl(
         verbose=verbose,
         log_file=log_file,
     )
-    if busy:
+    if busy and not stats.get("storage/error"):
         _append_run_message(db_path, run_id, skipped_note)
     locks.release()
     counts = per_source(stats, names)
     print_summary(counts, stats, run_id=run_id, db_path=db_path)
+    if stats.get("storage/error"):
+        lost = int(stats.get("storage/not_stored", 0))
+        _database_error(
+            db_path,
+            f"{stats['storage/error']}; the crawl was stopped, {lost} article(s) not stored "
+            "(those stored before are intact; the next crawl fetches the rest)",
+        )
     if not any(c["pages_fetched"] for c in counts.values()):
         click.echo(
             "newsmon: error: no source could be reached (no page was fetched; "
@@ -286,5 +308,13 @@ def print_summary(counts: dict[str, dict[str, int]], stats: dict, *, run_id: int
     reason = stats.get("finish_reason", "?")
     console.print(
         f"finished ({reason}); {skipped} stored article(s) not fetched again, "
-        f"{not_modified} feed(s)/sitemap(s) unchanged (304); database: {db_path}"
+        f"{not_modified} feed(s)/sitemap(s) unchanged (304); database: {db_path}",
+        markup=False,
     )
+    refused = int(stats.get("privatenet/refused", 0))
+    if refused:
+        console.print(
+            f"{refused} request(s) to private or loopback addresses refused (a source may allow its own "
+            "host with allow_private = true; see the log)",
+            markup=False,
+        )

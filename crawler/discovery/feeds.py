@@ -7,6 +7,7 @@ external entities.
 
 from __future__ import annotations
 
+import xml.sax
 from dataclasses import dataclass
 
 import feedparser
@@ -38,6 +39,10 @@ class ParsedFeed:
     """Why the document is not a usable feed (None when it is)."""
     version: str
     """feedparser's name for the format, e.g. ``rss20``, ``rss10``, ``atom10``."""
+    malformed: bool = False
+    """True when the XML is broken and feedparser's loose parser recovered the entries."""
+    skipped: int = 0
+    """Entries left out because their link is not http(s) (``javascript:``, ``file:`` ...)."""
 
 
 def _plain(html: str | None) -> str | None:
@@ -51,9 +56,11 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
     """Parse a feed document; entries without an http(s) link are left out."""
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     entries: list[FeedEntry] = []
+    skipped = 0
     for entry in parsed.entries:
         link = entry.get("link") or entry.get("id")
-        if not link or not link.startswith(("http://", "https://")):
+        if not link or not link.strip().lower().startswith(("http://", "https://")):
+            skipped += 1
             continue
         authors = tuple(a.get("name") for a in entry.get("authors", []) if a.get("name"))
         entries.append(
@@ -69,10 +76,20 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
             )
         )
     error = None
+    bozo = bool(parsed.get("bozo"))
+    # A SAX error means broken XML; feedparser's other "bozo" notes (no or
+    # another declared content type or encoding) are about headers it was not given.
+    broken_xml = isinstance(parsed.get("bozo_exception"), xml.sax.SAXException)
     if not entries:
-        if parsed.get("bozo"):
+        if bozo:
             exc = parsed.get("bozo_exception")
             error = f"not a valid feed: {type(exc).__name__}: {exc}"
         elif not parsed.get("version"):
             error = "not a feed (no RSS or Atom root element)"
-    return ParsedFeed(entries=entries, error=error, version=parsed.get("version") or "")
+    return ParsedFeed(
+        entries=entries,
+        error=error,
+        version=parsed.get("version") or "",
+        malformed=broken_xml and bool(entries),
+        skipped=skipped,
+    )

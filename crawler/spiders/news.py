@@ -13,11 +13,15 @@ Arguments (``scrapy crawl news -a NAME=VALUE``):
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 
 from crawler.config import Source, load_sources
@@ -29,6 +33,7 @@ from crawler.discovery.wordpress import parse_posts, search_url
 from crawler.durations import parse_since
 from crawler.extraction.pool import Extractor
 from crawler.items import ArticleItem
+from crawler.middlewares.privatenet import PrivateNetworkRefused
 from crawler.middlewares.seen import is_stored
 from crawler.relevance import load_topics
 from crawler.runs import utcnow_iso
@@ -38,6 +43,64 @@ from crawler.urls import canonicalize_url
 logger = logging.getLogger(__name__)
 
 DISCOVERY_KINDS = ("feeds", "sitemaps", "wordpress")
+
+
+def followable(url: str) -> bool:
+    """Whether a discovered link may be fetched: http(s) with a host (never file:, ftp:, javascript:, data:)."""
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def failure_kind(failure) -> str | None:
+    """The name under which a failed request is counted as an error; None when it is not one.
+
+    Requests skipped on purpose (stored already, forbidden by robots.txt) are
+    counted by the middleware that skipped them. Scrapy reports a redirect
+    loop and an oversized compressed body as plain IgnoreRequest, told apart
+    by their message.
+    """
+    if failure.check(HttpError):
+        return f"http/{failure.value.response.status}"
+    if failure.check(PrivateNetworkRefused):
+        return "privatenet/refused"
+    if failure.check(IgnoreRequest):
+        message = str(failure.value)
+        if "max redirections" in message:
+            return "download/redirect_loop"
+        if "max size" in message.lower() or "DOWNLOAD_MAXSIZE" in message:
+            return "download/too_large"
+        return None
+    if failure.check(DownloadCancelledError):
+        # Scrapy's HTTP handler cancels a download only for DOWNLOAD_MAXSIZE
+        # (announced by Content-Length, or reached while reading); timeouts
+        # have their own exception.
+        return "download/too_large"
+    return f"download/{failure.type.__name__}"
+
+
+_HTML_TYPES = {"text/html", "application/xhtml+xml", "application/vnd.wap.xhtml+xml"}
+# Types servers send when they do not know better: the body decides.
+_GENERIC_TYPES = {"", "text/plain", "application/octet-stream", "binary/octet-stream"}
+_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+
+
+def is_html(response) -> bool:
+    """Whether a response is an HTML page (a PDF or an image listed in a feed is not).
+
+    Scrapy makes a TextResponse of anything whose first bytes look like text,
+    PDFs included, so the Content-Type decides; a missing or generic type is
+    accepted when the body starts like an HTML document.
+    """
+    if not isinstance(response, TextResponse):
+        return False
+    ctype = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+    if ctype in _HTML_TYPES:
+        return True
+    return ctype in _GENERIC_TYPES and bool(_HTML_START.match(response.body[:4096]))
+
+
+# A complete HTML document ends with </html> (a page cut short by the server does not).
+_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 
 
 def _split(value: str | list[str] | None) -> list[str]:
@@ -72,6 +135,7 @@ class NewsSpider(scrapy.Spider):
         spider.wp_max_pages = settings.getint("NEWSMON_WP_MAX_PAGES", 20)
         spider.sitemap_max_depth = settings.getint("NEWSMON_SITEMAP_MAX_DEPTH", 3)
         spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.feed_max_entries = settings.getint("NEWSMON_FEED_MAX_ENTRIES", 1000)
         spider.extractor = Extractor(settings.getint("NEWSMON_EXTRACT_WORKERS", 0))
         spider.started_at = datetime.now(UTC)
         spider._claimed = set()
@@ -122,16 +186,26 @@ class NewsSpider(scrapy.Spider):
         self._claimed.add(key)
         return True
 
+    def _followable(self, url: str) -> bool:
+        if followable(url):
+            return True
+        self.crawler.stats.inc_value("discovery/unsupported_scheme")
+        logger.info("not followed (not http/https): %.200s", url)
+        return False
+
     def _article_request(
         self, url: str, source: Source, via: str, updated_raw: str | None = None, **fallbacks
     ) -> scrapy.Request | None:
-        if not self._claim(url):
+        if not self._followable(url) or not self._claim(url):
             return None
         meta = self._meta(source, "article", newsmon_via=via, newsmon_fallbacks=fallbacks)
         if updated_raw:
             updated = parse_date(updated_raw, timezone=source.timezone, languages=source.date_languages, now=self.started_at)
             meta["newsmon_updated"] = to_iso(updated)
-        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta)
+        # _claim() already keeps a run from fetching a link twice; past the
+        # duplicate filter, a redirect loop ends at REDIRECT_MAX_TIMES with an
+        # error instead of vanishing silently as a "duplicate".
+        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta, dont_filter=True)
 
     def _error(self, source_name: str | None, what: str, url: str, message: str) -> None:
         inc_source(self.crawler.stats, source_name, "errors")
@@ -166,11 +240,22 @@ class NewsSpider(scrapy.Spider):
         if parsed.error:
             self._error(source.name, "feed_invalid", response.url, parsed.error)
             return
-        self.crawler.stats.inc_value("feeds/entries", len(parsed.entries))
+        stats = self.crawler.stats
+        stats.inc_value("feeds/entries", len(parsed.entries))
+        if parsed.skipped:
+            stats.inc_value("discovery/unsupported_scheme", parsed.skipped)
+        if parsed.malformed:
+            stats.inc_value("feeds/malformed")
+            logger.info("malformed feed, %d entries recovered: %s", len(parsed.entries), response.url)
+        followed = 0
         for entry in parsed.entries:
             if self._too_old(entry.published_raw or entry.updated_raw, source):
-                self.crawler.stats.inc_value("discovery/too_old")
+                stats.inc_value("discovery/too_old")
                 continue
+            if followed >= self.feed_max_entries:
+                stats.inc_value("feeds/entries_cut")
+                continue
+            followed += 1
             request = self._article_request(
                 entry.url,
                 source,
@@ -200,7 +285,11 @@ class NewsSpider(scrapy.Spider):
         if body[:2] == b"\x1f\x8b":
             try:
                 return gunzip(body, max_size=self.max_sitemap_size)
-            except Exception as exc:  # gunzip raises OSError, EOFError or _DecompressionMaxSizeExceeded
+            except _DecompressionMaxSizeExceeded as exc:
+                # gunzip stops inflating at the limit: a gzip bomb costs DOWNLOAD_MAXSIZE at most.
+                self._error(response.meta.get("newsmon_source"), "download/too_large", response.url, str(exc))
+                return None
+            except Exception as exc:  # OSError, EOFError, zlib.error on a damaged file
                 self._error(response.meta.get("newsmon_source"), "sitemap_gzip", response.url, str(exc))
                 return None
         return body
@@ -226,7 +315,9 @@ class NewsSpider(scrapy.Spider):
                 if self._too_old(entry.lastmod, source):
                     self.crawler.stats.inc_value("discovery/too_old")
                     continue
-                yield self._sitemap_request(response.urljoin(entry.loc), source, depth + 1)
+                url = response.urljoin(entry.loc)
+                if self._followable(url):
+                    yield self._sitemap_request(url, source, depth + 1)
             return
         for entry in parsed.entries:
             date = entry.news_publication_date or entry.lastmod
@@ -314,13 +405,16 @@ class NewsSpider(scrapy.Spider):
 
     async def parse_article(self, response):
         source = self._source(response)
-        if not isinstance(response, TextResponse):
-            ctype = response.headers.get("Content-Type", b"").decode("latin-1")
-            self._error(source.name, "not_html", response.url, f"content type {ctype or 'unknown'}")
-            return
         if not response.body.strip():
             self._error(source.name, "empty_page", response.url, "empty body")
             return
+        if not is_html(response):
+            ctype = response.headers.get("Content-Type", b"").decode("latin-1")
+            self._error(source.name, "not_html", response.url, f"content type {ctype or 'unknown'}")
+            return
+        if not _HTML_END.search(response.body, max(0, len(response.body) - 65536)):
+            # Stored from what arrived, but an operator should see that an outlet cuts pages short.
+            self.crawler.stats.inc_value("pages/unterminated_html")
         try:
             article = await self.extractor.extract(response.text, response.url, source.language)
         except Exception as exc:
@@ -338,14 +432,8 @@ class NewsSpider(scrapy.Spider):
 
     # --- errors -----------------------------------------------------------------
     def on_error(self, failure):
-        request = failure.request
-        if failure.check(IgnoreRequest):
-            # Stored already (incremental) or forbidden by robots.txt: counted
-            # by the middleware that refused it, not an error.
+        kind = failure_kind(failure)
+        if kind is None:
             return
-        self._error(
-            request.meta.get("newsmon_source"),
-            f"download/{failure.type.__name__}",
-            request.url,
-            failure.getErrorMessage(),
-        )
+        request = failure.request
+        self._error(request.meta.get("newsmon_source"), kind, request.url, failure.getErrorMessage())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,14 +35,22 @@ class Request:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    raw: BaseHTTPRequestHandler | None = field(default=None, repr=False, compare=False)
+    """The server's handler, for routes that write the response themselves (and return None)."""
 
 
-Handler = Callable[[Request], Response]
+Handler = Callable[[Request], "Response | None"]
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # A client hanging up (timeouts, size limits in the fault tests) is expected.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class MockWeb:
@@ -115,6 +124,7 @@ class MockWeb:
             path=parts.path,
             query=parse_qs(parts.query),
             headers={k: v for k, v in handler.headers.items()},
+            raw=handler,
         )
         with self._lock:
             self.log.append(request)
