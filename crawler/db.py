@@ -237,3 +237,33 @@ def m002_fts_update_trigger_on_text_only(db: sqlite_utils.Database) -> None:
         END
         """
     )
+
+
+@migrations()
+def m003_story_index(db: sqlite_utils.Database) -> None:
+    """The near-duplicate index of crawler.stories: LSH bands and paragraphs of each article."""
+    # Imported here: only this migration needs the story index code.
+    from crawler.stories import StoryIndex
+
+    db.execute(
+        """
+        CREATE TABLE story_bands (
+            band_hash INTEGER NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (band_hash, article_id)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE story_paragraphs (
+            para_hash INTEGER NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (para_hash, article_id)
+        ) WITHOUT ROWID
+        """
+    )
+    # Articles stored before the index existed are indexed once, here, oldest first.
+    index = StoryIndex(db)
+    for article_id, source, body in db.conn.execute("SELECT id, source, body FROM articles ORDER BY id"):
+        index.add(article_id, body, index.sketch(body, source))

@@ -26,6 +26,7 @@ from scrapy.exceptions import DropItem
 from crawler.db import connect, write_transaction
 from crawler.items import ArticleItem
 from crawler.stats import inc_source
+from crawler.stories import StoryIndex
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +68,15 @@ def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[
     """Insert or update ``items`` in one write transaction.
 
     Returns ``(item, outcome, article_id)`` per item, outcome being ``new``,
-    ``updated`` or ``unchanged``.
+    ``updated`` or ``unchanged``. A new article joins the story of the stored
+    text it copies (:mod:`crawler.stories`); its ``story_url`` is then set to
+    the ``url_key`` of that story's first article. The match runs inside the
+    transaction, so it sees every article committed before, by this batch or
+    by another process.
     """
     results = []
     with write_transaction(db):
+        stories = StoryIndex(db)
         for item in items:
             row = _row(item)
             keys = [item.url_key, *item.url_aliases]
@@ -99,17 +105,13 @@ def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[
                         update.pop("published_at")
                         update.pop("published_raw")
                     db["articles"].update(article_id, update)
+                    stories.add(article_id, item.body, stories.sketch(item.body, item.source))
                     outcome = "updated"
             else:
-                story_id = None
-                if item.story_url:
-                    found = db.execute(
-                        "SELECT story_id FROM articles WHERE url_key = ? UNION ALL "
-                        "SELECT a.story_id FROM url_aliases u JOIN articles a ON a.id = u.article_id "
-                        "WHERE u.url_key = ? LIMIT 1",
-                        [item.story_url, item.story_url],
-                    ).fetchone()
-                    story_id = found[0] if found else None
+                story_id = _story_of(db, item.story_url) if item.story_url else None
+                text_sketch = stories.sketch(item.body, item.source)
+                if story_id is None:
+                    story_id = stories.join(stories.find(text_sketch, item.source))
                 row["first_seen_at"] = row["fetched_at"]
                 cursor = db.execute(
                     f"INSERT INTO articles ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
@@ -119,6 +121,10 @@ def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[
                 db.execute(
                     "UPDATE articles SET story_id = ? WHERE id = ?", [story_id or article_id, article_id]
                 )
+                stories.add(article_id, item.body, text_sketch)
+                if story_id is not None and not item.story_url:
+                    head = db.execute("SELECT url_key FROM articles WHERE id = ?", [story_id]).fetchone()
+                    item.story_url = head[0] if head else None
                 outcome = "new"
             for alias in item.url_aliases:
                 db.execute(
@@ -126,6 +132,17 @@ def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[
                 )
             results.append((item, outcome, article_id))
     return results
+
+
+def _story_of(db: sqlite_utils.Database, url_key: str) -> int | None:
+    """Story of the stored article known under ``url_key`` (its key or an alias)."""
+    found = db.execute(
+        "SELECT story_id FROM articles WHERE url_key = ? UNION ALL "
+        "SELECT a.story_id FROM url_aliases u JOIN articles a ON a.id = u.article_id "
+        "WHERE u.url_key = ? LIMIT 1",
+        [url_key, url_key],
+    ).fetchone()
+    return found[0] if found else None
 
 
 class StoragePipeline:
@@ -201,6 +218,7 @@ class StoragePipeline:
             self.stats.inc_value(f"storage/{outcome}")
             if outcome == "new":
                 inc_source(self.stats, item.source, "articles_new")
+                self.stats.inc_value("stories/joined" if item.story_url else "stories/new")
             elif outcome == "updated":
                 inc_source(self.stats, item.source, "articles_updated")
             else:

@@ -1,0 +1,373 @@
+"""Per-article cost of dedup + storage as the database grows.
+
+    .venv/bin/python benchmarks/dedup_scaling.py                      # 1k, 10k, 100k stored articles
+    .venv/bin/python benchmarks/dedup_scaling.py --sizes 1000,10000,100000,1000000 --workers 2
+
+The database is filled with synthetic articles (a Zipf vocabulary, 25
+sources with their own furniture lines and leaked "most read" lists, one
+article in ten a syndicated copy of a recent one), written with the index
+rows the story index keeps. At each size, a fresh mix of articles goes
+through the real ``DedupPipeline`` and ``StoragePipeline`` (built with
+``get_crawler``, batches of 50): new texts, copies of stored articles (recent
+and old), unchanged re-fetches and edited re-fetches. Printed per size: the
+milliseconds per article (best and median of ``--rounds`` rounds of 300),
+the story-index rows read and candidates compared per article (they must
+stay flat), and the share of copies of recent and of old articles that found
+their story.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scrapy.exceptions import DropItem  # noqa: E402
+from scrapy.utils.test import get_crawler  # noqa: E402
+
+from crawler import stories  # noqa: E402
+from crawler.db import connect, write_transaction  # noqa: E402
+from crawler.fingerprint import content_hash, paragraphs, sketch  # noqa: E402
+from crawler.items import ArticleItem  # noqa: E402
+from pipelines.dedup import DedupPipeline  # noqa: E402
+from pipelines.storage import StoragePipeline  # noqa: E402
+
+SOURCES = 25
+PROBE = 300
+
+
+class Corpus:
+    """Deterministic synthetic news text."""
+
+    def __init__(self, seed: int = 1):
+        self.rng = random.Random(seed)
+        syllables = [c + v for c in "bdgklmnprstvz" for v in "aeiou"] + [
+            "ar",
+            "an",
+            "el",
+            "ov",
+            "yan",
+            "li",
+        ]
+        words = set()
+        while len(words) < 30000:
+            words.add("".join(self.rng.choices(syllables, k=self.rng.randint(2, 4))))
+        self.words = sorted(words)
+        total, self.cumulative = 0.0, []
+        for rank in range(len(self.words)):
+            total += 1 / (rank + 1)
+            self.cumulative.append(total)
+        self.furniture = {
+            f"s{n}": [
+                f"Follow {self.title(3)} on Telegram for the latest news",
+                f"Copyright {self.title(2)} all rights reserved reproduction with a link only",
+            ]
+            for n in range(SOURCES)
+        }
+        self.recent_titles: dict[str, list[str]] = {}
+        self.used: set[int] = set()  # stored articles already copied or re-fetched by a probe
+
+    def sentence(self) -> str:
+        return (
+            " ".join(
+                self.rng.choices(self.words, cum_weights=self.cumulative, k=self.rng.randint(8, 20))
+            ).capitalize()
+            + "."
+        )
+
+    def title(self, n: int = 8) -> str:
+        return " ".join(self.rng.choices(self.words, cum_weights=self.cumulative, k=n)).capitalize()
+
+    def story(self) -> tuple[str, list[str]]:
+        paras = [
+            " ".join(self.sentence() for _ in range(self.rng.randint(2, 4)))
+            for _ in range(self.rng.randint(3, 8))
+        ]
+        return self.title(), paras
+
+    def page(self, source: str, title: str, paras: list[str]) -> str:
+        """The body as extraction leaves it: the text, the site's furniture, sometimes its 'most read' list."""
+        lines = list(paras) + self.furniture[source]
+        recent = self.recent_titles.setdefault(source, [])
+        if self.rng.random() < 0.3 and recent:
+            lines += ["Most read"] + [f"- {t}" for t in recent[-5:]]
+        recent.append(title)
+        del recent[:-20]
+        return "\n\n".join(lines)
+
+
+def make_chunk(corpus: Corpus, start: int, stop: int) -> tuple:
+    """Rows of articles ``start + 1``..``stop`` and their story-index rows, as storage would leave them.
+
+    One article in ten is a syndicated copy of one of the chunk's latest
+    originals (at most 500 back), with a dateline and fewer paragraphs.
+    """
+    rng = corpus.rng
+    rng.seed(start)  # a chunk is the same whichever process makes it
+    stored: list[tuple[int, str, list[str]]] = []
+    rows, bands, paras_rows = [], [], []
+    when = "2023-01-01T00:00:00+00:00"
+    for n in range(start, stop):
+        source = f"s{n % SOURCES}"
+        article_id = n + 1
+        story = article_id
+        if stored and rng.random() < 0.1:
+            original_id, title, paras = stored[-rng.randint(1, min(500, len(stored)))]
+            paras = [
+                f"CITY, January {rng.randint(1, 28)} –" + paras[0],
+                *paras[1 : rng.randint(2, len(paras))],
+            ]
+            story = original_id
+        else:
+            title, paras = corpus.story()
+            stored.append((article_id, title, paras))
+            del stored[:-500]
+        body = corpus.page(source, title, paras)
+        url = f"https://{source}.example/news/{article_id}"
+        rows.append(
+            (article_id, url, url, source, title, body, when, when, content_hash(None, body), story)
+        )
+        bands.extend((band, article_id) for band in sketch("\n\n".join(paras)).bands)
+        paras_rows.extend((key, article_id) for key in {key for _, key in paragraphs(body)})
+    return rows, bands, paras_rows
+
+
+_WORKER: Corpus | None = None
+
+
+def _worker_chunk(job: tuple[int, int]) -> tuple:
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = Corpus()
+    return make_chunk(_WORKER, *job)
+
+
+CHUNK = 5000
+
+
+def fill(db, corpus: Corpus, start: int, stop: int, pool=None) -> None:
+    """Write articles ``start + 1``..``stop`` (chunks made in ``pool`` when given), bulk."""
+    jobs = [(first, min(first + CHUNK, stop)) for first in range(start, stop, CHUNK)]
+    results = pool.imap(_worker_chunk, jobs) if pool else (make_chunk(corpus, *job) for job in jobs)
+    for rows, bands, paras_rows in results:
+        with write_transaction(db):
+            db.conn.executemany(
+                "INSERT INTO articles (id, url, url_key, source, title, body, fetched_at, first_seen_at, "
+                "content_hash, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            db.conn.executemany("INSERT OR IGNORE INTO story_bands VALUES (?, ?)", bands)
+            db.conn.executemany("INSERT OR IGNORE INTO story_paragraphs VALUES (?, ?)", paras_rows)
+
+
+def probe_items(
+    db, corpus: Corpus, size: int, tag: str
+) -> tuple[list[ArticleItem], dict[str, int]]:
+    """A mix of fresh items, and the story each copy should join (by URL)."""
+    rng = corpus.rng
+    items, expected, used = [], {}, corpus.used
+    for n in range(PROBE):
+        kind = rng.random()
+        source = f"s{n % SOURCES}"
+        url = f"https://{source}.example/probe/{tag}/{n}"
+        if kind < 0.5:
+            title, paras = corpus.story()
+            items.append(
+                ArticleItem(
+                    url=url, source=source, title=title, body=corpus.page(source, title, paras)
+                )
+            )
+            continue
+        # A stored article, recent or old, used once: an original (copies sit in its story).
+        while True:
+            article_id = size - rng.randint(0, 200) if kind < 0.65 else rng.randint(1, size)
+            row = db.execute(
+                "SELECT url, source, title, body, story_id FROM articles WHERE id = ? AND story_id = id",
+                [article_id],
+            ).fetchone()
+            if row and article_id not in used:
+                used.add(article_id)
+                break
+        stored_url, stored_source, title, body, story = row
+        text = [p for p in body.split("\n\n") if p not in corpus.furniture[stored_source]]
+        text = [p for p in text if not p.startswith("- ") and p != "Most read"]
+        if kind < 0.8:
+            other = (
+                f"s{(int(stored_source[1:]) + 1 + n % (SOURCES - 1)) % SOURCES}"  # another outlet
+            )
+            copy = ["CAPITAL –" + text[0], *text[1 : max(2, len(text) - 1)]]
+            url = f"https://{other}.example/probe/{tag}/{n}"
+            items.append(
+                ArticleItem(
+                    url=url, source=other, title=title, body=corpus.page(other, title, copy)
+                )
+            )
+            expected[url] = (story, "recent" if kind < 0.65 else "old")
+        elif kind < 0.9:
+            items.append(
+                ArticleItem(
+                    url=stored_url + "?utm_source=rss", source=stored_source, title=title, body=body
+                )
+            )
+        else:
+            edited = body + "\n\nUpdate: " + corpus.sentence()
+            items.append(
+                ArticleItem(url=stored_url, source=stored_source, title=title, body=edited)
+            )
+    return items, expected
+
+
+def measure(db_path: Path, db, corpus: Corpus, size: int, tag: str) -> dict:
+    """Run one probe mix through the pipelines; figures per article."""
+    items, expected = probe_items(db, corpus, size, tag)
+    crawler = get_crawler(
+        settings_dict={
+            "NEWSMON_DB": str(db_path),
+            "NEWSMON_DB_BATCH_SIZE": 50,
+            "NEWSMON_DB_BATCH_SECONDS": 3600,
+        }
+    )
+    dedup, storage = DedupPipeline.from_crawler(crawler), StoragePipeline.from_crawler(crawler)
+    dedup.open_spider()
+    storage.open_spider()
+    counts = {"band_rows": 0, "candidates": 0, "finds": 0}
+    original_candidates = stories.StoryIndex.candidates
+
+    def counting(self, bands):
+        found = original_candidates(self, bands)
+        counts["finds"] += 1
+        counts["candidates"] += len(found)
+        return found
+
+    original_execute = None
+
+    def wrap(index_db):
+        nonlocal original_execute
+        original_execute = index_db.execute
+
+        def execute(sql, params=()):
+            cursor = original_execute(sql, params)
+            if "FROM story_bands" in sql:
+                fetched = cursor.fetchall()
+                counts["band_rows"] += len(fetched)
+                return iter(fetched)
+            return cursor
+
+        index_db.execute = execute
+
+    stories.StoryIndex.candidates = counting
+    wrap(storage.db)
+    started = time.perf_counter()
+    try:
+        for item in items:
+            item.fetched_at = "2023-02-01T00:00:00+00:00"
+            try:
+                storage.process_item(dedup.process_item(item))
+            except DropItem:
+                pass
+        storage.close_spider()
+        dedup.close_spider()
+    finally:
+        stories.StoryIndex.candidates = original_candidates
+    elapsed = time.perf_counter() - started
+    found = dict(
+        db.execute(
+            f"SELECT url, story_id FROM articles WHERE url LIKE '%/probe/{tag}/%'"
+        ).fetchall()
+    )
+    joined = {
+        age: [found.get(url) == story for url, (story, when) in expected.items() if when == age]
+        for age in ("recent", "old")
+    }
+    stats = crawler.stats.get_stats()
+    return {
+        "ms": 1000 * elapsed / len(items),
+        "band_rows": counts["band_rows"] / max(1, counts["finds"]),
+        "candidates": counts["candidates"] / max(1, counts["finds"]),
+        "recent_joined": sum(joined["recent"]) / max(1, len(joined["recent"])),
+        "old_joined": sum(joined["old"]) / max(1, len(joined["old"])),
+        "missed": [
+            (url, story, found.get(url))
+            for url, (story, _) in expected.items()
+            if found.get(url) != story
+        ],
+        "new": stats.get("storage/new", 0),
+        "updated": stats.get("storage/updated", 0),
+        "dropped": stats.get("dedup/dropped/same_url", 0),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="1000,10000,100000", help="stored articles at each measurement"
+    )
+    parser.add_argument("--db", type=Path, help="database file (default: a temporary one)")
+    parser.add_argument("--rounds", type=int, default=3, help="probe rounds per size (default 3)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes making the filler text (default 1)"
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="list the copies that missed their story"
+    )
+    args = parser.parse_args(argv)
+    try:
+        sizes = sorted(int(s) for s in args.sizes.split(","))
+    except ValueError:
+        print(f"--sizes: not a list of integers: {args.sizes!r}", file=sys.stderr)
+        return 2
+    if args.db is not None and args.db.exists():
+        print(f"--db: {args.db} exists; give a new file", file=sys.stderr)
+        return 2
+    pool = multiprocessing.Pool(args.workers) if args.workers > 1 else None
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = args.db or Path(tmp) / "scaling.db"
+        db = connect(db_path)
+        corpus = Corpus()
+        filled = 0
+        print(
+            f"{'stored':>9} {'ms/article: best':>16} {'median':>6} {'band rows':>9} {'compared':>8} "
+            f"{'copies joined: recent':>21} {'old':>5} {'fill s':>7}"
+        )
+        for size in sizes:
+            started = time.perf_counter()
+            fill(db, corpus, filled, size, pool)
+            filled = size
+            fill_seconds = time.perf_counter() - started
+            # Timings on a shared machine are noisy: the best of a few
+            # rounds is the cost; the counters do not depend on the load.
+            rounds = [
+                measure(db_path, db, corpus, size, f"n{size}r{r}") for r in range(args.rounds)
+            ]
+            filled = db.execute("SELECT max(id) FROM articles").fetchone()[0]
+            times = sorted(r["ms"] for r in rounds)
+
+            def mean(key, rounds=rounds):
+                return sum(r[key] for r in rounds) / len(rounds)
+
+            print(
+                f"{size:>9,} {times[0]:>16.2f} {times[len(times) // 2]:>6.2f} {mean('band_rows'):>9.1f} "
+                f"{mean('candidates'):>8.2f} {mean('recent_joined'):>21.2f} {mean('old_joined'):>5.2f} "
+                f"{fill_seconds:>7.0f}",
+                flush=True,
+            )
+            if args.verbose:
+                for url, story, got in (m for r in rounds for m in r["missed"]):
+                    print(f"    missed: {url} should join story {story}, got {got}")
+        db.close()
+    if pool is not None:
+        pool.close()
+        pool.join()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,231 @@
+"""The near-duplicate index: copies of one text share a ``story_id``.
+
+A story is one text and its copies: wire copy carried by several outlets, a
+republication with another dateline, an appended "Source: …" line, other
+boilerplate, light edits, or a shortened version. Two outlets' own reports of
+the same event are two stories, and so are two days of a formulaic report
+(a price list, a daily bulletin) whose figures differ.
+
+Texts are compared without furniture: a paragraph already found in articles
+of ``COMMON_STORIES`` different stories, or on two unrelated pages of the
+same site (a promo line, a "most read" or "related" list that extraction let
+through, a standard disclaimer) says nothing about the story and is left out.
+
+The index lives in the database and is queried per article, so it survives
+restarts and its cost does not grow with the database:
+
+- ``story_bands``: one row per LSH band of each article's text
+  (:mod:`crawler.fingerprint`); the bands of a new text are looked up, newest
+  articles first, at most ``PER_BAND`` per band, and the ``MAX_VERIFY``
+  candidates sharing most bands (at least ``MIN_BANDS``) are compared exactly
+  with their stored body (:func:`is_copy`);
+- ``story_paragraphs``: one row per paragraph of each article, read (the
+  latest ``COMMON_SAMPLE`` rows of a paragraph) to tell furniture from text.
+
+The new article joins the oldest story among its matches; when it matches
+several, they are one story and are merged into the oldest (copies that
+arrived before the text linking them).
+
+This module never imports Scrapy.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from crawler.fingerprint import Sketch, changed_figures, containment, jaccard, paragraphs, sketch
+
+logger = logging.getLogger(__name__)
+
+PER_BAND = 12
+"""Newest articles read per band."""
+MAX_VERIFY = 6
+"""Candidates compared exactly per article."""
+MIN_BANDS = 2
+"""Bands a candidate must share. One shared band is most often one common
+phrase (each band is the minimum of one hash over all shingles); a copy
+sharing a fifth of its shingles shares two or more of the 20 bands with
+probability 0.93, a third of them 0.997."""
+MIN_CONTAINMENT = 0.6
+"""Share of the shorter text's prose shingles that must appear in the longer one."""
+MIN_SHARED = 12
+"""Shingles the two texts must share (a sentence or two), so that short texts
+sharing one stock phrase are not taken for copies."""
+MIN_LEAD = 0.5
+"""Share of the shorter text's lead (its first words) found in the longer
+one's prose. A copy starts with the story; leaked furniture two pages share
+does not, and a teaser of the story in a list of headlines is not a copy."""
+SAME_SOURCE_JACCARD = 0.8
+"""Two articles of one source join one story only when nearly all their text
+is shared: what two pages of one site have in common is more often the site's
+own furniture than one story."""
+COMMON_STORIES = 3
+"""A paragraph found in articles of this many different stories is furniture.
+Two would also catch a story's own paragraphs after one missed merge."""
+SOURCE_STORIES = 2
+"""A paragraph found on a source's pages of this many different stories is
+that site's furniture."""
+COMMON_SAMPLE = 8
+"""Latest articles read per paragraph to count its stories."""
+
+
+@dataclass(frozen=True)
+class StoryMatch:
+    """A stored article whose text the new one copies (or is copied by)."""
+
+    article_id: int
+    """Row id of the matching stored article."""
+    story_id: int
+    """Story of that article: the story the new one joins."""
+    containment: float
+    """Share of the shorter prose's shingles found in the longer one, 0..1."""
+    jaccard: float
+    """Shared prose shingles over all prose shingles of the two texts, 0..1."""
+
+
+def is_copy(a: Sketch, b: Sketch, *, same_source: bool = False) -> bool:
+    """True when one text is, for the most part, a copy of the other.
+
+    Texts are compared by their prose (list items left out: lists of
+    headlines with teasers are how leaked furniture repeats other stories).
+    Containment rather than Jaccard, so that a brief carrying the first
+    paragraphs of a long wire story still counts as a copy of it; within one
+    source, near-identity (``SAME_SOURCE_JACCARD``). The shorter text's lead
+    must be in the longer one (``MIN_LEAD``). A copy keeps more of the
+    figures it shares a context with than it changes: the next day's price
+    report or bulletin says the same words around other numbers.
+    """
+    one, other = a.prose or a.shingles, b.prose or b.shingles
+    if not one or not other:
+        return False
+    shared = len(one & other)
+    if one != other:
+        if shared < MIN_SHARED:
+            return False
+        if same_source:
+            if shared / len(one | other) < SAME_SOURCE_JACCARD:
+                return False
+        elif shared / min(len(one), len(other)) < MIN_CONTAINMENT:
+            return False
+    short, long = (a, b) if len(one) <= len(other) else (b, a)
+    if len(short.lead & (long.prose or long.shingles)) < MIN_LEAD * len(short.lead):
+        return False
+    kept, changed = changed_figures(short.figures, long.figures)
+    return changed == 0 or kept > changed
+
+
+class StoryIndex:
+    """Story matching over one database connection (make one per batch)."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        # paragraph hash -> source -> furniture there (until the paragraph is added again)
+        self._furniture: dict[int, dict[str | None, bool]] = {}
+
+    def is_furniture(self, paragraph: int, source: str | None) -> bool:
+        """True when paragraph hash ``paragraph`` is furniture on ``source``'s pages.
+
+        Among the latest ``COMMON_SAMPLE`` articles holding the paragraph: it
+        spans ``COMMON_STORIES`` stories, or two stories of ``source`` itself
+        (the site's own template, seen on two of its unrelated pages).
+        """
+        known = self._furniture.setdefault(paragraph, {})
+        found = known.get(source)
+        if found is None:
+            rows = self.db.execute(
+                "SELECT a.story_id, a.source FROM story_paragraphs p JOIN articles a ON a.id = p.article_id "
+                "WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?",
+                [paragraph, COMMON_SAMPLE],
+            ).fetchall()
+            stories = {story for story, _ in rows}
+            own = {story for story, where in rows if where == source}
+            found = len(stories) >= COMMON_STORIES or len(own) >= SOURCE_STORIES
+            known[source] = found
+        return found
+
+    def story_text(self, body: str | None, source: str | None) -> str:
+        """``body`` of an article of ``source`` without its furniture paragraphs."""
+        return "\n\n".join(
+            text for text, key in paragraphs(body) if not self.is_furniture(key, source)
+        )
+
+    def sketch(self, body: str | None, source: str | None, *, with_bands: bool = True) -> Sketch:
+        """Sketch of ``body`` (of ``source``) without its furniture."""
+        return sketch(self.story_text(body, source), with_bands=with_bands)
+
+    def candidates(self, bands: tuple[int, ...]) -> list[int]:
+        """Ids of stored articles sharing ``MIN_BANDS`` of ``bands``, most shared bands first, then newest."""
+        hits: Counter[int] = Counter()
+        for band in bands:
+            rows = self.db.execute(
+                "SELECT article_id FROM story_bands WHERE band_hash = ? ORDER BY article_id DESC LIMIT ?",
+                [band, PER_BAND],
+            )
+            for (article_id,) in rows:
+                hits[article_id] += 1
+        ranked = sorted(
+            (article_id for article_id, n in hits.items() if n >= MIN_BANDS),
+            key=lambda article_id: (-hits[article_id], -article_id),
+        )
+        return ranked[:MAX_VERIFY]
+
+    def find(self, text: Sketch, source: str | None = None) -> list[StoryMatch]:
+        """Stored articles that ``text`` (of ``source``) copies, or is copied by, best first.
+
+        Empty: a new story. Matches in several stories mean those stories are
+        one (their first copies arrived without the text that links them).
+        """
+        matches = []
+        for article_id in self.candidates(text.bands):
+            row = self.db.execute(
+                "SELECT source, body, story_id FROM articles WHERE id = ?", [article_id]
+            ).fetchone()
+            if row is None:
+                continue
+            other_source, body, story_id = row
+            other = self.sketch(body, other_source, with_bands=False)
+            if is_copy(text, other, same_source=other_source == source):
+                matches.append(
+                    StoryMatch(
+                        article_id,
+                        story_id or article_id,
+                        containment(text.prose, other.prose),
+                        jaccard(text.prose, other.prose),
+                    )
+                )
+        return sorted(matches, key=lambda m: (-m.containment, -m.jaccard))
+
+    def join(self, matches: list[StoryMatch]) -> int | None:
+        """The story the new article joins: the oldest of the matched stories, into which the others are merged."""
+        stories = sorted({m.story_id for m in matches})
+        if not stories:
+            return None
+        for other in stories[1:]:
+            self.db.execute(
+                "UPDATE articles SET story_id = ? WHERE story_id = ?", [stories[0], other]
+            )
+            logger.info("story %d merged into story %d", other, stories[0])
+        return stories[0]
+
+    def add(self, article_id: int, body: str | None, text: Sketch) -> None:
+        """Index article ``article_id``: its paragraphs and the bands of ``text``.
+
+        Rows already there are kept: an edited article stays findable by the
+        bands of its earlier text, so a late copy of the first version still
+        finds its story.
+        """
+        keys = {key for _, key in paragraphs(body)}
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)",
+            [(band, article_id) for band in text.bands],
+        )
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO story_paragraphs (para_hash, article_id) VALUES (?, ?)",
+            [(key, article_id) for key in keys],
+        )
+        for key in keys:
+            self._furniture.pop(key, None)
