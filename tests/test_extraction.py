@@ -103,7 +103,8 @@ def test_plain_trafilatura_keeps_the_boilerplate_newsmon_removes():
 # --- robustness -------------------------------------------------------------------------------
 
 
-def test_one_parse_and_at_most_two_trafilatura_runs(monkeypatch):
+@pytest.mark.parametrize(("recall_run", "expected_runs"), [(False, 1), (True, 2)])
+def test_one_parse_and_one_trafilatura_run_unless_asked(monkeypatch, recall_run, expected_runs):
     decodes, runs = [], []
     for module in (trafilatura.utils, htmldate.utils):
         original = module.decode_file
@@ -119,9 +120,9 @@ def test_one_parse_and_at_most_two_trafilatura_runs(monkeypatch):
         lambda *a, **k: runs.append(1) or original_run(*a, **k),
     )
     html, expected = _golden("en-wordpress-massispost")
-    assert extract_article(html, expected["url"]).body
+    assert extract_article(html, expected["url"], recall_run=recall_run).body
     assert len(decodes) == 1
-    assert 1 <= len(runs) <= 2
+    assert len(runs) == expected_runs
 
 
 @pytest.mark.parametrize("html", ["", b"", "   ", b"\x00\x01\x02", "plain text, no markup"])

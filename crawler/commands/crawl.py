@@ -10,8 +10,13 @@ from pathlib import Path
 
 import click
 
+from crawler.commands.options import (
+    db_option,
+    sources_option,
+    topics_option,
+)
 from crawler.config import ConfigError, load_sources
-from crawler.db import DEFAULT_DB, DatabaseError, connect, write_transaction
+from crawler.db import DatabaseError, connect, write_transaction
 from crawler.durations import parse_duration, parse_since
 from crawler.locks import Holder, SourceLocks, lock_dir
 from crawler.relevance import load_topics
@@ -40,9 +45,9 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
 
 @click.command()
 @click.argument("source_names", metavar="[SOURCE]...", nargs=-1)
-@click.option("--db", "db_path", envvar="NEWSMON_DB", default=DEFAULT_DB, show_default=True, help="SQLite database file.")
-@click.option("--sources", "sources_file", type=click.Path(dir_okay=False), help="Sources file replacing crawler/sources.toml.")
-@click.option("--topics", "topics_file", type=click.Path(dir_okay=False), help="Topics file replacing crawler/topics.toml.")
+@db_option
+@sources_option
+@topics_option
 @click.option("--since", default=None, help="How far back to go: a duration (2d, 12h) or a date (2023-01-01). Default: 2d.")
 @click.option(
     "--discovery",

@@ -20,7 +20,11 @@ from pathlib import Path
 import click
 import sqlite_utils
 
-from crawler.db import DEFAULT_DB, DatabaseError, connect, write_transaction
+from crawler.commands.options import (
+    db_option,
+    topics_option,
+)
+from crawler.db import DatabaseError, connect, write_transaction
 from crawler.relevance import TopicSet, load_topics
 
 SELECT_BATCH = (
@@ -152,20 +156,8 @@ def _print_report(report: RescoreReport, topics: TopicSet, seconds: float, dry_r
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    envvar="NEWSMON_DB",
-    default=DEFAULT_DB,
-    show_default=True,
-    help="SQLite database file.",
-)
-@click.option(
-    "--topics",
-    "topics_file",
-    type=click.Path(dir_okay=False),
-    help="Topics file replacing crawler/topics.toml.",
-)
+@db_option
+@topics_option
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),

@@ -9,38 +9,21 @@ from pathlib import Path
 
 import click
 
+from crawler.commands.options import (
+    db_option,
+    schedules_option,
+    sources_option,
+    topics_option,
+)
 from crawler.config import load_sources
-from crawler.db import DEFAULT_DB, connect
+from crawler.db import connect
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    envvar="NEWSMON_DB",
-    default=DEFAULT_DB,
-    show_default=True,
-    help="SQLite database file.",
-)
-@click.option(
-    "--schedules",
-    "schedules_file",
-    envvar="NEWSMON_SCHEDULES",
-    type=click.Path(dir_okay=False),
-    help="Schedules file replacing schedules/default.toml.",
-)
-@click.option(
-    "--sources",
-    "sources_file",
-    type=click.Path(dir_okay=False),
-    help="Sources file replacing crawler/sources.toml.",
-)
-@click.option(
-    "--topics",
-    "topics_file",
-    type=click.Path(dir_okay=False),
-    help="Topics file replacing crawler/topics.toml.",
-)
+@db_option
+@schedules_option
+@sources_option
+@topics_option
 @click.option(
     "--log-dir",
     type=click.Path(file_okay=False),

@@ -11,7 +11,9 @@ from urllib.parse import quote
 
 import click
 
-from crawler.db import DEFAULT_DB
+from crawler.commands.options import (
+    db_option,
+)
 
 EXIT_USAGE = 2
 
@@ -74,14 +76,7 @@ def _fail(message: str) -> None:
 
 @click.command()
 @click.argument("query")
-@click.option(
-    "--db",
-    "db_path",
-    envvar="NEWSMON_DB",
-    default=DEFAULT_DB,
-    show_default=True,
-    help="SQLite database file.",
-)
+@db_option
 @click.option(
     "--limit",
     default=20,

@@ -16,22 +16,18 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
+from crawler.commands.options import (
+    db_option,
+    json_option,
+    schedules_option,
+    sources_option,
+)
 from crawler.config import ConfigError, load_sources
-from crawler.db import DEFAULT_DB, DatabaseError, connect
+from crawler.db import DatabaseError, connect
 from schedules.config import Schedule, format_duration, load_schedules
 from schedules.history import Run, last_run_by_job, source_health, source_names_in_history
 from schedules.history import runs as query_runs
 from schedules.triggers import first_run
-
-DB_OPTION = click.option(
-    "--db",
-    "db_path",
-    envvar="NEWSMON_DB",
-    default=DEFAULT_DB,
-    show_default=True,
-    help="SQLite database file.",
-)
-JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 
 
 def _open(db_path: str):
@@ -150,20 +146,9 @@ def _database(db, db_path: str) -> dict:
 
 
 @click.command()
-@DB_OPTION
-@click.option(
-    "--schedules",
-    "schedules_file",
-    envvar="NEWSMON_SCHEDULES",
-    type=click.Path(dir_okay=False),
-    help="Schedules file (default: schedules/default.toml).",
-)
-@click.option(
-    "--sources",
-    "sources_file",
-    type=click.Path(dir_okay=False),
-    help="Sources file (default: crawler/sources.toml).",
-)
+@db_option
+@schedules_option
+@sources_option
 @click.option(
     "--window",
     default=10,
@@ -171,7 +156,7 @@ def _database(db, db_path: str) -> dict:
     type=click.IntRange(1),
     help="Judge each source's health on its last N finished runs.",
 )
-@JSON_OPTION
+@json_option
 def status(
     db_path: str, schedules_file: str | None, sources_file: str | None, window: int, as_json: bool
 ) -> None:
@@ -286,7 +271,7 @@ def _print_status(report: dict, now: datetime) -> None:
 
 
 @click.command()
-@DB_OPTION
+@db_option
 @click.option("--source", help="Only runs that crawled this source (counters are that source's).")
 @click.option("--job", "job_id", help="Only runs of this schedule job.")
 @click.option(
@@ -296,7 +281,7 @@ def _print_status(report: dict, now: datetime) -> None:
     type=click.IntRange(1),
     help="How many runs, newest first.",
 )
-@JSON_OPTION
+@json_option
 def runs(db_path: str, source: str | None, job_id: str | None, limit: int, as_json: bool) -> None:
     """The crawl history, newest first: scheduled and manual runs with their outcome and counts.
 

@@ -48,10 +48,13 @@ def parse_html(html: str | bytes) -> etree._Element | None:
     return trafilatura.load_html(html)
 
 
-def extract_article(html: str | bytes, url: str, *, language_hint: str | None = None) -> Article:
+def extract_article(
+    html: str | bytes, url: str, *, language_hint: str | None = None, recall_run: bool = False
+) -> Article:
     """What the page at ``url`` says: headline, body, authors, dates, language and extras.
 
     ``language_hint`` is the source's language, used only when the text cannot tell.
+    ``recall_run`` adds a second, balanced trafilatura run (slower, see ``body``).
     A page that cannot be parsed gives an Article with only ``url`` set."""
     article = Article(url=url)
     tree = parse_html(html)
@@ -78,7 +81,7 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
         or None
     )
     echoes = [t for t in [article.title, *titles, *headings] if t]
-    article.body = _body(tree, found, echoes, article.description)
+    article.body = _body(tree, found, echoes, article.description, recall_run)
     article.published_raw, article.modified_raw = find_dates(
         tree, url, found.article or found.page or None
     )
@@ -114,8 +117,10 @@ def extract_article(html: str | bytes, url: str, *, language_hint: str | None = 
     return article
 
 
-def _body(tree, found: Structured, titles: list[str], description: str | None) -> str | None:
-    blocks = extract_blocks(tree)
+def _body(
+    tree, found: Structured, titles: list[str], description: str | None, recall_run: bool = False
+) -> str | None:
+    blocks = extract_blocks(tree, recall_run=recall_run)
     standfirsts = [description] if description else []
     blocks = furniture.remove_furniture(blocks, titles, standfirsts)
     published = [
