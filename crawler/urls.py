@@ -19,6 +19,7 @@ drops a parameter that may identify the article: ``?id=123``, ``?p=38573``,
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as w3_canonicalize
@@ -44,6 +45,7 @@ _AMP_CACHE = re.compile(r"^/[cvi]/(?:s/)?([^/]+)(/.*)?$")
 _AMP_PATH = re.compile(r"(?:/amp/?|\.amp|/amp\.html?)$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)
 def canonicalize_url(url: str) -> str:
     """The canonical key of ``url``: https, bare host, no fragment, no trackers, no AMP form.
 

@@ -60,7 +60,11 @@ def find_dates(tree, url: str, structured: dict | None = None) -> tuple[str | No
     languages = _page_languages(tree)
     ok = _Plausible(languages)
     published, modified = _structured_dates(tree, structured, ok)
-    if published is None or modified is None:
+    # The page text is searched when the publication date is not declared.
+    # A declared publication date without a declared modification date does
+    # not justify the search (about 2 ms a page): the modified date is then
+    # left unknown rather than read from the text.
+    if published is None:
         visible_published, visible_modified = headline_dates(tree, structured, languages, ok)
         published = published or visible_published
         modified = modified or visible_modified
