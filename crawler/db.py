@@ -87,6 +87,21 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         conn.execute("COMMIT")
 
 
+def find_article(db: sqlite_utils.Database, keys: list[str], columns: str) -> tuple | None:
+    """``columns`` (of ``articles a``) of the stored article known under one of ``keys``.
+
+    A key matches an article's own ``url_key`` or one of its ``url_aliases``.
+    ``columns`` is trusted SQL such as ``"a.id, a.content_hash"``.
+    """
+    placeholders = ",".join("?" for _ in keys)
+    return db.execute(
+        f"SELECT {columns} FROM articles a WHERE a.url_key IN ({placeholders}) UNION ALL "
+        f"SELECT {columns} FROM url_aliases u JOIN articles a ON a.id = u.article_id "
+        f"WHERE u.url_key IN ({placeholders}) LIMIT 1",
+        [*keys, *keys],
+    ).fetchone()
+
+
 def apply_migrations(db: sqlite_utils.Database) -> None:
     """Create or upgrade the schema (idempotent, safe with concurrent processes)."""
     if not migrations.pending(db):

@@ -23,7 +23,7 @@ from collections import OrderedDict
 
 from scrapy.exceptions import DropItem
 
-from crawler.db import connect
+from crawler.db import connect, find_article
 from crawler.fingerprint import containment, content_hash, shingles
 from crawler.items import ArticleItem
 from crawler.stats import inc_source
@@ -110,13 +110,7 @@ class DedupPipeline:
 
     def _stored(self, keys: list[str]) -> tuple[int, str, str] | None:
         """``(id, content_hash, url_key)`` of the stored article known under one of ``keys``."""
-        placeholders = ",".join("?" for _ in keys)
-        return self.db.execute(
-            f"SELECT a.id, a.content_hash, a.url_key FROM articles a WHERE a.url_key IN ({placeholders}) "
-            f"UNION ALL SELECT a.id, a.content_hash, a.url_key FROM url_aliases u "
-            f"JOIN articles a ON a.id = u.article_id WHERE u.url_key IN ({placeholders}) LIMIT 1",
-            keys + keys,
-        ).fetchone()
+        return find_article(self.db, keys, "a.id, a.content_hash, a.url_key")
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         try:

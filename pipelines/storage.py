@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import sqlite_utils
 from scrapy.exceptions import DropItem
 
-from crawler.db import connect, write_transaction
+from crawler.db import connect, find_article, write_transaction
 from crawler.items import ArticleItem
 from crawler.stats import inc_source
 from crawler.stories import StoryIndex
@@ -79,15 +79,11 @@ def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[
         stories = StoryIndex(db)
         for item in items:
             row = _row(item)
-            keys = [item.url_key, *item.url_aliases]
-            placeholders = ",".join("?" for _ in keys)
-            existing = db.execute(
-                f"SELECT id, content_hash, title, body, published_at, modified_at, fetched_at FROM articles "
-                f"WHERE url_key IN ({placeholders}) UNION ALL "
-                f"SELECT a.id, a.content_hash, a.title, a.body, a.published_at, a.modified_at, a.fetched_at "
-                f"FROM url_aliases u JOIN articles a ON a.id = u.article_id WHERE u.url_key IN ({placeholders}) LIMIT 1",
-                keys + keys,
-            ).fetchone()
+            existing = find_article(
+                db,
+                [item.url_key, *item.url_aliases],
+                "a.id, a.content_hash, a.title, a.body, a.published_at, a.modified_at, a.fetched_at",
+            )
             if existing is not None:
                 article_id, old_hash, old_title, old_body, old_pub, old_mod, old_fetched = existing
                 if old_hash == item.content_hash:
@@ -136,12 +132,7 @@ def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[
 
 def _story_of(db: sqlite_utils.Database, url_key: str) -> int | None:
     """Story of the stored article known under ``url_key`` (its key or an alias)."""
-    found = db.execute(
-        "SELECT story_id FROM articles WHERE url_key = ? UNION ALL "
-        "SELECT a.story_id FROM url_aliases u JOIN articles a ON a.id = u.article_id "
-        "WHERE u.url_key = ? LIMIT 1",
-        [url_key, url_key],
-    ).fetchone()
+    found = find_article(db, [url_key], "a.story_id")
     return found[0] if found else None
 
 

@@ -7,7 +7,7 @@ import logging
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from crawler.db import connect
+from crawler.db import connect, find_article
 from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -19,11 +19,7 @@ def stored_fetched_at(db, url: str) -> str | None:
         key = canonicalize_url(url)
     except ValueError:
         return None
-    row = db.execute(
-        "SELECT fetched_at FROM articles WHERE url_key = ? UNION ALL "
-        "SELECT a.fetched_at FROM url_aliases u JOIN articles a ON a.id = u.article_id WHERE u.url_key = ? LIMIT 1",
-        [key, key],
-    ).fetchone()
+    row = find_article(db, [key], "a.fetched_at")
     return row[0] if row else None
 
 
