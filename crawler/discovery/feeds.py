@@ -11,7 +11,8 @@ import xml.sax
 from dataclasses import dataclass
 
 import feedparser
-from w3lib.html import remove_tags, replace_entities
+
+from crawler.discovery import plain_text
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,6 @@ class ParsedFeed:
     """Entries left out because their link is not http(s) (``javascript:``, ``file:`` ...)."""
 
 
-def _plain(html: str | None) -> str | None:
-    if not html:
-        return None
-    text = " ".join(replace_entities(remove_tags(html)).split())
-    return text or None
-
-
 def parse_feed(body: bytes, url: str) -> ParsedFeed:
     """Parse a feed document; entries without an http(s) link are left out."""
     parsed = feedparser.parse(body, response_headers={"content-location": url})
@@ -66,12 +60,12 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
         entries.append(
             FeedEntry(
                 url=link.strip(),
-                title=_plain(entry.get("title")),
+                title=plain_text(entry.get("title")),
                 # dict.get: FeedParserDict maps a missing "published" to
                 # "updated" (with a warning); keep the two apart here.
                 published_raw=dict.get(entry, "published") or dict.get(entry, "created") or dict.get(entry, "updated"),
                 updated_raw=dict.get(entry, "updated"),
-                summary=_plain(entry.get("summary")),
+                summary=plain_text(entry.get("summary")),
                 authors=authors,
             )
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from w3lib.html import remove_tags, replace_entities
+from crawler.discovery import plain_text
 
 POSTS_PATH = "/wp-json/wp/v2/posts"
 FIELDS = "id,link,date,date_gmt,modified_gmt,title,content,excerpt,_links,_embedded"
@@ -45,13 +45,6 @@ def search_url(base: str, term: str, *, after: datetime | None, page: int = 1, p
     return base.rstrip("/") + POSTS_PATH + "?" + urlencode(params)
 
 
-def _plain(html: str | None) -> str | None:
-    if not html:
-        return None
-    text = " ".join(replace_entities(remove_tags(html)).split())
-    return text or None
-
-
 def _rendered(value: object) -> str | None:
     if isinstance(value, dict):
         value = value.get("rendered")
@@ -84,11 +77,11 @@ def parse_posts(body: bytes) -> list[WordPressPost]:
         posts.append(
             WordPressPost(
                 link=link,
-                title=_plain(_rendered(raw.get("title"))),
+                title=plain_text(_rendered(raw.get("title"))),
                 content_html=content,
                 date_gmt=f"{date_gmt}+00:00" if isinstance(date_gmt, str) and date_gmt else None,
                 modified_gmt=f"{raw['modified_gmt']}+00:00" if isinstance(raw.get("modified_gmt"), str) else None,
-                excerpt=_plain(_rendered(raw.get("excerpt"))),
+                excerpt=plain_text(_rendered(raw.get("excerpt"))),
                 authors=authors,
             )
         )
