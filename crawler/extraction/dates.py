@@ -26,6 +26,7 @@ from copy import deepcopy
 from datetime import UTC, datetime, timedelta
 
 from htmldate import find_date
+from lxml import etree
 
 from crawler.dates import EARLIEST, parse_date_as_written
 from crawler.extraction.bylines import date_element, headline_dates, in_comment, inside_foreign
@@ -190,9 +191,25 @@ def _element_date(element) -> str | None:
     return text if 0 < len(text) <= 80 else None
 
 
+# Written from the attributes up (``//@itemprop[…]/..``): libxml2 then tests only the
+# elements that have the attribute, several times faster than ``//*[@itemprop=…]``.
+_MICRODATA = {
+    prop: etree.XPath(f'//@itemprop[.="{prop}"]/..') for prop in ("datePublished", "dateModified")
+}
+_HATOM = {
+    "published": etree.XPath(
+        '//@class[contains(concat(" ", normalize-space(.), " "), " published ")]/..'
+        " | //@pubdate/parent::time"
+    ),
+    "updated": etree.XPath(
+        '//@class[contains(concat(" ", normalize-space(.), " "), " updated ")]/..'
+    ),
+}
+
+
 def _microdata(tree, prop: str) -> str | None:
     """``itemprop=prop`` of the article, not of a comment or review inside it."""
-    for element in tree.xpath(f'//*[@itemprop="{prop}"]'):
+    for element in _MICRODATA[prop](tree):
         if not in_comment(element):
             value = _element_date(element)
             if value:
@@ -202,10 +219,7 @@ def _microdata(tree, prop: str) -> str | None:
 
 def _hatom(tree, name: str) -> str | None:
     """hAtom ``published`` / ``updated`` (WordPress themes: ``<time class="entry-date published">``)."""
-    path = f'//*[contains(concat(" ", normalize-space(@class), " "), " {name} ")]'
-    if name == "published":
-        path += " | //time[@pubdate]"
-    for element in tree.xpath(path):
+    for element in _HATOM[name](tree):
         if element.tag in ("time", "abbr", "span", "p", "div") and not inside_foreign(element):
             value = _element_date(element)
             if value:
