@@ -21,6 +21,7 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import trafilatura
 from lxml import etree
@@ -41,13 +42,15 @@ class Block:
     link_share: float
     """Share of the text's characters that sit inside links (0..1)."""
 
-    @property
+    # Cached: the furniture rules and the run merge ask for these several times a block.
+    @cached_property
     def key(self) -> str:
         """Lower-cased word tokens: how blocks of two runs are matched."""
         return " ".join(_TOKEN.findall(self.text.lower()))
 
-    @property
+    @cached_property
     def words(self) -> int:
+        """Number of ``\\w+`` tokens."""
         return len(_TOKEN.findall(self.text))
 
 
