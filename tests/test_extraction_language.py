@@ -67,3 +67,22 @@ def test_too_little_text_gives_the_first_declared_language():
 )
 def test_normalise_code(value, expected):
     assert normalise_code(value) == expected
+
+
+@pytest.mark.parametrize("language", ["hy", "ru", "az"])
+def test_a_declared_english_is_checked_against_the_text(language):
+    assert detect_language(TEXTS[language] * 3, ["en"]) == language
+
+
+def test_english_words_in_another_language_do_not_make_it_english():
+    german = (
+        "Am Dienstag sagte der Minister, dass die Straße nicht geöffnet wird. "
+        'Er zitierte die Erklärung: "The road that they said would open has been closed." '
+        "Die Regierung will auf die Antwort warten, und sie ist nicht zufrieden. "
+    )
+    assert detect_language(german * 3, ["en"]) == "de"
+
+
+def test_plain_english_declared_english():
+    english = TEXTS["en"] + " They said that the road had been closed for weeks."
+    assert detect_language(english * 3, ["en", "ru"]) == "en"
