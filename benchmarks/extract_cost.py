@@ -60,7 +60,7 @@ def _wrap(function, totals: dict[str, float], name: str):
     return timed
 
 
-def measure(pages: list[tuple[bytes, str]], rounds: int) -> tuple[float, dict[str, float], float]:
+def measure(pages: list[tuple[str, str]], rounds: int) -> tuple[float, dict[str, float], float]:
     """``(extract_article ms/page, {stage: ms/page}, trafilatura.extract ms/page)``, best rounds."""
     originals = {name: getattr(_owner(name), name) for name in STAGES}
     best_total = float("inf")
@@ -97,8 +97,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the best counts (default 3)")
     args = parser.parse_args(argv)
     outlets = build(args.pages, [f"http://127.0.0.{i + 2}:8080" for i in range(10)])
-    pages = [(a.html, o.base + a.path) for o in outlets for a in o.articles]
-    size = sum(len(html) for html, _ in pages) / len(pages) / 1024
+    # Decoded, as the spider and the bare spider pass ``response.text``.
+    pages = [(a.html.decode("utf-8"), o.base + a.path) for o in outlets for a in o.articles]
+    size = sum(len(html.encode("utf-8")) for html, _ in pages) / len(pages) / 1024
     # One untimed pass: imports, caches and the language model load happen once per process.
     for html, url in pages[:20]:
         extract_module.extract_article(html, url)
