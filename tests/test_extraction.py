@@ -15,9 +15,11 @@ import htmldate.utils
 import pytest
 import trafilatura
 import trafilatura.utils
+from lxml import etree
 
 from crawler.extraction import Article, extract_article
 from crawler.extraction import body as body_module
+from crawler.extraction import extract as extract_module
 from crawler.extraction.scoring import evaluate, load_pages
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -105,6 +107,7 @@ def test_plain_trafilatura_keeps_the_boilerplate_newsmon_removes():
 
 @pytest.mark.parametrize(("recall_run", "expected_runs"), [(False, 1), (True, 2)])
 def test_one_parse_and_one_trafilatura_run_unless_asked(monkeypatch, recall_run, expected_runs):
+    # A parse is either load_html's (it decodes first) or parse_html's own of plain UTF-8.
     decodes, runs = [], []
     for module in (trafilatura.utils, htmldate.utils):
         original = module.decode_file
@@ -113,6 +116,12 @@ def test_one_parse_and_one_trafilatura_run_unless_asked(monkeypatch, recall_run,
             "decode_file",
             lambda data, *a, _o=original, **k: decodes.append(1) or _o(data, *a, **k),
         )
+    original_parse = extract_module.lxml_html.fromstring
+    monkeypatch.setattr(
+        extract_module.lxml_html,
+        "fromstring",
+        lambda *a, **k: decodes.append(1) or original_parse(*a, **k),
+    )
     original_run = body_module.trafilatura.bare_extraction
     monkeypatch.setattr(
         body_module.trafilatura,
@@ -123,6 +132,36 @@ def test_one_parse_and_one_trafilatura_run_unless_asked(monkeypatch, recall_run,
     assert extract_article(html, expected["url"], recall_run=recall_run).body
     assert len(decodes) == 1
     assert len(runs) == expected_runs
+
+
+_REPAIRED = [
+    "<html><body><p>a\x01b\x0bc</p><p>\ufffe</p></body></html>",
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
+    "<html><body><p>x</p></body></html>",
+    "<html/>\n<body><p>after a self-closed html</p></body>",
+    "\ufeff<html><body><p>byte order mark</p></body></html>",
+    "<p>a fragment</p>",
+]
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_parse_html_builds_the_tree_trafilatura_would(name):
+    html = (PAGES / f"{name}.html").read_bytes()
+    for page in (html, html.decode("utf-8")):
+        assert extract_module._parse_plain(page) is not None
+        ours = etree.tostring(extract_module.parse_html(page))
+        assert ours == etree.tostring(trafilatura.load_html(page))
+
+
+@pytest.mark.parametrize("html", _REPAIRED)
+def test_pages_needing_repairs_are_parsed_by_trafilatura(html):
+    for page in (html, html.encode("utf-8")):
+        assert extract_module._parse_plain(page) is None
+        expected = trafilatura.load_html(page)
+        tree = extract_module.parse_html(page)
+        assert (tree is None) == (expected is None)
+        if tree is not None:
+            assert etree.tostring(tree) == etree.tostring(expected)
 
 
 @pytest.mark.parametrize("html", ["", b"", "   ", b"\x00\x01\x02", "plain text, no markup"])

@@ -11,10 +11,12 @@ object found here.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin
 
 import trafilatura
 from lxml import etree
+from lxml import html as lxml_html
 
 from crawler.extraction import furniture
 from crawler.extraction.article import Article
@@ -49,7 +51,64 @@ def parse_html(html: str | bytes) -> etree._Element | None:
         return None
     if isinstance(html, str) and not html.strip():
         return None
-    return trafilatura.load_html(html)
+    tree = _parse_plain(html)
+    return tree if tree is not None else trafilatura.load_html(html)
+
+
+# The parser of trafilatura.load_html.
+_PARSER = lxml_html.HTMLParser(
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+)
+# Characters trafilatura.load_html deletes before parsing (XML forbids them): C0 controls
+# but tab, LF and CR, and U+FFFE / U+FFFF.
+_CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32)])
+_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+_SLASHED_DOCTYPE = re.compile(r"^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
+
+
+def _parse_plain(html: str | bytes) -> etree._Element | None:
+    """The tree ``trafilatura.load_html`` would build, for a UTF-8 page that needs none
+    of its repairs; None when it might need one (the caller then uses load_html).
+
+    load_html deletes forbidden characters with a regular expression over the whole
+    page and parses the text: about 0.6 ms of its 1.5 ms on a 180 KiB page go to that
+    search and to lxml re-encoding the text. Checking the UTF-8 bytes and parsing them
+    gives the same tree."""
+    if isinstance(html, str):
+        try:
+            data = html.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates
+            return None
+        text = html
+    else:
+        # Compressed bodies and byte order marks are load_html's to handle.
+        if not html.lstrip()[:1] == b"<":
+            return None
+        try:
+            text = html.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        data = html
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data) or any(
+        bad in data for bad in _NONCHARACTERS
+    ):
+        return None
+    beginning = text[:50].lower()
+    if "html" not in beginning:
+        return None  # load_html's check of doubtful documents
+    if "doctype" in beginning and _SLASHED_DOCTYPE.match(text.partition("\n")[0]):
+        return None
+    if any("<html" in line and line.endswith("/>") for line in text[:4096].splitlines()[:4]):
+        return None
+    try:
+        tree = lxml_html.fromstring(data, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    return tree if tree is not None and len(tree) >= 1 else None
 
 
 def extract_article(
