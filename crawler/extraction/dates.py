@@ -196,14 +196,13 @@ def _element_date(element) -> str | None:
 _MICRODATA = {
     prop: etree.XPath(f'//@itemprop[.="{prop}"]/..') for prop in ("datePublished", "dateModified")
 }
+# The plain ``contains`` first: most class attributes fail it before any string is built.
+_CLASS_TOKEN = (
+    '//@class[contains(., "{0}")][contains(concat(" ", normalize-space(.), " "), " {0} ")]/..'
+)
 _HATOM = {
-    "published": etree.XPath(
-        '//@class[contains(concat(" ", normalize-space(.), " "), " published ")]/..'
-        " | //@pubdate/parent::time"
-    ),
-    "updated": etree.XPath(
-        '//@class[contains(concat(" ", normalize-space(.), " "), " updated ")]/..'
-    ),
+    "published": etree.XPath(_CLASS_TOKEN.format("published") + " | //@pubdate/parent::time"),
+    "updated": etree.XPath(_CLASS_TOKEN.format("updated")),
 }
 
 

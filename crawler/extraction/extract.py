@@ -36,7 +36,10 @@ MAX_TAGS = 30
 # Elements whose text is a byline when the page declares no author. Written from the
 # attributes up (``//@class[…]/..``): libxml2 then tests only elements that have the
 # attribute, a third of the time of ``//*[contains(concat(…@class…))]``.
-_CLASS_TOKEN = '//@class[contains(concat(" ", normalize-space(.), " "), " {} ")]/..'
+# The plain ``contains`` first: most class attributes fail it before any string is built.
+_CLASS_TOKEN = (
+    '//@class[contains(., "{0}")][contains(concat(" ", normalize-space(.), " "), " {0} ")]/..'
+)
 _BYLINE_XPATH = etree.XPath(
     '//@itemprop[.="author"]/..//*[@itemprop="name"]'
     ' | //@itemprop[.="author"]/parent::*[not(.//*[@itemprop="name"])]'
@@ -66,7 +69,7 @@ _PARSER = lxml_html.HTMLParser(
 # Characters trafilatura.load_html deletes before parsing (XML forbids them): C0 controls
 # but tab, LF and CR, and U+FFFE / U+FFFF.
 _CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32)])
-_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+_NONCHARACTERS = ("\ufffe", "\uffff")
 _SLASHED_DOCTYPE = re.compile(r"^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
 
 
@@ -94,7 +97,7 @@ def _parse_plain(html: str | bytes) -> etree._Element | None:
             return None
         data = html
     if len(data.translate(None, _CONTROL_BYTES)) != len(data) or any(
-        bad in data for bad in _NONCHARACTERS
+        bad in text for bad in _NONCHARACTERS
     ):
         return None
     beginning = text[:50].lower()
