@@ -3,7 +3,8 @@
 Pages often declare the site's default (``<html lang="en">`` on a Russian
 story of a trilingual site), so the text decides when it is clear. A
 declared language wins only when the text is too short or the classifier
-hesitates and still finds the declared language plausible.
+hesitates and still finds the declared language plausible. Plain English text
+declared English, or not declared, is recognised by its words without the classifier.
 """
 
 from __future__ import annotations
@@ -44,14 +45,15 @@ _OTHER_WORDS = frozenset(
 _WORD = re.compile(r"[^\W\d_]+")
 _NOT_LATIN = re.compile(r"[^\W\d_\u0000-\u024f]")
 ENGLISH_SHARE = 0.08
-"""Share of English's own words above which a page that declares English is taken at its word…"""
+"""Share of English's own words from which a text declared English (or undeclared) is English…"""
 OTHER_SHARE = 0.02
 """…unless more than this share of its words belong to another language."""
 
 
 def _plainly_english(sample: str, letters: int) -> bool:
     """Latin script, English's own words and hardly another language's: the classifier
-    (1–2 ms a page) could only confirm the declared English."""
+    (1–2 ms a page) could only confirm English. On the dev sets and the relevance texts,
+    with every declaration, a wrong one or none, it gives the classifier's answer."""
     if len(_NOT_LATIN.findall(sample)) > 0.05 * letters:
         return False
     words = _WORD.findall(sample.lower())
@@ -85,7 +87,7 @@ def detect_language(text: str | None, declared: list[str | None] = ()) -> str | 
         return hints[0] if hints else None
     if len(_ARMENIAN.findall(sample)) > 0.5 * len(letters):
         return "hy"
-    if hints and hints[0] == "en" and _plainly_english(sample, len(letters)):
+    if (not hints or hints[0] == "en") and _plainly_english(sample, len(letters)):
         return "en"
     ranked = _identifier().rank(sample)
     best, probability = ranked[0]
