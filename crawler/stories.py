@@ -83,6 +83,10 @@ SOURCE_STORIES = 2
 that site's furniture."""
 COMMON_SAMPLE = 8
 """Latest articles read per paragraph to count its stories."""
+_KEYS_PER_QUERY = 500
+"""Paragraph hashes per query (SQLite allows at least 999 parameters)."""
+_JUDGED_PER_QUERY = 100
+"""Paragraphs judged per query (two parameters each)."""
 SKETCH_CACHE = 2000
 """Stored articles whose sketches a crawl keeps in memory (a few kB each)."""
 
@@ -206,6 +210,8 @@ class StoryIndex:
         self.cache = cache if cache is not None else SketchCache(0)
         # paragraph hash -> source -> furniture there (until the paragraph is added again)
         self._furniture: dict[int, dict[str | None, bool]] = {}
+        # paragraph hashes held by fewer than two articles: furniture nowhere (until added again)
+        self._rare: set[int] = set()
 
     def is_furniture(self, paragraph: int, source: str | None) -> bool:
         """True when paragraph hash ``paragraph`` is furniture on ``source``'s pages.
@@ -214,23 +220,66 @@ class StoryIndex:
         spans ``COMMON_STORIES`` stories, or two stories of ``source`` itself
         (the site's own template, seen on two of its unrelated pages).
         """
+        if paragraph in self._rare:
+            return False
         known = self._furniture.setdefault(paragraph, {})
         found = known.get(source)
         if found is None:
-            rows = self.db.execute(
-                "SELECT a.story_id, a.source FROM story_paragraphs p JOIN articles a ON a.id = p.article_id "
-                "WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?",
-                [paragraph, COMMON_SAMPLE],
-            ).fetchall()
-            stories = {story for story, _ in rows}
-            own = {story for story, where in rows if where == source}
-            found = len(stories) >= COMMON_STORIES or len(own) >= SOURCE_STORIES
-            known[source] = found
+            self._judge([paragraph], source)
+            found = known[source]
         return found
+
+    def _judge(self, keys: list[int], source: str | None) -> None:
+        """Tell, for each of paragraph hashes ``keys``, whether it is furniture on ``source``'s pages."""
+        for start in range(0, len(keys), _JUDGED_PER_QUERY):
+            chunk = keys[start : start + _JUDGED_PER_QUERY]
+            rows: dict[int, list[tuple[int, str]]] = {key: [] for key in chunk}
+            # One statement, a LIMITed subquery per paragraph.
+            part = (
+                "SELECT * FROM (SELECT p.para_hash, a.story_id, a.source FROM story_paragraphs p "
+                "JOIN articles a ON a.id = p.article_id WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?)"
+            )
+            sql = " UNION ALL ".join([part] * len(chunk))
+            for key, story, where in self.db.execute(sql, [x for key in chunk for x in (key, COMMON_SAMPLE)]):
+                rows[key].append((story, where))
+            for key, found in rows.items():
+                stories = {story for story, _ in found}
+                own = {story for story, where in found if where == source}
+                self._furniture.setdefault(key, {})[source] = (
+                    len(stories) >= COMMON_STORIES or len(own) >= SOURCE_STORIES
+                )
 
     def excluded(self, keys: Sequence[int], source: str | None) -> frozenset[int]:
         """Those of paragraph hashes ``keys`` that are furniture on ``source``'s pages."""
+        unknown = [
+            key
+            for key in dict.fromkeys(keys)
+            if key not in self._rare and source not in self._furniture.get(key, ())
+        ]
+        if unknown:
+            # Most paragraphs of an article are its own: one query finds the
+            # few held by two articles or more, the only ones that can be furniture.
+            shared = self._shared(unknown)
+            self._rare.update(set(unknown) - shared)
+            self._judge([key for key in unknown if key in shared], source)
         return frozenset(key for key in keys if self.is_furniture(key, source))
+
+    def _shared(self, keys: list[int]) -> set[int]:
+        """Those of paragraph hashes ``keys`` held by two articles or more."""
+        shared: set[int] = set()
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            chunk = keys[start : start + _KEYS_PER_QUERY]
+            values = ", ".join("(?)" for _ in chunk)
+            shared.update(
+                key
+                for (key,) in self.db.execute(
+                    f"WITH k(h) AS (VALUES {values}) SELECT h FROM k WHERE ("
+                    "SELECT count(*) FROM (SELECT 1 FROM story_paragraphs p WHERE p.para_hash = k.h LIMIT 2)"
+                    ") = 2",
+                    chunk,
+                )
+            )
+        return shared
 
     def story_text(self, body: str | None, source: str | None) -> str:
         """``body`` of an article of ``source`` without its furniture paragraphs."""
@@ -283,10 +332,12 @@ class StoryIndex:
     def candidates(self, bands: tuple[int, ...]) -> list[int]:
         """Ids of stored articles sharing ``MIN_BANDS`` of ``bands``, most shared bands first, then newest."""
         hits: Counter[int] = Counter()
-        for band in bands:
+        if bands:
+            # One statement, a LIMITed subquery per band.
+            part = "SELECT * FROM (SELECT article_id FROM story_bands WHERE band_hash = ? ORDER BY article_id DESC LIMIT ?)"
             rows = self.db.execute(
-                "SELECT article_id FROM story_bands WHERE band_hash = ? ORDER BY article_id DESC LIMIT ?",
-                [band, PER_BAND],
+                " UNION ALL ".join([part] * len(bands)),
+                [x for band in bands for x in (band, PER_BAND)],
             )
             for (article_id,) in rows:
                 hits[article_id] += 1
@@ -361,4 +412,5 @@ class StoryIndex:
         )
         for key in keys:
             self._furniture.pop(key, None)
+            self._rare.discard(key)
         self.cache.put(article_id, made.content_hash, keys, excluded, text)
