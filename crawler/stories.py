@@ -240,8 +240,9 @@ class StoryIndex:
                 "JOIN articles a ON a.id = p.article_id WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?)"
             )
             sql = " UNION ALL ".join([part] * len(chunk))
-            for key, story, where in self.db.execute(sql, [x for key in chunk for x in (key, COMMON_SAMPLE)]):
-                rows[key].append((story, where))
+            params = [x for key in chunk for x in (key, COMMON_SAMPLE)]
+            for held, story, where in self.db.execute(sql, params):
+                rows[held].append((story, where))
             for key, found in rows.items():
                 stories = {story for story, _ in found}
                 own = {story for story, where in found if where == source}
