@@ -258,6 +258,7 @@ def m002_fts_update_trigger_on_text_only(db: sqlite_utils.Database) -> None:
 def m003_story_index(db: sqlite_utils.Database) -> None:
     """The near-duplicate index of crawler.stories: LSH bands and paragraphs of each article."""
     # Imported here: only this migration needs the story index code.
+    from crawler.fingerprint import body_print
     from crawler.stories import StoryIndex
 
     db.execute(
@@ -281,4 +282,5 @@ def m003_story_index(db: sqlite_utils.Database) -> None:
     # Articles stored before the index existed are indexed once, here, oldest first.
     index = StoryIndex(db)
     for article_id, source, body in db.conn.execute("SELECT id, source, body FROM articles ORDER BY id"):
-        index.add(article_id, body, index.sketch(body, source))
+        made = body_print(body)
+        index.add(article_id, made, *index.sketch_of(made, source))

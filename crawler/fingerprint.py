@@ -22,6 +22,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -71,6 +72,35 @@ def paragraphs(text: str | None) -> list[tuple[str, int]]:
         if key is not None:
             found.append((line, key))
     return found
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One line of a body holding a word, normalised once for every use."""
+
+    key: int
+    """:func:`paragraph_hash` of the line."""
+    normal: str
+    """:func:`normalise_text` of the line."""
+    listed: bool
+    """True for a list item (``- item``): left out of the prose."""
+
+
+def paragraph_records(text: str | None) -> tuple[Paragraph, ...]:
+    """:class:`Paragraph` of each line of ``text`` holding a word, in order.
+
+    The normalised text of the whole body is the lines' normal forms joined by
+    single spaces (no word spans a line break), so everything measured on the
+    body can be measured on these records without normalising it again.
+    """
+    found = []
+    for line in (text or "").splitlines():
+        normal = normalise_text(line)
+        if normal:
+            found.append(
+                Paragraph(zlib.crc32(normal.encode("utf-8")), normal, bool(_LIST_ITEM.match(line)))
+            )
+    return tuple(found)
 
 
 def shingles(text: str | None, size: int = SHINGLE_WORDS) -> frozenset[int]:
@@ -207,13 +237,27 @@ def bands(found: frozenset[int]) -> tuple[int, ...]:
 def sketch(text: str | None, *, with_bands: bool = True) -> Sketch:
     """Shingles, prose shingles, lead, figures and (``with_bands``) LSH bands of ``text``."""
     normal = normalise_text(text or "")
-    found = _shingles(normal)
     lines = (text or "").splitlines()
     prose_lines = [line for line in lines if not _LIST_ITEM.match(line)]
     if len(prose_lines) == len(lines):
         prose_normal = normal
     else:
         prose_normal = normalise_text("\n".join(prose_lines))
+    return _sketch(normal, prose_normal, with_bands)
+
+
+def sketch_paragraphs(records: Sequence[Paragraph], *, with_bands: bool = True) -> Sketch:
+    """:func:`sketch` of the text made of ``records`` (equal to the sketch of their lines)."""
+    normal = " ".join(record.normal for record in records)
+    if any(record.listed for record in records):
+        prose_normal = " ".join(record.normal for record in records if not record.listed)
+    else:
+        prose_normal = normal
+    return _sketch(normal, prose_normal, with_bands)
+
+
+def _sketch(normal: str, prose_normal: str, with_bands: bool) -> Sketch:
+    found = _shingles(normal)
     prose = found if prose_normal is normal else _shingles(prose_normal)
     prose_words = prose_normal.split(" ")
     lead = _shingles(" ".join(prose_words[:LEAD_WORDS]))
@@ -224,3 +268,41 @@ def sketch(text: str | None, *, with_bands: bool = True) -> Sketch:
         _figures(prose_words) if prose_normal else frozenset(),
         bands(found) if with_bands else (),
     )
+
+
+@dataclass(frozen=True)
+class BodyPrint:
+    """What dedup and the story index measure of one body, computed once.
+
+    Made where the page is extracted (an extraction worker, off the crawl
+    process), carried on the item, and used only while ``text`` is still the
+    item's body (:func:`print_of`).
+    """
+
+    text: str | None
+    """The body described."""
+    content_hash: str
+    """:func:`content_hash` of the body."""
+    paragraphs: tuple[Paragraph, ...]
+    """:func:`paragraph_records` of the body."""
+    sketch: Sketch
+    """:func:`sketch` of the whole body, bands included."""
+
+
+def body_print(text: str | None) -> BodyPrint:
+    """:class:`BodyPrint` of ``text``."""
+    records = paragraph_records(text)
+    normal = " ".join(record.normal for record in records)
+    return BodyPrint(
+        text,
+        hashlib.sha256(normal.encode("utf-8")).hexdigest(),
+        records,
+        sketch_paragraphs(records),
+    )
+
+
+def print_of(text: str | None, made: BodyPrint | None) -> BodyPrint:
+    """``made`` when it describes ``text``, else a new :class:`BodyPrint` of ``text``."""
+    if made is not None and made.text == text:
+        return made
+    return body_print(text)

@@ -7,6 +7,10 @@ Raw values are kept beside normalised ones (``published_raw`` next to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.fingerprint import BodyPrint
 
 
 @dataclass
@@ -58,6 +62,9 @@ class ArticleItem:
     """``feed``, ``sitemap`` or ``wordpress``."""
     fetched_at: str | None = None
     """When the page was fetched, ISO 8601 UTC."""
+    body_print: BodyPrint | None = field(default=None, repr=False, compare=False)
+    """Fingerprints of ``body`` made where the page was extracted (not stored):
+    dedup and storage use them while they still describe the body."""
     # --- set by the pipelines ---------------------------------------------
     published_at: str | None = None
     """Publication instant, ISO 8601 UTC (``2023-01-12T10:05:00+00:00``), None if unknown."""

@@ -22,6 +22,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -237,12 +238,41 @@ class TopicSet:
     def names(self) -> list[str]:
         return [t.name for t in self.topics]
 
+    @cached_property
+    def anchors(self) -> re.Pattern:
+        """Every topic's anchors and anchored terms in one alternation.
+
+        A text where it finds nothing scores 0 for every topic (a topic scores
+        only terms near an anchored hit, and every anchored hit of a topic's
+        scan is a match of this alternation): most articles are about
+        something else, and one scan clears them.
+        """
+        sources = sorted(
+            {_term_regex(p.text) for topic in self.topics for p in topic.patterns if p.anchored},
+            key=lambda source: (-len(source), source),
+        )
+        if not sources:
+            return re.compile(r"(?!)")
+        firsts = "".join(
+            sorted(
+                {
+                    re.escape(_words(p.text)[0][0])
+                    for topic in self.topics
+                    for p in topic.patterns
+                    if p.anchored
+                }
+            )
+        )
+        return re.compile(rf"(?=[{firsts}])(?<!\w)(?:" + "|".join(sources) + ")")
+
     def match(self, title: str | None, body: str | None) -> RelevanceResult:
         """Score ``title`` and ``body`` (plain text) against every topic."""
         text = _Text(title, body)
         topics: list[str] = []
         terms: dict[str, list[str]] = {}
         scores: dict[str, float] = {}
+        if self.anchors.search(text.folded) is None:
+            return RelevanceResult(scores={topic.name: 0.0 for topic in self.topics})
         for topic in self.topics:
             score, found = _score(topic, text)
             scores[topic.name] = score

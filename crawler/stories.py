@@ -32,12 +32,24 @@ This module never imports Scrapy.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from array import array
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlite_utils
 
-from crawler.fingerprint import Sketch, changed_figures, containment, jaccard, paragraphs, sketch
+from crawler.fingerprint import (
+    BodyPrint,
+    Paragraph,
+    Sketch,
+    changed_figures,
+    containment,
+    jaccard,
+    paragraph_records,
+    paragraphs,
+    sketch_paragraphs,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +83,12 @@ SOURCE_STORIES = 2
 that site's furniture."""
 COMMON_SAMPLE = 8
 """Latest articles read per paragraph to count its stories."""
+_KEYS_PER_QUERY = 500
+"""Paragraph hashes per query (SQLite allows at least 999 parameters)."""
+_JUDGED_PER_QUERY = 100
+"""Paragraphs judged per query (two parameters each)."""
+SKETCH_CACHE = 2000
+"""Stored articles whose sketches a crawl keeps in memory (a few kB each)."""
 
 
 @dataclass(frozen=True)
@@ -118,13 +136,82 @@ def is_copy(a: Sketch, b: Sketch, *, same_source: bool = False) -> bool:
     return changed == 0 or kept > changed
 
 
-class StoryIndex:
-    """Story matching over one database connection (make one per batch)."""
+@dataclass(frozen=True)
+class _Kept:
+    """A stored article's sketch as kept in :class:`SketchCache` (arrays: a tenth of a set's memory)."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    content_hash: str | None
+    keys: tuple[int, ...]
+    excluded: frozenset[int]
+    shingles: array
+    prose: array | None
+    lead: array
+    figures: frozenset[tuple[str, str, str]]
+
+    def sketch(self) -> Sketch:
+        shingles = frozenset(self.shingles)
+        prose = shingles if self.prose is None else frozenset(self.prose)
+        return Sketch(shingles, frozenset(self.lead), prose, self.figures, ())
+
+
+class SketchCache:
+    """Sketches of stored articles, by row id, kept across the batches of one crawl.
+
+    A new article is compared with the stored articles it may copy; those are
+    most often articles stored minutes before, whose sketch was made when they
+    were stored. An entry is used only while the article's ``content_hash``
+    and the furniture left out of it are unchanged (another process may have
+    edited the row, a paragraph may have become furniture since).
+    """
+
+    def __init__(self, size: int = SKETCH_CACHE):
+        self.size = size
+        self._kept: OrderedDict[int, _Kept] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, article_id: int, content_hash: str | None) -> _Kept | None:
+        kept = self._kept.get(article_id)
+        if kept is None or kept.content_hash != content_hash:
+            return None
+        self._kept.move_to_end(article_id)
+        return kept
+
+    def put(
+        self,
+        article_id: int,
+        content_hash: str | None,
+        keys: tuple[int, ...],
+        excluded: frozenset[int],
+        text: Sketch,
+    ) -> None:
+        self._kept[article_id] = _Kept(
+            content_hash,
+            keys,
+            excluded,
+            array("I", text.shingles),
+            None if text.prose is text.shingles else array("I", text.prose),
+            array("I", text.lead),
+            text.figures,
+        )
+        self._kept.move_to_end(article_id)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+
+
+class StoryIndex:
+    """Story matching over one database connection (make one per batch).
+
+    ``cache`` keeps stored articles' sketches between batches (one per crawl).
+    """
+
+    def __init__(self, db: sqlite_utils.Database, cache: SketchCache | None = None):
         self.db = db
+        self.cache = cache if cache is not None else SketchCache(0)
         # paragraph hash -> source -> furniture there (until the paragraph is added again)
         self._furniture: dict[int, dict[str | None, bool]] = {}
+        # paragraph hashes held by fewer than two articles: furniture nowhere (until added again)
+        self._rare: set[int] = set()
 
     def is_furniture(self, paragraph: int, source: str | None) -> bool:
         """True when paragraph hash ``paragraph`` is furniture on ``source``'s pages.
@@ -133,19 +220,67 @@ class StoryIndex:
         spans ``COMMON_STORIES`` stories, or two stories of ``source`` itself
         (the site's own template, seen on two of its unrelated pages).
         """
+        if paragraph in self._rare:
+            return False
         known = self._furniture.setdefault(paragraph, {})
         found = known.get(source)
         if found is None:
-            rows = self.db.execute(
-                "SELECT a.story_id, a.source FROM story_paragraphs p JOIN articles a ON a.id = p.article_id "
-                "WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?",
-                [paragraph, COMMON_SAMPLE],
-            ).fetchall()
-            stories = {story for story, _ in rows}
-            own = {story for story, where in rows if where == source}
-            found = len(stories) >= COMMON_STORIES or len(own) >= SOURCE_STORIES
-            known[source] = found
+            self._judge([paragraph], source)
+            found = known[source]
         return found
+
+    def _judge(self, keys: list[int], source: str | None) -> None:
+        """Tell, for each of paragraph hashes ``keys``, whether it is furniture on ``source``'s pages."""
+        for start in range(0, len(keys), _JUDGED_PER_QUERY):
+            chunk = keys[start : start + _JUDGED_PER_QUERY]
+            rows: dict[int, list[tuple[int, str]]] = {key: [] for key in chunk}
+            # One statement, a LIMITed subquery per paragraph.
+            part = (
+                "SELECT * FROM (SELECT p.para_hash, a.story_id, a.source FROM story_paragraphs p "
+                "JOIN articles a ON a.id = p.article_id WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?)"
+            )
+            sql = " UNION ALL ".join([part] * len(chunk))
+            params = [x for key in chunk for x in (key, COMMON_SAMPLE)]
+            for held, story, where in self.db.execute(sql, params):
+                rows[held].append((story, where))
+            for key, found in rows.items():
+                stories = {story for story, _ in found}
+                own = {story for story, where in found if where == source}
+                self._furniture.setdefault(key, {})[source] = (
+                    len(stories) >= COMMON_STORIES or len(own) >= SOURCE_STORIES
+                )
+
+    def excluded(self, keys: Sequence[int], source: str | None) -> frozenset[int]:
+        """Those of paragraph hashes ``keys`` that are furniture on ``source``'s pages."""
+        unknown = [
+            key
+            for key in dict.fromkeys(keys)
+            if key not in self._rare and source not in self._furniture.get(key, ())
+        ]
+        if unknown:
+            # Most paragraphs of an article are its own: one query finds the
+            # few held by two articles or more, the only ones that can be furniture.
+            shared = self._shared(unknown)
+            self._rare.update(set(unknown) - shared)
+            self._judge([key for key in unknown if key in shared], source)
+        return frozenset(key for key in keys if self.is_furniture(key, source))
+
+    def _shared(self, keys: list[int]) -> set[int]:
+        """Those of paragraph hashes ``keys`` held by two articles or more."""
+        shared: set[int] = set()
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            chunk = keys[start : start + _KEYS_PER_QUERY]
+            values = ", ".join("(?)" for _ in chunk)
+            shared.update(
+                key
+                for (key,) in self.db.execute(
+                    f"WITH k(h) AS (VALUES {values}) SELECT h FROM k WHERE ("
+                    "SELECT count(*) FROM (SELECT 1 FROM story_paragraphs p WHERE p.para_hash = k.h LIMIT 2)"
+                    ") = 2",
+                    chunk,
+                )
+            )
+        return shared
 
     def story_text(self, body: str | None, source: str | None) -> str:
         """``body`` of an article of ``source`` without its furniture paragraphs."""
@@ -155,15 +290,55 @@ class StoryIndex:
 
     def sketch(self, body: str | None, source: str | None, *, with_bands: bool = True) -> Sketch:
         """Sketch of ``body`` (of ``source``) without its furniture."""
-        return sketch(self.story_text(body, source), with_bands=with_bands)
+        return self._sketch(paragraph_records(body), source, None, with_bands)[0]
+
+    def sketch_of(self, made: BodyPrint, source: str | None) -> tuple[Sketch, frozenset[int]]:
+        """Sketch (bands included) of a new body without its furniture, and the furniture left out.
+
+        The body's whole sketch is used as it is when none of its paragraphs
+        is furniture, the common case.
+        """
+        return self._sketch(made.paragraphs, source, made.sketch, True)
+
+    def _sketch(
+        self,
+        records: Sequence[Paragraph],
+        source: str | None,
+        whole: Sketch | None,
+        with_bands: bool,
+    ) -> tuple[Sketch, frozenset[int]]:
+        excluded = self.excluded([record.key for record in records], source)
+        if not excluded and whole is not None:
+            return whole, excluded
+        kept = [record for record in records if record.key not in excluded]
+        return sketch_paragraphs(kept, with_bands=with_bands), excluded
+
+    def stored_sketch(self, article_id: int, source: str | None, content_hash: str | None) -> Sketch | None:
+        """Sketch (no bands) of stored article ``article_id`` without its furniture; None if gone."""
+        kept = self.cache.get(article_id, content_hash)
+        if kept is not None:
+            excluded = self.excluded(kept.keys, source)
+            if excluded == kept.excluded:
+                self.cache.hits += 1
+                return kept.sketch()
+        self.cache.misses += 1
+        row = self.db.execute("SELECT body FROM articles WHERE id = ?", [article_id]).fetchone()
+        if row is None:
+            return None
+        records = paragraph_records(row[0])
+        text, excluded = self._sketch(records, source, None, False)
+        self.cache.put(article_id, content_hash, tuple(r.key for r in records), excluded, text)
+        return text
 
     def candidates(self, bands: tuple[int, ...]) -> list[int]:
         """Ids of stored articles sharing ``MIN_BANDS`` of ``bands``, most shared bands first, then newest."""
         hits: Counter[int] = Counter()
-        for band in bands:
+        if bands:
+            # One statement, a LIMITed subquery per band.
+            part = "SELECT * FROM (SELECT article_id FROM story_bands WHERE band_hash = ? ORDER BY article_id DESC LIMIT ?)"
             rows = self.db.execute(
-                "SELECT article_id FROM story_bands WHERE band_hash = ? ORDER BY article_id DESC LIMIT ?",
-                [band, PER_BAND],
+                " UNION ALL ".join([part] * len(bands)),
+                [x for band in bands for x in (band, PER_BAND)],
             )
             for (article_id,) in rows:
                 hits[article_id] += 1
@@ -182,12 +357,14 @@ class StoryIndex:
         matches = []
         for article_id in self.candidates(text.bands):
             row = self.db.execute(
-                "SELECT source, body, story_id FROM articles WHERE id = ?", [article_id]
+                "SELECT source, story_id, content_hash FROM articles WHERE id = ?", [article_id]
             ).fetchone()
             if row is None:
                 continue
-            other_source, body, story_id = row
-            other = self.sketch(body, other_source, with_bands=False)
+            other_source, story_id, other_hash = row
+            other = self.stored_sketch(article_id, other_source, other_hash)
+            if other is None:
+                continue
             if is_copy(text, other, same_source=other_source == source):
                 matches.append(
                     StoryMatch(
@@ -211,21 +388,30 @@ class StoryIndex:
             logger.info("story %d merged into story %d", other, stories[0])
         return stories[0]
 
-    def add(self, article_id: int, body: str | None, text: Sketch) -> None:
-        """Index article ``article_id``: its paragraphs and the bands of ``text``.
+    def add(
+        self,
+        article_id: int,
+        made: BodyPrint,
+        text: Sketch,
+        excluded: frozenset[int] = frozenset(),
+    ) -> None:
+        """Index article ``article_id``: the paragraphs of its body (``made``) and the bands of ``text``.
 
-        Rows already there are kept: an edited article stays findable by the
-        bands of its earlier text, so a late copy of the first version still
-        finds its story.
+        ``text`` is the sketch of the body without the furniture ``excluded``
+        (:meth:`sketch_of`); it is kept in the crawl's cache. Rows already
+        there are kept: an edited article stays findable by the bands of its
+        earlier text, so a late copy of the first version still finds its story.
         """
-        keys = {key for _, key in paragraphs(body)}
+        keys = tuple(record.key for record in made.paragraphs)
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)",
             [(band, article_id) for band in text.bands],
         )
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO story_paragraphs (para_hash, article_id) VALUES (?, ?)",
-            [(key, article_id) for key in keys],
+            [(key, article_id) for key in set(keys)],
         )
         for key in keys:
             self._furniture.pop(key, None)
+            self._rare.discard(key)
+        self.cache.put(article_id, made.content_hash, keys, excluded, text)

@@ -24,7 +24,7 @@ from collections import OrderedDict
 from scrapy.exceptions import DropItem
 
 from crawler.db import connect, find_article
-from crawler.fingerprint import containment, content_hash, shingles
+from crawler.fingerprint import containment, print_of, shingles
 from crawler.items import ArticleItem
 from crawler.stats import inc_source
 from crawler.urls import canonicalize_url, is_front_page, same_site
@@ -119,7 +119,9 @@ class DedupPipeline:
             self.stats.inc_value("dedup/dropped/bad_url")
             inc_source(self.stats, item.source, "dropped")
             raise DropItem(str(exc)) from None
-        item.content_hash = content_hash(item.title, item.body)
+        made = print_of(item.body, item.body_print)
+        item.body_print = made
+        item.content_hash = made.content_hash
         if self._canonical_misleads(item, key):
             self.stats.inc_value("dedup/canonical_ignored")
             logger.info(
@@ -154,7 +156,7 @@ class DedupPipeline:
         for k in keys:
             self._run_keys[k] = item.content_hash
         self._run_source_hash.setdefault((item.source, item.content_hash), item.url_key)
-        self._run_texts[item.url_key] = array("I", shingles(item.body))
+        self._run_texts[item.url_key] = array("I", made.sketch.shingles)
         self._run_texts.move_to_end(item.url_key)
         if len(self._run_texts) > RUN_TEXTS:
             self._run_texts.popitem(last=False)
@@ -185,7 +187,8 @@ class DedupPipeline:
                 return True
         else:
             return False
-        return containment(shingles(item.body), frozenset(earlier)) < SAME_ARTICLE_CONTAINMENT
+        own_text = print_of(item.body, item.body_print).sketch.shingles
+        return containment(own_text, frozenset(earlier)) < SAME_ARTICLE_CONTAINMENT
 
     def _drop(self, item: ArticleItem, reason: str) -> None:
         self.stats.inc_value(f"dedup/dropped/{reason}")

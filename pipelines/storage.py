@@ -24,9 +24,10 @@ import sqlite_utils
 from scrapy.exceptions import DropItem
 
 from crawler.db import connect, find_article, write_transaction
+from crawler.fingerprint import print_of
 from crawler.items import ArticleItem
 from crawler.stats import inc_source
-from crawler.stories import StoryIndex
+from crawler.stories import SketchCache, StoryIndex
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ def _row(item: ArticleItem) -> dict:
     }
 
 
-def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[tuple[ArticleItem, str, int]]:
+def store_articles(
+    db: sqlite_utils.Database, items: list[ArticleItem], sketches: SketchCache | None = None
+) -> list[tuple[ArticleItem, str, int]]:
     """Insert or update ``items`` in one write transaction.
 
     Returns ``(item, outcome, article_id)`` per item, outcome being ``new``,
@@ -72,11 +75,12 @@ def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[
     text it copies (:mod:`crawler.stories`); its ``story_url`` is then set to
     the ``url_key`` of that story's first article. The match runs inside the
     transaction, so it sees every article committed before, by this batch or
-    by another process.
+    by another process. ``sketches`` keeps stored articles' sketches from one
+    batch to the next.
     """
     results = []
     with write_transaction(db):
-        stories = StoryIndex(db)
+        stories = StoryIndex(db, sketches)
         for item in items:
             row = _row(item)
             existing = find_article(
@@ -101,11 +105,13 @@ def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[
                         update.pop("published_at")
                         update.pop("published_raw")
                     db["articles"].update(article_id, update)
-                    stories.add(article_id, item.body, stories.sketch(item.body, item.source))
+                    made = print_of(item.body, item.body_print)
+                    stories.add(article_id, made, *stories.sketch_of(made, item.source))
                     outcome = "updated"
             else:
                 story_id = _story_of(db, item.story_url) if item.story_url else None
-                text_sketch = stories.sketch(item.body, item.source)
+                made = print_of(item.body, item.body_print)
+                text_sketch, excluded = stories.sketch_of(made, item.source)
                 if story_id is None:
                     story_id = stories.join(stories.find(text_sketch, item.source))
                 row["first_seen_at"] = row["fetched_at"]
@@ -117,7 +123,7 @@ def store_articles(db: sqlite_utils.Database, items: list[ArticleItem]) -> list[
                 db.execute(
                     "UPDATE articles SET story_id = ? WHERE id = ?", [story_id or article_id, article_id]
                 )
-                stories.add(article_id, item.body, text_sketch)
+                stories.add(article_id, made, text_sketch, excluded)
                 if story_id is not None and not item.story_url:
                     head = db.execute("SELECT url_key FROM articles WHERE id = ?", [story_id]).fetchone()
                     item.story_url = head[0] if head else None
@@ -157,6 +163,7 @@ class StoragePipeline:
         self.failed: str | None = None
         """Why the database cannot be written (set by the first failed batch)."""
         self._last_flush = time.monotonic()
+        self.sketches = SketchCache()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -176,6 +183,9 @@ class StoragePipeline:
         try:
             self.flush()
         finally:
+            # Candidate sketches taken from memory, and those read from the database.
+            self.stats.set_value("stories/sketches_kept", self.sketches.hits)
+            self.stats.set_value("stories/sketches_read", self.sketches.misses)
             if self.db is not None:
                 self.db.close()
                 self.db = None
@@ -199,7 +209,7 @@ class StoragePipeline:
             return
         started = time.perf_counter()
         try:
-            results = store_articles(self.db, batch)
+            results = store_articles(self.db, batch, self.sketches)
         except sqlite3.Error as exc:
             self._fail(batch, exc)
             return

@@ -8,6 +8,7 @@ import pytest
 
 from crawler.extraction import extract_article
 from crawler.extraction.pool import Extractor, available_cpus, workers_from_setting
+from crawler.fingerprint import body_print
 
 PAGE = (
     "<html><head><title>Bread queues in Stepanakert</title>"
@@ -48,8 +49,9 @@ def test_pool_gives_the_inline_answer():
 
     pages, pooled = asyncio.run(run())
     assert pooled
-    for n, article in enumerate(pages):
+    for n, (article, made) in enumerate(pages):
         assert article == extract_article(PAGE, f"https://news.example/a/{n}", language_hint="en")
+        assert made == body_print(article.body) and made.text == article.body
         assert article.title == "Bread queues in Stepanakert"
         assert "Paragraph 5" in article.body
 
@@ -59,7 +61,7 @@ def test_small_crawls_never_start_the_pool():
         extractor = Extractor(workers=2, inline_first=5)
         try:
             for n in range(5):
-                article = await extractor.extract(PAGE, f"https://news.example/a/{n}")
+                article, _ = await extractor.extract(PAGE, f"https://news.example/a/{n}")
                 assert "Paragraph 0" in article.body
             return extractor._pool
         finally:

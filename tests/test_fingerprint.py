@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zlib
 
 from crawler.fingerprint import (
     NUM_BANDS,
+    body_print,
     changed_figures,
     containment,
     content_hash,
@@ -16,8 +18,10 @@ from crawler.fingerprint import (
     normalise_text,
     paragraph_hash,
     paragraphs,
+    print_of,
     shingles,
     sketch,
+    sketch_paragraphs,
 )
 
 WIRE = (
@@ -113,3 +117,43 @@ def test_bands_are_stable_across_processes():
         env={"PYTHONHASHSEED": "123"},
     )
     assert other.stdout.strip() == str(expected)
+
+
+LISTED = "Lead paragraph of the story, with 12 figures.\n\n- A list item that is not prose\n* Another one\n\n—\n\nLast paragraph ends here."
+
+
+def _bodies(shared_data) -> list[str]:
+    bodies = [WIRE, OTHER, LISTED, "", "one", "ＬＡＣＨＩＮ,\u2028Corridor\u00a0closed"]
+    truth = json.loads((shared_data / "articles-dev" / "ground-truth.json").read_text(encoding="utf-8"))
+    bodies += [page["articleBody"] for page in truth.values()]
+    assert len(bodies) > 40
+    return bodies
+
+
+def test_body_print_measures_the_body_as_the_separate_functions_do(shared_data):
+    for body in _bodies(shared_data):
+        made = body_print(body)
+        assert made.content_hash == content_hash(None, body)
+        assert [(record.key, record.normal) for record in made.paragraphs] == [
+            (key, normalise_text(line)) for line, key in paragraphs(body)
+        ]
+        assert made.sketch == sketch(body)
+        kept = [record for record in made.paragraphs if record.key % 3]
+        text = "\n\n".join(line for line, key in paragraphs(body) if key % 3)
+        assert sketch_paragraphs(kept, with_bands=False) == sketch(text, with_bands=False)
+
+
+def test_list_items_are_marked_and_left_out_of_the_prose():
+    made = body_print(LISTED)
+    assert [record.listed for record in made.paragraphs] == [False, True, True, False]
+    listed = shingles("a list item that")
+    assert listed <= made.sketch.shingles and not listed & made.sketch.prose
+    assert made.sketch.figures == {("story", "with", "12")}
+
+
+def test_print_of_reuses_a_print_only_for_its_own_text():
+    made = body_print(WIRE)
+    assert print_of(WIRE, made) is made
+    other = print_of(OTHER, made)
+    assert other is not made and other == body_print(OTHER)
+    assert print_of(WIRE, None) == made

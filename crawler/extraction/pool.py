@@ -28,6 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 import psutil
 
 from crawler.extraction import Article, extract_article
+from crawler.fingerprint import BodyPrint, body_print
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,14 @@ def _watch_crawl(pid: int) -> None:
     except psutil.Error:
         pass
     os._exit(1)
+
+
+def extract_page(
+    html: str | bytes, url: str, language_hint: str | None = None
+) -> tuple[Article, BodyPrint]:
+    """:func:`extract_article`, and the fingerprints of the body (made here, off the crawl process)."""
+    article = extract_article(html, url, language_hint=language_hint)
+    return article, body_print(article.body)
 
 
 def _worker_init(crawl_pid: int) -> None:
@@ -140,19 +149,21 @@ class Extractor:
 
     async def extract(
         self, html: str | bytes, url: str, language_hint: str | None = None
-    ) -> Article:
-        """What the page at ``url`` says; raises what extraction raises."""
+    ) -> tuple[Article, BodyPrint]:
+        """What the page at ``url`` says, and its body's fingerprints (:func:`extract_page`).
+
+        Raises what extraction raises."""
         self._pages += 1
         if self.workers > 0 and self._pool is None and self._pages > self.inline_first:
             self.start()
         if not self._warm:
-            return extract_article(html, url, language_hint=language_hint)
+            return extract_page(html, url, language_hint)
         pool = self._pool
         try:
-            future: Future = pool.submit(extract_article, html, url, language_hint=language_hint)
+            future: Future = pool.submit(extract_page, html, url, language_hint)
         except BrokenProcessPool:
             self._restart(pool)
-            return extract_article(html, url, language_hint=language_hint)
+            return extract_page(html, url, language_hint)
         try:
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:

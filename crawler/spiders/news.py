@@ -32,6 +32,7 @@ from crawler.discovery.sitemaps import parse_sitemap
 from crawler.discovery.wordpress import parse_posts, search_url
 from crawler.durations import parse_since
 from crawler.extraction.pool import Extractor, workers_from_setting
+from crawler.fingerprint import BodyPrint
 from crawler.items import ArticleItem
 from crawler.middlewares.privatenet import PrivateNetworkRefused
 from crawler.middlewares.seen import is_stored
@@ -360,8 +361,8 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("incremental/skipped")
                 continue
             html = f"<html><head><title>{post.title or ''}</title></head><body><article>{post.content_html}</article></body></html>"
-            article = await self.extractor.extract(html, post.link, source.language)
-            item = self._item(source, post.link, article, via="wordpress", request_url=post.link)
+            article, made = await self.extractor.extract(html, post.link, source.language)
+            item = self._item(source, post.link, article, via="wordpress", request_url=post.link, made=made)
             item.title = post.title or item.title
             item.canonical_url = post.link
             item.feed_published_raw = post.date_gmt
@@ -380,7 +381,9 @@ class NewsSpider(scrapy.Spider):
             yield self._wordpress_request(source, response.meta["newsmon_term"], page + 1)
 
     # --- articles ------------------------------------------------------------
-    def _item(self, source: Source, url: str, article, via: str, request_url: str | None) -> ArticleItem:
+    def _item(
+        self, source: Source, url: str, article, via: str, request_url: str | None, made: BodyPrint | None = None
+    ) -> ArticleItem:
         return ArticleItem(
             url=url,
             source=source.name,
@@ -401,6 +404,7 @@ class NewsSpider(scrapy.Spider):
             modified_raw=article.modified_raw,
             discovered_via=via,
             fetched_at=utcnow_iso(),
+            body_print=made,
         )
 
     async def parse_article(self, response):
@@ -416,13 +420,15 @@ class NewsSpider(scrapy.Spider):
             # Stored from what arrived, but an operator should see that an outlet cuts pages short.
             self.crawler.stats.inc_value("pages/unterminated_html")
         try:
-            article = await self.extractor.extract(response.text, response.url, source.language)
+            article, made = await self.extractor.extract(response.text, response.url, source.language)
         except Exception as exc:
             self._error(source.name, "extraction_failed", response.url, f"{type(exc).__name__}: {exc}")
             return
         fallbacks = response.meta.get("newsmon_fallbacks") or {}
         request_url = (response.meta.get("redirect_urls") or [response.url])[0]
-        item = self._item(source, response.url, article, via=response.meta.get("newsmon_via"), request_url=request_url)
+        item = self._item(
+            source, response.url, article, via=response.meta.get("newsmon_via"), request_url=request_url, made=made
+        )
         item.feed_title = fallbacks.get("title")
         item.feed_published_raw = fallbacks.get("published_raw")
         item.feed_summary = fallbacks.get("summary")
