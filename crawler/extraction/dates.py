@@ -108,29 +108,38 @@ def _page_languages(tree) -> list[str]:
 def _structured_dates(
     tree, structured: dict | None, ok: _Plausible
 ) -> tuple[str | None, str | None]:
-    """The first plausible published / modified value, most explicit source first."""
-    published_sources = []
-    modified_sources = []
+    """The first plausible published / modified value, most explicit source first.
+
+    Sources are read lazily (each a function), so a page whose JSON-LD or meta tags give
+    the date is not searched for microdata and hAtom classes as well."""
     articles, pages = _json_ld_objects(tree)
     if structured and _types_match(structured, _ARTICLE_TYPE):
         articles.insert(0, structured)
     elif structured:
         pages.insert(0, structured)
-    for obj in articles:
-        published_sources.append(obj.get("datePublished") or obj.get("dateCreated"))
-        modified_sources.append(obj.get("dateModified"))
-    published_sources.append(_meta(tree, _PUBLISHED_META))
-    modified_sources.append(_meta(tree, _MODIFIED_META))
-    published_sources.append(_microdata(tree, "datePublished"))
-    modified_sources.append(_microdata(tree, "dateModified"))
-    published_sources.append(_hatom(tree, "published"))
-    modified_sources.append(_hatom(tree, "updated"))
-    for obj in pages:
-        published_sources.append(obj.get("datePublished"))
-        modified_sources.append(obj.get("dateModified"))
-    published = next((v.strip() for v in published_sources if ok(v)), None)
-    modified = next((v.strip() for v in modified_sources if ok(v)), None)
-    return published, modified
+    published_sources: list = [
+        *(lambda obj=obj: obj.get("datePublished") or obj.get("dateCreated") for obj in articles),
+        lambda: _meta(tree, _PUBLISHED_META),
+        lambda: _microdata(tree, "datePublished"),
+        lambda: _hatom(tree, "published"),
+        *(lambda obj=obj: obj.get("datePublished") for obj in pages),
+    ]
+    modified_sources: list = [
+        *(lambda obj=obj: obj.get("dateModified") for obj in articles),
+        lambda: _meta(tree, _MODIFIED_META),
+        lambda: _microdata(tree, "dateModified"),
+        lambda: _hatom(tree, "updated"),
+        *(lambda obj=obj: obj.get("dateModified") for obj in pages),
+    ]
+    return _first_plausible(published_sources, ok), _first_plausible(modified_sources, ok)
+
+
+def _first_plausible(sources, ok: _Plausible) -> str | None:
+    for source in sources:
+        value = source()
+        if ok(value):
+            return value.strip()
+    return None
 
 
 def _types_match(obj: dict, pattern: re.Pattern) -> bool:
