@@ -139,8 +139,10 @@ def extract_article(
         return article
     found = read_structured(tree, url)
     ld = found.article
-    headings = _texts(tree.xpath("//h1"))
-    title_tag = _first(_texts(tree.xpath("//title")))
+    # The whole document, as "//h1" would read it, but without XPath's node-set building.
+    root = tree.getroottree().getroot()
+    headings = _texts(root.iter("h1"))
+    title_tag = _first(_texts(root.iter("title")))
     titles = [
         text_value(ld.get("headline")),
         found.first("og:title"),
