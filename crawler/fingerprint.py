@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _DIGIT = re.compile(r"\d")
@@ -201,31 +200,44 @@ class Sketch:
     """LSH band hashes, signed 64-bit (SQLite INTEGER); empty for an empty text."""
 
 
+# MinHash as datasketch 2's "affine32" scheme computes it (tests/test_fingerprint.py
+# checks the values against datasketch.MinHash): each 32-bit shingle hash is
+# pre-mixed by the MurmurHash3 finalizer, then permutation k maps it to
+# a_k * h + b_k modulo 2**32, and the signature keeps each permutation's
+# minimum. Done here in a few numpy operations because importing datasketch
+# imports its LSH module and, with it, scipy (0.4 s of CPU in every crawl and
+# extraction process) for three lines of arithmetic.
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
 @lru_cache(maxsize=1)
-def _permutations() -> np.ndarray:
-    # Generating the permutations costs more than hashing a short text: do it once.
-    return MinHash(
-        num_perm=NUM_BANDS * BAND_ROWS, seed=MINHASH_SEED, scheme="affine32"
-    ).permutations
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """``(a, b)`` of the ``NUM_BANDS * BAND_ROWS`` permutations, as datasketch draws them for the seed."""
+    gen = np.random.RandomState(MINHASH_SEED)
+    count = NUM_BANDS * BAND_ROWS
+    a = gen.randint(0, 1 << 31, count, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, count, dtype=np.uint32)
+    return a, b
 
 
-def _identity(value: int) -> int:
-    return value
+def minhash(found: frozenset[int]) -> np.ndarray:
+    """MinHash signature (``NUM_BANDS * BAND_ROWS`` uint32 values) of a non-empty set of 32-bit hashes."""
+    s1, m1, s2, m2, s3 = _FMIX
+    hv = np.fromiter(found, dtype=np.uint32, count=len(found))
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    hv = hv ^ (hv >> s3)
+    a, b = _permutations()
+    return (hv[:, None] * a + b).min(axis=0)
 
 
 def bands(found: frozenset[int]) -> tuple[int, ...]:
     """LSH band hashes of a shingle set (empty for an empty set)."""
     if not found:
         return ()
-    minhash = MinHash(
-        num_perm=NUM_BANDS * BAND_ROWS,
-        seed=MINHASH_SEED,
-        hashfunc=_identity,
-        permutations=_permutations(),
-        scheme="affine32",
-    )
-    minhash.update_batch(found)
-    values = minhash.hashvalues.astype("<u4")
+    values = minhash(found).astype("<u4")
     out = []
     for band in range(NUM_BANDS):
         chunk = values[band * BAND_ROWS : (band + 1) * BAND_ROWS].tobytes()

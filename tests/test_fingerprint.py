@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import zlib
 
 from crawler.fingerprint import (
+    BAND_ROWS,
+    MINHASH_SEED,
     NUM_BANDS,
     body_print,
     changed_figures,
@@ -15,6 +18,7 @@ from crawler.fingerprint import (
     content_hash,
     figures,
     jaccard,
+    minhash,
     normalise_text,
     paragraph_hash,
     paragraphs,
@@ -157,3 +161,17 @@ def test_print_of_reuses_a_print_only_for_its_own_text():
     other = print_of(OTHER, made)
     assert other is not made and other == body_print(OTHER)
     assert print_of(WIRE, None) == made
+
+
+def test_minhash_is_datasketchs_affine32_minhash():
+    from datasketch import MinHash
+
+    rng = random.Random(5)
+    sets = [frozenset([0]), frozenset([2**32 - 1, 7]), shingles(WIRE), shingles(OTHER)]
+    sets += [frozenset(rng.getrandbits(32) for _ in range(rng.randint(1, 3000))) for _ in range(20)]
+    for found in sets:
+        theirs = MinHash(
+            num_perm=NUM_BANDS * BAND_ROWS, seed=MINHASH_SEED, hashfunc=lambda v: v, scheme="affine32"
+        )
+        theirs.update_batch(found)
+        assert minhash(found).tolist() == theirs.hashvalues.tolist()
