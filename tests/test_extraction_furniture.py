@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from crawler.extraction import furniture
 from crawler.extraction.body import Block
 from crawler.extraction.furniture import (
     has_shortcode,
@@ -221,4 +222,29 @@ def test_a_newsletter_in_the_news_is_not_furniture():
     assert is_furniture_line(p("Sign up for our daily newsletter here."))
     assert is_furniture_line(
         p("Don't miss the latest news - Sign up to our daily newsletter here.")
+    )
+
+
+_FURNITURE_SENTENCES = [
+    "Click here", "right in your inbox", "Sign up for the daily newsletter", "our weekly newsletter",
+    "Newsletters: subscribe", "Follow us", "follow him on Twitter", "subscribe to our channel",
+    "can be reached at x", "Have a news tip", "Your email address will not be published",
+    "Required fields are marked", "All rights reserved", "Copyright 2020", "X © 2021",
+    "Все права защищены", "Подписывайтесь", "подпишитесь на наш канал", "Следите за нами в",
+    "При использовании материалов ссылка на сайт обязательна", "Բաժանորդագրվեք", "Հետևեք մեզ",
+    "Բոլոր իրավունքները պաշտպանված են", "հղումը կայքին պարտադիր է", "Bütün hüquqlar qorunur",
+    "İstinad edilməsi mütləqdir", "ISTINAD VACIBDIR", "Abunə olun", "KANALIMIZDA İZLƏYİN",
+    "Bizi telegramda", "BIZI INSTAGRAM", "Related: a story", "Tags: a, b", "Explore further",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("sentence", _FURNITURE_SENTENCES)
+def test_the_word_check_agrees_with_the_furniture_pattern(sentence):
+    for text in (sentence, f"Some text. {sentence} and more", sentence.upper()):
+        expected = bool(furniture._FURNITURE_LINE.search(text))
+        assert furniture._has_furniture_line(text) == expected, text
+    assert furniture._has_furniture_line(f"Some text. {sentence} and more") or sentence in (
+        "Related: a story",
+        "Tags: a, b",
+        "Explore further",
     )

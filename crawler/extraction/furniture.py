@@ -56,7 +56,8 @@ _SECTION = re.compile(
 )
 SECTION_MAX_WORDS = 8
 
-# A sentence of this kind marks the whole (short) block as furniture.
+# A sentence of this kind marks the whole (short) block as furniture. An alternative that
+# can match past the start needs a word of _FURNITURE_WORDS below: add it there too.
 _FURNITURE_LINE = re.compile(
     r"(?:"
     r"\bclick here\b|^\W*explore further\W*$|\b(?:right )?in(?:to)? your inbox\b|"
