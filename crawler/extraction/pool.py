@@ -106,8 +106,9 @@ def _ready() -> int:
 def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        # Imported once in the fork server, then shared by every worker it forks.
-        context.set_forkserver_preload(["crawler.extraction"])
+        # Imported and warmed up once in the fork server, then shared by every
+        # worker it forks.
+        context.set_forkserver_preload(["crawler.extraction.warmup"])
         return context
     return multiprocessing.get_context("spawn")
 
