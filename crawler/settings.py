@@ -19,7 +19,7 @@ NEWSMON_SOURCES_FILE = None  # None: crawler/sources.toml
 NEWSMON_TOPICS_FILE = None  # None: crawler/topics.toml
 NEWSMON_SINCE = "2d"  # recent window of a routine crawl
 NEWSMON_MAX_FUTURE_SKEW_HOURS = 24  # dates further in the future are rejected
-NEWSMON_DB_BATCH_SIZE = 50  # articles per write transaction
+NEWSMON_DB_BATCH_SIZE = 20  # articles per write transaction (docs/performance.md)
 NEWSMON_DB_BATCH_SECONDS = 5.0  # ... or this often, whichever comes first
 NEWSMON_WP_PER_PAGE = 50
 NEWSMON_WP_MAX_PAGES = 20
@@ -45,6 +45,10 @@ COOKIES_ENABLED = False
 # synchronous, so more buys nothing, and Scrapy starts this many asyncio tasks
 # for every response: at its default (100) that overhead was ~1.5 ms a page.
 CONCURRENT_ITEMS = 4
+# Responses waiting for an extraction worker count against this limit (Scrapy's
+# default: 5 MB, about 27 pages of 184 KiB); deeper, the workers stay fed while
+# the reactor writes a batch (docs/performance.md).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 15_000_000
 
 # --- bounds ------------------------------------------------------------------
 DOWNLOAD_TIMEOUT = 20

@@ -149,7 +149,7 @@ class StoragePipeline:
         self,
         stats,
         db_path: str,
-        batch_size: int = 50,
+        batch_size: int = 20,
         batch_seconds: float = 5.0,
         crawler=None,
     ):
@@ -171,7 +171,7 @@ class StoragePipeline:
         return cls(
             crawler.stats,
             settings.get("NEWSMON_DB"),
-            settings.getint("NEWSMON_DB_BATCH_SIZE", 50),
+            settings.getint("NEWSMON_DB_BATCH_SIZE", 20),
             settings.getfloat("NEWSMON_DB_BATCH_SECONDS", 5.0),
             crawler=crawler,
         )
