@@ -122,26 +122,42 @@ class Extractor:
     and a large one never waits for them.
     """
 
-    def __init__(self, workers: int = 0, inline_first: int = 16):
+    def __init__(self, workers: int = 0, inline_first: int = 4):
         self.workers = workers
         self.inline_first = inline_first
         self._pool: ProcessPoolExecutor | None = None
         self._pages = 0
         self._warm = False
+        self._starter: threading.Thread | None = None
 
     def start(self) -> None:
         """Start the pool; its workers warm up in the background (no-op inline)."""
         if self.workers > 0 and self._pool is None:
             self._warm = False
-            self._pool = ProcessPoolExecutor(
+            pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=_context(),
                 initializer=_worker_init,
                 initargs=(os.getpid(),),
             )
-            # Worker processes are created on demand: ask for all of them now.
+            self._pool = pool
+            # Creating a worker waits for the fork server to start and warm up
+            # (most of a second): done in a thread, while the reactor goes on
+            # downloading and extracting inline.
+            self._starter = threading.Thread(
+                target=self._spawn, args=(pool,), name="newsmon-pool-start", daemon=True
+            )
+            self._starter.start()
+
+    def _spawn(self, pool: ProcessPoolExecutor) -> None:
+        # Worker processes are created on demand: ask for all of them now.
+        try:
             for _ in range(self.workers):
-                self._pool.submit(_ready).add_done_callback(self._on_ready)
+                pool.submit(_ready).add_done_callback(self._on_ready)
+        except BrokenProcessPool as exc:
+            logger.warning("extraction pool could not start: %s", exc)
+        except RuntimeError:
+            pass  # closed before it started: the crawl is over
 
     def _on_ready(self, future: Future) -> None:
         # Runs in the pool's manager thread; a bool assignment needs no lock.
@@ -183,6 +199,9 @@ class Extractor:
 
     def close(self) -> None:
         """Stop the pool (pending extractions are cancelled)."""
+        if self._starter is not None:
+            self._starter.join()
+            self._starter = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
