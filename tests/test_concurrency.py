@@ -94,7 +94,9 @@ def test_crawls_of_different_sources_write_at_the_same_time(tmp_path):
     web = MockWeb()
     try:
         for site in sites:
-            add_bulk_site(web, site, PAGES, delay=0.01)
+            # Slow enough pages that each crawl lasts longer than the spread of
+            # the three processes' start-up on a loaded machine.
+            add_bulk_site(web, site, PAGES, delay=0.05)
         db = tmp_path / "news.db"
         commands = [
             crawl_command(sources_file(web, [site], tmp_path / f"{site}.toml"), db, *LIGHT)
