@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from crawler.extraction import extract_article
+from crawler.extraction import pool as pool_module
 from crawler.extraction.pool import Extractor, available_cpus, workers_from_setting
 from crawler.fingerprint import body_print
 
@@ -68,3 +69,35 @@ def test_small_crawls_never_start_the_pool():
             extractor.close()
 
     assert asyncio.run(run()) is None
+
+
+def test_a_pool_that_cannot_start_leaves_extraction_inline(monkeypatch, caplog):
+    class NoProcesses:
+        def __init__(self, **kwargs):
+            pass
+
+        def submit(self, *args, **kwargs):
+            raise OSError("cannot start the fork server")
+
+        def shutdown(self, **kwargs):
+            pass
+
+    monkeypatch.setattr(pool_module, "ProcessPoolExecutor", NoProcesses)
+
+    async def run():
+        extractor = Extractor(workers=2, inline_first=1)
+        try:
+            found = []
+            for n in range(4):
+                article, _ = await extractor.extract(PAGE, f"https://news.example/a/{n}")
+                found.append(article)
+                await asyncio.sleep(0.05)  # let the start-up thread fail
+            return found, extractor._warm
+        finally:
+            extractor.close()
+
+    with caplog.at_level("WARNING", logger="crawler.extraction.pool"):
+        articles, warm = asyncio.run(run())
+    assert not warm
+    assert all("Paragraph 0" in article.body for article in articles)
+    assert "extraction pool could not start (OSError: cannot start the fork server)" in caplog.text

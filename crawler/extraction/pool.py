@@ -155,9 +155,13 @@ class Extractor:
             for _ in range(self.workers):
                 pool.submit(_ready).add_done_callback(self._on_ready)
         except BrokenProcessPool as exc:
-            logger.warning("extraction pool could not start: %s", exc)
+            logger.warning("extraction pool could not start (%s); extracting inline", exc)
         except RuntimeError:
             pass  # closed before it started: the crawl is over
+        except Exception as exc:  # the fork server could not start: pages stay inline
+            logger.warning(
+                "extraction pool could not start (%s: %s); extracting inline", type(exc).__name__, exc
+            )
 
     def _on_ready(self, future: Future) -> None:
         # Runs in the pool's manager thread; a bool assignment needs no lock.
