@@ -54,13 +54,21 @@ def normalise_text(text: str) -> str:
 
 def content_hash(title: str | None, body: str | None) -> str:
     """SHA-256 of the normalised body (the title is left out: outlets rewrite headlines)."""
-    return hashlib.sha256(normalise_text(body or "").encode("utf-8")).hexdigest()
+    return _content_digest(normalise_text(body or ""))
+
+
+def _content_digest(normal: str) -> str:
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
 def paragraph_hash(paragraph: str) -> int | None:
     """CRC-32 of the normalised paragraph, None when it holds no word."""
     normal = normalise_text(paragraph)
-    return zlib.crc32(normal.encode("utf-8")) if normal else None
+    return _paragraph_key(normal) if normal else None
+
+
+def _paragraph_key(normal: str) -> int:
+    return zlib.crc32(normal.encode("utf-8"))
 
 
 def paragraphs(text: str | None) -> list[tuple[str, int]]:
@@ -96,9 +104,7 @@ def paragraph_records(text: str | None) -> tuple[Paragraph, ...]:
     for line in (text or "").splitlines():
         normal = normalise_text(line)
         if normal:
-            found.append(
-                Paragraph(zlib.crc32(normal.encode("utf-8")), normal, bool(_LIST_ITEM.match(line)))
-            )
+            found.append(Paragraph(_paragraph_key(normal), normal, bool(_LIST_ITEM.match(line))))
     return tuple(found)
 
 
@@ -260,12 +266,15 @@ def sketch(text: str | None, *, with_bands: bool = True) -> Sketch:
 
 def sketch_paragraphs(records: Sequence[Paragraph], *, with_bands: bool = True) -> Sketch:
     """:func:`sketch` of the text made of ``records`` (equal to the sketch of their lines)."""
+    return _sketch(*_normals(records), with_bands)
+
+
+def _normals(records: Sequence[Paragraph]) -> tuple[str, str]:
+    """The normalised text of ``records`` and of their prose (the same object when no record is listed)."""
     normal = " ".join(record.normal for record in records)
     if any(record.listed for record in records):
-        prose_normal = " ".join(record.normal for record in records if not record.listed)
-    else:
-        prose_normal = normal
-    return _sketch(normal, prose_normal, with_bands)
+        return normal, " ".join(record.normal for record in records if not record.listed)
+    return normal, normal
 
 
 def _sketch(normal: str, prose_normal: str, with_bands: bool) -> Sketch:
@@ -304,13 +313,8 @@ class BodyPrint:
 def body_print(text: str | None) -> BodyPrint:
     """:class:`BodyPrint` of ``text``."""
     records = paragraph_records(text)
-    normal = " ".join(record.normal for record in records)
-    return BodyPrint(
-        text,
-        hashlib.sha256(normal.encode("utf-8")).hexdigest(),
-        records,
-        sketch_paragraphs(records),
-    )
+    normal, prose_normal = _normals(records)
+    return BodyPrint(text, _content_digest(normal), records, _sketch(normal, prose_normal, True))
 
 
 def print_of(text: str | None, made: BodyPrint | None) -> BodyPrint:

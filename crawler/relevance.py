@@ -63,6 +63,14 @@ def _term_regex(term: str) -> str:
     return _JOINER.join(parts) + r"(?!\w)"
 
 
+def _scan_head(patterns: list[Pattern]) -> str:
+    """Start of an alternation of ``patterns``' regexes, up to its opening group.
+
+    The lookahead on first letters lets the engine skip most positions fast."""
+    firsts = "".join(sorted({re.escape(_words(p.text)[0][0]) for p in patterns}))
+    return rf"(?=[{firsts}])(?<!\w)(?:"
+
+
 def _check_term(term: Any) -> str | None:
     """A problem with ``term`` as written in the topics file, or None."""
     if not isinstance(term, str) or not term.strip():
@@ -247,23 +255,13 @@ class TopicSet:
         scan is a match of this alternation): most articles are about
         something else, and one scan clears them.
         """
-        sources = sorted(
-            {_term_regex(p.text) for topic in self.topics for p in topic.patterns if p.anchored},
-            key=lambda source: (-len(source), source),
-        )
-        if not sources:
+        anchored = [p for topic in self.topics for p in topic.patterns if p.anchored]
+        if not anchored:
             return re.compile(r"(?!)")
-        firsts = "".join(
-            sorted(
-                {
-                    re.escape(_words(p.text)[0][0])
-                    for topic in self.topics
-                    for p in topic.patterns
-                    if p.anchored
-                }
-            )
+        sources = sorted(
+            {_term_regex(p.text) for p in anchored}, key=lambda source: (-len(source), source)
         )
-        return re.compile(rf"(?=[{firsts}])(?<!\w)(?:" + "|".join(sources) + ")")
+        return re.compile(_scan_head(anchored) + "|".join(sources) + ")")
 
     def match(self, title: str | None, body: str | None) -> RelevanceResult:
         """Score ``title`` and ``body`` (plain text) against every topic."""
@@ -379,9 +377,7 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     order = sorted(
         range(len(patterns)), key=lambda i: (patterns[i].kind != "ignore", -len(sources[i]))
     )
-    # The lookahead on first letters lets the engine skip most positions fast.
-    firsts = "".join(sorted({re.escape(_words(p.text)[0][0]) for p in patterns}))
-    head = rf"(?=[{firsts}])(?<!\w)(?:"
+    head = _scan_head(patterns)
     regex = re.compile(head + "|".join(sources[i] for i in order) + ")")
     which = re.compile(head + "|".join(f"(?P<p{i}>{sources[i]})" for i in order) + ")")
     return Topic(

@@ -185,6 +185,8 @@ class SketchCache:
         excluded: frozenset[int],
         text: Sketch,
     ) -> None:
+        if self.size <= 0:
+            return
         self._kept[article_id] = _Kept(
             content_hash,
             keys,
@@ -313,7 +315,9 @@ class StoryIndex:
         kept = [record for record in records if record.key not in excluded]
         return sketch_paragraphs(kept, with_bands=with_bands), excluded
 
-    def stored_sketch(self, article_id: int, source: str | None, content_hash: str | None) -> Sketch | None:
+    def stored_sketch(
+        self, article_id: int, source: str | None, content_hash: str | None
+    ) -> Sketch | None:
         """Sketch (no bands) of stored article ``article_id`` without its furniture; None if gone."""
         kept = self.cache.get(article_id, content_hash)
         if kept is not None:
