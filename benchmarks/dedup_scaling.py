@@ -340,7 +340,6 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             started = time.perf_counter()
             fill(db, corpus, filled, size, pool)
-            filled = size
             fill_seconds = time.perf_counter() - started
             # Timings on a shared machine are noisy: the best of a few
             # rounds is the cost; the counters do not depend on the load.

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,12 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows, failures = [], []
     for part in args.part or PARTS:
-        started = time.perf_counter()
         module = importlib.import_module(f"benchmarks.quality_{part}")
-        part_rows = module.run()
-        for row in part_rows:
-            row.setdefault("seconds", time.perf_counter() - started)
-        rows.extend(part_rows)
+        rows.extend(module.run())
     header = ["section", "metric", "newsmon", "reference", "reference tool", "target", "met"]
     table = []
     for row in rows:

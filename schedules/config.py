@@ -124,12 +124,6 @@ class Schedule:
     def enabled_jobs(self) -> list[Job]:
         return [job for job in self.jobs if job.enabled]
 
-    def get(self, job_id: str) -> Job:
-        for job in self.jobs:
-            if job.id == job_id:
-                return job
-        raise KeyError(job_id)
-
 
 def format_duration(value: timedelta) -> str:
     """The shortest of ``90s``, ``15m``, ``2h``, ``1d`` that is exact."""

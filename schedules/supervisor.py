@@ -62,12 +62,10 @@ class CrawlProcess:
         *,
         log_path: Path,
         memory_limit: int | None,
-        env: dict[str, str] | None = None,
     ):
         self.command = list(command)
         self.log_path = Path(log_path)
         self.memory_limit = memory_limit
-        self.env = dict(os.environ if env is None else env)
         self.proc: subprocess.Popen | None = None
         self._reaped = False
 
@@ -87,7 +85,7 @@ class CrawlProcess:
             "--",
             *self.command,
         ]
-        env = dict(self.env)
+        env = dict(os.environ)
         env.setdefault("PYTHONUNBUFFERED", "1")
         if self.memory_limit:
             # The limit is on address space, which some libraries reserve

@@ -79,14 +79,6 @@ def rss(base: str, links: list[str], *, prolog: str = "", title: str = "Outlet")
     ).encode()
 
 
-def serve(web: MockWeb, site: str, routes: dict) -> str:
-    """Start an extra outlet on ``web`` with ``routes`` (path -> Response or handler); returns its base URL."""
-    base = web.add_site(site)
-    for path, handler in routes.items():
-        web.route(site, path, handler)
-    return base
-
-
 def robots(disallow: str = "") -> Response:
     return Response(
         200, f"User-agent: *\nDisallow: {disallow}\n".encode(), {"Content-Type": "text/plain"}

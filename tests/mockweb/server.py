@@ -58,7 +58,6 @@ class MockWeb:
 
     def __init__(self):
         self.servers: dict[str, _Server] = {}
-        self.threads: list[threading.Thread] = []
         self.routes: dict[str, dict[str, Handler]] = {}
         self.log: list[Request] = []
         self._lock = threading.Lock()
@@ -90,7 +89,6 @@ class MockWeb:
         self.routes.setdefault(site, {})
         thread = threading.Thread(target=server.serve_forever, name=f"mockweb-{site}", daemon=True)
         thread.start()
-        self.threads.append(thread)
         if site in content.SITES:
             self._install_default_routes(site)
         return self.base_url(site)
