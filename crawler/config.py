@@ -18,10 +18,6 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SOURCES_FILE = PACKAGE_DIR / "sources.toml"
 DEFAULT_TOPICS_FILE = PACKAGE_DIR / "topics.toml"
 
-# Languages newsmon is built for; a source may declare others, but dates and
-# relevance are tuned for these.
-KNOWN_LANGUAGES = {"en", "hy", "ru", "az"}
-
 
 class ConfigError(ValueError):
     """A configuration file is unreadable or invalid; the message is one line."""
@@ -59,11 +55,6 @@ class Source:
     @property
     def date_languages(self) -> list[str]:
         return list(self.languages or (self.language,))
-
-    @property
-    def domain(self) -> str:
-        host = urlsplit(self.url).hostname or ""
-        return host.removeprefix("www.")
 
 
 _FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {

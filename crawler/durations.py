@@ -9,8 +9,13 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
 
 
-def parse_duration(text: str) -> timedelta:
-    """``"15m"`` -> 15 minutes. Raises ValueError with a readable message."""
+def parse_duration(text: str, *, allow_zero: bool = False) -> timedelta:
+    """``"15m"`` -> 15 minutes. Raises ValueError with a readable message.
+
+    ``allow_zero``: ``"0"`` and ``"0s"`` also mean no time (any other zero,
+    such as ``"0m"``, is still refused)."""
+    if allow_zero and str(text).strip() in ("0", "0s"):
+        return timedelta(0)
     match = _DURATION.match(str(text))
     if not match:
         raise ValueError(f"{text!r} is not a duration (expected e.g. 30s, 15m, 2h, 2d, 1w)")

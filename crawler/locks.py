@@ -21,8 +21,9 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
+
+from crawler.runs import utcnow_iso
 
 LOCK_DIR_NAME = "locks"
 POLL_SECONDS = 0.2
@@ -97,7 +98,7 @@ class FileLock:
         record = {
             "pid": os.getpid(),
             "run_id": run_id,
-            "since": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "since": utcnow_iso(),
         }
         os.ftruncate(self._fd, 0)
         os.pwrite(self._fd, json.dumps(record).encode(), 0)

@@ -15,8 +15,7 @@ from datetime import UTC, datetime
 import sqlite_utils
 
 from crawler.db import write_transaction
-
-COUNTERS = ("pages_fetched", "articles_new", "articles_updated", "duplicates", "dropped", "errors", "relevant")
+from crawler.stats import SOURCE_COUNTERS as COUNTERS
 
 
 def utcnow_iso() -> str:

@@ -74,6 +74,16 @@ def canonicalize_url(url: str) -> str:
     return urlunsplit(("https", host, path or "/", urlencode(query), ""))
 
 
+def url_key(url: str | None) -> str | None:
+    """:func:`canonicalize_url` of ``url``, or None when it has none (empty, not http(s))."""
+    if not url:
+        return None
+    try:
+        return canonicalize_url(url)
+    except ValueError:
+        return None
+
+
 def site_host(host: str) -> str:
     """``host`` lower-cased without a ``www.``/``m.``/``amp.`` prefix (kept when nothing but a TLD would remain)."""
     host = host.lower().rstrip(".")

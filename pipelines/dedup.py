@@ -27,7 +27,7 @@ from crawler.db import connect, find_article
 from crawler.fingerprint import containment, print_of, shingles
 from crawler.items import ArticleItem
 from crawler.stats import inc_source
-from crawler.urls import canonicalize_url, is_front_page, same_site
+from crawler.urls import is_front_page, same_site, url_key
 
 logger = logging.getLogger(__name__)
 
@@ -40,19 +40,10 @@ it, a stored text reached only through ``rel=canonical`` is another article
 and the canonical is not trusted."""
 
 
-def _key(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        return canonicalize_url(url)
-    except ValueError:
-        return None
-
-
 def trusted_canonical(item: ArticleItem) -> str | None:
     """``item.canonical_url`` when it may name the article: same site, not the front page."""
     canonical = (item.canonical_url or "").strip()
-    if not canonical or _key(canonical) is None:
+    if not canonical or url_key(canonical) is None:
         return None
     if not same_site(canonical, item.url):
         # A syndicated copy pointing at the original: another outlet's row.
@@ -68,13 +59,13 @@ def url_keys(item: ArticleItem, *, use_canonical: bool = True) -> tuple[str, lis
     Raises ValueError when not even the fetched URL is an http(s) URL.
     """
     canonical = trusted_canonical(item) if use_canonical else None
-    fetched = _key(item.url)
-    key = _key(canonical) or fetched
+    fetched = url_key(item.url)
+    key = url_key(canonical) or fetched
     if key is None:
         raise ValueError(f"not an http(s) URL: {item.url!r}")
     aliases: list[str] = []
     for url in (item.url, item.request_url, canonical):
-        alias = _key(url)
+        alias = url_key(url)
         if alias and alias != key and alias not in aliases:
             aliases.append(alias)
     return key, aliases
@@ -169,8 +160,8 @@ class DedupPipeline:
         story); trusting it would turn each new article into an "update" of
         the first one. An edit keeps most of the text; another article does not.
         """
-        own = [k for k in {_key(item.url), _key(item.request_url)} if k and k != key]
-        if not own or trusted_canonical(item) is None or _key(item.url) == key:
+        own = [k for k in {url_key(item.url), url_key(item.request_url)} if k and k != key]
+        if not own or trusted_canonical(item) is None or url_key(item.url) == key:
             return False  # the key is the fetched URL's own: nothing to doubt
         stored = self._stored([key])
         if stored is not None:

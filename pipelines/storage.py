@@ -18,7 +18,6 @@ import json
 import logging
 import sqlite3
 import time
-from datetime import UTC, datetime
 
 import sqlite_utils
 from scrapy.exceptions import DropItem
@@ -26,14 +25,11 @@ from scrapy.exceptions import DropItem
 from crawler.db import connect, find_article, write_transaction
 from crawler.fingerprint import print_of
 from crawler.items import ArticleItem
+from crawler.runs import utcnow_iso
 from crawler.stats import inc_source
 from crawler.stories import SketchCache, StoryIndex
 
 logger = logging.getLogger(__name__)
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _row(item: ArticleItem) -> dict:
@@ -56,7 +52,7 @@ def _row(item: ArticleItem) -> dict:
         "image": item.image,
         "fetched_url": item.url,
         "discovered_via": item.discovered_via,
-        "fetched_at": item.fetched_at or _now_iso(),
+        "fetched_at": item.fetched_at or utcnow_iso(),
         "content_hash": item.content_hash,
         "relevant": int(bool(item.relevant)),
         "topics": json.dumps(item.topics, ensure_ascii=False),
@@ -96,7 +92,7 @@ def store_articles(
                     db.execute(
                         "INSERT INTO article_versions (article_id, title, body, content_hash, published_at, "
                         "modified_at, fetched_at, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [article_id, old_title, old_body, old_hash, old_pub, old_mod, old_fetched, _now_iso()],
+                        [article_id, old_title, old_body, old_hash, old_pub, old_mod, old_fetched, utcnow_iso()],
                     )
                     update = {k: v for k, v in row.items() if k not in ("url_key", "url")}
                     if update["modified_at"] is None:

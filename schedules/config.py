@@ -161,10 +161,8 @@ class _Checker:
         value = raw[key]
         if not isinstance(value, str):
             raise self.fail(key, f"must be a duration string such as '15m', not {value!r}")
-        if allow_zero and value.strip() in ("0", "0s"):
-            return timedelta(0)
         try:
-            return parse_duration(value)
+            return parse_duration(value, allow_zero=allow_zero)
         except ValueError as exc:
             raise self.fail(key, str(exc)) from None
 

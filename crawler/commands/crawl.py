@@ -180,10 +180,8 @@ def crawl(
 
 
 def _wait_seconds(text: str) -> float:
-    if str(text).strip() in ("0", "0s"):
-        return 0.0
     try:
-        return parse_duration(text).total_seconds()
+        return parse_duration(text, allow_zero=True).total_seconds()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--wait") from None
 

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
-
 
 @dataclass(frozen=True)
 class SitemapEntry:
@@ -51,9 +49,9 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _child_text(element: etree._Element, name: str, ns: str | None = None) -> str | None:
+def _child_text(element: etree._Element, name: str) -> str | None:
     for child in element:
-        if _local(child.tag) == name and (ns is None or child.tag.startswith("{" + ns)):
+        if _local(child.tag) == name:
             text = (child.text or "").strip()
             return text or None
     return None

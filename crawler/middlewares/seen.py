@@ -8,16 +8,15 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler.db import connect, find_article
-from crawler.urls import canonicalize_url
+from crawler.urls import url_key
 
 logger = logging.getLogger(__name__)
 
 
 def stored_fetched_at(db, url: str) -> str | None:
     """When the article at ``url`` (in any variant) was last fetched, or None if it is not stored."""
-    try:
-        key = canonicalize_url(url)
-    except ValueError:
+    key = url_key(url)
+    if key is None:
         return None
     row = find_article(db, [key], "a.fetched_at")
     return row[0] if row else None

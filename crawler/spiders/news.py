@@ -39,7 +39,7 @@ from crawler.middlewares.seen import is_stored
 from crawler.relevance import load_topics
 from crawler.runs import utcnow_iso
 from crawler.stats import inc_source
-from crawler.urls import canonicalize_url
+from crawler.urls import url_key
 
 logger = logging.getLogger(__name__)
 
@@ -177,9 +177,8 @@ class NewsSpider(scrapy.Spider):
         Links found twice (feed and sitemap, several WordPress searches,
         tracking-parameter variants) are followed once.
         """
-        try:
-            key = canonicalize_url(url)
-        except ValueError:
+        key = url_key(url)
+        if key is None:
             return False
         if key in self._claimed:
             self.crawler.stats.inc_value("discovery/seen_in_run")

@@ -1,0 +1,28 @@
+"""Durations as users write them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from crawler.durations import parse_duration
+
+
+def test_durations_and_their_errors():
+    assert parse_duration("15m") == timedelta(minutes=15)
+    assert parse_duration(" 1.5h ") == timedelta(minutes=90)
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration("15x")
+    with pytest.raises(ValueError, match="must be positive"):
+        parse_duration("0s")
+
+
+def test_zero_only_where_allowed_and_only_as_0_or_0s():
+    assert parse_duration("0", allow_zero=True) == timedelta(0)
+    assert parse_duration(" 0s ", allow_zero=True) == timedelta(0)
+    assert parse_duration("2m", allow_zero=True) == timedelta(minutes=2)
+    with pytest.raises(ValueError, match="must be positive"):
+        parse_duration("0m", allow_zero=True)
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration("0")
