@@ -34,6 +34,12 @@ def lock_dir(db_path: str | Path) -> Path:
     return Path(db_path).resolve().parent / LOCK_DIR_NAME
 
 
+def daemon_state_path(db_path: str | Path) -> Path:
+    """The scheduler daemon's state file for the database at ``db_path``: ``<its folder>/<stem>.schedule.json``."""
+    path = Path(db_path).resolve()
+    return path.parent / f"{path.stem}.schedule.json"
+
+
 def source_lock_path(directory: Path, source: str) -> Path:
     """The lock file of one source."""
     return directory / f"source-{source}.lock"

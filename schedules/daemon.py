@@ -35,7 +35,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from crawler.db import connect
-from crawler.locks import FileLock, lock_dir
+from crawler.locks import FileLock, daemon_state_path, lock_dir
 from crawler.runs import finish_run, start_run
 from schedules.config import Job, Schedule, format_duration
 from schedules.history import close_abandoned_runs, last_run_by_job, set_run_pid
@@ -80,7 +80,7 @@ class Daemon:
         self.log_dir = Path(log_dir) if log_dir else data_dir / "logs"
         self.crawl_log_dir = self.log_dir / "crawls"
         stem = Path(self.db_path).stem
-        self.state_path = data_dir / f"{stem}.schedule.json"
+        self.state_path = daemon_state_path(self.db_path)
         self.daemon_lock = FileLock(lock_dir(self.db_path) / f"daemon-{stem}.lock")
         self.scheduler: BlockingScheduler | None = None
         self._stopping = threading.Event()

@@ -213,7 +213,11 @@ def source_health(db: sqlite_utils.Database, source: str, window: int) -> Health
     Judged only once the source has ``window`` finished runs: a new source is
     not flagged by its first run.
     """
-    history = runs(db, source=source, limit=window, finished_only=True)
+    return judge_health(runs(db, source=source, limit=window, finished_only=True), window)
+
+
+def judge_health(history: list[Run], window: int) -> Health:
+    """:func:`source_health` of a source whose last finished runs, newest first, are ``history``."""
     if len(history) < window:
         return Health(runs=len(history))
     reasons = []

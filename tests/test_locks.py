@@ -12,7 +12,14 @@ import time
 
 import pytest
 
-from crawler.locks import FileLock, Holder, SourceLocks, lock_dir, source_lock_path
+from crawler.locks import (
+    FileLock,
+    Holder,
+    SourceLocks,
+    daemon_state_path,
+    lock_dir,
+    source_lock_path,
+)
 from tests.conftest import REPO_ROOT, run_newsmon
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
@@ -141,3 +148,13 @@ def test_crawl_skips_a_busy_source_and_crawls_the_rest(mock_web, mock_sources, t
     )
     assert runs[1][0] == "skipped" and runs[1][1] == '["armwire"]'
     assert sources == {"azpress"}
+
+
+def test_the_daemon_state_file_is_found_from_any_name_of_the_database(tmp_path):
+    real = tmp_path / "data" / "news.db"
+    real.parent.mkdir()
+    real.touch()
+    link = tmp_path / "other-name.db"
+    link.symlink_to(real)
+    assert daemon_state_path(real) == real.parent / "news.schedule.json"
+    assert daemon_state_path(link) == daemon_state_path(real)

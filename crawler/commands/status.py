@@ -24,8 +24,9 @@ from crawler.commands.options import (
 )
 from crawler.config import ConfigError, load_sources
 from crawler.db import DatabaseError, connect
+from crawler.locks import daemon_state_path
 from schedules.config import Schedule, format_duration, load_schedules
-from schedules.history import Run, last_run_by_job, source_health, source_names_in_history
+from schedules.history import Run, judge_health, last_run_by_job, source_names_in_history
 from schedules.history import runs as query_runs
 from schedules.triggers import first_run
 
@@ -76,9 +77,8 @@ def _zone_note() -> str:
 
 def daemon_state(db_path: str) -> dict | None:
     """The running daemon's state file for this database, or None when no daemon runs."""
-    path = Path(db_path).resolve().parent / f"{Path(db_path).stem}.schedule.json"
     try:
-        state = json.loads(path.read_text())
+        state = json.loads(daemon_state_path(db_path).read_text())
     except (OSError, ValueError):
         return None
     pid = state.get("pid")
@@ -116,12 +116,13 @@ def _jobs(db, plan: Schedule, state: dict | None, now: datetime) -> list[dict]:
 def _sources(db, names: list[str], window: int) -> list[dict]:
     rows = []
     for name in names:
-        last = query_runs(db, source=name, limit=1, finished_only=True)
-        health = source_health(db, name, window)
+        # The last finished runs, newest first: the first is the source's last run.
+        history = query_runs(db, source=name, limit=window, finished_only=True)
+        health = judge_health(history, window)
         rows.append(
             {
                 "source": name,
-                "last_run": last[0].to_json() if last else None,
+                "last_run": history[0].to_json() if history else None,
                 "judged_runs": health.runs,
                 "unhealthy": list(health.reasons),
             }
