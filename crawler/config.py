@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SOURCES_FILE = PACKAGE_DIR / "sources.toml"
 DEFAULT_TOPICS_FILE = PACKAGE_DIR / "topics.toml"
+DISCOVERY_KINDS = ("feeds", "sitemaps", "wordpress")
+"""How the spider finds articles (``--discovery``, a schedule job's ``discovery``)."""
 
 
 class ConfigError(ValueError):

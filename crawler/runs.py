@@ -17,6 +17,13 @@ import sqlite_utils
 from crawler.db import write_transaction
 from crawler.stats import SOURCE_COUNTERS as COUNTERS
 
+EXIT_UNREACHABLE = 3
+"""``newsmon crawl``'s exit status when no source could be reached (the run is closed)."""
+EXIT_BUSY = 4
+"""... when every source asked for was being crawled by another process (the run is closed)."""
+EXIT_DATABASE = 5
+"""... when a database write failed: the crawl's own record of the run may be missing."""
+
 
 def utcnow_iso() -> str:
     """Now, ISO 8601 UTC with seconds precision."""

@@ -16,13 +16,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from crawler.config import ConfigError, SourceSet, load_toml
+from crawler.config import DISCOVERY_KINDS, ConfigError, SourceSet, load_toml
 from crawler.durations import parse_duration, parse_since
 from schedules import DEFAULT_SCHEDULES_FILE
-
-# The spider's discovery kinds (crawler.spiders.news.DISCOVERY_KINDS), repeated
-# here because importing the spider would import Scrapy into the daemon.
-DISCOVERY_KINDS = ("feeds", "sitemaps", "wordpress")
 
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$", re.IGNORECASE)

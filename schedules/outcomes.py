@@ -8,18 +8,17 @@ from datetime import timedelta
 
 import sqlite_utils
 
-from crawler.runs import finish_run
+from crawler.runs import EXIT_BUSY, EXIT_DATABASE, EXIT_UNREACHABLE, finish_run
 from schedules.config import Job, format_duration
 from schedules.history import mark_run
 from schedules.supervisor import Outcome
 
 logger = logging.getLogger("newsmon.schedule")
 
-# Exit statuses of `newsmon crawl` after which the crawl has closed its own run.
-CRAWL_CLOSED_ITS_RUN = {0: "ok", 3: "unreachable", 4: "skipped"}
-# `newsmon crawl` exits 5 when a database write failed (full disk, read-only
-# file): its own record of the run may be missing, so the daemon writes one.
-EXIT_DATABASE_ERROR = 5  # crawler.commands.crawl.EXIT_DATABASE (not imported: the daemon stays light)
+# Exit statuses of `newsmon crawl` after which the crawl has closed its own run
+# (ok, unreachable, skipped). After EXIT_DATABASE (full disk, read-only file)
+# its own record of the run may be missing, so the daemon writes one.
+CRAWL_CLOSED_ITS_RUN = frozenset({0, EXIT_UNREACHABLE, EXIT_BUSY})
 
 
 def classify(job: Job, outcome: Outcome, shutdown_grace: timedelta) -> tuple[str | None, str]:
@@ -58,7 +57,7 @@ def classify(job: Job, outcome: Outcome, shutdown_grace: timedelta) -> tuple[str
         return "crashed", f"killed by {name}{hint}"
     if code == 2:
         return "failed", f"crawl refused to start: {outcome.last_line}"
-    if code == EXIT_DATABASE_ERROR:
+    if code == EXIT_DATABASE:
         return "database_error", f"could not write to the database: {outcome.last_line}"
     return "crashed", f"exit status {code}: {outcome.last_line}"
 

@@ -36,10 +36,12 @@ def test_default_schedule_is_valid_and_sensible():
     assert plan.daemon.shutdown_grace > timedelta(0)
 
 
-def test_discovery_kinds_match_the_spider():
+def test_discovery_kinds_are_the_spiders():
+    from crawler import config
     from crawler.spiders.news import DISCOVERY_KINDS as SPIDER_KINDS
 
-    assert DISCOVERY_KINDS == SPIDER_KINDS
+    # One definition, where the daemon can read it without importing Scrapy.
+    assert DISCOVERY_KINDS is SPIDER_KINDS is config.DISCOVERY_KINDS == ("feeds", "sitemaps", "wordpress")
 
 
 def test_defaults_apply_and_jobs_override_them(tmp_path):

@@ -20,12 +20,8 @@ from crawler.db import DatabaseError, connect, write_transaction
 from crawler.durations import parse_duration, parse_since
 from crawler.locks import Holder, SourceLocks, lock_dir
 from crawler.relevance import load_topics
-from crawler.runs import finish_run, start_run
+from crawler.runs import EXIT_BUSY, EXIT_DATABASE, EXIT_UNREACHABLE, finish_run, start_run
 from crawler.stats import SOURCE_COUNTERS, per_source
-
-EXIT_UNREACHABLE = 3
-EXIT_BUSY = 4
-EXIT_DATABASE = 5
 
 
 def _database_error(db_path: str, message: str) -> None:

@@ -24,7 +24,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 
-from crawler.config import Source, load_sources
+from crawler.config import DISCOVERY_KINDS, Source, load_sources
 from crawler.dates import parse_date, to_iso
 from crawler.db import connect
 from crawler.discovery.feeds import parse_feed
@@ -42,8 +42,6 @@ from crawler.stats import inc_source
 from crawler.urls import url_key
 
 logger = logging.getLogger(__name__)
-
-DISCOVERY_KINDS = ("feeds", "sitemaps", "wordpress")
 
 
 def followable(url: str) -> bool:
