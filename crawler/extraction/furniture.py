@@ -135,8 +135,10 @@ def _has_furniture_line(text: str) -> bool:
 
 def has_shortcode(text: str) -> bool:
     """True when ``text`` holds an opening and the matching closing shortcode tag."""
-    opened = {m.group(2).lower() for m in _SHORTCODE.finditer(text) if not m.group(1)}
-    closed = {m.group(2).lower() for m in _SHORTCODE.finditer(text) if m.group(1)}
+    opened: set[str] = set()
+    closed: set[str] = set()
+    for m in _SHORTCODE.finditer(text):
+        (closed if m.group(1) else opened).add(m.group(2).lower())
     return bool(opened & closed) or bool(re.search(r"\[[a-z][\w-]*\s+[a-z_-]+=[\"”“']", text, re.I))
 
 
