@@ -50,9 +50,7 @@ _BYLINE_XPATH = etree.XPath(
 
 def parse_html(html: str | bytes) -> etree._Element | None:
     """The page as an lxml tree (bytes are decoded by their declared or detected charset)."""
-    if isinstance(html, bytes) and not html.strip():
-        return None
-    if isinstance(html, str) and not html.strip():
+    if not html.strip():
         return None
     tree = _parse_plain(html)
     return tree if tree is not None else trafilatura.load_html(html)
