@@ -30,6 +30,7 @@ from lxml import etree
 
 from crawler.dates import EARLIEST, parse_date_as_written
 from crawler.extraction.bylines import date_element, headline_dates, in_comment, inside_foreign
+from crawler.extraction.structured import CLASS_TOKEN
 
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time",
@@ -205,13 +206,9 @@ def _element_date(element) -> str | None:
 _MICRODATA = {
     prop: etree.XPath(f'//@itemprop[.="{prop}"]/..') for prop in ("datePublished", "dateModified")
 }
-# The plain ``contains`` first: most class attributes fail it before any string is built.
-_CLASS_TOKEN = (
-    '//@class[contains(., "{0}")][contains(concat(" ", normalize-space(.), " "), " {0} ")]/..'
-)
 _HATOM = {
-    "published": etree.XPath(_CLASS_TOKEN.format("published") + " | //@pubdate/parent::time"),
-    "updated": etree.XPath(_CLASS_TOKEN.format("updated")),
+    "published": etree.XPath(CLASS_TOKEN.format("published") + " | //@pubdate/parent::time"),
+    "updated": etree.XPath(CLASS_TOKEN.format("updated")),
 }
 
 
