@@ -31,6 +31,17 @@ from trafilatura.xml import xmltotxt
 _TOKEN = re.compile(r"\w+")
 
 
+def _tokens(text: str) -> list[str]:
+    """The lower-cased ``\\w+`` tokens of ``text``."""
+    return _TOKEN.findall(text.lower())
+
+
+def text_key(text: str | None) -> str:
+    """Lower-cased ``\\w+`` tokens joined by single spaces (None: ""): how paragraphs,
+    headlines and standfirsts are compared."""
+    return " ".join(_tokens(text or ""))
+
+
 @dataclass
 class Block:
     """One top-level element of an extracted body: a paragraph, heading, list, quote or table."""
@@ -46,7 +57,7 @@ class Block:
     @cached_property
     def key(self) -> str:
         """Lower-cased word tokens: how blocks of two runs are matched."""
-        return " ".join(_TOKEN.findall(self.text.lower()))
+        return text_key(self.text)
 
     @cached_property
     def words(self) -> int:
@@ -154,7 +165,10 @@ def render(blocks: list[Block]) -> str | None:
 
 def shingles(text: str, size: int = 4) -> Counter:
     """Multiset of ``size``-token shingles of ``\\w+`` tokens (the dev set's scoring unit)."""
-    tokens = _TOKEN.findall(text.lower())
+    return _shingles(_tokens(text), size)
+
+
+def _shingles(tokens: list[str], size: int = 4) -> Counter:
     if len(tokens) < size:
         return Counter([tuple(tokens)]) if tokens else Counter()
     return Counter(tuple(tokens[i : i + size]) for i in range(len(tokens) - size + 1))
@@ -224,13 +238,13 @@ def reconcile(blocks: list[Block], published: list[Block]) -> list[Block]:
     """
     if not published:
         return blocks
-    ld_text = "\n".join(b.text for b in published)
-    ld = shingles(ld_text)
+    ld_tokens = _tokens("\n".join(b.text for b in published))
+    ld = _shingles(ld_tokens)
     ld_size = sum(ld.values())
-    ours = shingles("\n".join(b.text for b in blocks))
-    ours_size = sum(ours.values())
     if ld_size < MIN_STRUCTURED_SHINGLES:
         return blocks
+    ours = shingles("\n".join(b.text for b in blocks))
+    ours_size = sum(ours.values())
     if ours_size < 0.5 * ld_size:
         return published
     common = sum((ours & ld).values())
@@ -238,16 +252,17 @@ def reconcile(blocks: list[Block], published: list[Block]) -> list[Block]:
         return blocks
     # A one-paragraph articleBody loses the page's paragraphs: it must bring more to win.
     wanted = STRUCTURED_COVERAGE if len(published) > 1 else STRUCTURED_COVERAGE_ONE_PARAGRAPH
-    if missing_share(ld_text, ours) > 1 - wanted:
+    if _missing_share(ld_tokens, ours) > 1 - wanted:
         return published
-    ld_key = " ".join(_TOKEN.findall(ld_text.lower()))
+    ld_key = " ".join(ld_tokens)  # text_key of the publisher's text
     kept = []
     for block in blocks:
-        own = shingles(block.text)
-        size = sum(own.values())
-        if block.words >= 4 and size and sum((own & ld).values()) < 0.2 * size:
-            continue
-        if block.words < 4 and block.tag != "head" and block.key not in ld_key:
+        if block.words >= 4:
+            own = shingles(block.text)
+            size = sum(own.values())
+            if size and sum((own & ld).values()) < 0.2 * size:
+                continue
+        elif block.tag != "head" and block.key not in ld_key:
             continue
         kept.append(block)
     return kept or blocks
@@ -260,7 +275,11 @@ def missing_share(text: str, found: Counter, size: int = 4) -> float:
     Shorter runs are where paragraphs meet (the page adds a heading, splits or joins
     paragraphs differently): not missing text. A passage the text holds twice and the
     page once is missing once."""
-    tokens = _TOKEN.findall(text.lower())
+    return _missing_share(_tokens(text), found, size)
+
+
+def _missing_share(tokens: list[str], found: Counter, size: int = 4) -> float:
+    """:func:`missing_share` of text already split into lower-cased tokens."""
     total = len(tokens) - size + 1
     if total <= 0:
         return 0.0

@@ -30,6 +30,7 @@ from lxml import etree
 
 from crawler.dates import EARLIEST, parse_date_as_written
 from crawler.extraction.bylines import date_element, headline_dates, in_comment, inside_foreign
+from crawler.extraction.structured import CLASS_TOKEN
 
 _PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time",
@@ -67,10 +68,11 @@ def find_dates(tree, url: str, structured: dict | None = None) -> tuple[str | No
     # left unknown rather than read from the text.
     if published is None:
         visible_published, visible_modified = headline_dates(tree, structured, languages, ok)
-        published = published or visible_published
+        published = visible_published
         modified = modified or visible_modified
     if published is None:
-        published = _url_date(url)
+        in_url = _url_date(url)
+        published = in_url if ok(in_url) else None
     if published is None:
         published = date_element(tree, languages, ok)
     if published is None:
@@ -205,13 +207,9 @@ def _element_date(element) -> str | None:
 _MICRODATA = {
     prop: etree.XPath(f'//@itemprop[.="{prop}"]/..') for prop in ("datePublished", "dateModified")
 }
-# The plain ``contains`` first: most class attributes fail it before any string is built.
-_CLASS_TOKEN = (
-    '//@class[contains(., "{0}")][contains(concat(" ", normalize-space(.), " "), " {0} ")]/..'
-)
 _HATOM = {
-    "published": etree.XPath(_CLASS_TOKEN.format("published") + " | //@pubdate/parent::time"),
-    "updated": etree.XPath(_CLASS_TOKEN.format("updated")),
+    "published": etree.XPath(CLASS_TOKEN.format("published") + " | //@pubdate/parent::time"),
+    "updated": etree.XPath(CLASS_TOKEN.format("updated")),
 }
 
 
@@ -236,16 +234,11 @@ def _hatom(tree, name: str) -> str | None:
 
 
 def _url_date(url: str) -> str | None:
-    """``YYYY-MM-DD`` from a full date in the URL's path (``/2023/01/12/``, ``20230112``)."""
+    """``YYYY-MM-DD`` from a full date in the URL's path (``/2023/01/12/``, ``20230112``);
+    whether it is a real, plausible day is the caller's check."""
     path = url.split("?", 1)[0].split("#", 1)[0]
     m = _URL_DATE.search(path)
     if not m:
         return None
     year, _, month, day = m.groups()
-    try:
-        value = datetime(int(year), int(month), int(day), tzinfo=UTC)
-    except ValueError:
-        return None
-    if value.year < EARLIEST.year or value > datetime.now(UTC) + timedelta(days=1):
-        return None
     return f"{year}-{month}-{day}"

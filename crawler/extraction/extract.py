@@ -24,6 +24,7 @@ from crawler.extraction.body import Block, extract_blocks, reconcile, render, st
 from crawler.extraction.dates import find_dates
 from crawler.extraction.language import detect_language
 from crawler.extraction.structured import (
+    CLASS_TOKEN,
     Structured,
     image_url,
     read_structured,
@@ -36,23 +37,17 @@ MAX_TAGS = 30
 # Elements whose text is a byline when the page declares no author. Written from the
 # attributes up (``//@class[…]/..``): libxml2 then tests only elements that have the
 # attribute, a third of the time of ``//*[contains(concat(…@class…))]``.
-# The plain ``contains`` first: most class attributes fail it before any string is built.
-_CLASS_TOKEN = (
-    '//@class[contains(., "{0}")][contains(concat(" ", normalize-space(.), " "), " {0} ")]/..'
-)
 _BYLINE_XPATH = etree.XPath(
     '//@itemprop[.="author"]/..//*[@itemprop="name"]'
     ' | //@itemprop[.="author"]/parent::*[not(.//*[@itemprop="name"])]'
     ' | //@rel[.="author"]/parent::a'
-    f" | {_CLASS_TOKEN.format('byline')} | {_CLASS_TOKEN.format('author-name')}"
+    f" | {CLASS_TOKEN.format('byline')} | {CLASS_TOKEN.format('author-name')}"
 )
 
 
 def parse_html(html: str | bytes) -> etree._Element | None:
     """The page as an lxml tree (bytes are decoded by their declared or detected charset)."""
-    if isinstance(html, bytes) and not html.strip():
-        return None
-    if isinstance(html, str) and not html.strip():
+    if not html.strip():
         return None
     tree = _parse_plain(html)
     return tree if tree is not None else trafilatura.load_html(html)

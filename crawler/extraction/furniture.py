@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.extraction.body import Block
+from crawler.extraction.body import Block, text_key
 
 # A short block that is, as a whole, one of these headings announces page
 # furniture (comments, related stories, sharing, sign-up boxes). Four
@@ -135,8 +135,10 @@ def _has_furniture_line(text: str) -> bool:
 
 def has_shortcode(text: str) -> bool:
     """True when ``text`` holds an opening and the matching closing shortcode tag."""
-    opened = {m.group(2).lower() for m in _SHORTCODE.finditer(text) if not m.group(1)}
-    closed = {m.group(2).lower() for m in _SHORTCODE.finditer(text) if m.group(1)}
+    opened: set[str] = set()
+    closed: set[str] = set()
+    for m in _SHORTCODE.finditer(text):
+        (closed if m.group(1) else opened).add(m.group(2).lower())
     return bool(opened & closed) or bool(re.search(r"\[[a-z][\w-]*\s+[a-z_-]+=[\"”“']", text, re.I))
 
 
@@ -154,17 +156,13 @@ def is_dateline(block: Block) -> bool:
     return len(_LETTERS.findall(block.text)) <= 4
 
 
-def _key(text: str | None) -> str:
-    return " ".join(re.findall(r"\w+", (text or "").lower()))
-
-
 def trim_head(blocks: list[Block], titles: list[str], standfirsts: list[str] = ()) -> list[Block]:
     """Drop the blocks before the text starts that repeat the headline (``titles``), headings
     that repeat the standfirst, and short link-only crumbs (section name, social handle).
 
     A paragraph equal to the standfirst stays: sites often use the lede as description."""
-    title_keys = [k for k in map(_key, titles) if k]
-    standfirst_keys = [k for k in map(_key, standfirsts) if k]
+    title_keys = [k for k in map(text_key, titles) if k]
+    standfirst_keys = [k for k in map(text_key, standfirsts) if k]
     start = 0
     while start < len(blocks) - 1:
         block = blocks[start]

@@ -96,7 +96,9 @@ def _worker_init(crawl_pid: int) -> None:
     threading.Thread(
         target=_watch_crawl, args=(crawl_pid,), name="newsmon-crawl-watch", daemon=True
     ).start()
-    extract_article(WARM_UP_HTML, "https://newsmon.invalid/warm-up")
+    # Already imported (and run) in the fork server, whose children start warm; a
+    # spawned worker warms up here.
+    import crawler.extraction.warmup  # noqa: F401
 
 
 def _ready() -> int:

@@ -35,6 +35,14 @@ ARTICLE_TYPES = {
 # Types that may carry a headline when no article object exists.
 PAGE_TYPES = {"webpage", "itempage", "medicalwebpage", "collectionpage"}
 
+# XPath of the elements whose class attribute holds the token ``{0}`` (``str.format`` it).
+# Written from the attributes up (``//@class[…]/..``): libxml2 then tests only elements
+# that have the attribute. The plain ``contains`` first: most class attributes fail it
+# before any string is built.
+CLASS_TOKEN = (
+    '//@class[contains(., "{0}")][contains(concat(" ", normalize-space(.), " "), " {0} ")]/..'
+)
+
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
