@@ -27,6 +27,7 @@ import gzip
 import hashlib
 import html
 import json
+import os
 import random
 import re
 import sys
@@ -52,8 +53,7 @@ TOPIC_SENTENCES = [
 
 
 def shared_data_dir() -> Path:
-    import os
-
+    """``../shared/data`` beside the checkout (``NEWSMON_SHARED_DATA`` overrides)."""
     return Path(os.environ.get("NEWSMON_SHARED_DATA") or REPO_ROOT.parent / "shared" / "data")
 
 

@@ -14,7 +14,6 @@ machine (one process), newsmon's whole ``extract_article`` beside one
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import time
@@ -25,19 +24,14 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
+from benchmarks.newsweb import shared_data_dir  # noqa: E402
+from benchmarks.quality_rows import row  # noqa: E402
 from crawler.extraction import extract_article  # noqa: E402
 from crawler.extraction.scoring import Page, load_pages, score  # noqa: E402
 
 SECTION = "bodies"
 TARGET_F1 = 0.975
 _SUFFIX = re.compile(r"\s[|\-–—:·]{1,2}\s*(?P<tail>[^|\-–—:·]{2,40})$")
-
-
-def data_dir() -> Path:
-    return (
-        Path(os.environ.get("NEWSMON_SHARED_DATA") or ROOT.parent / "shared" / "data")
-        / "articles-dev"
-    )
 
 
 def site_name_left(title: str | None, url: str) -> bool:
@@ -64,7 +58,7 @@ def _timed(function, pages: list[Page], rounds: int = 3) -> tuple[list, float]:
 
 
 def run() -> list[dict]:
-    folder = data_dir()
+    folder = shared_data_dir() / "articles-dev"
     if not (folder / "ground-truth.json").is_file():
         print(f"quality_bodies: no data at {folder}", file=sys.stderr)
         return []
@@ -96,18 +90,27 @@ def run() -> list[dict]:
     name = "trafilatura 2.3.1"
     n = f"articles-dev, {len(pages)} pages"
     return [
-        row(f"body F1 ({n})", ours.f1, default.f1, name, TARGET_F1),
+        row(SECTION, f"body F1 ({n})", ours.f1, default.f1, name, TARGET_F1),
         row(
+            SECTION,
             f"body F1 vs favor_precision ({n})",
             ours.f1,
             precision.f1,
             f"{name} favor_precision",
             TARGET_F1,
         ),
-        row("body F1 with recall_run=True (second run)", ours_recall.f1, default.f1, name, TARGET_F1),
-        row("body precision", ours.precision, default.precision, name, None),
-        row("body recall", ours.recall, default.recall, name, None),
         row(
+            SECTION,
+            "body F1 with recall_run=True (second run)",
+            ours_recall.f1,
+            default.f1,
+            name,
+            TARGET_F1,
+        ),
+        row(SECTION, "body precision", ours.precision, default.precision, name, None),
+        row(SECTION, "body recall", ours.recall, default.recall, name, None),
+        row(
+            SECTION,
             "body precision vs favor_precision",
             ours.precision,
             precision.precision,
@@ -115,6 +118,7 @@ def run() -> list[dict]:
             None,
         ),
         row(
+            SECTION,
             "body recall vs favor_precision",
             ours.recall,
             precision.recall,
@@ -122,6 +126,7 @@ def run() -> list[dict]:
             None,
         ),
         row(
+            SECTION,
             "titles still ending in the site name",
             leaks,
             reference_leaks,
@@ -129,8 +134,9 @@ def run() -> list[dict]:
             0.0,
             higher=False,
         ),
-        row("pages without a title", untitled, None, None, 0.0, higher=False),
+        row(SECTION, "pages without a title", untitled, None, None, 0.0, higher=False),
         row(
+            SECTION,
             "extraction ms per page (whole article)",
             newsmon_time * 1000,
             plain_time * 1000,
@@ -139,6 +145,7 @@ def run() -> list[dict]:
             higher=False,
         ),
         row(
+            SECTION,
             "extraction ms per page with recall_run=True",
             recall_time * 1000,
             plain_time * 1000,
@@ -147,18 +154,6 @@ def run() -> list[dict]:
             higher=False,
         ),
     ]
-
-
-def row(metric: str, newsmon, reference, reference_name, target, *, higher: bool = True) -> dict:
-    return {
-        "section": SECTION,
-        "metric": metric,
-        "newsmon": float(newsmon) if newsmon is not None else None,
-        "reference": float(reference) if reference is not None else None,
-        "reference_name": reference_name,
-        "target": float(target) if target is not None else None,
-        "higher_is_better": higher,
-    }
 
 
 if __name__ == "__main__":

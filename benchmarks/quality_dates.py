@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -26,15 +25,13 @@ from zoneinfo import ZoneInfo
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.newsweb import shared_data_dir  # noqa: E402
+from benchmarks.quality_rows import row  # noqa: E402
 from crawler.dates import parse_date, parse_date_as_written, to_iso  # noqa: E402
 from crawler.extraction import extract_article  # noqa: E402
 
 INSTANTS = REPO_ROOT / "tests" / "data" / "dates" / "instants.json"
 TARGET_DAY_ACCURACY = 0.95
-
-
-def shared_data_dir() -> Path:
-    return Path(os.environ.get("NEWSMON_SHARED_DATA") or REPO_ROOT.parent / "shared" / "data")
 
 
 def load_dates_dev(root: Path | None = None) -> list[dict]:
@@ -158,7 +155,6 @@ def _uncached(raw: str, now: datetime) -> None:
 
 
 def run() -> list[dict]:
-    rows = []
     pages = load_dates_dev()
     # Timed on a second pass: the first loads models and fills caches once, as a crawl does.
     accuracy, _ = day_accuracy(pages, newsmon_day)
@@ -166,58 +162,35 @@ def run() -> list[dict]:
     day_accuracy(pages, newsmon_day)
     newsmon_seconds = time.perf_counter() - started
     reference, _ = day_accuracy(pages, htmldate_day)
-    rows.append(
-        {
-            "section": "dates",
-            "metric": f"publication day accuracy, dates-dev ({len(pages)} pages)",
-            "newsmon": accuracy,
-            "reference": reference,
-            "reference_name": "htmldate 1.11 extensive, original date",
-            "target": TARGET_DAY_ACCURACY,
-        }
-    )
-    rows.append(
-        {
-            "section": "dates",
-            "metric": "ms per page, extract_article incl. dates (dates-dev)",
-            "newsmon": newsmon_seconds / len(pages) * 1000,
-            "reference": None,
-            "reference_name": None,
-            "target": None,
-        }
-    )
-    rows.append(
-        {
-            "section": "dates",
-            "metric": "ms per page, find_dates alone (dates-dev)",
-            "newsmon": find_dates_timing(pages),
-            "reference": None,
-            "reference_name": None,
-            "target": None,
-        }
-    )
+    rows = [
+        row(
+            "dates",
+            f"publication day accuracy, dates-dev ({len(pages)} pages)",
+            accuracy,
+            reference,
+            "htmldate 1.11 extensive, original date",
+            TARGET_DAY_ACCURACY,
+        ),
+        row(
+            "dates",
+            "ms per page, extract_article incl. dates (dates-dev)",
+            newsmon_seconds / len(pages) * 1000,
+        ),
+        row("dates", "ms per page, find_dates alone (dates-dev)", find_dates_timing(pages)),
+    ]
     _, cases = load_instants()
     rows.append(
-        {
-            "section": "dates",
-            "metric": f"minute-precise instants, en/hy/ru/az ({len(cases)} cases)",
-            "newsmon": instant_accuracy(_newsmon_instant),
-            "reference": instant_accuracy(_dateparser_instant),
-            "reference_name": "dateparser 1.5, same languages/zone/now",
-            "target": 1.0,
-        }
+        row(
+            "dates",
+            f"minute-precise instants, en/hy/ru/az ({len(cases)} cases)",
+            instant_accuracy(_newsmon_instant),
+            instant_accuracy(_dateparser_instant),
+            "dateparser 1.5, same languages/zone/now",
+            1.0,
+        )
     )
     for kind, micros in parse_timing().items():
-        rows.append(
-            {
-                "section": "dates",
-                "metric": f"µs per parse_date call: {kind}",
-                "newsmon": micros,
-                "reference": None,
-                "reference_name": None,
-                "target": None,
-            }
-        )
+        rows.append(row("dates", f"µs per parse_date call: {kind}", micros))
     return rows
 
 

@@ -39,6 +39,7 @@ from scrapy.exceptions import DropItem  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 from w3lib.url import canonicalize_url as w3_canonicalize  # noqa: E402
 
+from benchmarks.quality_rows import row  # noqa: E402
 from crawler.db import connect  # noqa: E402
 from crawler.extraction import extract_article  # noqa: E402
 from crawler.fingerprint import content_hash, shingles  # noqa: E402
@@ -224,21 +225,9 @@ def run() -> list[dict]:
     n = warm["copy_groups"]
     lsh_name = "datasketch MinHashLSH J>=0.5"
 
-    def row(metric, newsmon, reference, reference_name, target, higher=True):
-        out = {
-            "section": "dedup",
-            "metric": metric,
-            "newsmon": float(newsmon),
-            "reference": None if reference is None else float(reference),
-            "reference_name": reference_name,
-            "target": target,
-        }
-        if not higher:
-            out["higher_is_better"] = False
-        return out
-
     rows = [
         row(
+            "dedup",
             f"copy groups merged (of {n}; {warm['pages']} pages, {warm['groups']} groups)",
             warm["copy_groups_merged"] / n,
             before["copy_groups_merged"] / n,
@@ -246,24 +235,35 @@ def run() -> list[dict]:
             0.9,
         ),
         row(
+            "dedup",
             "wrong merges (stories mixing groups)",
             warm["wrong_merges"],
             lsh["wrong_merges"],
             lsh_name,
             0.0,
-            False,
+            higher=False,
         ),
-        row("pairwise precision", warm["precision"], lsh["precision"], lsh_name, 0.99),
-        row("pairwise recall", warm["recall"], lsh["recall"], lsh_name, 0.9),
+        row("dedup", "pairwise precision", warm["precision"], lsh["precision"], lsh_name, 0.99),
+        row("dedup", "pairwise recall", warm["recall"], lsh["recall"], lsh_name, 0.9),
         row(
+            "dedup",
             "copy groups merged, empty database (cold)",
             cold["copy_groups_merged"] / n,
             None,
             "",
             0.85,
         ),
-        row("wrong merges, empty database (cold)", cold["wrong_merges"], None, "", 0.0, False),
         row(
+            "dedup",
+            "wrong merges, empty database (cold)",
+            cold["wrong_merges"],
+            None,
+            "",
+            0.0,
+            higher=False,
+        ),
+        row(
+            "dedup",
             f"URL variant groups folded to one key (of {urls['counts'][0]})",
             urls["newsmon"][0],
             urls["w3lib"][0],
@@ -271,6 +271,7 @@ def run() -> list[dict]:
             1.0,
         ),
         row(
+            "dedup",
             f"distinct article URLs kept apart (of {urls['counts'][1]})",
             urls["newsmon"][1],
             urls["w3lib"][1],
@@ -284,9 +285,9 @@ def run() -> list[dict]:
 
 def main() -> None:
     rows = run()
-    for row in rows:
-        ref = "" if row["reference"] is None else f"{row['reference_name']} {row['reference']:.3f}"
-        print(f"{row['metric']:<62} newsmon {row['newsmon']:.3f}  target {row['target']:<5} {ref}")
+    for r in rows:
+        ref = "" if r["reference"] is None else f"{r['reference_name']} {r['reference']:.3f}"
+        print(f"{r['metric']:<62} newsmon {r['newsmon']:.3f}  target {r['target']:<5} {ref}")
     if rows[0]["missed"]:
         print("copy groups not merged:", ", ".join(rows[0]["missed"]))
     if rows[1]["mixed"]:

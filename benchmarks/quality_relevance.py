@@ -14,7 +14,6 @@ Also prints the matching time per article on a 5 kB body (not a quality figure).
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -22,6 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.newsweb import shared_data_dir  # noqa: E402
+from benchmarks.quality_rows import row  # noqa: E402
 from crawler.relevance import TopicSet, load_topics  # noqa: E402
 
 DATA_DIR = REPO / "tests" / "data" / "relevance"
@@ -92,9 +93,7 @@ def time_per_article(topics: TopicSet, title: str, body: str, rounds: int = 200)
 
 def unrelated_real_news(topics: TopicSet) -> tuple[int, int] | None:
     """(matched, total) on the real news bodies of the shared articles-dev set (none is on topic)."""
-    path = REPO.parent / "shared" / "data" / "articles-dev" / "ground-truth.json"
-    if env := os.environ.get("NEWSMON_SHARED_DATA"):
-        path = Path(env) / "articles-dev" / "ground-truth.json"
+    path = shared_data_dir() / "articles-dev" / "ground-truth.json"
     if not path.is_file():
         return None
     pages = json.loads(path.read_text(encoding="utf-8"))
@@ -114,26 +113,22 @@ def run() -> list[dict]:
         for name, f in report["figures"].items():
             for metric in ("precision", "recall"):
                 rows.append(
-                    {
-                        "section": f"relevance ({split}, {report['articles']} articles)",
-                        "metric": f"{name} {metric}",
-                        "newsmon": f[metric],
-                        "reference": None,
-                        "reference_name": None,
-                        "target": TARGET,
-                    }
+                    row(
+                        f"relevance ({split}, {report['articles']} articles)",
+                        f"{name} {metric}",
+                        f[metric],
+                        target=TARGET,
+                    )
                 )
     real = unrelated_real_news(topics)
     if real is not None:
         rows.append(
-            {
-                "section": f"relevance (unrelated real news, {real[1]} pages)",
-                "metric": "false match rate",
-                "newsmon": real[0] / real[1],
-                "reference": None,
-                "reference_name": None,
-                "target": 0.0,
-            }
+            row(
+                f"relevance (unrelated real news, {real[1]} pages)",
+                "false match rate",
+                real[0] / real[1],
+                target=0.0,
+            )
         )
     return rows
 

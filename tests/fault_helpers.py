@@ -11,6 +11,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,91 @@ def source_block(
     if allow_private:
         lines.append("allow_private = true")
     return "\n".join(lines) + "\n\n"
+
+
+def sources_file(web: MockWeb, sites: list[str], path: Path) -> Path:
+    """A sources file with one source per mock site, each read from the site's ``/feed/``."""
+    blocks = []
+    for site in sites:
+        base = web.base_url(site)
+        blocks.append(source_block(site, f"{base}/", feeds=[f"{base}/feed/"]))
+    path.write_text("".join(blocks), encoding="utf-8")
+    return path
+
+
+_BULK_WORDS = (
+    "corridor road convoy bridge checkpoint village mountain border market bread fuel winter school hospital "
+    "council river valley minister statement talks officials residents traffic trucks supplies weather "
+    "harvest railway museum theatre festival engineers doctors teachers students farmers drivers"
+).split()
+
+
+def bulk_page(title: str, paragraphs: list[str]) -> bytes:
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<meta property='article:published_time' content='2023-01-12T10:00:00+00:00'></head>"
+        f"<body><nav><a href='/'>Home</a></nav><article><h1>{html.escape(title)}</h1>{body}</article>"
+        "<footer>Copyright</footer></body></html>"
+    ).encode()
+
+
+def add_bulk_site(
+    web: MockWeb, site: str, count: int, delay: float = 0.0, seed: int = 0
+) -> list[str]:
+    """A site with ``count`` distinct articles listed in an RSS feed at ``/feed/``; returns their paths.
+
+    ``delay`` seconds are spent before answering each article page.
+    """
+    base = web.add_site(site)
+    rng = random.Random(f"{site}-{seed}")
+    paths = []
+    items = []
+    for n in range(count):
+        path = f"/{site}/story-{n}/"
+        title = f"{site} story {n}: " + " ".join(rng.sample(_BULK_WORDS, 5))
+        paragraphs = [" ".join(rng.choices(_BULK_WORDS, k=30)).capitalize() + "." for _ in range(4)]
+        page = bulk_page(title, paragraphs)
+
+        def handler(request, page=page):
+            if delay:
+                time.sleep(delay)
+            return Response(200, page, HTML)
+
+        web.route(site, path, handler)
+        paths.append(path)
+        items.append(f"<item><title>{html.escape(title)}</title><link>{base}{path}</link></item>")
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{site}</title>{"".join(items)}</channel></rss>'
+    web.route(site, "/feed/", Response(200, feed.encode(), {"Content-Type": "application/rss+xml"}))
+    web.route(site, "/robots.txt", robots())
+    return paths
+
+
+# The bulk crawls' settings: no politeness delays, eight requests at a time per site.
+BULK_FAST = [
+    "-s",
+    "AUTOTHROTTLE_ENABLED=0",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+]
+
+
+def crawl_command(sources: Path, db: Path, *extra: str) -> list[str]:
+    """The command line of a plain ``newsmon crawl`` (for :func:`popen`), with ``BULK_FAST``."""
+    return [
+        sys.executable, "-m", "crawler.cli", "crawl", "--sources", str(sources), "--db", str(db),
+        "--since", "all", *BULK_FAST, *extra,
+    ]  # fmt: skip
+
+
+def popen(cmd: list[str]) -> subprocess.Popen:
+    """Start ``cmd`` in the repository, without the caller's ``NEWSMON_DB``, output piped."""
+    env = {k: v for k, v in os.environ.items() if k != "NEWSMON_DB"}
+    return subprocess.Popen(
+        cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 @dataclass
@@ -235,7 +321,7 @@ def run_sources(db: Path) -> dict[str, dict]:
 
 def integrity(db: Path) -> tuple[str, bool]:
     """``PRAGMA integrity_check`` and whether the full-text index agrees with the articles."""
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(db, timeout=30)
     try:
         check = conn.execute("PRAGMA integrity_check").fetchone()[0]
         try:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fault_helpers import add_bulk_site, crawl_command, integrity, popen, sources_file
 from tests.mockweb import MockWeb
-from tests.test_crash_safety import add_bulk_site, crawl_command, integrity, popen, sources_file
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,7 @@ def check_database(db: Path, sites: list[str], runs_expected: int) -> list[tuple
 
     Returns ``(source, id)`` of the stored articles in id order.
     """
-    assert integrity(db) == "ok"
+    assert integrity(db)[0] == "ok"
     conn = sqlite3.connect(db)
     try:
         rows = conn.execute("SELECT source, id, url_key FROM articles ORDER BY id").fetchall()

@@ -8,120 +8,23 @@ fetching the stored pages again and without duplicate rows.
 
 from __future__ import annotations
 
-import html
 import os
-import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import psutil
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.fault_helpers import add_bulk_site, crawl_command, integrity, popen, sources_file
 from tests.mockweb import MockWeb
-from tests.mockweb.server import Response
-
-FAST = [
-    "-s",
-    "AUTOTHROTTLE_ENABLED=0",
-    "-s",
-    "DOWNLOAD_DELAY=0",
-    "-s",
-    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-]
-WORDS = (
-    "corridor road convoy bridge checkpoint village mountain border market bread fuel winter school hospital "
-    "council river valley minister statement talks officials residents traffic trucks supplies weather "
-    "harvest railway museum theatre festival engineers doctors teachers students farmers drivers"
-).split()
-
-
-def bulk_page(title: str, paragraphs: list[str]) -> bytes:
-    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    return (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        "<meta property='article:published_time' content='2023-01-12T10:00:00+00:00'></head>"
-        f"<body><nav><a href='/'>Home</a></nav><article><h1>{html.escape(title)}</h1>{body}</article>"
-        "<footer>Copyright</footer></body></html>"
-    ).encode()
-
-
-def add_bulk_site(
-    web: MockWeb, site: str, count: int, delay: float = 0.0, seed: int = 0
-) -> list[str]:
-    """A site with ``count`` distinct articles listed in an RSS feed at ``/feed/``; returns their paths.
-
-    ``delay`` seconds are spent before answering each article page.
-    """
-    base = web.add_site(site)
-    rng = random.Random(f"{site}-{seed}")
-    paths = []
-    items = []
-    for n in range(count):
-        path = f"/{site}/story-{n}/"
-        title = f"{site} story {n}: " + " ".join(rng.sample(WORDS, 5))
-        paragraphs = [" ".join(rng.choices(WORDS, k=30)).capitalize() + "." for _ in range(4)]
-        page = bulk_page(title, paragraphs)
-
-        def handler(request, page=page):
-            if delay:
-                time.sleep(delay)
-            return Response(200, page, {"Content-Type": "text/html; charset=utf-8"})
-
-        web.route(site, path, handler)
-        paths.append(path)
-        items.append(f"<item><title>{html.escape(title)}</title><link>{base}{path}</link></item>")
-    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{site}</title>{"".join(items)}</channel></rss>'
-    web.route(site, "/feed/", Response(200, feed.encode(), {"Content-Type": "application/rss+xml"}))
-    web.route(
-        site,
-        "/robots.txt",
-        Response(200, b"User-agent: *\nDisallow:\n", {"Content-Type": "text/plain"}),
-    )
-    return paths
-
-
-def sources_file(web: MockWeb, sites: list[str], path: Path) -> Path:
-    entries = []
-    for site in sites:
-        base = web.base_url(site)
-        entries.append(
-            f'[[source]]\nname = "{site}"\nurl = "{base}/"\nlanguage = "en"\nfeeds = ["{base}/feed/"]\nallow_private = true\n'
-        )
-    path.write_text("\n".join(entries), encoding="utf-8")
-    return path
-
-
-def crawl_command(sources: Path, db: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable, "-m", "crawler.cli", "crawl", "--sources", str(sources), "--db", str(db),
-        "--since", "all", *FAST, *extra,
-    ]  # fmt: skip
-
-
-def popen(cmd: list[str]) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k != "NEWSMON_DB"}
-    return subprocess.Popen(
-        cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
 
 
 def article_rows(db: Path) -> list[tuple[str, str, str]]:
     conn = sqlite3.connect(db, timeout=30)
     try:
         return conn.execute("SELECT url_key, title, body FROM articles ORDER BY id").fetchall()
-    finally:
-        conn.close()
-
-
-def integrity(db: Path) -> str:
-    conn = sqlite3.connect(db, timeout=30)
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         conn.close()
 
@@ -186,7 +89,7 @@ def test_kill_9_while_writing_loses_nothing_committed_and_next_crawl_completes(t
             crawl.stdout.close()
             crawl.stderr.close()
 
-            assert integrity(db) == "ok"
+            assert integrity(db)[0] == "ok"
             before = after_kill
             after_kill = article_rows(db)
             assert len(after_kill) < pages, "the kill came too late to test anything"
@@ -214,7 +117,7 @@ def test_kill_9_while_writing_loses_nothing_committed_and_next_crawl_completes(t
         # Stored pages were not fetched again: the second crawl completed the rest only.
         refetched = [r.path for r in web.requests() if r.path in set(paths)]
         assert len(refetched) == pages - len(after_kill)
-        assert integrity(db) == "ok"
+        assert integrity(db)[0] == "ok"
         conn = sqlite3.connect(db)
         try:
             assert (
