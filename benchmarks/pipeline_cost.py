@@ -89,7 +89,9 @@ def one_round(pages, work: Path) -> tuple[dict[str, float], dict]:
             started = time.process_time()
             pipeline.close_spider()
             spent[type(pipeline).__name__] += time.process_time() - started
-    stats = {k: v for k, v in crawler.stats.get_stats().items() if k.startswith(("stories/", "storage/"))}
+    stats = {
+        k: v for k, v in crawler.stats.get_stats().items() if k.startswith(("stories/", "storage/"))
+    }
     return spent, stats
 
 
@@ -111,7 +113,12 @@ def main(argv: list[str] | None = None) -> None:
     for name, seconds in best.items():
         print(f"  {name:<20} {seconds / len(pages) * 1000:6.3f}")
     print(f"  {'all pipelines':<20} {sum(best.values()) / len(pages) * 1000:6.3f}")
-    print("  " + ", ".join(f"{k} {v:.0f}" if isinstance(v, float) else f"{k} {v}" for k, v in sorted(stats.items())))
+    print(
+        "  "
+        + ", ".join(
+            f"{k} {v:.0f}" if isinstance(v, float) else f"{k} {v}" for k, v in sorted(stats.items())
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,9 @@ def _fmt(value) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--part", choices=PARTS, action="append", help="run only these parts")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args(argv)
@@ -48,7 +50,17 @@ def main(argv: list[str] | None = None) -> int:
             met = "yes" if ok else "NO"
             if not ok:
                 failures.append(row)
-        table.append([row["section"], row["metric"], _fmt(value), _fmt(row.get("reference")), row.get("reference_name") or "", _fmt(target), met])
+        table.append(
+            [
+                row["section"],
+                row["metric"],
+                _fmt(value),
+                _fmt(row.get("reference")),
+                row.get("reference_name") or "",
+                _fmt(target),
+                met,
+            ]
+        )
     if args.markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
@@ -60,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
 
         out = Table(title="newsmon data quality")
         for name in header:
-            out.add_column(name, justify="right" if name in ("newsmon", "reference", "target") else "left")
+            out.add_column(
+                name, justify="right" if name in ("newsmon", "reference", "target") else "left"
+            )
         for line in table:
             out.add_row(*line)
         Console(width=140).print(out)

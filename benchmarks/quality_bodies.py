@@ -65,7 +65,9 @@ def run() -> list[dict]:
     pages = list(load_pages(folder))
     extract_article(pages[0].html, pages[0].url)  # load the language model outside the timing
     articles, newsmon_time = _timed(lambda p: extract_article(p.html, p.url), pages)
-    with_recall, recall_time = _timed(lambda p: extract_article(p.html, p.url, recall_run=True), pages)
+    with_recall, recall_time = _timed(
+        lambda p: extract_article(p.html, p.url, recall_run=True), pages
+    )
     plain, plain_time = _timed(lambda p: trafilatura.extract(p.html, url=p.url), pages)
     precise, _ = _timed(
         lambda p: trafilatura.extract(p.html, url=p.url, favor_precision=True), pages

@@ -18,9 +18,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "crawl": ("crawler.commands.crawl:crawl", "Crawl the configured sources into the database."),
     "extract": ("crawler.commands.extract:extract", "Extract one saved page (or a batch) to JSON."),
     "search": ("crawler.commands.search:search", "Full-text search of the stored articles."),
-    "rescore": ("crawler.commands.rescore:rescore", "Re-apply the topics file to every stored article."),
+    "rescore": (
+        "crawler.commands.rescore:rescore",
+        "Re-apply the topics file to every stored article.",
+    ),
     "schedule": ("crawler.commands.schedule:schedule", "Run the crawl daemon in the foreground."),
-    "status": ("crawler.commands.status:status", "Jobs, sources' last runs and health, database size."),
+    "status": (
+        "crawler.commands.status:status",
+        "Jobs, sources' last runs and health, database size.",
+    ),
     "runs": ("crawler.commands.status:runs", "The crawl history."),
 }
 

@@ -144,7 +144,9 @@ def _validate_source(path: Path, index: int, raw: Any) -> Source:
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"{where}: field 'timezone': unknown time zone {timezone!r}") from None
+            raise ConfigError(
+                f"{where}: field 'timezone': unknown time zone {timezone!r}"
+            ) from None
     if not (lists["feeds"] or lists["sitemaps"] or raw.get("wordpress_api")):
         raise ConfigError(f"{where}: needs at least one of 'feeds', 'sitemaps', 'wordpress_api'")
     return Source(

@@ -28,7 +28,9 @@ class DatabaseError(RuntimeError):
     """The database cannot be opened or written; the message is one line."""
 
 
-def connect(path: str | Path, *, migrate: bool = True, timeout: float = BUSY_TIMEOUT_S) -> sqlite_utils.Database:
+def connect(
+    path: str | Path, *, migrate: bool = True, timeout: float = BUSY_TIMEOUT_S
+) -> sqlite_utils.Database:
     """Open (creating if needed) the newsmon database at ``path``.
 
     The connection is in autocommit mode; group writes with
@@ -38,7 +40,9 @@ def connect(path: str | Path, *, migrate: bool = True, timeout: float = BUSY_TIM
     try:
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            str(path), timeout=timeout, isolation_level=None, check_same_thread=False
+        )
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode.lower() != "wal" and str(path) != ":memory:":
@@ -281,6 +285,8 @@ def m003_story_index(db: sqlite_utils.Database) -> None:
     )
     # Articles stored before the index existed are indexed once, here, oldest first.
     index = StoryIndex(db)
-    for article_id, source, body in db.conn.execute("SELECT id, source, body FROM articles ORDER BY id"):
+    for article_id, source, body in db.conn.execute(
+        "SELECT id, source, body FROM articles ORDER BY id"
+    ):
         made = body_print(body)
         index.add(article_id, made, *index.sketch_of(made, source))

@@ -40,7 +40,9 @@ def parse_since(text: str | None, *, now: datetime | None = None) -> datetime | 
     try:
         value = datetime.fromisoformat(str(text).strip())
     except ValueError:
-        raise ValueError(f"{text!r} is neither a duration (2d, 12h) nor a date (2023-01-12)") from None
+        raise ValueError(
+            f"{text!r} is neither a duration (2d, 12h) nor a date (2023-01-12)"
+        ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC)

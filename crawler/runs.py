@@ -75,7 +75,9 @@ def finish_run(
         if cursor.rowcount == 0:
             return False
         for source, counts in per_source.items():
-            source_status = "error" if counts.get("errors") and not counts.get("pages_fetched") else "ok"
+            source_status = (
+                "error" if counts.get("errors") and not counts.get("pages_fetched") else "ok"
+            )
             db.execute(
                 f"INSERT OR REPLACE INTO crawl_run_sources (run_id, source, status, "
                 f"{', '.join(COUNTERS)}) VALUES (?, ?, ?, {', '.join('?' for _ in COUNTERS)})",

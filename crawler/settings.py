@@ -24,7 +24,9 @@ NEWSMON_DB_BATCH_SECONDS = 5.0  # ... or this often, whichever comes first
 NEWSMON_WP_PER_PAGE = 50
 NEWSMON_WP_MAX_PAGES = 20
 NEWSMON_SITEMAP_MAX_DEPTH = 3
-NEWSMON_EXTRACT_WORKERS = "auto"  # extraction processes: auto = one per CPU (inline on 1 CPU), 0 = inline
+NEWSMON_EXTRACT_WORKERS = (
+    "auto"  # extraction processes: auto = one per CPU (inline on 1 CPU), 0 = inline
+)
 NEWSMON_ALLOW_PRIVATE_NETWORKS = False  # fetch private / loopback addresses for every source
 NEWSMON_FEED_MAX_ENTRIES = 1000  # entries followed per feed document; the rest are counted as cut
 NEWSMON_TRIGGER = "manual"

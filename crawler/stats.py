@@ -6,7 +6,15 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 # The counters of the per-source summary and of crawl_runs / crawl_run_sources.
-SOURCE_COUNTERS = ("pages_fetched", "articles_new", "articles_updated", "duplicates", "dropped", "errors", "relevant")
+SOURCE_COUNTERS = (
+    "pages_fetched",
+    "articles_new",
+    "articles_updated",
+    "duplicates",
+    "dropped",
+    "errors",
+    "relevant",
+)
 
 
 def inc_source(stats, source: str | None, counter: str, count: int = 1) -> None:

@@ -92,7 +92,16 @@ def store_articles(
                     db.execute(
                         "INSERT INTO article_versions (article_id, title, body, content_hash, published_at, "
                         "modified_at, fetched_at, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [article_id, old_title, old_body, old_hash, old_pub, old_mod, old_fetched, utcnow_iso()],
+                        [
+                            article_id,
+                            old_title,
+                            old_body,
+                            old_hash,
+                            old_pub,
+                            old_mod,
+                            old_fetched,
+                            utcnow_iso(),
+                        ],
                     )
                     update = {k: v for k, v in row.items() if k not in ("url_key", "url")}
                     if update["modified_at"] is None:
@@ -117,16 +126,20 @@ def store_articles(
                 )
                 article_id = int(cursor.lastrowid)
                 db.execute(
-                    "UPDATE articles SET story_id = ? WHERE id = ?", [story_id or article_id, article_id]
+                    "UPDATE articles SET story_id = ? WHERE id = ?",
+                    [story_id or article_id, article_id],
                 )
                 stories.add(article_id, made, text_sketch, excluded)
                 if story_id is not None and not item.story_url:
-                    head = db.execute("SELECT url_key FROM articles WHERE id = ?", [story_id]).fetchone()
+                    head = db.execute(
+                        "SELECT url_key FROM articles WHERE id = ?", [story_id]
+                    ).fetchone()
                     item.story_url = head[0] if head else None
                 outcome = "new"
             for alias in item.url_aliases:
                 db.execute(
-                    "INSERT OR IGNORE INTO url_aliases (url_key, article_id) VALUES (?, ?)", [alias, article_id]
+                    "INSERT OR IGNORE INTO url_aliases (url_key, article_id) VALUES (?, ?)",
+                    [alias, article_id],
                 )
             results.append((item, outcome, article_id))
     return results
@@ -191,7 +204,10 @@ class StoragePipeline:
             self._not_stored([item])
             raise DropItem(f"not stored (database error): {item.url}")
         self.buffer.append(item)
-        if len(self.buffer) >= self.batch_size or time.monotonic() - self._last_flush >= self.batch_seconds:
+        if (
+            len(self.buffer) >= self.batch_size
+            or time.monotonic() - self._last_flush >= self.batch_seconds
+        ):
             self.flush()
         return item
 
@@ -233,7 +249,9 @@ class StoragePipeline:
         self.failed = f"{exc}" or type(exc).__name__
         self.stats.set_value("storage/error", self.failed)
         self._not_stored(batch)
-        logger.error("cannot write to the database %s: %s; stopping the crawl", self.db_path, self.failed)
+        logger.error(
+            "cannot write to the database %s: %s; stopping the crawl", self.db_path, self.failed
+        )
         engine = getattr(self.crawler, "engine", None)
         if engine is not None and engine.spider is not None:
             from scrapy.utils.defer import deferred_from_coro

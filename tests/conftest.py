@@ -41,7 +41,9 @@ def mock_sources(mock_web, tmp_path) -> Path:
     return mock_web.sources_toml(tmp_path / "sources.toml")
 
 
-def run_newsmon(*args: str, env: dict | None = None, timeout: float = 120, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_newsmon(
+    *args: str, env: dict | None = None, timeout: float = 120, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     """Run the real command line in a subprocess."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("NEWSMON_DB", None) if env is None or "NEWSMON_DB" not in env else None

@@ -10,7 +10,10 @@ from tests.conftest import run_newsmon
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--since", "yesterdayish"], "Invalid value for --since: 'yesterdayish' is neither a duration"),
+        (
+            ["--since", "yesterdayish"],
+            "Invalid value for --since: 'yesterdayish' is neither a duration",
+        ),
         (["-s", "BROKEN"], "Invalid value for -s: 'BROKEN' is not NAME=VALUE"),
         (["--topics", "/nonexistent/topics.toml"], "/nonexistent/topics.toml: file not found"),
     ],

@@ -44,15 +44,29 @@ def test_good_file_loads(tmp_path):
     [
         (GOOD + 'colour = "red"\n', "source 'one': unknown key 'colour'"),
         (GOOD.replace('language = "en"\n', ""), "source 'one': missing field 'language'"),
-        (GOOD.replace("https://one.example/feed/", "ftp://one.example/feed"), "source 'one': field 'feeds': 'ftp://one.example/feed' is not an http(s) URL"),
-        (GOOD.replace('url = "https://one.example/"', 'url = "not a url"'), "source 'one': field 'url'"),
+        (
+            GOOD.replace("https://one.example/feed/", "ftp://one.example/feed"),
+            "source 'one': field 'feeds': 'ftp://one.example/feed' is not an http(s) URL",
+        ),
+        (
+            GOOD.replace('url = "https://one.example/"', 'url = "not a url"'),
+            "source 'one': field 'url'",
+        ),
         (GOOD + GOOD, "source 'one': duplicate name"),
         (GOOD.replace("Asia/Yerevan", "Mars/Olympus"), "unknown time zone 'Mars/Olympus'"),
-        (GOOD.replace('language = "en"', 'language = "english"'), "is not an ISO 639-1 language code"),
+        (
+            GOOD.replace('language = "en"', 'language = "english"'),
+            "is not an ISO 639-1 language code",
+        ),
         (GOOD.replace('feeds = ["https://one.example/feed/"]', ""), "needs at least one of"),
         ("[[source]\nname=", "invalid TOML"),
         ("", "no [[source]] entries"),
-        (GOOD.replace('feeds = ["https://one.example/feed/"]', 'feeds = "https://one.example/feed/"'), "field 'feeds' must be of type list"),
+        (
+            GOOD.replace(
+                'feeds = ["https://one.example/feed/"]', 'feeds = "https://one.example/feed/"'
+            ),
+            "field 'feeds' must be of type list",
+        ),
     ],
 )
 def test_invalid_files_name_file_entry_and_field(tmp_path, change, message):

@@ -13,7 +13,9 @@ def articles(site):
 
 
 def test_rss2_entries_keep_date_title_summary():
-    parsed = parse_feed(content.rss2("armwire", BASE, articles("armwire")).encode(), BASE + "/feed/")
+    parsed = parse_feed(
+        content.rss2("armwire", BASE, articles("armwire")).encode(), BASE + "/feed/"
+    )
     assert parsed.error is None and parsed.version == "rss20"
     first = parsed.entries[0]
     assert first.url == BASE + "/2023/01/peacekeepers-decline-escort/"

@@ -11,7 +11,10 @@ BASE = "https://news.example"
 def test_index():
     parsed = parse_sitemap(content.sitemap_index(BASE).encode())
     assert parsed.kind == "index"
-    assert [e.loc for e in parsed.entries] == [BASE + "/sitemap-news.xml.gz", BASE + "/sitemap-2015.xml"]
+    assert [e.loc for e in parsed.entries] == [
+        BASE + "/sitemap-news.xml.gz",
+        BASE + "/sitemap-2015.xml",
+    ]
     assert parsed.entries[1].lastmod == "2015-12-31T00:00:00+03:00"
 
 

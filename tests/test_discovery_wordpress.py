@@ -12,11 +12,17 @@ from tests.mockweb import content
 
 
 def test_search_url():
-    url = search_url("https://wp.example/", "Lachin corridor", after=datetime(2023, 1, 1, tzinfo=UTC), page=2)
+    url = search_url(
+        "https://wp.example/", "Lachin corridor", after=datetime(2023, 1, 1, tzinfo=UTC), page=2
+    )
     parts = urlsplit(url)
     assert parts.path == "/wp-json/wp/v2/posts"
     query = parse_qs(parts.query)
-    assert query["search"] == ["Lachin corridor"] and query["page"] == ["2"] and query["after"] == ["2023-01-01T00:00:00"]
+    assert (
+        query["search"] == ["Lachin corridor"]
+        and query["page"] == ["2"]
+        and query["after"] == ["2023-01-01T00:00:00"]
+    )
 
 
 def test_parse_posts():

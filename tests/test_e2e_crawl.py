@@ -15,20 +15,27 @@ ARTICLE_PATHS = {a.path for a in content.ARTICLES}
 
 
 def crawl(sources, db, *extra):
-    return run_newsmon("crawl", "--sources", str(sources), "--db", str(db), "--since", "all", *FAST, *extra)
+    return run_newsmon(
+        "crawl", "--sources", str(sources), "--db", str(db), "--since", "all", *FAST, *extra
+    )
 
 
 def rows(db) -> dict[str, dict]:
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     try:
-        return {r["url"].split("/", 3)[3].join(["/", ""]): dict(r) for r in conn.execute("SELECT * FROM articles")}
+        return {
+            r["url"].split("/", 3)[3].join(["/", ""]): dict(r)
+            for r in conn.execute("SELECT * FROM articles")
+        }
     finally:
         conn.close()
 
 
 def article_requests(web) -> list[str]:
-    return [r.path for r in web.requests() if r.path in ARTICLE_PATHS or r.path.startswith("/private/")]
+    return [
+        r.path for r in web.requests() if r.path in ARTICLE_PATHS or r.path.startswith("/private/")
+    ]
 
 
 @pytest.mark.slow
@@ -68,9 +75,16 @@ def test_crawl_stores_the_mock_web_then_fetches_nothing_again(mock_web, mock_sou
     assert not [p for p in article_requests(mock_web) if p.startswith("/private/")]
 
     conn = sqlite3.connect(db)
-    run = conn.execute("SELECT trigger, status, articles_new, pages_fetched FROM crawl_runs").fetchone()
+    run = conn.execute(
+        "SELECT trigger, status, articles_new, pages_fetched FROM crawl_runs"
+    ).fetchone()
     assert run[0] == "manual" and run[1] == "ok" and run[2] == len(ARTICLE_PATHS) and run[3] > 0
-    assert conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'Hakari'").fetchone()[0] >= 2
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'Hakari'"
+        ).fetchone()[0]
+        >= 2
+    )
     conn.close()
 
     # second run: no article fetched again, feeds and sitemaps answered 304
@@ -78,25 +92,34 @@ def test_crawl_stores_the_mock_web_then_fetches_nothing_again(mock_web, mock_sou
     again = crawl(mock_sources, db)
     assert again.returncode == 0, again.stderr
     assert article_requests(mock_web) == []
-    conditional = [r for r in mock_web.requests() if r.path in ("/feed/", "/atom.xml", "/rss", "/sitemap.xml")]
+    conditional = [
+        r for r in mock_web.requests() if r.path in ("/feed/", "/atom.xml", "/rss", "/sitemap.xml")
+    ]
     assert conditional and all("If-None-Match" in r.headers for r in conditional)
     assert len(rows(db)) == len(ARTICLE_PATHS)
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT count(*), sum(articles_new) FROM crawl_runs").fetchone() == (2, len(ARTICLE_PATHS))
+    assert conn.execute("SELECT count(*), sum(articles_new) FROM crawl_runs").fetchone() == (
+        2,
+        len(ARTICLE_PATHS),
+    )
     conn.close()
 
 
 @pytest.mark.slow
 def test_crawl_of_named_source_only(mock_web, mock_sources, tmp_path):
     db = tmp_path / "news.db"
-    result = run_newsmon("crawl", "azpress", "--sources", str(mock_sources), "--db", str(db), "--since", "all", *FAST)
+    result = run_newsmon(
+        "crawl", "azpress", "--sources", str(mock_sources), "--db", str(db), "--since", "all", *FAST
+    )
     assert result.returncode == 0, result.stderr
     assert {r["source"] for r in rows(db).values()} == {"azpress"}
     assert {r.site for r in mock_web.requests()} == {"azpress"}
 
 
 def test_unknown_source_is_a_one_line_error(mock_sources, tmp_path):
-    result = run_newsmon("crawl", "nosuch", "--sources", str(mock_sources), "--db", str(tmp_path / "x.db"))
+    result = run_newsmon(
+        "crawl", "nosuch", "--sources", str(mock_sources), "--db", str(tmp_path / "x.db")
+    )
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "unknown source 'nosuch'" in result.stderr
@@ -110,7 +133,16 @@ def test_unreachable_sources_exit_non_zero_quickly(tmp_path):
         '[[source]]\nname = "gone"\nurl = "http://127.0.0.1:9/"\nlanguage = "en"\n'
         'feeds = ["http://127.0.0.1:9/feed/"]\nallow_private = true\n'
     )
-    result = run_newsmon("crawl", "--sources", str(sources), "--db", str(tmp_path / "x.db"), *FAST, "-s", "RETRY_TIMES=0")
+    result = run_newsmon(
+        "crawl",
+        "--sources",
+        str(sources),
+        "--db",
+        str(tmp_path / "x.db"),
+        *FAST,
+        "-s",
+        "RETRY_TIMES=0",
+    )
     assert result.returncode == 3
     assert "no source could be reached" in result.stderr
     assert "Traceback" not in result.stderr
@@ -120,7 +152,9 @@ def test_unreachable_sources_exit_non_zero_quickly(tmp_path):
 
 
 @pytest.mark.slow
-def test_an_updated_article_is_fetched_again_and_its_old_text_kept(mock_web, mock_sources, tmp_path):
+def test_an_updated_article_is_fetched_again_and_its_old_text_kept(
+    mock_web, mock_sources, tmp_path
+):
     from dataclasses import replace
     from datetime import UTC, datetime, timedelta
 
@@ -129,22 +163,41 @@ def test_an_updated_article_is_fetched_again_and_its_old_text_kept(mock_web, moc
     db = tmp_path / "news.db"
     assert crawl(mock_sources, db, "rusnews", "--discovery", "feeds").returncode == 0
     original = next(a for a in content.ARTICLES if a.path == "/news/1003")
-    edited = replace(original, paragraphs=original.paragraphs + ["Обновлено: движение по коридору частично возобновлено."])
+    edited = replace(
+        original,
+        paragraphs=original.paragraphs + ["Обновлено: движение по коридору частично возобновлено."],
+    )
     base = mock_web.base_url("rusnews")
-    mock_web.route("rusnews", edited.path, Response(200, content.render_article(edited, base).encode(), {"Content-Type": "text/html; charset=utf-8"}))
+    mock_web.route(
+        "rusnews",
+        edited.path,
+        Response(
+            200,
+            content.render_article(edited, base).encode(),
+            {"Content-Type": "text/html; charset=utf-8"},
+        ),
+    )
     # strictly later than the first crawl's fetched_at (which has seconds precision)
     now = (datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)).isoformat()
     feed = content.atom("rusnews", base, [edited], updated={edited.path: now}).encode()
-    mock_web.route("rusnews", "/atom.xml", Response(200, feed, {"Content-Type": "application/atom+xml"}, conditional=True))
+    mock_web.route(
+        "rusnews",
+        "/atom.xml",
+        Response(200, feed, {"Content-Type": "application/atom+xml"}, conditional=True),
+    )
     mock_web.clear_log()
 
     result = crawl(mock_sources, db, "rusnews", "--discovery", "feeds")
     assert result.returncode == 0, result.stderr
     assert [r.path for r in mock_web.requests() if r.path == edited.path] == [edited.path]
     conn = sqlite3.connect(db)
-    body, modified = conn.execute("SELECT body, modified_at FROM articles WHERE url LIKE '%/news/1003'").fetchone()
+    body, modified = conn.execute(
+        "SELECT body, modified_at FROM articles WHERE url LIKE '%/news/1003'"
+    ).fetchone()
     assert body.endswith("частично возобновлено.") and modified is not None
     versions = conn.execute("SELECT body FROM article_versions").fetchall()
     assert len(versions) == 1 and "частично" not in versions[0][0]
-    assert conn.execute("SELECT articles_updated FROM crawl_runs ORDER BY id DESC").fetchone()[0] == 1
+    assert (
+        conn.execute("SELECT articles_updated FROM crawl_runs ORDER BY id DESC").fetchone()[0] == 1
+    )
     conn.close()

@@ -128,7 +128,9 @@ LISTED = "Lead paragraph of the story, with 12 figures.\n\n- A list item that is
 
 def _bodies(shared_data) -> list[str]:
     bodies = [WIRE, OTHER, LISTED, "", "one", "ＬＡＣＨＩＮ,\u2028Corridor\u00a0closed"]
-    truth = json.loads((shared_data / "articles-dev" / "ground-truth.json").read_text(encoding="utf-8"))
+    truth = json.loads(
+        (shared_data / "articles-dev" / "ground-truth.json").read_text(encoding="utf-8")
+    )
     bodies += [page["articleBody"] for page in truth.values()]
     assert len(bodies) > 40
     return bodies
@@ -171,7 +173,10 @@ def test_minhash_is_datasketchs_affine32_minhash():
     sets += [frozenset(rng.getrandbits(32) for _ in range(rng.randint(1, 3000))) for _ in range(20)]
     for found in sets:
         theirs = MinHash(
-            num_perm=NUM_BANDS * BAND_ROWS, seed=MINHASH_SEED, hashfunc=lambda v: v, scheme="affine32"
+            num_perm=NUM_BANDS * BAND_ROWS,
+            seed=MINHASH_SEED,
+            hashfunc=lambda v: v,
+            scheme="affine32",
         )
         theirs.update_batch(found)
         assert minhash(found).tolist() == theirs.hashvalues.tolist()

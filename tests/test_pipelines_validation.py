@@ -23,7 +23,10 @@ def make_pipeline():
         (ArticleItem(url="", source="s", title="t", body=BODY), "no_url"),
         (ArticleItem(url="https://a.example/1", source="s", title=" ", body=BODY), "no_title"),
         (ArticleItem(url="https://a.example/1", source="s", title="t", body=None), "no_body"),
-        (ArticleItem(url="https://a.example/1", source="s", title="t", body="Too short."), "short_body"),
+        (
+            ArticleItem(url="https://a.example/1", source="s", title="t", body="Too short."),
+            "short_body",
+        ),
     ],
 )
 def test_dropped_with_reason(item, reason):
@@ -36,6 +39,8 @@ def test_dropped_with_reason(item, reason):
 
 def test_feed_title_is_a_fallback():
     pipeline, stats = make_pipeline()
-    item = ArticleItem(url="https://a.example/1", source="s", title=None, feed_title="From the feed", body=BODY)
+    item = ArticleItem(
+        url="https://a.example/1", source="s", title=None, feed_title="From the feed", body=BODY
+    )
     assert pipeline.process_item(item).title == "From the feed"
     assert stats.get_value("newsmon/dropped") is None

@@ -335,15 +335,22 @@ def test_the_anchor_scan_skips_only_texts_that_score_nothing(topics, shared_data
     """Every text gets what a full scan of every topic gives it."""
     texts = []
     for split in ("dev", "heldout"):
-        for line in (Path(__file__).parent / "data" / "relevance" / f"{split}.jsonl").open(encoding="utf-8"):
+        for line in (Path(__file__).parent / "data" / "relevance" / f"{split}.jsonl").open(
+            encoding="utf-8"
+        ):
             record = json.loads(line)
             texts.append((record["title"], record["body"]))
-    truth = json.loads((shared_data / "articles-dev" / "ground-truth.json").read_text(encoding="utf-8"))
+    truth = json.loads(
+        (shared_data / "articles-dev" / "ground-truth.json").read_text(encoding="utf-8")
+    )
     texts += [(page.get("title", ""), page["articleBody"]) for page in truth.values()]
     skipped = 0
     for title, body in texts:
         found = topics.match(title, body)
-        full = {t.name: relevance_module._score(t, relevance_module._Text(title, body)) for t in topics.topics}
+        full = {
+            t.name: relevance_module._score(t, relevance_module._Text(title, body))
+            for t in topics.topics
+        }
         assert found.scores == {name: score for name, (score, _) in full.items()}
         assert found.terms == {name: terms for name, (_, terms) in full.items() if terms}
         skipped += topics.anchors.search(relevance_module._Text(title, body).folded) is None

@@ -41,7 +41,12 @@ def test_discovery_kinds_are_the_spiders():
     from crawler.spiders.news import DISCOVERY_KINDS as SPIDER_KINDS
 
     # One definition, where the daemon can read it without importing Scrapy.
-    assert DISCOVERY_KINDS is SPIDER_KINDS is config.DISCOVERY_KINDS == ("feeds", "sitemaps", "wordpress")
+    assert (
+        DISCOVERY_KINDS
+        is SPIDER_KINDS
+        is config.DISCOVERY_KINDS
+        == ("feeds", "sitemaps", "wordpress")
+    )
 
 
 def test_defaults_apply_and_jobs_override_them(tmp_path):

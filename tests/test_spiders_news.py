@@ -18,7 +18,12 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
 
 def scrapy(*args, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "scrapy", *args], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120, env=env
+        [sys.executable, "-m", "scrapy", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+        env=env,
     )
 
 
@@ -32,8 +37,19 @@ def test_scrapy_list():
 def test_scrapy_crawl_goes_through_the_pipelines(mock_web, mock_sources, tmp_path):
     db = tmp_path / "s.db"
     result = scrapy(
-        "crawl", "news", "-a", "sources=azpress", "-a", "since=all",
-        "-s", f"NEWSMON_SOURCES_FILE={mock_sources}", "-s", f"NEWSMON_DB={db}", "-s", "LOG_LEVEL=INFO", *FAST,
+        "crawl",
+        "news",
+        "-a",
+        "sources=azpress",
+        "-a",
+        "since=all",
+        "-s",
+        f"NEWSMON_SOURCES_FILE={mock_sources}",
+        "-s",
+        f"NEWSMON_DB={db}",
+        "-s",
+        "LOG_LEVEL=INFO",
+        *FAST,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     conn = sqlite3.connect(db)
@@ -47,14 +63,30 @@ def test_scrapy_crawl_goes_through_the_pipelines(mock_web, mock_sources, tmp_pat
 def test_wordpress_search_pages_until_done(mock_web, mock_sources, tmp_path):
     db = tmp_path / "w.db"
     result = run_newsmon(
-        "crawl", "armwire", "--discovery", "wordpress", "--sources", str(mock_sources), "--db", str(db),
-        "--since", "all", "-s", "NEWSMON_WP_PER_PAGE=1", *FAST,
+        "crawl",
+        "armwire",
+        "--discovery",
+        "wordpress",
+        "--sources",
+        str(mock_sources),
+        "--db",
+        str(db),
+        "--since",
+        "all",
+        "-s",
+        "NEWSMON_WP_PER_PAGE=1",
+        *FAST,
     )
     assert result.returncode == 0, result.stderr
     pages = {
-        (r.query["search"][0], r.query["page"][0]) for r in mock_web.requests("armwire") if r.path == "/wp-json/wp/v2/posts"
+        (r.query["search"][0], r.query["page"][0])
+        for r in mock_web.requests("armwire")
+        if r.path == "/wp-json/wp/v2/posts"
     }
-    assert ("Hakari bridge", "2") in pages  # the search for "Hakari bridge" finds two posts, one per page
+    assert (
+        "Hakari bridge",
+        "2",
+    ) in pages  # the search for "Hakari bridge" finds two posts, one per page
     conn = sqlite3.connect(db)
     urls = {row[0] for row in conn.execute("SELECT url FROM articles")}
     conn.close()
@@ -105,14 +137,23 @@ def test_http_proxy_from_the_environment_is_used(tmp_path):
         )
         proxy = f"http://127.0.0.1:{server.server_address[1]}"
         result = run_newsmon(
-            "crawl", "--sources", str(sources), "--db", str(tmp_path / "p.db"), "--since", "all", *FAST,
+            "crawl",
+            "--sources",
+            str(sources),
+            "--db",
+            str(tmp_path / "p.db"),
+            "--since",
+            "all",
+            *FAST,
             env={"http_proxy": proxy, "HTTP_PROXY": proxy, "no_proxy": "", "NO_PROXY": ""},
         )
     finally:
         server.shutdown()
         server.server_close()
     assert result.returncode == 0, result.stderr
-    assert f"{base}/feed/" in _Proxy.seen and f"{base}{article.path}" in [p.split("?")[0] for p in _Proxy.seen]
+    assert f"{base}/feed/" in _Proxy.seen and f"{base}{article.path}" in [
+        p.split("?")[0] for p in _Proxy.seen
+    ]
     conn = sqlite3.connect(tmp_path / "p.db")
     assert conn.execute("SELECT title FROM articles").fetchone()[0] == article.title
     conn.close()

@@ -44,7 +44,11 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
 @db_option
 @sources_option
 @topics_option
-@click.option("--since", default=None, help="How far back to go: a duration (2d, 12h) or a date (2023-01-01). Default: 2d.")
+@click.option(
+    "--since",
+    default=None,
+    help="How far back to go: a duration (2d, 12h) or a date (2023-01-01). Default: 2d.",
+)
 @click.option(
     "--discovery",
     default="feeds,sitemaps,wordpress",
@@ -58,15 +62,29 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
     show_default=True,
     help="How long to wait for a source that another crawl is crawling before skipping it (0: skip at once).",
 )
-@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
-@click.option("-v", "--verbose", count=True, help="Log to the terminal instead of the log file (-v: INFO, -vv: DEBUG).")
+@click.option(
+    "-s",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting.",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log to the terminal instead of the log file (-v: INFO, -vv: DEBUG).",
+)
 @click.option(
     "--log-file",
     type=click.Path(dir_okay=False),
     help="Crawl log file (default: logs/crawl-YYYY-MM-DD.log beside the database).",
 )
 @click.option("--trigger", type=click.Choice(["manual", "schedule"]), default="manual", hidden=True)
-@click.option("--run-id", type=int, default=None, hidden=True, help="crawl_runs row opened by the caller.")
+@click.option(
+    "--run-id", type=int, default=None, hidden=True, help="crawl_runs row opened by the caller."
+)
 @click.option("--job-id", default=None, hidden=True)
 def crawl(
     source_names: tuple[str, ...],
@@ -117,10 +135,15 @@ def crawl(
     locks = SourceLocks(lock_dir(db_path), names)
     busy = locks.acquire(wait_seconds, run_id=run_id, on_wait=_announce_wait(wait_seconds))
     for name, holder in busy.items():
-        click.echo(f"newsmon: skipped source {name!r}: another crawl is running it ({_who(holder)})", err=True)
+        click.echo(
+            f"newsmon: skipped source {name!r}: another crawl is running it ({_who(holder)})",
+            err=True,
+        )
     names = locks.held
 
-    skipped_note = "skipped busy source(s): " + "; ".join(f"{n} ({_who(h)})" for n, h in busy.items())
+    skipped_note = "skipped busy source(s): " + "; ".join(
+        f"{n} ({_who(h)})" for n, h in busy.items()
+    )
     try:
         db = connect(db_path)
         try:
@@ -137,7 +160,10 @@ def crawl(
         locks.release()
         _database_error(db_path, str(exc).removeprefix(f"{db_path}: "))
     if not names:
-        click.echo(f"newsmon: nothing crawled: every source was busy (run {run_id} recorded as skipped)", err=True)
+        click.echo(
+            f"newsmon: nothing crawled: every source was busy (run {run_id} recorded as skipped)",
+            err=True,
+        )
         sys.exit(EXIT_BUSY)
 
     stats = run_crawl(
@@ -257,7 +283,10 @@ def run_crawl(
     if log_file:
         settings.set("LOG_FILE", log_file, priority="cmdline")
         settings.set("LOG_FILE_APPEND", True, priority="cmdline")
-    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "crawler.extensions.progress.Progress": 600})
+    settings.set(
+        "EXTENSIONS",
+        {**settings.getdict("EXTENSIONS"), "crawler.extensions.progress.Progress": 600},
+    )
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
 
@@ -275,12 +304,16 @@ def default_log_file(db_path: str) -> Path:
     return Path(db_path).resolve().parent / "logs" / f"crawl-{datetime.now(UTC):%Y-%m-%d}.log"
 
 
-def print_summary(counts: dict[str, dict[str, int]], stats: dict, *, run_id: int | None, db_path: str) -> None:
+def print_summary(
+    counts: dict[str, dict[str, int]], stats: dict, *, run_id: int | None, db_path: str
+) -> None:
     """A per-source table on stdout, then one line of totals."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"newsmon crawl run {run_id}" if run_id else "newsmon crawl", title_justify="left")
+    table = Table(
+        title=f"newsmon crawl run {run_id}" if run_id else "newsmon crawl", title_justify="left"
+    )
     headers = {
         "pages_fetched": "pages",
         "articles_new": "new",

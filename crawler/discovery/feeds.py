@@ -63,7 +63,9 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
                 title=plain_text(entry.get("title")),
                 # dict.get: FeedParserDict maps a missing "published" to
                 # "updated" (with a warning); keep the two apart here.
-                published_raw=dict.get(entry, "published") or dict.get(entry, "created") or dict.get(entry, "updated"),
+                published_raw=dict.get(entry, "published")
+                or dict.get(entry, "created")
+                or dict.get(entry, "updated"),
                 updated_raw=dict.get(entry, "updated"),
                 summary=plain_text(entry.get("summary")),
                 authors=authors,

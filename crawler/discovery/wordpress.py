@@ -29,7 +29,9 @@ class WordPressPost:
     authors: tuple[str, ...] = ()
 
 
-def search_url(base: str, term: str, *, after: datetime | None, page: int = 1, per_page: int = 50) -> str:
+def search_url(
+    base: str, term: str, *, after: datetime | None, page: int = 1, per_page: int = 50
+) -> str:
     """The posts-search URL for one term, newest first."""
     params = {
         "search": term,
@@ -65,7 +67,11 @@ def parse_posts(body: bytes) -> list[WordPressPost]:
             continue
         link = raw.get("link")
         content = _rendered(raw.get("content"))
-        if not isinstance(link, str) or not link.startswith(("http://", "https://")) or content is None:
+        if (
+            not isinstance(link, str)
+            or not link.startswith(("http://", "https://"))
+            or content is None
+        ):
             continue
         date_gmt = raw.get("date_gmt")
         embedded = raw.get("_embedded") if isinstance(raw.get("_embedded"), dict) else {}
@@ -80,7 +86,9 @@ def parse_posts(body: bytes) -> list[WordPressPost]:
                 title=plain_text(_rendered(raw.get("title"))),
                 content_html=content,
                 date_gmt=f"{date_gmt}+00:00" if isinstance(date_gmt, str) and date_gmt else None,
-                modified_gmt=f"{raw['modified_gmt']}+00:00" if isinstance(raw.get("modified_gmt"), str) else None,
+                modified_gmt=f"{raw['modified_gmt']}+00:00"
+                if isinstance(raw.get("modified_gmt"), str)
+                else None,
                 excerpt=plain_text(_rendered(raw.get("excerpt"))),
                 authors=authors,
             )

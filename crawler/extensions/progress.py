@@ -16,7 +16,9 @@ class Progress:
         self.stats = crawler.stats
         self.console = Console(stderr=True)
         self.live = self.console.is_terminal
-        self.interval = interval if self.live else crawler.settings.getfloat("NEWSMON_PROGRESS_INTERVAL", 30.0)
+        self.interval = (
+            interval if self.live else crawler.settings.getfloat("NEWSMON_PROGRESS_INTERVAL", 30.0)
+        )
         self.status = None
         self.loop: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)

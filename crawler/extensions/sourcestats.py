@@ -58,7 +58,13 @@ class SourceStats:
             status = "unreachable"
         db = connect(self.db_path)
         try:
-            finish_run(db, self.run_id, status=status, per_source=counts, message=f"finish reason: {reason}")
+            finish_run(
+                db,
+                self.run_id,
+                status=status,
+                per_source=counts,
+                message=f"finish reason: {reason}",
+            )
         finally:
             db.close()
 
@@ -72,4 +78,8 @@ class SourceStats:
 
     def item_error(self, item, response, spider, failure):
         inc_source(self.stats, getattr(item, "source", None), "errors")
-        logger.error("item failed in a pipeline: %s: %s", getattr(item, "url", "?"), failure.getErrorMessage())
+        logger.error(
+            "item failed in a pipeline: %s: %s",
+            getattr(item, "url", "?"),
+            failure.getErrorMessage(),
+        )

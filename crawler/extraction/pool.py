@@ -162,7 +162,9 @@ class Extractor:
             pass  # closed before it started: the crawl is over
         except Exception as exc:  # the fork server could not start: pages stay inline
             logger.warning(
-                "extraction pool could not start (%s: %s); extracting inline", type(exc).__name__, exc
+                "extraction pool could not start (%s: %s); extracting inline",
+                type(exc).__name__,
+                exc,
             )
 
     def _on_ready(self, future: Future) -> None:

@@ -34,7 +34,9 @@ class ConditionalRequestsMiddleware:
         try:
             self.validators = {
                 url: (etag, modified)
-                for url, etag, modified in db.execute("SELECT url, etag, last_modified FROM http_validators")
+                for url, etag, modified in db.execute(
+                    "SELECT url, etag, last_modified FROM http_validators"
+                )
             }
         finally:
             db.close()

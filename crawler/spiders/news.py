@@ -80,7 +80,10 @@ def failure_kind(failure) -> str | None:
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "application/vnd.wap.xhtml+xml"}
 # Types servers send when they do not know better: the body decides.
 _GENERIC_TYPES = {"", "text/plain", "application/octet-stream", "binary/octet-stream"}
-_HTML_START = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+_HTML_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+    re.I | re.S,
+)
 
 
 def is_html(response) -> bool:
@@ -92,7 +95,9 @@ def is_html(response) -> bool:
     """
     if not isinstance(response, TextResponse):
         return False
-    ctype = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+    ctype = (
+        response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+    )
     if ctype in _HTML_TYPES:
         return True
     return ctype in _GENERIC_TYPES and bool(_HTML_START.match(response.body[:4096]))
@@ -129,7 +134,9 @@ class NewsSpider(scrapy.Spider):
         source_set = load_sources(settings.get("NEWSMON_SOURCES_FILE"))
         spider.selected_sources = source_set.select(spider.source_names)
         spider.topics = load_topics(settings.get("NEWSMON_TOPICS_FILE"))
-        spider.since = parse_since(spider.since_arg if spider.since_arg is not None else settings.get("NEWSMON_SINCE"))
+        spider.since = parse_since(
+            spider.since_arg if spider.since_arg is not None else settings.get("NEWSMON_SINCE")
+        )
         spider.wp_per_page = settings.getint("NEWSMON_WP_PER_PAGE", 50)
         spider.wp_max_pages = settings.getint("NEWSMON_WP_MAX_PAGES", 20)
         spider.sitemap_max_depth = settings.getint("NEWSMON_SITEMAP_MAX_DEPTH", 3)
@@ -166,7 +173,9 @@ class NewsSpider(scrapy.Spider):
     def _too_old(self, raw: str | None, source: Source) -> bool:
         if self.since is None or not raw:
             return False
-        value = parse_date(raw, timezone=source.timezone, languages=source.date_languages, now=self.started_at)
+        value = parse_date(
+            raw, timezone=source.timezone, languages=source.date_languages, now=self.started_at
+        )
         return value is not None and value < self.since
 
     def _claim(self, url: str) -> bool:
@@ -198,12 +207,19 @@ class NewsSpider(scrapy.Spider):
             return None
         meta = self._meta(source, "article", newsmon_via=via, newsmon_fallbacks=fallbacks)
         if updated_raw:
-            updated = parse_date(updated_raw, timezone=source.timezone, languages=source.date_languages, now=self.started_at)
+            updated = parse_date(
+                updated_raw,
+                timezone=source.timezone,
+                languages=source.date_languages,
+                now=self.started_at,
+            )
             meta["newsmon_updated"] = to_iso(updated)
         # _claim() already keeps a run from fetching a link twice; past the
         # duplicate filter, a redirect loop ends at REDIRECT_MAX_TIMES with an
         # error instead of vanishing silently as a "duplicate".
-        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, meta=meta, dont_filter=True)
+        return scrapy.Request(
+            url, callback=self.parse_article, errback=self.on_error, meta=meta, dont_filter=True
+        )
 
     def _error(self, source_name: str | None, what: str, url: str, message: str) -> None:
         inc_source(self.crawler.stats, source_name, "errors")
@@ -219,7 +235,9 @@ class NewsSpider(scrapy.Spider):
                         url,
                         callback=self.parse_feed,
                         errback=self.on_error,
-                        meta=self._meta(source, "feed", newsmon_conditional=True, handle_httpstatus_list=[304]),
+                        meta=self._meta(
+                            source, "feed", newsmon_conditional=True, handle_httpstatus_list=[304]
+                        ),
                     )
             if "sitemaps" in self.discovery:
                 for url in source.sitemaps:
@@ -244,7 +262,9 @@ class NewsSpider(scrapy.Spider):
             stats.inc_value("discovery/unsupported_scheme", parsed.skipped)
         if parsed.malformed:
             stats.inc_value("feeds/malformed")
-            logger.info("malformed feed, %d entries recovered: %s", len(parsed.entries), response.url)
+            logger.info(
+                "malformed feed, %d entries recovered: %s", len(parsed.entries), response.url
+            )
         followed = 0
         for entry in parsed.entries:
             if self._too_old(entry.published_raw or entry.updated_raw, source):
@@ -274,7 +294,11 @@ class NewsSpider(scrapy.Spider):
             callback=self.parse_sitemap,
             errback=self.on_error,
             meta=self._meta(
-                source, "sitemap", newsmon_conditional=True, newsmon_depth=depth, handle_httpstatus_list=[304]
+                source,
+                "sitemap",
+                newsmon_conditional=True,
+                newsmon_depth=depth,
+                handle_httpstatus_list=[304],
             ),
         )
 
@@ -285,10 +309,17 @@ class NewsSpider(scrapy.Spider):
                 return gunzip(body, max_size=self.max_sitemap_size)
             except _DecompressionMaxSizeExceeded as exc:
                 # gunzip stops inflating at the limit: a gzip bomb costs DOWNLOAD_MAXSIZE at most.
-                self._error(response.meta.get("newsmon_source"), "download/too_large", response.url, str(exc))
+                self._error(
+                    response.meta.get("newsmon_source"),
+                    "download/too_large",
+                    response.url,
+                    str(exc),
+                )
                 return None
             except Exception as exc:  # OSError, EOFError, zlib.error on a damaged file
-                self._error(response.meta.get("newsmon_source"), "sitemap_gzip", response.url, str(exc))
+                self._error(
+                    response.meta.get("newsmon_source"), "sitemap_gzip", response.url, str(exc)
+                )
                 return None
         return body
 
@@ -335,7 +366,9 @@ class NewsSpider(scrapy.Spider):
 
     # --- WordPress -----------------------------------------------------------
     def _wordpress_request(self, source: Source, term: str, page: int) -> scrapy.Request:
-        url = search_url(source.wordpress_api, term, after=self.since, page=page, per_page=self.wp_per_page)
+        url = search_url(
+            source.wordpress_api, term, after=self.since, page=page, per_page=self.wp_per_page
+        )
         return scrapy.Request(
             url,
             callback=self.parse_wordpress,
@@ -359,7 +392,9 @@ class NewsSpider(scrapy.Spider):
                 continue
             html = f"<html><head><title>{post.title or ''}</title></head><body><article>{post.content_html}</article></body></html>"
             article, made = await self.extractor.extract(html, post.link, source.language)
-            item = self._item(source, post.link, article, via="wordpress", request_url=post.link, made=made)
+            item = self._item(
+                source, post.link, article, via="wordpress", request_url=post.link, made=made
+            )
             item.title = post.title or item.title
             item.canonical_url = post.link
             item.feed_published_raw = post.date_gmt
@@ -379,7 +414,13 @@ class NewsSpider(scrapy.Spider):
 
     # --- articles ------------------------------------------------------------
     def _item(
-        self, source: Source, url: str, article, via: str, request_url: str | None, made: BodyPrint | None = None
+        self,
+        source: Source,
+        url: str,
+        article,
+        via: str,
+        request_url: str | None,
+        made: BodyPrint | None = None,
     ) -> ArticleItem:
         return ArticleItem(
             url=url,
@@ -417,14 +458,23 @@ class NewsSpider(scrapy.Spider):
             # Stored from what arrived, but an operator should see that an outlet cuts pages short.
             self.crawler.stats.inc_value("pages/unterminated_html")
         try:
-            article, made = await self.extractor.extract(response.text, response.url, source.language)
+            article, made = await self.extractor.extract(
+                response.text, response.url, source.language
+            )
         except Exception as exc:
-            self._error(source.name, "extraction_failed", response.url, f"{type(exc).__name__}: {exc}")
+            self._error(
+                source.name, "extraction_failed", response.url, f"{type(exc).__name__}: {exc}"
+            )
             return
         fallbacks = response.meta.get("newsmon_fallbacks") or {}
         request_url = (response.meta.get("redirect_urls") or [response.url])[0]
         item = self._item(
-            source, response.url, article, via=response.meta.get("newsmon_via"), request_url=request_url, made=made
+            source,
+            response.url,
+            article,
+            via=response.meta.get("newsmon_via"),
+            request_url=request_url,
+            made=made,
         )
         item.feed_title = fallbacks.get("title")
         item.feed_published_raw = fallbacks.get("published_raw")
@@ -439,4 +489,6 @@ class NewsSpider(scrapy.Spider):
         if kind is None:
             return
         request = failure.request
-        self._error(request.meta.get("newsmon_source"), kind, request.url, failure.getErrorMessage())
+        self._error(
+            request.meta.get("newsmon_source"), kind, request.url, failure.getErrorMessage()
+        )

@@ -267,7 +267,12 @@ ARTICLES: list[MockArticle] = [
 SITES = {
     "armwire": {"language": "en", "timezone": "America/Los_Angeles", "name": "ArmWire"},
     "rusnews": {"language": "ru", "timezone": "Europe/Moscow", "name": "РусНовости"},
-    "azpress": {"language": "az", "timezone": "Asia/Baku", "name": "AzPress", "languages": ["az", "en", "hy", "ru"]},
+    "azpress": {
+        "language": "az",
+        "timezone": "Asia/Baku",
+        "name": "AzPress",
+        "languages": ["az", "en", "hy", "ru"],
+    },
 }
 
 
@@ -277,14 +282,17 @@ def _paras(article: MockArticle) -> str:
 
 def _nav(site: str) -> str:
     name = SITES[site]["name"]
-    links = "".join(f'<li><a href="/category/{c}/">{c.title()}</a></li>' for c in ("politics", "economy", "world", "sport"))
+    links = "".join(
+        f'<li><a href="/category/{c}/">{c.title()}</a></li>'
+        for c in ("politics", "economy", "world", "sport")
+    )
     return f'<header><div class="logo"><a href="/">{html.escape(name)}</a></div><nav><ul>{links}</ul></nav></header>'
 
 
 def _footer(site: str) -> str:
     name = SITES[site]["name"]
     return (
-        f'<footer><p>© 2023 {html.escape(name)}. All rights reserved.</p>'
+        f"<footer><p>© 2023 {html.escape(name)}. All rights reserved.</p>"
         '<ul><li><a href="/about/">About us</a></li><li><a href="/contact/">Contact</a></li>'
         '<li><a href="/privacy/">Privacy policy</a></li></ul></footer>'
     )
@@ -403,10 +411,12 @@ def rss2(site: str, base_url: str, articles: list[MockArticle]) -> str:
     )
 
 
-def atom(site: str, base_url: str, articles: list[MockArticle], updated: dict[str, str] | None = None) -> str:
+def atom(
+    site: str, base_url: str, articles: list[MockArticle], updated: dict[str, str] | None = None
+) -> str:
     updated = updated or {}
     entries = "".join(
-        f"<entry><title>{html.escape(a.title)}</title><link rel=\"alternate\" href=\"{base_url}{a.path}\"/>"
+        f'<entry><title>{html.escape(a.title)}</title><link rel="alternate" href="{base_url}{a.path}"/>'
         f"<id>{base_url}{a.path}</id><updated>{updated.get(a.path, a.published_utc)}</updated><published>{a.published_utc}</published>"
         f"<summary>{html.escape(a.paragraphs[0][:120])}</summary></entry>"
         for a in articles

@@ -127,7 +127,13 @@ class MockWeb:
         with self._lock:
             self.log.append(request)
         route = self.routes[site].get(parts.path)
-        response = route(request) if route else Response(404, b"<html><body>Not found</body></html>", {"Content-Type": "text/html"})
+        response = (
+            route(request)
+            if route
+            else Response(
+                404, b"<html><body>Not found</body></html>", {"Content-Type": "text/html"}
+            )
+        )
         if response is None:  # the handler wrote the response itself
             return
         headers = dict(response.headers)
@@ -160,20 +166,47 @@ class MockWeb:
             self.route(site, article.path, Response(200, page, html_type))
         feed_articles = [a for a in articles if a.in_feed]
         if site == "armwire":
-            self.route(site, "/robots.txt", Response(200, b"User-agent: *\nDisallow: /private/\n", {"Content-Type": "text/plain"}))
-            secret = content.MockArticle(
-                site=site, path="/private/secret-draft/", title="Draft", paragraphs=["Unpublished draft."] * 3,
-                language="en", template="wordpress", published="2023-01-12T00:00:00Z", published_utc="2023-01-12T00:00:00+00:00",
+            self.route(
+                site,
+                "/robots.txt",
+                Response(
+                    200, b"User-agent: *\nDisallow: /private/\n", {"Content-Type": "text/plain"}
+                ),
             )
-            self.route(site, secret.path, Response(200, content.render_article(secret, base).encode(), html_type))
+            secret = content.MockArticle(
+                site=site,
+                path="/private/secret-draft/",
+                title="Draft",
+                paragraphs=["Unpublished draft."] * 3,
+                language="en",
+                template="wordpress",
+                published="2023-01-12T00:00:00Z",
+                published_utc="2023-01-12T00:00:00+00:00",
+            )
+            self.route(
+                site,
+                secret.path,
+                Response(200, content.render_article(secret, base).encode(), html_type),
+            )
             feed = content.rss2(site, base, feed_articles + [secret]).encode("utf-8")
-            self.route(site, "/feed/", Response(200, feed, {"Content-Type": "application/rss+xml; charset=UTF-8"}, conditional=True))
+            self.route(
+                site,
+                "/feed/",
+                Response(
+                    200,
+                    feed,
+                    {"Content-Type": "application/rss+xml; charset=UTF-8"},
+                    conditional=True,
+                ),
+            )
 
             def wp_api(request: Request) -> Response:
                 term = (request.query.get("search") or [""])[0].lower()
                 found = [
-                    a for a in articles
-                    if term and any(word in (a.title + a.body).lower() for word in term.split())
+                    a
+                    for a in articles
+                    if term
+                    and any(word in (a.title + a.body).lower() for word in term.split())
                     and (a.via_wordpress_only or a.relevant)
                 ]
                 page = int((request.query.get("page") or ["1"])[0])
@@ -181,22 +214,81 @@ class MockWeb:
                 chunk = found[(page - 1) * per_page : page * per_page]
                 total_pages = max(1, -(-len(found) // per_page))
                 if page > total_pages:
-                    return Response(400, b'{"code":"rest_post_invalid_page_number"}', {"Content-Type": "application/json"})
+                    return Response(
+                        400,
+                        b'{"code":"rest_post_invalid_page_number"}',
+                        {"Content-Type": "application/json"},
+                    )
                 body = content.wordpress_posts(base, chunk).encode("utf-8")
-                return Response(200, body, {"Content-Type": "application/json", "X-WP-Total": str(len(found)), "X-WP-TotalPages": str(total_pages)})
+                return Response(
+                    200,
+                    body,
+                    {
+                        "Content-Type": "application/json",
+                        "X-WP-Total": str(len(found)),
+                        "X-WP-TotalPages": str(total_pages),
+                    },
+                )
 
             self.route(site, "/wp-json/wp/v2/posts", wp_api)
         elif site == "rusnews":
-            self.route(site, "/robots.txt", Response(200, f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n".encode(), {"Content-Type": "text/plain"}))
-            self.route(site, "/atom.xml", Response(200, content.atom(site, base, feed_articles).encode("utf-8"), {"Content-Type": "application/atom+xml"}, conditional=True))
-            self.route(site, "/sitemap.xml", Response(200, content.sitemap_index(base).encode(), {"Content-Type": "application/xml"}, conditional=True))
-            news = gzip.compress(content.news_sitemap(base, [a for a in articles if not a.in_feed]).encode("utf-8"))
-            self.route(site, "/sitemap-news.xml.gz", Response(200, news, {"Content-Type": "application/x-gzip"}, conditional=True))
+            self.route(
+                site,
+                "/robots.txt",
+                Response(
+                    200,
+                    f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap.xml\n".encode(),
+                    {"Content-Type": "text/plain"},
+                ),
+            )
+            self.route(
+                site,
+                "/atom.xml",
+                Response(
+                    200,
+                    content.atom(site, base, feed_articles).encode("utf-8"),
+                    {"Content-Type": "application/atom+xml"},
+                    conditional=True,
+                ),
+            )
+            self.route(
+                site,
+                "/sitemap.xml",
+                Response(
+                    200,
+                    content.sitemap_index(base).encode(),
+                    {"Content-Type": "application/xml"},
+                    conditional=True,
+                ),
+            )
+            news = gzip.compress(
+                content.news_sitemap(base, [a for a in articles if not a.in_feed]).encode("utf-8")
+            )
+            self.route(
+                site,
+                "/sitemap-news.xml.gz",
+                Response(200, news, {"Content-Type": "application/x-gzip"}, conditional=True),
+            )
             old = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>'
-            self.route(site, "/sitemap-2015.xml", Response(200, old, {"Content-Type": "application/xml"}))
+            self.route(
+                site, "/sitemap-2015.xml", Response(200, old, {"Content-Type": "application/xml"})
+            )
         elif site == "azpress":
-            self.route(site, "/robots.txt", Response(200, b"User-agent: *\nDisallow:\n", {"Content-Type": "text/plain"}))
-            self.route(site, "/rss", Response(200, content.rss1(site, base, feed_articles).encode("utf-8"), {"Content-Type": "application/rdf+xml"}, conditional=True))
+            self.route(
+                site,
+                "/robots.txt",
+                Response(200, b"User-agent: *\nDisallow:\n", {"Content-Type": "text/plain"}),
+            )
+            self.route(
+                site,
+                "/rss",
+                Response(
+                    200,
+                    content.rss1(site, base, feed_articles).encode("utf-8"),
+                    {"Content-Type": "application/rdf+xml"},
+                    conditional=True,
+                ),
+            )
 
     # --- configuration for newsmon --------------------------------------------
     def sources_toml(self, path: Path, extra: str = "") -> Path:
@@ -206,7 +298,11 @@ class MockWeb:
             if site not in self.servers:
                 continue
             base = self.base_url(site)
-            feeds = {"armwire": [f"{base}/feed/"], "rusnews": [f"{base}/atom.xml"], "azpress": [f"{base}/rss"]}[site]
+            feeds = {
+                "armwire": [f"{base}/feed/"],
+                "rusnews": [f"{base}/atom.xml"],
+                "azpress": [f"{base}/rss"],
+            }[site]
             sitemaps = [f"{base}/sitemap.xml"] if site == "rusnews" else []
             lines += [
                 "[[source]]",
