@@ -69,7 +69,7 @@ def cli() -> None:
 def main() -> None:
     """Console-script entry point: user errors end in one line, exit 2."""
     from crawler.config import ConfigError
-    from crawler.db import DatabaseError
+    from crawler.store import StoreError
 
     try:
         cli.main(standalone_mode=False)
@@ -81,7 +81,7 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (ConfigError, DatabaseError) as exc:
+    except (ConfigError, StoreError) as exc:
         click.echo(f"newsmon: error: {exc}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:

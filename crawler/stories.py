@@ -11,7 +11,7 @@ of ``COMMON_STORIES`` different stories, or on two unrelated pages of the
 same site (a promo line, a "most read" or "related" list that extraction let
 through, a standard disclaimer) says nothing about the story and is left out.
 
-The index lives in the database and is queried per article, so it survives
+The index lives in the store and is queried per article, so it survives
 restarts and its cost does not grow with the database:
 
 - ``story_bands``: one row per LSH band of each article's text
@@ -36,8 +36,7 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from crawler.fingerprint import (
     BodyPrint,
@@ -50,6 +49,9 @@ from crawler.fingerprint import (
     paragraphs,
     sketch_paragraphs,
 )
+
+if TYPE_CHECKING:
+    from crawler.store import WriteTransaction
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +85,6 @@ SOURCE_STORIES = 2
 that site's furniture."""
 COMMON_SAMPLE = 8
 """Latest articles read per paragraph to count its stories."""
-_KEYS_PER_QUERY = 500
-"""Paragraph hashes per query (SQLite allows at least 999 parameters)."""
-_JUDGED_PER_QUERY = 100
-"""Paragraphs judged per query (two parameters each)."""
 SKETCH_CACHE = 2000
 """Stored articles whose sketches a crawl keeps in memory (a few kB each)."""
 
@@ -202,13 +200,13 @@ class SketchCache:
 
 
 class StoryIndex:
-    """Story matching over one database connection (make one per batch).
+    """Story matching inside one store write transaction (make one per batch).
 
     ``cache`` keeps stored articles' sketches between batches (one per crawl).
     """
 
-    def __init__(self, db: sqlite_utils.Database, cache: SketchCache | None = None):
-        self.db = db
+    def __init__(self, tx: WriteTransaction, cache: SketchCache | None = None):
+        self.tx = tx
         self.cache = cache if cache is not None else SketchCache(0)
         # paragraph hash -> source -> furniture there (until the paragraph is added again)
         self._furniture: dict[int, dict[str | None, bool]] = {}
@@ -233,24 +231,15 @@ class StoryIndex:
 
     def _judge(self, keys: list[int], source: str | None) -> None:
         """Tell, for each of paragraph hashes ``keys``, whether it is furniture on ``source``'s pages."""
-        for start in range(0, len(keys), _JUDGED_PER_QUERY):
-            chunk = keys[start : start + _JUDGED_PER_QUERY]
-            rows: dict[int, list[tuple[int, str]]] = {key: [] for key in chunk}
-            # One statement, a LIMITed subquery per paragraph.
-            part = (
-                "SELECT * FROM (SELECT p.para_hash, a.story_id, a.source FROM story_paragraphs p "
-                "JOIN articles a ON a.id = p.article_id WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?)"
+        rows: dict[int, list[tuple[int, str]]] = {key: [] for key in keys}
+        for held, story, where in self.tx.paragraph_holders(keys, COMMON_SAMPLE):
+            rows[held].append((story, where))
+        for key, found in rows.items():
+            stories = {story for story, _ in found}
+            own = {story for story, where in found if where == source}
+            self._furniture.setdefault(key, {})[source] = (
+                len(stories) >= COMMON_STORIES or len(own) >= SOURCE_STORIES
             )
-            sql = " UNION ALL ".join([part] * len(chunk))
-            params = [x for key in chunk for x in (key, COMMON_SAMPLE)]
-            for held, story, where in self.db.execute(sql, params):
-                rows[held].append((story, where))
-            for key, found in rows.items():
-                stories = {story for story, _ in found}
-                own = {story for story, where in found if where == source}
-                self._furniture.setdefault(key, {})[source] = (
-                    len(stories) >= COMMON_STORIES or len(own) >= SOURCE_STORIES
-                )
 
     def excluded(self, keys: Sequence[int], source: str | None) -> frozenset[int]:
         """Those of paragraph hashes ``keys`` that are furniture on ``source``'s pages."""
@@ -262,27 +251,10 @@ class StoryIndex:
         if unknown:
             # Most paragraphs of an article are its own: one query finds the
             # few held by two articles or more, the only ones that can be furniture.
-            shared = self._shared(unknown)
+            shared = self.tx.shared_paragraphs(unknown)
             self._rare.update(set(unknown) - shared)
             self._judge([key for key in unknown if key in shared], source)
         return frozenset(key for key in keys if self.is_furniture(key, source))
-
-    def _shared(self, keys: list[int]) -> set[int]:
-        """Those of paragraph hashes ``keys`` held by two articles or more."""
-        shared: set[int] = set()
-        for start in range(0, len(keys), _KEYS_PER_QUERY):
-            chunk = keys[start : start + _KEYS_PER_QUERY]
-            values = ", ".join("(?)" for _ in chunk)
-            shared.update(
-                key
-                for (key,) in self.db.execute(
-                    f"WITH k(h) AS (VALUES {values}) SELECT h FROM k WHERE ("
-                    "SELECT count(*) FROM (SELECT 1 FROM story_paragraphs p WHERE p.para_hash = k.h LIMIT 2)"
-                    ") = 2",
-                    chunk,
-                )
-            )
-        return shared
 
     def story_text(self, body: str | None, source: str | None) -> str:
         """``body`` of an article of ``source`` without its furniture paragraphs."""
@@ -326,10 +298,10 @@ class StoryIndex:
                 self.cache.hits += 1
                 return kept.sketch()
         self.cache.misses += 1
-        row = self.db.execute("SELECT body FROM articles WHERE id = ?", [article_id]).fetchone()
-        if row is None:
+        body = self.tx.article_body(article_id)
+        if body is None:
             return None
-        records = paragraph_records(row[0])
+        records = paragraph_records(body)
         text, excluded = self._sketch(records, source, None, False)
         self.cache.put(article_id, content_hash, tuple(r.key for r in records), excluded, text)
         return text
@@ -337,15 +309,8 @@ class StoryIndex:
     def candidates(self, bands: tuple[int, ...]) -> list[int]:
         """Ids of stored articles sharing ``MIN_BANDS`` of ``bands``, most shared bands first, then newest."""
         hits: Counter[int] = Counter()
-        if bands:
-            # One statement, a LIMITed subquery per band.
-            part = "SELECT * FROM (SELECT article_id FROM story_bands WHERE band_hash = ? ORDER BY article_id DESC LIMIT ?)"
-            rows = self.db.execute(
-                " UNION ALL ".join([part] * len(bands)),
-                [x for band in bands for x in (band, PER_BAND)],
-            )
-            for (article_id,) in rows:
-                hits[article_id] += 1
+        for article_id in self.tx.band_candidates(bands, PER_BAND):
+            hits[article_id] += 1
         ranked = sorted(
             (article_id for article_id, n in hits.items() if n >= MIN_BANDS),
             key=lambda article_id: (-hits[article_id], -article_id),
@@ -360,9 +325,7 @@ class StoryIndex:
         """
         matches = []
         for article_id in self.candidates(text.bands):
-            row = self.db.execute(
-                "SELECT source, story_id, content_hash FROM articles WHERE id = ?", [article_id]
-            ).fetchone()
+            row = self.tx.story_info(article_id)
             if row is None:
                 continue
             other_source, story_id, other_hash = row
@@ -386,9 +349,7 @@ class StoryIndex:
         if not stories:
             return None
         for other in stories[1:]:
-            self.db.execute(
-                "UPDATE articles SET story_id = ? WHERE story_id = ?", [stories[0], other]
-            )
+            self.tx.merge_story(stories[0], other)
             logger.info("story %d merged into story %d", other, stories[0])
         return stories[0]
 
@@ -407,14 +368,7 @@ class StoryIndex:
         earlier text, so a late copy of the first version still finds its story.
         """
         keys = tuple(record.key for record in made.paragraphs)
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)",
-            [(band, article_id) for band in text.bands],
-        )
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO story_paragraphs (para_hash, article_id) VALUES (?, ?)",
-            [(key, article_id) for key in set(keys)],
-        )
+        self.tx.index_story_text(article_id, text.bands, set(keys))
         for key in keys:
             self._furniture.pop(key, None)
             self._rare.discard(key)

@@ -34,11 +34,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from crawler.db import connect
-from crawler.locks import FileLock, daemon_state_path, lock_dir
-from crawler.runs import finish_run, start_run
+from crawler.store import local_path, open_store
+from crawler.store.filelocks import FileLock, daemon_state_path, lock_dir
 from schedules.config import Job, Schedule, format_duration
-from schedules.history import close_abandoned_runs, last_run_by_job, set_run_pid
+from schedules.history import close_abandoned_runs, last_run_by_job
 from schedules.logs import prune_crawl_logs
 from schedules.outcomes import record_outcome
 from schedules.supervisor import CrawlProcess, Outcome
@@ -72,7 +71,9 @@ class Daemon:
     ):
         self.schedule = schedule
         self.jobs = {job.id: job for job in schedule.enabled_jobs}
-        self.db_path = str(Path(db_path).resolve())
+        # The crawls it starts run in other folders: a database file is named absolutely.
+        path = local_path(db_path)
+        self.db_path = str(path.resolve()) if path is not None else str(db_path)
         self.sources_file = str(Path(sources_file).resolve()) if sources_file else None
         self.topics_file = str(Path(topics_file).resolve()) if topics_file else None
         self.crawl_command = list(crawl_command)
@@ -122,15 +123,12 @@ class Daemon:
         return 0
 
     def _prepare(self) -> None:
-        db = connect(self.db_path)
-        try:
-            for run_id in close_abandoned_runs(db):
+        with open_store(self.db_path) as store:
+            for run_id in close_abandoned_runs(store):
                 logger.warning(
                     "run %d was left open by a process that is gone: recorded as abandoned", run_id
                 )
-            last_runs = last_run_by_job(db)
-        finally:
-            db.close()
+            last_runs = last_run_by_job(store)
         settings = self.schedule.daemon
         self.scheduler = BlockingScheduler(
             # One in-memory store per daemon: a job store shared by two
@@ -242,13 +240,10 @@ class Daemon:
                 self._active -= 1
 
     def _run(self, job: Job) -> None:
-        db = connect(self.db_path)
-        try:
-            run_id = start_run(
-                db, trigger="schedule", sources=self._source_names(job), job_id=job.id
+        with open_store(self.db_path) as store:
+            run_id = store.start_run(
+                trigger="schedule", sources=self._source_names(job), job_id=job.id
             )
-        finally:
-            db.close()
         with self._lock:
             self._running[job.id] = run_id
             self._runs_started += 1
@@ -263,20 +258,14 @@ class Daemon:
         except OSError as exc:
             message = f"cannot start the crawl: {exc.strerror or exc}"
             logger.error("job %s: run %d %s", job.id, run_id, message)
-            db = connect(self.db_path)
-            try:
-                finish_run(db, run_id, status="failed", message=message)
-            finally:
-                db.close()
+            with open_store(self.db_path) as store:
+                store.finish_run(run_id, status="failed", message=message)
             return
         logger.info(
             "job %s: run %d started (pid %d, log %s)", job.id, run_id, pid, process.log_path
         )
-        db = connect(self.db_path)
-        try:
-            set_run_pid(db, run_id, pid)
-        finally:
-            db.close()
+        with open_store(self.db_path) as store:
+            store.set_run_pid(run_id, pid)
         outcome = process.supervise(
             timeout=job.timeout.total_seconds(),
             kill_grace=job.kill_grace.total_seconds(),
@@ -325,11 +314,8 @@ class Daemon:
 
     def _record(self, job: Job, run_id: int, outcome: Outcome) -> None:
         """Make the run's row say how the crawl ended, then log one line about it."""
-        db = connect(self.db_path)
-        try:
-            row = record_outcome(db, job, run_id, outcome, self.schedule.daemon.shutdown_grace)
-        finally:
-            db.close()
+        with open_store(self.db_path) as store:
+            row = record_outcome(store, job, run_id, outcome, self.schedule.daemon.shutdown_grace)
         level = logging.INFO if row["status"] in ("ok", "skipped") else logging.WARNING
         logger.log(
             level,

@@ -1,23 +1,19 @@
-"""The crawl history as the daemon and ``newsmon status`` read it, plus the daemon's own row updates.
+"""The crawl history as the daemon and ``newsmon status`` read it.
 
-The history lives in ``crawl_runs`` (one row per crawl) and
-``crawl_run_sources`` (its per-source counters, written when a crawl closes
-normally). A crawl that was killed has no per-source rows; its run status
+The store keeps the history (``store.runs``): one row per crawl, and its
+per-source counters, written when a crawl closes normally. A crawl that was killed has no per-source rows; its run status
 (``timeout``, ``crashed``, ...) then stands for each of its sources.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import psutil
-import sqlite_utils
 
-from crawler.db import write_transaction
-from crawler.runs import COUNTERS, finish_run, utcnow_iso
+from crawler.store import RunRow, Store
 
 # Run statuses that say something went wrong with the crawl (as opposed to
 # ``interrupted``/``shutdown``: stopped by an operator; ``skipped``: sources busy).
@@ -31,45 +27,25 @@ def parse_time(value: str | None) -> datetime | None:
 
 
 # ---------------------------------------------------------------------------
-# Writes by the daemon
+# The daemon's repair on start
 # ---------------------------------------------------------------------------
 
 
-def set_run_pid(db: sqlite_utils.Database, run_id: int, pid: int) -> None:
-    """Record the crawl process of a run the daemon opened (the row first holds the daemon's pid)."""
-    with write_transaction(db):
-        db.execute("UPDATE crawl_runs SET pid = ? WHERE id = ?", [pid, run_id])
-
-
-def mark_run(db: sqlite_utils.Database, run_id: int, *, status: str, message: str) -> None:
-    """Set the final status of a run, keeping the counters the crawl recorded before it stopped.
-
-    Used when the daemon knows better than the crawl why it ended (a timeout
-    looks like a normal ``shutdown`` from inside Scrapy).
-    """
-    with write_transaction(db):
-        db.execute(
-            "UPDATE crawl_runs SET status = ?, message = ?, finished_at = COALESCE(finished_at, ?) WHERE id = ?",
-            [status, message, utcnow_iso(), run_id],
-        )
-
-
 def close_abandoned_runs(
-    db: sqlite_utils.Database, *, alive: Callable[[int], bool] = psutil.pid_exists
+    store: Store, *, alive: Callable[[int], bool] = psutil.pid_exists
 ) -> list[int]:
     """Close ``running`` rows whose process is gone (killed with no one left to record it)."""
     closed = []
-    for row in db.query("SELECT id, pid FROM crawl_runs WHERE status = 'running'"):
-        if row["pid"] and alive(row["pid"]):
+    for run_id, pid in store.running_runs():
+        if pid and alive(pid):
             continue
-        if finish_run(
-            db,
-            row["id"],
+        if store.finish_run(
+            run_id,
             status="abandoned",
-            message=f"process {row['pid']} ended without closing its run",
+            message=f"process {pid} ended without closing its run",
             only_if_running=True,
         ):
-            closed.append(row["id"])
+            closed.append(run_id)
     return closed
 
 
@@ -78,13 +54,9 @@ def close_abandoned_runs(
 # ---------------------------------------------------------------------------
 
 
-def last_run_by_job(db: sqlite_utils.Database) -> dict[str, datetime]:
+def last_run_by_job(store: Store) -> dict[str, datetime]:
     """Start time of each job's latest scheduled run, whatever its outcome."""
-    rows = db.query(
-        "SELECT job_id, MAX(started_at) AS started_at FROM crawl_runs "
-        "WHERE trigger = 'schedule' AND job_id IS NOT NULL GROUP BY job_id"
-    )
-    return {row["job_id"]: parse_time(row["started_at"]) for row in rows}
+    return {job: parse_time(started) for job, started in store.last_run_by_job().items()}
 
 
 @dataclass
@@ -126,13 +98,8 @@ class Run:
         }
 
 
-_RUN_COLUMNS = (
-    "r.id, r.started_at, r.finished_at, r.trigger, r.job_id, r.sources, r.status, r.pid, r.message"
-)
-
-
 def runs(
-    db: sqlite_utils.Database,
+    store: Store,
     *,
     source: str | None = None,
     job_id: str | None = None,
@@ -140,62 +107,37 @@ def runs(
     finished_only: bool = False,
 ) -> list[Run]:
     """The latest runs, newest first, optionally of one source or one job."""
-    where, params = [], []
-    if source is not None:
-        where.append("EXISTS (SELECT 1 FROM json_each(r.sources) WHERE json_each.value = ?)")
-        params.append(source)
-    if job_id is not None:
-        where.append("r.job_id = ?")
-        params.append(job_id)
-    if finished_only:
-        where.append(f"r.status NOT IN ({', '.join('?' for _ in NOT_FINISHED)})")
-        params.extend(NOT_FINISHED)
-    if source is not None:
-        counts = ", ".join(f"s.{c} AS s_{c}" for c in COUNTERS)
-        sql = (
-            f"SELECT {_RUN_COLUMNS}, {', '.join('r.' + c for c in COUNTERS)}, s.status AS s_status, {counts} "
-            "FROM crawl_runs r LEFT JOIN crawl_run_sources s ON s.run_id = r.id AND s.source = ?"
-        )
-        params.insert(0, source)
-    else:
-        sql = f"SELECT {_RUN_COLUMNS}, {', '.join('r.' + c for c in COUNTERS)} FROM crawl_runs r"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY r.id DESC LIMIT ?"
-    params.append(limit)
-    return [_run(row) for row in db.query(sql, params)]
+    rows = store.runs(
+        source=source,
+        job_id=job_id,
+        limit=limit,
+        exclude_statuses=NOT_FINISHED if finished_only else (),
+    )
+    return [_run(row, by_source=source is not None) for row in rows]
 
 
-def _run(row: dict) -> Run:
-    status = row["status"]
-    if row.get("s_status") is not None:
-        counts = {c: int(row[f"s_{c}"]) for c in COUNTERS}
-        if status == "ok" and row["s_status"] != "ok":
-            status = row["s_status"]
-    elif "s_status" in row and len(json.loads(row["sources"] or "[]")) > 1:
+def _run(row: RunRow, *, by_source: bool) -> Run:
+    status = row.status
+    if row.source_counts is not None:
+        counts = dict(row.source_counts)
+        if status == "ok" and row.source_status != "ok":
+            status = row.source_status
+    elif by_source and len(row.sources) > 1:
         counts = {}  # a multi-source run that stopped before recording this source's counts
     else:
-        counts = {c: int(row[c]) for c in COUNTERS}
+        counts = dict(row.counts)
     return Run(
-        id=row["id"],
-        started_at=parse_time(row["started_at"]),
-        finished_at=parse_time(row["finished_at"]),
-        trigger=row["trigger"],
-        job_id=row["job_id"],
-        sources=json.loads(row["sources"] or "[]"),
+        id=row.id,
+        started_at=parse_time(row.started_at),
+        finished_at=parse_time(row.finished_at),
+        trigger=row.trigger,
+        job_id=row.job_id,
+        sources=row.sources,
         status=status,
-        pid=row["pid"],
-        message=row["message"],
+        pid=row.pid,
+        message=row.message,
         counts=counts,
     )
-
-
-def source_names_in_history(db: sqlite_utils.Database) -> list[str]:
-    """Every source named by some run, sorted."""
-    rows = db.query(
-        "SELECT DISTINCT json_each.value AS name FROM crawl_runs, json_each(crawl_runs.sources)"
-    )
-    return sorted(row["name"] for row in rows)
 
 
 @dataclass(frozen=True)
@@ -207,13 +149,13 @@ class Health:
     reasons: tuple[str, ...] = ()
 
 
-def source_health(db: sqlite_utils.Database, source: str, window: int) -> Health:
+def source_health(store: Store, source: str, window: int) -> Health:
     """Flag a source with no new article over its last ``window`` finished runs, or errors in most of them.
 
     Judged only once the source has ``window`` finished runs: a new source is
     not flagged by its first run.
     """
-    return judge_health(runs(db, source=source, limit=window, finished_only=True), window)
+    return judge_health(runs(store, source=source, limit=window, finished_only=True), window)
 
 
 def judge_health(history: list[Run], window: int) -> Health:

@@ -217,13 +217,13 @@ import atexit, os, resource, sys
 atexit.register(lambda: sys.stderr.write(
     "\\nNEWSMON_TEST_MAXRSS_KB=%d\\n" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 if os.environ.get("NEWSMON_TEST_MAX_PAGES"):
-    import crawler.db
-    _connect = crawler.db.connect
+    import crawler.store.sqlite.connection as sqlite_connection
+    _connect = sqlite_connection.connect
     def connect(*args, **kwargs):
         db = _connect(*args, **kwargs)
         db.execute("PRAGMA max_page_count = %d" % int(os.environ["NEWSMON_TEST_MAX_PAGES"]))
         return db
-    crawler.db.connect = connect
+    sqlite_connection.connect = connect
 sys.argv[0] = "newsmon"
 from crawler.cli import main
 main()

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.commands.search import plain, search
-from crawler.db import connect
+from crawler.store import open_store
 from pipelines.storage import store_articles
 from tests.conftest import run_newsmon
 from tests.test_pipelines_storage import item
@@ -28,9 +28,9 @@ RU = "Движение по Лачинскому коридору остаетс
 @pytest.fixture
 def db_path(tmp_path):
     path = tmp_path / "news.db"
-    db = connect(path)
+    store = open_store(path)
     store_articles(
-        db,
+        store,
         [
             item(1, LACHIN, title="Lachin corridor closed", source="armwire", relevant=True),
             item(2, CHESS, title="Chess team fourth", source="armwire", relevant=False),
@@ -43,7 +43,7 @@ def db_path(tmp_path):
             ),
         ],
     )
-    db.close()
+    store.close()
     return path
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
-import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -16,12 +15,19 @@ from crawler.commands.options import (
     topics_option,
 )
 from crawler.config import ConfigError, load_sources
-from crawler.db import DatabaseError, connect, write_transaction
 from crawler.durations import parse_duration, parse_since
-from crawler.locks import Holder, SourceLocks, lock_dir
 from crawler.relevance import load_topics
-from crawler.runs import EXIT_BUSY, EXIT_DATABASE, EXIT_UNREACHABLE, finish_run, start_run
+from crawler.runs import EXIT_BUSY, EXIT_DATABASE, EXIT_UNREACHABLE
 from crawler.stats import SOURCE_COUNTERS, per_source
+from crawler.store import (
+    Holder,
+    Store,
+    StoreError,
+    UnsupportedStoreError,
+    local_path,
+    open_store,
+    scheme_of,
+)
 
 
 def _database_error(db_path: str, message: str) -> None:
@@ -128,77 +134,83 @@ def crawl(
         raise click.BadParameter(str(exc), param_hint="--since") from None
     overrides = _settings_pairs(settings)
     wait_seconds = _wait_seconds(lock_wait)
-
-    # Per-source locks first, before any row is written or Scrapy is loaded:
-    # the run then records only the sources it really crawls.
-    names = [s.name for s in selected]
-    locks = SourceLocks(lock_dir(db_path), names)
-    busy = locks.acquire(wait_seconds, run_id=run_id, on_wait=_announce_wait(wait_seconds))
-    for name, holder in busy.items():
-        click.echo(
-            f"newsmon: skipped source {name!r}: another crawl is running it ({_who(holder)})",
-            err=True,
-        )
-    names = locks.held
-
-    skipped_note = "skipped busy source(s): " + "; ".join(
-        f"{n} ({_who(h)})" for n, h in busy.items()
-    )
     try:
-        db = connect(db_path)
+        store = open_store(db_path)
+    except UnsupportedStoreError:
+        raise  # a usage error (exit 2), not a failed write
+    except StoreError as exc:
+        _database_error(db_path, str(exc).removeprefix(f"{db_path}: "))
+    with closing(store):
+        # Per-source locks first, before any row is written or Scrapy is loaded:
+        # the run then records only the sources it really crawls.
+        names = [s.name for s in selected]
+        locks = store.source_locks(names)
+        busy = locks.acquire(wait_seconds, run_id=run_id, on_wait=_announce_wait(wait_seconds))
+        for name, holder in busy.items():
+            click.echo(
+                f"newsmon: skipped source {name!r}: another crawl is running it ({_who(holder)})",
+                err=True,
+            )
+        names = locks.held
+
+        skipped_note = "skipped busy source(s): " + "; ".join(
+            f"{n} ({_who(h)})" for n, h in busy.items()
+        )
         try:
             if run_id is None:
-                run_id = start_run(db, trigger=trigger, sources=names or list(busy), job_id=job_id)
+                run_id = store.start_run(
+                    trigger=trigger, sources=names or list(busy), job_id=job_id
+                )
             elif busy:
-                _set_run_sources(db, run_id, names or list(busy))
+                # Narrow a run opened by the caller (the daemon) to the sources this crawl holds.
+                store.set_run_sources(run_id, names or list(busy))
             locks.set_run_id(run_id)
             if not names:
-                finish_run(db, run_id, status="skipped", message=skipped_note)
-        finally:
-            db.close()
-    except (DatabaseError, sqlite3.Error) as exc:
-        locks.release()
-        _database_error(db_path, str(exc).removeprefix(f"{db_path}: "))
-    if not names:
-        click.echo(
-            f"newsmon: nothing crawled: every source was busy (run {run_id} recorded as skipped)",
-            err=True,
-        )
-        sys.exit(EXIT_BUSY)
+                store.finish_run(run_id, status="skipped", message=skipped_note)
+        except StoreError as exc:
+            locks.release()
+            _database_error(db_path, str(exc).removeprefix(f"{db_path}: "))
+        if not names:
+            click.echo(
+                f"newsmon: nothing crawled: every source was busy (run {run_id} recorded as skipped)",
+                err=True,
+            )
+            sys.exit(EXIT_BUSY)
 
-    stats = run_crawl(
-        db_path=db_path,
-        sources_file=sources_file,
-        topics_file=topics_file,
-        source_names=names,
-        since=since,
-        discovery=discovery,
-        run_id=run_id,
-        trigger=trigger,
-        overrides=overrides,
-        verbose=verbose,
-        log_file=log_file,
-    )
-    if busy and not stats.get("storage/error"):
-        _append_run_message(db_path, run_id, skipped_note)
-    locks.release()
-    counts = per_source(stats, names)
-    print_summary(counts, stats, run_id=run_id, db_path=db_path)
-    if stats.get("storage/error"):
-        lost = int(stats.get("storage/not_stored", 0))
-        _database_error(
-            db_path,
-            f"{stats['storage/error']}; the crawl was stopped, {lost} article(s) not stored "
-            "(those stored before are intact; the next crawl fetches the rest)",
+        stats = run_crawl(
+            db_path=db_path,
+            store=store,
+            sources_file=sources_file,
+            topics_file=topics_file,
+            source_names=names,
+            since=since,
+            discovery=discovery,
+            run_id=run_id,
+            trigger=trigger,
+            overrides=overrides,
+            verbose=verbose,
+            log_file=log_file,
         )
-    if not any(c["pages_fetched"] for c in counts.values()):
-        click.echo(
-            "newsmon: error: no source could be reached (no page was fetched; "
-            "check the network, a proxy in http_proxy/https_proxy, or the URLs in the sources file; "
-            f"details in {log_file or default_log_file(db_path)})",
-            err=True,
-        )
-        sys.exit(EXIT_UNREACHABLE)
+        if busy and not stats.get("storage/error"):
+            store.append_run_message(run_id, skipped_note)
+        locks.release()
+        counts = per_source(stats, names)
+        print_summary(counts, stats, run_id=run_id, db_path=db_path)
+        if stats.get("storage/error"):
+            lost = int(stats.get("storage/not_stored", 0))
+            _database_error(
+                db_path,
+                f"{stats['storage/error']}; the crawl was stopped, {lost} article(s) not stored "
+                "(those stored before are intact; the next crawl fetches the rest)",
+            )
+        if not any(c["pages_fetched"] for c in counts.values()):
+            click.echo(
+                "newsmon: error: no source could be reached (no page was fetched; "
+                "check the network, a proxy in http_proxy/https_proxy, or the URLs in the sources file; "
+                f"details in {log_file or default_log_file(db_path)})",
+                err=True,
+            )
+            sys.exit(EXIT_UNREACHABLE)
 
 
 def _wait_seconds(text: str) -> float:
@@ -223,28 +235,10 @@ def _announce_wait(wait_seconds: float):
     return announce
 
 
-def _set_run_sources(db, run_id: int, names: list[str]) -> None:
-    """Narrow a run opened by the caller (the daemon) to the sources this crawl holds."""
-    with write_transaction(db):
-        db.execute("UPDATE crawl_runs SET sources = ? WHERE id = ?", [json.dumps(names), run_id])
-
-
-def _append_run_message(db_path: str, run_id: int, note: str) -> None:
-    db = connect(db_path)
-    try:
-        with write_transaction(db):
-            db.execute(
-                "UPDATE crawl_runs SET message = CASE WHEN message IS NULL OR message = '' THEN ? "
-                "ELSE message || '; ' || ? END WHERE id = ?",
-                [note, note, run_id],
-            )
-    finally:
-        db.close()
-
-
 def run_crawl(
     *,
     db_path: str,
+    store: Store | None = None,
     sources_file: str | None,
     topics_file: str | None,
     source_names: list[str],
@@ -256,7 +250,11 @@ def run_crawl(
     verbose: int = 0,
     log_file: str | None = None,
 ) -> dict:
-    """Run the ``news`` spider in this process and return its final stats."""
+    """Run the ``news`` spider in this process and return its final stats.
+
+    ``store`` (the caller's, opened on ``db_path``) becomes the crawl's store;
+    without it the crawl opens its own.
+    """
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -264,7 +262,7 @@ def run_crawl(
     from crawler.spiders.news import NewsSpider
 
     settings = get_project_settings()
-    settings.set("NEWSMON_DB", str(Path(db_path)), priority="cmdline")
+    settings.set("NEWSMON_DB", _setting_value(db_path), priority="cmdline")
     if sources_file:
         settings.set("NEWSMON_SOURCES_FILE", sources_file, priority="cmdline")
     if topics_file:
@@ -292,16 +290,27 @@ def run_crawl(
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
+    if store is not None:
+        from crawler.extensions.store import CrawlStore
+
+        CrawlStore.provide(crawler, store)
     process.crawl(crawler, sources=",".join(source_names), since=since, discovery=discovery)
     process.start()
     return dict(crawler.stats.get_stats())
 
 
+def _setting_value(db_path: str) -> str:
+    path = local_path(db_path)
+    return str(path) if path is not None and scheme_of(db_path) == "" else db_path
+
+
 def default_log_file(db_path: str) -> Path:
-    """``logs/crawl-YYYY-MM-DD.log`` in the database's folder."""
+    """``logs/crawl-YYYY-MM-DD.log`` in the database's folder (the working folder's for a server)."""
     from datetime import UTC, datetime
 
-    return Path(db_path).resolve().parent / "logs" / f"crawl-{datetime.now(UTC):%Y-%m-%d}.log"
+    path = local_path(db_path)
+    folder = path.resolve().parent if path is not None else Path.cwd()
+    return folder / "logs" / f"crawl-{datetime.now(UTC):%Y-%m-%d}.log"
 
 
 def print_summary(

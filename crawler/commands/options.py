@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from crawler.db import DEFAULT_DB
+from crawler.store import DEFAULT_STORE
 
 db_option = click.option(
     "--db",
     "db_path",
     envvar="NEWSMON_DB",
-    default=DEFAULT_DB,
+    default=DEFAULT_STORE,
     show_default=True,
-    help="SQLite database file (env NEWSMON_DB).",
+    help="The store: a SQLite file or sqlite:///path (env NEWSMON_DB).",
 )
 sources_option = click.option(
     "--sources",

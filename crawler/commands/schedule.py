@@ -5,7 +5,6 @@ from __future__ import annotations
 import shlex
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import click
 
@@ -16,7 +15,7 @@ from crawler.commands.options import (
     topics_option,
 )
 from crawler.config import load_sources
-from crawler.db import connect
+from crawler.store import open_store, store_exists
 
 
 @click.command()
@@ -108,10 +107,9 @@ def _print_plan(plan, db_path: str) -> None:
     from schedules.triggers import first_run
 
     last_runs = {}
-    if Path(db_path).exists():
-        db = connect(db_path)
-        last_runs = last_run_by_job(db)
-        db.close()
+    if store_exists(db_path):
+        with open_store(db_path) as store:
+            last_runs = last_run_by_job(store)
     now = datetime.now(UTC)
     table = Table(
         title=f"{plan.path}: {len(plan.enabled_jobs)} enabled job(s)", title_justify="left"

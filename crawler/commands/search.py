@@ -1,19 +1,17 @@
-"""``newsmon search``: full-text search of the stored articles (SQLite FTS5)."""
+"""``newsmon search``: full-text search of the stored articles (``store.search``)."""
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import sys
-from pathlib import Path
-from urllib.parse import quote
 
 import click
 
 from crawler.commands.options import (
     db_option,
 )
+from crawler.store import SearchQueryError, StoreError, open_store, store_exists
 
 EXIT_USAGE = 2
 
@@ -21,52 +19,10 @@ EXIT_USAGE = 2
 # title comes from the web and must not drive the terminal that prints it.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
-SNIPPET_OPEN, SNIPPET_CLOSE = "[", "]"
-
 
 def plain(text: str | None) -> str:
     """``text`` on one line, without control characters."""
     return " ".join(_UNPRINTABLE.sub(" ", text or "").split())
-
-
-def open_read_only(path: str) -> sqlite3.Connection:
-    """Open an existing database for reading only (a search never writes, nor creates a file)."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(path)
-    conn = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-def search_articles(
-    conn: sqlite3.Connection,
-    query: str,
-    *,
-    limit: int = 20,
-    sources: tuple[str, ...] = (),
-    relevant: bool = False,
-) -> list[dict]:
-    """Articles matching an FTS5 ``query``, best match first.
-
-    Raises ``sqlite3.OperationalError`` when the query is not valid FTS5.
-    Values are bound as parameters, never formatted into the SQL.
-    """
-    where = ["articles_fts MATCH ?"]
-    params: list[object] = [query]
-    if sources:
-        where.append(f"a.source IN ({', '.join('?' for _ in sources)})")
-        params.extend(sources)
-    if relevant:
-        where.append("a.relevant = 1")
-    params.append(limit)
-    rows = conn.execute(
-        "SELECT a.id, a.published_at, a.source, a.title, a.url, a.relevant, "
-        f"snippet(articles_fts, 1, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 16) AS snippet "
-        "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-        f"WHERE {' AND '.join(where)} ORDER BY articles_fts.rank LIMIT ?",
-        params,
-    ).fetchall()
-    return [dict(row) for row in rows]
 
 
 def _fail(message: str) -> None:
@@ -104,23 +60,22 @@ def search(
       newsmon search 'миротвор*' --source rusnews --json
     """
     try:
-        conn = open_read_only(db_path)
-    except FileNotFoundError:
-        _fail(f"no database at {db_path} (run newsmon crawl first, or give --db)")
-    except sqlite3.Error as exc:
+        if not store_exists(db_path):
+            _fail(f"no database at {db_path} (run newsmon crawl first, or give --db)")
+        store = open_store(db_path, read_only=True)
+    except StoreError as exc:
         _fail(f"cannot open the database {db_path}: {exc}")
     try:
-        results = search_articles(conn, query, limit=limit, sources=sources, relevant=relevant)
-    except sqlite3.OperationalError as exc:
-        message = str(exc)
-        if "no such table" in message:
-            _fail(f"{db_path} is not a newsmon database ({message})")
+        results = store.search(query, limit=limit, sources=sources, relevant=relevant)
+    except SearchQueryError as exc:
         _fail(
-            f"invalid search query {plain(query)!r}: {plain(message)} "
+            f"invalid search query {plain(query)!r}: {plain(str(exc))} "
             '(use words, "exact phrases", OR, NOT, prefix*)'
         )
+    except StoreError as exc:
+        _fail(f"{db_path} is not a newsmon database ({exc})")
     finally:
-        conn.close()
+        store.close()
     for row in results:
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))

@@ -7,9 +7,7 @@ imports Scrapy. Times are shown in the local zone, stored in UTC.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 
 import click
 import psutil
@@ -23,20 +21,20 @@ from crawler.commands.options import (
     sources_option,
 )
 from crawler.config import ConfigError, load_sources
-from crawler.db import DatabaseError, connect
-from crawler.locks import daemon_state_path
+from crawler.store import Store, StoreError, open_store, store_exists
+from crawler.store.filelocks import daemon_state_path
 from schedules.config import Schedule, format_duration, load_schedules
-from schedules.history import Run, judge_health, last_run_by_job, source_names_in_history
+from schedules.history import Run, judge_health, last_run_by_job
 from schedules.history import runs as query_runs
 from schedules.triggers import first_run
 
 
-def _open(db_path: str):
-    if not Path(db_path).exists():
-        raise DatabaseError(
+def _open(db_path: str) -> Store:
+    if not store_exists(db_path):
+        raise StoreError(
             f"{db_path}: no such database (create it with `newsmon crawl` or `newsmon schedule`)"
         )
-    return connect(db_path)
+    return open_store(db_path)
 
 
 def _console() -> Console:
@@ -130,22 +128,6 @@ def _sources(db, names: list[str], window: int) -> list[dict]:
     return rows
 
 
-def _database(db, db_path: str) -> dict:
-    size = sum(os.path.getsize(p) for p in (db_path, db_path + "-wal") if os.path.exists(p))
-    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
-    return {
-        "path": str(Path(db_path).resolve()),
-        "size_bytes": size,
-        "articles": one("SELECT COUNT(*) FROM articles"),
-        "relevant_articles": one("SELECT COUNT(*) FROM articles WHERE relevant = 1"),
-        "articles_last_24h": one(
-            "SELECT COUNT(*) FROM articles WHERE first_seen_at >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-1 day')"
-        ),
-        "sources_with_articles": one("SELECT COUNT(DISTINCT source) FROM articles"),
-        "runs": one("SELECT COUNT(*) FROM crawl_runs"),
-    }
-
-
 @click.command()
 @db_option
 @schedules_option
@@ -184,13 +166,13 @@ def status(
         configured = [s.name for s in load_sources(sources_file) if s.enabled]
     except ConfigError as exc:
         configured, warnings = [], [*warnings, f"sources file not read: {exc}"]
-    names = list(dict.fromkeys([*configured, *source_names_in_history(db)]))
+    names = list(dict.fromkeys([*configured, *db.source_names_in_history()]))
     state = daemon_state(db_path)
     report = {
         "daemon": {"running": state is not None, "pid": state.get("pid") if state else None},
         "jobs": _jobs(db, plan, state, now) if plan else [],
         "sources": _sources(db, names, window),
-        "database": _database(db, db_path),
+        "database": db.describe(),
         "window": window,
         "warnings": warnings,
     }

@@ -11,8 +11,7 @@ import logging
 
 from scrapy import signals
 
-from crawler.db import connect
-from crawler.runs import finish_run, start_run
+from crawler.extensions.store import CrawlStore
 from crawler.stats import inc_source, per_source
 
 logger = logging.getLogger(__name__)
@@ -23,7 +22,7 @@ class SourceStats:
         self.crawler = crawler
         self.stats = crawler.stats
         settings = crawler.settings
-        self.db_path = settings.get("NEWSMON_DB")
+        self.shared = CrawlStore.of(crawler)
         self.run_id = settings.getint("NEWSMON_RUN_ID", 0) or None
         self.trigger = settings.get("NEWSMON_TRIGGER", "manual")
         self.record_runs = settings.getbool("NEWSMON_RECORD_RUNS", True)
@@ -41,32 +40,30 @@ class SourceStats:
         return [s.name for s in getattr(spider, "selected_sources", [])]
 
     def spider_opened(self, spider):
+        store = self.shared.acquire()
         if self.record_runs and self.run_id is None:
-            db = connect(self.db_path)
-            try:
-                self.run_id = start_run(db, trigger=self.trigger, sources=self._sources(spider))
-            finally:
-                db.close()
+            self.run_id = store.start_run(trigger=self.trigger, sources=self._sources(spider))
         self.stats.set_value("newsmon/run_id", self.run_id)
 
     def spider_closed(self, spider, reason):
+        try:
+            self._close_run(spider, reason)
+        finally:
+            self.shared.release()
+
+    def _close_run(self, spider, reason) -> None:
         if not self.record_runs or self.run_id is None:
             return
         counts = per_source(self.stats.get_stats(), self._sources(spider))
         status = "ok" if reason == "finished" else reason
         if counts and not any(c["pages_fetched"] for c in counts.values()):
             status = "unreachable"
-        db = connect(self.db_path)
-        try:
-            finish_run(
-                db,
-                self.run_id,
-                status=status,
-                per_source=counts,
-                message=f"finish reason: {reason}",
-            )
-        finally:
-            db.close()
+        self.shared.store.finish_run(
+            self.run_id,
+            status=status,
+            per_source=counts,
+            message=f"finish reason: {reason}",
+        )
 
     def response_received(self, response, request, spider):
         source = request.meta.get("newsmon_source")

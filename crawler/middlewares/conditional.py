@@ -1,6 +1,6 @@
 """Conditional GETs for feeds and sitemaps: ``If-None-Match`` / ``If-Modified-Since``.
 
-Validators (ETag, Last-Modified) are kept in the ``http_validators`` table;
+Validators (ETag, Last-Modified) are kept in the store (``http_validators``);
 an unchanged feed then costs one 304. Requests marked
 ``meta['newsmon_conditional']`` take part.
 """
@@ -10,14 +10,13 @@ from __future__ import annotations
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.db import connect, write_transaction
-from crawler.runs import utcnow_iso
+from crawler.extensions.store import CrawlStore
 
 
 class ConditionalRequestsMiddleware:
-    def __init__(self, crawler, db_path: str):
+    def __init__(self, crawler, shared: CrawlStore):
         self.stats = crawler.stats
-        self.db_path = db_path
+        self.shared = shared
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.updates: dict[str, tuple[str | None, str | None]] = {}
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -27,36 +26,19 @@ class ConditionalRequestsMiddleware:
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("NEWSMON_CONDITIONAL_REQUESTS", True):
             raise NotConfigured
-        return cls(crawler, crawler.settings.get("NEWSMON_DB"))
+        return cls(crawler, CrawlStore.of(crawler))
 
     def spider_opened(self, spider=None):
-        db = connect(self.db_path)
-        try:
-            self.validators = {
-                url: (etag, modified)
-                for url, etag, modified in db.execute(
-                    "SELECT url, etag, last_modified FROM http_validators"
-                )
-            }
-        finally:
-            db.close()
+        self.validators = self.shared.acquire().http_validators()
 
     def spider_closed(self, spider=None, reason=None):
         # An interrupted crawl may not have followed every entry of a feed:
         # keep the old validators so the next run fetches the feed in full.
-        if not self.updates or reason not in (None, "finished"):
-            return
-        db = connect(self.db_path)
         try:
-            with write_transaction(db):
-                now = utcnow_iso()
-                for url, (etag, modified) in self.updates.items():
-                    db.execute(
-                        "INSERT OR REPLACE INTO http_validators (url, etag, last_modified, updated_at) VALUES (?, ?, ?, ?)",
-                        [url, etag, modified, now],
-                    )
+            if self.updates and reason in (None, "finished"):
+                self.shared.store.save_http_validators(self.updates)
         finally:
-            db.close()
+            self.shared.release()
 
     def process_request(self, request, spider=None):
         if not request.meta.get("newsmon_conditional"):

@@ -26,11 +26,11 @@ from scrapy.utils.gz import gunzip
 
 from crawler.config import DISCOVERY_KINDS, Source, load_sources
 from crawler.dates import parse_date, to_iso
-from crawler.db import connect
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.sitemaps import parse_sitemap
 from crawler.discovery.wordpress import parse_posts, search_url
 from crawler.durations import parse_since
+from crawler.extensions.store import CrawlStore
 from crawler.extraction.pool import Extractor, workers_from_setting
 from crawler.fingerprint import BodyPrint
 from crawler.items import ArticleItem
@@ -145,22 +145,22 @@ class NewsSpider(scrapy.Spider):
         spider.extractor = Extractor(workers_from_setting(settings.get("NEWSMON_EXTRACT_WORKERS")))
         spider.started_at = datetime.now(UTC)
         spider._claimed = set()
-        spider._db_path = settings.get("NEWSMON_DB")
-        spider._db = None
+        spider._shared_store = CrawlStore.of(crawler)
+        spider._store = None
         crawler.signals.connect(spider._close_extractor, signal=scrapy.signals.spider_closed)
         return spider
 
     def _close_extractor(self, spider=None):
         self.extractor.close()
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        if self._store is not None:
+            self._store = None
+            self._shared_store.release()
 
     def _stored(self, url: str) -> bool:
         """Whether a WordPress post's link is stored already (its page is never fetched)."""
-        if self._db is None:
-            self._db = connect(self._db_path)
-        return is_stored(self._db, url)
+        if self._store is None:
+            self._store = self._shared_store.acquire()
+        return is_stored(self._store, url)
 
     # --- helpers ------------------------------------------------------------
     def _meta(self, source: Source, kind: str, **extra) -> dict:

@@ -1,109 +1,17 @@
-"""The SQLite database: connection, versioned schema, short write transactions.
+"""The SQLite schema, versioned with sqlite-utils ``Migrations``.
 
-Several processes write to one database (the daemon's crawls and operators'
-one-off crawls). SQLite copes when every connection has a busy timeout, the
-journal is WAL, and every write transaction starts with ``BEGIN IMMEDIATE``
-(a deferred transaction that later upgrades to a write lock fails at once with
-"database is locked", whatever the timeout). This module never imports Scrapy.
+Never edit an applied migration: add a new one (functions run in name order,
+each once per database, recorded in ``_sqlite_migrations``).
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-DEFAULT_DB = "data/newsmon.db"
-BUSY_TIMEOUT_S = 60.0
+from crawler.store.sqlite.connection import write_transaction
 
 migrations = Migrations("newsmon")
-
-
-class DatabaseError(RuntimeError):
-    """The database cannot be opened or written; the message is one line."""
-
-
-def connect(
-    path: str | Path, *, migrate: bool = True, timeout: float = BUSY_TIMEOUT_S
-) -> sqlite_utils.Database:
-    """Open (creating if needed) the newsmon database at ``path``.
-
-    The connection is in autocommit mode; group writes with
-    :func:`write_transaction`. With ``migrate`` the schema is brought up to date.
-    """
-    path = Path(path)
-    try:
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            str(path), timeout=timeout, isolation_level=None, check_same_thread=False
-        )
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode.lower() != "wal" and str(path) != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        db = sqlite_utils.Database(conn)
-        if migrate:
-            apply_migrations(db)
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"{path}: {exc}") from None
-    except OSError as exc:
-        raise DatabaseError(f"{path}: {exc.strerror or exc}") from None
-    return db
-
-
-@contextmanager
-def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """A short write transaction that takes the write lock up front.
-
-    ``BEGIN IMMEDIATE`` waits for the busy timeout instead of failing at once
-    when another process holds the lock. Nested use falls back to a savepoint.
-    """
-    conn = db.conn
-    if conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    deadline = time.monotonic() + BUSY_TIMEOUT_S
-    while True:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as exc:
-            # busy_timeout already waited; a second chance covers a lock held
-            # across the whole timeout by a slow writer.
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-    try:
-        yield db
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
-
-
-def find_article(db: sqlite_utils.Database, keys: list[str], columns: str) -> tuple | None:
-    """``columns`` (of ``articles a``) of the stored article known under one of ``keys``.
-
-    A key matches an article's own ``url_key`` or one of its ``url_aliases``.
-    ``columns`` is trusted SQL such as ``"a.id, a.content_hash"``.
-    """
-    placeholders = ",".join("?" for _ in keys)
-    return db.execute(
-        f"SELECT {columns} FROM articles a WHERE a.url_key IN ({placeholders}) UNION ALL "
-        f"SELECT {columns} FROM url_aliases u JOIN articles a ON a.id = u.article_id "
-        f"WHERE u.url_key IN ({placeholders}) LIMIT 1",
-        [*keys, *keys],
-    ).fetchone()
 
 
 def apply_migrations(db: sqlite_utils.Database) -> None:
@@ -112,11 +20,6 @@ def apply_migrations(db: sqlite_utils.Database) -> None:
         return
     with write_transaction(db):
         migrations.apply(db)
-
-
-# --------------------------------------------------------------------------
-# Schema. Never edit an applied migration: add a new one.
-# --------------------------------------------------------------------------
 
 
 @migrations()
@@ -263,6 +166,7 @@ def m003_story_index(db: sqlite_utils.Database) -> None:
     """The near-duplicate index of crawler.stories: LSH bands and paragraphs of each article."""
     # Imported here: only this migration needs the story index code.
     from crawler.fingerprint import body_print
+    from crawler.store.sqlite.store import SqliteTransaction
     from crawler.stories import StoryIndex
 
     db.execute(
@@ -284,7 +188,7 @@ def m003_story_index(db: sqlite_utils.Database) -> None:
         """
     )
     # Articles stored before the index existed are indexed once, here, oldest first.
-    index = StoryIndex(db)
+    index = StoryIndex(SqliteTransaction(db.conn))
     for article_id, source, body in db.conn.execute(
         "SELECT id, source, body FROM articles ORDER BY id"
     ):
