@@ -12,6 +12,8 @@ Source locks are OS file locks in ``locks/`` beside the database file
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -46,6 +48,34 @@ def sqlite_path(url: str) -> str:
     return rest[1:] or ":memory:"
 
 
+def _driver_errors_as_store_errors(cls):
+    """Wrap the public methods of ``cls`` so that SQLite's errors leave as :class:`StoreError`.
+
+    Callers then handle one exception whatever the backend (a read of a
+    damaged file, a write refused by a full disk).
+    """
+
+    def wrap(method):
+        @functools.wraps(method)
+        def translated(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc) or type(exc).__name__) from exc
+
+        return translated
+
+    for name in dir(cls):
+        method = getattr(cls, name)
+        if not name.startswith("_") and name not in _UNWRAPPED and inspect.isfunction(method):
+            setattr(cls, name, wrap(method))
+    return cls
+
+
+_UNWRAPPED = {"write", "close", "open", "exists", "local_path", "source_locks"}
+
+
+@_driver_errors_as_store_errors
 class SqliteTransaction(ArticleReads, ArticleWrites, StoryReads, StoryWrites):
     """The writes (and reads) of one ``BEGIN IMMEDIATE`` transaction."""
 
@@ -53,6 +83,7 @@ class SqliteTransaction(ArticleReads, ArticleWrites, StoryReads, StoryWrites):
         self.conn = conn
 
 
+@_driver_errors_as_store_errors
 class SqliteStore(ArticleReads, StoryReads, ArticleStore, RunStore):
     """A newsmon database in one SQLite file."""
 
