@@ -34,8 +34,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from crawler.store import local_path, open_store
-from crawler.store.filelocks import FileLock, daemon_state_path, lock_dir
+from crawler.store import Store, local_path, open_store
+from crawler.store.filelocks import daemon_state_path
 from schedules.config import Job, Schedule, format_duration
 from schedules.history import close_abandoned_runs, last_run_by_job
 from schedules.logs import prune_crawl_logs
@@ -80,9 +80,7 @@ class Daemon:
         data_dir = Path(self.db_path).parent
         self.log_dir = Path(log_dir) if log_dir else data_dir / "logs"
         self.crawl_log_dir = self.log_dir / "crawls"
-        stem = Path(self.db_path).stem
         self.state_path = daemon_state_path(self.db_path)
-        self.daemon_lock = FileLock(lock_dir(self.db_path) / f"daemon-{stem}.lock")
         self.scheduler: BlockingScheduler | None = None
         self._stopping = threading.Event()
         self._stop_at: float | None = None
@@ -99,12 +97,16 @@ class Daemon:
         """Schedule the jobs and block until a signal stops the daemon; returns the exit status (0)."""
         if not self.jobs:
             raise DaemonError(f"{self.schedule.path}: no enabled job")
-        if not self.daemon_lock.try_acquire():
-            holder = self.daemon_lock.holder()
+        # Held open for the daemon's life: a store's lock may live in its session.
+        store = open_store(self.db_path)
+        daemon_lock = store.daemon_lock()
+        if not daemon_lock.try_acquire():
+            holder = daemon_lock.holder()
+            store.close()
             who = f" ({holder.describe()})" if holder else ""
             raise DaemonError(f"another newsmon schedule is already running on {self.db_path}{who}")
         try:
-            self._prepare()
+            self._prepare(store)
             self._install_signal_handlers()
             logger.info(
                 "daemon started (pid %d); schedules %s; database %s",
@@ -118,17 +120,17 @@ class Daemon:
         finally:
             self._remove_state()
             self._write_report()
-            self.daemon_lock.release()
+            daemon_lock.release()
+            store.close()
         logger.info("daemon stopped")
         return 0
 
-    def _prepare(self) -> None:
-        with open_store(self.db_path) as store:
-            for run_id in close_abandoned_runs(store):
-                logger.warning(
-                    "run %d was left open by a process that is gone: recorded as abandoned", run_id
-                )
-            last_runs = last_run_by_job(store)
+    def _prepare(self, store: Store) -> None:
+        for run_id in close_abandoned_runs(store):
+            logger.warning(
+                "run %d was left open by a process that is gone: recorded as abandoned", run_id
+            )
+        last_runs = last_run_by_job(store)
         settings = self.schedule.daemon
         self.scheduler = BlockingScheduler(
             # One in-memory store per daemon: a job store shared by two

@@ -300,6 +300,7 @@ def test_a_malformed_query_is_a_search_error(archive):
 def _hold_locks(url: str, held) -> None:
     with open_store(url) as store, store.source_locks(["a", "b"]) as locks:
         assert locks.acquire(0, run_id=7) == {}
+        assert store.daemon_lock().try_acquire()
         held.set()
         time.sleep(120)  # until killed
 
@@ -316,6 +317,8 @@ def test_source_locks_are_exclusive_across_processes(store_url):
             busy = locks.acquire(0)
             assert list(busy) == ["a"] and locks.held == ["c"]
             assert busy["a"].pid == holder.pid and busy["a"].run_id == 7
+            daemon = store.daemon_lock()
+            assert not daemon.try_acquire() and daemon.holder().pid == holder.pid
             locks.release()
             with store.source_locks(["c"]) as again:
                 assert again.acquire(0) == {}  # released by this process
@@ -324,6 +327,8 @@ def test_source_locks_are_exclusive_across_processes(store_url):
             holder.join(30)
             with store.source_locks(["a", "b"]) as again:
                 assert again.acquire(5) == {} and again.held == ["a", "b"]
+            assert daemon.try_acquire()
+            daemon.release()
     finally:
         if holder.is_alive():
             holder.kill()

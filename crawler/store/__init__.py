@@ -19,6 +19,7 @@ from pathlib import Path
 from crawler.store.base import (
     ArticleRef,
     Holder,
+    Lock,
     RunRow,
     ScoredArticle,
     SearchQueryError,
@@ -34,6 +35,7 @@ __all__ = [
     "STORE_SCHEMES",
     "ArticleRef",
     "Holder",
+    "Lock",
     "RunRow",
     "ScoredArticle",
     "SearchQueryError",

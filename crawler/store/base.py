@@ -114,6 +114,22 @@ class Holder:
         return ", ".join(parts) or "holder unknown"
 
 
+class Lock(Protocol):
+    """One exclusive lock, held until released or until the holding process dies."""
+
+    @property
+    def held(self) -> bool: ...
+    def try_acquire(self, *, run_id: int | None = None) -> bool:
+        """Take the lock if it is free; whether this object now holds it."""
+        ...
+
+    def holder(self) -> Holder | None:
+        """Who holds it, as recorded (None when unknown)."""
+        ...
+
+    def release(self) -> None: ...
+
+
 class SourceLocks(Protocol):
     """The locks of the sources one crawl wants (see :meth:`acquire`)."""
 
@@ -339,6 +355,10 @@ class Store(Reads, Protocol):
     # --- locks ---
     def source_locks(self, sources: Iterable[str]) -> SourceLocks:
         """Locks that keep two crawls (on any machine using this store) off one source."""
+        ...
+
+    def daemon_lock(self) -> Lock:
+        """The lock that keeps a second scheduler daemon off this store (hold the store open with it)."""
         ...
 
 

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from crawler.store.base import StoreError
-from crawler.store.filelocks import SourceLocks, lock_dir
+from crawler.store.filelocks import FileLock, SourceLocks, lock_dir
 from crawler.store.sqlite import connection
 from crawler.store.sqlite.articles import ArticleReads, ArticleStore, ArticleWrites
 from crawler.store.sqlite.runs import RunStore
@@ -72,7 +72,7 @@ def _driver_errors_as_store_errors(cls):
     return cls
 
 
-_UNWRAPPED = {"write", "close", "open", "exists", "local_path", "source_locks"}
+_UNWRAPPED = {"write", "close", "open", "exists", "local_path", "source_locks", "daemon_lock"}
 
 
 @_driver_errors_as_store_errors
@@ -147,7 +147,13 @@ class SqliteStore(ArticleReads, StoryReads, ArticleStore, RunStore):
         return count_matches(self.conn, query)
 
     # --- locks ----------------------------------------------------------------------
-    def source_locks(self, sources: Iterable[str]) -> SourceLocks:
+    def _lock_dir(self) -> Path:
         if self.path == ":memory:":
-            raise StoreError("an in-memory database has no source locks")
-        return SourceLocks(lock_dir(self.path), sources)
+            raise StoreError("an in-memory database has no locks")
+        return lock_dir(self.path)
+
+    def source_locks(self, sources: Iterable[str]) -> SourceLocks:
+        return SourceLocks(self._lock_dir(), sources)
+
+    def daemon_lock(self) -> FileLock:
+        return FileLock(self._lock_dir() / f"daemon-{Path(self.path).stem}.lock")
