@@ -134,83 +134,76 @@ def crawl(
         raise click.BadParameter(str(exc), param_hint="--since") from None
     overrides = _settings_pairs(settings)
     wait_seconds = _wait_seconds(lock_wait)
+    store = _open_store(db_path)
+
+    # Per-source locks first, before any row is written or Scrapy is loaded:
+    # the run then records only the sources it really crawls.
+    names = [s.name for s in selected]
+    locks = store.source_locks(names)
+    busy = locks.acquire(wait_seconds, run_id=run_id, on_wait=_announce_wait(wait_seconds))
+    for name, holder in busy.items():
+        click.echo(
+            f"newsmon: skipped source {name!r}: another crawl is running it ({_who(holder)})",
+            err=True,
+        )
+    names = locks.held
+
+    skipped_note = "skipped busy source(s): " + "; ".join(
+        f"{n} ({_who(h)})" for n, h in busy.items()
+    )
     try:
-        store = open_store(db_path)
-    except UnsupportedStoreError:
-        raise  # a usage error (exit 2), not a failed write
-    except StoreError as exc:
-        _database_error(db_path, str(exc).removeprefix(f"{db_path}: "))
-    with closing(store):
-        # Per-source locks first, before any row is written or Scrapy is loaded:
-        # the run then records only the sources it really crawls.
-        names = [s.name for s in selected]
-        locks = store.source_locks(names)
-        busy = locks.acquire(wait_seconds, run_id=run_id, on_wait=_announce_wait(wait_seconds))
-        for name, holder in busy.items():
-            click.echo(
-                f"newsmon: skipped source {name!r}: another crawl is running it ({_who(holder)})",
-                err=True,
-            )
-        names = locks.held
-
-        skipped_note = "skipped busy source(s): " + "; ".join(
-            f"{n} ({_who(h)})" for n, h in busy.items()
-        )
-        try:
-            if run_id is None:
-                run_id = store.start_run(
-                    trigger=trigger, sources=names or list(busy), job_id=job_id
-                )
-            elif busy:
-                # Narrow a run opened by the caller (the daemon) to the sources this crawl holds.
-                store.set_run_sources(run_id, names or list(busy))
-            locks.set_run_id(run_id)
-            if not names:
-                store.finish_run(run_id, status="skipped", message=skipped_note)
-        except StoreError as exc:
-            locks.release()
-            _database_error(db_path, str(exc).removeprefix(f"{db_path}: "))
+        if run_id is None:
+            run_id = store.start_run(trigger=trigger, sources=names or list(busy), job_id=job_id)
+        elif busy:
+            # Narrow a run opened by the caller (the daemon) to the sources this crawl holds.
+            store.set_run_sources(run_id, names or list(busy))
+        locks.set_run_id(run_id)
         if not names:
-            click.echo(
-                f"newsmon: nothing crawled: every source was busy (run {run_id} recorded as skipped)",
-                err=True,
-            )
-            sys.exit(EXIT_BUSY)
-
-        stats = run_crawl(
-            db_path=db_path,
-            store=store,
-            sources_file=sources_file,
-            topics_file=topics_file,
-            source_names=names,
-            since=since,
-            discovery=discovery,
-            run_id=run_id,
-            trigger=trigger,
-            overrides=overrides,
-            verbose=verbose,
-            log_file=log_file,
-        )
-        if busy and not stats.get("storage/error"):
-            store.append_run_message(run_id, skipped_note)
+            store.finish_run(run_id, status="skipped", message=skipped_note)
+    except StoreError as exc:
         locks.release()
-        counts = per_source(stats, names)
-        print_summary(counts, stats, run_id=run_id, db_path=db_path)
-        if stats.get("storage/error"):
-            lost = int(stats.get("storage/not_stored", 0))
-            _database_error(
-                db_path,
-                f"{stats['storage/error']}; the crawl was stopped, {lost} article(s) not stored "
-                "(those stored before are intact; the next crawl fetches the rest)",
-            )
-        if not any(c["pages_fetched"] for c in counts.values()):
-            click.echo(
-                "newsmon: error: no source could be reached (no page was fetched; "
-                "check the network, a proxy in http_proxy/https_proxy, or the URLs in the sources file; "
-                f"details in {log_file or default_log_file(db_path)})",
-                err=True,
-            )
-            sys.exit(EXIT_UNREACHABLE)
+        _database_error(db_path, str(exc).removeprefix(f"{db_path}: "))
+    if not names:
+        click.echo(
+            f"newsmon: nothing crawled: every source was busy (run {run_id} recorded as skipped)",
+            err=True,
+        )
+        sys.exit(EXIT_BUSY)
+
+    stats = run_crawl(
+        db_path=db_path,
+        store=store,
+        sources_file=sources_file,
+        topics_file=topics_file,
+        source_names=names,
+        since=since,
+        discovery=discovery,
+        run_id=run_id,
+        trigger=trigger,
+        overrides=overrides,
+        verbose=verbose,
+        log_file=log_file,
+    )
+    if busy and not stats.get("storage/error"):
+        store.append_run_message(run_id, skipped_note)
+    locks.release()
+    counts = per_source(stats, names)
+    print_summary(counts, stats, run_id=run_id, db_path=db_path)
+    if stats.get("storage/error"):
+        lost = int(stats.get("storage/not_stored", 0))
+        _database_error(
+            db_path,
+            f"{stats['storage/error']}; the crawl was stopped, {lost} article(s) not stored "
+            "(those stored before are intact; the next crawl fetches the rest)",
+        )
+    if not any(c["pages_fetched"] for c in counts.values()):
+        click.echo(
+            "newsmon: error: no source could be reached (no page was fetched; "
+            "check the network, a proxy in http_proxy/https_proxy, or the URLs in the sources file; "
+            f"details in {log_file or default_log_file(db_path)})",
+            err=True,
+        )
+        sys.exit(EXIT_UNREACHABLE)
 
 
 def _wait_seconds(text: str) -> float:
@@ -233,6 +226,17 @@ def _announce_wait(wait_seconds: float):
         )
 
     return announce
+
+
+def _open_store(db_path: str) -> Store:
+    """The command's store, closed when the command ends (whatever way it ends)."""
+    try:
+        store = open_store(db_path)
+    except UnsupportedStoreError:
+        raise  # a usage error (exit 2), not a failed write
+    except StoreError as exc:
+        _database_error(db_path, str(exc).removeprefix(f"{db_path}: "))
+    return click.get_current_context().with_resource(closing(store))
 
 
 def run_crawl(

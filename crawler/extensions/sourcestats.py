@@ -28,6 +28,8 @@ class SourceStats:
         self.record_runs = settings.getbool("NEWSMON_RECORD_RUNS", True)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        # Connected after spider_closed, so called after it: the run is closed first.
+        crawler.signals.connect(self.release_store, signal=signals.spider_closed)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
         crawler.signals.connect(self.item_error, signal=signals.item_error)
@@ -46,12 +48,6 @@ class SourceStats:
         self.stats.set_value("newsmon/run_id", self.run_id)
 
     def spider_closed(self, spider, reason):
-        try:
-            self._close_run(spider, reason)
-        finally:
-            self.shared.release()
-
-    def _close_run(self, spider, reason) -> None:
         if not self.record_runs or self.run_id is None:
             return
         counts = per_source(self.stats.get_stats(), self._sources(spider))
@@ -64,6 +60,9 @@ class SourceStats:
             per_source=counts,
             message=f"finish reason: {reason}",
         )
+
+    def release_store(self, spider=None):
+        self.shared.release()
 
     def response_received(self, response, request, spider):
         source = request.meta.get("newsmon_source")

@@ -21,6 +21,9 @@ import sqlite_utils
 from crawler.store.base import StoreError
 
 BUSY_TIMEOUT_S = 60.0
+CACHED_STATEMENTS = 512
+"""Prepared statements kept per connection: a crawl's components share one
+connection, and the story index alone issues a statement per batch size."""
 
 
 def connect(
@@ -51,7 +54,11 @@ def connect(
         if not memory:
             path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(
-            str(path), timeout=timeout, isolation_level=None, check_same_thread=False
+            str(path),
+            timeout=timeout,
+            isolation_level=None,
+            check_same_thread=False,
+            cached_statements=CACHED_STATEMENTS,
         )
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
