@@ -64,7 +64,7 @@ def search(
             _fail(f"no database at {db_path} (run newsmon crawl first, or give --db)")
         store = open_store(db_path, read_only=True)
     except StoreError as exc:
-        _fail(f"cannot open the database {db_path}: {exc}")
+        _fail(f"cannot open the database {db_path}: {str(exc).removeprefix(f'{db_path}: ')}")
     try:
         results = store.search(query, limit=limit, sources=sources, relevant=relevant)
     except SearchQueryError as exc:
