@@ -100,7 +100,8 @@ class Pattern:
     text: str
     """The term as written (``"Лачинск* коридор*"``)."""
     kind: str
-    """``anchor``, ``term``, ``weak`` or ``ignore`` (a phrase skipped whole)."""
+    """``anchor``, ``carried`` (an anchor only after a real one: "the region"), ``term``,
+    ``weak`` or ``ignore`` (a phrase skipped whole)."""
     weight: float
     """Evidence a term brings to its sentence (1 for a term, ``weak_weight`` for a weak one)."""
     anchored: bool
@@ -129,6 +130,10 @@ class Topic:
     """Score at which the topic matches."""
     title_weight: float = 2.0
     """What a title with terms in context scores (a body sentence scores 1)."""
+    period: tuple[tuple[int, int], tuple[int, int]] | None = None
+    """First and last (year, month) of the events the topic follows, or None (any time)."""
+    short_body: int = 0
+    """A body of at most this many sentences needs only one sentence with terms in context."""
     names_seen: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Cache: folded text of a hit -> index of its pattern."""
 
@@ -151,21 +156,114 @@ class RelevanceResult:
         return bool(self.topics)
 
 
+# A tag line of a page ("Region: Armenia, Karabakh", "Theme: Politics"): a label
+# and a short list, no sentence. It names places the story may not be about.
+_TAG_ITEM = r"[^\W\d_]+(?:[ -][^\W\d_]+)?"
+_TAG_LINE = re.compile(
+    rf"(?m)^[^\W\d_]{{2,15}}(?: [^\W\d_]{{2,15}})?[ \t]*:[ \t]*{_TAG_ITEM}(?:[ \t]*,[ \t]*{_TAG_ITEM})*[ \t]*$"
+)
+# The text's own date near its start: 2023-04, 2023-04-25, 25.04.2023, 25-04-2023,
+# "August 2022", "12 января 2023", "Nov 09, 2020", "2020 թվականի նոյեմբերի",
+# "2021-ci il 12 sentyabr". Month names by their stems in en, ru, az, hy.
+_MONTHS = [
+    ("jan", "январ", "yanvar", "հունվար"),
+    ("feb", "феврал", "fevral", "փետրվար"),
+    ("mar", "март", "mart", "մարտ"),
+    ("apr", "апрел", "aprel", "ապրիլ"),
+    ("may", "ма[йя]", "may", "մայիս"),
+    ("jun", "июн", "iyun", "հունիս"),
+    ("jul", "июл", "iyul", "հուլիս"),
+    ("aug", "август", "avqust", "օգոստոս"),
+    ("sep", "сентябр", "sentyabr", "սեպտեմբեր"),
+    ("oct", "октябр", "oktyabr", "հոկտեմբեր"),
+    ("nov", "ноябр", "noyabr", "նոյեմբեր"),
+    ("dec", "декабр", "dekabr", "դեկտեմբեր"),
+]
+_MONTH_NAME = "|".join(f"(?P<n{i}>{'|'.join(stems)})" for i, stems in enumerate(_MONTHS, start=1))
+_YYYY = r"(?:19|20)\d\d"
+_OWN_DATE = re.compile(
+    rf"(?<!\d)(?:(?P<y1>{_YYYY})[-/.](?P<m1>0?[1-9]|1[0-2])(?!\d)"
+    rf"|(?P<d2>[0-3]?\d)[-/.](?P<m2>0?[1-9]|1[0-2])[-/.](?P<y2>{_YYYY})(?!\d)"
+    rf"|(?<!\w)(?:{_MONTH_NAME})\w*\.?,?\s+(?:[0-3]?\d,?\s+)?(?P<y3>{_YYYY})(?!\d)"
+    rf"|(?P<y4>{_YYYY})[^\d\n.]{{1,18}}?(?<!\w)(?:{_MONTH_NAME.replace('?P<n', '?P<k')}))",
+    re.IGNORECASE,
+)
+
+
+def _own_month(m: re.Match) -> tuple[int, int]:
+    """(year, month) of an ``_OWN_DATE`` match."""
+    if m["y1"]:
+        return int(m["y1"]), int(m["m1"])
+    if m["y2"]:
+        return int(m["y2"]), int(m["m2"])
+    prefix = "n" if m["y3"] else "k"
+    month = next(i for i in range(1, 13) if m[f"{prefix}{i}"])
+    return int(m["y3"] or m["y4"]), month
+
+
+_YEAR = re.compile(r"(?<![\d.,])(?:19[89]\d|20[0-3]\d)(?!\d)")
+# A round number followed by a word is a count ("2000 civilians"), unless the
+# word says year in one of the languages ("2000 год", "2000-ci il", "2000 թ.").
+_NOT_A_YEAR = re.compile(r"\s+(?!год|г\.|гг|թ|il|ci|cu|cü|cı|year|y\.)[^\W\d_]")
+_OWN_DATE_SPAN = 300
+_DATELINE = 60
+# Years that far before a topic's period, and no later one, put a text in another
+# time; a closer year is usually the background (the 2020 war behind the 2022 blockade).
+YEAR_SLACK = 2
+
+
 class _Text:
     """An article prepared once for every topic: folded; words and units found on demand."""
 
     def __init__(self, title: str | None, body: str | None) -> None:
         self.original = f"{title or ''}\n{body or ''}"
-        self.folded = fold(self.original)
+        # Blanked with a character that is neither a letter nor a blank, so offsets
+        # and word counts stay as they were and no term matches inside.
+        folded = fold(self.original)
         self.title_end = len(fold(title or ""))
+        body_start = self.title_end + 1
+        self.folded = folded[:body_start] + _TAG_LINE.sub(
+            lambda m: "\x01" * len(m.group()), folded[body_start:]
+        )
         self._unit_starts: list[int] | None = None
         self._offsets: list[int] | None | bool = False
+        self._when: tuple[tuple[int, int] | None, list[int]] | None = None
+
+    def when(self) -> tuple[tuple[int, int] | None, list[int]]:
+        """The text's own (year, month) near its start, if written, and the years it names."""
+        if self._when is None:
+            head = self.original[: self.title_end + 1 + _OWN_DATE_SPAN]
+            own = None
+            for number, line in enumerate(head.split("\n")):
+                m = _OWN_DATE.search(line)
+                # A date written with a month name inside a sentence is usually
+                # another event ("the statement of November 9, 2020"); the text's
+                # own is in the title or a dateline.
+                if m and (m["y1"] or m["y2"] or number == 0 or len(line) <= _DATELINE):
+                    own = _own_month(m)
+                    break
+            years = [
+                int(m.group())
+                for m in _YEAR.finditer(self.original)
+                if int(m.group()) % 100 or not _NOT_A_YEAR.match(self.original, m.end())
+            ]
+            self._when = (own, years)
+        return self._when
+
+    def unit_count(self) -> int:
+        """Units of the text: the title, then each body sentence."""
+        self.words_and_units([])
+        return len(self._unit_starts)
 
     def words_and_units(self, starts: list[int]) -> tuple[list[int], list[int]]:
         """Word index and unit index (0: the title, then body sentences) of sorted offsets."""
         if self._unit_starts is None:
             units = [0, self.title_end + 1]
-            units += [m.end() for m in _SENTENCE_END.finditer(self.folded, self.title_end + 1)]
+            units += [
+                m.end()
+                for m in _SENTENCE_END.finditer(self.folded, self.title_end + 1)
+                if m.end() < len(self.folded)
+            ]
             self._unit_starts = units
         folded, words, units = self.folded, [], []
         # Folding turned every blank but the newline into a space, so counting
@@ -187,7 +285,22 @@ class _Text:
         return unicodedata.normalize("NFC", self.original[start:end])
 
 
+def out_of_period(period: tuple[tuple[int, int], tuple[int, int]], text: _Text) -> bool:
+    """Whether ``text`` is dated, or only names years, outside ``period``.
+
+    The text's own date near its start decides when there is one; otherwise
+    a text naming years only well before the period (``YEAR_SLACK``) is about
+    an earlier time (the 1992 corridor, the missing of the 1990s)."""
+    own, years = text.when()
+    (first, last) = period
+    if own is not None:
+        return own < first or own > last
+    return bool(years) and max(years) < first[0] - YEAR_SLACK
+
+
 def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
+    if topic.period is not None and out_of_period(topic.period, text):
+        return 0.0, []
     # The scan runs without groups (groups make Python's regex engine ~30x
     # slower); a hit is then named by the first branch that matches exactly its
     # text, which is the branch that won the scan (same order), remembered per
@@ -202,29 +315,50 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
             if len(names) < _NAMES_SEEN_MAX:
                 names[found] = index
         hits.append((m.start(), m.end(), topic.patterns[index], index))
-    if not any(pattern.anchored for _, _, pattern, _ in hits):
+    first_anchor = next(
+        (start for start, _, pattern, _ in hits if pattern.anchored and pattern.kind != "carried"),
+        None,
+    )
+    if first_anchor is None:
         return 0.0, []
     words, units = text.words_and_units([start for start, _, _, _ in hits])
+    # "The region", "the enclave" place a sentence only once a real anchor came before.
     anchor_words = [
-        w for w, (_, _, pattern, _) in zip(words, hits, strict=True) if pattern.anchored
+        w
+        for w, (start, _, pattern, _) in zip(words, hits, strict=True)
+        if pattern.anchored and (pattern.kind != "carried" or start > first_anchor)
     ]
     evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
     used: list[tuple[int, int]] = []
+    own_unit: dict[int, int] = {}  # anchored term -> the one unit it may fill
     for (start, end, pattern, index), word, unit in zip(hits, words, units, strict=True):
-        if pattern.kind in ("anchor", "ignore"):
+        if pattern.kind in ("anchor", "carried", "ignore"):
             continue
-        near = bisect_left(anchor_words, word - topic.window)
-        if near == len(anchor_words) or anchor_words[near] > word + topic.window:
-            continue
+        if pattern.anchored:
+            # A term that holds its own place name ("Lachin corridor") is evidence
+            # once per text: an article that names the corridor in every sentence
+            # (its history, its route) is not thereby about the blockade.
+            if own_unit.setdefault(index, unit) != unit:
+                continue
+        else:
+            near = bisect_left(anchor_words, word - topic.window)
+            if near == len(anchor_words) or anchor_words[near] > word + topic.window:
+                continue
         evidence.setdefault(unit, {})[index] = pattern.weight
         used.append((start, end))
     score = 0.0
     for unit, weights in evidence.items():
         score += min(1.0, sum(weights.values())) * (topic.title_weight if unit == 0 else 1.0)
-    if score < topic.min_score:
+    needed = topic.min_score
+    # A short agency text says its subject once: one full sentence is enough.
+    if topic.short_body and text.unit_count() - 1 <= topic.short_body:
+        needed = min(needed, 1.0)
+    if score < needed:
         return score, []
     found: dict[str, str] = {}
-    anchors = [(start, end) for start, end, pattern, _ in hits if pattern.kind == "anchor"]
+    anchors = [
+        (start, end) for start, end, pattern, _ in hits if pattern.kind in ("anchor", "carried")
+    ]
     for start, end in used + anchors:
         found.setdefault(text.folded[start:end], text.surface(start, end))
     return score, list(found.values())
@@ -255,7 +389,9 @@ class TopicSet:
         scan is a match of this alternation): most articles are about
         something else, and one scan clears them.
         """
-        anchored = [p for topic in self.topics for p in topic.patterns if p.anchored]
+        anchored = [
+            p for topic in self.topics for p in topic.patterns if p.anchored and p.kind != "carried"
+        ]
         if not anchored:
             return re.compile(r"(?!)")
         sources = sorted(
@@ -296,7 +432,31 @@ _TOPIC_KEYS = {
     "window",
     "min_score",
     "title_weight",
+    "carried_anchors",
+    "period",
+    "short_body",
 }
+
+_MONTH = re.compile(r"^((?:19|20)\d\d)-(0[1-9]|1[0-2])$")
+
+
+def _period(path: Path, where: str, value: Any) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """``["2022-12", "2023-09"]`` as ((2022, 12), (2023, 9)); None when absent."""
+    if value is None:
+        return None
+    months = (
+        [_MONTH.match(v) if isinstance(v, str) else None for v in value]
+        if isinstance(value, list)
+        else []
+    )
+    if len(months) != 2 or not all(months):
+        raise ConfigError(
+            f'{path}: {where}: field \'period\' must be two months ["YYYY-MM", "YYYY-MM"]'
+        )
+    first, last = ((int(m[1]), int(m[2])) for m in months)
+    if first > last:
+        raise ConfigError(f"{path}: {where}: field 'period' ends before it starts")
+    return first, last
 
 
 def _term_list(path: Path, where: str, key: str, value: Any) -> list[str]:
@@ -351,6 +511,7 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     weak = _term_list(path, where, "weak_terms", raw.get("weak_terms", []))
     weak_weight = _number(path, where, raw, "weak_weight", 0.5, minimum=0)
     ignore = _term_list(path, where, "ignore", raw.get("ignore", []))
+    carried = _term_list(path, where, "carried_anchors", raw.get("carried_anchors", []))
     if not anchors or not terms:
         raise ConfigError(f"{path}: {where}: fields 'anchors' and 'terms' must not be empty")
     search_terms = raw.get("search_terms", [])
@@ -363,6 +524,7 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
 
     anchor_regex = re.compile(r"(?<!\w)(?:" + "|".join(_term_regex(a) for a in anchors) + ")")
     patterns = [Pattern(a, "anchor", 0.0, True) for a in anchors]
+    patterns += [Pattern(a, "carried", 0.0, True) for a in carried]
     for kind, items, weight in (("term", terms, 1.0), ("weak", weak, weak_weight)):
         for term in items:
             sample = fold(term.replace("*", ""))
@@ -390,6 +552,8 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
         window=int(_number(path, where, raw, "window", 40, minimum=1)),
         min_score=_number(path, where, raw, "min_score", 2.0, minimum=0),
         title_weight=_number(path, where, raw, "title_weight", 2.0, minimum=0),
+        period=_period(path, where, raw.get("period")),
+        short_body=int(_number(path, where, raw, "short_body", 0, minimum=0)),
     )
 
 
