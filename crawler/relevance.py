@@ -330,28 +330,48 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
     ]
     evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
     used: list[tuple[int, int]] = []
-    own_unit: dict[int, int] = {}  # anchored term -> the one unit it may fill
+    own_unit: dict[int, int] = {}  # term -> the first unit it fills
+    repeats: dict[int, list[tuple[int, int, int, float]]] = {}  # unit -> place-name terms again
     for (start, end, pattern, index), word, unit in zip(hits, words, units, strict=True):
         if pattern.kind in ("anchor", "carried", "ignore"):
             continue
-        if pattern.anchored:
-            # A term that holds its own place name ("Lachin corridor") is evidence
-            # once per text: an article that names the corridor in every sentence
-            # (its history, its route) is not thereby about the blockade.
-            if own_unit.setdefault(index, unit) != unit:
-                continue
-        else:
+        if not pattern.anchored:
             near = bisect_left(anchor_words, word - topic.window)
             if near == len(anchor_words) or anchor_words[near] > word + topic.window:
                 continue
+        # A term that holds its own place name ("Lachin corridor") and a weak term
+        # are evidence on their own in one sentence per text: an article naming the
+        # corridor in every sentence (its history, its route), or the Red Cross or
+        # a road in four, is not thereby about the blockade. Named again, the
+        # corridor still adds to another term beside it; a weak term does not.
+        first_unit = own_unit.setdefault(index, unit)
+        if (pattern.anchored or pattern.kind == "weak") and first_unit != unit:
+            if pattern.anchored:
+                repeats.setdefault(unit, []).append((start, end, index, pattern.weight))
+            continue
         evidence.setdefault(unit, {})[index] = pattern.weight
         used.append((start, end))
+    for unit, repeated in repeats.items():
+        if unit in evidence:
+            for start, end, index, weight in repeated:
+                evidence[unit].setdefault(index, weight)
+                used.append((start, end))
     score = 0.0
     for unit, weights in evidence.items():
-        score += min(1.0, sum(weights.values())) * (topic.title_weight if unit == 0 else 1.0)
+        weight = topic.title_weight if unit == 0 else 1.0
+        # A headline that only names the corridor ("Lachin corridor", a history of
+        # it) weighs as one sentence: the name alone is a place, not an event.
+        if unit == 0 and all(topic.patterns[index].anchored for index in weights):
+            weight = 1.0
+        score += min(1.0, sum(weights.values())) * weight
     needed = topic.min_score
-    # A short agency text says its subject once: one full sentence is enough.
-    if topic.short_body and text.unit_count() - 1 <= topic.short_body:
+    # A short agency text says its subject once, in its lead: one full sentence
+    # there is enough (a photo caption after the lead is not).
+    if (
+        topic.short_body
+        and sum(evidence.get(1, {}).values()) >= 1.0
+        and text.unit_count() - 1 <= topic.short_body
+    ):
         needed = min(needed, 1.0)
     if score < needed:
         return score, []

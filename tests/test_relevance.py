@@ -74,7 +74,7 @@ def test_fold_keeps_line_breaks_and_turns_other_blanks_into_spaces():
         ("Жители Степанакерта встретились с миротворцами", PEACEKEEPERS),
         ("Լաչինի միջանցքով բեռներ չեն անցնում", BLOCKADE),
         ("Ստեփանակերտում խաղաղապահները հանդիպել են բնակիչների հետ", PEACEKEEPERS),
-        ("Laçın dəhlizində vəziyyət", BLOCKADE),
+        ("Laçın dəhlizində blokada davam edir", BLOCKADE),
         ("Qarabağda sülhməramlıların postu", PEACEKEEPERS),
         ("Karabakh blockades and closures", BLOCKADE),
         ("Peacekeepers patrol near Karabakh villages", PEACEKEEPERS),
@@ -90,7 +90,7 @@ def test_fold_keeps_line_breaks_and_turns_other_blanks_into_spaces():
         ("ԼԱՉԻՆԻ ՄԻՋԱՆՑՔԸ ՓԱԿ Է", BLOCKADE),
         ("ЛАЧИНСКИЙ КОРИДОР ПЕРЕКРЫТ", BLOCKADE),
         ("Nagorno-Karabakh peace\u00adkeepers", PEACEKEEPERS),  # soft hyphen from a CMS
-        ("Laçın dəhlizində".replace("ç", "c\u0327"), BLOCKADE),  # decomposed (NFD) text
+        ("Laçın dəhlizində blokada".replace("ç", "c\u0327"), BLOCKADE),  # decomposed (NFD) text
     ],
 )
 def test_inflected_forms_and_place_names_match_in_titles(topics, title, topic):
@@ -112,7 +112,7 @@ def test_terms_are_recorded_as_written_in_the_article(topics):
 
 def test_surface_forms_are_nfc_and_map_back_through_length_changes(topics):
     # A ligature and a soft hyphen before the match shift folded offsets.
-    title = "Երևան\u00ad. " + unicodedata.normalize("NFD", "Laçın dəhlizində")
+    title = "Երևան\u00ad. " + unicodedata.normalize("NFD", "Laçın dəhlizində blokada")
     result = topics.match(title, "")
     assert "Laçın dəhlizində" in result.terms[BLOCKADE]
 
@@ -172,7 +172,8 @@ def test_weak_terms_need_company_in_their_sentence(tmp_path):
     path = write_topics(tmp_path, MINIMAL + 'weak_terms = ["road"]\nmin_score = 1\n')
     ts = load_topics(path)
     assert ts.match("", "Karabakh road.").score == 0.5
-    assert ts.match("", "Karabakh road. Karabakh road.").score == 1.0
+    # The same weak term named again in another sentence brings nothing more.
+    assert ts.match("", "Karabakh road. Karabakh road.").score == 0.5
     assert ts.match("", "Karabakh road blockade.").score == 1.0
 
 
