@@ -332,6 +332,7 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
     used: list[tuple[int, int]] = []
     own_unit: dict[int, int] = {}  # term -> the first unit it fills
     repeats: dict[int, list[tuple[int, int, int, float]]] = {}  # unit -> place-name terms again
+    established: int | None = None  # unit of the first strong term in context
     for (start, end, pattern, index), word, unit in zip(hits, words, units, strict=True):
         if pattern.kind in ("anchor", "carried", "ignore"):
             continue
@@ -344,12 +345,20 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         # corridor in every sentence (its history, its route), or the Red Cross or
         # a road in four, is not thereby about the blockade. Named again, the
         # corridor still adds to another term beside it; a weak term does not.
+        weight = pattern.weight
         first_unit = own_unit.setdefault(index, unit)
-        if (pattern.anchored or pattern.kind == "weak") and first_unit != unit:
+        if pattern.kind == "weak" and established is not None and established < unit:
+            # Once a strong term has set the topic, a weak one refers back to it:
+            # "Russian servicemen" after "peacekeepers", "the Red Cross" after
+            # "the blockade" carry the sentence.
+            weight = 1.0
+        elif (pattern.anchored or pattern.kind == "weak") and first_unit != unit:
             if pattern.anchored:
-                repeats.setdefault(unit, []).append((start, end, index, pattern.weight))
+                repeats.setdefault(unit, []).append((start, end, index, weight))
             continue
-        evidence.setdefault(unit, {})[index] = pattern.weight
+        if pattern.kind == "term" and not pattern.anchored and established is None:
+            established = unit
+        evidence.setdefault(unit, {})[index] = weight
         used.append((start, end))
     for unit, repeated in repeats.items():
         if unit in evidence:

@@ -598,3 +598,27 @@ def test_precision_and_recall_on_real_texts(
         records = load_real_excerpts(DATA / "real.jsonl", "heldout")
     precision, recall = micro_figures(topics, records)
     assert precision >= precision_floor and recall >= recall_floor, (which, precision, recall)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Russian peacekeepers arrived in Stepanakert on Monday. The weather was cold. "
+        "Russian servicemen escorted the buses of returning residents.",
+        "Ռուս խաղաղապահներն ուղեկցել են ավտոբուսները Ստեփանակերտ։ Եղանակը ցուրտ էր։ "
+        "Ռուս զինծառայողներն ապահովել են անվտանգությունը։",
+    ],
+)
+def test_a_weak_term_after_a_strong_one_refers_back_to_it(topics, body):
+    result = topics.match("", body)
+    assert PEACEKEEPERS in result.topics, result.scores
+
+
+def test_a_weak_word_in_another_sense_is_not_promoted(topics):
+    # "Burden" (բեռ) is not cargo: a tax burden after a passing blockade mention.
+    body = (
+        "Կառավարությունը հավանություն տվեց բյուջեին։ Ծրագրերը նախատեսված են Լաչինի միջանցքի "
+        "շրջափակման պատճառով տեղահանված արցախցիների համար։ Ընդդիմությունը քննադատել է "
+        "հարկային բեռի ավելացումը։ Նախագիծը կներկայացվի Ազգային ժողով։"
+    )
+    assert BLOCKADE not in topics.match("Բյուջեի նախագիծ", body).topics
