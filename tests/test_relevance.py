@@ -83,7 +83,7 @@ def test_fold_keeps_line_breaks_and_turns_other_blanks_into_spaces():
         ("Xankəndi blokadada", BLOCKADE),
         ("Блокада Степанакерта", BLOCKADE),
         ("Ստեփանակերտի շրջափակումը", BLOCKADE),
-        ("Protest at Berdzor checkpoint", BLOCKADE),
+        ("Berdzor checkpoint closed by protesters", BLOCKADE),
         ("Lachin road blockade", BLOCKADE),
         ("Laçın yolunda blokada yoxdur", BLOCKADE),
         ("LAÇIN DƏHLİZİNDƏ AKSİYA", BLOCKADE),  # Azerbaijani capitals: İ and I
