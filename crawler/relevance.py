@@ -159,9 +159,30 @@ class RelevanceResult:
 # A tag line of a page ("Region: Armenia, Karabakh", "Theme: Politics"): a label
 # and a short list, no sentence. It names places the story may not be about.
 _TAG_ITEM = r"[^\W\d_]+(?:[ -][^\W\d_]+)?"
-_TAG_LINE = re.compile(
-    rf"(?m)^[^\W\d_]{{2,15}}(?: [^\W\d_]{{2,15}})?[ \t]*:[ \t]*{_TAG_ITEM}(?:[ \t]*,[ \t]*{_TAG_ITEM})*[ \t]*$"
+_TAG_LINE = (
+    rf"^[^\W\d_]{{2,15}}(?: [^\W\d_]{{2,15}})?[ \t]*:[ \t]*{_TAG_ITEM}"
+    rf"(?:[ \t]*,[ \t]*{_TAG_ITEM})*[ \t]*$"
 )
+# A line that points to another article ("Read also: …", "Следите за развитием
+# событий в трансляции: «…»"): the headline it quotes is not this text's subject.
+_RELATED_OPENINGS = (
+    "read also",
+    "read more",
+    "see also",
+    "читайте также",
+    "см. также",
+    "следите за",
+    "կարդացեք նաև",
+    "տես նաև",
+    "oxu həmçinin",
+    "həmçinin oxuyun",
+)
+_RELATED_LINE = (
+    r"^[ \t]*(?:"
+    + "|".join(re.escape(fold(opening)) for opening in _RELATED_OPENINGS)
+    + r")(?!\w)[^\n]*$"
+)
+_SKIPPED_LINE = re.compile(f"{_TAG_LINE}|{_RELATED_LINE}", re.MULTILINE)
 # The text's own date near its start: 2023-04, 2023-04-25, 25.04.2023, 25-04-2023,
 # "August 2022", "12 января 2023", "Nov 09, 2020", "2020 թվականի նոյեմբերի",
 # "2021-ci il 12 sentyabr". Month names by their stems in en, ru, az, hy.
@@ -222,7 +243,7 @@ class _Text:
         folded = fold(self.original)
         self.title_end = len(fold(title or ""))
         body_start = self.title_end + 1
-        self.folded = folded[:body_start] + _TAG_LINE.sub(
+        self.folded = folded[:body_start] + _SKIPPED_LINE.sub(
             lambda m: "\x01" * len(m.group()), folded[body_start:]
         )
         self._unit_starts: list[int] | None = None

@@ -622,3 +622,17 @@ def test_a_weak_word_in_another_sense_is_not_promoted(topics):
         "հարկային բեռի ավելացումը։ Նախագիծը կներկայացվի Ազգային ժողով։"
     )
     assert BLOCKADE not in topics.match("Բյուջեի նախագիծ", body).topics
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read also: Russian peacekeepers in Karabakh escort a convoy",
+        "Следите за развитием событий в трансляции: «Миротворцы и статус Нагорного Карабаха»",
+        "ԿԱՐԴԱՑԵՔ ՆԱԵՎ Խաղաղապահները Ստեփանակերտում",
+        "Oxu həmçinin: Qarabağda sülhməramlılar",
+    ],
+)
+def test_a_line_pointing_to_another_article_is_skipped(topics, line):
+    body = f"The government approved the budget.\n{line}\nThe vote is next week."
+    assert topics.match("", body).scores[PEACEKEEPERS] == 0
