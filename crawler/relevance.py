@@ -365,7 +365,7 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         # are evidence on their own in one sentence per text: an article naming the
         # corridor in every sentence (its history, its route), or the Red Cross or
         # a road in four, is not thereby about the blockade. Named again, the
-        # corridor still adds to another term beside it; a weak term does not.
+        # corridor still adds to a strong term beside it; a weak term does not.
         weight = pattern.weight
         first_unit = own_unit.setdefault(index, unit)
         if pattern.kind == "weak" and established is not None and established < unit:
@@ -382,7 +382,7 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         evidence.setdefault(unit, {})[index] = weight
         used.append((start, end))
     for unit, repeated in repeats.items():
-        if unit in evidence:
+        if any(topic.patterns[index].kind == "term" for index in evidence.get(unit, ())):
             for start, end, index, weight in repeated:
                 evidence[unit].setdefault(index, weight)
                 used.append((start, end))
