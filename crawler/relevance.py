@@ -28,6 +28,7 @@ from typing import Any
 
 from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
 from crawler.textfold import fold, fold_offsets
+from crawler.texttime import out_of_period, text_time
 
 __all__ = ["Pattern", "RelevanceResult", "Topic", "TopicSet", "fold", "load_topics"]
 
@@ -183,54 +184,6 @@ _RELATED_LINE = (
     + r")(?!\w)[^\n]*$"
 )
 _SKIPPED_LINE = re.compile(f"{_TAG_LINE}|{_RELATED_LINE}", re.MULTILINE)
-# The text's own date near its start: 2023-04, 2023-04-25, 25.04.2023, 25-04-2023,
-# "August 2022", "12 января 2023", "Nov 09, 2020", "2020 թվականի նոյեմբերի",
-# "2021-ci il 12 sentyabr". Month names by their stems in en, ru, az, hy.
-_MONTHS = [
-    ("jan", "январ", "yanvar", "հունվար"),
-    ("feb", "феврал", "fevral", "փետրվար"),
-    ("mar", "март", "mart", "մարտ"),
-    ("apr", "апрел", "aprel", "ապրիլ"),
-    ("may", "ма[йя]", "may", "մայիս"),
-    ("jun", "июн", "iyun", "հունիս"),
-    ("jul", "июл", "iyul", "հուլիս"),
-    ("aug", "август", "avqust", "օգոստոս"),
-    ("sep", "сентябр", "sentyabr", "սեպտեմբեր"),
-    ("oct", "октябр", "oktyabr", "հոկտեմբեր"),
-    ("nov", "ноябр", "noyabr", "նոյեմբեր"),
-    ("dec", "декабр", "dekabr", "դեկտեմբեր"),
-]
-_MONTH_NAME = "|".join(f"(?P<n{i}>{'|'.join(stems)})" for i, stems in enumerate(_MONTHS, start=1))
-_YYYY = r"(?:19|20)\d\d"
-_OWN_DATE = re.compile(
-    rf"(?<!\d)(?:(?P<y1>{_YYYY})[-/.](?P<m1>0?[1-9]|1[0-2])(?!\d)"
-    rf"|(?P<d2>[0-3]?\d)[-/.](?P<m2>0?[1-9]|1[0-2])[-/.](?P<y2>{_YYYY})(?!\d)"
-    rf"|(?<!\w)(?:{_MONTH_NAME})\w*\.?,?\s+(?:[0-3]?\d,?\s+)?(?P<y3>{_YYYY})(?!\d)"
-    rf"|(?P<y4>{_YYYY})[^\d\n.]{{1,18}}?(?<!\w)(?:{_MONTH_NAME.replace('?P<n', '?P<k')}))",
-    re.IGNORECASE,
-)
-
-
-def _own_month(m: re.Match) -> tuple[int, int]:
-    """(year, month) of an ``_OWN_DATE`` match."""
-    if m["y1"]:
-        return int(m["y1"]), int(m["m1"])
-    if m["y2"]:
-        return int(m["y2"]), int(m["m2"])
-    prefix = "n" if m["y3"] else "k"
-    month = next(i for i in range(1, 13) if m[f"{prefix}{i}"])
-    return int(m["y3"] or m["y4"]), month
-
-
-_YEAR = re.compile(r"(?<![\d.,])(?:19[89]\d|20[0-3]\d)(?!\d)")
-# A round number followed by a word is a count ("2000 civilians"), unless the
-# word says year in one of the languages ("2000 год", "2000-ci il", "2000 թ.").
-_NOT_A_YEAR = re.compile(r"\s+(?!год|г\.|гг|թ|il|ci|cu|cü|cı|year|y\.)[^\W\d_]")
-_OWN_DATE_SPAN = 300
-_DATELINE = 60
-# Years that far before a topic's period, and no later one, put a text in another
-# time; a closer year is usually the background (the 2020 war behind the 2022 blockade).
-YEAR_SLACK = 2
 
 
 class _Text:
@@ -253,22 +206,7 @@ class _Text:
     def when(self) -> tuple[tuple[int, int] | None, list[int]]:
         """The text's own (year, month) near its start, if written, and the years it names."""
         if self._when is None:
-            head = self.original[: self.title_end + 1 + _OWN_DATE_SPAN]
-            own = None
-            for number, line in enumerate(head.split("\n")):
-                m = _OWN_DATE.search(line)
-                # A date written with a month name inside a sentence is usually
-                # another event ("the statement of November 9, 2020"); the text's
-                # own is in the title or a dateline.
-                if m and (m["y1"] or m["y2"] or number == 0 or len(line) <= _DATELINE):
-                    own = _own_month(m)
-                    break
-            years = [
-                int(m.group())
-                for m in _YEAR.finditer(self.original)
-                if int(m.group()) % 100 or not _NOT_A_YEAR.match(self.original, m.end())
-            ]
-            self._when = (own, years)
+            self._when = text_time(self.original, self.title_end)
         return self._when
 
     def unit_count(self) -> int:
@@ -306,21 +244,8 @@ class _Text:
         return unicodedata.normalize("NFC", self.original[start:end])
 
 
-def out_of_period(period: tuple[tuple[int, int], tuple[int, int]], text: _Text) -> bool:
-    """Whether ``text`` is dated, or only names years, outside ``period``.
-
-    The text's own date near its start decides when there is one; otherwise
-    a text naming years only well before the period (``YEAR_SLACK``) is about
-    an earlier time (the 1992 corridor, the missing of the 1990s)."""
-    own, years = text.when()
-    (first, last) = period
-    if own is not None:
-        return own < first or own > last
-    return bool(years) and max(years) < first[0] - YEAR_SLACK
-
-
 def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
-    if topic.period is not None and out_of_period(topic.period, text):
+    if topic.period is not None and out_of_period(topic.period, *text.when()):
         return 0.0, []
     # The scan runs without groups (groups make Python's regex engine ~30x
     # slower); a hit is then named by the first branch that matches exactly its
