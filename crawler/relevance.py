@@ -186,11 +186,15 @@ _RELATED_LINE = (
 _SKIPPED_LINE = re.compile(f"{_TAG_LINE}|{_RELATED_LINE}", re.MULTILINE)
 
 
+_PUBLISHED = re.compile(r"((?:19|20)\d\d)-(0[1-9]|1[0-2])")
+
+
 class _Text:
     """An article prepared once for every topic: folded; words and units found on demand."""
 
-    def __init__(self, title: str | None, body: str | None) -> None:
+    def __init__(self, title: str | None, body: str | None, published: str | None = None) -> None:
         self.original = f"{title or ''}\n{body or ''}"
+        self.published = published
         # Blanked with a character that is neither a letter nor a blank, so offsets
         # and word counts stay as they were and no term matches inside.
         folded = fold(self.original)
@@ -204,9 +208,14 @@ class _Text:
         self._when: tuple[tuple[int, int] | None, list[int]] | None = None
 
     def when(self) -> tuple[tuple[int, int] | None, list[int]]:
-        """The text's own (year, month) near its start, if written, and the years it names."""
+        """The text's (year, month): its own near its start, else its publication's; and
+        the years it names."""
         if self._when is None:
-            self._when = text_time(self.original, self.title_end)
+            own, years = text_time(self.original, self.title_end)
+            # A text that does not date itself is dated by its publication.
+            if own is None and (m := _PUBLISHED.match(self.published or "")):
+                own = (int(m[1]), int(m[2]))
+            self._when = (own, years)
         return self._when
 
     def unit_count(self) -> int:
@@ -374,9 +383,15 @@ class TopicSet:
         )
         return re.compile(_scan_head(anchored) + "|".join(sources) + ")")
 
-    def match(self, title: str | None, body: str | None) -> RelevanceResult:
-        """Score ``title`` and ``body`` (plain text) against every topic."""
-        text = _Text(title, body)
+    def match(
+        self, title: str | None, body: str | None, published: str | None = None
+    ) -> RelevanceResult:
+        """Score ``title`` and ``body`` (plain text) against every topic.
+
+        ``published`` (ISO 8601, as ``ArticleItem.published_at``) dates a text
+        that gives no date of its own near its start, for the topics' periods.
+        """
+        text = _Text(title, body, published)
         topics: list[str] = []
         terms: dict[str, list[str]] = {}
         scores: dict[str, float] = {}

@@ -636,3 +636,18 @@ def test_a_weak_word_in_another_sense_is_not_promoted(topics):
 def test_a_line_pointing_to_another_article_is_skipped(topics, line):
     body = f"The government approved the budget.\n{line}\nThe vote is next week."
     assert topics.match("", body).scores[PEACEKEEPERS] == 0
+
+
+def test_the_publication_date_dates_a_text_that_gives_none(topics):
+    title = "Газоснабжение Арцаха прекращено"
+    body = (
+        "Подача газа в Степанакерт прекращена. Газоснабжение Карабаха не восстановлено. "
+        "Жители Степанакерта остались без газа."
+    )
+    assert BLOCKADE in topics.match(title, body).topics
+    assert BLOCKADE in topics.match(title, body, "2023-01-18T10:00:00+00:00").topics
+    # The March 2022 cut, before the blockade.
+    assert BLOCKADE not in topics.match(title, body, "2022-03-21T09:00:00+00:00").topics
+    # The text's own date wins over the publication's.
+    dated = "18.01.2023\n" + body
+    assert BLOCKADE in topics.match(title, dated, "2022-03-21T09:00:00+00:00").topics
