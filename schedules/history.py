@@ -155,9 +155,13 @@ def runs(
     job_id: str | None = None,
     limit: int = 20,
     finished_only: bool = False,
+    status: str | None = None,
 ) -> list[Run]:
-    """The latest runs, newest first, optionally of one source or one job."""
+    """The latest runs, newest first, optionally of one source, one job or one stored status."""
     where, params = [], []
+    if status is not None:
+        where.append("r.status = ?")
+        params.append(status)
     if source is not None:
         where.append("EXISTS (SELECT 1 FROM json_each(r.sources) WHERE json_each.value = ?)")
         params.append(source)

@@ -402,3 +402,11 @@ def once_per_run(tmp_path_factory, name: str, produce: Callable[[Path], Snapshot
         snapshot = produce(directory)
         saved.write_bytes(pickle.dumps(snapshot))
         return snapshot
+
+
+class FailingExtension:
+    """A Scrapy extension that cannot be built: a crawl that breaks after its run was opened."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        raise RuntimeError("extension exploded on purpose")
