@@ -52,16 +52,17 @@ class SourceStats:
     def spider_closed(self, spider, reason):
         if not self.record_runs or self.run_id is None:
             return
-        counts = per_source(self.stats.get_stats(), self._sources(spider))
+        stats = self.stats.get_stats()
+        counts = per_source(stats, self._sources(spider))
         status = "ok" if reason == "finished" else reason
         if counts and not any(c["pages_fetched"] for c in counts.values()):
             status = "unreachable"
-        stats = self.stats.get_stats()
+        errors = error_kinds(stats, None)
         message = "; ".join(
             part
             for part in (
                 "" if reason == "finished" else f"stopped: {reason}",
-                describe_errors(error_kinds(stats, None)),
+                f"errors: {describe_errors(errors)}" if errors else "",
             )
             if part
         )
