@@ -249,8 +249,10 @@ def stalled(tmp_path):
     web.stop()
 
 
-def start_stalled_crawl(web: MockWeb, sources: Path, db: Path) -> subprocess.Popen:
-    crawl = popen(crawl_command(sources, db, "--wait", "0", "-s", "NEWSMON_PROGRESS_INTERVAL=0"))
+def start_stalled_crawl(web: MockWeb, sources: Path, db: Path, *extra: str) -> subprocess.Popen:
+    crawl = popen(
+        crawl_command(sources, db, "--wait", "0", "-s", "NEWSMON_PROGRESS_INTERVAL=0", *extra)
+    )
     deadline = time.monotonic() + 60
     while not any(r.path == "/feed/" for r in web.requests()):
         assert crawl.poll() is None, crawl.communicate()[1][-2000:]
@@ -298,6 +300,18 @@ def test_a_crawl_stopped_by_two_sigterms_closes_its_run_as_interrupted(stalled, 
     assert row["message"] == "stopped by SIGTERM twice (forced)"
     assert "stopped by SIGTERM twice" in out
     assert "Traceback" not in err
+
+
+def test_a_crawl_whose_terminal_hangs_up_stops_gracefully_and_closes_its_run(stalled, tmp_path):
+    web, sources = stalled
+    db = tmp_path / "news.db"
+    # The stalled download times out, so the graceful stop can finish.
+    crawl = start_stalled_crawl(web, sources, db, "-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=0")
+    crawl.send_signal(signal.SIGHUP)
+    out, err = crawl.communicate(timeout=60)
+    row = run_row(db)
+    assert row["status"] == "shutdown" and row["finished_at"] is not None, err[-2000:]
+    assert "run 1 stopped early (SIGINT or SIGTERM)" in out
 
 
 def test_a_crawl_that_breaks_after_its_run_opened_closes_it_as_failed(tmp_path):

@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import os
+import signal
 import sqlite3
 import sys
 import time
@@ -263,7 +264,9 @@ def crawl(
             f"{stats['storage/error']}; the crawl was stopped, {lost} article(s) not stored "
             "(those stored before are intact; the next crawl fetches the rest)",
         )
-    if not any(c["pages_fetched"] for c in counts.values()):
+    if stats.get("finish_reason") == "finished" and not any(
+        c["pages_fetched"] for c in counts.values()
+    ):
         click.echo(
             "newsmon: error: no source could be reached (no page was fetched; "
             "check the network, a proxy in http_proxy/https_proxy, or the URLs in the sources file; "
@@ -368,6 +371,8 @@ def run_crawl(
         crawler, sources=",".join(source_names), since=since, discovery=discovery
     ).addErrback(failures.append)
     process.start()
+    # Scrapy's handlers outlive its reactor and would ignore a signal from now on.
+    stop_on_signals()
     stats = dict(crawler.stats.get_stats()) if crawler.stats is not None else {}
     if process.killed_by:
         stats["newsmon/killed_by"] = process.killed_by
@@ -379,8 +384,6 @@ def run_crawl(
 
 
 def _signal_number(name: str) -> int:
-    import signal
-
     return signal.Signals[name].value
 
 
@@ -392,6 +395,16 @@ def _process_class():
         """Scrapy's process, remembering a forced stop (the spider is then never closed)."""
 
         killed_by: str | None = None
+
+        def _setup_reactor(self, install_signal_handlers: bool) -> None:
+            super()._setup_reactor(install_signal_handlers)
+            if install_signal_handlers:
+                from twisted.internet import reactor
+
+                # A closed terminal (SIGHUP) stops the crawl like SIGTERM does.
+                reactor.addSystemEventTrigger(
+                    "after", "startup", signal.signal, signal.SIGHUP, self._signal_shutdown
+                )
 
         def _signal_kill(self, signum: int, frame) -> None:
             self.killed_by = signal_names.get(signum, str(signum))

@@ -55,7 +55,8 @@ class SourceStats:
         stats = self.stats.get_stats()
         counts = per_source(stats, self._sources(spider))
         status = "ok" if reason == "finished" else reason
-        if counts and not any(c["pages_fetched"] for c in counts.values()):
+        # A crawl stopped early may simply not have got to any page yet.
+        if reason == "finished" and counts and not any(c["pages_fetched"] for c in counts.values()):
             status = "unreachable"
         errors = error_kinds(stats, None)
         message = "; ".join(
