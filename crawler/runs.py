@@ -2,18 +2,22 @@
 
 Shared by the crawl command (which records its own run) and the scheduler
 daemon (which opens the row before starting a child crawl and closes it if
-the child dies). Never imports Scrapy.
+the child dies). A row records the process that carries it (pid, host, start
+time): a crawl closes its row on every way out that runs code
+(:class:`RunCloser`), and readers judge a ``running`` row whose process is
+gone as ``abandoned`` (:func:`shown_status`). Never imports Scrapy.
 """
 
 from __future__ import annotations
 
 import atexit
 import json
+import logging
 import os
 import signal
 import socket
 import sqlite3
-import sys
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -22,6 +26,8 @@ import sqlite_utils
 
 from crawler.db import DatabaseError, connect, write_transaction
 from crawler.stats import SOURCE_COUNTERS as COUNTERS
+
+logger = logging.getLogger(__name__)
 
 EXIT_UNREACHABLE = 3
 """``newsmon crawl``'s exit status when no source could be reached (the run is closed)."""
@@ -181,10 +187,9 @@ class RunCloser:
             finally:
                 db.close()
         except (DatabaseError, sqlite3.Error) as exc:
-            print(
-                f"newsmon: warning: run {self.run_id} could not be closed: {exc}",
-                file=sys.stderr,
-            )
+            # The crawl's own error (exit 5) says the database is unwritable; the
+            # daemon, or the readers' liveness check, records the run instead.
+            logger.warning("run %s could not be closed: %s", self.run_id, exc)
             return False
 
     def _at_exit(self) -> None:
@@ -211,8 +216,11 @@ def stop_on_signals() -> None:
 
     Their default action ends the process at once, running no ``finally``
     and no ``atexit``; an exception unwinds, so open transactions roll back
-    and the run is closed.
+    and the run is closed. Only the main thread may set handlers (a crawl
+    run from another thread, in tests, keeps the process's own).
     """
+    if threading.current_thread() is not threading.main_thread():
+        return
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_stopped)
     signal.signal(signal.SIGINT, signal.default_int_handler)

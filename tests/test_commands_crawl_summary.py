@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.commands.crawl import print_summary, summary_lines
+from crawler.commands.summary import print_summary, summary_lines
 from crawler.stats import per_source
 from tests.conftest import REPO_ROOT
 from tests.fault_helpers import crawl_command, robots, source_block

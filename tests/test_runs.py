@@ -19,6 +19,7 @@ import threading
 import time
 from pathlib import Path
 
+import click
 import psutil
 import pytest
 from click.testing import CliRunner
@@ -200,34 +201,39 @@ def restore_signals():
         signal.signal(signum, handler)
 
 
-def test_sigterm_before_scrapy_starts_closes_the_run_and_ends_by_the_signal(
-    tmp_path, monkeypatch, restore_signals
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_signal_before_scrapy_starts_closes_the_run_and_ends_by_the_signal(
+    tmp_path, monkeypatch, restore_signals, signum
 ):
     import crawler.commands.crawl as crawl_module
 
     died = []
     monkeypatch.setattr(crawl_module, "die_of", lambda signum: died.append(signum))
 
-    def terminated(**kwargs):
-        os.kill(os.getpid(), signal.SIGTERM)
+    def signalled(**kwargs):
+        os.kill(os.getpid(), signum)
         time.sleep(10)  # the signal interrupts this
-        raise AssertionError("SIGTERM did not stop the crawl")
+        raise AssertionError("the signal did not stop the crawl")
 
-    monkeypatch.setattr(crawl_module, "run_crawl", terminated)
+    monkeypatch.setattr(crawl_module, "run_crawl", signalled)
     web = MockWeb()
     try:
         web.add_site("quiet")
         sources = sources_file(web, ["quiet"], tmp_path / "sources.toml")
         db_path = tmp_path / "news.db"
-        result = CliRunner().invoke(
-            crawl_module.crawl, ["--sources", str(sources), "--db", str(db_path)]
-        )
+        args = ["--sources", str(sources), "--db", str(db_path)]
+        if signum == signal.SIGINT:
+            # KeyboardInterrupt goes on up; click turns it into Abort (exit 130).
+            with pytest.raises(click.exceptions.Abort):
+                crawl_module.crawl.main(args, standalone_mode=False)
+        else:
+            result = CliRunner().invoke(crawl_module.crawl, args)
+            assert died == [signum], result.output
     finally:
         web.stop()
-    assert died == [signal.SIGTERM], result.output
     row = run_row(db_path)
-    assert row["status"] == "interrupted"
-    assert row["message"] == "stopped by SIGTERM before the crawl ended"
+    assert row["status"] == "interrupted" and row["finished_at"] is not None
+    assert row["message"] == f"stopped by {signal.Signals(signum).name} before the crawl ended"
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import os
 import signal
 import sqlite3
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from crawler.commands.options import (
     sources_option,
     topics_option,
 )
+from crawler.commands.summary import print_summary
 from crawler.config import ConfigError, load_sources
 from crawler.db import DatabaseError, connect, write_transaction
 from crawler.durations import parse_duration, parse_since
@@ -37,7 +37,7 @@ from crawler.runs import (
     start_run,
     stop_on_signals,
 )
-from crawler.stats import SOURCE_COUNTERS, describe_errors, error_kinds, per_source
+from crawler.stats import per_source
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def crawl(
             log_file=log_file,
         )
     except (Stopped, KeyboardInterrupt) as exc:
-        closer.close("interrupted", f"stopped by {exc or 'SIGINT'} before the crawl ended")
+        closer.close("interrupted", f"stopped by {str(exc) or 'SIGINT'} before the crawl ended")
         raise
     except CrawlFailed as exc:
         closer.close("failed", str(exc))
@@ -418,100 +418,3 @@ def default_log_file(db_path: str) -> Path:
     from datetime import UTC, datetime
 
     return Path(db_path).resolve().parent / "logs" / f"crawl-{datetime.now(UTC):%Y-%m-%d}.log"
-
-
-def print_summary(
-    counts: dict[str, dict[str, int]], stats: dict, *, run_id: int | None, db_path: str
-) -> None:
-    """A per-source table on stdout, the main error kinds of each source, then how the crawl ended."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(
-        title=f"newsmon crawl run {run_id}" if run_id else "newsmon crawl", title_justify="left"
-    )
-    table.add_column("source")
-    for counter in SOURCE_COUNTERS:
-        table.add_column(SUMMARY_HEADERS[counter], justify="right")
-    totals = {c: 0 for c in SOURCE_COUNTERS}
-    for name, values in counts.items():
-        table.add_row(name, *(str(values.get(c, 0)) for c in SOURCE_COUNTERS))
-        for c in SOURCE_COUNTERS:
-            totals[c] += values.get(c, 0)
-    table.add_section()
-    table.add_row("total", *(str(totals[c]) for c in SOURCE_COUNTERS))
-    console = Console(width=max(100, Console().width))
-    console.print(table)
-    erring = [(name, error_kinds(stats, name)) for name in counts if counts[name].get("errors")]
-    if erring:
-        console.print("errors by kind (details in the log):", markup=False)
-        for name, kinds in erring:
-            console.print(f"  {name}: {describe_errors(kinds) or 'unknown kind'}", markup=False)
-    for line in summary_lines(stats, run_id=run_id, db_path=db_path):
-        console.print(line, markup=False, highlight=False)
-
-
-SUMMARY_HEADERS = {
-    "pages_fetched": "pages",
-    "articles_new": "new",
-    "articles_updated": "updated",
-    "duplicates": "duplicates",
-    "dropped": "dropped",
-    "relevant": "relevant",
-    "errors": "errors",
-}
-
-# Why Scrapy closed the spider, as the summary says it.
-_ENDINGS = {
-    "finished": "finished",
-    "shutdown": "stopped early (SIGINT or SIGTERM)",
-    "database_error": "stopped: the database could not be written",
-    "closespider_timeout": "stopped early: CLOSESPIDER_TIMEOUT reached",
-    "closespider_itemcount": "stopped early: CLOSESPIDER_ITEMCOUNT reached",
-    "closespider_pagecount": "stopped early: CLOSESPIDER_PAGECOUNT reached",
-    "closespider_errorcount": "stopped early: CLOSESPIDER_ERRORCOUNT reached",
-    "memusage_exceeded": "stopped early: MEMUSAGE_LIMIT_MB reached",
-}
-
-
-def elapsed_seconds(stats: dict, now: float | None = None) -> float | None:
-    """How long the crawl ran, from Scrapy's core stats (None when it never started)."""
-    if "elapsed_time_seconds" in stats:
-        return float(stats["elapsed_time_seconds"])
-    started = stats.get("start_time")
-    if started is None:
-        return None
-    return (now or time.time()) - started.timestamp()
-
-
-def summary_lines(stats: dict, *, run_id: int | None, db_path: str) -> list[str]:
-    """The lines under the summary table: how and how fast the crawl ended, what it skipped, where it went."""
-    from crawler.durations import format_elapsed
-
-    killed_by = stats.get("newsmon/killed_by")
-    reason = stats.get("finish_reason")
-    if killed_by:
-        ending = f"stopped by {killed_by} twice (forced; the run is recorded as interrupted)"
-    elif reason is None:
-        ending = "stopped before the crawl closed"
-    else:
-        ending = _ENDINGS.get(str(reason), f"stopped early ({reason})")
-    elapsed = elapsed_seconds(stats)
-    took = f" in {format_elapsed(elapsed)}" if elapsed is not None else ""
-    run = f"run {run_id} " if run_id else ""
-    lines = [f"{run}{ending}{took}"]
-    skipped = int(stats.get("incremental/skipped", 0))
-    not_modified = int(stats.get("conditional/not_modified", 0))
-    if skipped or not_modified:
-        lines.append(
-            f"{skipped} stored article(s) not fetched again, "
-            f"{not_modified} feed(s)/sitemap(s) unchanged (304)"
-        )
-    refused = int(stats.get("privatenet/refused", 0))
-    if refused:
-        lines.append(
-            f"{refused} request(s) to private or loopback addresses refused (a source may allow its own "
-            "host with allow_private = true; see the log)"
-        )
-    lines.append(f"database: {db_path}")
-    return lines
