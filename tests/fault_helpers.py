@@ -404,9 +404,13 @@ def once_per_run(tmp_path_factory, name: str, produce: Callable[[Path], Snapshot
         return snapshot
 
 
-class FailingExtension:
-    """A Scrapy extension that cannot be built: a crawl that breaks after its run was opened."""
+class FailingComponent:
+    """A Scrapy component (extension, stats collector …) that cannot be built: a crawl that
+    breaks after its run was opened."""
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("component exploded on purpose")
 
     @classmethod
     def from_crawler(cls, crawler):
-        raise RuntimeError("extension exploded on purpose")
+        raise RuntimeError("component exploded on purpose")

@@ -320,16 +320,22 @@ def test_a_crawl_whose_terminal_hangs_up_stops_gracefully_and_closes_its_run(sta
     assert "run 1 stopped early (SIGINT or SIGTERM)" in out
 
 
-def test_a_crawl_that_breaks_after_its_run_opened_closes_it_as_failed(tmp_path):
+@pytest.mark.parametrize(
+    "setting",
+    [
+        'EXTENSIONS={"tests.fault_helpers.FailingComponent": 100}',
+        # Before Scrapy has given the crawler its stats.
+        "STATS_CLASS=tests.fault_helpers.FailingComponent",
+    ],
+)
+def test_a_crawl_that_breaks_after_its_run_opened_closes_it_as_failed(tmp_path, setting):
     web = MockWeb()
     try:
         web.add_site("quiet")
         sources = sources_file(web, ["quiet"], tmp_path / "sources.toml")
         db = tmp_path / "news.db"
         result = subprocess.run(
-            crawl_command(
-                sources, db, "-s", 'EXTENSIONS={"tests.fault_helpers.FailingExtension": 100}'
-            ),
+            crawl_command(sources, db, "-s", setting),
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
@@ -342,10 +348,10 @@ def test_a_crawl_that_breaks_after_its_run_opened_closes_it_as_failed(tmp_path):
         result.stderr.strip()
         .splitlines()[-1]
         .startswith(
-            "newsmon: error: the crawl failed: RuntimeError: extension exploded on purpose (run 1;"
+            "newsmon: error: the crawl failed: RuntimeError: component exploded on purpose (run 1;"
         )
     )
     assert "Traceback" not in result.stderr and "Unhandled error" not in result.stderr
     row = run_row(db)
     assert row["status"] == "failed"
-    assert row["message"] == "RuntimeError: extension exploded on purpose"
+    assert row["message"] == "RuntimeError: component exploded on purpose"

@@ -373,7 +373,10 @@ def run_crawl(
     process.start()
     # Scrapy's handlers outlive its reactor and would ignore a signal from now on.
     stop_on_signals()
-    stats = dict(crawler.stats.get_stats()) if crawler.stats is not None else {}
+    try:
+        stats = dict(crawler.stats.get_stats())
+    except RuntimeError:  # the crawler failed before Scrapy gave it its stats
+        stats = {}
     if process.killed_by:
         stats["newsmon/killed_by"] = process.killed_by
     if failures:
