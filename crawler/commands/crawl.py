@@ -357,10 +357,11 @@ def run_crawl(
     if log_file:
         settings.set("LOG_FILE", log_file, priority="cmdline")
         settings.set("LOG_FILE_APPEND", True, priority="cmdline")
-    settings.set(
-        "EXTENSIONS",
-        {**settings.getdict("EXTENSIONS"), "crawler.extensions.progress.Progress": 600},
-    )
+        # Only beside a log file: on the terminal, progress would garble the log.
+        settings.set(
+            "EXTENSIONS",
+            {**settings.getdict("EXTENSIONS"), "crawler.extensions.progress.Progress": 600},
+        )
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
 
