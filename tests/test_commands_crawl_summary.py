@@ -50,7 +50,7 @@ def test_the_summary_says_how_long_and_the_main_error_kinds_of_each_source(capsy
         ({"finish_reason": "shutdown"}, "run 7 stopped early (SIGINT or SIGTERM) in 1m 23s"),
         ({"finish_reason": "closespider_timeout"}, "run 7 stopped early: CLOSESPIDER_TIMEOUT reached in 1m 23s"),
         ({"finish_reason": "odd_reason"}, "run 7 stopped early (odd_reason) in 1m 23s"),
-        ({"newsmon/killed_by": "SIGINT"}, "run 7 stopped by SIGINT twice (forced; the run is recorded as interrupted) in 1m 23s"),
+        ({"newsmon/killed_by": "SIGINT"}, "run 7 stopped by SIGINT twice (forced) in 1m 23s"),
     ],
 )  # fmt: skip
 def test_the_first_line_says_how_the_crawl_ended(extra, ending):

@@ -78,7 +78,7 @@ def summary_lines(stats: dict, *, run_id: int | None, db_path: str) -> list[str]
     killed_by = stats.get("newsmon/killed_by")
     reason = stats.get("finish_reason")
     if killed_by:
-        ending = f"stopped by {killed_by} twice (forced; the run is recorded as interrupted)"
+        ending = f"stopped by {killed_by} twice (forced)"
     elif reason is None:
         ending = "stopped before the crawl closed"
     else:
