@@ -1,4 +1,4 @@
-"""Headlines without the site name; author names without "By"."""
+"""Headlines without the site name."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import pytest
 
 from crawler.extraction.titles import (
     best_title,
-    clean_authors,
     host_names,
     strip_site_name,
     visible_headline,
@@ -131,28 +130,3 @@ def test_host_names():
     assert host_names("https://www.armenpress.am/eng/") == ["armenpress", "armenpressam"]
     assert host_names("https://news.am/rus/") == ["news", "newsam"]
     assert host_names(None) == []
-
-
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        (["By Ani Hakobyan and Levon Sargsyan"], ["Ani Hakobyan", "Levon Sargsyan"]),
-        (["by ROBERT BURNS, AP National Security Writer"], ["Robert Burns"]),
-        (["Автор: Армен Петросян"], ["Армен Петросян"]),
-        (["Müəllif: Elnur Məmmədov"], ["Elnur Məmmədov"]),
-        (["Հեղինակ՝ Արմինե Մարտիրոսյան"], ["Արմինե Մարտիրոսյան"]),
-        (["Ани Акопян и Левон Саргсян"], ["Ани Акопян", "Левон Саргсян"]),
-        (["https://example.org/author/x", "@handle", "Jane Doe", "jane doe"], ["Jane Doe"]),
-        (["Staff Reports"], []),
-        (["x" * 200], []),
-    ],
-)
-def test_clean_authors(values, expected):
-    assert clean_authors(values) == expected
-
-
-def test_the_site_itself_is_not_an_author():
-    assert clean_authors(["Massis Post"], ["MassisPost"]) == []
-    assert clean_authors(
-        ["Tanza Loudenback", "Business Insider"], [], "https://www.businessinsider.com/a"
-    ) == ["Tanza Loudenback"]

@@ -1,4 +1,4 @@
-"""Headlines without the site name, and bylines without "By".
+"""Headlines without the site name, and which of the page's titles is the headline.
 
 Publishers decorate ``<title>`` and often ``og:title`` with their name
 (" | Asbarez", " - Armenpress", " — TASS", "News.am :: …"). A segment is the
@@ -22,7 +22,8 @@ _SITE_WORDS = re.compile(
 )
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """Lower case, letters and digits only: the form names and titles are compared in."""
     return _SLUG.sub("", text.lower())
 
 
@@ -50,22 +51,22 @@ def is_site_name(
 
     ``strict`` (for a leading segment, where headlines start) wants the host name itself,
     not a segment the host name merely contains."""
-    slug = _slug(segment)
-    if not slug or len(segment.split()) > 6:
+    own = slug(segment)
+    if not own or len(segment.split()) > 6:
         return False
-    bare = _slug(_SITE_WORDS.sub(" ", segment.lower()))
+    bare = slug(_SITE_WORDS.sub(" ", segment.lower()))
     for name in site_names:
-        name_slug = _slug(name)
-        name_bare = _slug(_SITE_WORDS.sub(" ", name.lower()))
+        name_slug = slug(name)
+        name_bare = slug(_SITE_WORDS.sub(" ", name.lower()))
         if not name_slug:
             continue
-        if slug == name_slug or (bare and bare == name_bare):
+        if own == name_slug or (bare and bare == name_bare):
             return True
         # The short form of a long name: "Asbarez" for "Asbarez Armenian Daily".
-        if not strict and len(slug) >= 4 and name_slug.startswith(slug):
+        if not strict and len(own) >= 4 and name_slug.startswith(own):
             return True
     for host in hosts:
-        if slug == host or bare == host:
+        if own == host or bare == host:
             return True
         # "Asbarez" for asbarez.com at the end; never a leading segment the host merely resembles.
         if not strict and len(bare) >= 4 and bare in host and len(bare) >= 0.6 * len(host):
@@ -79,8 +80,8 @@ def strip_site_name(
     """``title`` without a leading or trailing site-name segment (repeatedly: "A | Section | Site")."""
     title = " ".join(title.split())
     hosts = host_names(url)
-    heading_slugs = {_slug(h) for h in headings if h and h.strip()}
-    if _slug(title) in heading_slugs:
+    heading_slugs = {slug(h) for h in headings if h and h.strip()}
+    if slug(title) in heading_slugs:
         # The page's own heading is the whole title, separators included.
         return title
     changed = True
@@ -92,12 +93,12 @@ def strip_site_name(
             head, _, tail = title.rpartition(sep)
             first, _, rest = title.partition(sep)
             if head.strip() and (
-                is_site_name(tail, site_names, hosts) or _slug(head) in heading_slugs
+                is_site_name(tail, site_names, hosts) or slug(head) in heading_slugs
             ):
                 title, changed = head.strip(), True
                 break
             if rest.strip() and (
-                is_site_name(first, site_names, hosts, strict=True) or _slug(rest) in heading_slugs
+                is_site_name(first, site_names, hosts, strict=True) or slug(rest) in heading_slugs
             ):
                 title, changed = rest.strip(), True
                 break
@@ -110,19 +111,34 @@ def best_title(
     url: str | None = None,
     headings: list[str] = (),
 ) -> str | None:
-    """The first usable candidate (structured headline, og:title, ``<title>``…) without the site name.
+    """The first usable candidate (structured headline, og:title, ``<title>``…) without the
+    site name and without a kicker that another candidate leaves out.
 
     ``headings`` are the page's ``<h1>`` texts: a title that is a heading plus a
     separator and more is cut back to the heading."""
-    for candidate in candidates:
-        if candidate and candidate.strip():
-            title = strip_site_name(candidate, site_names, url, headings)
-            if title:
-                return title
+    titles = [strip_site_name(c, site_names, url, headings) for c in candidates if c and c.strip()]
+    titles = [t for t in titles if t]
+    if titles:
+        return without_kicker(titles[0], titles[1:])
     for heading in headings:
         if heading and heading.strip():
             return " ".join(heading.split())
     return None
+
+
+# What ends a kicker (German "Dachzeile", a quote or a topic set before the headline).
+_KICKER_END = re.compile(r"(?:[:|–—]|\s-)\W*$")
+
+
+def without_kicker(title: str, others: list[str]) -> str:
+    """``title`` without a leading kicker when another of the page's titles is the rest of it:
+    '"Es wird bald beginnen": Trump spricht …' beside og:title 'Trump spricht …'."""
+    for other in others:
+        if len(other) < len(title) and title.endswith(other) and len(other.split()) >= 3:
+            kicker = title[: -len(other)].rstrip()
+            if kicker and _KICKER_END.search(kicker) and len(kicker.split()) <= 8:
+                return other
+    return title
 
 
 def visible_headline(
@@ -134,55 +150,10 @@ def visible_headline(
     heading, confirmed by ``<title>``, is the one printed above the article."""
     if not title_tag:
         return None
-    full = _slug(title_tag)
-    stripped = _slug(strip_site_name(title_tag, site_names, url))
+    full = slug(title_tag)
+    stripped = slug(strip_site_name(title_tag, site_names, url))
     for heading in headings:
-        slug = _slug(heading)
-        if slug and (slug == full or slug == stripped):
+        own = slug(heading)
+        if own and (own == full or own == stripped):
             return " ".join(heading.split())
     return None
-
-
-# --- bylines ---------------------------------------------------------------------------------------
-
-_BY = re.compile(
-    r"^\s*(?:written\s+by|posted\s+by|reported\s+by|words\s+by|by|from|author|authors|"
-    r"автор(?:ы)?|текст|հեղինակ|müəllif)\s*[:՝,-]?\s+",
-    re.IGNORECASE,
-)
-_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bи\b|\bև\b|\bvə\b|\n)\s*", re.IGNORECASE)
-_NOT_A_NAME = re.compile(
-    r"https?://|www\.|@|\d|/|\b(?:writer|editor|correspondent|reporter|contributor|columnist|staff|"
-    r"photographer|updated|published|корреспондент|редактор|թղթակից|müxbir)\b",
-    re.IGNORECASE,
-)
-MAX_BYLINE_CHARS = 120
-"""A longer string is prose (a comment policy, a bio), not a byline."""
-
-
-def clean_authors(
-    values: list[str], site_names: list[str] = (), url: str | None = None
-) -> list[str]:
-    """Author names from byline strings: "By A and B" -> ["A", "B"]; no URLs, handles, job
-    titles or the site's own name (``site_names``, the host of ``url``)."""
-    site_slugs = {_slug(s) for s in site_names if s} | set(host_names(url))
-    names: list[str] = []
-    seen: set[str] = set()
-    for value in values:
-        if not value:
-            continue
-        value = " ".join(str(value).split())
-        if len(value) > MAX_BYLINE_CHARS:
-            continue
-        value = _BY.sub("", value)
-        for part in _SPLIT.split(value):
-            part = _BY.sub("", part).strip(" .·|-–—:")
-            if not part or _NOT_A_NAME.search(part) or len(part.split()) > 5 or len(part) < 3:
-                continue
-            slug = _slug(part)
-            if not slug or slug in seen or slug in site_slugs:
-                continue
-            seen.add(slug)
-            # "ROBERT BURNS" -> "Robert Burns"; mixed case ("Ed McCain") is left as written.
-            names.append(part.title() if part.isupper() else part)
-    return names
