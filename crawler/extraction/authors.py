@@ -114,7 +114,7 @@ def looks_like_name(text: str) -> bool:
 
 def caseless(word: str) -> bool:
     """Whether ``word`` is in a script without case (CJK, Thai, Arabic; Armenian has case)."""
-    return word[0].upper() == word[0].lower()
+    return bool(word) and word[0].isalpha() and word[0].upper() == word[0].lower()
 
 
 def split_byline(value: str) -> list[str]:
