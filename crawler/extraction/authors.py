@@ -75,7 +75,8 @@ _ROLE = re.compile(
     r"corresponsal|giornalista|inviato|dziennikarz|корреспондент|редактор|обозреватель|"
     r"թղթակից|müxbir|senior|chief|chef|national|political|security|sports?|news|business|"
     r"political|politics|economics|science|health|technology|tech|travel|crime|royal|"
-    r"entertainment|showbiz|lifestyle|deputy|associate|assistant|digital|online|"
+    r"entertainment|showbiz|lifestyle|deputy|associate|assistant|digital|online|freelancer?|"
+    r"kommentator|kommentatorin|commentator|analyst|kolumnist|kolumnistin|editorial|"
     r"für|for|pour|para|per|desk|team|reports|wire|services?)\b",
     re.IGNORECASE,
 )
@@ -86,11 +87,17 @@ _ROLE_ONLY = re.compile(
     r"reports)\b",
     re.IGNORECASE,
 )
+_PLACE_TAIL = re.compile(r"\s+(?:in|aus|from|à|desde|em|из|в)\s+\S+(?:\s+\S+)?$")
 # Particles that sit lower-case inside names: "Ursula von der Leyen", "Pedro de la Cruz".
 _PARTICLES = frozenset(
     "von van der den de la le du da das dos del di bin ibn al el ter ten zu y e".split()
 )
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+
+
+def role_word(word: str) -> bool:
+    """Whether ``word`` is part of a job title ("Reporter", "Senior", "Freelance")."""
+    return bool(_ROLE.fullmatch(word.strip(".,:")))
 
 
 def agency(text: str) -> str | None:
@@ -164,11 +171,20 @@ def clean_name(text: str) -> tuple[str | None, list[str]]:
     found = agency(text)
     if found:
         return found, agencies
+    # Where the writer filed from: "Shaun Walker in Kyiv", "Birgit Baumann aus Berlin".
+    place = _PLACE_TAIL.search(text)
+    if place and (agency(text[: place.start()]) or len(text[: place.start()].split()) >= 2):
+        text = text[: place.start()]
+        if found := agency(text):
+            return found, agencies
     # Job titles on either side of the name: "Senior Reporter Jane Doe", "Jane Doe Staff Writer".
     words = text.split()
-    while words and _ROLE.fullmatch(words[0]):
+    half = len(words) // 2
+    if half and words[:half] == words[half:]:
+        words = words[:half]  # a name printed twice (hidden for screen readers, then shown)
+    while words and role_word(words[0]):
         words = words[1:]
-    while words and _ROLE.fullmatch(words[-1].strip(".,")):
+    while words and role_word(words[-1]):
         words = words[:-1]
     if len(words) < len(text.split()) and len(words) < 2:
         # A job title alone, or one at an agency ("AP National Security Writer").

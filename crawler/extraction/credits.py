@@ -19,8 +19,9 @@ from crawler.extraction.authors import (
     clean_name,
     desk_credit,
     looks_like_name,
+    role_word,
 )
-from crawler.extraction.bylines import headline_element, visible_text
+from crawler.extraction.bylines import headline_element, inside_foreign, visible_text
 from crawler.extraction.structured import CLASS_TOKEN, Structured, text_value
 
 AUTHOR_META = (
@@ -46,6 +47,11 @@ _LEADS = frozenset(
     "by von par por door av af di".split() + ["text:", "texte:", "autor:", "autorin:", "автор:"]
 )
 _AFTER_HEADLINE = 300
+# Words before "by" / "von" that credit someone else than the writer: "Photo by …".
+_CREDIT_OTHERS = frozenset(
+    "picture pictures photo photos photograph image images video illustration graphic "
+    "foto fotos bild bilder grafik illustration photographie vidéo imagen imagem".split()
+)
 _EMPHASIS = frozenset({"em", "i", "strong", "b"})
 _SIGNATURE_CHARS = 40
 _PARAGRAPH_CHARS = 100
@@ -78,23 +84,32 @@ def declared_credits(found: Structured) -> tuple[list[str], list[str]]:
     return people, organisations
 
 
-def headline_bylines(tree, structured: dict | None) -> list[str]:
-    """Bylines printed just below (or above) the headline: "Von Lars Meier und Jana Roth"."""
-    headline = headline_element(tree, structured)
+def headline_bylines(tree, headline) -> list[str]:
+    """Bylines printed just below the headline element: "Von Lars Meier und Jana Roth"."""
     if headline is None:
         return []
     body = tree.find(".//body")
     text, start, end = visible_text(
         body if body is not None else tree.getroottree().getroot(), headline
     )
-    words = text[end : end + _AFTER_HEADLINE].split()
+    if end <= start:
+        return []  # the headline sits in a part of the page the walk leaves out
+    return led_names(text[end : end + _AFTER_HEADLINE])
+
+
+def led_names(text: str) -> list[str]:
+    """The names that follow a byline lead in running text: "… Travel By Sophie Foster
+    Travel News Reporter 11:58 …" -> ["Sophie Foster"]."""
+    words = text.split()
     found: list[str] = []
     for i, word in enumerate(words):
-        if word.lower() not in _LEADS or (word[0].islower() and word != "di"):
+        if word.lower() not in _LEADS or (i and words[i - 1].lower() in _CREDIT_OTHERS):
             continue
         taken = []
         for token in words[i + 1 : i + 14]:
             bare = token.rstrip(",")
+            if role_word(bare) or bare.endswith(("'s", "’s")):
+                break  # the name ends where a job title or a possessive begins
             if not (bare[:1].isupper() or bare.lower() in _JOINING or caseless(bare)):
                 break
             taken.append(token)
@@ -102,7 +117,8 @@ def headline_bylines(tree, structured: dict | None) -> list[str]:
                 break
         while taken and taken[-1].rstrip(",").lower() in _JOINING:
             taken.pop()
-        if taken:
+        # A byline names people in full: "Von Mensch zu Mensch" is a section, not a byline.
+        if len(taken) >= 2:
             found.append(" ".join(taken))
     return found
 
@@ -173,26 +189,68 @@ def element_texts(elements) -> list[str]:
     return out
 
 
+def byline_texts(elements, limit: int = 5) -> list[str]:
+    """Texts of the article's byline elements (not those of teasers, related links or
+    comments), element boundaries kept as breaks between names where each piece is a
+    full name: ``<span>Anna Fink</span><span>Jan Marchart</span>``."""
+    out: list[str] = []
+    for element in elements:
+        if inside_foreign(element):
+            continue
+        pieces = [" ".join(t.split()) for t in element.itertext()]
+        pieces = [p for p in pieces if p]
+        names = [p for p in pieces if looks_like_name(p)]
+        if len(names) >= 2 and all(len(p.split()) >= 2 for p in names):
+            out.append(" | ".join(dict.fromkeys(pieces)))
+        elif pieces:
+            out.append(" ".join(pieces))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def of_headline_article(elements: list, headline) -> list:
+    """``elements`` inside the ``<article>`` that holds the headline, when any are; all of
+    them otherwise. Teasers on the page are articles with bylines of their own."""
+    own = next(headline.iterancestors("article"), None) if headline is not None else None
+    if own is None:
+        return elements
+    inside = [e for e in elements if any(a is own for a in e.iterancestors("article"))]
+    return inside or elements
+
+
+def marked_bylines(tree, headline, site_names: list[str], url: str) -> list[str]:
+    """Names in the elements marked as bylines; where one holds more than a byline
+    ("Share Travel By Sophie Foster Travel News Reporter 11:58"), the names after its lead."""
+    out: list[str] = []
+    for text in byline_texts(of_headline_article(_MARKED_BYLINES(tree), headline)):
+        out += clean_authors([text], site_names, url) or led_names(text)
+    return out
+
+
 def page_authors(tree, found: Structured, site_names: list[str], url: str) -> list[str]:
     """The people (or agencies, or desk) the page credits for the article, strongest evidence first."""
+    return next((names for names in _credits(tree, found, site_names, url) if names), [])
+
+
+def _credits(tree, found: Structured, site_names: list[str], url: str):
+    """Lists of credited names, one per kind of evidence, strongest first (computed lazily)."""
     people, organisations = declared_credits(found)
-    clean = lambda values: clean_authors(values, site_names, url)  # noqa: E731
-    for source in (
-        lambda: people,
-        lambda: found.all(*AUTHOR_META),
-        lambda: element_texts(_MARKED_BYLINES(tree))[:5],
-        lambda: headline_bylines(tree, found.article or found.page or None),
-        lambda: [s] if (s := signature(tree)) else [],
-        lambda: element_texts(_AUTHOR_LINKS(tree))[:5],
-        lambda: organisations,
-    ):
-        authors = clean(source())
-        if authors:
-            return authors
+    headline = headline_element(tree, found.article or found.page or None)
+
+    def clean(values: list[str]) -> list[str]:
+        return clean_authors(values, site_names, url)
+
+    yield clean(people)
+    # A desk declared in the publisher's own author field ("Guardian staff reporter") is
+    # its credit; a "Person" named like the site is a CMS account and no credit at all.
+    yield [d for v in people if clean_name(v)[0] is None and (d := desk_credit(v))][:1]
+    yield clean(found.all(*AUTHOR_META))
+    yield marked_bylines(tree, headline, site_names, url)
+    yield clean(headline_bylines(tree, headline))
+    yield clean([s] if (s := signature(tree)) else [])
+    yield clean(byline_texts(of_headline_article(_AUTHOR_LINKS(tree), headline)))
+    yield clean(organisations)
     # Nothing reads as a person or an agency: the desk or outlet the publisher declares
-    # as the author. A "Person" named like the site is a CMS account, not a credit.
-    desks = [v for v in people if clean_name(v)[0] is None] + organisations
-    for value in desks:
-        if desk := desk_credit(value):
-            return [desk]
-    return []
+    # as the author, its own name included ("sportschau.de").
+    yield [d for v in organisations if (d := desk_credit(v))][:1]
