@@ -106,10 +106,13 @@ def led_names(text: str) -> list[str]:
         if word.lower() not in _LEADS or (i and words[i - 1].lower() in _CREDIT_OTHERS):
             continue
         taken = []
-        for token in words[i + 1 : i + 14]:
+        following = words[i + 1 : i + 14]
+        for j, token in enumerate(following):
             bare = token.rstrip(",")
             if role_word(bare) or bare.endswith(("'s", "’s")):
                 break  # the name ends where a job title or a possessive begins
+            if j + 1 < len(following) and following[j + 1][:1].isdigit():
+                break  # a month name: "Massis Post February 7, 2023"
             if not (bare[:1].isupper() or bare.lower() in _JOINING or caseless(bare)):
                 break
             taken.append(token)
@@ -224,7 +227,9 @@ def marked_bylines(tree, headline, site_names: list[str], url: str) -> list[str]
     ("Share Travel By Sophie Foster Travel News Reporter 11:58"), the names after its lead."""
     out: list[str] = []
     for text in byline_texts(of_headline_article(_MARKED_BYLINES(tree), headline)):
-        out += clean_authors([text], site_names, url) or led_names(text)
+        out += clean_authors([text], site_names, url) or clean_authors(
+            led_names(text), site_names, url
+        )
     return out
 
 
