@@ -134,3 +134,16 @@ def test_desk_credit_keeps_a_desk_as_written():
     assert desk_credit("Redaktion  hessenschau.de") == "Redaktion hessenschau.de"
     assert desk_credit("desk@example.org") is None
     assert desk_credit("A credit far too long to be a desk name at all, really") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Shaun Walker in Kyiv", ["Shaun Walker"]),
+        ("Birgit Baumann aus Berlin, Anna Giulia Fink", ["Birgit Baumann", "Anna Giulia Fink"]),
+        ("Associated Press in Valencia", ["Associated Press"]),
+        ("Martin Gramnæs Martin Gramnæs", ["Martin Gramnæs"]),
+    ],
+)
+def test_filing_places_and_doubled_names(value, expected):
+    assert clean_authors([value]) == expected

@@ -9,6 +9,7 @@ from crawler.extraction.titles import (
     host_names,
     strip_site_name,
     visible_headline,
+    without_kicker,
 )
 
 
@@ -130,3 +131,24 @@ def test_host_names():
     assert host_names("https://www.armenpress.am/eng/") == ["armenpress", "armenpressam"]
     assert host_names("https://news.am/rus/") == ["news", "newsam"]
     assert host_names(None) == []
+
+
+def test_a_kicker_the_social_title_leaves_out_is_dropped():
+    og = "Trump spricht nach Tanker-Stürmung über Bodeneinsätze"
+    assert without_kicker(f'"Es wird bald beginnen": {og}', [og]) == og
+    assert without_kicker(f"Südkaukasus – {og}", [og]) == og
+    # No separator: the shorter title is a different headline, not the same one without a kicker.
+    assert without_kicker(f"Heute {og}", [og]) == f"Heute {og}"
+    assert without_kicker(og, ["Bodeneinsätze"]) == og
+
+
+def test_the_publishers_headline_comes_before_the_visible_one():
+    # <title> and <h1> agree on a wording the publisher's declared headline does not use.
+    assert (
+        best_title(
+            ["Declared headline of the story", "Declared headline of the story", None],
+            [],
+            headings=["Another wording of the story"],
+        )
+        == "Declared headline of the story"
+    )

@@ -11,9 +11,12 @@ one else ("Redaktion hessenschau.de", "Guardian staff reporter").
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 from crawler.extraction.authors import (
+    agency,
     caseless,
     clean_authors,
     clean_name,
@@ -47,6 +50,8 @@ _LEADS = frozenset(
     "by von par por door av af di".split() + ["text:", "texte:", "autor:", "autorin:", "автор:"]
 )
 _AFTER_HEADLINE = 300
+# A desk or author code in brackets after a name: "(jb)", "[obe]".
+_CODE = re.compile(r"[(\[][^()\[\]\s]{1,10}[)\]]")
 # Words before "by" / "von" that credit someone else than the writer: "Photo by …".
 _CREDIT_OTHERS = frozenset(
     "picture pictures photo photos photograph image images video illustration graphic "
@@ -113,7 +118,13 @@ def led_names(text: str) -> list[str]:
                 break  # the name ends where a job title or a possessive begins
             if j + 1 < len(following) and following[j + 1][:1].isdigit():
                 break  # a month name: "Massis Post February 7, 2023"
-            if not (bare[:1].isupper() or bare.lower() in _JOINING or caseless(bare)):
+            if not (
+                bare[:1].isupper()
+                or bare.lower() in _JOINING
+                or caseless(bare)
+                or agency(bare)
+                or _CODE.fullmatch(bare)
+            ):
                 break
             taken.append(token)
             if token.endswith((".", "|")):
