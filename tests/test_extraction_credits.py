@@ -139,3 +139,15 @@ def test_signature_needs_emphasis_and_the_end_of_the_text():
     # Plain text, or not a name.
     assert sign(_TEXT + "<p>Jana Roth</p>") is None
     assert sign(_TEXT + "<p><em>read more here</em></p>") is None
+
+
+def test_an_agency_declared_beside_a_person_is_kept():
+    ld = {
+        "@type": "NewsArticle",
+        "author": [
+            {"@type": "Person", "name": "Jana Roth"},
+            {"@type": "Organization", "name": "dpa"},
+            {"@type": "Organization", "name": "Courier"},
+        ],
+    }
+    assert _authors(_page(ld=ld, body=_TEXT)) == ["Jana Roth", "dpa"]

@@ -8,6 +8,7 @@ from crawler.extraction.titles import (
     best_title,
     host_names,
     strip_site_name,
+    untruncated,
     visible_headline,
     without_kicker,
 )
@@ -152,3 +153,11 @@ def test_the_publishers_headline_comes_before_the_visible_one():
         )
         == "Declared headline of the story"
     )
+
+
+def test_a_headline_cut_short_gives_way_to_the_whole_one():
+    whole = "Sweden tells five million households how to prepare for war"
+    assert untruncated("Sweden tells five million households how…", [whole]) == whole
+    assert untruncated("Sweden tells five million households how ...", [whole]) == whole
+    assert untruncated("Sweden tells households", [whole]) == "Sweden tells households"
+    assert best_title(["Sweden tells five million households how…", whole], []) == whole

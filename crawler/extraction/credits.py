@@ -257,7 +257,8 @@ def _credits(tree, found: Structured, site_names: list[str], url: str):
     def clean(values: list[str]) -> list[str]:
         return clean_authors(values, site_names, url)
 
-    yield clean(people)
+    # Agencies credited beside people ("Jane Doe" and an Organization "dpa") are credits too.
+    yield clean(people + [o for o in organisations if agency(o)]) if people else []
     # A desk declared in the publisher's own author field ("Guardian staff reporter") is
     # its credit; a "Person" named like the site is a CMS account and no credit at all.
     yield [d for v in people if clean_name(v)[0] is None and (d := desk_credit(v))][:1]

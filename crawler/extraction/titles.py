@@ -119,7 +119,7 @@ def best_title(
     titles = [strip_site_name(c, site_names, url, headings) for c in candidates if c and c.strip()]
     titles = [t for t in titles if t]
     if titles:
-        return without_kicker(titles[0], titles[1:])
+        return without_kicker(untruncated(titles[0], titles[1:]), titles[1:])
     for heading in headings:
         if heading and heading.strip():
             return " ".join(heading.split())
@@ -128,6 +128,18 @@ def best_title(
 
 # What ends a kicker (German "Dachzeile", a quote or a topic set before the headline).
 _KICKER_END = re.compile(r"(?:[:|–—]|\s-)\W*$")
+
+
+def untruncated(title: str, others: list[str]) -> str:
+    """``title`` or, when it was cut short ("Sweden tells households how to…"), the page's
+    other title that it begins."""
+    if not title.endswith(("…", "...")):
+        return title
+    stem = title.rstrip(".…").rstrip()
+    for other in others:
+        if len(other) > len(stem) and other.startswith(stem) and not other.endswith(("…", "...")):
+            return other
+    return title
 
 
 def without_kicker(title: str, others: list[str]) -> str:
