@@ -133,6 +133,10 @@ def test_desk_credit_keeps_a_desk_as_written():
     assert desk_credit("Guardian staff reporter") == "Guardian staff reporter"
     assert desk_credit("Redaktion  hessenschau.de") == "Redaktion hessenschau.de"
     assert desk_credit("desk@example.org") is None
+    # A "Person" the publisher declares must say it is a desk; an account name is not one.
+    assert desk_credit("Science X staff", named=True) == "Science X staff"
+    assert desk_credit("admin", named=True) is None
+    assert desk_credit("mbl.is") == "mbl.is"
     assert desk_credit("A credit far too long to be a desk name at all, really") is None
 
 

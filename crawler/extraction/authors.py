@@ -88,6 +88,12 @@ _ROLE_ONLY = re.compile(
     re.IGNORECASE,
 )
 _PLACE_TAIL = re.compile(r"\s+(?:in|aus|from|à|desde|em|из|в)\s+\S+(?:\s+\S+)?$")
+# Words that say a credit is a desk, not a person.
+_DESK = re.compile(
+    r"staff|reporter|redaktion|newsroom|desk|team|editors|editorial|rédaction|redacción|"
+    r"redazione|redactie|redaksjon|redaktion|редакция|խմբագր|redaksiya|agency|agentur|wire",
+    re.IGNORECASE,
+)
 # Particles that sit lower-case inside names: "Ursula von der Leyen", "Pedro de la Cruz".
 _PARTICLES = frozenset(
     "von van der den de la le du da das dos del di bin ibn al el ter ten zu y e".split()
@@ -231,12 +237,12 @@ def clean_authors(
     return names
 
 
-def desk_credit(
-    value: str | None, site_names: list[str] = (), url: str | None = None
-) -> str | None:
+def desk_credit(value: str | None, *, named: bool = False) -> str | None:
     """A credit that names a desk or the outlet rather than a person ("Guardian staff
     reporter", "Redaktion hessenschau.de", "mbl.is"), as written; None for other text.
 
+    ``named``: the credit must say it is a desk ("staff", "Redaktion", "newsroom"…), as
+    a "Person" the publisher declares must; a bare account name ("admin") is no credit.
     Kept only where a publisher declares it as the article's author and credits no one
     else: the page then credits the desk."""
     if not value:
@@ -244,6 +250,6 @@ def desk_credit(
     text = " ".join(value.split())
     if not text or len(text) > 60 or _EMAIL.search(text) or _URL.search(text):
         return None
-    if len(text.split()) > 5:
+    if len(text.split()) > 5 or (named and not _DESK.search(text)):
         return None
     return text

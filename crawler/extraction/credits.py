@@ -261,7 +261,7 @@ def _credits(tree, found: Structured, site_names: list[str], url: str):
     yield clean(people + [o for o in organisations if agency(o)]) if people else []
     # A desk declared in the publisher's own author field ("Guardian staff reporter") is
     # its credit; a "Person" named like the site is a CMS account and no credit at all.
-    yield [d for v in people if clean_name(v)[0] is None and (d := desk_credit(v))][:1]
+    yield [d for v in people if clean_name(v)[0] is None and (d := desk_credit(v, named=True))][:1]
     yield clean(found.all(*AUTHOR_META))
     yield marked_bylines(tree, headline, site_names, url)
     yield clean(headline_bylines(tree, headline))
