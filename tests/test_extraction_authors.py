@@ -151,3 +151,16 @@ def test_desk_credit_keeps_a_desk_as_written():
 )
 def test_filing_places_and_doubled_names(value, expected):
     assert clean_authors([value]) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Jane Doe mit dpa", ["Jane Doe", "dpa"]),
+        ("Jane Doe with Reuters", ["Jane Doe", "Reuters"]),
+        ("Ahmed al-Masri", ["Ahmed al-Masri"]),
+        ("Con Coughlin", ["Con Coughlin"]),
+    ],
+)
+def test_a_writer_with_an_agency_and_names_after_particles(value, expected):
+    assert clean_authors([value]) == expected

@@ -50,10 +50,11 @@ _LEAD = re.compile(
     r"автор(?:ы)?|текст|от|հեղինակ|müəllif|yazar|muhabir|tekst)\b\s*[:՝,.-]?\s*",
     re.IGNORECASE,
 )
-# Words that join names, per language; the short ones ("y", "e", "i", "a", "en")
-# only between two full names, so that "Ortega y Gasset" stays one name.
+# Words that join names, per language; the short ones ("y", "e", "i", "a", "en"), and
+# "with" / "mit" that join a writer and an agency, only between two full names or a
+# name and an agency, and only in lower case: "Ortega y Gasset" stays one name.
 _JOINERS = r"and|und|et|og|och|ja|oraz|ve|и|та|і|և|və"
-_SHORT_JOINERS = r"y|e|i|a|en|u"
+_SHORT_JOINERS = r"y|e|i|a|en|u|mit|with|avec|con|com|met"
 _SEPARATORS = re.compile(rf"\s*(?:[,;&+|/\n]|\s(?:{_JOINERS})\s)\s*", re.IGNORECASE)
 _SHORT_SEPARATOR = re.compile(rf"\s(?:{_SHORT_JOINERS})\s")
 # A bracketed code after a name: desk or author initials "(obe)", "(dpa)", "[AFP]".
@@ -119,10 +120,17 @@ def looks_like_name(text: str) -> bool:
         return False
     if not all(_WORD.fullmatch(w) for w in words):
         return False
-    capitalised = [w for w in words if w[0].isupper() or not w[0].isalpha() or caseless(w)]
+    capitalised = [w for w in words if _capitalised(w)]
     return len(capitalised) == len(words) or (
         len(capitalised) >= 1 and all(w in _PARTICLES for w in words if w not in capitalised)
     )
+
+
+def _capitalised(word: str) -> bool:
+    """A capitalised name word, also after a particle: "al-Masri", "d'Alembert", "O'Neil"."""
+    if not word[0].isalpha() or word[0].isupper() or caseless(word):
+        return True
+    return any(part[:1].isupper() for part in re.split(r"[-'’]", word)[1:])
 
 
 def caseless(word: str) -> bool:
@@ -132,11 +140,12 @@ def caseless(word: str) -> bool:
 
 def split_byline(value: str) -> list[str]:
     """``value`` cut at the words and marks that join names: commas, "&", "und", "and",
-    "et", "og", "и", "և", "və"…; "y" / "e" / "i" / "en" only between two full names."""
+    "et", "og", "и", "և", "və"…; "y" / "e" / "i" / "en" / "with" / "mit" only between two
+    full names or a name and an agency."""
     parts: list[str] = []
     for piece in _SEPARATORS.split(value):
         pieces = _SHORT_SEPARATOR.split(piece)
-        if len(pieces) > 1 and all(len(p.split()) >= 2 for p in pieces):
+        if len(pieces) > 1 and all(len(p.split()) >= 2 or agency(p) for p in pieces):
             parts.extend(pieces)
         else:
             parts.append(piece)
