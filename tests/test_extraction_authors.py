@@ -164,3 +164,17 @@ def test_filing_places_and_doubled_names(value, expected):
 )
 def test_a_writer_with_an_agency_and_names_after_particles(value, expected):
     assert clean_authors([value]) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Text und Fotos: Jana Roth", ["Jana Roth"]),
+        ("Redaktion: Roman Warschauer und Marcel Sommer", ["Roman Warschauer", "Marcel Sommer"]),
+        ("Da Silva Costa", ["Da Silva Costa"]),
+        ("Von der Leyen Ursula", ["Von der Leyen Ursula"]),
+        ("Text", []),
+    ],
+)
+def test_labels_go_and_names_that_begin_like_a_lead_stay(value, expected):
+    assert clean_authors([value]) == expected

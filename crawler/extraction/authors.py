@@ -23,9 +23,8 @@ MAX_BYLINE_CHARS = 120
 _AGENCY_NAMES = (
     "dpa AP AFP Reuters ANSA EFE APA TASS ТАСС KNA epd SID AA Xinhua Kyodo Yonhap PA ANP Belga "
     "NTB TT Ritzau STT ČTK CTK PAP MTI Lusa SDA ATS Keystone-SDA dts UPI AGI Adnkronos "
-    "Ukrinform UNIAN Interfax Интерфакс ИТАР-ТАСС РИА Новости Sputnik Armenpress Арменпресс "
-    "Արմենպրես Azertac АЗЕРТАДЖ APA Trend Bernama Antara Kyodo Jiji BTA HINA Tanjug Europa Press "
-    "IANS PTI ANI Yonhap Reuters/AP AP/dpa"
+    "Ukrinform UNIAN Interfax Интерфакс ИТАР-ТАСС Sputnik Armenpress Арменпресс "
+    "Արմենպրես Azertac АЗЕРТАДЖ Trend Bernama Antara Jiji BTA HINA Tanjug IANS PTI ANI"
 )
 _MULTI_WORD_AGENCIES = (
     "Europa Press",
@@ -37,18 +36,23 @@ _MULTI_WORD_AGENCIES = (
     "Anadolu Ajansı",
 )
 AGENCIES: dict[str, str] = {
-    slug(name): name
-    for name in [*_AGENCY_NAMES.split(), *_MULTI_WORD_AGENCIES]
-    if "/" not in name and name not in ("Europa", "Press", "РИА", "Новости")
+    slug(name): name for name in [*_AGENCY_NAMES.split(), *_MULTI_WORD_AGENCIES]
 }
 
 # Leads before a byline, in the languages newsmon meets: "By", "Von", "Par", "Por",
-# "Door", "Av"/"Af", "Di", "Автор:", "Текст:", "Հեղինակ՝", "Müəllif:"…
+# "Door", "Av"/"Af", "di"; and labels that need a colon: "Text:", "Автор:", "Հեղինակ՝"…
+LEAD_WORDS = frozenset("by von par por door av af di".split())
 _LEAD = re.compile(
-    r"^\s*(?:(?:written|posted|reported|words|story|text)\s+by|by|from|von|vom|text|texte|"
-    r"par|por|door|av|af|di|da|de|od|autor(?:in|a|es)?|author|authors|auteur|redacción|"
-    r"автор(?:ы)?|текст|от|հեղինակ|müəllif|yazar|muhabir|tekst)\b\s*[:՝,.-]?\s*",
+    r"^\s*(?:(?:written|posted|reported|words|story|text)\s+by|by|von|par|por|door|av|af|di)\s+",
     re.IGNORECASE,
+)
+# A label before a colon: "Text und Fotos:", "Autorin:", "Redaktion:", "Автор:".
+_LABEL = re.compile(r"^\s*([^:՝]{1,30})[:՝]\s*")
+LABEL_WORDS = frozenset(
+    "text texte tekst texto textos words autor autorin autora autores author authors auteur "
+    "redacción redaktion redaction fotos foto photos photo pictures bilder bild video "
+    "interview quelle source fuente автор авторы текст фото հեղինակ müəllif yazar muhabir "
+    "reporting reportage und and et y".split()
 )
 # Words that join names, per language; the short ones ("y", "e", "i", "a", "en"), and
 # "with" / "mit" that join a writer and an agency, only between two full names or a
@@ -153,14 +157,15 @@ def split_byline(value: str) -> list[str]:
 
 
 def _strip_lead(text: str) -> str:
-    # A lead word is stripped only before a name: "Von Lars Meier", not "Von der Leyen".
-    match = _LEAD.match(text)
-    if match and (
-        match.group(0).rstrip().endswith((":", "՝")) or text[match.end() :][:1].isupper()
-    ):
-        return text[match.end() :]
-    if match and match.group(0).strip().lower() in ("by", "von", "par", "por", "door", "av", "af"):
-        return text[match.end() :]
+    """``text`` without a byline lead or label: "Von Lars Meier", "Text und Fotos: Jana Roth".
+
+    A lead word goes only before a capitalised name: "Von der Leyen" keeps its "Von"."""
+    label = _LABEL.match(text)
+    if label and all(w.lower() in LABEL_WORDS for w in label.group(1).split()):
+        return text[label.end() :]
+    lead = _LEAD.match(text)
+    if lead and text[lead.end() :][:1].isupper():
+        return text[lead.end() :]
     return text
 
 
@@ -205,7 +210,12 @@ def clean_name(text: str) -> tuple[str | None, list[str]]:
         # A job title alone, or one at an agency ("AP National Security Writer").
         return None, agencies
     text = " ".join(words)
-    if _ROLE_ONLY.search(text) or len(text) < 3 or not looks_like_name(text):
+    if (
+        _ROLE_ONLY.search(text)
+        or len(text) < 3
+        or text.lower() in LABEL_WORDS
+        or not looks_like_name(text)
+    ):
         return None, agencies
     # "ROBERT BURNS" -> "Robert Burns"; mixed case ("Ed McCain") stays as written.
     if text.isupper() and any(len(w) > 3 for w in text.split()):

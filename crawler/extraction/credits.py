@@ -16,6 +16,8 @@ import re
 from lxml import etree
 
 from crawler.extraction.authors import (
+    LABEL_WORDS,
+    LEAD_WORDS,
     agency,
     caseless,
     clean_authors,
@@ -46,9 +48,7 @@ _AUTHOR_LINKS = etree.XPath('//@rel[.="author"]/parent::a')
 _ORGANISATIONS = {"organization", "newsmediaorganization", "newsagency", "corporation"}
 # Leads of a byline printed under the headline, and how much visible text after the
 # headline is searched for one (characters).
-_LEADS = frozenset(
-    "by von par por door av af di".split() + ["text:", "texte:", "autor:", "autorin:", "автор:"]
-)
+_LEADS = LEAD_WORDS | {f"{word}:" for word in LABEL_WORDS}
 _AFTER_HEADLINE = 300
 # A desk or author code in brackets after a name: "(jb)", "[obe]".
 _CODE = re.compile(r"[(\[][^()\[\]\s]{1,10}[)\]]")
