@@ -1,12 +1,14 @@
 """Who a page credits for an article, from its structured data and its visible text.
 
-Evidence in order of strength: people the publisher declares (JSON-LD ``author``,
-author meta tags); a byline printed by the headline ("Von Lars Meier", "By Jane
-Doe") or marked as one (``class="byline"``, ``itemprop="author"``); a signature
-closing the article (``<p><em>Jane Doe</em></p>`` after the last paragraph);
-``rel="author"`` links, which often name a CMS account; and last a desk, agency
-or the outlet itself when the publisher declares it as the author and credits no
-one else ("Redaktion hessenschau.de", "Guardian staff reporter").
+Evidence in order of strength: people the publisher declares in JSON-LD (and
+agencies declared beside them), a desk it declares as a person ("Guardian
+staff reporter"), author meta tags; elements marked as bylines
+(``class="byline"``, ``itemprop="author"``) of the article that holds the
+headline; a byline printed under the headline ("Von Lars Meier und Jana
+Roth"); a signature closing the text (``<p><em>Jane Doe</em></p>``);
+``rel="author"`` links, which often name a CMS account; and last an
+organisation the publisher declares as the author, an agency or its own
+newsroom ("Redaktion hessenschau.de", "mbl.is").
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ _CODE = re.compile(r"[(\[][^()\[\]\s]{1,10}[)\]]")
 _CREDIT_OTHERS = frozenset(
     "picture pictures photo photos photograph image images video illustration graphic "
     "foto fotos bild bilder grafik illustration photographie vidéo imagen imagem".split()
+)
+# Words that may sit inside or between names in a byline: joiners and name particles.
+_JOINING = frozenset(
+    "and und et og och y e i a en ve и և və & von van der de la le da di dos".split()
 )
 _EMPHASIS = frozenset({"em", "i", "strong", "b"})
 _SIGNATURE_CHARS = 40
@@ -135,11 +141,6 @@ def led_names(text: str) -> list[str]:
         if len(taken) >= 2:
             found.append(" ".join(taken))
     return found
-
-
-_JOINING = frozenset(
-    "and und et og och y e i a en ve и և və & von van der de la le da di dos".split()
-)
 
 
 def signature(tree) -> str | None:
@@ -252,7 +253,6 @@ def page_authors(tree, found: Structured, site_names: list[str], url: str) -> li
 def _credits(tree, found: Structured, site_names: list[str], url: str):
     """Lists of credited names, one per kind of evidence, strongest first (computed lazily)."""
     people, organisations = declared_credits(found)
-    headline = headline_element(tree, found.article or found.page or None)
 
     def clean(values: list[str]) -> list[str]:
         return clean_authors(values, site_names, url)
@@ -263,6 +263,8 @@ def _credits(tree, found: Structured, site_names: list[str], url: str):
     # its credit; a "Person" named like the site is a CMS account and no credit at all.
     yield [d for v in people if clean_name(v)[0] is None and (d := desk_credit(v, named=True))][:1]
     yield clean(found.all(*AUTHOR_META))
+    # Only pages without a declared person get this far: find the headline now.
+    headline = headline_element(tree, found.article or found.page or None)
     yield marked_bylines(tree, headline, site_names, url)
     yield clean(headline_bylines(tree, headline))
     yield clean([s] if (s := signature(tree)) else [])
