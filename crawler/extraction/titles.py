@@ -22,9 +22,12 @@ _SITE_WORDS = re.compile(
 )
 
 
-def slug(text: str) -> str:
-    """Lower case, letters and digits only: the form names and titles are compared in."""
+def _slug(text: str) -> str:
     return _SLUG.sub("", text.lower())
+
+
+# Names and titles are compared in this form by the byline code too.
+slug = _slug
 
 
 def host_names(url: str | None) -> list[str]:
@@ -51,22 +54,22 @@ def is_site_name(
 
     ``strict`` (for a leading segment, where headlines start) wants the host name itself,
     not a segment the host name merely contains."""
-    own = slug(segment)
-    if not own or len(segment.split()) > 6:
+    slug = _slug(segment)
+    if not slug or len(segment.split()) > 6:
         return False
-    bare = slug(_SITE_WORDS.sub(" ", segment.lower()))
+    bare = _slug(_SITE_WORDS.sub(" ", segment.lower()))
     for name in site_names:
-        name_slug = slug(name)
-        name_bare = slug(_SITE_WORDS.sub(" ", name.lower()))
+        name_slug = _slug(name)
+        name_bare = _slug(_SITE_WORDS.sub(" ", name.lower()))
         if not name_slug:
             continue
-        if own == name_slug or (bare and bare == name_bare):
+        if slug == name_slug or (bare and bare == name_bare):
             return True
         # The short form of a long name: "Asbarez" for "Asbarez Armenian Daily".
-        if not strict and len(own) >= 4 and name_slug.startswith(own):
+        if not strict and len(slug) >= 4 and name_slug.startswith(slug):
             return True
     for host in hosts:
-        if own == host or bare == host:
+        if slug == host or bare == host:
             return True
         # "Asbarez" for asbarez.com at the end; never a leading segment the host merely resembles.
         if not strict and len(bare) >= 4 and bare in host and len(bare) >= 0.6 * len(host):
@@ -80,8 +83,8 @@ def strip_site_name(
     """``title`` without a leading or trailing site-name segment (repeatedly: "A | Section | Site")."""
     title = " ".join(title.split())
     hosts = host_names(url)
-    heading_slugs = {slug(h) for h in headings if h and h.strip()}
-    if slug(title) in heading_slugs:
+    heading_slugs = {_slug(h) for h in headings if h and h.strip()}
+    if _slug(title) in heading_slugs:
         # The page's own heading is the whole title, separators included.
         return title
     changed = True
@@ -93,12 +96,12 @@ def strip_site_name(
             head, _, tail = title.rpartition(sep)
             first, _, rest = title.partition(sep)
             if head.strip() and (
-                is_site_name(tail, site_names, hosts) or slug(head) in heading_slugs
+                is_site_name(tail, site_names, hosts) or _slug(head) in heading_slugs
             ):
                 title, changed = head.strip(), True
                 break
             if rest.strip() and (
-                is_site_name(first, site_names, hosts, strict=True) or slug(rest) in heading_slugs
+                is_site_name(first, site_names, hosts, strict=True) or _slug(rest) in heading_slugs
             ):
                 title, changed = rest.strip(), True
                 break
@@ -162,10 +165,10 @@ def visible_headline(
     heading, confirmed by ``<title>``, is the one printed above the article."""
     if not title_tag:
         return None
-    full = slug(title_tag)
-    stripped = slug(strip_site_name(title_tag, site_names, url))
+    full = _slug(title_tag)
+    stripped = _slug(strip_site_name(title_tag, site_names, url))
     for heading in headings:
-        own = slug(heading)
-        if own and (own == full or own == stripped):
+        slug = _slug(heading)
+        if slug and (slug == full or slug == stripped):
             return " ".join(heading.split())
     return None
