@@ -5,8 +5,9 @@ Two kinds of labelled set (see tests/data/relevance/README.md):
   it) and ``heldout.jsonl``;
 - excerpts of real articles written by others: the shared ``relevance-dev``
   set (51) and ``real.jsonl``, whose ``split`` field (a hash of the URL, fixed
-  before any tuning) puts each excerpt in the ``tune`` half or the ``heldout``
-  half; the held-out half is the figure that says how the rules generalise.
+  before any tuning) puts each excerpt of batches 1-3 in the ``tune`` half or
+  the ``heldout`` half; the held-out half and the unseen batches are the
+  figures that say how the rules generalise.
 Each (article, topic) pair is one decision; "overall" pools the decisions of
 all topics (micro average), "any topic" asks only whether the article is relevant.
 
@@ -91,7 +92,11 @@ def labelled_sets() -> list[tuple[str, list[dict], dict[str, float]]]:
     Of ``real.jsonl``, batch 1 was labelled before any rule changed; the rules
     were changed by looking at the tune half of batches 1 and 2; batch 2's
     held-out half was never inspected; batch 3 was collected and labelled when
-    the rules were final and measured once: the cleanest unseen figure."""
+    the first round's rules were final and measured once. The second round
+    looked at the errors of the tune half and relevance-dev only; batch 4 was
+    collected and labelled before it and measured at its end, and is not part
+    of either half. Excerpts carry their page's publication date where the page
+    shows one, as a crawled article does."""
     sets = [(split, load_split(split), {"precision": TARGET, "recall": TARGET}) for split in SPLITS]
     sets.append(("real: relevance-dev", load_relevance_dev(), REAL_TARGETS))
     sets += [(f"real: {half} half", load_real(half), REAL_TARGETS) for half in ("tune", "heldout")]

@@ -585,9 +585,10 @@ def test_real_set_shape():
 
 # Floors a little under the figures measured when the rules were last changed
 # (docs/quality.md): they catch a regression, they are not the goal of issue #13.
+# The held-out half is that of batches 1-3; batch 4 was the second round's unseen set.
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
-    [("relevance-dev", 0.93, 0.85), ("heldout", 0.85, 0.85)],
+    [("relevance-dev", 0.94, 0.90), ("heldout", 0.87, 0.85), ("batch 4", 0.91, 0.89)],
 )
 def test_precision_and_recall_on_real_texts(
     topics, shared_data, which, precision_floor, recall_floor
@@ -595,7 +596,11 @@ def test_precision_and_recall_on_real_texts(
     if which == "relevance-dev":
         records = load_real_excerpts(shared_data / "relevance-dev" / "items.jsonl")
     else:
-        records = load_real_excerpts(DATA / "real.jsonl", "heldout")
+        records = load_real_excerpts(DATA / "real.jsonl")
+        if which == "heldout":
+            records = [r for r in records if r["split"] == "heldout" and r["batch"] != 4]
+        else:
+            records = [r for r in records if r["batch"] == 4]
     precision, recall = micro_figures(topics, records)
     assert precision >= precision_floor and recall >= recall_floor, (which, precision, recall)
 
@@ -767,11 +772,3 @@ def test_a_referring_word_before_any_strong_sentence_counts_nothing(tmp_path):
 )
 def test_italian_french_and_german_texts_carry_the_topics(topics, title, body, expected):
     assert set(topics.match(title, body).topics) == expected
-
-
-def test_a_weak_aghdam_road_alone_is_not_the_blockade(topics):
-    body = (
-        "Ağdam-Xankəndi yolunun tikintisi davam edir. Yolun uzunluğu 30 kilometrdir. "
-        "Tikinti işləri 2024-cü ildə başa çatacaq."
-    )
-    assert BLOCKADE not in topics.match("", body).topics
