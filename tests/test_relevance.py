@@ -658,13 +658,33 @@ def test_the_publication_date_dates_a_text_that_gives_none(topics):
     assert BLOCKADE in topics.match(title, dated, "2022-03-21T09:00:00+00:00").topics
 
 
-def test_a_text_published_in_the_period_about_an_earlier_time_does_not_match(topics):
-    # Published in February 2023, about February 1992: the years say when it is about.
-    title = "Khojaly remembered"
-    body = (
-        "In February 1992 Khojaly was under blockade. The town was cut off from Stepanakert. "
-        "The siege of Khojaly ended on 26 February 1992."
-    )
+# Published in February 2023, about 1992: the years say when the text is about.
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "Khojaly remembered",
+            "In February 1992 Khojaly was under blockade. The town was cut off from "
+            "Stepanakert. The siege of Khojaly ended on 26 February 1992.",
+        ),
+        (
+            "Память Ходжалы",
+            "В феврале 1992 года Ходжалы был в блокаде. Город был отрезан от Степанакерта. "
+            "Блокада Ходжалы закончилась 26 февраля 1992 года.",
+        ),
+        (
+            "Xocalı anılır",
+            "1992-ci ilin fevralında Xocalı blokadada idi. Şəhər Xankəndidən ayrılmışdı. "
+            "Xocalının blokadası 1992-ci il fevralın 26-da bitdi.",
+        ),
+        (
+            "Խոջալուի հիշատակը",
+            "1992 թ. փետրվարին Խոջալուն շրջափակման մեջ էր։ Քաղաքը կտրված էր Ստեփանակերտից։ "
+            "Խոջալուի շրջափակումն ավարտվեց 1992 թ. փետրվարի 26-ին։",
+        ),
+    ],
+)
+def test_a_text_published_in_the_period_about_an_earlier_time_does_not_match(topics, title, body):
     assert BLOCKADE not in topics.match(title, body, "2023-02-26T10:00:00+04:00").topics
     assert BLOCKADE in topics.match(title, body.replace("1992", "2023")).topics
 
