@@ -102,7 +102,8 @@ class Pattern:
     """The term as written (``"Лачинск* коридор*"``)."""
     kind: str
     """``anchor``, ``carried`` (an anchor only after a real one: "the region"), ``term``,
-    ``weak`` or ``ignore`` (a phrase skipped whole)."""
+    ``weak``, ``refer`` (a word that refers back to a strong term: "the corridor",
+    "the contingent") or ``ignore`` (a phrase skipped whole)."""
     weight: float
     """Evidence a term brings to its sentence (1 for a term, ``weak_weight`` for a weak one)."""
     anchored: bool
@@ -135,6 +136,9 @@ class Topic:
     """First and last (year, month) of the events the topic follows, or None (any time)."""
     short_body: int = 0
     """A body of at most this many sentences needs only one sentence with terms in context."""
+    refer_span: int = 2
+    """Sentences after one with a strong term in context in which a referring or weak word
+    carries the topic without an anchor of its own ("the corridor", "the contingent")."""
     names_seen: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Cache: folded text of a hit -> index of its pattern."""
 
@@ -205,17 +209,15 @@ class _Text:
         )
         self._unit_starts: list[int] | None = None
         self._offsets: list[int] | None | bool = False
-        self._when: tuple[tuple[int, int] | None, list[int]] | None = None
+        self._when: tuple[tuple[int, int] | None, list[int], tuple[int, int] | None] | None = None
 
-    def when(self) -> tuple[tuple[int, int] | None, list[int]]:
-        """The text's (year, month): its own near its start, else its publication's; and
-        the years it names."""
+    def when(self) -> tuple[tuple[int, int] | None, list[int], tuple[int, int] | None]:
+        """The text's own (year, month) near its start, the years it names, and the
+        (year, month) of its publication (None where unknown)."""
         if self._when is None:
             own, years = text_time(self.original, self.title_end)
-            # A text that does not date itself is dated by its publication.
-            if own is None and (m := _PUBLISHED.match(self.published or "")):
-                own = (int(m[1]), int(m[2]))
-            self._when = (own, years)
+            m = _PUBLISHED.match(self.published or "")
+            self._when = (own, years, (int(m[1]), int(m[2])) if m else None)
         return self._when
 
     def unit_count(self) -> int:
@@ -288,8 +290,22 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
     own_unit: dict[int, int] = {}  # term -> the first unit it fills
     repeats: dict[int, list[tuple[int, int, int, float]]] = {}  # unit -> place-name terms again
     established: int | None = None  # unit of the first strong term in context
+    latest: int | None = None  # unit of the latest strong term in context
     for (start, end, pattern, index), word, unit in zip(hits, words, units, strict=True):
         if pattern.kind in ("anchor", "carried", "ignore"):
+            continue
+        # Right after a sentence that set the topic, "the corridor", "the road", "the
+        # contingent" name what that sentence named, wherever the place name is.
+        refers = (
+            pattern.kind in ("weak", "refer")
+            and latest is not None
+            and latest < unit <= latest + topic.refer_span
+        )
+        if refers:
+            evidence.setdefault(unit, {})[index] = 1.0
+            used.append((start, end))
+            continue
+        if pattern.kind == "refer":
             continue
         if not pattern.anchored:
             near = bisect_left(anchor_words, word - topic.window)
@@ -311,8 +327,10 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
             if pattern.anchored:
                 repeats.setdefault(unit, []).append((start, end, index, weight))
             continue
-        if pattern.kind == "term" and not pattern.anchored and established is None:
-            established = unit
+        if pattern.kind == "term" and not pattern.anchored:
+            if established is None:
+                established = unit
+            latest = unit
         evidence.setdefault(unit, {})[index] = weight
         used.append((start, end))
     for unit, repeated in repeats.items():
@@ -425,6 +443,8 @@ _TOPIC_KEYS = {
     "carried_anchors",
     "period",
     "short_body",
+    "referring_terms",
+    "refer_span",
 }
 
 _MONTH = re.compile(r"^((?:19|20)\d\d)-(0[1-9]|1[0-2])$")
@@ -502,6 +522,7 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     weak_weight = _number(path, where, raw, "weak_weight", 0.5, minimum=0)
     ignore = _term_list(path, where, "ignore", raw.get("ignore", []))
     carried = _term_list(path, where, "carried_anchors", raw.get("carried_anchors", []))
+    referring = _term_list(path, where, "referring_terms", raw.get("referring_terms", []))
     if not anchors or not terms:
         raise ConfigError(f"{path}: {where}: fields 'anchors' and 'terms' must not be empty")
     search_terms = raw.get("search_terms", [])
@@ -515,7 +536,11 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     anchor_regex = re.compile(r"(?<!\w)(?:" + "|".join(_term_regex(a) for a in anchors) + ")")
     patterns = [Pattern(a, "anchor", 0.0, True) for a in anchors]
     patterns += [Pattern(a, "carried", 0.0, True) for a in carried]
-    for kind, items, weight in (("term", terms, 1.0), ("weak", weak, weak_weight)):
+    for kind, items, weight in (
+        ("term", terms, 1.0),
+        ("weak", weak, weak_weight),
+        ("refer", referring, 1.0),
+    ):
         for term in items:
             sample = fold(term.replace("*", ""))
             patterns.append(Pattern(term, kind, weight, bool(anchor_regex.search(sample))))
@@ -544,6 +569,7 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
         title_weight=_number(path, where, raw, "title_weight", 2.0, minimum=0),
         period=_period(path, where, raw.get("period")),
         short_body=int(_number(path, where, raw, "short_body", 0, minimum=0)),
+        refer_span=int(_number(path, where, raw, "refer_span", 2, minimum=0)),
     )
 
 

@@ -3,8 +3,8 @@
 Topic relevance uses both to keep a topic to its time (``period`` in
 ``topics.toml``): a text dated 2022-08 is not about a blockade that began in
 December 2022, and one whose only years are 1992 and 1994 is about the first war.
-Only what the text says counts here; the page's publication date is the
-dates pipeline's business.
+What the text says comes first; the page's publication date (found by the
+dates pipeline) only dates a text that gives no date of its own.
 """
 
 from __future__ import annotations
@@ -89,14 +89,20 @@ def out_of_period(
     period: tuple[tuple[int, int], tuple[int, int]],
     own: tuple[int, int] | None,
     years: list[int],
+    published: tuple[int, int] | None = None,
 ) -> bool:
-    """Whether a text with its own date ``own`` and named ``years`` lies outside ``period``.
+    """Whether a text with its own date ``own``, named ``years`` and publication
+    month ``published`` lies outside ``period``.
 
-    The text's own date decides when there is one; otherwise a text naming
-    years only well before the period (``YEAR_SLACK``) is about an earlier
-    time (the 1992 corridor, the missing of the 1990s).
+    The text's own date decides when there is one. Otherwise a text published
+    outside the period is outside it, and so is one naming years only well
+    before the period (``YEAR_SLACK``): it is about an earlier time (the 1992
+    corridor, the missing of the 1990s) even when published within it, as an
+    anniversary piece is.
     """
     first, last = period
     if own is not None:
         return own < first or own > last
+    if published is not None and (published < first or published > last):
+        return True
     return bool(years) and max(years) < first[0] - YEAR_SLACK

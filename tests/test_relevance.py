@@ -566,7 +566,7 @@ def load_real_excerpts(path: Path, split: str | None = None) -> list[dict]:
 def micro_figures(topics, records: list[dict]) -> tuple[float, float]:
     tp = fp = fn = 0
     for record in records:
-        got = set(topics.match(record["title"], record["text"]).topics)
+        got = set(topics.match(record["title"], record["text"], record.get("published")).topics)
         gold = set(record["topics"])
         tp, fp, fn = tp + len(got & gold), fp + len(got - gold), fn + len(gold - got)
     return tp / (tp + fp), tp / (tp + fn)
@@ -585,9 +585,10 @@ def test_real_set_shape():
 
 # Floors a little under the figures measured when the rules were last changed
 # (docs/quality.md): they catch a regression, they are not the goal of issue #13.
+# The held-out half is that of batches 1-3; batch 4 was the second round's unseen set.
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
-    [("relevance-dev", 0.93, 0.85), ("heldout", 0.85, 0.85)],
+    [("relevance-dev", 0.94, 0.90), ("heldout", 0.87, 0.85), ("batch 4", 0.91, 0.89)],
 )
 def test_precision_and_recall_on_real_texts(
     topics, shared_data, which, precision_floor, recall_floor
@@ -595,7 +596,11 @@ def test_precision_and_recall_on_real_texts(
     if which == "relevance-dev":
         records = load_real_excerpts(shared_data / "relevance-dev" / "items.jsonl")
     else:
-        records = load_real_excerpts(DATA / "real.jsonl", "heldout")
+        records = load_real_excerpts(DATA / "real.jsonl")
+        if which == "heldout":
+            records = [r for r in records if r["split"] == "heldout" and r["batch"] != 4]
+        else:
+            records = [r for r in records if r["batch"] == 4]
     precision, recall = micro_figures(topics, records)
     assert precision >= precision_floor and recall >= recall_floor, (which, precision, recall)
 
@@ -651,3 +656,139 @@ def test_the_publication_date_dates_a_text_that_gives_none(topics):
     # The text's own date wins over the publication's.
     dated = "18.01.2023\n" + body
     assert BLOCKADE in topics.match(title, dated, "2022-03-21T09:00:00+00:00").topics
+
+
+# Published in February 2023, about 1992: the years say when the text is about.
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "Khojaly remembered",
+            "In February 1992 Khojaly was under blockade. The town was cut off from "
+            "Stepanakert. The siege of Khojaly ended on 26 February 1992.",
+        ),
+        (
+            "Память Ходжалы",
+            "В феврале 1992 года Ходжалы был в блокаде. Город был отрезан от Степанакерта. "
+            "Блокада Ходжалы закончилась 26 февраля 1992 года.",
+        ),
+        (
+            "Xocalı anılır",
+            "1992-ci ilin fevralında Xocalı blokadada idi. Şəhər Xankəndidən ayrılmışdı. "
+            "Xocalının blokadası 1992-ci il fevralın 26-da bitdi.",
+        ),
+        (
+            "Խոջալուի հիշատակը",
+            "1992 թ. փետրվարին Խոջալուն շրջափակման մեջ էր։ Քաղաքը կտրված էր Ստեփանակերտից։ "
+            "Խոջալուի շրջափակումն ավարտվեց 1992 թ. փետրվարի 26-ին։",
+        ),
+    ],
+)
+def test_a_text_published_in_the_period_about_an_earlier_time_does_not_match(topics, title, body):
+    assert BLOCKADE not in topics.match(title, body, "2023-02-26T10:00:00+04:00").topics
+    assert BLOCKADE in topics.match(title, body.replace("1992", "2023")).topics
+
+
+# One strong sentence, then sentences that name the corridor or the contingent again
+# without a place name of their own, far from the first one.
+_FILLER = {
+    "en": "Officials met in the capital on Monday and discussed many other questions at length. ",
+    "ru": "Чиновники встретились в понедельник и долго обсуждали множество других вопросов. ",
+    "hy": "Պաշտոնյաները երկուշաբթի հանդիպեցին և երկար քննարկեցին բազմաթիվ այլ հարցեր։ ",
+    "az": "Rəsmilər bazar ertəsi görüşüb və bir çox başqa məsələləri uzun müddət müzakirə ediblər. ",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "again", "topic"),
+    [
+        (
+            "en",
+            "Azerbaijani activists have blockaded the Lachin road since December. ",
+            "The corridor is the only way to Armenia.",
+            BLOCKADE,
+        ),
+        (
+            "en",
+            "Russian peacekeepers escorted the convoy to Stepanakert. ",
+            "The contingent has two thousand soldiers.",
+            PEACEKEEPERS,
+        ),
+        (
+            "ru",
+            "Российские миротворцы сопроводили колонну в Степанакерт. ",
+            "Контингент насчитывает две тысячи военных.",
+            PEACEKEEPERS,
+        ),
+        (
+            "hy",
+            "Ռուս խաղաղապահներն ուղեկցել են շարասյունը Ստեփանակերտ։ ",
+            "Զորակազմում երկու հազար զինվոր կա։",
+            PEACEKEEPERS,
+        ),
+        (
+            "az",
+            "Ekofəallar Laçın yolunda aksiyanı davam etdirirlər. ",
+            "Dəhliz Ermənistana gedən yeganə yoldur.",
+            BLOCKADE,
+        ),
+        (
+            "az",
+            "Rusiya sülhməramlıları Xankəndidə karvanı müşayiət ediblər. ",
+            "Kontingentdə iki min hərbçi var.",
+            PEACEKEEPERS,
+        ),
+    ],
+)
+def test_a_word_naming_the_topic_again_carries_it_after_a_strong_sentence(
+    topics, language, first, again, topic
+):
+    filler = _FILLER[language] * 3
+    # Right after the strong sentence: it carries the topic.
+    assert topic in topics.match("", first + again + " " + filler).topics
+    # Far after it (beyond refer_span sentences and the anchor window): it does not.
+    assert topic not in topics.match("", first + filler + again).topics
+    # Alone, with no strong sentence before it: nothing.
+    assert topics.match("", filler + again).scores[topic] == 0
+
+
+def test_a_referring_word_before_any_strong_sentence_counts_nothing(tmp_path):
+    path = write_topics(
+        tmp_path,
+        MINIMAL + 'referring_terms = ["corridor"]\nrefer_span = 1\n',
+    )
+    topics = load_topics(path)
+    assert topics.topics[0].refer_span == 1
+    assert not topics.match("", "The corridor is long. Karabakh is under blockade.").relevant
+    assert topics.match("", "Karabakh is under blockade. The corridor is long.").relevant
+    assert not topics.match(
+        "", "Karabakh is under blockade. Nothing. The corridor is long."
+    ).relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        (
+            "",
+            "Il posto di blocco dell'Azerbaigian blocca l'accesso al Karabakh. "
+            "L'Azerbaigian ha installato un posto di blocco lungo il Corridoio di Lachin.",
+            {BLOCKADE},
+        ),
+        (
+            "",
+            "Le corridor de Latchine est bloqué depuis décembre. "
+            "Les soldats de la paix russes au Haut-Karabakh ne sont pas intervenus. "
+            "Le contingent russe n'a pas rouvert la route du Haut-Karabakh.",
+            {BLOCKADE, PEACEKEEPERS},
+        ),
+        (
+            "",
+            "Die russischen Friedenstruppen in Bergkarabach sollen den Latschin-Korridor sichern. "
+            "Die Friedenstruppen griffen nicht ein, als die Straße nach Bergkarabach blockiert wurde.",
+            {BLOCKADE, PEACEKEEPERS},
+        ),
+    ],
+)
+def test_italian_french_and_german_texts_carry_the_topics(topics, title, body, expected):
+    assert set(topics.match(title, body).topics) == expected

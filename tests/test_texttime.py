@@ -63,3 +63,17 @@ def test_the_years_a_text_names(text, years):
 )
 def test_out_of_period(own, years, outside):
     assert out_of_period(BLOCKADE, own, years) is outside
+
+
+@pytest.mark.parametrize(
+    ("own", "years", "published", "outside"),
+    [
+        (None, [], (2022, 8), True),  # published before the period
+        (None, [2020], (2023, 2), False),  # published inside, background year
+        # Published inside, but every year named is long before: an anniversary piece.
+        (None, [1992], (2023, 2), True),
+        ((2023, 2), [1992], (2025, 2), False),  # the text's own date decides
+    ],
+)
+def test_out_of_period_with_the_publication_date(own, years, published, outside):
+    assert out_of_period(BLOCKADE, own, years, published) is outside
