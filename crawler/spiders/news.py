@@ -6,7 +6,8 @@ and pages into items.
 
 Arguments (``scrapy crawl news -a NAME=VALUE``):
   sources    comma-separated source names (default: every enabled source)
-  since      recent window, e.g. ``2d``, or a date (default: NEWSMON_SINCE)
+  since      recent window, e.g. ``2d``, or a date (default: NEWSMON_SINCE, and for
+             a source crawled for the first time NEWSMON_FIRST_WINDOW; see crawler.firstcrawl)
   discovery  comma-separated kinds among feeds,sitemaps,wordpress (default: all)
 """
 
@@ -33,6 +34,7 @@ from crawler.discovery.wordpress import parse_posts, search_url
 from crawler.durations import parse_since
 from crawler.extraction.pool import Extractor, workers_from_setting
 from crawler.fingerprint import BodyPrint
+from crawler.firstcrawl import STAT_PREFIX, crawl_window, never_crawled, parse_first_window
 from crawler.items import ArticleItem
 from crawler.middlewares.privatenet import PrivateNetworkRefused
 from crawler.middlewares.seen import is_stored
@@ -137,6 +139,8 @@ class NewsSpider(scrapy.Spider):
         spider.since = parse_since(
             spider.since_arg if spider.since_arg is not None else settings.get("NEWSMON_SINCE")
         )
+        spider.first_window = parse_first_window(settings.get("NEWSMON_FIRST_WINDOW"))
+        spider.since_by_source = {}  # set in start(): a new source's window is wider
         spider.wp_per_page = settings.getint("NEWSMON_WP_PER_PAGE", 50)
         spider.wp_max_pages = settings.getint("NEWSMON_WP_MAX_PAGES", 20)
         spider.sitemap_max_depth = settings.getint("NEWSMON_SITEMAP_MAX_DEPTH", 3)
@@ -170,13 +174,38 @@ class NewsSpider(scrapy.Spider):
         name = response_or_request.meta["newsmon_source"]
         return next(s for s in self.selected_sources if s.name == name)
 
+    def _since(self, source: Source) -> datetime | None:
+        return self.since_by_source.get(source.name, self.since)
+
+    def _set_windows(self) -> None:
+        """Widen the window of each source crawled for the first time."""
+        if self.since_arg is not None or self.since is None:
+            return  # an explicit --since (or no limit at all) holds for every source
+        if self._db is None:
+            self._db = connect(self._db_path)
+        new = never_crawled(self._db, [s.name for s in self.selected_sources])
+        for source in self.selected_sources:
+            first_window = (
+                parse_first_window(source.first_window)
+                if source.first_window is not None
+                else self.first_window
+            )
+            since = crawl_window(
+                self.since, first_window, new=source.name in new, now=self.started_at
+            )
+            if since != self.since:
+                self.since_by_source[source.name] = since
+                self.crawler.stats.set_value(f"{STAT_PREFIX}{source.name}", since.isoformat())
+                logger.info("first crawl of %s: window from %s", source.name, since.isoformat())
+
     def _too_old(self, raw: str | None, source: Source) -> bool:
-        if self.since is None or not raw:
+        since = self._since(source)
+        if since is None or not raw:
             return False
         value = parse_date(
             raw, timezone=source.timezone, languages=source.date_languages, now=self.started_at
         )
-        return value is not None and value < self.since
+        return value is not None and value < since
 
     def _claim(self, url: str) -> bool:
         """True the first time an article URL (in any variant) comes up in this run.
@@ -228,6 +257,7 @@ class NewsSpider(scrapy.Spider):
 
     # --- start ----------------------------------------------------------------
     async def start(self):
+        self._set_windows()
         for source in self.selected_sources:
             if "feeds" in self.discovery:
                 for url in source.feeds:
@@ -367,7 +397,11 @@ class NewsSpider(scrapy.Spider):
     # --- WordPress -----------------------------------------------------------
     def _wordpress_request(self, source: Source, term: str, page: int) -> scrapy.Request:
         url = search_url(
-            source.wordpress_api, term, after=self.since, page=page, per_page=self.wp_per_page
+            source.wordpress_api,
+            term,
+            after=self._since(source),
+            page=page,
+            per_page=self.wp_per_page,
         )
         return scrapy.Request(
             url,
