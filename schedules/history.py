@@ -201,27 +201,37 @@ class Activity:
 
 
 def source_activity(db: sqlite_utils.Database, source: str, since: datetime) -> Activity:
-    """The source's article times since ``since``, its latest article time ever, and its first run."""
+    """The source's article times since ``since``, its latest article time ever, and (when it has
+    no article) its first run."""
     cutoff = since.astimezone(UTC).isoformat()
+    # An article's time is at most its publication, so only articles published
+    # (or, undated, first seen) since the cutoff can fall in the window: two
+    # ranges of the (source, published_at) index, not a scan of the source.
     rows = db.execute(
-        "SELECT published_at, first_seen_at FROM articles WHERE source = ? "
-        "AND (published_at >= ? OR first_seen_at >= ?)",
-        [source, cutoff, cutoff],
+        "SELECT published_at, first_seen_at FROM articles WHERE source = ? AND published_at >= ? "
+        "UNION ALL SELECT published_at, first_seen_at FROM articles "
+        "WHERE source = ? AND published_at IS NULL AND first_seen_at >= ?",
+        [source, cutoff, source, cutoff],
     ).fetchall()
-    (latest,) = db.execute(
-        "SELECT MAX(MIN(COALESCE(published_at, first_seen_at), first_seen_at)) FROM articles "
-        "WHERE source = ?",
-        [source],
-    ).fetchone()
-    (first,) = db.execute(
-        "SELECT MIN(r.started_at) FROM crawl_runs r, json_each(r.sources) WHERE json_each.value = ?",
-        [source],
-    ).fetchone()
     times = [
         min(filter(None, (parse_time(published), parse_time(seen)))) for published, seen in rows
     ]
-    return Activity(
-        article_times=[t for t in times if t >= since],
-        last_article=parse_time(latest),
-        first_crawl=parse_time(first),
-    )
+    recent = [t for t in times if t >= since]
+    # The latest article is in the window when the window has any.
+    latest = max(recent) if recent else None
+    first = None
+    if latest is None:
+        (value,) = db.execute(
+            "SELECT MAX(MIN(COALESCE(published_at, first_seen_at), first_seen_at)) FROM articles "
+            "WHERE source = ?",
+            [source],
+        ).fetchone()
+        latest = parse_time(value)
+    if latest is None:  # only a source without any article is judged from its first crawl
+        (value,) = db.execute(
+            "SELECT MIN(r.started_at) FROM crawl_runs r, json_each(r.sources) "
+            "WHERE json_each.value = ?",
+            [source],
+        ).fetchone()
+        first = parse_time(value)
+    return Activity(article_times=recent, last_article=latest, first_crawl=first)
