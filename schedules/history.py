@@ -221,17 +221,22 @@ def source_activity(db: sqlite_utils.Database, source: str, since: datetime) -> 
     latest = max(recent) if recent else None
     first = None
     if latest is None:
-        (value,) = db.execute(
+        latest = _time_of(
+            db,
             "SELECT MAX(MIN(COALESCE(published_at, first_seen_at), first_seen_at)) FROM articles "
             "WHERE source = ?",
-            [source],
-        ).fetchone()
-        latest = parse_time(value)
+            source,
+        )
     if latest is None:  # only a source without any article is judged from its first crawl
-        (value,) = db.execute(
+        first = _time_of(
+            db,
             "SELECT MIN(r.started_at) FROM crawl_runs r, json_each(r.sources) "
             "WHERE json_each.value = ?",
-            [source],
-        ).fetchone()
-        first = parse_time(value)
+            source,
+        )
     return Activity(article_times=recent, last_article=latest, first_crawl=first)
+
+
+def _time_of(db: sqlite_utils.Database, sql: str, source: str) -> datetime | None:
+    (value,) = db.execute(sql, [source]).fetchone()
+    return parse_time(value)
