@@ -12,12 +12,16 @@ Never imports Scrapy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from crawler.durations import parse_duration
+
+if TYPE_CHECKING:  # crawler.config imports this module to validate `first_window`
+    from crawler.config import Source
 
 STAT_PREFIX = "first_crawl/"
 """Stats key prefix: ``first_crawl/<source>`` holds the start of that source's first window (ISO 8601)."""
@@ -55,6 +59,31 @@ def crawl_window(
     if not new or first_window is None or routine is None:
         return routine
     return min(routine, now - first_window)
+
+
+def first_crawl_windows(
+    db: sqlite_utils.Database,
+    sources: Sequence[Source],
+    routine: datetime | None,
+    default: timedelta | None,
+    *,
+    now: datetime,
+) -> dict[str, datetime]:
+    """The window start of each source among ``sources`` whose first crawl this is, when wider than ``routine``.
+
+    ``default`` is ``NEWSMON_FIRST_WINDOW``; a source's own ``first_window`` wins.
+    """
+    if routine is None:
+        return {}
+    new = never_crawled(db, [s.name for s in sources])
+    windows = {}
+    for source in sources:
+        own = source.first_window
+        first_window = parse_first_window(own) if own is not None else default
+        since = crawl_window(routine, first_window, new=source.name in new, now=now)
+        if since != routine:
+            windows[source.name] = since
+    return windows
 
 
 def backfill_hints(stats: Mapping[str, object], *, today: datetime | None = None) -> list[str]:

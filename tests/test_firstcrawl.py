@@ -8,9 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import ConfigError, load_sources
+from crawler.config import ConfigError, Source, load_sources
 from crawler.db import connect
-from crawler.firstcrawl import backfill_hints, crawl_window, never_crawled, parse_first_window
+from crawler.firstcrawl import (
+    backfill_hints,
+    crawl_window,
+    first_crawl_windows,
+    never_crawled,
+    parse_first_window,
+)
 from crawler.runs import finish_run, start_run
 from tests.conftest import run_newsmon
 from tests.mockweb import content
@@ -51,6 +57,25 @@ def test_a_source_with_an_article_or_a_fetched_page_is_not_new(tmp_path):
         "VALUES ('https://s/1', 's/1', 'stored', 't', 'b', '2026-01-01', '2026-01-01', 'h')"
     )
     assert never_crawled(db, ["fetched", "failed", "stored", "unseen"]) == {"failed", "unseen"}
+    db.close()
+
+
+def test_windows_of_a_crawl_only_for_new_sources_with_their_own_first_window(tmp_path):
+    db = connect(tmp_path / "w.db")
+    db.execute(
+        "INSERT INTO articles (url, url_key, source, title, body, fetched_at, first_seen_at, content_hash) "
+        "VALUES ('https://o/1', 'o/1', 'old', 't', 'b', '2026-01-01', '2026-01-01', 'h')"
+    )
+    sources = [
+        Source(name="old", url="https://o/", language="en"),
+        Source(name="new", url="https://n/", language="en"),
+        Source(name="deep", url="https://d/", language="en", first_window="90d"),
+        Source(name="off", url="https://f/", language="en", first_window="none"),
+    ]
+    routine = NOW - timedelta(days=2)
+    windows = first_crawl_windows(db, sources, routine, timedelta(days=30), now=NOW)
+    assert windows == {"new": NOW - timedelta(days=30), "deep": NOW - timedelta(days=90)}
+    assert first_crawl_windows(db, sources, None, timedelta(days=30), now=NOW) == {}
     db.close()
 
 

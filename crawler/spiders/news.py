@@ -34,7 +34,7 @@ from crawler.discovery.wordpress import parse_posts, search_url
 from crawler.durations import parse_since
 from crawler.extraction.pool import Extractor, workers_from_setting
 from crawler.fingerprint import BodyPrint
-from crawler.firstcrawl import STAT_PREFIX, crawl_window, never_crawled, parse_first_window
+from crawler.firstcrawl import STAT_PREFIX, first_crawl_windows, parse_first_window
 from crawler.items import ArticleItem
 from crawler.middlewares.privatenet import PrivateNetworkRefused
 from crawler.middlewares.seen import is_stored
@@ -179,24 +179,16 @@ class NewsSpider(scrapy.Spider):
 
     def _set_windows(self) -> None:
         """Widen the window of each source crawled for the first time."""
-        if self.since_arg is not None or self.since is None:
-            return  # an explicit --since (or no limit at all) holds for every source
+        if self.since_arg is not None:
+            return  # an explicit --since holds for every source
         if self._db is None:
             self._db = connect(self._db_path)
-        new = never_crawled(self._db, [s.name for s in self.selected_sources])
-        for source in self.selected_sources:
-            first_window = (
-                parse_first_window(source.first_window)
-                if source.first_window is not None
-                else self.first_window
-            )
-            since = crawl_window(
-                self.since, first_window, new=source.name in new, now=self.started_at
-            )
-            if since != self.since:
-                self.since_by_source[source.name] = since
-                self.crawler.stats.set_value(f"{STAT_PREFIX}{source.name}", since.isoformat())
-                logger.info("first crawl of %s: window from %s", source.name, since.isoformat())
+        self.since_by_source = first_crawl_windows(
+            self._db, self.selected_sources, self.since, self.first_window, now=self.started_at
+        )
+        for name, since in self.since_by_source.items():
+            self.crawler.stats.set_value(f"{STAT_PREFIX}{name}", since.isoformat())
+            logger.info("first crawl of %s: window from %s", name, since.isoformat())
 
     def _too_old(self, raw: str | None, source: Source) -> bool:
         since = self._since(source)
