@@ -117,17 +117,30 @@ def run_failed(run: Run) -> bool:
     return errors > 0 and errors > pages - errors
 
 
+def _error_kinds(message: str | None) -> str:
+    """The ``errors: DNS lookup failed ×40, timeout ×12`` part of a run's message (the crawl's errors by kind)."""
+    for part in (message or "").split(";"):
+        part = part.strip()
+        if part.startswith("errors: "):
+            return part.removeprefix("errors: ")
+    return ""
+
+
 def trouble(run: Run) -> str:
     """What went wrong in a failed run, in a few words."""
+    kinds = _error_kinds(run.message)
     if run.status == "unreachable":
-        return "no page could be fetched"
+        return f"no page could be fetched: {kinds}" if kinds else "no page could be fetched"
     if run.status not in ("ok", "error"):
         detail = (run.message or "").split(";")[0].strip()
         return f"{run.status}: {detail}" if detail else run.status
+    if kinds and len(run.sources) == 1:
+        return kinds  # the crawl's errors are this source's
     errors, pages = run.counts.get("errors", 0), run.counts.get("pages_fetched", 0)
-    if not pages:
-        return f"all {errors} request(s) failed"
-    return f"{errors} of {pages} request(s) failed"
+    said = (
+        f"all {errors} request(s) failed" if not pages else f"{errors} of {pages} request(s) failed"
+    )
+    return f"{said} (in the run: {kinds})" if kinds else said
 
 
 def judge_health(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -140,6 +141,18 @@ def test_what_failed_comes_from_the_run():
     )
     dns = every_15_minutes(8 * HOUR, status="error", pages_fetched=0, errors=2)
     assert judge_health(articles, dns, NOW).reasons == ("errors for 7h: all 2 request(s) failed",)
+    # The crawl's errors by kind, from the run's message: this source's when it was alone.
+    told = "errors: DNS lookup failed ×2"
+    alone = every_15_minutes(8 * HOUR, status="error", message=told, pages_fetched=0, errors=2)
+    assert judge_health(articles, alone, NOW).reasons == ("errors for 7h: DNS lookup failed ×2",)
+    shared = [replace(r, sources=["s", "t"]) for r in alone]
+    assert judge_health(articles, shared, NOW).reasons == (
+        "errors for 7h: all 2 request(s) failed (in the run: DNS lookup failed ×2)",
+    )
+    offline = every_15_minutes(8 * HOUR, status="unreachable", message=told, pages_fetched=0)
+    assert judge_health(articles, offline, NOW).reasons == (
+        "errors for 7h: no page could be fetched: DNS lookup failed ×2",
+    )
 
 
 def test_what_counts_as_a_failed_run():
