@@ -159,9 +159,11 @@ def stored(db: Path, source: str) -> set[str]:
 
 
 def crawl(tmp_path: Path, sources: Path, *args: str):
+    # Away from UTC, so a window computed in local time would show.
     result = run_newsmon(
-        "crawl", *args, "--sources", str(sources), "--db", str(tmp_path / "n.db"), *FAST
-    )
+        "crawl", *args, "--sources", str(sources), "--db", str(tmp_path / "n.db"), *FAST,
+        env={"TZ": "Pacific/Kiritimati"},
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
