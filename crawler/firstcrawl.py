@@ -2,11 +2,17 @@
 
 A routine crawl only looks at entries of the recent window (``NEWSMON_SINCE``,
 2 days), which is right for a source crawled every few minutes but leaves a
-newly added outlet almost empty. A source crawled for the first time (no
-stored article, no run that fetched a page of it) takes the first window
-(``NEWSMON_FIRST_WINDOW``, or its own ``first_window`` in sources.toml) over
-whatever its feeds, sitemaps and WordPress searches still list; the crawl
-summary then says how to go further back. An explicit ``--since`` wins.
+newly added outlet almost empty. The first crawl of each discovery kind of a
+source (its feeds, its sitemaps, its WordPress searches) takes the first
+window (``NEWSMON_FIRST_WINDOW``, or the source's own ``first_window`` in
+sources.toml) over whatever they still list; the crawl summary then says how
+to go further back. An explicit ``--since`` wins. Per kind, because the
+daemon's jobs crawl one kind each: the feeds job reaching a new source first
+must not leave its sitemaps to the routine window.
+
+The ``first_crawls`` table records each (source, kind) whose discovery
+documents a finished crawl read; the migration that made it counts every
+source with a stored article or a fetched page as crawled already.
 Never imports Scrapy.
 """
 
@@ -18,13 +24,14 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
+from crawler.db import write_transaction
 from crawler.durations import parse_duration
 
 if TYPE_CHECKING:  # crawler.config imports this module to validate `first_window`
     from crawler.config import Source
 
-STAT_PREFIX = "first_crawl/"
-"""Stats key prefix: ``first_crawl/<source>`` holds the start of that source's first window (ISO 8601)."""
+STAT_PREFIX = "first_window/"
+"""Stats key prefix: ``first_window/<source>/<kind>`` holds the start of that first window (ISO 8601)."""
 
 
 def parse_first_window(text: str | None) -> timedelta | None:
@@ -34,18 +41,27 @@ def parse_first_window(text: str | None) -> timedelta | None:
     return parse_duration(str(text))
 
 
-def never_crawled(db: sqlite_utils.Database, names: Iterable[str]) -> set[str]:
-    """The sources among ``names`` with no stored article and no run that fetched a page of theirs."""
-    new = set()
-    for name in names:
-        (seen,) = db.execute(
-            "SELECT EXISTS (SELECT 1 FROM articles WHERE source = ?) "
-            "OR EXISTS (SELECT 1 FROM crawl_run_sources WHERE source = ? AND pages_fetched > 0)",
-            [name, name],
-        ).fetchone()
-        if not seen:
-            new.add(name)
-    return new
+def not_yet_crawled(
+    db: sqlite_utils.Database, names: Iterable[str], kinds: Iterable[str]
+) -> set[tuple[str, str]]:
+    """The (source, kind) pairs among ``names`` x ``kinds`` that have not had their first crawl."""
+    names, kinds = list(names), list(kinds)
+    marks = ", ".join("?" for _ in names)
+    done = set(
+        db.execute(f"SELECT source, kind FROM first_crawls WHERE source IN ({marks})", names)
+    )
+    return {(name, kind) for name in names for kind in kinds} - done
+
+
+def record_first_crawls(
+    db: sqlite_utils.Database, pairs: Iterable[tuple[str, str]], *, at: str
+) -> None:
+    """Record that the (source, kind) ``pairs`` have had their first crawl (once; later calls keep the first)."""
+    with write_transaction(db):
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO first_crawls (source, kind, crawled_at) VALUES (?, ?, ?)",
+            [(source, kind, at) for source, kind in pairs],
+        )
 
 
 def crawl_window(
@@ -64,39 +80,53 @@ def crawl_window(
 def first_crawl_windows(
     db: sqlite_utils.Database,
     sources: Sequence[Source],
+    kinds: Sequence[str],
     routine: datetime | None,
     default: timedelta | None,
     *,
     now: datetime,
-) -> dict[str, datetime]:
-    """The window start of each source among ``sources`` whose first crawl this is, when wider than ``routine``.
+) -> dict[tuple[str, str], datetime]:
+    """The window start of each (source, kind) whose first crawl this is, when wider than ``routine``.
 
     ``default`` is ``NEWSMON_FIRST_WINDOW``; a source's own ``first_window`` wins.
     """
     if routine is None:
         return {}
-    new = never_crawled(db, [s.name for s in sources])
+    new = not_yet_crawled(db, [s.name for s in sources], kinds)
     windows = {}
     for source in sources:
         own = source.first_window
         first_window = parse_first_window(own) if own is not None else default
-        since = crawl_window(routine, first_window, new=source.name in new, now=now)
-        if since != routine:
-            windows[source.name] = since
+        for kind in kinds:
+            if not _has(source, kind):
+                continue  # nothing of that kind to read: not a first crawl of it
+            since = crawl_window(routine, first_window, new=(source.name, kind) in new, now=now)
+            if since != routine:
+                windows[source.name, kind] = since
     return windows
 
 
+def _has(source: Source, kind: str) -> bool:
+    return bool(
+        {"feeds": source.feeds, "sitemaps": source.sitemaps, "wordpress": source.wordpress_api}.get(
+            kind
+        )
+    )
+
+
 def backfill_hints(stats: Mapping[str, object], *, today: datetime | None = None) -> list[str]:
-    """One line per source that had its first crawl: how far back it read, and how to go further."""
-    lines = []
-    example = ((today or datetime.now(UTC)) - timedelta(days=365)).strftime("%Y-%m-%d")
+    """One line per source that had a first crawl: of which kinds, how far back, how to go further."""
+    firsts: dict[str, dict[str, str]] = {}
     for key, value in sorted(stats.items()):
-        if not key.startswith(STAT_PREFIX):
-            continue
-        name = key.removeprefix(STAT_PREFIX)
-        since = datetime.fromisoformat(str(value)).strftime("%Y-%m-%d")
+        if key.startswith(STAT_PREFIX):
+            name, _, kind = key.removeprefix(STAT_PREFIX).rpartition("/")
+            firsts.setdefault(name, {})[kind] = str(value)
+    example = ((today or datetime.now(UTC)) - timedelta(days=365)).strftime("%Y-%m-%d")
+    lines = []
+    for name, kinds in firsts.items():
+        since = min(datetime.fromisoformat(v) for v in kinds.values()).strftime("%Y-%m-%d")
         lines.append(
-            f"first crawl of {name}: read what its feeds and sitemaps list since {since}; "
+            f"first crawl of {name} ({', '.join(kinds)}): read what they list since {since}; "
             f"to go further back: newsmon crawl {name} --since DATE (e.g. {example})"
         )
     return lines

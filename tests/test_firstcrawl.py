@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,8 +15,9 @@ from crawler.firstcrawl import (
     backfill_hints,
     crawl_window,
     first_crawl_windows,
-    never_crawled,
+    not_yet_crawled,
     parse_first_window,
+    record_first_crawls,
 )
 from crawler.runs import finish_run, start_run
 from tests.conftest import run_newsmon
@@ -46,43 +48,78 @@ def test_first_window_values():
         parse_first_window("thirty days")
 
 
-def test_a_source_with_an_article_or_a_fetched_page_is_not_new(tmp_path):
-    db = connect(tmp_path / "n.db")
+def add_article(db, source: str) -> None:
+    n = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    db.execute(
+        "INSERT INTO articles (url, url_key, source, title, body, fetched_at, first_seen_at, content_hash) "
+        "VALUES (?, ?, ?, 't', 'b', '2026-01-01', '2026-01-01', ?)",
+        [f"https://s/{n}", f"s/{n}", source, f"h{n}"],
+    )
+
+
+def test_the_migration_counts_sources_with_an_article_or_a_fetched_page_as_crawled(tmp_path):
+    from crawler.db import migrations
+
+    db = connect(tmp_path / "n.db", migrate=False)
+    migrations.apply(db, stop_before="m005_sched_first_crawls")
     ok = start_run(db, trigger="manual", sources=["fetched", "failed"])
     finish_run(db, ok, status="ok", per_source={
         "fetched": {"pages_fetched": 1}, "failed": {"pages_fetched": 0, "errors": 3},
     })  # fmt: skip
-    db.execute(
-        "INSERT INTO articles (url, url_key, source, title, body, fetched_at, first_seen_at, content_hash) "
-        "VALUES ('https://s/1', 's/1', 'stored', 't', 'b', '2026-01-01', '2026-01-01', 'h')"
-    )
-    assert never_crawled(db, ["fetched", "failed", "stored", "unseen"]) == {"failed", "unseen"}
+    add_article(db, "stored")
+    migrations.apply(db)
+    names = ["fetched", "failed", "stored", "unseen"]
+    assert not_yet_crawled(db, names, ["feeds", "wordpress"]) == {
+        ("failed", "feeds"), ("failed", "wordpress"), ("unseen", "feeds"), ("unseen", "wordpress"),
+    }  # fmt: skip
     db.close()
 
 
-def test_windows_of_a_crawl_only_for_new_sources_with_their_own_first_window(tmp_path):
+def test_first_crawls_are_recorded_per_kind_once(tmp_path):
+    db = connect(tmp_path / "n.db")
+    record_first_crawls(db, [("a", "feeds")], at="2026-12-01T00:00:00+00:00")
+    record_first_crawls(db, [("a", "feeds"), ("b", "sitemaps")], at="2026-12-02T00:00:00+00:00")
+    assert not_yet_crawled(db, ["a", "b"], ["feeds", "sitemaps"]) == {
+        ("a", "sitemaps"), ("b", "feeds"),
+    }  # fmt: skip
+    assert db.execute("SELECT crawled_at FROM first_crawls WHERE source = 'a'").fetchone() == (
+        "2026-12-01T00:00:00+00:00",
+    )
+    db.close()
+
+
+def test_windows_of_a_crawl_only_for_new_kinds_with_a_sources_own_first_window(tmp_path):
     db = connect(tmp_path / "w.db")
-    db.execute(
-        "INSERT INTO articles (url, url_key, source, title, body, fetched_at, first_seen_at, content_hash) "
-        "VALUES ('https://o/1', 'o/1', 'old', 't', 'b', '2026-01-01', '2026-01-01', 'h')"
-    )
+    record_first_crawls(db, [("old", "feeds"), ("old", "sitemaps"), ("half", "feeds")], at="x")
+    lists = {"feeds": ("https://x/feed",), "sitemaps": ("https://x/sitemap.xml",)}
     sources = [
-        Source(name="old", url="https://o/", language="en"),
-        Source(name="new", url="https://n/", language="en"),
-        Source(name="deep", url="https://d/", language="en", first_window="90d"),
-        Source(name="off", url="https://f/", language="en", first_window="none"),
+        Source(name="old", url="https://o/", language="en", **lists),
+        Source(name="half", url="https://h/", language="en", **lists),
+        Source(name="deep", url="https://d/", language="en", first_window="90d", **lists),
+        Source(name="off", url="https://f/", language="en", first_window="none", **lists),
+        Source(name="feedless", url="https://s/", language="en", sitemaps=lists["sitemaps"]),
     ]
+    kinds = ["feeds", "sitemaps", "wordpress"]
     routine = NOW - timedelta(days=2)
-    windows = first_crawl_windows(db, sources, routine, timedelta(days=30), now=NOW)
-    assert windows == {"new": NOW - timedelta(days=30), "deep": NOW - timedelta(days=90)}
-    assert first_crawl_windows(db, sources, None, timedelta(days=30), now=NOW) == {}
+    windows = first_crawl_windows(db, sources, kinds, routine, timedelta(days=30), now=NOW)
+    assert windows == {
+        ("half", "sitemaps"): NOW - timedelta(days=30),
+        ("deep", "feeds"): NOW - timedelta(days=90),
+        ("deep", "sitemaps"): NOW - timedelta(days=90),
+        ("feedless", "sitemaps"): NOW - timedelta(days=30),
+    }
+    assert first_crawl_windows(db, sources, kinds, None, timedelta(days=30), now=NOW) == {}
     db.close()
 
 
-def test_the_hint_names_the_backfill_command():
-    stats = {"first_crawl/newco": "2026-11-05T09:00:00+00:00", "source/newco/errors": 0}
+def test_the_hint_names_the_kinds_and_the_backfill_command():
+    stats = {
+        "first_window/newco/feeds": "2026-11-05T09:00:00+00:00",
+        "first_window/newco/sitemaps": "2026-09-06T09:00:00+00:00",
+        "source/newco/errors": 0,
+    }
     assert backfill_hints(stats, today=NOW) == [
-        "first crawl of newco: read what its feeds and sitemaps list since 2026-11-05; "
+        "first crawl of newco (feeds, sitemaps): read what they list since 2026-09-06; "
         "to go further back: newsmon crawl newco --since DATE (e.g. 2025-12-05)"
     ]
 
@@ -127,15 +164,21 @@ class Outlet:
         self.web.route(self.site, article.path, Response(200, page, {"Content-Type": "text/html"}))
         return article
 
-    def publish(self) -> None:
+    def publish(self) -> str:
+        """Serve the feed and the sitemap (with ETags); returns the feed's ETag."""
         rss = content.rss2("armwire", self.base, self.feed).encode()
-        self.web.route(
-            self.site, "/feed", Response(200, rss, {"Content-Type": "application/rss+xml"})
-        )
+        rss_type = {"Content-Type": "application/rss+xml"}
+        self.web.route(self.site, "/feed", Response(200, rss, rss_type, conditional=True))
         sitemap = content.news_sitemap(self.base, self.sitemap).encode()
+        xml_type = {"Content-Type": "application/xml"}
         self.web.route(
-            self.site, "/sitemap.xml", Response(200, sitemap, {"Content-Type": "application/xml"})
+            self.site, "/sitemap.xml", Response(200, sitemap, xml_type, conditional=True)
         )
+        return '"' + hashlib.md5(rss).hexdigest() + '"'
+
+    def feed_requests(self) -> list[dict[str, str]]:
+        """Headers of each request for the feed so far."""
+        return [r.headers for r in self.web.requests(self.site) if r.path == "/feed"]
 
     def toml(self, extra: str = "") -> str:
         return (
@@ -193,9 +236,10 @@ def test_a_new_source_reads_a_month_back_once_then_the_routine_window(web, tmp_p
         "in-sitemap-recent",
     }
     assert stored(tmp_path / "n.db", "brief") == {"today"}
-    assert "first crawl of newco: read what its feeds and sitemaps list since" in first.stdout
+    assert "first crawl of newco (feeds, sitemaps): read what they list since" in first.stdout
     assert "newsmon crawl newco --since DATE" in first.stdout
     assert "first crawl of brief" in first.stdout
+    assert [h.get("If-None-Match") for h in newco.feed_requests()] == [None]
 
     # The second crawl is a routine one: a newly listed article of 8 days is too old now.
     newco.feed += [
@@ -204,6 +248,8 @@ def test_a_new_source_reads_a_month_back_once_then_the_routine_window(web, tmp_p
     ]
     newco.publish()
     second = crawl(tmp_path, sources, "newco")
+    # The first crawl kept the feed's validators for the next one.
+    assert newco.feed_requests()[1].get("If-None-Match")
     assert stored(tmp_path / "n.db", "newco") == {
         "yesterday",
         "last-week",
@@ -226,3 +272,39 @@ def test_an_explicit_since_wins_over_the_first_window(web, tmp_path):
     result = crawl(tmp_path, sources, "--since", "3d")
     assert stored(tmp_path / "n.db", "newco") == {"recent"}
     assert "first crawl" not in result.stdout
+    # That crawl was its first: the next one is routine, not a month long.
+    newco.feed.append(newco.article("older-still", timedelta(days=9)))
+    newco.publish()
+    crawl(tmp_path, sources)
+    assert stored(tmp_path / "n.db", "newco") == {"recent"}
+
+
+@pytest.mark.slow
+def test_each_discovery_kind_has_its_own_first_crawl(web, tmp_path):
+    # The daemon's feeds job reaches a new source before its sitemaps job.
+    newco = Outlet(web, "newco")
+    newco.feed = [newco.article("from-feed", timedelta(days=10))]
+    newco.sitemap = [newco.article("from-sitemap", timedelta(days=12))]
+    etag = newco.publish()
+    sources = tmp_path / "sources.toml"
+    sources.write_text(newco.toml())
+    # A crawl stopped before it finished saw the feed and kept its ETag: the
+    # first crawl still reads the feed whole, not a 304.
+    db = connect(tmp_path / "n.db")
+    db.execute(
+        "INSERT INTO http_validators (url, etag, updated_at) VALUES (?, ?, '2026-01-01')",
+        [f"{newco.base}/feed", etag],
+    )
+    db.close()
+    feeds = crawl(tmp_path, sources, "--discovery", "feeds")
+    assert [h.get("If-None-Match") for h in newco.feed_requests()] == [None]
+    assert stored(tmp_path / "n.db", "newco") == {"from-feed"}
+    assert "first crawl of newco (feeds)" in feeds.stdout
+    sitemaps = crawl(tmp_path, sources, "--discovery", "sitemaps")
+    assert stored(tmp_path / "n.db", "newco") == {"from-feed", "from-sitemap"}
+    assert "first crawl of newco (sitemaps)" in sitemaps.stdout
+    newco.sitemap.append(newco.article("late-in-sitemap", timedelta(days=9)))
+    newco.publish()
+    again = crawl(tmp_path, sources)
+    assert stored(tmp_path / "n.db", "newco") == {"from-feed", "from-sitemap"}
+    assert "first crawl" not in again.stdout

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -27,14 +28,19 @@ from scrapy.utils.gz import gunzip
 
 from crawler.config import DISCOVERY_KINDS, Source, load_sources
 from crawler.dates import parse_date, to_iso
-from crawler.db import connect
+from crawler.db import DatabaseError, connect
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.sitemaps import parse_sitemap
 from crawler.discovery.wordpress import parse_posts, search_url
 from crawler.durations import parse_since
 from crawler.extraction.pool import Extractor, workers_from_setting
 from crawler.fingerprint import BodyPrint
-from crawler.firstcrawl import STAT_PREFIX, first_crawl_windows, parse_first_window
+from crawler.firstcrawl import (
+    STAT_PREFIX,
+    first_crawl_windows,
+    parse_first_window,
+    record_first_crawls,
+)
 from crawler.items import ArticleItem
 from crawler.middlewares.privatenet import PrivateNetworkRefused
 from crawler.middlewares.seen import is_stored
@@ -140,7 +146,8 @@ class NewsSpider(scrapy.Spider):
             spider.since_arg if spider.since_arg is not None else settings.get("NEWSMON_SINCE")
         )
         spider.first_window = parse_first_window(settings.get("NEWSMON_FIRST_WINDOW"))
-        spider.since_by_source = {}  # set in start(): a new source's window is wider
+        spider.first_windows = {}  # (source, kind) -> window start; set in start()
+        spider._read_kinds = set()  # (source, kind) whose discovery documents were read
         spider.wp_per_page = settings.getint("NEWSMON_WP_PER_PAGE", 50)
         spider.wp_max_pages = settings.getint("NEWSMON_WP_MAX_PAGES", 20)
         spider.sitemap_max_depth = settings.getint("NEWSMON_SITEMAP_MAX_DEPTH", 3)
@@ -151,11 +158,20 @@ class NewsSpider(scrapy.Spider):
         spider._claimed = set()
         spider._db_path = settings.get("NEWSMON_DB")
         spider._db = None
-        crawler.signals.connect(spider._close_extractor, signal=scrapy.signals.spider_closed)
+        crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         return spider
 
-    def _close_extractor(self, spider=None):
+    def _closed(self, spider=None, reason: str = "finished"):
         self.extractor.close()
+        # Only a crawl that went to the end has fetched what its first window listed.
+        if reason == "finished" and self._read_kinds:
+            try:
+                if self._db is None:
+                    self._db = connect(self._db_path)
+                record_first_crawls(self._db, sorted(self._read_kinds), at=utcnow_iso())
+            except (DatabaseError, sqlite3.Error) as exc:
+                self.crawler.stats.inc_value("first_crawl/not_recorded")
+                logger.error("first crawls not recorded (the next crawl repeats them): %s", exc)
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -174,24 +190,32 @@ class NewsSpider(scrapy.Spider):
         name = response_or_request.meta["newsmon_source"]
         return next(s for s in self.selected_sources if s.name == name)
 
-    def _since(self, source: Source) -> datetime | None:
-        return self.since_by_source.get(source.name, self.since)
+    def _since(self, source: Source, kind: str) -> datetime | None:
+        return self.first_windows.get((source.name, kind), self.since)
 
     def _set_windows(self) -> None:
-        """Widen the window of each source crawled for the first time."""
+        """Widen the window of each source and discovery kind crawled for the first time."""
         if self.since_arg is not None:
             return  # an explicit --since holds for every source
         if self._db is None:
             self._db = connect(self._db_path)
-        self.since_by_source = first_crawl_windows(
-            self._db, self.selected_sources, self.since, self.first_window, now=self.started_at
+        self.first_windows = first_crawl_windows(
+            self._db,
+            self.selected_sources,
+            self.discovery,
+            self.since,
+            self.first_window,
+            now=self.started_at,
         )
-        for name, since in self.since_by_source.items():
-            self.crawler.stats.set_value(f"{STAT_PREFIX}{name}", since.isoformat())
-            logger.info("first crawl of %s: window from %s", name, since.isoformat())
+        for (name, kind), since in self.first_windows.items():
+            self.crawler.stats.set_value(f"{STAT_PREFIX}{name}/{kind}", since.isoformat())
+            logger.info("first crawl of %s's %s: window from %s", name, kind, since.isoformat())
 
-    def _too_old(self, raw: str | None, source: Source) -> bool:
-        since = self._since(source)
+    def _first(self, source: Source, kind: str) -> bool:
+        return (source.name, kind) in self.first_windows
+
+    def _too_old(self, raw: str | None, source: Source, kind: str) -> bool:
+        since = self._since(source, kind)
         if since is None or not raw:
             return False
         value = parse_date(
@@ -258,7 +282,11 @@ class NewsSpider(scrapy.Spider):
                         callback=self.parse_feed,
                         errback=self.on_error,
                         meta=self._meta(
-                            source, "feed", newsmon_conditional=True, handle_httpstatus_list=[304]
+                            source,
+                            "feed",
+                            newsmon_conditional=True,
+                            newsmon_first_crawl=self._first(source, "feeds"),
+                            handle_httpstatus_list=[304],
                         ),
                     )
             if "sitemaps" in self.discovery:
@@ -273,11 +301,13 @@ class NewsSpider(scrapy.Spider):
         source = self._source(response)
         if response.status == 304:
             self.crawler.stats.inc_value("feeds/not_modified")
+            self._read_kinds.add((source.name, "feeds"))  # unchanged since it was read
             return
         parsed = parse_feed(response.body, response.url)
         if parsed.error:
             self._error(source.name, "feed_invalid", response.url, parsed.error)
             return
+        self._read_kinds.add((source.name, "feeds"))
         stats = self.crawler.stats
         stats.inc_value("feeds/entries", len(parsed.entries))
         if parsed.skipped:
@@ -289,7 +319,7 @@ class NewsSpider(scrapy.Spider):
             )
         followed = 0
         for entry in parsed.entries:
-            if self._too_old(entry.published_raw or entry.updated_raw, source):
+            if self._too_old(entry.published_raw or entry.updated_raw, source, "feeds"):
                 stats.inc_value("discovery/too_old")
                 continue
             if followed >= self.feed_max_entries:
@@ -319,6 +349,7 @@ class NewsSpider(scrapy.Spider):
                 source,
                 "sitemap",
                 newsmon_conditional=True,
+                newsmon_first_crawl=self._first(source, "sitemaps"),
                 newsmon_depth=depth,
                 handle_httpstatus_list=[304],
             ),
@@ -349,6 +380,7 @@ class NewsSpider(scrapy.Spider):
         source = self._source(response)
         if response.status == 304:
             self.crawler.stats.inc_value("sitemaps/not_modified")
+            self._read_kinds.add((source.name, "sitemaps"))  # unchanged since it was read
             return
         body = self._sitemap_body(response)
         if body is None:
@@ -357,13 +389,14 @@ class NewsSpider(scrapy.Spider):
         if parsed.kind == "invalid":
             self._error(source.name, "sitemap_invalid", response.url, parsed.error or "invalid")
             return
+        self._read_kinds.add((source.name, "sitemaps"))
         depth = response.meta.get("newsmon_depth", 0)
         if parsed.kind == "index":
             if depth >= self.sitemap_max_depth:
                 self._error(source.name, "sitemap_too_deep", response.url, f"depth {depth}")
                 return
             for entry in parsed.entries:
-                if self._too_old(entry.lastmod, source):
+                if self._too_old(entry.lastmod, source, "sitemaps"):
                     self.crawler.stats.inc_value("discovery/too_old")
                     continue
                 url = response.urljoin(entry.loc)
@@ -372,7 +405,7 @@ class NewsSpider(scrapy.Spider):
             return
         for entry in parsed.entries:
             date = entry.news_publication_date or entry.lastmod
-            if self._too_old(date, source):
+            if self._too_old(date, source, "sitemaps"):
                 self.crawler.stats.inc_value("discovery/too_old")
                 continue
             request = self._article_request(
@@ -391,7 +424,7 @@ class NewsSpider(scrapy.Spider):
         url = search_url(
             source.wordpress_api,
             term,
-            after=self._since(source),
+            after=self._since(source, "wordpress"),
             page=page,
             per_page=self.wp_per_page,
         )
@@ -409,6 +442,7 @@ class NewsSpider(scrapy.Spider):
         except ValueError as exc:
             self._error(source.name, "wordpress_invalid", response.url, str(exc))
             return
+        self._read_kinds.add((source.name, "wordpress"))
         self.crawler.stats.inc_value("wordpress/posts", len(posts))
         for post in posts:
             if not self._claim(post.link):
