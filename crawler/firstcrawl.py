@@ -78,40 +78,35 @@ def crawl_window(
 
 
 def first_crawl_windows(
-    db: sqlite_utils.Database,
     sources: Sequence[Source],
-    kinds: Sequence[str],
+    new: set[tuple[str, str]],
     routine: datetime | None,
     default: timedelta | None,
     *,
     now: datetime,
 ) -> dict[tuple[str, str], datetime]:
-    """The window start of each (source, kind) whose first crawl this is, when wider than ``routine``.
+    """The window start of each (source, kind) in ``new`` that the source has, when wider than ``routine``.
 
-    ``default`` is ``NEWSMON_FIRST_WINDOW``; a source's own ``first_window`` wins.
+    ``new`` comes from :func:`not_yet_crawled`; ``default`` is
+    ``NEWSMON_FIRST_WINDOW``; a source's own ``first_window`` wins.
     """
-    if routine is None:
-        return {}
-    new = not_yet_crawled(db, [s.name for s in sources], kinds)
     windows = {}
     for source in sources:
         own = source.first_window
         first_window = parse_first_window(own) if own is not None else default
-        for kind in kinds:
-            if not _has(source, kind):
-                continue  # nothing of that kind to read: not a first crawl of it
-            since = crawl_window(routine, first_window, new=(source.name, kind) in new, now=now)
-            if since != routine:
-                windows[source.name, kind] = since
+        # Only kinds the source has: with nothing to read, there is no first crawl of it.
+        for kind in _kinds_of(source):
+            if (source.name, kind) in new:
+                since = crawl_window(routine, first_window, new=True, now=now)
+                if since != routine:
+                    windows[source.name, kind] = since
     return windows
 
 
-def _has(source: Source, kind: str) -> bool:
-    return bool(
-        {"feeds": source.feeds, "sitemaps": source.sitemaps, "wordpress": source.wordpress_api}.get(
-            kind
-        )
-    )
+def _kinds_of(source: Source) -> list[str]:
+    """The discovery kinds a source has something for."""
+    lists = {"feeds": source.feeds, "sitemaps": source.sitemaps, "wordpress": source.wordpress_api}
+    return [kind for kind, where in lists.items() if where]
 
 
 def backfill_hints(stats: Mapping[str, object], *, today: datetime | None = None) -> list[str]:

@@ -99,16 +99,16 @@ def test_windows_of_a_crawl_only_for_new_kinds_with_a_sources_own_first_window(t
         Source(name="off", url="https://f/", language="en", first_window="none", **lists),
         Source(name="feedless", url="https://s/", language="en", sitemaps=lists["sitemaps"]),
     ]
-    kinds = ["feeds", "sitemaps", "wordpress"]
+    new = not_yet_crawled(db, [s.name for s in sources], ["feeds", "sitemaps", "wordpress"])
     routine = NOW - timedelta(days=2)
-    windows = first_crawl_windows(db, sources, kinds, routine, timedelta(days=30), now=NOW)
+    windows = first_crawl_windows(sources, new, routine, timedelta(days=30), now=NOW)
     assert windows == {
         ("half", "sitemaps"): NOW - timedelta(days=30),
         ("deep", "feeds"): NOW - timedelta(days=90),
         ("deep", "sitemaps"): NOW - timedelta(days=90),
         ("feedless", "sitemaps"): NOW - timedelta(days=30),
     }
-    assert first_crawl_windows(db, sources, kinds, None, timedelta(days=30), now=NOW) == {}
+    assert first_crawl_windows(sources, new, None, timedelta(days=30), now=NOW) == {}
     db.close()
 
 

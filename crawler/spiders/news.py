@@ -38,6 +38,7 @@ from crawler.fingerprint import BodyPrint
 from crawler.firstcrawl import (
     STAT_PREFIX,
     first_crawl_windows,
+    not_yet_crawled,
     parse_first_window,
     record_first_crawls,
 )
@@ -148,6 +149,7 @@ class NewsSpider(scrapy.Spider):
         spider.first_window = parse_first_window(settings.get("NEWSMON_FIRST_WINDOW"))
         spider.first_windows = {}  # (source, kind) -> window start; set in start()
         spider._read_kinds = set()  # (source, kind) whose discovery documents were read
+        spider._new_kinds = set()  # (source, kind) not crawled before this crawl
         spider.wp_per_page = settings.getint("NEWSMON_WP_PER_PAGE", 50)
         spider.wp_max_pages = settings.getint("NEWSMON_WP_MAX_PAGES", 20)
         spider.sitemap_max_depth = settings.getint("NEWSMON_SITEMAP_MAX_DEPTH", 3)
@@ -164,11 +166,12 @@ class NewsSpider(scrapy.Spider):
     def _closed(self, spider=None, reason: str = "finished"):
         self.extractor.close()
         # Only a crawl that went to the end has fetched what its first window listed.
-        if reason == "finished" and self._read_kinds:
+        firsts = sorted(self._read_kinds & self._new_kinds)
+        if reason == "finished" and firsts:
             try:
                 if self._db is None:
                     self._db = connect(self._db_path)
-                record_first_crawls(self._db, sorted(self._read_kinds), at=utcnow_iso())
+                record_first_crawls(self._db, firsts, at=utcnow_iso())
             except (DatabaseError, sqlite3.Error) as exc:
                 self.crawler.stats.inc_value("first_crawl/not_recorded")
                 logger.error("first crawls not recorded (the next crawl repeats them): %s", exc)
@@ -195,14 +198,15 @@ class NewsSpider(scrapy.Spider):
 
     def _set_windows(self) -> None:
         """Widen the window of each source and discovery kind crawled for the first time."""
-        if self.since_arg is not None:
-            return  # an explicit --since holds for every source
         if self._db is None:
             self._db = connect(self._db_path)
+        names = [s.name for s in self.selected_sources]
+        self._new_kinds = not_yet_crawled(self._db, names, self.discovery)
+        if self.since_arg is not None:
+            return  # an explicit --since holds for every source (and makes its first crawl)
         self.first_windows = first_crawl_windows(
-            self._db,
             self.selected_sources,
-            self.discovery,
+            self._new_kinds,
             self.since,
             self.first_window,
             now=self.started_at,
