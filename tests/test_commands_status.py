@@ -187,7 +187,8 @@ def test_runs_lists_the_history_newest_first(setup, yerevan):
         and "2024-01-01 06:00:00" in out
         and "2024-01-01 05:00:00" not in out
     )
-    assert "timeout" in out and "schedule (feeds)" in out and "90s" in out  # how long the run took
+    # how long the run took
+    assert "timeout" in out and "schedule (feeds)" in out and "1m 30s" in out
     listed = json.loads(invoke("runs", "--db", str(setup / "news.db"), "--json"))
     assert [r["id"] for r in listed] == [4, 3, 2, 1]
     assert listed[0]["trigger"] == "manual" and listed[1]["job_id"] == "feeds"
@@ -297,3 +298,24 @@ def test_health_is_judged_over_time_and_says_why(health_db, yerevan):
     assert "unhealthy: no new article for 3d, usually every 4h" in lines["quiet"]
     assert "unhealthy: errors for 6h: all 3 request(s) failed" in lines["failing"]
     assert "not crawled yet" in lines["newcomer"]
+
+
+def test_crawls_killed_without_closing_their_runs_count_as_errors(tmp_path):
+    now = datetime.now(UTC).replace(microsecond=0)
+    gone = 2**22 + 1  # above Linux's largest pid_max: no such process
+    db = connect(tmp_path / "news.db")
+    with write_transaction(db):
+        for step in range(7, -1, -1):  # a crawl every hour, each killed (SIGKILL, OOM killer)
+            db.execute(
+                "INSERT INTO crawl_runs (started_at, trigger, sources, status, pid) "
+                "VALUES (?, 'manual', '[\"killed\"]', 'running', ?)",
+                [(now - timedelta(hours=step)).isoformat(), gone],
+            )
+    db.close()
+    (tmp_path / "sources.toml").write_text(SOURCES.replace("alpha", "killed"))
+    report = status_json(tmp_path)
+    killed = next(s for s in report["sources"] if s["source"] == "killed")
+    assert killed["last_run"]["status"] == "abandoned"
+    assert killed["unhealthy"][-1] == (
+        f"errors for 7h: abandoned: process {gone} ended without closing its run"
+    )
