@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlite_utils
 
@@ -32,8 +32,11 @@ NOT_FINISHED = ("running", "skipped")
 
 
 def parse_time(value: str | None) -> datetime | None:
-    """An ISO 8601 timestamp from the database (UTC) as an aware datetime."""
-    return datetime.fromisoformat(value) if value else None
+    """An ISO 8601 timestamp from the database (UTC) as an aware datetime (UTC if written without offset)."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------------
@@ -117,14 +120,6 @@ class Run:
     message: str | None
     counts: dict[str, int] = field(default_factory=dict)
     host: str | None = None
-
-    @property
-    def failed(self) -> bool:
-        return (
-            self.status in FAILED_STATUSES
-            or self.status == "error"
-            or self.counts.get("errors", 0) > 0
-        )
 
     def to_json(self) -> dict:
         return {
@@ -225,31 +220,52 @@ def source_names_in_history(db: sqlite_utils.Database) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Health:
-    """Why a source looks unhealthy over its last finished runs (empty: healthy or too few runs)."""
+class Activity:
+    """What :func:`schedules.health.judge_health` needs of a source's articles and runs."""
 
-    runs: int
-    """Finished runs looked at (at most the window)."""
-    reasons: tuple[str, ...] = ()
-
-
-def source_health(db: sqlite_utils.Database, source: str, window: int) -> Health:
-    """Flag a source with no new article over its last ``window`` finished runs, or errors in most of them.
-
-    Judged only once the source has ``window`` finished runs: a new source is
-    not flagged by its first run.
-    """
-    return judge_health(runs(db, source=source, limit=window, finished_only=True), window)
+    article_times: list[datetime]
+    """When each article of the window appeared: published, or first seen if earlier or unknown."""
+    last_article: datetime | None
+    first_crawl: datetime | None
 
 
-def judge_health(history: list[Run], window: int) -> Health:
-    """:func:`source_health` of a source whose last finished runs, newest first, are ``history``."""
-    if len(history) < window:
-        return Health(runs=len(history))
-    reasons = []
-    if not any(run.counts.get("articles_new", 0) for run in history):
-        reasons.append(f"no new article in its last {window} runs")
-    failed = sum(run.failed for run in history)
-    if failed * 2 > window:
-        reasons.append(f"errors in {failed} of its last {window} runs")
-    return Health(runs=len(history), reasons=tuple(reasons))
+def source_activity(db: sqlite_utils.Database, source: str, since: datetime) -> Activity:
+    """The source's article times since ``since``, its latest article time ever, and (when it has
+    no article) its first run."""
+    cutoff = since.astimezone(UTC).isoformat()
+    # An article's time is at most its publication, so only articles published
+    # (or, undated, first seen) since the cutoff can fall in the window: two
+    # ranges of the (source, published_at) index, not a scan of the source.
+    rows = db.execute(
+        "SELECT published_at, first_seen_at FROM articles WHERE source = ? AND published_at >= ? "
+        "UNION ALL SELECT published_at, first_seen_at FROM articles "
+        "WHERE source = ? AND published_at IS NULL AND first_seen_at >= ?",
+        [source, cutoff, source, cutoff],
+    ).fetchall()
+    times = [
+        min(filter(None, (parse_time(published), parse_time(seen)))) for published, seen in rows
+    ]
+    recent = [t for t in times if t >= since]
+    # The latest article is in the window when the window has any.
+    latest = max(recent) if recent else None
+    first = None
+    if latest is None:
+        latest = _time_of(
+            db,
+            "SELECT MAX(MIN(COALESCE(published_at, first_seen_at), first_seen_at)) FROM articles "
+            "WHERE source = ?",
+            source,
+        )
+    if latest is None:  # only a source without any article is judged from its first crawl
+        first = _time_of(
+            db,
+            "SELECT MIN(r.started_at) FROM crawl_runs r, json_each(r.sources) "
+            "WHERE json_each.value = ?",
+            source,
+        )
+    return Activity(article_times=recent, last_article=latest, first_crawl=first)
+
+
+def _time_of(db: sqlite_utils.Database, sql: str, source: str) -> datetime | None:
+    (value,) = db.execute(sql, [source]).fetchone()
+    return parse_time(value)

@@ -23,6 +23,7 @@ from crawler.commands.summary import print_summary
 from crawler.config import ConfigError, load_sources
 from crawler.db import DatabaseError, connect, write_transaction
 from crawler.durations import parse_duration, parse_since
+from crawler.firstcrawl import backfill_hints
 from crawler.locks import Holder, SourceLocks, lock_dir
 from crawler.relevance import load_topics
 from crawler.runs import (
@@ -87,7 +88,8 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--since",
     default=None,
-    help="How far back to go: a duration (2d, 12h) or a date (2023-01-01). Default: 2d.",
+    help="How far back to go: a duration (2d, 12h) or a date (2023-01-01). Default: 2d "
+    "(30d for a source's first crawl: NEWSMON_FIRST_WINDOW).",
 )
 @click.option(
     "--discovery",
@@ -257,6 +259,8 @@ def crawl(
     print_summary(counts, stats, run_id=run_id, db_path=db_path)
     if killed_by:
         die_of(_signal_number(killed_by))
+    for line in backfill_hints(stats):
+        click.echo(line)
     if stats.get("storage/error"):
         lost = int(stats.get("storage/not_stored", 0))
         _database_error(
