@@ -362,6 +362,31 @@ EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 """Dates before this are taken for misreadings (copyright lines, founding years)."""
 
 
+# Kinds of publication-date evidence, strongest first. A page's own statement
+# about itself (structured data, meta tags, a <time> element, the dateline
+# under the headline, the date in its URL) beats the feed / sitemap / API date;
+# the page's weak guesses come after it and never override it.
+STRONG_KINDS = ("structured", "meta", "time", "dateline", "url", "element")
+WEAK_KINDS = ("text", "far", "year", "htmldate")
+DISCOVERY_KINDS = ("feed", "sitemap", "wordpress")
+"""Where a feed-side date comes from (``ArticleItem.discovered_via``)."""
+
+
+def is_weak(kind: str | None) -> bool:
+    """Whether a page date of ``kind`` is a guess that a feed / sitemap / API date overrides.
+
+    An unknown kind (an item built without one) counts as the page's own statement."""
+    return kind in WEAK_KINDS
+
+
+_CLOCK = re.compile(r"\d{1,2}:\d{2}|\d{1,2}\s*[ap]\.?\s?m\b|\bT\d{2}", re.IGNORECASE)
+
+
+def states_time(raw: str | None) -> bool:
+    """Whether ``raw`` gives a time of day, not only a day (``12 Jan 2023, 14:05`` vs ``2023-01-12``)."""
+    return bool(raw and _CLOCK.search(raw))
+
+
 def implausibility(value: datetime, *, now: datetime, max_future: timedelta) -> str | None:
     """Why ``value`` cannot be a publication instant fetched at ``now``: ``future``, ``too_old``, or None."""
     if value > now + max_future:

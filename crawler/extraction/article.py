@@ -19,6 +19,9 @@ class Article:
     """Author names in page order, without "By", job titles or the site's own name."""
     published_raw: str | None = None
     """Publication date string as found (structured data first)."""
+    published_kind: str | None = None
+    """What kind of evidence ``published_raw`` is (``structured``, ``meta``, ``dateline``,
+    ``text``, ``year`` …; see ``crawler.dates.STRONG_KINDS`` and ``WEAK_KINDS``)."""
     modified_raw: str | None = None
     """Last-modified date string as found, None if the page states none."""
     language: str | None = None

@@ -22,14 +22,22 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from copy import deepcopy
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from htmldate import find_date
 from lxml import etree
 
-from crawler.dates import EARLIEST, parse_date_as_written
-from crawler.extraction.bylines import date_element, headline_dates, in_comment, inside_foreign
+from crawler.dates import EARLIEST, find_date_mentions, parse_date_as_written
+from crawler.extraction.bylines import (
+    Byline,
+    date_element,
+    headline_dates,
+    in_comment,
+    inside_foreign,
+)
 from crawler.extraction.structured import CLASS_TOKEN
 
 _PUBLISHED_META = (
@@ -55,30 +63,66 @@ _URL_DATE = re.compile(
 )
 
 
-def find_dates(tree, url: str, structured: dict | None = None) -> tuple[str | None, str | None]:
-    """``(published_raw, modified_raw)`` of the page; ``tree`` is not modified."""
+@dataclass(frozen=True)
+class DateCandidate:
+    """A publication date as the page writes it, and the kind of evidence it is."""
+
+    raw: str
+    """The string as found (attribute value or visible text), stripped."""
+    kind: str
+    """One of ``crawler.dates.STRONG_KINDS`` or ``WEAK_KINDS``: ``structured``, ``meta``,
+    ``time``, ``dateline``, ``url``, ``element``, ``text``, ``far``, ``year``, ``htmldate``."""
+
+
+def find_dates(
+    tree, url: str, structured: dict | None = None
+) -> tuple[DateCandidate | None, str | None]:
+    """The page's strongest publication-date candidate and its raw modification date.
+
+    ``tree`` is not modified."""
     if tree is None:
         return None, None
-    languages = _page_languages(tree)
-    ok = _Plausible(languages)
+    ok = _Plausible(_page_languages(tree))
     published, modified = _structured_dates(tree, structured, ok)
     # The page text is searched when the publication date is not declared.
     # A declared publication date without a declared modification date does
     # not justify the search (about 2 ms a page): the modified date is then
     # left unknown rather than read from the text.
     if published is None:
-        visible_published, visible_modified = headline_dates(tree, structured, languages, ok)
-        published = visible_published
-        modified = modified or visible_modified
-    if published is None:
-        in_url = _url_date(url)
-        published = in_url if ok(in_url) else None
-    if published is None:
-        published = date_element(tree, languages, ok)
-    if published is None:
-        found = find_date(deepcopy(tree), url=url, extensive_search=True, original_date=True)
-        published = found if isinstance(found, str) and ok(found) else None
+        byline = headline_dates(tree, structured, ok.languages, ok)
+        modified = modified or byline.modified
+        published = next(_visible_dates(tree, url, byline, ok), None)
     return published, modified
+
+
+def _visible_dates(tree, url: str, byline: Byline, ok: _Plausible) -> Iterator[DateCandidate]:
+    """Candidates a reader sees (or the URL shows), strongest first, each looked for lazily."""
+    if byline.dateline:
+        yield DateCandidate(byline.dateline, "dateline")
+    in_url = _url_date(url)
+    if ok(in_url):
+        yield DateCandidate(in_url, "url")
+    marked = date_element(tree, ok.languages, ok)
+    if marked:
+        yield DateCandidate(marked, "element")
+    if byline.in_text:
+        yield DateCandidate(byline.in_text, "text")
+    found = find_date(deepcopy(tree), url=url, extensive_search=True, original_date=True)
+    if isinstance(found, str) and ok(found):
+        yield DateCandidate(found, _htmldate_kind(found, tree, ok.languages))
+
+
+def _htmldate_kind(found: str, tree, languages: list[str]) -> str:
+    """``year`` when htmldate's answer is 1 January and the page never writes that day
+    (its reading of a copyright line or a lone year), else ``htmldate``."""
+    if not found.endswith("-01-01"):
+        return "htmldate"
+    text = " ".join(tree.xpath("//body//text()"))
+    day = found[:10]
+    for mention in find_date_mentions(text, languages):
+        if mention.value.date().isoformat() == day:
+            return "htmldate"
+    return "year"
 
 
 class _Plausible:
@@ -109,7 +153,7 @@ def _page_languages(tree) -> list[str]:
 
 def _structured_dates(
     tree, structured: dict | None, ok: _Plausible
-) -> tuple[str | None, str | None]:
+) -> tuple[DateCandidate | None, str | None]:
     """The first plausible published / modified value, most explicit source first.
 
     Sources are read lazily (each a function), so a page whose JSON-LD or meta tags give
@@ -120,11 +164,14 @@ def _structured_dates(
     elif structured:
         pages.insert(0, structured)
     published_sources: list = [
-        *(lambda obj=obj: obj.get("datePublished") or obj.get("dateCreated") for obj in articles),
-        lambda: _meta(tree, _PUBLISHED_META),
-        lambda: _microdata(tree, "datePublished"),
-        lambda: _hatom(tree, "published"),
-        *(lambda obj=obj: obj.get("datePublished") for obj in pages),
+        *(
+            ("structured", lambda obj=obj: obj.get("datePublished") or obj.get("dateCreated"))
+            for obj in articles
+        ),
+        ("meta", lambda: _meta(tree, _PUBLISHED_META)),
+        ("structured", lambda: _microdata(tree, "datePublished")),
+        ("time", lambda: _hatom(tree, "published")),
+        *(("structured", lambda obj=obj: obj.get("datePublished")) for obj in pages),
     ]
     modified_sources: list = [
         *(lambda obj=obj: obj.get("dateModified") for obj in articles),
@@ -133,15 +180,14 @@ def _structured_dates(
         lambda: _hatom(tree, "updated"),
         *(lambda obj=obj: obj.get("dateModified") for obj in pages),
     ]
-    return _first_plausible(published_sources, ok), _first_plausible(modified_sources, ok)
-
-
-def _first_plausible(sources, ok: _Plausible) -> str | None:
-    for source in sources:
+    published = None
+    for kind, source in published_sources:
         value = source()
         if ok(value):
-            return value.strip()
-    return None
+            published = DateCandidate(value.strip(), kind)
+            break
+    modified = next((v.strip() for v in (f() for f in modified_sources) if ok(v)), None)
+    return published, modified
 
 
 def _types_match(obj: dict, pattern: re.Pattern) -> bool:

@@ -156,9 +156,9 @@ def extract_article(
     )
     echoes = [t for t in [article.title, *titles, *headings] if t]
     article.body = _body(tree, found, echoes, article.description, recall_run)
-    article.published_raw, article.modified_raw = find_dates(
-        tree, url, found.article or found.page or None
-    )
+    published, article.modified_raw = find_dates(tree, url, found.article or found.page or None)
+    if published is not None:
+        article.published_raw, article.published_kind = published.raw, published.kind
     article.authors = _authors(tree, found, site_names, url)
     article.language = detect_language(
         article.body or article.title,
