@@ -363,13 +363,13 @@ EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 # Kinds of publication-date evidence, strongest first. A page's own statement
-# about itself (structured data, meta tags, a <time> element, the dateline
-# under the headline, the date in its URL) beats the feed / sitemap / API date;
-# the page's weak guesses come after it and never override it.
-STRONG_KINDS = ("structured", "meta", "time", "dateline", "url", "element")
-WEAK_KINDS = ("text", "far", "year", "htmldate")
-DISCOVERY_KINDS = ("feed", "sitemap", "wordpress")
-"""Where a feed-side date comes from (``ArticleItem.discovered_via``)."""
+# about itself (structured data, meta tags, a <time> element, the dateline by
+# the headline, the date in its URL) beats the feed / sitemap / API date; the
+# page's weak guesses (a date in an element marked as one but far from the
+# headline, a date inside the text, a year alone, htmldate's fallback) come
+# after it and never override it.
+STRONG_KINDS = ("structured", "meta", "time", "dateline", "url")
+WEAK_KINDS = ("far", "text", "year", "htmldate")
 
 
 def is_weak(kind: str | None) -> bool:

@@ -17,7 +17,7 @@ from lxml import etree
 from benchmarks.quality_dates import TARGET_DAY_ACCURACY, day_accuracy, load_dates_dev, newsmon_day
 from crawler.dates import parse_date
 from crawler.extraction import extract_article
-from crawler.extraction.dates import find_dates
+from crawler.extraction.dates import DateCandidate, _htmldate_kind, find_dates
 from tests.timezones import machine_zone
 
 PAGES = Path(__file__).parent / "data" / "dates" / "pages"
@@ -41,8 +41,9 @@ def _golden() -> list:
 @pytest.mark.parametrize(("html", "expected"), _golden())
 def test_golden_pages(html, expected):
     article = extract_article(html.read_bytes(), expected["url"])
-    assert (article.published_raw, article.modified_raw) == (
+    assert (article.published_raw, article.published_kind, article.modified_raw) == (
         expected["published_raw"],
+        expected["published_kind"],
         expected["modified_raw"],
     )
 
@@ -53,6 +54,22 @@ def test_tree_is_not_modified():
         before = etree.tostring(tree)
         find_dates(tree, "https://example.org/x", None)
         assert etree.tostring(tree) == before, html.name
+
+
+def test_candidate_kind_and_raw_value():
+    tree = trafilatura.load_html((PAGES / "meta-tags.html").read_bytes())
+    published, _ = find_dates(tree, "https://example.org/x", None)
+    assert published == DateCandidate("2023-01-12T10:05:00+00:00", "meta")
+
+
+def test_year_only_when_the_page_never_writes_the_day():
+    """htmldate reads a copyright line as 1 January; a page that prints that day is not a guess."""
+    html = (PAGES / "copyright-year-only.html").read_text(encoding="utf-8")
+    assert extract_article(html, "https://example.org/a").published_kind == "year"
+    assert _htmldate_kind("2021-01-01", trafilatura.load_html(html), ["en"]) == "year"
+    stated = html.replace("</article>", "<p>Filed on 1 January 2021 by the desk.</p></article>")
+    assert _htmldate_kind("2021-01-01", trafilatura.load_html(stated), ["en"]) == "htmldate"
+    assert _htmldate_kind("2021-03-01", trafilatura.load_html(html), ["en"]) == "htmldate"
 
 
 def test_no_tree():

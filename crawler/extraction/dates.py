@@ -1,17 +1,28 @@
-"""Finding a page's publication and modification dates (raw strings).
+"""Finding a page's publication and modification dates (raw strings), with the kind of
+evidence each publication date is.
 
-The page's own statements are read from the most to the least explicit:
+The page's own statements are read from the most to the least explicit; the
+kind (``DateCandidate.kind``) tells the dates pipeline how far to trust it
+against the feed / sitemap / API date:
 
-1. structured data: JSON-LD ``datePublished`` of the article object (not of
-   its comments or live-blog updates), ``article:published_time`` and the other
-   publication meta tags, microdata ``itemprop="datePublished"``, hAtom
-   ``published`` and ``<time pubdate>``;
-2. the date printed next to the headline, as a reader sees it (the byline);
+1. structured data (``structured``): JSON-LD ``datePublished`` of the article
+   object (not of its comments or live-blog updates), microdata
+   ``itemprop="datePublished"``; ``article:published_time`` and the other
+   publication meta tags (``meta``); hAtom ``published`` and ``<time pubdate>``
+   (``time``);
+2. the date printed next to the headline, as a reader sees it (``dateline``);
    one introduced by "updated" / "обновлено" / … is a modification date;
-3. a full date in the URL (``/2023/01/12/``);
+3. a full date in the URL (``/2023/01/12/``, ``url``);
+
+and then the weak guesses, which a feed date overrides:
+
 4. the first element marked as a date (``class="date"``, ``id="datum"`` …)
-   outside comments, sidebars and related links;
-5. htmldate's heuristics (extensive search, original date) as the last resort.
+   outside comments, sidebars and related links, away from the headline (``far``);
+5. a date inside a sentence near the headline, "the statement of 9 November
+   2020" (``text``);
+6. htmldate's heuristics (extensive search, original date) as the last resort
+   (``htmldate``; ``year`` when its answer is 1 January of a year the page only
+   names, as in a copyright line).
 
 A candidate only counts when ``crawler.dates`` can read it as a plausible day,
 so an empty or broken field falls through to the next source. Normalisation to
@@ -70,8 +81,8 @@ class DateCandidate:
     raw: str
     """The string as found (attribute value or visible text), stripped."""
     kind: str
-    """One of ``crawler.dates.STRONG_KINDS`` or ``WEAK_KINDS``: ``structured``, ``meta``,
-    ``time``, ``dateline``, ``url``, ``element``, ``text``, ``far``, ``year``, ``htmldate``."""
+    """One of ``crawler.dates.STRONG_KINDS`` (``structured``, ``meta``, ``time``,
+    ``dateline``, ``url``) or ``WEAK_KINDS`` (``far``, ``text``, ``year``, ``htmldate``)."""
 
 
 def find_dates(
@@ -104,7 +115,7 @@ def _visible_dates(tree, url: str, byline: Byline, ok: _Plausible) -> Iterator[D
         yield DateCandidate(in_url, "url")
     marked = date_element(tree, ok.languages, ok)
     if marked:
-        yield DateCandidate(marked, "element")
+        yield DateCandidate(marked, "far")
     if byline.in_text:
         yield DateCandidate(byline.in_text, "text")
     found = find_date(deepcopy(tree), url=url, extensive_search=True, original_date=True)

@@ -439,6 +439,7 @@ class NewsSpider(scrapy.Spider):
             date_languages=source.date_languages,
             timezone=source.timezone,
             published_raw=article.published_raw,
+            published_kind=article.published_kind,
             modified_raw=article.modified_raw,
             discovered_via=via,
             fetched_at=utcnow_iso(),
