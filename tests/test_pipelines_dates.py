@@ -203,27 +203,25 @@ def test_strong_page_date_beats_the_feed_date(raw, kind):
     assert stats.get_value(f"dates/source/{kind}") == 1
 
 
-def test_feed_gives_its_clock_to_a_page_day_it_agrees_with():
+@pytest.mark.parametrize(
+    ("page_day", "expected"),
+    [
+        ("2023-01-12", ("2023-01-12T10:05:00+00:00", "feed")),
+        # Another day: the page's, at midnight in the source's zone (Asia/Yerevan, UTC+4).
+        ("2023-01-11", ("2023-01-10T20:00:00+00:00", "url")),
+    ],
+)
+def test_feed_gives_its_clock_to_a_page_day_it_agrees_with(page_day, expected):
     pipeline, _ = make_pipeline()
-    same_day = pipeline.process_item(
+    item = pipeline.process_item(
         make_item(
-            published_raw="2023-01-12",
+            published_raw=page_day,
             published_kind="url",
             feed_published_raw=FEED_DATE,
             discovered_via="feed",
         )
     )
-    assert (same_day.published_at, same_day.date_source) == ("2023-01-12T10:05:00+00:00", "feed")
-    other_day = pipeline.process_item(
-        make_item(
-            published_raw="2023-01-11",
-            published_kind="url",
-            feed_published_raw=FEED_DATE,
-            discovered_via="feed",
-        )
-    )
-    # Midnight in the source's zone (Asia/Yerevan, UTC+4).
-    assert (other_day.published_at, other_day.date_source) == ("2023-01-10T20:00:00+00:00", "url")
+    assert (item.published_at, item.date_source) == expected
 
 
 def test_api_date_copied_onto_the_page_is_the_api_s():
