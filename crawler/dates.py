@@ -123,7 +123,8 @@ def _grammar() -> re.Pattern:
         r"(?P<y4>\d{4})-(?P<m4>\d{1,2})-(?P<d4>\d{1,2})(?!\d)",
         r"(?P<y5>\d{4})/(?P<m5>\d{1,2})/(?P<d5>\d{1,2})(?!\d)",
         r"(?P<d6>\d{1,2})\.\s?(?P<m6>\d{1,2})\.\s?(?P<y6>\d{4})",
-        r"(?P<a7>\d{1,2})[/-](?P<b7>\d{1,2})[/-](?P<y7>\d{4})",
+        # "1 / 12 / 2020" is how some right-to-left pages space it.
+        r"(?P<a7>\d{1,2})\s?[/-]\s?(?P<b7>\d{1,2})\s?[/-]\s?(?P<y7>\d{4})",
     ]
     before = rf"(?:{_TIME.format(p='t1')}\s*(?:[,|·•/–-]\s*)?)?"
     after = rf"(?:\s*(?:,|\bat\b|\bum\b|\bв\b|\bà\b|\ba las\b|[|·•/–-]|թ\.,?|г\.,?)?\s*{_TIME.format(p='t2')}(?:\s*Uhr)?{_ZONE})?"
