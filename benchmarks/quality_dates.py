@@ -73,7 +73,9 @@ def newsmon_published(html: bytes, url: str) -> datetime | None:
     """The publication date newsmon reads from a page, aware, in the offset the page states."""
     article = extract_article(html, url)
     languages = [article.language] if article.language else None
-    return parse_date_as_written(article.published_raw, languages=languages)
+    return parse_date_as_written(
+        article.published_raw, languages=languages, day_first=article.numeric_day_first
+    )
 
 
 def newsmon_day(html: bytes, url: str) -> str | None:

@@ -55,6 +55,9 @@ class ArticleItem:
     ``dateline``, ``url``; weak: ``far``, ``text``, ``year``, ``htmldate``)."""
     modified_raw: str | None = None
     """Last-modified date string as found on the page."""
+    numeric_day_first: bool | None = None
+    """True when the page writes ``01/02/2023`` for 1 February, False for 2 January,
+    None when it does not say (the source's zone, then its language decide)."""
     feed_published_raw: str | None = None
     """Publication date string from the feed, news sitemap or WordPress API (fallback)."""
     feed_title: str | None = None

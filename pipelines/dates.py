@@ -7,7 +7,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from crawler.dates import implausibility, is_weak, parse_date, states_time, to_iso
+from crawler.dates import (
+    implausibility,
+    is_weak,
+    numeric_order,
+    parse_date,
+    states_time,
+    to_iso,
+)
 from crawler.items import ArticleItem
 
 logger = logging.getLogger(__name__)
@@ -80,7 +87,11 @@ class DatesPipeline:
         if not raw:
             return None
         value = parse_date(
-            raw, timezone=item.timezone, languages=item.date_languages or None, now=now
+            raw,
+            timezone=item.timezone,
+            languages=item.date_languages or None,
+            now=now,
+            day_first=numeric_order(item.numeric_day_first, item.timezone),
         )
         if value is None:
             self.stats.inc_value("dates/unparsed")

@@ -80,6 +80,27 @@ def test_year_only_when_the_page_never_writes_the_day():
     assert _htmldate_kind("2021-03-01", trafilatura.load_html(html), ["en"]) == "htmldate"
 
 
+@pytest.mark.parametrize(
+    ("url", "head", "expected"),
+    [
+        ("https://www.example.ie/news/a", '<html lang="en">', True),
+        ("https://www.example.co.uk/news/a", '<html lang="en-US">', True),
+        (
+            "https://example.com/a",
+            '<html lang="en"><meta property="og:locale" content="en_GB">',
+            True,
+        ),
+        ("https://example.com/a", '<html lang="en-US">', False),
+        ("https://example.io/a", '<html lang="en">', None),
+        ("https://example.com/a", '<html lang="en">', None),
+    ],
+)
+def test_numeric_order_from_where_the_page_is_published(url, head, expected):
+    html = f"{head}<head><title>T</title></head><body><h1>T</h1><p>08/11/2023</p></body></html>"
+    article = extract_article(html, url)
+    assert article.numeric_day_first is expected
+
+
 def test_no_tree():
     assert find_dates(None, "https://example.org/2023/01/12/x") == (None, None)
 
@@ -119,7 +140,7 @@ def test_future_and_ancient_candidates_fall_through():
 # Floors measured on 2026-12-05 (benchmarks/quality_dates.py): a change that loses a
 # page fails here. dates-dev was tuned on; fields-dev is held out.
 DATES_DEV_FLOOR = 94 / 98
-DATES_DEV_UNDECLARED_FLOOR = 92 / 98
+DATES_DEV_UNDECLARED_FLOOR = 93 / 98
 FIELDS_DEV_FLOOR = 61 / 63
 FIELDS_DEV_INSTANT_FLOOR = 57 / 58
 

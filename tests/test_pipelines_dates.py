@@ -265,3 +265,26 @@ def test_choose_published_by_strength(page, feed, expected):
     )
     which = {page_value: "page", feed_value: "feed", None: None}[chosen]
     assert (which, source) == expected
+
+
+@pytest.mark.parametrize(
+    ("zone", "page_says", "expected"),
+    [
+        ("Asia/Yerevan", None, "2023-02-01"),  # the source's zone: day first
+        ("America/New_York", None, "2023-01-02"),  # English in the United States: month first
+        ("America/New_York", True, "2023-02-01"),  # the page's own country wins
+        ("Asia/Yerevan", False, "2023-01-02"),
+    ],
+)
+def test_numeric_dates_ordered_by_page_then_source_zone(zone, page_says, expected):
+    pipeline, _ = make_pipeline()
+    item = pipeline.process_item(
+        make_item(
+            published_raw="01/02/2023 12:00",
+            date_languages=["en"],
+            timezone=zone,
+            numeric_day_first=page_says,
+            fetched_at="2023-03-01T00:00:00+00:00",
+        )
+    )
+    assert item.published_at[:10] == expected

@@ -37,11 +37,12 @@ from collections.abc import Iterator
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from htmldate import find_date
 from lxml import etree
 
-from crawler.dates import EARLIEST, find_date_mentions, parse_date_as_written
+from crawler.dates import EARLIEST, day_first_in_country, find_date_mentions, parse_date_as_written
 from crawler.extraction.bylines import (
     Byline,
     date_element,
@@ -93,7 +94,7 @@ def find_dates(
     ``tree`` is not modified."""
     if tree is None:
         return None, None
-    ok = _Plausible(_page_languages(tree))
+    ok = _Plausible(_page_languages(tree), numeric_day_first(tree, url))
     published, modified = _structured_dates(tree, structured, ok)
     # The page text is searched when the publication date is not declared.
     # A declared publication date without a declared modification date does
@@ -120,17 +121,17 @@ def _visible_dates(tree, url: str, byline: Byline, ok: _Plausible) -> Iterator[D
         yield DateCandidate(byline.in_text, "text")
     found = find_date(deepcopy(tree), url=url, extensive_search=True, original_date=True)
     if isinstance(found, str) and ok(found):
-        yield DateCandidate(found, _htmldate_kind(found, tree, ok.languages))
+        yield DateCandidate(found, _htmldate_kind(found, tree, ok.languages, ok.day_first))
 
 
-def _htmldate_kind(found: str, tree, languages: list[str]) -> str:
+def _htmldate_kind(found: str, tree, languages: list[str], day_first: bool | None = None) -> str:
     """``year`` when htmldate's answer is 1 January and the page never writes that day
     (its reading of a copyright line or a lone year), else ``htmldate``."""
     if not found.endswith("-01-01"):
         return "htmldate"
     text = " ".join(tree.xpath("//body//text()"))
     day = found[:10]
-    for mention in find_date_mentions(text, languages):
+    for mention in find_date_mentions(text, languages, day_first):
         if mention.value.date().isoformat() == day:
             return "htmldate"
     return "year"
@@ -139,14 +140,15 @@ def _htmldate_kind(found: str, tree, languages: list[str]) -> str:
 class _Plausible:
     """Whether a raw string reads as a date between 1990 and tomorrow."""
 
-    def __init__(self, languages: list[str]):
+    def __init__(self, languages: list[str], day_first: bool | None = None):
         self.languages = languages
+        self.day_first = day_first
         self.latest = datetime.now(UTC) + timedelta(days=1)
 
     def __call__(self, raw) -> bool:
         if not isinstance(raw, str) or not raw.strip():
             return False
-        value = parse_date_as_written(raw, languages=self.languages)
+        value = parse_date_as_written(raw, languages=self.languages, day_first=self.day_first)
         return value is not None and value.year >= EARLIEST.year and value <= self.latest
 
 
@@ -157,6 +159,31 @@ def _page_languages(tree) -> list[str]:
     )
     code = langs[0].strip().lower()[:2] if langs and langs[0].strip() else ""
     return [code] if code.isalpha() and len(code) == 2 else ["en"]
+
+
+# Country-code domains that are sold as brands (".io", ".tv") say nothing of the country.
+_BRAND_DOMAINS = frozenset("ai cc co fm gg io la ly me nu sh so tk to tv ws".split())
+_REGION = re.compile(r"^[a-z]{2,3}[-_]([a-z]{2})(?:$|[-_])", re.IGNORECASE)
+
+
+def numeric_day_first(tree, url: str) -> bool | None:
+    """Whether the page writes ``01/02/2023`` for 1 February: True, False, or None (unknown).
+
+    Where the page is published says it: the country of its domain (``.ie``, ``.am``),
+    else the region of ``og:locale`` or ``<html lang>`` (``en_GB``, ``en-US``)."""
+    host = urlsplit(url).hostname or ""
+    top = host.rsplit(".", 1)[-1].lower()
+    if len(top) == 2 and top not in _BRAND_DOMAINS:
+        return day_first_in_country("gb" if top == "uk" else top)
+    declared = tree.xpath(
+        '//meta[@property="og:locale"]/@content | /html/@lang | /html/@xml:lang',
+        namespaces={"xml": "http://www.w3.org/XML/1998/namespace"},
+    )
+    for value in declared:
+        region = _REGION.match(value.strip())
+        if region:
+            return day_first_in_country(region.group(1))
+    return None
 
 
 # --- structured data --------------------------------------------------------------

@@ -21,7 +21,7 @@ from lxml import html as lxml_html
 from crawler.extraction import furniture
 from crawler.extraction.article import Article
 from crawler.extraction.body import Block, extract_blocks, reconcile, render, structured_paragraphs
-from crawler.extraction.dates import find_dates
+from crawler.extraction.dates import find_dates, numeric_day_first
 from crawler.extraction.language import detect_language
 from crawler.extraction.structured import (
     CLASS_TOKEN,
@@ -159,6 +159,7 @@ def extract_article(
     published, article.modified_raw = find_dates(tree, url, found.article or found.page or None)
     if published is not None:
         article.published_raw, article.published_kind = published.raw, published.kind
+    article.numeric_day_first = numeric_day_first(tree, url)
     article.authors = _authors(tree, found, site_names, url)
     article.language = detect_language(
         article.body or article.title,

@@ -441,6 +441,7 @@ class NewsSpider(scrapy.Spider):
             published_raw=article.published_raw,
             published_kind=article.published_kind,
             modified_raw=article.modified_raw,
+            numeric_day_first=article.numeric_day_first,
             discovered_via=via,
             fetched_at=utcnow_iso(),
             body_print=made,
