@@ -128,11 +128,18 @@ def _is_logo(heading) -> bool:
     return False
 
 
-def visible_text(root, headline, breaks: list[int] | None = None) -> tuple[str, int, int]:
+def visible_text(
+    root,
+    headline,
+    breaks: list[int] | None = None,
+    stamps: list[tuple[int, int, str]] | None = None,
+) -> tuple[str, int, int]:
     """Visible text of ``root`` (whitespace collapsed) and the headline's span in it.
 
     ``breaks``, when given, receives the offsets where a block (any element but
-    inline ones like ``<a>``, ``<em>``) opens or closes, in increasing order."""
+    inline ones like ``<a>``, ``<em>``) opens or closes, in increasing order;
+    ``stamps`` the span and ``datetime`` of every visible ``<time datetime>``."""
+    opened: list[int] = []
     parts: list[str] = []
     length = 0
     span = [0, 0]
@@ -153,6 +160,8 @@ def visible_text(root, headline, breaks: list[int] | None = None) -> tuple[str, 
         if closing:
             if element is headline:
                 span[1] = length
+            if stamps is not None and element.tag == "time" and element.get("datetime"):
+                stamps.append((opened.pop(), length, element.get("datetime").strip()))
             if breaks is not None and element.tag not in _INLINE_TAGS:
                 breaks.append(length)
             if element is not root:
@@ -170,6 +179,8 @@ def visible_text(root, headline, breaks: list[int] | None = None) -> tuple[str, 
             span[0] = length
         if breaks is not None and element.tag not in _INLINE_TAGS:
             breaks.append(length)
+        if stamps is not None and element.tag == "time" and element.get("datetime"):
+            opened.append(length)
         add(element.text)
         stack.append((element, True))
         stack.extend((child, False) for child in reversed(element))
@@ -185,6 +196,8 @@ class Byline(NamedTuple):
     """The nearest date inside a paragraph of prose ("the statement of 9 November 2020")."""
     modified: str | None
     """The nearest date introduced by "updated" / "обновлено" / …"""
+    dateline_kind: str = "dateline"
+    """``time`` when the dateline is a ``<time datetime>`` element's value, else ``dateline``."""
 
 
 def _in_prose(text: str, start: int, end: int, breaks: list[int]) -> bool:
@@ -202,36 +215,53 @@ def _in_prose(text: str, start: int, end: int, breaks: list[int]) -> bool:
 
 
 def headline_dates(tree, structured: dict | None, languages: list[str], ok: Plausible) -> Byline:
-    """Dates printed nearest the headline; "updated …" ones are modifications."""
+    """Dates printed nearest the headline; "updated …" ones are modifications.
+
+    A ``<time datetime>`` element is read by its machine value ("vor 2 Stunden",
+    "12 Jan" show no year), which also wins over the text it shows."""
     headline = headline_element(tree, structured)
     if headline is None:
         return Byline(None, None, None)
     body = tree.find(".//body")
     breaks: list[int] = []
-    text, start, end = visible_text(body if body is not None else tree.getroot(), headline, breaks)
+    stamps: list[tuple[int, int, str]] = []
+    text, start, end = visible_text(
+        body if body is not None else tree.getroot(), headline, breaks, stamps
+    )
     window_start = max(0, start - _BEFORE_HEADLINE)
-    window = text[window_start : end + _AFTER_HEADLINE]
-    nearest: dict[str, tuple[float, str]] = {}
-    for mention in find_date_mentions(window, languages):
-        position = window_start + mention.start
+    window_end = end + _AFTER_HEADLINE
+    found = [
+        (window_start + m.start, window_start + m.end, m.raw, False)
+        for m in find_date_mentions(text[window_start:window_end], languages)
+    ]
+    found += [(a, b, raw, True) for a, b, raw in stamps if window_start <= a < window_end]
+    nearest: dict[str, tuple[float, str, bool]] = {}
+    for position, stop, raw, stamp in found:
         if position >= end:
             distance = float(position - end)
-        elif window_start + mention.end <= start:
-            distance = 2.0 * (start - window_start - mention.end)
+        elif stop <= start:
+            distance = 2.0 * (start - stop)
         else:
             continue  # a date inside the headline is its subject, not its byline
-        if not ok(mention.raw):
+        if not ok(raw):
             continue
-        lead = window[max(0, mention.start - 40) : mention.start]
-        if _UPDATED.search(lead):
+        if _UPDATED.search(text[max(0, position - 40) : position]):
             kind = "modified"
-        elif _in_prose(text, position, window_start + mention.end, breaks):
+        elif _in_prose(text, position, stop, breaks):
             kind = "in_text"
         else:
             kind = "dateline"
-        if kind not in nearest or distance < nearest[kind][0]:
-            nearest[kind] = (distance, mention.raw)
-    return Byline(*(nearest[kind][1] if kind in nearest else None for kind in Byline._fields))
+        # At equal distance (the text a <time> shows), its machine value wins.
+        best = nearest.get(kind)
+        if best is None or (distance, not stamp) < (best[0], not best[2]):
+            nearest[kind] = (distance, raw, stamp)
+    dateline = nearest.get("dateline")
+    return Byline(
+        dateline[1] if dateline else None,
+        nearest["in_text"][1] if "in_text" in nearest else None,
+        nearest["modified"][1] if "modified" in nearest else None,
+        "time" if dateline and dateline[2] else "dateline",
+    )
 
 
 def date_element(tree, languages: list[str], ok: Plausible) -> str | None:

@@ -110,7 +110,7 @@ def find_dates(
 def _visible_dates(tree, url: str, byline: Byline, ok: _Plausible) -> Iterator[DateCandidate]:
     """Candidates a reader sees (or the URL shows), strongest first, each looked for lazily."""
     if byline.dateline:
-        yield DateCandidate(byline.dateline, "dateline")
+        yield DateCandidate(byline.dateline, byline.dateline_kind)
     in_url = _url_date(url)
     if ok(in_url):
         yield DateCandidate(in_url, "url")
