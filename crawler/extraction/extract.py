@@ -23,7 +23,7 @@ from crawler.extraction.article import Article
 from crawler.extraction.authors import clean_authors
 from crawler.extraction.body import Block, extract_blocks, reconcile, render, structured_paragraphs
 from crawler.extraction.credits import element_texts, page_authors
-from crawler.extraction.dates import find_dates
+from crawler.extraction.dates import find_dates, numeric_day_first
 from crawler.extraction.language import detect_language
 from crawler.extraction.structured import (
     Structured,
@@ -152,9 +152,10 @@ def extract_article(
     )
     echoes = [t for t in [article.title, *titles, *headings] if t]
     article.body = _body(tree, found, echoes, article.description, recall_run)
-    article.published_raw, article.modified_raw = find_dates(
-        tree, url, found.article or found.page or None
-    )
+    published, article.modified_raw = find_dates(tree, url, found.article or found.page or None)
+    if published is not None:
+        article.published_raw, article.published_kind = published.raw, published.kind
+    article.numeric_day_first = numeric_day_first(tree, url)
     article.authors = page_authors(tree, found, site_names, url)
     article.body = _without_signature(article.body, article.authors)
     article.language = detect_language(
