@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.firstcrawl import parse_first_window
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SOURCES_FILE = PACKAGE_DIR / "sources.toml"
 DEFAULT_TOPICS_FILE = PACKAGE_DIR / "topics.toml"
@@ -53,6 +55,8 @@ class Source:
     """A disabled source is validated but never crawled."""
     allow_private: bool = False
     """Allow fetching addresses in private / loopback networks (tests, intranets)."""
+    first_window: str | None = None
+    """Window of this source's first crawl (``"90d"``, ``"none"``); None: ``NEWSMON_FIRST_WINDOW``."""
 
     @property
     def date_languages(self) -> list[str]:
@@ -73,6 +77,7 @@ _FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "notes": (str, False),
     "enabled": (bool, False),
     "allow_private": (bool, False),
+    "first_window": (str, False),
 }
 
 
@@ -147,6 +152,11 @@ def _validate_source(path: Path, index: int, raw: Any) -> Source:
             raise ConfigError(
                 f"{where}: field 'timezone': unknown time zone {timezone!r}"
             ) from None
+    if "first_window" in raw:
+        try:
+            parse_first_window(raw["first_window"])
+        except ValueError as exc:
+            raise ConfigError(f"{where}: field 'first_window': {exc}") from None
     if not (lists["feeds"] or lists["sitemaps"] or raw.get("wordpress_api")):
         raise ConfigError(f"{where}: needs at least one of 'feeds', 'sitemaps', 'wordpress_api'")
     return Source(
@@ -162,6 +172,7 @@ def _validate_source(path: Path, index: int, raw: Any) -> Source:
         notes=raw.get("notes", ""),
         enabled=raw.get("enabled", True),
         allow_private=raw.get("allow_private", False),
+        first_window=raw.get("first_window"),
     )
 
 

@@ -33,6 +33,31 @@ GRAMMAR_LANGUAGES = ("en", "hy", "ru", "az", "de", "fr", "es", "it", "pt", "nl",
 
 # Languages read month-first in ``01/02/2023`` (otherwise day-first).
 MONTH_FIRST_LANGUAGES = frozenset({"en"})
+# Where English is written month first too; the rest of the world writes day first.
+MONTH_FIRST_COUNTRIES = frozenset({"us", "ph", "fm", "mh", "pw"})
+_DAY_FIRST_ZONES = ("Europe/", "Asia/", "Africa/", "Australia/", "Indian/", "Atlantic/")
+
+
+def day_first_in_country(country: str | None) -> bool | None:
+    """Whether ``01/02/2023`` is 1 February in a country (ISO 3166 alpha-2), None if unknown."""
+    if not country or len(country) != 2 or not country.isalpha():
+        return None
+    return country.lower() not in MONTH_FIRST_COUNTRIES
+
+
+def day_first_in_zone(zone: str | None) -> bool | None:
+    """Whether a source in IANA ``zone`` writes ``01/02/2023`` day first; None for the
+    Americas and the Pacific, where it depends on the country (the language decides)."""
+    if zone and zone.startswith(_DAY_FIRST_ZONES) and zone != "Asia/Manila":
+        return True
+    return None
+
+
+def numeric_order(page_day_first: bool | None, zone: str | None) -> bool | None:
+    """How to read ``01/02/2023`` on a page: as the page's country says, else as the
+    source's zone says, else None (the language decides)."""
+    return page_day_first if page_day_first is not None else day_first_in_zone(zone)
+
 
 # Unambiguous zone abbreviations seen on news pages (IST, CST-China etc. are not).
 _ZONE_ABBREVIATIONS = {
@@ -123,7 +148,8 @@ def _grammar() -> re.Pattern:
         r"(?P<y4>\d{4})-(?P<m4>\d{1,2})-(?P<d4>\d{1,2})(?!\d)",
         r"(?P<y5>\d{4})/(?P<m5>\d{1,2})/(?P<d5>\d{1,2})(?!\d)",
         r"(?P<d6>\d{1,2})\.\s?(?P<m6>\d{1,2})\.\s?(?P<y6>\d{4})",
-        r"(?P<a7>\d{1,2})[/-](?P<b7>\d{1,2})[/-](?P<y7>\d{4})",
+        # "1 / 12 / 2020" is how some right-to-left pages space it.
+        r"(?P<a7>\d{1,2})\s?[/-]\s?(?P<b7>\d{1,2})\s?[/-]\s?(?P<y7>\d{4})",
     ]
     before = rf"(?:{_TIME.format(p='t1')}\s*(?:[,|·•/–-]\s*)?)?"
     after = rf"(?:\s*(?:,|\bat\b|\bum\b|\bв\b|\bà\b|\ba las\b|[|·•/–-]|թ\.,?|г\.,?)?\s*{_TIME.format(p='t2')}(?:\s*Uhr)?{_ZONE})?"
@@ -179,14 +205,20 @@ def _zone_from_text(text: str) -> TzInfo | None:
 
 
 def find_date_mentions(
-    text: str, languages: list[str] | tuple[str, ...] | None = None
+    text: str,
+    languages: list[str] | tuple[str, ...] | None = None,
+    day_first: bool | None = None,
 ) -> list[DateMention]:
     """Dates written in ``text`` with a day, a month and a year, in order of appearance.
 
     Month names of every language in ``GRAMMAR_LANGUAGES`` are understood;
-    ``languages`` only decides how ``01/02/2023`` is read (month-first for English).
+    ``01/02/2023`` is read day first when ``day_first`` says so, month first when it
+    is False, and by the first of ``languages`` when it is None (month first for English).
     """
-    month_first = bool(languages) and languages[0] in MONTH_FIRST_LANGUAGES
+    if day_first is None:
+        month_first = bool(languages) and languages[0] in MONTH_FIRST_LANGUAGES
+    else:
+        month_first = not day_first
     mentions = []
     for m in _grammar().finditer(text):
         value = _mention_value(m, month_first)
@@ -240,8 +272,8 @@ def _read_ctime(raw: str) -> datetime | None:
     return value.replace(tzinfo=tz) if tz else value
 
 
-def _read_grammar(raw: str, languages: tuple[str, ...]) -> datetime | None:
-    mentions = find_date_mentions(raw, languages)
+def _read_grammar(raw: str, languages: tuple[str, ...], day_first: bool | None) -> datetime | None:
+    mentions = find_date_mentions(raw, languages, day_first)
     if len(mentions) != 1:
         return None
     mention = mentions[0]
@@ -260,7 +292,9 @@ def _read_grammar(raw: str, languages: tuple[str, ...]) -> datetime | None:
 
 
 @lru_cache(maxsize=64)
-def _dateparser(languages: tuple[str, ...], zone: str, base: datetime | None) -> DateDataParser:
+def _dateparser(
+    languages: tuple[str, ...], zone: str, base: datetime | None, day_first: bool | None
+) -> DateDataParser:
     settings = {
         "TIMEZONE": zone,
         "RETURN_AS_TIMEZONE_AWARE": True,
@@ -271,11 +305,17 @@ def _dateparser(languages: tuple[str, ...], zone: str, base: datetime | None) ->
     }
     if base is not None:
         settings["RELATIVE_BASE"] = base
+    if day_first is not None:
+        settings["DATE_ORDER"] = "DMY" if day_first else "MDY"
     return DateDataParser(languages=list(languages), settings=settings)
 
 
 def _read_dateparser(
-    raw: str, languages: tuple[str, ...], zone: str, now: datetime | None
+    raw: str,
+    languages: tuple[str, ...],
+    zone: str,
+    now: datetime | None,
+    day_first: bool | None = None,
 ) -> datetime | None:
     if "az" in languages:
         for pattern, replacement in _AZ_REWRITES:
@@ -286,33 +326,42 @@ def _read_dateparser(
     # Relative forms count from the fetch time as the source's clock shows it.
     base = now.astimezone(ZoneInfo(zone)).replace(tzinfo=None) if now is not None else None
     try:
-        return _dateparser(languages, zone, base).get_date_data(raw).date_obj
+        return _dateparser(languages, zone, base, day_first).get_date_data(raw).date_obj
     except (ValueError, TypeError, OverflowError):
         return None
 
 
 @lru_cache(maxsize=8192)
-def _read_fixed(raw: str, languages: tuple[str, ...]) -> datetime | None:
+def _read_fixed(raw: str, languages: tuple[str, ...], day_first: bool | None) -> datetime | None:
     """The readers that need no clock: their answers are cached."""
-    return _read_iso(raw) or _read_rfc822(raw) or _read_ctime(raw) or _read_grammar(raw, languages)
+    return (
+        _read_iso(raw)
+        or _read_rfc822(raw)
+        or _read_ctime(raw)
+        or _read_grammar(raw, languages, day_first)
+    )
 
 
 @lru_cache(maxsize=4096)
 def _read_relative(
-    raw: str, languages: tuple[str, ...], zone: str, now: datetime | None
+    raw: str,
+    languages: tuple[str, ...],
+    zone: str,
+    now: datetime | None,
+    day_first: bool | None = None,
 ) -> datetime | None:
     """dateparser's answer for one fetch time (a crawl's spider uses one for all its feeds)."""
-    return _read_dateparser(raw, languages, zone, now)
+    return _read_dateparser(raw, languages, zone, now, day_first)
 
 
 def _parse(
-    raw: str, zone: str, languages: tuple[str, ...], now: datetime | None
+    raw: str, zone: str, languages: tuple[str, ...], now: datetime | None, day_first: bool | None
 ) -> datetime | None:
-    value = _read_fixed(raw, languages)
+    value = _read_fixed(raw, languages, day_first)
     if value is None:
         # Without a fetch time the answer follows the wall clock: nothing to cache.
         reader = _read_relative if now is not None else _read_dateparser
-        value = reader(raw, languages, zone, now)
+        value = reader(raw, languages, zone, now, day_first)
     if value is None:
         return None
     if value.tzinfo is None:
@@ -326,10 +375,12 @@ def parse_date_as_written(
     timezone: str | None = None,
     languages: list[str] | tuple[str, ...] | None = None,
     now: datetime | None = None,
+    day_first: bool | None = None,
 ) -> datetime | None:
     """Parse ``raw`` into an aware datetime in the offset it states (else the source's zone).
 
     Its ``.date()`` is the calendar day the page shows. None when ``raw`` is not a date.
+    ``day_first`` orders ``01/02/2023`` (see ``find_date_mentions``).
     """
     if raw is None:
         return None
@@ -338,7 +389,7 @@ def parse_date_as_written(
         return None
     # dateparser is never left to guess the language: it is slow and often wrong.
     langs = tuple(languages) if languages else ("en",)
-    return _parse(text, timezone or "UTC", langs, now)
+    return _parse(text, timezone or "UTC", langs, now, day_first)
 
 
 def parse_date(
@@ -347,19 +398,48 @@ def parse_date(
     timezone: str | None = None,
     languages: list[str] | tuple[str, ...] | None = None,
     now: datetime | None = None,
+    day_first: bool | None = None,
 ) -> datetime | None:
     """Parse ``raw`` into an aware UTC datetime, or None when it is not a date.
 
     ``timezone`` (IANA) reads times without an offset; ``languages`` (ISO 639-1)
     are the source's; ``now`` (aware) resolves relative forms (default: the
-    wall clock, at dateparser's discretion).
+    wall clock, at dateparser's discretion); ``day_first`` orders ``01/02/2023``
+    (None: the first language decides).
     """
-    value = parse_date_as_written(raw, timezone=timezone, languages=languages, now=now)
+    value = parse_date_as_written(
+        raw, timezone=timezone, languages=languages, now=now, day_first=day_first
+    )
     return value.astimezone(UTC) if value is not None else None
 
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 """Dates before this are taken for misreadings (copyright lines, founding years)."""
+
+
+# Kinds of publication-date evidence, strongest first. A page's own statement
+# about itself (structured data, meta tags, a <time> element, the dateline by
+# the headline, the date in its URL) beats the feed / sitemap / API date; the
+# page's weak guesses (a date in an element marked as one but far from the
+# headline, a date inside the text, a year alone, htmldate's fallback) come
+# after it and never override it.
+STRONG_KINDS = ("structured", "meta", "time", "dateline", "url")
+WEAK_KINDS = ("far", "text", "year", "htmldate")
+
+
+def is_weak(kind: str | None) -> bool:
+    """Whether a page date of ``kind`` is a guess that a feed / sitemap / API date overrides.
+
+    An unknown kind (an item built without one) counts as the page's own statement."""
+    return kind in WEAK_KINDS
+
+
+_CLOCK = re.compile(r"\d{1,2}:\d{2}|\d{1,2}\s*[ap]\.?\s?m\b|\bT\d{2}", re.IGNORECASE)
+
+
+def states_time(raw: str | None) -> bool:
+    """Whether ``raw`` gives a time of day, not only a day (``12 Jan 2023, 14:05`` vs ``2023-01-12``)."""
+    return bool(raw and _CLOCK.search(raw))
 
 
 def implausibility(value: datetime, *, now: datetime, max_future: timedelta) -> str | None:

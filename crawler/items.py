@@ -50,8 +50,14 @@ class ArticleItem:
     """IANA time zone of the source, used to read local times."""
     published_raw: str | None = None
     """Publication date string as found on the page (structured data first)."""
+    published_kind: str | None = None
+    """Kind of page evidence ``published_raw`` is (``structured``, ``meta``, ``time``,
+    ``dateline``, ``url``; weak: ``far``, ``text``, ``year``, ``htmldate``)."""
     modified_raw: str | None = None
     """Last-modified date string as found on the page."""
+    numeric_day_first: bool | None = None
+    """True when the page writes ``01/02/2023`` for 1 February, False for 2 January,
+    None when it does not say (the source's zone, then its language decide)."""
     feed_published_raw: str | None = None
     """Publication date string from the feed, news sitemap or WordPress API (fallback)."""
     feed_title: str | None = None
@@ -71,7 +77,8 @@ class ArticleItem:
     modified_at: str | None = None
     """Last-modified instant, ISO 8601 UTC, None if unknown."""
     date_source: str | None = None
-    """Where ``published_at`` came from: ``page`` or ``feed``."""
+    """Where ``published_at`` came from: the page's evidence kind (see ``published_kind``;
+    ``page`` when unknown), or ``feed``, ``sitemap``, ``wordpress`` for the discovery date."""
     url_key: str | None = None
     """Canonical form of the article URL, unique in the database."""
     url_aliases: list[str] = field(default_factory=list)

@@ -18,6 +18,9 @@ NEWSMON_DB = "data/newsmon.db"
 NEWSMON_SOURCES_FILE = None  # None: crawler/sources.toml
 NEWSMON_TOPICS_FILE = None  # None: crawler/topics.toml
 NEWSMON_SINCE = "2d"  # recent window of a routine crawl
+# Window of the first crawl of a source's feeds, sitemaps or WordPress searches
+# (crawler/firstcrawl.py), so a newly added outlet starts with its recent past; "none": off.
+NEWSMON_FIRST_WINDOW = "30d"
 NEWSMON_MAX_FUTURE_SKEW_HOURS = 24  # dates further in the future are rejected
 NEWSMON_DB_BATCH_SIZE = 20  # articles per write transaction (docs/performance.md)
 NEWSMON_DB_BATCH_SECONDS = 5.0  # ... or this often, whichever comes first
@@ -31,6 +34,9 @@ NEWSMON_ALLOW_PRIVATE_NETWORKS = False  # fetch private / loopback addresses for
 NEWSMON_FEED_MAX_ENTRIES = 1000  # entries followed per feed document; the rest are counted as cut
 NEWSMON_TRIGGER = "manual"
 NEWSMON_RUN_ID = None  # crawl_runs row to close at the end (set by the command line)
+NEWSMON_PROGRESS_INTERVAL = (
+    5.0  # seconds between progress lines when stderr is not a terminal (0: none)
+)
 
 # --- politeness ------------------------------------------------------------
 USER_AGENT = f"newsmon/{__version__} (news monitoring crawler; +https://newsmon.invalid/bot)"

@@ -5,19 +5,62 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from crawler.dates import implausibility, parse_date, to_iso
+from crawler.dates import (
+    implausibility,
+    is_weak,
+    numeric_order,
+    parse_date,
+    states_time,
+    to_iso,
+)
 from crawler.items import ArticleItem
 
 logger = logging.getLogger(__name__)
 
 
+def choose_published(
+    page: datetime | None,
+    page_kind: str | None,
+    page_raw: str | None,
+    feed: datetime | None,
+    feed_kind: str,
+    zone: str | None = None,
+) -> tuple[datetime | None, str | None]:
+    """The publication instant and the kind of evidence it comes from.
+
+    The page's own statement (structured data, meta tags, ``<time>``, the dateline,
+    the URL) comes first; then the feed / sitemap / API date; the page's weak
+    guesses (a year alone, a date in the text, htmldate's fallback) last, never
+    over a feed date. A page date without a time of day that the feed's instant
+    falls on is that same day: the feed gives it its clock."""
+    if page is not None and not is_weak(page_kind):
+        if feed is not None and not states_time(page_raw) and _same_day(page, feed, zone):
+            return feed, feed_kind
+        return page, page_kind or "page"
+    if feed is not None:
+        return feed, feed_kind
+    if page is not None:
+        return page, page_kind
+    return None, None
+
+
+def _same_day(page: datetime, feed: datetime, zone: str | None) -> bool:
+    """Whether ``feed`` falls on the calendar day ``page`` names, in the source's zone."""
+    local = ZoneInfo(zone or "UTC")
+    return page.astimezone(local).date() == feed.astimezone(local).date()
+
+
 class DatesPipeline:
-    """Page date first, feed / sitemap / API date as fallback; implausible dates rejected and counted.
+    """Page and feed dates weighed by the strength of their evidence; implausible dates rejected.
 
     Stats: ``dates/unparsed``, ``dates/rejected/future``, ``dates/rejected/too_old``
     (a date more than ``NEWSMON_MAX_FUTURE_SKEW_HOURS`` ahead of the fetch time, or
-    before 1990), ``dates/source/page``, ``dates/source/feed`` and ``dates/missing``.
+    before 1990), ``dates/source/<kind>`` (what the stored date came from: a page
+    kind such as ``structured``, ``meta``, ``dateline``, ``text``, or ``feed``,
+    ``sitemap``, ``wordpress``), ``dates/overruled`` (a weak page guess set aside
+    for the feed date) and ``dates/missing``.
     """
 
     def __init__(self, stats, max_future: timedelta, now: Callable[[], datetime] | None = None):
@@ -44,7 +87,11 @@ class DatesPipeline:
         if not raw:
             return None
         value = parse_date(
-            raw, timezone=item.timezone, languages=item.date_languages or None, now=now
+            raw,
+            timezone=item.timezone,
+            languages=item.date_languages or None,
+            now=now,
+            day_first=numeric_order(item.numeric_day_first, item.timezone),
         )
         if value is None:
             self.stats.inc_value("dates/unparsed")
@@ -59,18 +106,26 @@ class DatesPipeline:
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         now = self._fetch_time(item)
-        published = self._parse(item.published_raw, item, now)
-        item.date_source = "page" if published else None
-        # The same string from page and API (WordPress) is judged once.
-        if (
-            published is None
-            and item.feed_published_raw
-            and item.feed_published_raw != item.published_raw
-        ):
-            published = self._parse(item.feed_published_raw, item, now)
-            if published is not None:
-                item.date_source = "feed"
-                item.published_raw = item.published_raw or item.feed_published_raw
+        feed_kind = item.discovered_via or "feed"
+        # The same string from page and API (WordPress) is the API's, judged once.
+        echoed = item.published_raw == item.feed_published_raw
+        page = None if echoed else self._parse(item.published_raw, item, now)
+        feed = self._parse(item.feed_published_raw, item, now)
+        published, item.date_source = choose_published(
+            page, item.published_kind, item.published_raw, feed, feed_kind, item.timezone
+        )
+        if page is not None and feed is not None and is_weak(item.published_kind):
+            self.stats.inc_value("dates/overruled")
+            logger.debug(
+                "page guess %r (%s) set aside for %s date %r on %s",
+                item.published_raw,
+                item.published_kind,
+                feed_kind,
+                item.feed_published_raw,
+                item.url,
+            )
+        if item.date_source == feed_kind:
+            item.published_raw = item.published_raw or item.feed_published_raw
         item.published_at = to_iso(published)
         item.modified_at = to_iso(self._parse(item.modified_raw, item, now))
         if item.date_source:

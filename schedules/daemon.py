@@ -34,6 +34,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from crawler.runs import set_run_process, start_run
 from crawler.store import Store, local_path, open_store
 from crawler.store.filelocks import daemon_state_path
 from schedules.config import Job, Schedule, format_duration
@@ -243,8 +244,8 @@ class Daemon:
 
     def _run(self, job: Job) -> None:
         with open_store(self.db_path) as store:
-            run_id = store.start_run(
-                trigger="schedule", sources=self._source_names(job), job_id=job.id
+            run_id = start_run(
+                store, trigger="schedule", sources=self._source_names(job), job_id=job.id
             )
         with self._lock:
             self._running[job.id] = run_id
@@ -267,7 +268,7 @@ class Daemon:
             "job %s: run %d started (pid %d, log %s)", job.id, run_id, pid, process.log_path
         )
         with open_store(self.db_path) as store:
-            store.set_run_pid(run_id, pid)
+            set_run_process(store, run_id, pid)
         outcome = process.supervise(
             timeout=job.timeout.total_seconds(),
             kill_grace=job.kill_grace.total_seconds(),

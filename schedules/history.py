@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-import psutil
-
+from crawler.runs import process_gone, shown_status
 from crawler.store import RunRow, Store
 
 # Run statuses that say something went wrong with the crawl (as opposed to
@@ -22,8 +21,11 @@ NOT_FINISHED = ("running", "skipped")
 
 
 def parse_time(value: str | None) -> datetime | None:
-    """An ISO 8601 timestamp from the database (UTC) as an aware datetime."""
-    return datetime.fromisoformat(value) if value else None
+    """An ISO 8601 timestamp from the database (UTC) as an aware datetime (UTC if written without offset)."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 # ---------------------------------------------------------------------------
@@ -31,13 +33,18 @@ def parse_time(value: str | None) -> datetime | None:
 # ---------------------------------------------------------------------------
 
 
-def close_abandoned_runs(
-    store: Store, *, alive: Callable[[int], bool] = psutil.pid_exists
-) -> list[int]:
-    """Close ``running`` rows whose process is gone (killed with no one left to record it)."""
+def close_abandoned_runs(store: Store, *, alive: Callable[[int], bool] | None = None) -> list[int]:
+    """Close ``running`` rows whose process is gone (killed with no one left to record it).
+
+    Rows of crawls on another host are left alone. ``alive`` replaces the
+    process check (tests).
+    """
     closed = []
-    for run_id, pid in store.running_runs():
-        if pid and alive(pid):
+    for run_id, pid, host, pid_started in store.running_runs():
+        if alive is not None:
+            if pid and alive(pid):
+                continue
+        elif not process_gone(pid, host, pid_started):
             continue
         if store.finish_run(
             run_id,
@@ -74,14 +81,7 @@ class Run:
     pid: int | None
     message: str | None
     counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def failed(self) -> bool:
-        return (
-            self.status in FAILED_STATUSES
-            or self.status == "error"
-            or self.counts.get("errors", 0) > 0
-        )
+    host: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -93,6 +93,7 @@ class Run:
             "sources": self.sources,
             "status": self.status,
             "pid": self.pid,
+            "host": self.host,
             "message": self.message,
             **self.counts,
         }
@@ -105,19 +106,25 @@ def runs(
     job_id: str | None = None,
     limit: int = 20,
     finished_only: bool = False,
+    status: str | None = None,
 ) -> list[Run]:
-    """The latest runs, newest first, optionally of one source or one job."""
+    """The latest runs, newest first, optionally of one source, one job or one stored status."""
     rows = store.runs(
         source=source,
         job_id=job_id,
         limit=limit,
         exclude_statuses=NOT_FINISHED if finished_only else (),
+        status=status,
     )
     return [_run(row, by_source=source is not None) for row in rows]
 
 
 def _run(row: RunRow, *, by_source: bool) -> Run:
-    status = row.status
+    # A crawl killed with SIGKILL (or by the OOM killer) could not close its row.
+    status = shown_status(row.status, row.pid, row.host, row.pid_started)
+    message = row.message
+    if status == "abandoned" and row.status == "running":
+        message = message or f"process {row.pid} ended without closing its run"
     if row.source_counts is not None:
         counts = dict(row.source_counts)
         if status == "ok" and row.source_status != "ok":
@@ -135,37 +142,35 @@ def _run(row: RunRow, *, by_source: bool) -> Run:
         sources=row.sources,
         status=status,
         pid=row.pid,
-        message=row.message,
+        message=message,
         counts=counts,
+        host=row.host,
     )
 
 
 @dataclass(frozen=True)
-class Health:
-    """Why a source looks unhealthy over its last finished runs (empty: healthy or too few runs)."""
+class Activity:
+    """What :func:`schedules.health.judge_health` needs of a source's articles and runs."""
 
-    runs: int
-    """Finished runs looked at (at most the window)."""
-    reasons: tuple[str, ...] = ()
-
-
-def source_health(store: Store, source: str, window: int) -> Health:
-    """Flag a source with no new article over its last ``window`` finished runs, or errors in most of them.
-
-    Judged only once the source has ``window`` finished runs: a new source is
-    not flagged by its first run.
-    """
-    return judge_health(runs(store, source=source, limit=window, finished_only=True), window)
+    article_times: list[datetime]
+    """When each article of the window appeared: published, or first seen if earlier or unknown."""
+    last_article: datetime | None
+    first_crawl: datetime | None
 
 
-def judge_health(history: list[Run], window: int) -> Health:
-    """:func:`source_health` of a source whose last finished runs, newest first, are ``history``."""
-    if len(history) < window:
-        return Health(runs=len(history))
-    reasons = []
-    if not any(run.counts.get("articles_new", 0) for run in history):
-        reasons.append(f"no new article in its last {window} runs")
-    failed = sum(run.failed for run in history)
-    if failed * 2 > window:
-        reasons.append(f"errors in {failed} of its last {window} runs")
-    return Health(runs=len(history), reasons=tuple(reasons))
+def source_activity(store: Store, source: str, since: datetime) -> Activity:
+    """The source's article times since ``since``, its latest article time ever, and (when it has
+    no article) its first run."""
+    rows = store.article_times(source, since.astimezone(UTC).isoformat())
+    times = [
+        min(filter(None, (parse_time(published), parse_time(seen)))) for published, seen in rows
+    ]
+    recent = [t for t in times if t >= since]
+    # The latest article is in the window when the window has any.
+    latest = max(recent) if recent else None
+    first = None
+    if latest is None:
+        latest = parse_time(store.last_article_time(source))
+    if latest is None:  # only a source without any article is judged from its first crawl
+        first = parse_time(store.first_run_time(source))
+    return Activity(article_times=recent, last_article=latest, first_crawl=first)

@@ -3,9 +3,12 @@
 APScheduler's job stores are not shared: each daemon keeps its jobs in memory
 and rebuilds them from the schedules file at start-up. What survives a restart
 is the crawl history in the database, so the first run of each job is derived
-from its last recorded run: a job that ran recently waits for its next turn
-(no burst of runs after a restart), a job whose last run is older than its
-interval (or that never ran) runs ``startup_delay`` after the start.
+from its last recorded run. An interval job that ran recently waits for its
+next turn (no burst of runs after a restart); one whose last run is older than
+its interval (or that never ran) runs ``startup_delay`` after the start. A
+cron job runs at its next fire time unless its own schedule says a run was
+missed: a fire time after its last run (or, when it never ran, any fire time)
+that lies within its misfire grace before now.
 All times here are aware datetimes in UTC.
 """
 
@@ -36,27 +39,48 @@ def build_trigger(job: Job, *, jitter: bool = True) -> BaseTrigger:
     return trigger
 
 
+# Fire times looked at to find a cron line's shortest gap: enough to see every
+# weekday of a weekly pattern, few enough to stay instant for a yearly one.
+_CRON_FIRES_SAMPLED = 64
+
+
 def nominal_interval(job: Job, now: datetime) -> timedelta:
-    """The interval, or for a cron job the gap between its next two fire times after ``now``."""
+    """The interval, or for a cron job the shortest gap between its fire times after ``now``.
+
+    The shortest gap, not the one after ``now``: ``0 9 * * MON-FRI`` is a
+    daily job even when looked at on a Friday, whose next gap is three days.
+    """
     if job.every is not None:
         return job.every
     trigger = build_trigger(job, jitter=False)
-    first = trigger.get_next_fire_time(None, now)
-    second = trigger.get_next_fire_time(first, first) if first else None
-    if first is None or second is None:
-        return timedelta(days=1)
-    return second - first
+    fires = []
+    fire = trigger.get_next_fire_time(None, now)
+    while fire is not None and len(fires) < _CRON_FIRES_SAMPLED:
+        fires.append(fire)
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    gaps = [b - a for a, b in zip(fires, fires[1:], strict=False)]
+    return min(gaps) if gaps else timedelta(days=1)
+
+
+def misfire_grace(job: Job, now: datetime) -> timedelta:
+    """How late a run may start and still run, unless the job sets ``misfire_grace``.
+
+    APScheduler's default (1 s) silently drops a run whenever the daemon is a
+    second late, e.g. while all crawl slots are busy. An interval job gets one
+    interval (with ``coalesce``, a late run still happens, once). A cron line
+    says *when* to crawl, so a cron job gets half its shortest gap: a run
+    later than that is nearer the next fire time than its own (a weekday
+    09:00 job that was due on Friday does not run on Saturday at 08:00).
+    """
+    if job.misfire_grace is not None:
+        return job.misfire_grace
+    interval = nominal_interval(job, now)
+    return interval if job.every is not None else interval / 2
 
 
 def misfire_grace_seconds(job: Job, now: datetime) -> int:
-    """How late a run may start and still run: one interval unless the job says otherwise.
-
-    APScheduler's default (1 s) silently drops a run whenever the daemon is a
-    second late, e.g. while all crawl slots are busy; one interval (with
-    ``coalesce``) means a late run still happens, once.
-    """
-    grace = job.misfire_grace or nominal_interval(job, now)
-    return max(1, int(grace.total_seconds()))
+    """:func:`misfire_grace` in whole seconds (at least 1), as APScheduler takes it."""
+    return max(1, int(misfire_grace(job, now).total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -72,24 +96,31 @@ def first_run(
 ) -> FirstRun:
     """The first run of ``job`` in a daemon started at ``now``, given its last recorded run."""
     soon = now + startup_delay
-    if last_run is None:
-        return FirstRun(soon, "never ran")
-    ago = _ago(now - last_run)
+    history = "never ran" if last_run is None else f"last run {_ago(now - last_run)} ago"
     if job.every is not None:
+        # An interval has no phase of its own: a job that never ran is simply due.
+        if last_run is None:
+            return FirstRun(soon, history)
         due = last_run + job.every
         if due <= soon:
-            return FirstRun(
-                soon, f"overdue: last run {ago} ago, interval {format_duration(job.every)}"
-            )
-        return FirstRun(due, f"last run {ago} ago")
+            return FirstRun(soon, f"overdue: {history}, interval {format_duration(job.every)}")
+        return FirstRun(due, history)
     trigger = build_trigger(job, jitter=False)
-    missed = trigger.get_next_fire_time(None, last_run + timedelta(seconds=1))
+    grace = misfire_grace(job, now)
+    window_start = now - grace
+    if last_run is not None and last_run >= window_start:
+        window_start = last_run + timedelta(seconds=1)
+    missed = trigger.get_next_fire_time(None, window_start)
     if missed is not None and missed <= now:
         return FirstRun(
-            soon, f"overdue: missed {missed.astimezone(UTC):%Y-%m-%d %H:%M}Z, last run {ago} ago"
+            soon,
+            f"missed {missed.astimezone(UTC):%Y-%m-%d %H:%M}Z, within its "
+            f"{format_duration(grace)} misfire grace; {history}",
         )
     upcoming = trigger.get_next_fire_time(None, now)
-    return FirstRun(upcoming.astimezone(UTC) if upcoming else soon, f"last run {ago} ago")
+    if upcoming is None:
+        return FirstRun(soon, history)
+    return FirstRun(upcoming.astimezone(UTC), f"next fire time; {history}")
 
 
 def _ago(delta: timedelta) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
+from crawler.runs import start_run
 from crawler.store import open_store
+from crawler.store.sqlite.connection import connect, write_transaction
 from tests.conftest import run_newsmon
 
 SCHEDULES = """
@@ -66,7 +69,7 @@ def setup(tmp_path):
     (tmp_path / "sources.toml").write_text(SOURCES)
     db = open_store(db_path)
     for hour in range(3):
-        run_id = db.start_run(trigger="schedule", sources=["alpha", "beta"], job_id="feeds")
+        run_id = start_run(db, trigger="schedule", sources=["alpha", "beta"], job_id="feeds")
         db.finish_run(run_id, status="ok", per_source={
             "alpha": {"pages_fetched": 5, "articles_new": 2},
             "beta": {"pages_fetched": 4, "articles_new": 0},
@@ -74,11 +77,13 @@ def setup(tmp_path):
         with db.write() as tx:
             tx.conn.execute("UPDATE crawl_runs SET started_at = ?, finished_at = ? WHERE id = ?",
                        [f"2024-01-01T0{hour}:00:00+00:00", f"2024-01-01T0{hour}:01:30+00:00", run_id])  # fmt: skip
-    manual = db.start_run(trigger="manual", sources=["beta"])
+    manual = start_run(db, trigger="manual", sources=["beta"])
     db.finish_run(manual, status="timeout", message="exceeded its 10m timeout")
     with db.write() as tx:
         tx.conn.execute(
-            "UPDATE crawl_runs SET started_at = '2024-01-01T10:00:00+00:00' WHERE id = ?", [manual]
+            "UPDATE crawl_runs SET started_at = '2024-01-01T10:00:00+00:00', "
+            "finished_at = '2024-01-01T10:10:00+00:00' WHERE id = ?",
+            [manual],
         )
         for n, (source, relevant) in enumerate([("alpha", 1), ("alpha", 0), ("beta", 1)]):
             tx.conn.execute(
@@ -103,10 +108,10 @@ def status_json(tmp_path, *extra: str) -> dict:
 
 
 def test_status_reports_sources_health_jobs_and_database(setup):
-    report = status_json(setup, "--window", "3")
+    report = status_json(setup)
     sources = {s["source"]: s for s in report["sources"]}
     assert list(sources) == ["alpha", "beta", "gamma"]
-    assert sources["alpha"]["unhealthy"] == []
+    assert sources["alpha"]["unhealthy"] == [] and sources["alpha"]["health"]["state"] == "ok"
     assert (
         sources["alpha"]["last_run"]["articles_new"] == 2
         and sources["alpha"]["last_run"]["job_id"] == "feeds"
@@ -115,8 +120,8 @@ def test_status_reports_sources_health_jobs_and_database(setup):
         sources["beta"]["last_run"]["status"] == "timeout"
         and sources["beta"]["last_run"]["trigger"] == "manual"
     )
-    assert sources["beta"]["unhealthy"] == ["no new article in its last 3 runs"]
-    assert sources["gamma"]["last_run"] is None and sources["gamma"]["judged_runs"] == 0
+    assert sources["beta"]["unhealthy"] == []  # 3 runs without a new article are not 3 quiet days
+    assert sources["gamma"]["last_run"] is None and sources["gamma"]["health"]["state"] == "unknown"
 
     jobs = {j["job"]: j for j in report["jobs"]}
     assert not report["daemon"]["running"]
@@ -139,9 +144,10 @@ def test_status_reports_sources_health_jobs_and_database(setup):
     )
 
 
-def test_a_longer_window_does_not_judge_sources_with_fewer_runs(setup):
-    report = status_json(setup, "--window", "10")
-    assert all(not s["unhealthy"] for s in report["sources"])
+def test_a_window_that_is_not_a_duration_is_one_line_and_exit_2(setup):
+    result = run_newsmon("status", "--db", str(setup / "news.db"), "--window", "10")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--window" in result.stderr and "'10' is not a duration" in result.stderr
 
 
 def test_status_shows_the_running_daemons_next_runs(setup):
@@ -167,10 +173,10 @@ def test_a_stale_state_file_means_no_daemon(setup):
 
 def test_status_table_in_local_time(setup, yerevan):
     out = invoke("status", "--db", str(setup / "news.db"), "--schedules", str(setup / "schedules.toml"),
-                 "--sources", str(setup / "sources.toml"), "--window", "3")  # fmt: skip
+                 "--sources", str(setup / "sources.toml"))  # fmt: skip
     assert "daemon: not running" in out
     assert "2024-01-01 14:00:00" in out  # the manual run of 10:00 UTC, in Yerevan (+04:00)
-    assert "unhealthy: no new article in its last 3 runs" in out
+    assert "not crawled yet" in out  # gamma
     assert "times are local (UTC+04:00)" in out
     assert "3 article(s) (2 relevant" in out
 
@@ -182,7 +188,8 @@ def test_runs_lists_the_history_newest_first(setup, yerevan):
         and "2024-01-01 06:00:00" in out
         and "2024-01-01 05:00:00" not in out
     )
-    assert "timeout" in out and "schedule (feeds)" in out and "90s" in out  # how long the run took
+    # how long the run took
+    assert "timeout" in out and "schedule (feeds)" in out and "1m 30s" in out
     listed = json.loads(invoke("runs", "--db", str(setup / "news.db"), "--json"))
     assert [r["id"] for r in listed] == [4, 3, 2, 1]
     assert listed[0]["trigger"] == "manual" and listed[1]["job_id"] == "feeds"
@@ -215,3 +222,101 @@ def test_a_missing_database_is_one_line_and_exit_2(tmp_path):
             f"newsmon: error: {tmp_path / 'none.db'}: no such database (create it with `newsmon crawl` or `newsmon schedule`)"
         ]
         assert not (tmp_path / "none.db").exists()
+
+
+HEALTH_SOURCES = "".join(
+    f'[[source]]\nname = "{name}"\nurl = "https://{name}.example/"\nlanguage = "en"\n'
+    f'feeds = ["https://{name}.example/feed"]\n\n'
+    for name in ("steady", "quiet", "failing", "newcomer")
+)
+
+
+@pytest.fixture
+def health_db(tmp_path):
+    """A day of 15-minute feeds runs: a steady outlet, one quiet for 3 days, one failing for 7 hours."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    db = connect(tmp_path / "news.db")
+    (tmp_path / "sources.toml").write_text(HEALTH_SOURCES)
+    (tmp_path / "schedules.toml").write_text(SCHEDULES)
+    with write_transaction(db):
+        for step in range(4 * 24 * 3, 0, -1):  # every 15 minutes for 3 days, oldest first
+            started = now - step * timedelta(minutes=15)
+            failing = step <= 4 * 7
+            cursor = db.execute(
+                "INSERT INTO crawl_runs (started_at, finished_at, trigger, job_id, sources, status, message) "
+                "VALUES (?, ?, 'schedule', 'feeds', '[\"steady\",\"quiet\",\"failing\"]', 'ok', '')",
+                [started.isoformat(), (started + timedelta(minutes=1)).isoformat()],
+            )
+            # An unchanged feed: one page (the 304), no error, nothing new.
+            for source in ("steady", "quiet", "failing"):
+                pages, errors = (0, 3) if source == "failing" and failing else (1, 0)
+                db.execute(
+                    "INSERT INTO crawl_run_sources (run_id, source, status, pages_fetched, errors) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [
+                        cursor.lastrowid,
+                        source,
+                        "error" if errors and not pages else "ok",
+                        pages,
+                        errors,
+                    ],
+                )
+        articles = [
+            ("steady", now - timedelta(minutes=150) - n * timedelta(hours=1)) for n in range(200)
+        ]
+        articles += [
+            ("quiet", now - timedelta(days=3, hours=1) - n * timedelta(hours=4)) for n in range(100)
+        ]
+        articles += [
+            ("failing", now - timedelta(hours=7) - n * timedelta(hours=2)) for n in range(100)
+        ]
+        for n, (source, when) in enumerate(articles):
+            db.execute(
+                "INSERT INTO articles (url, url_key, source, title, body, published_at, fetched_at, "
+                "first_seen_at, content_hash) VALUES (?, ?, ?, 't', 'b', ?, ?, ?, ?)",
+                [f"https://x/{n}", f"x/{n}", source, when.isoformat(), when.isoformat(),
+                 when.isoformat(), f"h{n}"],
+            )  # fmt: skip
+    db.close()
+    return tmp_path
+
+
+def test_health_is_judged_over_time_and_says_why(health_db, yerevan):
+    report = status_json(health_db)
+    health = {s["source"]: s["health"] for s in report["sources"]}
+    # Quiet for 2½ hours, its feed answering 304 at each of 288 runs: healthy.
+    assert health["steady"]["state"] == "ok" and health["steady"]["reasons"] == []
+    assert health["steady"]["usual_gap_seconds"] == 3600
+    assert health["quiet"]["reasons"] == ["no new article for 3d, usually every 4h"]
+    assert health["failing"]["reasons"] == ["errors for 6h: all 3 request(s) failed"]
+    assert health["newcomer"]["state"] == "unknown"
+    assert report["window"] == "30d"
+
+    out = invoke("status", "--db", str(health_db / "news.db"), "--schedules",
+                 str(health_db / "schedules.toml"), "--sources", str(health_db / "sources.toml"))  # fmt: skip
+    lines = {line.split()[1]: line for line in out.splitlines() if line.startswith("│ ")}
+    assert "ok (last article 2h ago, usually every 1h)" in lines["steady"]
+    assert "unhealthy: no new article for 3d, usually every 4h" in lines["quiet"]
+    assert "unhealthy: errors for 6h: all 3 request(s) failed" in lines["failing"]
+    assert "not crawled yet" in lines["newcomer"]
+
+
+def test_crawls_killed_without_closing_their_runs_count_as_errors(tmp_path):
+    now = datetime.now(UTC).replace(microsecond=0)
+    gone = 2**22 + 1  # above Linux's largest pid_max: no such process
+    db = connect(tmp_path / "news.db")
+    with write_transaction(db):
+        for step in range(7, -1, -1):  # a crawl every hour, each killed (SIGKILL, OOM killer)
+            db.execute(
+                "INSERT INTO crawl_runs (started_at, trigger, sources, status, pid) "
+                "VALUES (?, 'manual', '[\"killed\"]', 'running', ?)",
+                [(now - timedelta(hours=step)).isoformat(), gone],
+            )
+    db.close()
+    (tmp_path / "sources.toml").write_text(SOURCES.replace("alpha", "killed"))
+    report = status_json(tmp_path)
+    killed = next(s for s in report["sources"] if s["source"] == "killed")
+    assert killed["last_run"]["status"] == "abandoned"
+    assert killed["unhealthy"][-1] == (
+        f"errors for 7h: abandoned: process {gone} ended without closing its run"
+    )

@@ -10,10 +10,14 @@ import pytest
 
 from crawler import dates
 from crawler.dates import (
+    day_first_in_country,
+    day_first_in_zone,
     find_date_mentions,
     implausibility,
+    is_weak,
     parse_date,
     parse_date_as_written,
+    states_time,
     to_iso,
 )
 from tests.timezones import machine_zone
@@ -217,3 +221,46 @@ def test_without_fetch_time_relative_forms_follow_the_clock():
     expected = datetime.now(UTC) - timedelta(hours=2)
     assert abs(value - expected) < timedelta(minutes=1)
     assert dates._read_relative.cache_info().currsize == 0  # not cached against a moving clock
+
+
+@pytest.mark.parametrize(
+    ("day_first", "expected"),
+    [(None, datetime(2023, 8, 11)), (False, datetime(2023, 8, 11)), (True, datetime(2023, 11, 8))],
+)
+def test_numeric_order_follows_day_first(day_first, expected):
+    value = parse_date_as_written("08/11/2023", languages=["en"], day_first=day_first)
+    assert value.replace(tzinfo=None) == expected
+    # A form the grammar leaves to dateparser, which is told the same order.
+    spoken = parse_date_as_written("08/11/2023 12h30", languages=["en"], day_first=day_first)
+    assert spoken.replace(tzinfo=None) == expected.replace(hour=12, minute=30)
+
+
+def test_day_first_for_russian_whatever_the_hint_says_nothing():
+    assert parse_date_as_written("08/11/2023", languages=["ru"]).month == 11
+
+
+def test_numeric_dates_spaced_around_slashes():
+    """Some right-to-left pages write "١ / ١٢ / ٢٠٢٠" (Eastern Arabic digits)."""
+    [mention] = find_date_mentions("٠٢:٠٠ الثلاثاء ١ / ١٢ / ٢٠٢٠", ["ar"])
+    assert mention.value == datetime(2020, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("country", "zone", "expected_country", "expected_zone"),
+    [
+        ("ie", "Europe/Dublin", True, True),
+        ("us", "America/New_York", False, None),
+        ("am", "Asia/Yerevan", True, True),
+        ("ph", "Asia/Manila", False, None),
+        ("", "UTC", None, None),
+    ],
+)
+def test_day_first_by_country_and_zone(country, zone, expected_country, expected_zone):
+    assert day_first_in_country(country) is expected_country
+    assert day_first_in_zone(zone) is expected_zone
+
+
+def test_evidence_kinds_and_clock():
+    assert not is_weak("structured") and not is_weak(None) and is_weak("year")
+    assert states_time("12 января 2023, 14:05") and states_time("2023-01-12T10:05:00Z")
+    assert not states_time("2023-01-12") and not states_time("12 January 2023")

@@ -398,3 +398,36 @@ def test_restart_runs_overdue_jobs_soon_and_does_not_burst(tmp_path):
     log = restarted.log().split("daemon stopped")[-2]  # the second session's lines
     assert "job hourly: every 1h" in log and "(last run" in log
     assert "job often: every 2s" in log and "(overdue: last run" in log
+
+
+def test_a_cron_job_that_never_ran_waits_for_its_fire_time_at_start_up(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    # A daily line whose fire time was 21 hours ago and comes again in 3 hours.
+    fire = datetime.now(UTC) + timedelta(hours=3)
+    schedules = f"""
+[daemon]
+startup_delay = "0s"
+[defaults]
+memory = "none"
+lock_wait = "0"
+[[job]]
+id = "often"
+every = "1s"
+sources = ["a"]
+[[job]]
+id = "daily"
+cron = "{fire.minute} {fire.hour} * * *"
+sources = ["b"]
+"""
+    daemon = start_daemon(tmp_path, schedules)
+    try:
+        wait_for(lambda: len([r for r in runs_of(daemon.db, "often") if r["finished_at"]]) >= 2,
+                 what="the interval job to run twice")  # fmt: skip
+        daemon.stop()
+    finally:
+        if daemon.proc.poll() is None:
+            daemon.proc.kill()
+    assert runs_of(daemon.db, "daily") == []
+    expected = (fire.replace(second=0, microsecond=0)).strftime("%Y-%m-%d %H:%M:00Z")
+    assert f"first run {expected} (next fire time; never ran)" in daemon.log()

@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from crawler.runs import set_run_process, start_run
 from crawler.store import open_store
 from schedules.history import (
     close_abandoned_runs,
     last_run_by_job,
     runs,
-    source_health,
+    source_activity,
 )
 
 
@@ -25,7 +26,7 @@ def db(tmp_path):
 def add_run(
     db, sources, *, status="ok", counts=None, job_id=None, trigger="schedule", ago=None
 ) -> int:
-    run_id = db.start_run(trigger=trigger, sources=sources, job_id=job_id)
+    run_id = start_run(db, trigger=trigger, sources=sources, job_id=job_id)
     if status != "running":
         db.finish_run(run_id, status=status, per_source=counts if counts is not None else {})
     if ago is not None:
@@ -59,8 +60,8 @@ def test_mark_run_keeps_the_counters_the_crawl_recorded(db):
 def test_abandoned_runs_are_closed_only_when_their_process_is_gone(db):
     alive_run = add_run(db, ["a"], status="running")
     dead_run = add_run(db, ["b"], status="running")
-    db.set_run_pid(alive_run, 111)
-    db.set_run_pid(dead_run, 222)
+    set_run_process(db, alive_run, 111)
+    set_run_process(db, dead_run, 222)
     assert close_abandoned_runs(db, alive=lambda pid: pid == 111) == [dead_run]
     statuses = dict(db.conn.execute("SELECT id, status FROM crawl_runs").fetchall())
     assert statuses == {alive_run: "running", dead_run: "abandoned"}
@@ -89,29 +90,34 @@ def test_runs_of_one_source_carry_that_sources_counters(db):
     assert db.source_names_in_history() == ["a", "b", "c"]
 
 
-def test_health_flags_a_source_with_no_new_articles_or_mostly_errors(db):
-    for _ in range(3):
-        add_run(db, ["quiet", "busy", "failing"], counts={
-            "quiet": {"pages_fetched": 3},
-            "busy": {"pages_fetched": 3, "articles_new": 1},
-            "failing": {"pages_fetched": 0, "errors": 2},
-        })  # fmt: skip
-    add_run(db, ["busy"], status="skipped")  # skipped runs are not judged
-    assert source_health(db, "quiet", 3).reasons == ("no new article in its last 3 runs",)
-    assert source_health(db, "busy", 3).reasons == ()
-    assert source_health(db, "failing", 3).reasons == (
-        "no new article in its last 3 runs",
-        "errors in 3 of its last 3 runs",
-    )
-    # too few runs to judge
-    assert source_health(db, "quiet", 4).reasons == () and source_health(db, "quiet", 4).runs == 3
-
-
-def test_one_error_among_many_runs_is_not_unhealthy(db):
-    add_run(db, ["a"], status="timeout")
-    for _ in range(2):
-        add_run(db, ["a"], counts={"a": {"pages_fetched": 3, "articles_new": 1}})
-    assert source_health(db, "a", 3).reasons == ()
-    add_run(db, ["a"], status="unreachable")
-    add_run(db, ["a"], status="crashed")
-    assert source_health(db, "a", 3).reasons == ("errors in 2 of its last 3 runs",)
+def test_source_activity_reads_article_times_and_the_first_crawl(db):
+    now = datetime.now(UTC).replace(microsecond=0)
+    add_run(db, ["a"], ago=timedelta(days=50))
+    add_run(db, ["a", "b"], ago=timedelta(days=2))
+    add_run(db, ["never-published", "b"], ago=timedelta(days=10))
+    articles = [
+        ("a", now - timedelta(days=3), now - timedelta(days=3)),
+        ("a", None, now - timedelta(days=1)),  # no date: when it was first seen
+        ("a", now + timedelta(days=2), now - timedelta(hours=5)),  # a future date: first seen
+        ("a", now - timedelta(days=40), now - timedelta(days=39)),  # before the window
+        ("b", now - timedelta(hours=1), now),
+    ]
+    for n, (source, published, seen) in enumerate(articles):
+        db.conn.execute(
+            "INSERT INTO articles (url, url_key, source, title, body, published_at, fetched_at, "
+            "first_seen_at, content_hash) VALUES (?, ?, ?, 't', 'b', ?, ?, ?, ?)",
+            [f"https://x/{n}", f"x/{n}", source, published and published.isoformat(),
+             seen.isoformat(), seen.isoformat(), f"h{n}"],
+        )  # fmt: skip
+    activity = source_activity(db, "a", now - timedelta(days=30))
+    assert sorted(activity.article_times) == [
+        now - timedelta(days=3),
+        now - timedelta(days=1),
+        now - timedelta(hours=5),
+    ]
+    assert activity.last_article == now - timedelta(hours=5)
+    assert activity.first_crawl is None  # only needed for a source without any article
+    silent = source_activity(db, "never-published", now - timedelta(days=30))
+    assert silent.article_times == [] and silent.last_article is None
+    assert timedelta(days=9) < now - silent.first_crawl < timedelta(days=11)
+    assert source_activity(db, "unknown", now).first_crawl is None

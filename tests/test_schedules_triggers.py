@@ -90,9 +90,9 @@ def test_cron_first_run_after_a_missed_fire_and_otherwise():
     )
 
 
-def test_misfire_grace_is_one_interval_not_one_second():
+def test_misfire_grace_is_one_interval_or_half_a_cron_gap_not_one_second():
     assert misfire_grace_seconds(interval_job("15m"), NOW) == 900
-    assert misfire_grace_seconds(Job(id="c", cron="0 */4 * * *"), NOW) == 4 * 3600
+    assert misfire_grace_seconds(Job(id="c", cron="0 */4 * * *"), NOW) == 2 * 3600
     assert misfire_grace_seconds(interval_job("1h", misfire_grace=timedelta(minutes=5)), NOW) == 300
     assert nominal_interval(Job(id="c", cron="30 6 * * mon-fri"), NOW) >= timedelta(days=1)
 
@@ -107,3 +107,59 @@ def test_interval_trigger_runs_every_interval_within_the_jitter():
         previous = fire
     plain = build_trigger(interval_job("1h"))
     assert plain.get_next_fire_time(NOW, NOW) == NOW + timedelta(hours=1)
+
+
+# 2024-03-30 (NOW's date) is a Saturday; a weekday job at 09:00 in Yerevan (05:00Z).
+WEEKDAYS = Job(id="weekdays", cron="0 9 * * MON-FRI", timezone="Asia/Yerevan")
+
+
+def yerevan(day: int, hour: int, minute: int = 0) -> datetime:
+    """A March 2024 time in Yerevan (+04:00, no DST), as UTC."""
+    return datetime(2024, 3, day, hour - 4, minute, tzinfo=UTC)
+
+
+def test_a_cron_job_that_never_ran_waits_for_its_next_fire_time():
+    saturday_8am = yerevan(30, 8)
+    first = first_run(WEEKDAYS, None, saturday_8am, DELAY)
+    assert first.at == yerevan(25, 9) + timedelta(days=7)  # Monday 1 April, 09:00
+    assert "never ran" in first.reason
+    # A Friday morning start is an hour before Friday's run, not a catch-up of Thursday's.
+    assert first_run(WEEKDAYS, None, yerevan(29, 8), DELAY).at == yerevan(29, 9)
+    # Daily and hourly lines alike.
+    daily = Job(id="daily", cron="30 6 * * *")
+    at_night = datetime(2024, 3, 30, 23, 0, tzinfo=UTC)
+    assert first_run(daily, None, at_night, DELAY).at == datetime(2024, 3, 31, 6, 30, tzinfo=UTC)
+
+
+def test_a_cron_job_that_never_ran_catches_up_a_fire_time_within_its_grace():
+    tuesday_9_10 = yerevan(26, 9, 10)
+    first = first_run(WEEKDAYS, None, tuesday_9_10, DELAY)
+    assert first.at == tuesday_9_10 + DELAY
+    assert first.reason.startswith("missed 2024-03-26 05:00Z, within its 12h misfire grace")
+    # Later than half a day after it, the next fire time is nearer: wait for it.
+    assert first_run(WEEKDAYS, None, yerevan(26, 22), DELAY).at == yerevan(27, 9)
+
+
+def test_a_cron_job_down_longer_than_its_grace_waits_for_its_next_fire_time():
+    last_thursday = yerevan(28, 9, 0) + timedelta(seconds=3)
+    # Down since Thursday's run; restarted Monday at 08:00: Friday's 09:00 is long gone.
+    monday_8am = yerevan(25, 8) + timedelta(days=7)
+    assert first_run(WEEKDAYS, last_thursday, monday_8am, DELAY).at == yerevan(25, 9) + timedelta(
+        days=7
+    )
+    # Restarted on Friday at 10:00: Friday's run was missed an hour ago, so it runs now.
+    friday_10am = yerevan(29, 10)
+    assert first_run(WEEKDAYS, last_thursday, friday_10am, DELAY).at == friday_10am + DELAY
+    # A run already done since the last fire time is not repeated.
+    ran_friday = yerevan(29, 9) + timedelta(seconds=2)
+    assert first_run(WEEKDAYS, ran_friday, friday_10am, DELAY).at == yerevan(25, 9) + timedelta(
+        days=7
+    )
+
+
+def test_the_grace_of_a_cron_job_is_the_same_whatever_day_it_is_computed():
+    for day in range(25, 32):  # Monday 25 to Sunday 31 March
+        assert misfire_grace_seconds(WEEKDAYS, yerevan(day, 8)) == 12 * 3600
+    assert nominal_interval(Job(id="twice", cron="0 9,10 * * *"), NOW) == timedelta(hours=1)
+    explicit = Job(id="w", cron="0 9 * * MON-FRI", misfire_grace=timedelta(days=3))
+    assert first_run(explicit, None, yerevan(30, 8), DELAY).at == yerevan(30, 8) + DELAY

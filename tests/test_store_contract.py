@@ -339,11 +339,13 @@ def test_source_locks_are_exclusive_across_processes(store_url):
 
 
 def test_run_history_open_and_close(store):
-    run_id = store.start_run(trigger="schedule", sources=["a", "b"], job_id="feeds", pid=4242)
-    assert store.running_runs() == [(run_id, 4242)]
-    store.set_run_pid(run_id, 4343)
+    run_id = store.start_run(
+        trigger="schedule", sources=["a", "b"], job_id="feeds", pid=4242, host="h1", pid_started=1.5
+    )
+    assert store.running_runs() == [(run_id, 4242, "h1", 1.5)]
+    store.set_run_process(run_id, pid=4343, host="h2", pid_started=2.5)
     store.set_run_sources(run_id, ["a"])
-    assert store.running_runs() == [(run_id, 4343)]
+    assert store.running_runs() == [(run_id, 4343, "h2", 2.5)]
     counts = {"a": {"pages_fetched": 3, "articles_new": 2}, "b": {"errors": 1}}
     assert store.finish_run(run_id, status="ok", per_source=counts, message="finish reason: x")
     assert not store.finish_run(run_id, status="abandoned", only_if_running=True)
@@ -354,6 +356,7 @@ def test_run_history_open_and_close(store):
                        "message": "finish reason: x; skipped busy source(s): b"}  # fmt: skip
     (whole,) = store.runs()
     assert whole.sources == ["a"] and whole.counts["pages_fetched"] == 3 and whole.finished_at
+    assert (whole.pid, whole.host, whole.pid_started) == (4343, "h2", 2.5)
     assert store.runs(source="b") == []  # the run was narrowed to "a"
     (of_a,) = store.runs(source="a")
     assert of_a.source_status == "ok" and of_a.source_counts["articles_new"] == 2
@@ -363,6 +366,7 @@ def test_run_history_open_and_close(store):
     assert [r.id for r in store.runs(exclude_statuses=("timeout",))] == [run_id]
     assert [r.id for r in store.runs(job_id="feeds")] == [run_id]
     assert [r.id for r in store.runs(limit=1)] == [manual]
+    assert [r.id for r in store.runs(status="timeout")] == [manual]
     assert list(store.last_run_by_job()) == ["feeds"]
     assert store.source_names_in_history() == ["a", "b"]
     assert store.describe()["runs"] == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from crawler.dates import parse_date, to_iso
+from crawler.dates import numeric_order, parse_date, to_iso
 from crawler.extraction import extract_article
 
 
@@ -52,7 +52,10 @@ def extract_record(
         (article.published_raw, "published_at"),
         (article.modified_raw, "modified_at"),
     ):
-        record[key] = to_iso(parse_date(raw, timezone=timezone, languages=langs, now=now))
+        day_first = numeric_order(article.numeric_day_first, timezone)
+        record[key] = to_iso(
+            parse_date(raw, timezone=timezone, languages=langs, now=now, day_first=day_first)
+        )
     return record
 
 

@@ -85,7 +85,7 @@ def rescore_articles(
             if old_topics is None:
                 report.unreadable += 1
                 old_topics = []
-            result = topics.match(row.title, row.body)
+            result = topics.match(row.title, row.body, row.published_at)
             new_terms = json.dumps(result.terms, ensure_ascii=False)
             report.relevant_before += bool(relevant)
             report.relevant_after += result.relevant

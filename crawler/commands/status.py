@@ -1,13 +1,13 @@
-"""``newsmon status`` (jobs, sources' last runs and health, database) and ``newsmon runs`` (the history).
+"""``newsmon status``: jobs, runs in progress, sources' last runs and health, database.
 
-Both only read the database (and the daemon's state file beside it); neither
+It only reads the database (and the daemon's state file beside it) and never
 imports Scrapy. Times are shown in the local zone, stored in UTC.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 import psutil
@@ -21,10 +21,12 @@ from crawler.commands.options import (
     sources_option,
 )
 from crawler.config import ConfigError, load_sources
+from crawler.durations import parse_duration
 from crawler.store import Store, StoreError, open_store, store_exists
 from crawler.store.filelocks import daemon_state_path
 from schedules.config import Schedule, format_duration, load_schedules
-from schedules.history import Run, judge_health, last_run_by_job
+from schedules.health import HealthRule, judge_health, span
+from schedules.history import last_run_by_job, source_activity
 from schedules.history import runs as query_runs
 from schedules.triggers import first_run
 
@@ -56,11 +58,7 @@ def _local(dt: datetime | None, now: datetime | None = None) -> str:
 
 
 def _span(seconds: float) -> str:
-    seconds = int(seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return span(timedelta(seconds=seconds))
 
 
 def _zone_note() -> str:
@@ -111,21 +109,53 @@ def _jobs(db, plan: Schedule, state: dict | None, now: datetime) -> list[dict]:
     return rows
 
 
-def _sources(db, names: list[str], window: int) -> list[dict]:
+# Runs read per source: enough to see a failing streak of days at a 15-minute cadence.
+_HEALTH_RUNS = 500
+
+
+def _sources(db, names: list[str], rule: HealthRule, now: datetime) -> list[dict]:
     rows = []
     for name in names:
-        # The last finished runs, newest first: the first is the source's last run.
-        history = query_runs(db, source=name, limit=window, finished_only=True)
-        health = judge_health(history, window)
+        # Runs that ended, newest first: the first is the source's last run. A
+        # row still "running" whose process is gone is shown as abandoned: it counts.
+        history = [
+            run
+            for run in query_runs(db, source=name, limit=_HEALTH_RUNS)
+            if run.status != "running"
+        ]
+        activity = source_activity(db, name, now - rule.window)
+        health = judge_health(
+            activity.article_times,
+            history,
+            now,
+            last_article=activity.last_article,
+            first_crawl=activity.first_crawl,
+            rule=rule,
+        )
         rows.append(
             {
                 "source": name,
                 "last_run": history[0].to_json() if history else None,
-                "judged_runs": health.runs,
+                "health": health.to_json(),
                 "unhealthy": list(health.reasons),
             }
         )
     return rows
+
+
+def _health_text(health: dict, now: datetime) -> str:
+    """The health cell: why a source is unhealthy, or when it last published and how often."""
+    if health["reasons"]:
+        return "[red]unhealthy:[/] " + "; ".join(health["reasons"])
+    if health["state"] == "unknown":
+        return "[dim]not crawled yet[/]"
+    facts = []
+    if health["last_article_at"]:
+        last = datetime.fromisoformat(health["last_article_at"])
+        facts.append(f"last article {_span((now - last).total_seconds())} ago")
+    if health["usual_gap_seconds"]:
+        facts.append(f"usually every {_span(health['usual_gap_seconds'])}")
+    return "ok" + (f" [dim]({', '.join(facts)})[/]" if facts else "")
 
 
 @click.command()
@@ -134,27 +164,33 @@ def _sources(db, names: list[str], window: int) -> list[dict]:
 @sources_option
 @click.option(
     "--window",
-    default=10,
+    default="30d",
     show_default=True,
-    type=click.IntRange(1),
-    help="Judge each source's health on its last N finished runs.",
+    help="Measure each source's usual gap between articles over this recent past.",
 )
 @json_option
 def status(
-    db_path: str, schedules_file: str | None, sources_file: str | None, window: int, as_json: bool
+    db_path: str, schedules_file: str | None, sources_file: str | None, window: str, as_json: bool
 ) -> None:
     """Each job's next run, each source's last run and health, the database's size and counts.
 
-    A source is flagged unhealthy when none of its last N finished runs found
-    a new article, or when more than half of them had errors (failed runs,
-    timeouts, crashes, or pages that could not be fetched or stored). A
-    source with fewer than N finished runs is not judged yet.
+    A source is judged against its own publishing rate, over time: it is
+    unhealthy when it has had no new article for 4 times its usual gap
+    between articles (measured over --window; at least 12 h; 1 day assumed
+    while it has fewer than 5 articles), or when every run of it has failed
+    (the run failed, or most of its requests did; a 304 is no error) for 6 h
+    or more. The health column says why, e.g. "no new article for 3d,
+    usually every 4h" or "errors for 6h: no page could be fetched".
 
     \b
     Examples:
       newsmon status
-      newsmon status --window 20 --json
+      newsmon status --window 90d --json
     """
+    try:
+        rule = HealthRule(window=parse_duration(window))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--window") from None
     db = _open(db_path)
     now = datetime.now(UTC)
     warnings = []
@@ -171,9 +207,11 @@ def status(
     report = {
         "daemon": {"running": state is not None, "pid": state.get("pid") if state else None},
         "jobs": _jobs(db, plan, state, now) if plan else [],
-        "sources": _sources(db, names, window),
+        # Rows still marked running: crawls in progress, or abandoned when their process is gone.
+        "unfinished_runs": [run.to_json() for run in query_runs(db, status="running", limit=100)],
+        "sources": _sources(db, names, rule, now),
         "database": db.describe(),
-        "window": window,
+        "window": format_duration(rule.window),
         "warnings": warnings,
     }
     db.close()
@@ -213,8 +251,16 @@ def _print_status(report: dict, now: datetime) -> None:
                 next_run,
             )
         console.print(table)
+    for run in report["unfinished_runs"]:
+        started = _local(datetime.fromisoformat(run["started_at"]), now)
+        where = f"pid {run['pid']}" + (f" on {run['host']}" if run["host"] else "")
+        line = f"run {run['id']} ({run['trigger']}, started {started}, {where}): "
+        if run["status"] == "abandoned":
+            console.print(f"{line}[red]abandoned[/]: {run['message']}", highlight=False)
+        else:
+            console.print(f"{line}running", highlight=False)
     table = Table(
-        title=f"sources (health over the last {report['window']} finished runs)",
+        title=f"sources (health: publishing rate over the last {report['window']})",
         title_justify="left",
     )
     for column, justify in (("source", "left"), ("last run", "left"), ("trigger", "left"), ("result", "left"),
@@ -222,12 +268,7 @@ def _print_status(report: dict, now: datetime) -> None:
         table.add_column(column, justify=justify)
     for source in report["sources"]:
         last = source["last_run"]
-        if source["unhealthy"]:
-            health = "[red]unhealthy:[/] " + "; ".join(source["unhealthy"])
-        elif source["judged_runs"] < report["window"]:
-            health = f"[dim]{source['judged_runs']} run(s) so far[/]"
-        else:
-            health = "ok"
+        health = _health_text(source["health"], now)
         cells = ["never", "", "", "", "", ""]
         if last:
             cells = [
@@ -246,85 +287,3 @@ def _print_status(report: dict, now: datetime) -> None:
         f"{database['runs']} run(s); {_zone_note()}",
         highlight=False,
     )
-
-
-# ---------------------------------------------------------------------------
-# newsmon runs
-# ---------------------------------------------------------------------------
-
-
-@click.command()
-@db_option
-@click.option("--source", help="Only runs that crawled this source (counters are that source's).")
-@click.option("--job", "job_id", help="Only runs of this schedule job.")
-@click.option(
-    "--limit",
-    default=20,
-    show_default=True,
-    type=click.IntRange(1),
-    help="How many runs, newest first.",
-)
-@json_option
-def runs(db_path: str, source: str | None, job_id: str | None, limit: int, as_json: bool) -> None:
-    """The crawl history, newest first: scheduled and manual runs with their outcome and counts.
-
-    \b
-    Examples:
-      newsmon runs
-      newsmon runs --source news-am --limit 50
-      newsmon runs --job feeds --json
-    """
-    db = _open(db_path)
-    history = query_runs(db, source=source, job_id=job_id, limit=limit)
-    db.close()
-    if as_json:
-        click.echo(json.dumps([run.to_json() for run in history], indent=1, ensure_ascii=False))
-        return
-    _print_runs(history, source)
-
-
-def _print_runs(history: list[Run], source: str | None) -> None:
-    console = _console()
-    title = "crawl runs" + (f" of {source}" if source else "")
-    table = Table(title=f"{title} ({_zone_note()})", title_justify="left")
-    columns = (
-        "run",
-        "started",
-        "took",
-        "trigger",
-        "status",
-        "sources",
-        "pages",
-        "new",
-        "upd",
-        "dup",
-        "errors",
-        "message",
-    )
-    for column in columns:
-        numeric = column in ("run", "pages", "new", "upd", "dup", "errors")
-        table.add_column(
-            column,
-            justify="right" if numeric else "left",
-            no_wrap=column != "message",
-            overflow="fold",
-        )
-    for run in history:
-        took = format_duration(run.finished_at - run.started_at) if run.finished_at else "running"
-        sources = ", ".join(run.sources) if len(run.sources) <= 3 else f"{len(run.sources)} sources"
-        counts = [str(run.counts[c]) if c in run.counts else "-"
-                  for c in ("pages_fetched", "articles_new", "articles_updated", "duplicates", "errors")]  # fmt: skip
-        table.add_row(
-            str(run.id),
-            _local(run.started_at),
-            took,
-            run.trigger + (f" ({run.job_id})" if run.job_id else ""),
-            run.status,
-            sources,
-            *counts,
-            (run.message or "")[:120],
-        )
-    if not history:
-        console.print("no runs recorded yet")
-        return
-    console.print(table)

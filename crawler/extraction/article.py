@@ -19,8 +19,14 @@ class Article:
     """Author names in page order, without "By", job titles or the site's own name."""
     published_raw: str | None = None
     """Publication date string as found (structured data first)."""
+    published_kind: str | None = None
+    """What kind of evidence ``published_raw`` is (``structured``, ``meta``, ``dateline``,
+    ``text``, ``year`` …; see ``crawler.dates.STRONG_KINDS`` and ``WEAK_KINDS``)."""
     modified_raw: str | None = None
     """Last-modified date string as found, None if the page states none."""
+    numeric_day_first: bool | None = None
+    """How the page orders numeric dates: True when ``01/02/2023`` is 1 February, False
+    when it is 2 January, None when the page does not say (its language decides)."""
     language: str | None = None
     """ISO 639-1 of the text (declared languages are hints only)."""
     canonical_url: str | None = None

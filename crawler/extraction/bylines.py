@@ -9,7 +9,9 @@ something else than the article (comments, sidebars, related links, widgets).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from typing import NamedTuple
 
 from crawler.dates import find_date_mentions
 
@@ -42,6 +44,12 @@ _HIDDEN_CLASS = re.compile(r"^(hidden|d-none|hide|is-hidden|visually-hidden)$", 
 # visible text. Dates before the headline (kickers, date boxes) count double distance.
 _AFTER_HEADLINE = 400
 _BEFORE_HEADLINE = 150
+# A date with this many words around it in its block is one the article talks
+# about ("the statement of 9 November 2020"), not the one it was published on;
+# a byline line has a few ("By Jane Doe | Published 12 January 2023, 14:05").
+_PROSE_WORDS = 12
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_INLINE_TAGS = frozenset("a abbr b bdi cite em font i mark q s small strong sub sup u".split())
 
 
 def _is_foreign(element) -> bool:
@@ -120,8 +128,18 @@ def _is_logo(heading) -> bool:
     return False
 
 
-def visible_text(root, headline) -> tuple[str, int, int]:
-    """Visible text of ``root`` (whitespace collapsed) and the headline's span in it."""
+def visible_text(
+    root,
+    headline,
+    breaks: list[int] | None = None,
+    stamps: list[tuple[int, int, str]] | None = None,
+) -> tuple[str, int, int]:
+    """Visible text of ``root`` (whitespace collapsed) and the headline's span in it.
+
+    ``breaks``, when given, receives the offsets where a block (any element but
+    inline ones like ``<a>``, ``<em>``) opens or closes, in increasing order;
+    ``stamps`` the span and ``datetime`` of every visible ``<time datetime>``."""
+    opened: list[int] = []
     parts: list[str] = []
     length = 0
     span = [0, 0]
@@ -142,6 +160,10 @@ def visible_text(root, headline) -> tuple[str, int, int]:
         if closing:
             if element is headline:
                 span[1] = length
+            if stamps is not None and element.tag == "time" and element.get("datetime"):
+                stamps.append((opened.pop(), length, element.get("datetime").strip()))
+            if breaks is not None and element.tag not in _INLINE_TAGS:
+                breaks.append(length)
             if element is not root:
                 add(element.tail)
             continue
@@ -155,42 +177,91 @@ def visible_text(root, headline) -> tuple[str, int, int]:
             continue
         if element is headline:
             span[0] = length
+        if breaks is not None and element.tag not in _INLINE_TAGS:
+            breaks.append(length)
+        if stamps is not None and element.tag == "time" and element.get("datetime"):
+            opened.append(length)
         add(element.text)
         stack.append((element, True))
         stack.extend((child, False) for child in reversed(element))
     return "".join(parts), span[0], span[1]
 
 
-def headline_dates(
-    tree, structured: dict | None, languages: list[str], ok: Plausible
-) -> tuple[str | None, str | None]:
-    """``(published, modified)`` printed nearest the headline; "updated …" ones are modifications."""
+class Byline(NamedTuple):
+    """Dates printed near the headline, raw."""
+
+    dateline: str | None
+    """The publication date nearest the headline outside running prose."""
+    in_text: str | None
+    """The nearest date inside a paragraph of prose ("the statement of 9 November 2020")."""
+    modified: str | None
+    """The nearest date introduced by "updated" / "обновлено" / …"""
+    dateline_kind: str = "dateline"
+    """``time`` when the dateline is a ``<time datetime>`` element's value, else ``dateline``."""
+
+
+def _in_prose(text: str, start: int, end: int, breaks: list[int]) -> bool:
+    """Whether ``text[start:end]`` sits in a run of prose, not in a byline line: the block
+    text around it (up to the nearest block boundaries) has many words besides it."""
+    before = bisect_right(breaks, start)
+    block_start = breaks[before - 1] if before else 0
+    after = bisect_left(breaks, end)
+    block_end = breaks[after] if after < len(breaks) else len(text)
+    words = _WORD.findall(text[block_start:start]) + _WORD.findall(text[end:block_end])
+    # A sentence runs on lower-case words ("vanished in the early hours of Sunday, …");
+    # a byline line is names and labels ("By John-Paul Clark, Senior Reporter").
+    flowing = sum(word.islower() for word in words)
+    return len(words) >= _PROSE_WORDS or (len(words) >= 7 and flowing >= 5)
+
+
+def headline_dates(tree, structured: dict | None, languages: list[str], ok: Plausible) -> Byline:
+    """Dates printed nearest the headline; "updated …" ones are modifications.
+
+    A ``<time datetime>`` element is read by its machine value ("vor 2 Stunden",
+    "12 Jan" show no year), which also wins over the text it shows."""
     headline = headline_element(tree, structured)
     if headline is None:
-        return None, None
+        return Byline(None, None, None)
     body = tree.find(".//body")
-    text, start, end = visible_text(body if body is not None else tree.getroot(), headline)
+    breaks: list[int] = []
+    stamps: list[tuple[int, int, str]] = []
+    text, start, end = visible_text(
+        body if body is not None else tree.getroot(), headline, breaks, stamps
+    )
     window_start = max(0, start - _BEFORE_HEADLINE)
-    window = text[window_start : end + _AFTER_HEADLINE]
-    published: tuple[float, str] | None = None
-    modified: tuple[float, str] | None = None
-    for mention in find_date_mentions(window, languages):
-        position = window_start + mention.start
+    window_end = end + _AFTER_HEADLINE
+    found = [
+        (window_start + m.start, window_start + m.end, m.raw, False)
+        for m in find_date_mentions(text[window_start:window_end], languages)
+    ]
+    found += [(a, b, raw, True) for a, b, raw in stamps if window_start <= a < window_end]
+    nearest: dict[str, tuple[float, str, bool]] = {}
+    for position, stop, raw, stamp in found:
         if position >= end:
             distance = float(position - end)
-        elif window_start + mention.end <= start:
-            distance = 2.0 * (start - window_start - mention.end)
+        elif stop <= start:
+            distance = 2.0 * (start - stop)
         else:
             continue  # a date inside the headline is its subject, not its byline
-        if not ok(mention.raw):
+        if not ok(raw):
             continue
-        lead = window[max(0, mention.start - 40) : mention.start]
-        if _UPDATED.search(lead):
-            if modified is None or distance < modified[0]:
-                modified = (distance, mention.raw)
-        elif published is None or distance < published[0]:
-            published = (distance, mention.raw)
-    return (published[1] if published else None), (modified[1] if modified else None)
+        if _UPDATED.search(text[max(0, position - 40) : position]):
+            kind = "modified"
+        elif _in_prose(text, position, stop, breaks):
+            kind = "in_text"
+        else:
+            kind = "dateline"
+        # At equal distance (the text a <time> shows), its machine value wins.
+        best = nearest.get(kind)
+        if best is None or (distance, not stamp) < (best[0], not best[2]):
+            nearest[kind] = (distance, raw, stamp)
+    dateline = nearest.get("dateline")
+    return Byline(
+        dateline[1] if dateline else None,
+        nearest["in_text"][1] if "in_text" in nearest else None,
+        nearest["modified"][1] if "modified" in nearest else None,
+        "time" if dateline and dateline[2] else "dateline",
+    )
 
 
 def date_element(tree, languages: list[str], ok: Plausible) -> str | None:

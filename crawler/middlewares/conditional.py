@@ -41,7 +41,9 @@ class ConditionalRequestsMiddleware:
             self.shared.release()
 
     def process_request(self, request, spider=None):
-        if not request.meta.get("newsmon_conditional"):
+        # A first crawl reads the whole document (an interrupted crawl may have
+        # seen it before) but still keeps its validators for the next one.
+        if not request.meta.get("newsmon_conditional") or request.meta.get("newsmon_first_crawl"):
             return None
         etag, modified = self.validators.get(request.url, (None, None))
         if etag:

@@ -6,7 +6,8 @@ and pages into items.
 
 Arguments (``scrapy crawl news -a NAME=VALUE``):
   sources    comma-separated source names (default: every enabled source)
-  since      recent window, e.g. ``2d``, or a date (default: NEWSMON_SINCE)
+  since      recent window, e.g. ``2d``, or a date (default: NEWSMON_SINCE, and for
+             a source crawled for the first time NEWSMON_FIRST_WINDOW; see crawler.firstcrawl)
   discovery  comma-separated kinds among feeds,sitemaps,wordpress (default: all)
 """
 
@@ -33,12 +34,20 @@ from crawler.durations import parse_since
 from crawler.extensions.store import CrawlStore
 from crawler.extraction.pool import Extractor, workers_from_setting
 from crawler.fingerprint import BodyPrint
+from crawler.firstcrawl import (
+    STAT_PREFIX,
+    first_crawl_windows,
+    not_yet_crawled,
+    parse_first_window,
+    record_first_crawls,
+)
 from crawler.items import ArticleItem
 from crawler.middlewares.privatenet import PrivateNetworkRefused
 from crawler.middlewares.seen import is_stored
 from crawler.relevance import load_topics
 from crawler.runs import utcnow_iso
-from crawler.stats import inc_source
+from crawler.stats import inc_error
+from crawler.store import Store, StoreError
 from crawler.urls import url_key
 
 logger = logging.getLogger(__name__)
@@ -137,6 +146,10 @@ class NewsSpider(scrapy.Spider):
         spider.since = parse_since(
             spider.since_arg if spider.since_arg is not None else settings.get("NEWSMON_SINCE")
         )
+        spider.first_window = parse_first_window(settings.get("NEWSMON_FIRST_WINDOW"))
+        spider.first_windows = {}  # (source, kind) -> window start; set in start()
+        spider._read_kinds = set()  # (source, kind) whose discovery documents were read
+        spider._new_kinds = set()  # (source, kind) not crawled before this crawl
         spider.wp_per_page = settings.getint("NEWSMON_WP_PER_PAGE", 50)
         spider.wp_max_pages = settings.getint("NEWSMON_WP_MAX_PAGES", 20)
         spider.sitemap_max_depth = settings.getint("NEWSMON_SITEMAP_MAX_DEPTH", 3)
@@ -147,20 +160,32 @@ class NewsSpider(scrapy.Spider):
         spider._claimed = set()
         spider._shared_store = CrawlStore.of(crawler)
         spider._store = None
-        crawler.signals.connect(spider._close_extractor, signal=scrapy.signals.spider_closed)
+        crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         return spider
 
-    def _close_extractor(self, spider=None):
+    def _closed(self, spider=None, reason: str = "finished"):
         self.extractor.close()
+        # Only a crawl that went to the end has fetched what its first window listed.
+        firsts = sorted(self._read_kinds & self._new_kinds)
+        if reason == "finished" and firsts:
+            try:
+                record_first_crawls(self._the_store(), firsts, at=utcnow_iso())
+            except StoreError as exc:
+                self.crawler.stats.inc_value("first_crawl/not_recorded")
+                logger.error("first crawls not recorded (the next crawl repeats them): %s", exc)
         if self._store is not None:
             self._store = None
             self._shared_store.release()
 
-    def _stored(self, url: str) -> bool:
-        """Whether a WordPress post's link is stored already (its page is never fetched)."""
+    def _the_store(self) -> Store:
+        """The crawl's store, acquired on first use (released when the spider closes)."""
         if self._store is None:
             self._store = self._shared_store.acquire()
-        return is_stored(self._store, url)
+        return self._store
+
+    def _stored(self, url: str) -> bool:
+        """Whether a WordPress post's link is stored already (its page is never fetched)."""
+        return is_stored(self._the_store(), url)
 
     # --- helpers ------------------------------------------------------------
     def _meta(self, source: Source, kind: str, **extra) -> dict:
@@ -170,13 +195,37 @@ class NewsSpider(scrapy.Spider):
         name = response_or_request.meta["newsmon_source"]
         return next(s for s in self.selected_sources if s.name == name)
 
-    def _too_old(self, raw: str | None, source: Source) -> bool:
-        if self.since is None or not raw:
+    def _since(self, source: Source, kind: str) -> datetime | None:
+        return self.first_windows.get((source.name, kind), self.since)
+
+    def _set_windows(self) -> None:
+        """Widen the window of each source and discovery kind crawled for the first time."""
+        names = [s.name for s in self.selected_sources]
+        self._new_kinds = not_yet_crawled(self._the_store(), names, self.discovery)
+        if self.since_arg is not None:
+            return  # an explicit --since holds for every source (and makes its first crawl)
+        self.first_windows = first_crawl_windows(
+            self.selected_sources,
+            self._new_kinds,
+            self.since,
+            self.first_window,
+            now=self.started_at,
+        )
+        for (name, kind), since in self.first_windows.items():
+            self.crawler.stats.set_value(f"{STAT_PREFIX}{name}/{kind}", since.isoformat())
+            logger.info("first crawl of %s's %s: window from %s", name, kind, since.isoformat())
+
+    def _first(self, source: Source, kind: str) -> bool:
+        return (source.name, kind) in self.first_windows
+
+    def _too_old(self, raw: str | None, source: Source, kind: str) -> bool:
+        since = self._since(source, kind)
+        if since is None or not raw:
             return False
         value = parse_date(
             raw, timezone=source.timezone, languages=source.date_languages, now=self.started_at
         )
-        return value is not None and value < self.since
+        return value is not None and value < since
 
     def _claim(self, url: str) -> bool:
         """True the first time an article URL (in any variant) comes up in this run.
@@ -222,12 +271,12 @@ class NewsSpider(scrapy.Spider):
         )
 
     def _error(self, source_name: str | None, what: str, url: str, message: str) -> None:
-        inc_source(self.crawler.stats, source_name, "errors")
-        self.crawler.stats.inc_value(f"newsmon/errors/{what}")
+        inc_error(self.crawler.stats, source_name, what)
         logger.warning("%s: %s: %s", what, url, message)
 
     # --- start ----------------------------------------------------------------
     async def start(self):
+        self._set_windows()
         for source in self.selected_sources:
             if "feeds" in self.discovery:
                 for url in source.feeds:
@@ -236,7 +285,11 @@ class NewsSpider(scrapy.Spider):
                         callback=self.parse_feed,
                         errback=self.on_error,
                         meta=self._meta(
-                            source, "feed", newsmon_conditional=True, handle_httpstatus_list=[304]
+                            source,
+                            "feed",
+                            newsmon_conditional=True,
+                            newsmon_first_crawl=self._first(source, "feeds"),
+                            handle_httpstatus_list=[304],
                         ),
                     )
             if "sitemaps" in self.discovery:
@@ -251,11 +304,13 @@ class NewsSpider(scrapy.Spider):
         source = self._source(response)
         if response.status == 304:
             self.crawler.stats.inc_value("feeds/not_modified")
+            self._read_kinds.add((source.name, "feeds"))  # unchanged since it was read
             return
         parsed = parse_feed(response.body, response.url)
         if parsed.error:
             self._error(source.name, "feed_invalid", response.url, parsed.error)
             return
+        self._read_kinds.add((source.name, "feeds"))
         stats = self.crawler.stats
         stats.inc_value("feeds/entries", len(parsed.entries))
         if parsed.skipped:
@@ -267,7 +322,7 @@ class NewsSpider(scrapy.Spider):
             )
         followed = 0
         for entry in parsed.entries:
-            if self._too_old(entry.published_raw or entry.updated_raw, source):
+            if self._too_old(entry.published_raw or entry.updated_raw, source, "feeds"):
                 stats.inc_value("discovery/too_old")
                 continue
             if followed >= self.feed_max_entries:
@@ -297,6 +352,7 @@ class NewsSpider(scrapy.Spider):
                 source,
                 "sitemap",
                 newsmon_conditional=True,
+                newsmon_first_crawl=self._first(source, "sitemaps"),
                 newsmon_depth=depth,
                 handle_httpstatus_list=[304],
             ),
@@ -327,6 +383,7 @@ class NewsSpider(scrapy.Spider):
         source = self._source(response)
         if response.status == 304:
             self.crawler.stats.inc_value("sitemaps/not_modified")
+            self._read_kinds.add((source.name, "sitemaps"))  # unchanged since it was read
             return
         body = self._sitemap_body(response)
         if body is None:
@@ -335,13 +392,14 @@ class NewsSpider(scrapy.Spider):
         if parsed.kind == "invalid":
             self._error(source.name, "sitemap_invalid", response.url, parsed.error or "invalid")
             return
+        self._read_kinds.add((source.name, "sitemaps"))
         depth = response.meta.get("newsmon_depth", 0)
         if parsed.kind == "index":
             if depth >= self.sitemap_max_depth:
                 self._error(source.name, "sitemap_too_deep", response.url, f"depth {depth}")
                 return
             for entry in parsed.entries:
-                if self._too_old(entry.lastmod, source):
+                if self._too_old(entry.lastmod, source, "sitemaps"):
                     self.crawler.stats.inc_value("discovery/too_old")
                     continue
                 url = response.urljoin(entry.loc)
@@ -350,7 +408,7 @@ class NewsSpider(scrapy.Spider):
             return
         for entry in parsed.entries:
             date = entry.news_publication_date or entry.lastmod
-            if self._too_old(date, source):
+            if self._too_old(date, source, "sitemaps"):
                 self.crawler.stats.inc_value("discovery/too_old")
                 continue
             request = self._article_request(
@@ -367,7 +425,11 @@ class NewsSpider(scrapy.Spider):
     # --- WordPress -----------------------------------------------------------
     def _wordpress_request(self, source: Source, term: str, page: int) -> scrapy.Request:
         url = search_url(
-            source.wordpress_api, term, after=self.since, page=page, per_page=self.wp_per_page
+            source.wordpress_api,
+            term,
+            after=self._since(source, "wordpress"),
+            page=page,
+            per_page=self.wp_per_page,
         )
         return scrapy.Request(
             url,
@@ -383,6 +445,7 @@ class NewsSpider(scrapy.Spider):
         except ValueError as exc:
             self._error(source.name, "wordpress_invalid", response.url, str(exc))
             return
+        self._read_kinds.add((source.name, "wordpress"))
         self.crawler.stats.inc_value("wordpress/posts", len(posts))
         for post in posts:
             if not self._claim(post.link):
@@ -439,7 +502,9 @@ class NewsSpider(scrapy.Spider):
             date_languages=source.date_languages,
             timezone=source.timezone,
             published_raw=article.published_raw,
+            published_kind=article.published_kind,
             modified_raw=article.modified_raw,
+            numeric_day_first=article.numeric_day_first,
             discovered_via=via,
             fetched_at=utcnow_iso(),
             body_print=made,

@@ -66,6 +66,8 @@ class ScoredArticle:
     topic_terms: str
     """JSON object, as stored."""
     relevance_score: float | None
+    published_at: str | None
+    """ISO 8601 UTC (topics may hold for a period only)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,10 @@ class RunRow:
     """With a source filter: that source's status in the run (None: not recorded)."""
     source_counts: dict[str, int] | None = None
     """With a source filter: that source's counters (None: not recorded)."""
+    host: str | None = None
+    """Host of the process that carries the run."""
+    pid_started: float | None = None
+    """Start time (epoch seconds) of that process, to tell a reused pid."""
 
 
 @dataclass(frozen=True)
@@ -294,6 +300,15 @@ class Store(Reads, Protocol):
         articles_last_24h, sources_with_articles, runs``."""
         ...
 
+    def article_times(self, source: str, since: str) -> list[tuple[str | None, str]]:
+        """``(published_at, first_seen_at)`` of the articles of ``source`` published, or
+        (undated) first seen, at or after ``since`` (ISO 8601 UTC)."""
+        ...
+
+    def last_article_time(self, source: str) -> str | None:
+        """The latest time an article of ``source`` appeared: published, or first seen when earlier or unknown."""
+        ...
+
     # --- HTTP validators ---
     def http_validators(self) -> dict[str, tuple[str | None, str | None]]:
         """``url -> (etag, last_modified)`` of every feed and sitemap fetched before."""
@@ -311,7 +326,11 @@ class Store(Reads, Protocol):
         sources: list[str],
         job_id: str | None = None,
         pid: int | None = None,
-    ) -> int: ...
+        host: str | None = None,
+        pid_started: float | None = None,
+    ) -> int:
+        """Open a ``running`` row held by process ``pid`` on ``host`` (started at ``pid_started``)."""
+        ...
 
     def finish_run(
         self,
@@ -325,10 +344,15 @@ class Store(Reads, Protocol):
 
     def set_run_sources(self, run_id: int, sources: list[str]) -> None: ...
     def append_run_message(self, run_id: int, note: str) -> None: ...
-    def set_run_pid(self, run_id: int, pid: int) -> None: ...
+    def set_run_process(
+        self, run_id: int, *, pid: int, host: str | None, pid_started: float | None
+    ) -> None:
+        """Record the process that now carries a run."""
+        ...
+
     def mark_run(self, run_id: int, *, status: str, message: str) -> None: ...
-    def running_runs(self) -> list[tuple[int, int | None]]:
-        """``(run id, pid)`` of every run still marked running."""
+    def running_runs(self) -> list[tuple[int, int | None, str | None, float | None]]:
+        """``(run id, pid, host, pid_started)`` of every run still marked running."""
         ...
 
     def run_summary(self, run_id: int) -> dict:
@@ -346,8 +370,21 @@ class Store(Reads, Protocol):
         job_id: str | None = None,
         limit: int = 20,
         exclude_statuses: Sequence[str] = (),
+        status: str | None = None,
     ) -> list[RunRow]:
-        """The latest runs, newest first, optionally of one source or one job."""
+        """The latest runs, newest first, optionally of one source, one job or one stored status."""
+        ...
+
+    def first_crawls(self, sources: Sequence[str]) -> set[tuple[str, str]]:
+        """The ``(source, discovery kind)`` pairs of ``sources`` that have had their first crawl."""
+        ...
+
+    def record_first_crawls(self, pairs: Iterable[tuple[str, str]], *, at: str) -> None:
+        """Record first crawls (a pair recorded before keeps its first time)."""
+        ...
+
+    def first_run_time(self, source: str) -> str | None:
+        """Start of the first run that named ``source``."""
         ...
 
     def source_names_in_history(self) -> list[str]: ...

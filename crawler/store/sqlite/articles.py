@@ -138,8 +138,8 @@ class ArticleStore:
 
     def scoring_batch(self, after_id: int, limit: int) -> list[ScoredArticle]:
         rows = self.conn.execute(
-            "SELECT id, title, body, content_hash, relevant, topics, topic_terms, relevance_score "
-            "FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+            "SELECT id, title, body, content_hash, relevant, topics, topic_terms, relevance_score, "
+            "published_at FROM articles WHERE id > ? ORDER BY id LIMIT ?",
             [after_id, limit],
         ).fetchall()
         return [ScoredArticle(*row) for row in rows]
@@ -159,6 +159,24 @@ class ArticleStore:
             "sources_with_articles": one("SELECT COUNT(DISTINCT source) FROM articles"),
             "runs": one("SELECT COUNT(*) FROM crawl_runs"),
         }
+
+    def article_times(self, source: str, since: str) -> list[tuple[str | None, str]]:
+        # An article's time is at most its publication, so only articles published
+        # (or, undated, first seen) since the cutoff can fall in the window: two
+        # ranges of the (source, published_at) index, not a scan of the source.
+        return self.conn.execute(
+            "SELECT published_at, first_seen_at FROM articles WHERE source = ? AND published_at >= ? "
+            "UNION ALL SELECT published_at, first_seen_at FROM articles "
+            "WHERE source = ? AND published_at IS NULL AND first_seen_at >= ?",
+            [source, since, source, since],
+        ).fetchall()
+
+    def last_article_time(self, source: str) -> str | None:
+        return self.conn.execute(
+            "SELECT MAX(MIN(COALESCE(published_at, first_seen_at), first_seen_at)) FROM articles "
+            "WHERE source = ?",
+            [source],
+        ).fetchone()[0]
 
     def http_validators(self) -> dict[str, tuple[str | None, str | None]]:
         return {

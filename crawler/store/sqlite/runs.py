@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from crawler.stats import SOURCE_COUNTERS as COUNTERS
 from crawler.store.base import RunRow, utcnow_iso
 
 _RUN_COLUMNS = (
-    "r.id, r.started_at, r.finished_at, r.trigger, r.job_id, r.sources, r.status, r.pid, r.message"
+    "r.id, r.started_at, r.finished_at, r.trigger, r.job_id, r.sources, r.status, r.pid, r.message, "
+    "r.host, r.pid_started"
 )
+_FIXED = 11
+"""Columns of ``_RUN_COLUMNS``; the run's counters follow, then one source's."""
 
 
 class RunStore:
@@ -31,13 +34,16 @@ class RunStore:
         sources: list[str],
         job_id: str | None = None,
         pid: int | None = None,
+        host: str | None = None,
+        pid_started: float | None = None,
     ) -> int:
         with self.write() as tx:
             cursor = tx.conn.execute(
-                "INSERT INTO crawl_runs (started_at, trigger, job_id, sources, status, pid) "
-                "VALUES (?, ?, ?, ?, 'running', ?)",
-                [utcnow_iso(), trigger, job_id, json.dumps(sources), pid or os.getpid()],
-            )
+                "INSERT INTO crawl_runs (started_at, trigger, job_id, sources, status, pid, host, "
+                "pid_started) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
+                [utcnow_iso(), trigger, job_id, json.dumps(sources), pid or os.getpid(), host,
+                 pid_started],
+            )  # fmt: skip
             return int(cursor.lastrowid)
 
     def finish_run(
@@ -85,9 +91,14 @@ class RunStore:
                 [note, note, run_id],
             )
 
-    def set_run_pid(self, run_id: int, pid: int) -> None:
+    def set_run_process(
+        self, run_id: int, *, pid: int, host: str | None, pid_started: float | None
+    ) -> None:
         with self.write() as tx:
-            tx.conn.execute("UPDATE crawl_runs SET pid = ? WHERE id = ?", [pid, run_id])
+            tx.conn.execute(
+                "UPDATE crawl_runs SET pid = ?, host = ?, pid_started = ? WHERE id = ?",
+                [pid, host, pid_started, run_id],
+            )
 
     def mark_run(self, run_id: int, *, status: str, message: str) -> None:
         with self.write() as tx:
@@ -96,9 +107,9 @@ class RunStore:
                 [status, message, utcnow_iso(), run_id],
             )
 
-    def running_runs(self) -> list[tuple[int, int | None]]:
+    def running_runs(self) -> list[tuple[int, int | None, str | None, float | None]]:
         return self.conn.execute(
-            "SELECT id, pid FROM crawl_runs WHERE status = 'running'"
+            "SELECT id, pid, host, pid_started FROM crawl_runs WHERE status = 'running'"
         ).fetchall()
 
     def run_summary(self, run_id: int) -> dict:
@@ -123,9 +134,13 @@ class RunStore:
         job_id: str | None = None,
         limit: int = 20,
         exclude_statuses: Sequence[str] = (),
+        status: str | None = None,
     ) -> list[RunRow]:
         where: list[str] = []
         params: list[object] = []
+        if status is not None:
+            where.append("r.status = ?")
+            params.append(status)
         if source is not None:
             where.append("EXISTS (SELECT 1 FROM json_each(r.sources) WHERE json_each.value = ?)")
             params.append(source)
@@ -151,6 +166,28 @@ class RunStore:
         params.append(limit)
         return [_run_row(row) for row in self.conn.execute(sql, params)]
 
+    def first_crawls(self, sources: Sequence[str]) -> set[tuple[str, str]]:
+        marks = ", ".join("?" for _ in sources)
+        return set(
+            self.conn.execute(
+                f"SELECT source, kind FROM first_crawls WHERE source IN ({marks})", list(sources)
+            )
+        )
+
+    def record_first_crawls(self, pairs: Iterable[tuple[str, str]], *, at: str) -> None:
+        with self.write() as tx:
+            tx.conn.executemany(
+                "INSERT OR IGNORE INTO first_crawls (source, kind, crawled_at) VALUES (?, ?, ?)",
+                [(source, kind, at) for source, kind in pairs],
+            )
+
+    def first_run_time(self, source: str) -> str | None:
+        return self.conn.execute(
+            "SELECT MIN(r.started_at) FROM crawl_runs r, json_each(r.sources) "
+            "WHERE json_each.value = ?",
+            [source],
+        ).fetchone()[0]
+
     def source_names_in_history(self) -> list[str]:
         rows = self.conn.execute(
             "SELECT DISTINCT json_each.value FROM crawl_runs, json_each(crawl_runs.sources)"
@@ -159,13 +196,15 @@ class RunStore:
 
 
 def _run_row(row: tuple) -> RunRow:
-    run_id, started, finished, trigger, job_id, sources, status, pid, message = row[:9]
+    run_id, started, finished, trigger, job_id, sources, status, pid, message, host, pid_started = (
+        row[:_FIXED]
+    )
     n = len(COUNTERS)
-    counts = dict(zip(COUNTERS, (int(v) for v in row[9 : 9 + n]), strict=True))
+    counts = dict(zip(COUNTERS, (int(v) for v in row[_FIXED : _FIXED + n]), strict=True))
     source_status = source_counts = None
-    if len(row) > 9 + n and row[9 + n] is not None:
-        source_status = row[9 + n]
-        source_counts = dict(zip(COUNTERS, (int(v) for v in row[10 + n :]), strict=True))
+    if len(row) > _FIXED + n and row[_FIXED + n] is not None:
+        source_status = row[_FIXED + n]
+        source_counts = dict(zip(COUNTERS, (int(v) for v in row[_FIXED + n + 1 :]), strict=True))
     return RunRow(
         id=run_id,
         started_at=started,
@@ -179,4 +218,6 @@ def _run_row(row: tuple) -> RunRow:
         counts=counts,
         source_status=source_status,
         source_counts=source_counts,
+        host=host,
+        pid_started=pid_started,
     )

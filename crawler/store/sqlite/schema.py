@@ -194,3 +194,37 @@ def m003_story_index(db: sqlite_utils.Database) -> None:
     ):
         made = body_print(body)
         index.add(article_id, made, *index.sketch_of(made, source))
+
+
+@migrations()
+def m004_runs_pid_host(db: sqlite_utils.Database) -> None:
+    """Who runs a crawl: its host and its process's start time beside the pid, to tell when it is gone."""
+    # A pid alone is not enough: on another host it means nothing here, and
+    # after a crash the same number may be given to an unrelated process.
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN host TEXT")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN pid_started REAL")
+
+
+@migrations()
+def m005_sched_first_crawls(db: sqlite_utils.Database) -> None:
+    """When each source's discovery kind (feeds, sitemaps, wordpress) had its first crawl (crawler.firstcrawl)."""
+    db.execute(
+        """
+        CREATE TABLE first_crawls (
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            crawled_at TEXT NOT NULL,
+            PRIMARY KEY (source, kind)
+        ) WITHOUT ROWID
+        """
+    )
+    # A source with a stored article or a run that fetched a page of it has
+    # had its first crawl already, of every kind.
+    db.execute(
+        """
+        INSERT INTO first_crawls (source, kind, crawled_at)
+        SELECT s.source, k.kind, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+        FROM (SELECT source FROM articles UNION SELECT source FROM crawl_run_sources WHERE pages_fetched > 0) s,
+             (SELECT 'feeds' AS kind UNION ALL SELECT 'sitemaps' UNION ALL SELECT 'wordpress') k
+        """
+    )
