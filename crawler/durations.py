@@ -28,7 +28,9 @@ def parse_duration(text: str, *, allow_zero: bool = False) -> timedelta:
 def parse_since(text: str | None, *, now: datetime | None = None) -> datetime | None:
     """The start of a crawl window: a duration back from ``now`` or an ISO date/time (UTC if naive).
 
-    ``None``, ``""`` and ``"all"`` mean no limit.
+    ``None``, ``""`` and ``"all"`` mean no limit. A date in the future is
+    refused: the window would hold no article, and the crawl would fetch
+    nothing without a word.
     """
     if text is None or str(text).strip().lower() in ("", "all", "none"):
         return None
@@ -45,4 +47,10 @@ def parse_since(text: str | None, *, now: datetime | None = None) -> datetime | 
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    value = value.astimezone(UTC)
+    if value > now:
+        raise ValueError(
+            f"{text!r} is in the future (now {now:%Y-%m-%d %H:%M} UTC): "
+            "give a past date or a duration back from now (2d, 12h)"
+        )
+    return value
