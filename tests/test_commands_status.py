@@ -216,3 +216,15 @@ def test_a_missing_database_is_one_line_and_exit_2(tmp_path):
             f"newsmon: error: {tmp_path / 'none.db'}: no such database (create it with `newsmon crawl` or `newsmon schedule`)"
         ]
         assert not (tmp_path / "none.db").exists()
+
+
+def test_a_file_named_on_the_command_line_must_load(tmp_path):
+    from crawler.db import connect
+
+    db = tmp_path / "x.db"
+    connect(db).close()
+    missing = tmp_path / "nope.toml"
+    for option in ("--sources", "--schedules"):
+        result = run_newsmon("status", "--db", str(db), option, str(missing))
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [f"newsmon: error: {missing}: file not found"]

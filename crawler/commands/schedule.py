@@ -16,6 +16,7 @@ from crawler.commands.options import (
     topics_option,
 )
 from crawler.config import load_sources
+from crawler.relevance import load_topics
 from crawler.db import connect
 
 
@@ -75,6 +76,9 @@ def schedule(
     from schedules.logs import configure_logging
 
     sources = load_sources(sources_file)
+    # Every crawl the daemon starts reads the topics file: a broken one is
+    # refused here, not once per run in the crawl logs.
+    load_topics(topics_file)
     plan = load_schedules(schedules_file, sources=sources)
     command = shlex.split(crawl_command) if crawl_command else list(DEFAULT_CRAWL_COMMAND)
     if not command:
