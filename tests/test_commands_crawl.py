@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, run_newsmon
+from tests.conftest import REPO_ROOT, one_line_error, run_newsmon
 
 
 @pytest.mark.parametrize(
@@ -50,13 +50,6 @@ def unreachable(tmp_path) -> Path:
     path = folder / "sources.toml"
     path.write_text(UNREACHABLE, encoding="utf-8")
     return path
-
-
-def one_line_error(result) -> str:
-    assert "Traceback" not in result.stderr and "Unhandled error" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 @pytest.mark.parametrize(

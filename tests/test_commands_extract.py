@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import one_line_error
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -125,13 +127,6 @@ def test_batch_and_file_together_is_a_usage_error():
     result = run_newsmon("extract", "--batch", str(MASSISPOST))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-
-
-def one_line_error(result: subprocess.CompletedProcess) -> str:
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 NO_DATE = b"<html><head><title>A page</title></head><body><p>No date here.</p></body></html>"
