@@ -22,7 +22,10 @@ def parse_duration(text: str, *, allow_zero: bool = False) -> timedelta:
     value, unit = float(match.group(1)), match.group(2).lower()
     if value <= 0:
         raise ValueError(f"{text!r}: a duration must be positive")
-    return timedelta(seconds=value * _UNITS[unit])
+    try:
+        return timedelta(seconds=value * _UNITS[unit])
+    except OverflowError:
+        raise ValueError(f"{text!r}: too long a duration") from None
 
 
 def parse_since(text: str | None, *, now: datetime | None = None) -> datetime | None:
@@ -35,10 +38,12 @@ def parse_since(text: str | None, *, now: datetime | None = None) -> datetime | 
     if text is None or str(text).strip().lower() in ("", "all", "none"):
         return None
     now = now or datetime.now(UTC)
-    try:
-        return now - parse_duration(text)
-    except ValueError:
-        pass
+    if _DURATION.match(str(text)):
+        duration = parse_duration(text)  # its error says what is wrong with the duration
+        try:
+            return now - duration
+        except OverflowError:
+            raise ValueError(f"{text!r} reaches back before the year 1") from None
     try:
         value = datetime.fromisoformat(str(text).strip())
     except ValueError:

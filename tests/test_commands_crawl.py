@@ -70,22 +70,24 @@ def unreachable(tmp_path) -> Path:
         (["-s", "CONCURRENT_REQUESTS=many"], "CONCURRENT_REQUESTS='many': expected a whole number"),
         (["--since", "2099-01-01"], "Invalid value for --since: '2099-01-01' is in the future"),
         (
-            ["--log-file", "/nonexistent/dir/x.log"],
-            "Invalid value for --log-file: folder '/nonexistent/dir' does not exist",
+            ["--log-file", "{tmp}/missing/dir/x.log"],
+            "Invalid value for --log-file: folder '{tmp}/missing/dir' does not exist",
         ),
+        (["--since", "99999999999d"], "Invalid value for --since: '99999999999d': too long"),
+        (["--wait", "99999999999w"], "Invalid value for --wait: '99999999999w': too long"),
         (["--db", ""], "Invalid value for '--db': is empty"),
         (["--sources", ""], "Invalid value for '--sources': is empty"),
     ],
 )
 def test_usage_errors_come_before_any_lock_or_run_row(tmp_path, unreachable, args, message):
     db = tmp_path / "data" / "x.db"
+    args = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
     result = run_newsmon("crawl", "--sources", str(unreachable), "--db", str(db), *args)
     assert result.returncode == 2
     line = one_line_error(result)
-    assert line.startswith("newsmon: error: ") and message in line
+    assert line.startswith("newsmon: error: ") and message.replace("{tmp}", str(tmp_path)) in line
     # Nothing was taken or written: no database (so no crawl_runs row), no lock, no log.
-    assert not (tmp_path / "data").exists()
-    assert not Path("/nonexistent").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config"]
 
 
 def test_a_database_path_that_is_a_directory_is_a_usage_error(tmp_path, unreachable):

@@ -228,3 +228,19 @@ def test_a_file_named_on_the_command_line_must_load(tmp_path):
         result = run_newsmon("status", "--db", str(db), option, str(missing))
         assert result.returncode == 2
         assert result.stderr.strip().splitlines() == [f"newsmon: error: {missing}: file not found"]
+
+
+def test_huge_counts_are_usage_errors(tmp_path):
+    from crawler.db import connect
+
+    db = tmp_path / "x.db"
+    connect(db).close()
+    for command, option in (
+        ("runs", "--limit"),
+        ("status", "--window"),
+        ("rescore", "--batch-size"),
+    ):
+        result = run_newsmon(command, "--db", str(db), option, "99999999999999999999")
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+        assert f"Invalid value for '{option}'" in result.stderr

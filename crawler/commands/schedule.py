@@ -16,8 +16,8 @@ from crawler.commands.options import (
     topics_option,
 )
 from crawler.config import load_sources
-from crawler.relevance import load_topics
 from crawler.db import connect
+from crawler.relevance import load_topics
 
 
 @click.command()

@@ -154,7 +154,7 @@ def _database(db, db_path: str) -> dict:
     "--window",
     default=10,
     show_default=True,
-    type=click.IntRange(1),
+    type=click.IntRange(1, 1_000_000),
     help="Judge each source's health on its last N finished runs.",
 )
 @json_option
@@ -285,7 +285,7 @@ def _print_status(report: dict, now: datetime) -> None:
     "--limit",
     default=20,
     show_default=True,
-    type=click.IntRange(1),
+    type=click.IntRange(1, 1_000_000),
     help="How many runs, newest first.",
 )
 @json_option
