@@ -113,7 +113,8 @@ def crawl(
     A source that another crawl (the daemon's or another operator's) is
     crawling right now is waited for up to --wait, then skipped with a message.
     Exit status: 0 when the crawl ran (even if some pages failed), 2 on a
-    configuration error, 3 when no source could be reached at all, 4 when
+    configuration or option error (checked before anything is locked or
+    recorded), 3 when no source could be reached at all, 4 when
     every source was skipped because other crawls held them, 5 when the
     database could not be written (disk full, read-only file): the crawl
     stops, and what was committed before stays intact.
