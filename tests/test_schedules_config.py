@@ -268,14 +268,3 @@ def test_format_duration():
         "1h",
         "2d",
     ]
-
-
-def test_schedule_check_refuses_a_broken_topics_file(tmp_path):
-    topics = tmp_path / "topics.toml"
-    topics.write_text("[[topic]]\nname = \n", encoding="utf-8")
-    result = run_newsmon(
-        "schedule", "--check", "--topics", str(topics), "--db", str(tmp_path / "x.db")
-    )
-    assert result.returncode == 2
-    assert result.stderr.startswith(f"newsmon: error: {topics}: invalid TOML")
-    assert "Traceback" not in result.stderr

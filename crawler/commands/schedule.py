@@ -94,7 +94,12 @@ def schedule(
         crawl_command=command,
         log_dir=log_dir,
     )
-    log_path = configure_logging(daemon.log_dir, verbose)
+    try:
+        log_path = configure_logging(daemon.log_dir, verbose)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write the log folder {daemon.log_dir}: {exc.strerror or exc}"
+        ) from None
     click.echo(f"newsmon schedule: logging to stderr and {log_path}", err=True)
     try:
         sys.exit(daemon.run())
