@@ -129,12 +129,13 @@ def crawl(
     _usage_check("--since", parse_since, since)
     discovery = ",".join(_usage_check("--discovery", parse_discovery, discovery))
     overrides = _settings_pairs(settings)
-    _usage_check("-s", check_overrides, overrides, _project_settings())
+    if overrides:
+        _usage_check("-s", check_overrides, overrides, _project_settings())
     wait_seconds = _wait_seconds(lock_wait)
     if log_file or not verbose:
         log_file = _usable_log_file(log_file, db_path)
 
-    # Per-source locks first, before any row is written or Scrapy is loaded:
+    # Per-source locks first, before any row is written or the crawl starts:
     # the run then records only the sources it really crawls.
     names = [s.name for s in selected]
     locks = SourceLocks(lock_dir(db_path), names)
