@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crawler.commands.status:status",
         "Jobs, sources' last runs and health, database size.",
     ),
-    "runs": ("crawler.commands.status:runs", "The crawl history."),
+    "runs": ("crawler.commands.runs:runs", "The crawl history."),
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

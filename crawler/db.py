@@ -290,3 +290,12 @@ def m003_story_index(db: sqlite_utils.Database) -> None:
     ):
         made = body_print(body)
         index.add(article_id, made, *index.sketch_of(made, source))
+
+
+@migrations()
+def m004_runs_pid_host(db: sqlite_utils.Database) -> None:
+    """Who runs a crawl: its host and its process's start time beside the pid, to tell when it is gone."""
+    # A pid alone is not enough: on another host it means nothing here, and
+    # after a crash the same number may be given to an unrelated process.
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN host TEXT")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN pid_started REAL")

@@ -59,3 +59,17 @@ def parse_since(text: str | None, *, now: datetime | None = None) -> datetime | 
             "give a past date or a duration back from now (2d, 12h)"
         )
     return value
+
+
+def format_elapsed(seconds: float) -> str:
+    """A time taken, to the precision a reader wants: ``0.4s``, ``31s``, ``1m 23s``, ``2h 05m``, ``3d 4h``."""
+    if seconds < 10:
+        return f"{max(seconds, 0):.1f}s"
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m {whole % 60:02d}s"
+    if whole < 86400:
+        return f"{whole // 3600}h {whole % 3600 // 60:02d}m"
+    return f"{whole // 86400}d {whole % 86400 // 3600}h"

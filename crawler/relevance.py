@@ -28,6 +28,7 @@ from typing import Any
 
 from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
 from crawler.textfold import fold, fold_offsets
+from crawler.texttime import out_of_period, text_time
 
 __all__ = ["Pattern", "RelevanceResult", "Topic", "TopicSet", "fold", "load_topics"]
 
@@ -100,7 +101,8 @@ class Pattern:
     text: str
     """The term as written (``"Лачинск* коридор*"``)."""
     kind: str
-    """``anchor``, ``term``, ``weak`` or ``ignore`` (a phrase skipped whole)."""
+    """``anchor``, ``carried`` (an anchor only after a real one: "the region"), ``term``,
+    ``weak`` or ``ignore`` (a phrase skipped whole)."""
     weight: float
     """Evidence a term brings to its sentence (1 for a term, ``weak_weight`` for a weak one)."""
     anchored: bool
@@ -129,6 +131,10 @@ class Topic:
     """Score at which the topic matches."""
     title_weight: float = 2.0
     """What a title with terms in context scores (a body sentence scores 1)."""
+    period: tuple[tuple[int, int], tuple[int, int]] | None = None
+    """First and last (year, month) of the events the topic follows, or None (any time)."""
+    short_body: int = 0
+    """A body of at most this many sentences needs only one sentence with terms in context."""
     names_seen: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Cache: folded text of a hit -> index of its pattern."""
 
@@ -151,21 +157,81 @@ class RelevanceResult:
         return bool(self.topics)
 
 
+# A tag line of a page ("Region: Armenia, Karabakh", "Theme: Politics"): a label
+# and a short list, no sentence. It names places the story may not be about.
+_TAG_ITEM = r"[^\W\d_]+(?:[ -][^\W\d_]+)?"
+_TAG_LINE = (
+    rf"^[^\W\d_]{{2,15}}(?: [^\W\d_]{{2,15}})?[ \t]*:[ \t]*{_TAG_ITEM}"
+    rf"(?:[ \t]*,[ \t]*{_TAG_ITEM})*[ \t]*$"
+)
+# A line that points to another article ("Read also: …", "Следите за развитием
+# событий в трансляции: «…»"): the headline it quotes is not this text's subject.
+_RELATED_OPENINGS = (
+    "read also",
+    "read more",
+    "see also",
+    "читайте также",
+    "см. также",
+    "следите за",
+    "կարդացեք նաև",
+    "տես նաև",
+    "oxu həmçinin",
+    "həmçinin oxuyun",
+)
+_RELATED_LINE = (
+    r"^[ \t]*(?:"
+    + "|".join(re.escape(fold(opening)) for opening in _RELATED_OPENINGS)
+    + r")(?!\w)[^\n]*$"
+)
+_SKIPPED_LINE = re.compile(f"{_TAG_LINE}|{_RELATED_LINE}", re.MULTILINE)
+
+
+_PUBLISHED = re.compile(r"((?:19|20)\d\d)-(0[1-9]|1[0-2])")
+
+
 class _Text:
     """An article prepared once for every topic: folded; words and units found on demand."""
 
-    def __init__(self, title: str | None, body: str | None) -> None:
+    def __init__(self, title: str | None, body: str | None, published: str | None = None) -> None:
         self.original = f"{title or ''}\n{body or ''}"
-        self.folded = fold(self.original)
+        self.published = published
+        # Blanked with a character that is neither a letter nor a blank, so offsets
+        # and word counts stay as they were and no term matches inside.
+        folded = fold(self.original)
         self.title_end = len(fold(title or ""))
+        body_start = self.title_end + 1
+        self.folded = folded[:body_start] + _SKIPPED_LINE.sub(
+            lambda m: "\x01" * len(m.group()), folded[body_start:]
+        )
         self._unit_starts: list[int] | None = None
         self._offsets: list[int] | None | bool = False
+        self._when: tuple[tuple[int, int] | None, list[int]] | None = None
+
+    def when(self) -> tuple[tuple[int, int] | None, list[int]]:
+        """The text's (year, month): its own near its start, else its publication's; and
+        the years it names."""
+        if self._when is None:
+            own, years = text_time(self.original, self.title_end)
+            # A text that does not date itself is dated by its publication.
+            if own is None and (m := _PUBLISHED.match(self.published or "")):
+                own = (int(m[1]), int(m[2]))
+            self._when = (own, years)
+        return self._when
+
+    def unit_count(self) -> int:
+        """Units of the text: the title, then each body sentence."""
+        self.words_and_units([])
+        return len(self._unit_starts)
 
     def words_and_units(self, starts: list[int]) -> tuple[list[int], list[int]]:
         """Word index and unit index (0: the title, then body sentences) of sorted offsets."""
         if self._unit_starts is None:
             units = [0, self.title_end + 1]
-            units += [m.end() for m in _SENTENCE_END.finditer(self.folded, self.title_end + 1)]
+            units += [
+                m.end()
+                for m in _SENTENCE_END.finditer(self.folded, self.title_end + 1)
+                if m.end() < len(self.folded)
+            ]
             self._unit_starts = units
         folded, words, units = self.folded, [], []
         # Folding turned every blank but the newline into a space, so counting
@@ -188,6 +254,8 @@ class _Text:
 
 
 def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
+    if topic.period is not None and out_of_period(topic.period, *text.when()):
+        return 0.0, []
     # The scan runs without groups (groups make Python's regex engine ~30x
     # slower); a hit is then named by the first branch that matches exactly its
     # text, which is the branch that won the scan (same order), remembered per
@@ -202,29 +270,79 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
             if len(names) < _NAMES_SEEN_MAX:
                 names[found] = index
         hits.append((m.start(), m.end(), topic.patterns[index], index))
-    if not any(pattern.anchored for _, _, pattern, _ in hits):
+    first_anchor = next(
+        (start for start, _, pattern, _ in hits if pattern.anchored and pattern.kind != "carried"),
+        None,
+    )
+    if first_anchor is None:
         return 0.0, []
     words, units = text.words_and_units([start for start, _, _, _ in hits])
+    # "The region", "the enclave" place a sentence only once a real anchor came before.
     anchor_words = [
-        w for w, (_, _, pattern, _) in zip(words, hits, strict=True) if pattern.anchored
+        w
+        for w, (start, _, pattern, _) in zip(words, hits, strict=True)
+        if pattern.anchored and (pattern.kind != "carried" or start > first_anchor)
     ]
     evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
     used: list[tuple[int, int]] = []
+    own_unit: dict[int, int] = {}  # term -> the first unit it fills
+    repeats: dict[int, list[tuple[int, int, int, float]]] = {}  # unit -> place-name terms again
+    established: int | None = None  # unit of the first strong term in context
     for (start, end, pattern, index), word, unit in zip(hits, words, units, strict=True):
-        if pattern.kind in ("anchor", "ignore"):
+        if pattern.kind in ("anchor", "carried", "ignore"):
             continue
-        near = bisect_left(anchor_words, word - topic.window)
-        if near == len(anchor_words) or anchor_words[near] > word + topic.window:
+        if not pattern.anchored:
+            near = bisect_left(anchor_words, word - topic.window)
+            if near == len(anchor_words) or anchor_words[near] > word + topic.window:
+                continue
+        # A term that holds its own place name ("Lachin corridor") and a weak term
+        # are evidence on their own in one sentence per text: an article naming the
+        # corridor in every sentence (its history, its route), or the Red Cross or
+        # a road in four, is not thereby about the blockade. Named again, the
+        # corridor still adds to a strong term beside it; a weak term does not.
+        weight = pattern.weight
+        first_unit = own_unit.setdefault(index, unit)
+        if pattern.kind == "weak" and established is not None and established < unit:
+            # Once a strong term has set the topic, a weak one refers back to it:
+            # "Russian servicemen" after "peacekeepers", "the Red Cross" after
+            # "the blockade" carry the sentence.
+            weight = 1.0
+        elif (pattern.anchored or pattern.kind == "weak") and first_unit != unit:
+            if pattern.anchored:
+                repeats.setdefault(unit, []).append((start, end, index, weight))
             continue
-        evidence.setdefault(unit, {})[index] = pattern.weight
+        if pattern.kind == "term" and not pattern.anchored and established is None:
+            established = unit
+        evidence.setdefault(unit, {})[index] = weight
         used.append((start, end))
+    for unit, repeated in repeats.items():
+        if any(topic.patterns[index].kind == "term" for index in evidence.get(unit, ())):
+            for start, end, index, weight in repeated:
+                evidence[unit].setdefault(index, weight)
+                used.append((start, end))
     score = 0.0
     for unit, weights in evidence.items():
-        score += min(1.0, sum(weights.values())) * (topic.title_weight if unit == 0 else 1.0)
-    if score < topic.min_score:
+        weight = topic.title_weight if unit == 0 else 1.0
+        # A headline that only names the corridor ("Lachin corridor", a history of
+        # it) weighs as one sentence: the name alone is a place, not an event.
+        if unit == 0 and all(topic.patterns[index].anchored for index in weights):
+            weight = 1.0
+        score += min(1.0, sum(weights.values())) * weight
+    needed = topic.min_score
+    # A short agency text says its subject once, in its lead: one full sentence
+    # there is enough (a photo caption after the lead is not).
+    if (
+        topic.short_body
+        and sum(evidence.get(1, {}).values()) >= 1.0
+        and text.unit_count() - 1 <= topic.short_body
+    ):
+        needed = min(needed, 1.0)
+    if score < needed:
         return score, []
     found: dict[str, str] = {}
-    anchors = [(start, end) for start, end, pattern, _ in hits if pattern.kind == "anchor"]
+    anchors = [
+        (start, end) for start, end, pattern, _ in hits if pattern.kind in ("anchor", "carried")
+    ]
     for start, end in used + anchors:
         found.setdefault(text.folded[start:end], text.surface(start, end))
     return score, list(found.values())
@@ -255,7 +373,9 @@ class TopicSet:
         scan is a match of this alternation): most articles are about
         something else, and one scan clears them.
         """
-        anchored = [p for topic in self.topics for p in topic.patterns if p.anchored]
+        anchored = [
+            p for topic in self.topics for p in topic.patterns if p.anchored and p.kind != "carried"
+        ]
         if not anchored:
             return re.compile(r"(?!)")
         sources = sorted(
@@ -263,9 +383,15 @@ class TopicSet:
         )
         return re.compile(_scan_head(anchored) + "|".join(sources) + ")")
 
-    def match(self, title: str | None, body: str | None) -> RelevanceResult:
-        """Score ``title`` and ``body`` (plain text) against every topic."""
-        text = _Text(title, body)
+    def match(
+        self, title: str | None, body: str | None, published: str | None = None
+    ) -> RelevanceResult:
+        """Score ``title`` and ``body`` (plain text) against every topic.
+
+        ``published`` (ISO 8601, as ``ArticleItem.published_at``) dates a text
+        that gives no date of its own near its start, for the topics' periods.
+        """
+        text = _Text(title, body, published)
         topics: list[str] = []
         terms: dict[str, list[str]] = {}
         scores: dict[str, float] = {}
@@ -296,7 +422,31 @@ _TOPIC_KEYS = {
     "window",
     "min_score",
     "title_weight",
+    "carried_anchors",
+    "period",
+    "short_body",
 }
+
+_MONTH = re.compile(r"^((?:19|20)\d\d)-(0[1-9]|1[0-2])$")
+
+
+def _period(path: Path, where: str, value: Any) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """``["2022-12", "2023-09"]`` as ((2022, 12), (2023, 9)); None when absent."""
+    if value is None:
+        return None
+    months = (
+        [_MONTH.match(v) if isinstance(v, str) else None for v in value]
+        if isinstance(value, list)
+        else []
+    )
+    if len(months) != 2 or not all(months):
+        raise ConfigError(
+            f'{path}: {where}: field \'period\' must be two months ["YYYY-MM", "YYYY-MM"]'
+        )
+    first, last = ((int(m[1]), int(m[2])) for m in months)
+    if first > last:
+        raise ConfigError(f"{path}: {where}: field 'period' ends before it starts")
+    return first, last
 
 
 def _term_list(path: Path, where: str, key: str, value: Any) -> list[str]:
@@ -351,6 +501,7 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     weak = _term_list(path, where, "weak_terms", raw.get("weak_terms", []))
     weak_weight = _number(path, where, raw, "weak_weight", 0.5, minimum=0)
     ignore = _term_list(path, where, "ignore", raw.get("ignore", []))
+    carried = _term_list(path, where, "carried_anchors", raw.get("carried_anchors", []))
     if not anchors or not terms:
         raise ConfigError(f"{path}: {where}: fields 'anchors' and 'terms' must not be empty")
     search_terms = raw.get("search_terms", [])
@@ -363,6 +514,7 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
 
     anchor_regex = re.compile(r"(?<!\w)(?:" + "|".join(_term_regex(a) for a in anchors) + ")")
     patterns = [Pattern(a, "anchor", 0.0, True) for a in anchors]
+    patterns += [Pattern(a, "carried", 0.0, True) for a in carried]
     for kind, items, weight in (("term", terms, 1.0), ("weak", weak, weak_weight)):
         for term in items:
             sample = fold(term.replace("*", ""))
@@ -390,6 +542,8 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
         window=int(_number(path, where, raw, "window", 40, minimum=1)),
         min_score=_number(path, where, raw, "min_score", 2.0, minimum=0),
         title_weight=_number(path, where, raw, "title_weight", 2.0, minimum=0),
+        period=_period(path, where, raw.get("period")),
+        short_body=int(_number(path, where, raw, "short_body", 0, minimum=0)),
     )
 
 

@@ -31,6 +31,9 @@ NEWSMON_ALLOW_PRIVATE_NETWORKS = False  # fetch private / loopback addresses for
 NEWSMON_FEED_MAX_ENTRIES = 1000  # entries followed per feed document; the rest are counted as cut
 NEWSMON_TRIGGER = "manual"
 NEWSMON_RUN_ID = None  # crawl_runs row to close at the end (set by the command line)
+NEWSMON_PROGRESS_INTERVAL = (
+    5.0  # seconds between progress lines when stderr is not a terminal (0: none)
+)
 # Declared here, though their readers default to the same, so that `-s` values are type-checked.
 NEWSMON_INCREMENTAL = True  # skip articles already stored
 NEWSMON_CONDITIONAL_REQUESTS = True  # If-None-Match / If-Modified-Since on feeds and sitemaps

@@ -13,7 +13,7 @@ from crawler.relevance import TopicSet, load_topics
 
 def apply_relevance(topics: TopicSet, item: ArticleItem) -> ArticleItem:
     """Set ``topics``, ``topic_terms``, ``relevance_score`` and ``relevant`` on ``item``."""
-    result = topics.match(item.title or item.feed_title, item.body)
+    result = topics.match(item.title or item.feed_title, item.body, item.published_at)
     item.topics = result.topics
     item.topic_terms = result.terms
     item.relevance_score = result.score

@@ -26,7 +26,7 @@ from crawler.db import connect, find_article, write_transaction
 from crawler.fingerprint import print_of
 from crawler.items import ArticleItem
 from crawler.runs import utcnow_iso
-from crawler.stats import inc_source
+from crawler.stats import inc_error, inc_source
 from crawler.stories import SketchCache, StoryIndex
 
 logger = logging.getLogger(__name__)
@@ -242,7 +242,7 @@ class StoragePipeline:
     def _not_stored(self, batch: list[ArticleItem]) -> None:
         self.stats.inc_value("storage/not_stored", len(batch))
         for item in batch:
-            inc_source(self.stats, item.source, "errors")
+            inc_error(self.stats, item.source, "storage/not_stored")
 
     def _fail(self, batch: list[ArticleItem], exc: sqlite3.Error) -> None:
         """Record a write failure once and stop the crawl; the batch was rolled back."""

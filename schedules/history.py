@@ -13,11 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import psutil
 import sqlite_utils
 
 from crawler.db import write_transaction
-from crawler.runs import COUNTERS, finish_run, utcnow_iso
+from crawler.runs import (
+    COUNTERS,
+    finish_run,
+    process_gone,
+    set_run_process,
+    shown_status,
+    utcnow_iso,
+)
 
 # Run statuses that say something went wrong with the crawl (as opposed to
 # ``interrupted``/``shutdown``: stopped by an operator; ``skipped``: sources busy).
@@ -37,8 +43,7 @@ def parse_time(value: str | None) -> datetime | None:
 
 def set_run_pid(db: sqlite_utils.Database, run_id: int, pid: int) -> None:
     """Record the crawl process of a run the daemon opened (the row first holds the daemon's pid)."""
-    with write_transaction(db):
-        db.execute("UPDATE crawl_runs SET pid = ? WHERE id = ?", [pid, run_id])
+    set_run_process(db, run_id, pid)
 
 
 def mark_run(db: sqlite_utils.Database, run_id: int, *, status: str, message: str) -> None:
@@ -55,12 +60,21 @@ def mark_run(db: sqlite_utils.Database, run_id: int, *, status: str, message: st
 
 
 def close_abandoned_runs(
-    db: sqlite_utils.Database, *, alive: Callable[[int], bool] = psutil.pid_exists
+    db: sqlite_utils.Database, *, alive: Callable[[int], bool] | None = None
 ) -> list[int]:
-    """Close ``running`` rows whose process is gone (killed with no one left to record it)."""
+    """Close ``running`` rows whose process is gone (killed with no one left to record it).
+
+    Rows of crawls on another host are left alone. ``alive`` replaces the
+    process check (tests).
+    """
     closed = []
-    for row in db.query("SELECT id, pid FROM crawl_runs WHERE status = 'running'"):
-        if row["pid"] and alive(row["pid"]):
+    for row in db.query(
+        "SELECT id, pid, host, pid_started FROM crawl_runs WHERE status = 'running'"
+    ):
+        if alive is not None:
+            if row["pid"] and alive(row["pid"]):
+                continue
+        elif not process_gone(row["pid"], row["host"], row["pid_started"]):
             continue
         if finish_run(
             db,
@@ -102,6 +116,7 @@ class Run:
     pid: int | None
     message: str | None
     counts: dict[str, int] = field(default_factory=dict)
+    host: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -121,13 +136,15 @@ class Run:
             "sources": self.sources,
             "status": self.status,
             "pid": self.pid,
+            "host": self.host,
             "message": self.message,
             **self.counts,
         }
 
 
 _RUN_COLUMNS = (
-    "r.id, r.started_at, r.finished_at, r.trigger, r.job_id, r.sources, r.status, r.pid, r.message"
+    "r.id, r.started_at, r.finished_at, r.trigger, r.job_id, r.sources, r.status, r.pid, r.message, "
+    "r.host, r.pid_started"
 )
 
 
@@ -138,9 +155,13 @@ def runs(
     job_id: str | None = None,
     limit: int = 20,
     finished_only: bool = False,
+    status: str | None = None,
 ) -> list[Run]:
-    """The latest runs, newest first, optionally of one source or one job."""
+    """The latest runs, newest first, optionally of one source, one job or one stored status."""
     where, params = [], []
+    if status is not None:
+        where.append("r.status = ?")
+        params.append(status)
     if source is not None:
         where.append("EXISTS (SELECT 1 FROM json_each(r.sources) WHERE json_each.value = ?)")
         params.append(source)
@@ -167,7 +188,11 @@ def runs(
 
 
 def _run(row: dict) -> Run:
-    status = row["status"]
+    # A crawl killed with SIGKILL (or by the OOM killer) could not close its row.
+    status = shown_status(row["status"], row["pid"], row["host"], row["pid_started"])
+    message = row["message"]
+    if status == "abandoned" and row["status"] == "running":
+        message = message or f"process {row['pid']} ended without closing its run"
     if row.get("s_status") is not None:
         counts = {c: int(row[f"s_{c}"]) for c in COUNTERS}
         if status == "ok" and row["s_status"] != "ok":
@@ -185,8 +210,9 @@ def _run(row: dict) -> Run:
         sources=json.loads(row["sources"] or "[]"),
         status=status,
         pid=row["pid"],
-        message=row["message"],
+        message=message,
         counts=counts,
+        host=row["host"],
     )
 
 

@@ -402,3 +402,15 @@ def once_per_run(tmp_path_factory, name: str, produce: Callable[[Path], Snapshot
         snapshot = produce(directory)
         saved.write_bytes(pickle.dumps(snapshot))
         return snapshot
+
+
+class FailingComponent:
+    """A Scrapy component (extension, stats collector …) that cannot be built: a crawl that
+    breaks after its run was opened."""
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("component exploded on purpose")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        raise RuntimeError("component exploded on purpose")

@@ -171,8 +171,9 @@ def test_bad_timezone_in_batch_mode_is_refused_before_reading():
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "is binary data"),
         # Random bytes with no NUL: the control bytes give them away.
         (random.Random(7).randbytes(4000).replace(b"\x00", b"\x01"), "is binary data"),
-        (gzip.compress(b""), "is empty: there is no page to extract"),
+        (gzip.compress(b"", mtime=0), "is empty: there is no page to extract"),
     ],
+    ids=["empty", "blank", "png", "random-bytes", "empty-gzip"],
 )
 def test_empty_or_binary_file_is_one_line_and_non_zero(tmp_path, content, message):
     page = tmp_path / "page.html"

@@ -165,7 +165,7 @@ def test_a_row_rewritten_by_a_crawl_meanwhile_is_left_alone(db_path):
 
         names = topics.names
 
-        def match(self, title, body):
+        def match(self, title, body, published=None):
             if title == BLOCKADE_TITLE:
                 other = connect(db_path)
                 with write_transaction(other):
@@ -173,7 +173,7 @@ def test_a_row_rewritten_by_a_crawl_meanwhile_is_left_alone(db_path):
                         "UPDATE articles SET content_hash = 'new', relevant = 0 WHERE id = 1"
                     )
                 other.close()
-            return topics.match(title, body)
+            return topics.match(title, body, published)
 
     report = rescore_articles(db, CrawlWritesDuringScoring(), batch_size=10)
     db.close()

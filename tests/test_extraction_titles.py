@@ -1,4 +1,4 @@
-"""Headlines without the site name; author names without "By"."""
+"""Headlines without the site name."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import pytest
 
 from crawler.extraction.titles import (
     best_title,
-    clean_authors,
     host_names,
     strip_site_name,
+    untruncated,
     visible_headline,
+    without_kicker,
 )
 
 
@@ -133,26 +134,30 @@ def test_host_names():
     assert host_names(None) == []
 
 
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        (["By Ani Hakobyan and Levon Sargsyan"], ["Ani Hakobyan", "Levon Sargsyan"]),
-        (["by ROBERT BURNS, AP National Security Writer"], ["Robert Burns"]),
-        (["Автор: Армен Петросян"], ["Армен Петросян"]),
-        (["Müəllif: Elnur Məmmədov"], ["Elnur Məmmədov"]),
-        (["Հեղինակ՝ Արմինե Մարտիրոսյան"], ["Արմինե Մարտիրոսյան"]),
-        (["Ани Акопян и Левон Саргсян"], ["Ани Акопян", "Левон Саргсян"]),
-        (["https://example.org/author/x", "@handle", "Jane Doe", "jane doe"], ["Jane Doe"]),
-        (["Staff Reports"], []),
-        (["x" * 200], []),
-    ],
-)
-def test_clean_authors(values, expected):
-    assert clean_authors(values) == expected
+def test_a_kicker_the_social_title_leaves_out_is_dropped():
+    og = "Trump spricht nach Tanker-Stürmung über Bodeneinsätze"
+    assert without_kicker(f'"Es wird bald beginnen": {og}', [og]) == og
+    assert without_kicker(f"Südkaukasus – {og}", [og]) == og
+    # No separator: the shorter title is a different headline, not the same one without a kicker.
+    assert without_kicker(f"Heute {og}", [og]) == f"Heute {og}"
+    assert without_kicker(og, ["Bodeneinsätze"]) == og
 
 
-def test_the_site_itself_is_not_an_author():
-    assert clean_authors(["Massis Post"], ["MassisPost"]) == []
-    assert clean_authors(
-        ["Tanza Loudenback", "Business Insider"], [], "https://www.businessinsider.com/a"
-    ) == ["Tanza Loudenback"]
+def test_the_publishers_headline_comes_before_the_visible_one():
+    # <title> and <h1> agree on a wording the publisher's declared headline does not use.
+    assert (
+        best_title(
+            ["Declared headline of the story", "Declared headline of the story", None],
+            [],
+            headings=["Another wording of the story"],
+        )
+        == "Declared headline of the story"
+    )
+
+
+def test_a_headline_cut_short_gives_way_to_the_whole_one():
+    whole = "Sweden tells five million households how to prepare for war"
+    assert untruncated("Sweden tells five million households how…", [whole]) == whole
+    assert untruncated("Sweden tells five million households how ...", [whole]) == whole
+    assert untruncated("Sweden tells households", [whole]) == "Sweden tells households"
+    assert best_title(["Sweden tells five million households how…", whole], []) == whole

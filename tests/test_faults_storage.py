@@ -40,7 +40,10 @@ def article_requests(web) -> list[str]:
 
 
 def one_line_error(stderr: str) -> str:
-    lines = [line for line in stderr.splitlines() if line.strip()]
+    # Progress lines (stderr is not a terminal here) are not part of the error.
+    lines = [
+        line for line in stderr.splitlines() if line.strip() and not line.startswith("progress ")
+    ]
     assert len(lines) == 1, stderr
     assert "Traceback" not in stderr
     return lines[0]

@@ -87,3 +87,16 @@ def test_bad_topics_file_fails_at_construction(tmp_path):
     )
     with pytest.raises(ConfigError, match=r"topic 't': field 'terms'"):
         pipeline(NEWSMON_TOPICS_FILE=str(path))
+
+
+def test_the_publication_date_keeps_a_topic_to_its_period():
+    pipe, _ = pipeline()
+    before = pipe.process_item(
+        ArticleItem(**{**vars(RELEVANT), "published_at": "2021-05-03T08:00:00+00:00"})
+    )
+    during = pipe.process_item(
+        ArticleItem(**{**vars(RELEVANT), "published_at": "2023-01-10T08:00:00+00:00"})
+    )
+    # The peacekeepers were there in 2021; the blockade began in December 2022.
+    assert before.topics == ["russian-peacekeepers"]
+    assert during.topics == ["karabakh-blockade", "russian-peacekeepers"]

@@ -74,7 +74,7 @@ def test_fold_keeps_line_breaks_and_turns_other_blanks_into_spaces():
         ("Жители Степанакерта встретились с миротворцами", PEACEKEEPERS),
         ("Լաչինի միջանցքով բեռներ չեն անցնում", BLOCKADE),
         ("Ստեփանակերտում խաղաղապահները հանդիպել են բնակիչների հետ", PEACEKEEPERS),
-        ("Laçın dəhlizində vəziyyət", BLOCKADE),
+        ("Laçın dəhlizində blokada davam edir", BLOCKADE),
         ("Qarabağda sülhməramlıların postu", PEACEKEEPERS),
         ("Karabakh blockades and closures", BLOCKADE),
         ("Peacekeepers patrol near Karabakh villages", PEACEKEEPERS),
@@ -83,14 +83,14 @@ def test_fold_keeps_line_breaks_and_turns_other_blanks_into_spaces():
         ("Xankəndi blokadada", BLOCKADE),
         ("Блокада Степанакерта", BLOCKADE),
         ("Ստեփանակերտի շրջափակումը", BLOCKADE),
-        ("Protest at Berdzor checkpoint", BLOCKADE),
+        ("Berdzor checkpoint closed by protesters", BLOCKADE),
         ("Lachin road blockade", BLOCKADE),
         ("Laçın yolunda blokada yoxdur", BLOCKADE),
         ("LAÇIN DƏHLİZİNDƏ AKSİYA", BLOCKADE),  # Azerbaijani capitals: İ and I
         ("ԼԱՉԻՆԻ ՄԻՋԱՆՑՔԸ ՓԱԿ Է", BLOCKADE),
         ("ЛАЧИНСКИЙ КОРИДОР ПЕРЕКРЫТ", BLOCKADE),
         ("Nagorno-Karabakh peace\u00adkeepers", PEACEKEEPERS),  # soft hyphen from a CMS
-        ("Laçın dəhlizində".replace("ç", "c\u0327"), BLOCKADE),  # decomposed (NFD) text
+        ("Laçın dəhlizində blokada".replace("ç", "c\u0327"), BLOCKADE),  # decomposed (NFD) text
     ],
 )
 def test_inflected_forms_and_place_names_match_in_titles(topics, title, topic):
@@ -100,7 +100,8 @@ def test_inflected_forms_and_place_names_match_in_titles(topics, title, topic):
 
 def test_terms_are_recorded_as_written_in_the_article(topics):
     body = (
-        "Блокада Лачинского коридора продолжается. Миротворцами в Степанакерте ничего не сделано."
+        "Блокада Лачинского коридора продолжается. Миротворцами в Степанакерте ничего не сделано. "
+        "Погода холодная."
     )
     result = topics.match("Блокада Лачинского коридора", body)
     assert result.topics == [BLOCKADE]
@@ -111,7 +112,7 @@ def test_terms_are_recorded_as_written_in_the_article(topics):
 
 def test_surface_forms_are_nfc_and_map_back_through_length_changes(topics):
     # A ligature and a soft hyphen before the match shift folded offsets.
-    title = "Երևան\u00ad. " + unicodedata.normalize("NFD", "Laçın dəhlizində")
+    title = "Երևան\u00ad. " + unicodedata.normalize("NFD", "Laçın dəhlizində blokada")
     result = topics.match(title, "")
     assert "Laçın dəhlizində" in result.terms[BLOCKADE]
 
@@ -171,7 +172,8 @@ def test_weak_terms_need_company_in_their_sentence(tmp_path):
     path = write_topics(tmp_path, MINIMAL + 'weak_terms = ["road"]\nmin_score = 1\n')
     ts = load_topics(path)
     assert ts.match("", "Karabakh road.").score == 0.5
-    assert ts.match("", "Karabakh road. Karabakh road.").score == 1.0
+    # The same weak term named again in another sentence brings nothing more.
+    assert ts.match("", "Karabakh road. Karabakh road.").score == 0.5
     assert ts.match("", "Karabakh road blockade.").score == 1.0
 
 
@@ -287,7 +289,7 @@ def load_labelled() -> dict[str, list[dict]]:
             for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()
         ]
-        for path in sorted(DATA.glob("*.jsonl"))
+        for path in (DATA / "dev.jsonl", DATA / "heldout.jsonl")
     }
 
 
@@ -356,3 +358,296 @@ def test_the_anchor_scan_skips_only_texts_that_score_nothing(topics, shared_data
         skipped += topics.anchors.search(relevance_module._Text(title, body).folded) is None
     # The shortcut is taken (unrelated pages) and not taken (labelled articles) on this set.
     assert 40 <= skipped < len(texts) - 40
+
+
+# --- classes of error on real texts written by others (issue #13) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        # The 1992 opening of the corridor, the missing of the 1990s: years well before.
+        (
+            "",
+            "On May 18, 1992 the self-defence forces opened the Lachin corridor. The blockade "
+            "of Stepanakert was broken and the humanitarian corridor to Goris opened.",
+        ),
+        (
+            "",
+            "В 2006 году МККК сообщил о блокаде Карабаха в 1992 году. Блокада Степанакерта "
+            "длилась месяцами, гуманитарный кризис был тяжёлым.",
+        ),
+        # Dated before the blockade: the August 2022 move of the corridor.
+        (
+            "",
+            "date 2022-08 Laçın dəhlizi bağlanır, blokada olmayacaq. Laçın yolu ilə "
+            "yeni yol açılır, blokada sözü işlədilmir.",
+        ),
+        # A dateline with a month name.
+        (
+            "",
+            "29 декабря 2021\nБлокада Лачинского коридора обсуждалась как угроза. Блокада "
+            "Карабаха возможна, заявил эксперт.",
+        ),
+    ],
+)
+def test_texts_dated_outside_the_topic_period_do_not_match(topics, title, body):
+    assert BLOCKADE not in topics.match(title, body).topics
+
+
+def test_a_background_date_inside_a_sentence_is_not_the_texts_date(topics):
+    body = (
+        "Azerbaijan installed a checkpoint in the Lachin corridor, a breach of the statement "
+        "of November 9, 2020. The blockade of Nagorno-Karabakh continues."
+    )
+    assert BLOCKADE in topics.match("Checkpoint on the Hakari bridge", body).topics
+
+
+def test_a_round_number_before_a_noun_is_not_a_year(topics):
+    body = (
+        "Российский миротворческий контингент принял 2000 гражданских лиц в Карабахе. "
+        "Миротворцы в Степанакерте раздают продукты."
+    )
+    assert PEACEKEEPERS in topics.match("", body).topics
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The Lachin corridor was built in 1990s. The Lachin corridor runs through mountains. "
+        "The Lachin corridor links Goris and Stepanakert. The Lachin corridor is 6 km wide.",
+        "Laçın dəhlizi dağlıq ərazidir. Laçın dəhlizi Gorusa gedir. Laçın dəhlizi uzundur.",
+        "Лачинский коридор проходит через горы. Лачинский коридор ведёт в Горис. "
+        "Лачинский коридор узкий.",
+    ],
+)
+def test_a_term_holding_its_own_place_name_counts_once_per_text(topics, body):
+    assert topics.match("", body).scores[BLOCKADE] <= 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Russian troops stationed at the 102nd base in Gyumri held drills. In a war over "
+        "Nagorno-Karabakh the Russian military base could join, its commander said.",
+        "Российская военная база в Гюмри провела учения. Российские военные заявили, что "
+        "база готова действовать в случае войны в Карабахе.",
+        "Գյումրիի ռուսական ռազմաբազայում զորավարժություններ են անցկացվել։ Ռուս "
+        "զինվորականները հայտարարել են, որ պատրաստ են Ղարաբաղի պատերազմի դեպքում։",
+    ],
+)
+def test_russian_troops_and_the_gyumri_base_are_not_the_peacekeepers(topics, body):
+    assert PEACEKEEPERS not in topics.match("", body).topics
+
+
+def test_a_tag_line_naming_the_region_is_skipped(topics):
+    body = (
+        "Region: Armenia, Karabakh, Azerbaijan\nTheme: Politics\n"
+        "The blockade of Gaza continues. Peacekeepers in Lebanon patrol."
+    )
+    result = topics.match("Gaza", body)
+    assert result.scores[BLOCKADE] == 0 and result.scores[PEACEKEEPERS] == 0
+
+
+def test_a_colon_in_a_headline_is_not_a_tag_line(topics):
+    title = "Moreno Ocampo: blockade of Nagorno-Karabakh amounts to genocide"
+    assert BLOCKADE in topics.match(title, "He wrote a report.").topics
+
+
+def test_closed_joint_stock_company_is_not_a_closure(topics):
+    body = (
+        "«Արցախգազ» փակ բաժնետիրական ընկերությունը հայտնում է նոր սակագների մասին։ "
+        "Ստեփանակերտում փակ բաժնետիրական ընկերությունների ժողով է։"
+    )
+    assert topics.match("", body).scores[BLOCKADE] == 0
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "topic"),
+    [
+        # Azerbaijani framing: a protest action on the Lachin road, spelled Лачын.
+        (
+            "Акция протеста на дороге Ханкенди-Лачын продолжается",
+            "Экоактивисты продолжают акцию протеста.",
+            BLOCKADE,
+        ),
+        # The peacekeepers' headquarters, in three languages, with no other place name.
+        (
+            "",
+            "Rusiya sülhməramlıları Xocalıdan çıxır. Sülhməramlıların kazarması Xocalıdadır.",
+            PEACEKEEPERS,
+        ),
+        (
+            "",
+            "Խոջալուում ռուս խաղաղապահների դուրսբերման արարողություն է։ Խաղաղապահները հեռանում են։",
+            PEACEKEEPERS,
+        ),
+        (
+            "",
+            "В Ходжалы закрыта база миротворцев. Миротворцы покидают аэродром.",
+            PEACEKEEPERS,
+        ),
+        # Two-word form of a compound term.
+        (
+            "",
+            "Արցախ գազի մատակարարումը դադարեցվել է։ Ստեփանակերտում գազի մատակարարումը "
+            "չի վերականգնվել։",
+            BLOCKADE,
+        ),
+        # Misspellings of the peacekeepers in Azerbaijani.
+        (
+            "Rusiya sülhəramlıları Qarabağda",
+            "Rusiya sülhmramlıları postları ləğv edir.",
+            PEACEKEEPERS,
+        ),
+        # A Russian compound adjective is a place name.
+        (
+            "",
+            "Миротворческая бригада прибыла в зону нагорнокарабахского конфликта. "
+            "Миротворцы разместили посты.",
+            PEACEKEEPERS,
+        ),
+    ],
+)
+def test_misses_of_real_texts_now_match(topics, title, body, topic):
+    assert topic in topics.match(title, body).topics
+
+
+def test_the_region_carries_an_earlier_place_name_only(topics):
+    carried = (
+        "Azerbaijan blocked the road to Stepanakert in December. Officials said nothing more "
+        "on the matter that week, and talks went on in distant capitals with little result "
+        "for anyone involved. Later the region faced a food shortage and rationing."
+    )
+    alone = "Officials said the region faced a food shortage and rationing. Food shortages grew."
+    assert topics.match("", carried).scores[BLOCKADE] >= 2
+    assert topics.match("", alone).scores[BLOCKADE] == 0
+
+
+def test_a_short_agency_text_needs_one_strong_sentence(tmp_path):
+    path = write_topics(tmp_path, MINIMAL + "short_body = 2\n")
+    topics = load_topics(path)
+    assert topics.match("", "Karabakh blockade continues. More later.").topics == ["t"]
+    long_text = "Karabakh blockade continues. Weather is cold. Prices rose. Schools open."
+    assert topics.match("", long_text).topics == []
+
+
+def test_the_red_cross_alone_is_not_the_blockade(topics):
+    body = (
+        "The ICRC in Stepanakert visited families of the missing. The Red Cross in "
+        "Nagorno-Karabakh also supports the families. The ICRC mission continues."
+    )
+    assert BLOCKADE not in topics.match("", body).topics
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('["2022-12"]', "field 'period' must be two months"),
+        ('["2022-13", "2023-01"]', "field 'period' must be two months"),
+        ('["2023-01", "2022-12"]', "field 'period' ends before it starts"),
+    ],
+)
+def test_period_is_validated(tmp_path, value, message):
+    path = write_topics(tmp_path, MINIMAL + f"period = {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_topics(path)
+    assert message in str(caught.value) and "topic 't'" in str(caught.value)
+
+
+# --- real texts: the shared relevance-dev set and the held-out half of real.jsonl ------------
+
+
+def load_real_excerpts(path: Path, split: str | None = None) -> list[dict]:
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [r for r in records if split is None or r["split"] == split]
+
+
+def micro_figures(topics, records: list[dict]) -> tuple[float, float]:
+    tp = fp = fn = 0
+    for record in records:
+        got = set(topics.match(record["title"], record["text"]).topics)
+        gold = set(record["topics"])
+        tp, fp, fn = tp + len(got & gold), fp + len(got - gold), fn + len(gold - got)
+    return tp / (tp + fp), tp / (tp + fn)
+
+
+def test_real_set_shape():
+    records = load_real_excerpts(DATA / "real.jsonl")
+    assert len(records) >= 150 and len({r["url"] for r in records}) == len(records)
+    assert {r["language"] for r in records} == {"en", "hy", "ru", "az"}
+    assert {r["split"] for r in records} == {"tune", "heldout"}
+    for record in records:
+        assert record["url"].startswith("http") and record["text"], record["url"]
+        assert set(record["topics"]) <= {BLOCKADE, PEACEKEEPERS}, record["url"]
+    assert sum(not r["topics"] for r in records) >= 50
+
+
+# Floors a little under the figures measured when the rules were last changed
+# (docs/quality.md): they catch a regression, they are not the goal of issue #13.
+@pytest.mark.parametrize(
+    ("which", "precision_floor", "recall_floor"),
+    [("relevance-dev", 0.93, 0.85), ("heldout", 0.85, 0.85)],
+)
+def test_precision_and_recall_on_real_texts(
+    topics, shared_data, which, precision_floor, recall_floor
+):
+    if which == "relevance-dev":
+        records = load_real_excerpts(shared_data / "relevance-dev" / "items.jsonl")
+    else:
+        records = load_real_excerpts(DATA / "real.jsonl", "heldout")
+    precision, recall = micro_figures(topics, records)
+    assert precision >= precision_floor and recall >= recall_floor, (which, precision, recall)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Russian peacekeepers arrived in Stepanakert on Monday. The weather was cold. "
+        "Russian servicemen escorted the buses of returning residents.",
+        "Ռուս խաղաղապահներն ուղեկցել են ավտոբուսները Ստեփանակերտ։ Եղանակը ցուրտ էր։ "
+        "Ռուս զինծառայողներն ապահովել են անվտանգությունը։",
+    ],
+)
+def test_a_weak_term_after_a_strong_one_refers_back_to_it(topics, body):
+    result = topics.match("", body)
+    assert PEACEKEEPERS in result.topics, result.scores
+
+
+def test_a_weak_word_in_another_sense_is_not_promoted(topics):
+    # "Burden" (բեռ) is not cargo: a tax burden after a passing blockade mention.
+    body = (
+        "Կառավարությունը հավանություն տվեց բյուջեին։ Ծրագրերը նախատեսված են Լաչինի միջանցքի "
+        "շրջափակման պատճառով տեղահանված արցախցիների համար։ Ընդդիմությունը քննադատել է "
+        "հարկային բեռի ավելացումը։ Նախագիծը կներկայացվի Ազգային ժողով։"
+    )
+    assert BLOCKADE not in topics.match("Բյուջեի նախագիծ", body).topics
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read also: Russian peacekeepers in Karabakh escort a convoy",
+        "Следите за развитием событий в трансляции: «Миротворцы и статус Нагорного Карабаха»",
+        "ԿԱՐԴԱՑԵՔ ՆԱԵՎ Խաղաղապահները Ստեփանակերտում",
+        "Oxu həmçinin: Qarabağda sülhməramlılar",
+    ],
+)
+def test_a_line_pointing_to_another_article_is_skipped(topics, line):
+    body = f"The government approved the budget.\n{line}\nThe vote is next week."
+    assert topics.match("", body).scores[PEACEKEEPERS] == 0
+
+
+def test_the_publication_date_dates_a_text_that_gives_none(topics):
+    title = "Газоснабжение Арцаха прекращено"
+    body = (
+        "Подача газа в Степанакерт прекращена. Газоснабжение Карабаха не восстановлено. "
+        "Жители Степанакерта остались без газа."
+    )
+    assert BLOCKADE in topics.match(title, body).topics
+    assert BLOCKADE in topics.match(title, body, "2023-01-18T10:00:00+00:00").topics
+    # The March 2022 cut, before the blockade.
+    assert BLOCKADE not in topics.match(title, body, "2022-03-21T09:00:00+00:00").topics
+    # The text's own date wins over the publication's.
+    dated = "18.01.2023\n" + body
+    assert BLOCKADE in topics.match(title, dated, "2022-03-21T09:00:00+00:00").topics

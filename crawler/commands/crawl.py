@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import os
+import signal
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -15,14 +19,50 @@ from crawler.commands.options import (
     sources_option,
     topics_option,
 )
+from crawler.commands.summary import print_summary
 from crawler.config import DISCOVERY_KINDS, ConfigError, load_sources, parse_discovery
 from crawler.db import DatabaseError, connect, write_transaction
 from crawler.durations import parse_duration, parse_since
 from crawler.locks import Holder, SourceLocks, lock_dir
 from crawler.overrides import check_overrides
 from crawler.relevance import load_topics
-from crawler.runs import EXIT_BUSY, EXIT_DATABASE, EXIT_UNREACHABLE, finish_run, start_run
-from crawler.stats import SOURCE_COUNTERS, per_source
+from crawler.runs import (
+    EXIT_BUSY,
+    EXIT_DATABASE,
+    EXIT_UNREACHABLE,
+    RunCloser,
+    Stopped,
+    die_of,
+    finish_run,
+    set_run_process,
+    start_run,
+    stop_on_signals,
+)
+from crawler.stats import per_source
+
+logger = logging.getLogger(__name__)
+
+EXIT_FAILED = 1
+"""The crawl broke off with an unexpected error (its run is closed as ``failed``)."""
+
+
+class CrawlFailed(RuntimeError):
+    """The crawl could not run to its end; the message is one line, the traceback is in the log."""
+
+
+def _closing_on_signals(command: Callable) -> Callable:
+    """SIGTERM/SIGHUP unwind the command like an exception; the process then dies of the signal."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        stop_on_signals()
+        try:
+            return command(*args, **kwargs)
+        except Stopped as exc:
+            click.echo(f"newsmon: stopped by {exc}", err=True)
+            die_of(exc.signum)
+
+    return wrapper
 
 
 def _database_error(db_path: str, message: str) -> None:
@@ -87,6 +127,7 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
     "--run-id", type=int, default=None, hidden=True, help="crawl_runs row opened by the caller."
 )
 @click.option("--job-id", default=None, hidden=True)
+@_closing_on_signals
 def crawl(
     source_names: tuple[str, ...],
     db_path: str,
@@ -161,8 +202,10 @@ def crawl(
         try:
             if run_id is None:
                 run_id = start_run(db, trigger=trigger, sources=names or list(busy), job_id=job_id)
-            elif busy:
-                _set_run_sources(db, run_id, names or list(busy))
+            else:
+                set_run_process(db, run_id, os.getpid())
+                if busy:
+                    _set_run_sources(db, run_id, names or list(busy))
             locks.set_run_id(run_id)
             if not names:
                 finish_run(db, run_id, status="skipped", message=skipped_note)
@@ -178,24 +221,54 @@ def crawl(
         )
         sys.exit(EXIT_BUSY)
 
-    stats = run_crawl(
-        db_path=db_path,
-        sources_file=sources_file,
-        topics_file=topics_file,
-        source_names=names,
-        since=since,
-        discovery=discovery,
-        run_id=run_id,
-        trigger=trigger,
-        overrides=overrides,
-        verbose=verbose,
-        log_file=log_file,
+    log_file = log_file or (None if verbose else str(default_log_file(db_path)))
+    closer = RunCloser(db_path, run_id)
+    try:
+        stats = run_crawl(
+            db_path=db_path,
+            sources_file=sources_file,
+            topics_file=topics_file,
+            source_names=names,
+            since=since,
+            discovery=discovery,
+            run_id=run_id,
+            trigger=trigger,
+            overrides=overrides,
+            verbose=verbose,
+            log_file=log_file,
+        )
+    except (Stopped, KeyboardInterrupt) as exc:
+        closer.close("interrupted", f"stopped by {str(exc) or 'SIGINT'} before the crawl ended")
+        raise
+    except CrawlFailed as exc:
+        closer.close("failed", str(exc))
+        click.echo(
+            f"newsmon: error: the crawl failed: {exc} (run {run_id}; details in {log_file or 'the log above'})",
+            err=True,
+        )
+        sys.exit(EXIT_FAILED)
+    except Exception as exc:
+        closer.close("failed", f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        locks.release()
+    counts = per_source(stats, names)
+    killed_by = stats.get("newsmon/killed_by")
+    # The reactor can stop without the spider closing (a second SIGINT or
+    # SIGTERM forces it): the run is then closed here, with what was counted.
+    closer.close(
+        "interrupted",
+        f"stopped by {killed_by} twice (forced)"
+        if killed_by
+        else "the crawl stopped before its end",
+        per_source=counts,
     )
+    closer.detach()
     if busy and not stats.get("storage/error"):
         _append_run_message(db_path, run_id, skipped_note)
-    locks.release()
-    counts = per_source(stats, names)
     print_summary(counts, stats, run_id=run_id, db_path=db_path)
+    if killed_by:
+        die_of(_signal_number(killed_by))
     if stats.get("storage/error"):
         lost = int(stats.get("storage/not_stored", 0))
         _database_error(
@@ -203,7 +276,9 @@ def crawl(
             f"{stats['storage/error']}; the crawl was stopped, {lost} article(s) not stored "
             "(those stored before are intact; the next crawl fetches the rest)",
         )
-    if not any(c["pages_fetched"] for c in counts.values()):
+    if stats.get("finish_reason") == "finished" and not any(
+        c["pages_fetched"] for c in counts.values()
+    ):
         click.echo(
             "newsmon: error: no source could be reached (no page was fetched; "
             "check the network, a proxy in http_proxy/https_proxy, or the URLs in the sources file; "
@@ -308,8 +383,6 @@ def run_crawl(
     log_file: str | None = None,
 ) -> dict:
     """Run the ``news`` spider in this process and return its final stats."""
-    from scrapy.crawler import CrawlerProcess
-
     from crawler.spiders.news import NewsSpider
 
     settings = _project_settings()
@@ -332,18 +405,64 @@ def run_crawl(
     if log_file:
         settings.set("LOG_FILE", log_file, priority="cmdline")
         settings.set("LOG_FILE_APPEND", True, priority="cmdline")
-    settings.set(
-        "EXTENSIONS",
-        {**settings.getdict("EXTENSIONS"), "crawler.extensions.progress.Progress": 600},
-    )
+        # Only beside a log file: on the terminal, progress would garble the log.
+        settings.set(
+            "EXTENSIONS",
+            {**settings.getdict("EXTENSIONS"), "crawler.extensions.progress.Progress": 600},
+        )
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
 
-    process = CrawlerProcess(settings)
+    process = _process_class()(settings)
     crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, sources=",".join(source_names), since=since, discovery=discovery)
+    failures = []
+    process.crawl(
+        crawler, sources=",".join(source_names), since=since, discovery=discovery
+    ).addErrback(failures.append)
     process.start()
-    return dict(crawler.stats.get_stats())
+    # Scrapy's handlers outlive its reactor and would ignore a signal from now on.
+    stop_on_signals()
+    try:
+        stats = dict(crawler.stats.get_stats())
+    except RuntimeError:  # the crawler failed before Scrapy gave it its stats
+        stats = {}
+    if process.killed_by:
+        stats["newsmon/killed_by"] = process.killed_by
+    if failures:
+        failure = failures[0]
+        logger.error("the crawl failed:\n%s", failure.getTraceback())
+        raise CrawlFailed(f"{failure.type.__name__}: {failure.getErrorMessage()}")
+    return stats
+
+
+def _signal_number(name: str) -> int:
+    return signal.Signals[name].value
+
+
+def _process_class():
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.ossignal import signal_names
+
+    class Process(CrawlerProcess):
+        """Scrapy's process, remembering a forced stop (the spider is then never closed)."""
+
+        killed_by: str | None = None
+
+        def _setup_reactor(self, install_signal_handlers: bool) -> None:
+            super()._setup_reactor(install_signal_handlers)
+            if install_signal_handlers:
+                from twisted.internet import reactor
+
+                # A closed terminal (SIGHUP) stops the crawl like SIGTERM does.
+                reactor.addSystemEventTrigger(
+                    "after", "startup", signal.signal, signal.SIGHUP, self._signal_shutdown
+                )
+
+        def _signal_kill(self, signum: int, frame) -> None:
+            self.killed_by = signal_names.get(signum, str(signum))
+            super()._signal_kill(signum, frame)
+
+    return Process
 
 
 def default_log_file(db_path: str) -> Path:
@@ -351,51 +470,3 @@ def default_log_file(db_path: str) -> Path:
     from datetime import UTC, datetime
 
     return Path(db_path).resolve().parent / "logs" / f"crawl-{datetime.now(UTC):%Y-%m-%d}.log"
-
-
-def print_summary(
-    counts: dict[str, dict[str, int]], stats: dict, *, run_id: int | None, db_path: str
-) -> None:
-    """A per-source table on stdout, then one line of totals."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(
-        title=f"newsmon crawl run {run_id}" if run_id else "newsmon crawl", title_justify="left"
-    )
-    headers = {
-        "pages_fetched": "pages",
-        "articles_new": "new",
-        "articles_updated": "updated",
-        "duplicates": "duplicates",
-        "dropped": "dropped",
-        "relevant": "relevant",
-        "errors": "errors",
-    }
-    table.add_column("source")
-    for counter in SOURCE_COUNTERS:
-        table.add_column(headers[counter], justify="right")
-    totals = {c: 0 for c in SOURCE_COUNTERS}
-    for name, values in counts.items():
-        table.add_row(name, *(str(values.get(c, 0)) for c in SOURCE_COUNTERS))
-        for c in SOURCE_COUNTERS:
-            totals[c] += values.get(c, 0)
-    table.add_section()
-    table.add_row("total", *(str(totals[c]) for c in SOURCE_COUNTERS))
-    console = Console(width=max(100, Console().width))
-    console.print(table)
-    skipped = int(stats.get("incremental/skipped", 0))
-    not_modified = int(stats.get("conditional/not_modified", 0))
-    reason = stats.get("finish_reason", "?")
-    console.print(
-        f"finished ({reason}); {skipped} stored article(s) not fetched again, "
-        f"{not_modified} feed(s)/sitemap(s) unchanged (304); database: {db_path}",
-        markup=False,
-    )
-    refused = int(stats.get("privatenet/refused", 0))
-    if refused:
-        console.print(
-            f"{refused} request(s) to private or loopback addresses refused (a source may allow its own "
-            "host with allow_private = true; see the log)",
-            markup=False,
-        )

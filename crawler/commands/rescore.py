@@ -28,7 +28,8 @@ from crawler.db import DatabaseError, connect, write_transaction
 from crawler.relevance import TopicSet, load_topics
 
 SELECT_BATCH = (
-    "SELECT id, title, body, content_hash, relevant, topics, topic_terms, relevance_score "
+    "SELECT id, title, body, content_hash, relevant, topics, topic_terms, relevance_score, "
+    "published_at "
     "FROM articles WHERE id > ? ORDER BY id LIMIT ?"
 )
 UPDATE_ROW = (
@@ -91,13 +92,16 @@ def rescore_articles(
             break
         last_id = rows[-1][0]
         updates = []
-        for row_id, title, body, content_hash, relevant, raw_topics, raw_terms, score in rows:
+        for row in rows:
+            row_id, title, body, content_hash, relevant, raw_topics, raw_terms, score, published = (
+                row
+            )
             report.scanned += 1
             old_topics = _stored_topics(raw_topics)
             if old_topics is None:
                 report.unreadable += 1
                 old_topics = []
-            result = topics.match(title, body)
+            result = topics.match(title, body, published)
             new_terms = json.dumps(result.terms, ensure_ascii=False)
             report.relevant_before += bool(relevant)
             report.relevant_after += result.relevant

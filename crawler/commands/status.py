@@ -1,6 +1,6 @@
-"""``newsmon status`` (jobs, sources' last runs and health, database) and ``newsmon runs`` (the history).
+"""``newsmon status``: jobs, runs in progress, sources' last runs and health, database.
 
-Both only read the database (and the daemon's state file beside it); neither
+It only reads the database (and the daemon's state file beside it) and never
 imports Scrapy. Times are shown in the local zone, stored in UTC.
 """
 
@@ -25,8 +25,8 @@ from crawler.commands.options import (
 from crawler.config import ConfigError, load_sources
 from crawler.db import DatabaseError, connect
 from crawler.locks import daemon_state_path
-from schedules.config import Schedule, format_duration, load_schedules
-from schedules.history import Run, judge_health, last_run_by_job, source_names_in_history
+from schedules.config import Schedule, load_schedules
+from schedules.history import judge_health, last_run_by_job, source_names_in_history
 from schedules.history import runs as query_runs
 from schedules.triggers import first_run
 
@@ -195,6 +195,8 @@ def status(
     report = {
         "daemon": {"running": state is not None, "pid": state.get("pid") if state else None},
         "jobs": _jobs(db, plan, state, now) if plan else [],
+        # Rows still marked running: crawls in progress, or abandoned when their process is gone.
+        "unfinished_runs": [run.to_json() for run in query_runs(db, status="running", limit=100)],
         "sources": _sources(db, names, window),
         "database": _database(db, db_path),
         "window": window,
@@ -237,6 +239,14 @@ def _print_status(report: dict, now: datetime) -> None:
                 next_run,
             )
         console.print(table)
+    for run in report["unfinished_runs"]:
+        started = _local(datetime.fromisoformat(run["started_at"]), now)
+        where = f"pid {run['pid']}" + (f" on {run['host']}" if run["host"] else "")
+        line = f"run {run['id']} ({run['trigger']}, started {started}, {where}): "
+        if run["status"] == "abandoned":
+            console.print(f"{line}[red]abandoned[/]: {run['message']}", highlight=False)
+        else:
+            console.print(f"{line}running", highlight=False)
     table = Table(
         title=f"sources (health over the last {report['window']} finished runs)",
         title_justify="left",
@@ -270,85 +280,3 @@ def _print_status(report: dict, now: datetime) -> None:
         f"{database['runs']} run(s); {_zone_note()}",
         highlight=False,
     )
-
-
-# ---------------------------------------------------------------------------
-# newsmon runs
-# ---------------------------------------------------------------------------
-
-
-@click.command()
-@db_option
-@click.option("--source", help="Only runs that crawled this source (counters are that source's).")
-@click.option("--job", "job_id", help="Only runs of this schedule job.")
-@click.option(
-    "--limit",
-    default=20,
-    show_default=True,
-    type=click.IntRange(1, 1_000_000),
-    help="How many runs, newest first.",
-)
-@json_option
-def runs(db_path: str, source: str | None, job_id: str | None, limit: int, as_json: bool) -> None:
-    """The crawl history, newest first: scheduled and manual runs with their outcome and counts.
-
-    \b
-    Examples:
-      newsmon runs
-      newsmon runs --source news-am --limit 50
-      newsmon runs --job feeds --json
-    """
-    db = _open(db_path)
-    history = query_runs(db, source=source, job_id=job_id, limit=limit)
-    db.close()
-    if as_json:
-        click.echo(json.dumps([run.to_json() for run in history], indent=1, ensure_ascii=False))
-        return
-    _print_runs(history, source)
-
-
-def _print_runs(history: list[Run], source: str | None) -> None:
-    console = _console()
-    title = "crawl runs" + (f" of {source}" if source else "")
-    table = Table(title=f"{title} ({_zone_note()})", title_justify="left")
-    columns = (
-        "run",
-        "started",
-        "took",
-        "trigger",
-        "status",
-        "sources",
-        "pages",
-        "new",
-        "upd",
-        "dup",
-        "errors",
-        "message",
-    )
-    for column in columns:
-        numeric = column in ("run", "pages", "new", "upd", "dup", "errors")
-        table.add_column(
-            column,
-            justify="right" if numeric else "left",
-            no_wrap=column != "message",
-            overflow="fold",
-        )
-    for run in history:
-        took = format_duration(run.finished_at - run.started_at) if run.finished_at else "running"
-        sources = ", ".join(run.sources) if len(run.sources) <= 3 else f"{len(run.sources)} sources"
-        counts = [str(run.counts[c]) if c in run.counts else "-"
-                  for c in ("pages_fetched", "articles_new", "articles_updated", "duplicates", "errors")]  # fmt: skip
-        table.add_row(
-            str(run.id),
-            _local(run.started_at),
-            took,
-            run.trigger + (f" ({run.job_id})" if run.job_id else ""),
-            run.status,
-            sources,
-            *counts,
-            (run.message or "")[:120],
-        )
-    if not history:
-        console.print("no runs recorded yet")
-        return
-    console.print(table)

@@ -1,25 +1,48 @@
 """Progress on stderr while a crawl runs (enabled by ``newsmon crawl``).
 
-On a terminal: a live status line. Elsewhere (cron, CI, the daemon's
-children): one plain line every ``NEWSMON_PROGRESS_INTERVAL`` seconds.
+On a terminal: a live table with a row per source, redrawn twice a second.
+Elsewhere (cron, CI, the daemon's children, a pipe): one plain line every
+``NEWSMON_PROGRESS_INTERVAL`` seconds, so a log shows the crawl is alive
+long before its summary.
 """
 
 from __future__ import annotations
 
+import time
+
 from rich.console import Console
+from rich.live import Live
+from rich.table import Table
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 from twisted.internet import task
+
+from crawler.durations import format_elapsed
+from crawler.stats import describe_errors, error_kinds
+
+LIVE_REFRESH_S = 0.5
+# Per-source columns of the live view: (stats counter, header).
+COLUMNS = (
+    ("pages_fetched", "pages"),
+    ("articles_new", "new"),
+    ("articles_updated", "upd"),
+    ("duplicates", "dup"),
+    ("errors", "errors"),
+)
 
 
 class Progress:
-    def __init__(self, crawler, interval: float = 0.5):
+    def __init__(self, crawler, console: Console | None = None):
         self.stats = crawler.stats
-        self.console = Console(stderr=True)
+        self.console = console or Console(stderr=True)
         self.live = self.console.is_terminal
-        self.interval = (
-            interval if self.live else crawler.settings.getfloat("NEWSMON_PROGRESS_INTERVAL", 30.0)
-        )
-        self.status = None
+        interval = crawler.settings.getfloat("NEWSMON_PROGRESS_INTERVAL", 5.0)
+        if interval <= 0:
+            raise NotConfigured("NEWSMON_PROGRESS_INTERVAL <= 0: no progress lines")
+        self.interval = LIVE_REFRESH_S if self.live else interval
+        self.sources: list[str] = []
+        self.started = time.monotonic()
+        self.view: Live | None = None
         self.loop: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -28,31 +51,64 @@ class Progress:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def _text(self) -> str:
-        get = self.stats.get_value
+    def _count(self, name: str) -> int:
+        return int(self.stats.get_value(name, 0))
+
+    def _queued(self) -> int:
+        return self._count("scheduler/enqueued") - self._count("scheduler/dequeued")
+
+    def line(self) -> str:
+        """One plain line: time so far, the crawl's counters, how many sources answered yet."""
+        count = self._count
+        answered = sum(1 for name in self.sources if count(f"source/{name}/pages_fetched"))
         return (
-            f"crawling: {get('newsmon/pages_fetched', 0)} pages, "
-            f"{get('newsmon/articles_new', 0)} new, {get('newsmon/articles_updated', 0)} updated, "
-            f"{get('newsmon/duplicates', 0)} duplicates, {get('newsmon/errors', 0)} errors, "
-            f"{get('scheduler/enqueued', 0) - get('scheduler/dequeued', 0)} queued"
+            f"progress {format_elapsed(time.monotonic() - self.started)}: "
+            f"{count('newsmon/pages_fetched')} pages, {count('newsmon/articles_new')} new, "
+            f"{count('newsmon/articles_updated')} updated, {count('newsmon/duplicates')} duplicates, "
+            f"{count('newsmon/errors')} errors, {self._queued()} queued; "
+            f"{answered}/{len(self.sources)} sources answered"
         )
 
+    def table(self) -> Table:
+        """The live view: a row per source with its counters and main error kinds."""
+        table = Table(
+            title=f"crawling for {format_elapsed(time.monotonic() - self.started)}, "
+            f"{self._queued()} request(s) queued",
+            title_justify="left",
+        )
+        table.add_column("source", no_wrap=True)
+        for _, header in COLUMNS:
+            table.add_column(header, justify="right", no_wrap=True)
+        table.add_column("main errors", overflow="ellipsis", no_wrap=True)
+        snapshot = self.stats.get_stats()
+        for name in self.sources:
+            table.add_row(
+                name,
+                *(str(self._count(f"source/{name}/{counter}")) for counter, _ in COLUMNS),
+                describe_errors(error_kinds(snapshot, name), top=2),
+            )
+        return table
+
     def spider_opened(self, spider):
+        self.sources = [s.name for s in getattr(spider, "selected_sources", [])]
+        self.started = time.monotonic()
         if self.live:
-            self.status = self.console.status(self._text())
-            self.status.start()
+            # transient: the summary table replaces the live one at the end
+            self.view = Live(self.table(), console=self.console, auto_refresh=False, transient=True)
+            self.view.start()
         self.loop = task.LoopingCall(self._tick)
         self.loop.start(self.interval, now=False)
 
     def _tick(self):
-        if self.status is not None:
-            self.status.update(self._text())
-        elif not self.live:
-            print(self._text(), file=self.console.file, flush=True)
+        if self.view is not None:
+            self.view.update(self.table(), refresh=True)
+        else:
+            self.console.file.write(self.line() + "\n")
+            self.console.file.flush()
 
     def spider_closed(self, spider):
         if self.loop is not None and self.loop.running:
             self.loop.stop()
-        if self.status is not None:
-            self.status.stop()
-            self.status = None
+        if self.view is not None:
+            self.view.stop()
+            self.view = None

@@ -13,7 +13,7 @@ from scrapy import signals
 
 from crawler.db import connect
 from crawler.runs import finish_run, start_run
-from crawler.stats import inc_source, per_source
+from crawler.stats import describe_errors, error_kinds, inc_error, inc_source, per_source
 
 logger = logging.getLogger(__name__)
 
@@ -52,19 +52,24 @@ class SourceStats:
     def spider_closed(self, spider, reason):
         if not self.record_runs or self.run_id is None:
             return
-        counts = per_source(self.stats.get_stats(), self._sources(spider))
+        stats = self.stats.get_stats()
+        counts = per_source(stats, self._sources(spider))
         status = "ok" if reason == "finished" else reason
-        if counts and not any(c["pages_fetched"] for c in counts.values()):
+        # A crawl stopped early may simply not have got to any page yet.
+        if reason == "finished" and counts and not any(c["pages_fetched"] for c in counts.values()):
             status = "unreachable"
+        errors = error_kinds(stats, None)
+        message = "; ".join(
+            part
+            for part in (
+                "" if reason == "finished" else f"stopped: {reason}",
+                f"errors: {describe_errors(errors)}" if errors else "",
+            )
+            if part
+        )
         db = connect(self.db_path)
         try:
-            finish_run(
-                db,
-                self.run_id,
-                status=status,
-                per_source=counts,
-                message=f"finish reason: {reason}",
-            )
+            finish_run(db, self.run_id, status=status, per_source=counts, message=message or None)
         finally:
             db.close()
 
@@ -74,10 +79,12 @@ class SourceStats:
             inc_source(self.stats, source, "pages_fetched")
 
     def spider_error(self, failure, response, spider):
-        inc_source(self.stats, response.meta.get("newsmon_source"), "errors")
+        inc_error(
+            self.stats, response.meta.get("newsmon_source"), f"spider/{failure.type.__name__}"
+        )
 
     def item_error(self, item, response, spider, failure):
-        inc_source(self.stats, getattr(item, "source", None), "errors")
+        inc_error(self.stats, getattr(item, "source", None), f"pipeline/{failure.type.__name__}")
         logger.error(
             "item failed in a pipeline: %s: %s",
             getattr(item, "url", "?"),

@@ -1,4 +1,4 @@
-"""Headlines without the site name, and bylines without "By".
+"""Headlines without the site name, and which of the page's titles is the headline.
 
 Publishers decorate ``<title>`` and often ``og:title`` with their name
 (" | Asbarez", " - Armenpress", " — TASS", "News.am :: …"). A segment is the
@@ -24,6 +24,10 @@ _SITE_WORDS = re.compile(
 
 def _slug(text: str) -> str:
     return _SLUG.sub("", text.lower())
+
+
+# Names and titles are compared in this form by the byline code too.
+slug = _slug
 
 
 def host_names(url: str | None) -> list[str]:
@@ -110,19 +114,46 @@ def best_title(
     url: str | None = None,
     headings: list[str] = (),
 ) -> str | None:
-    """The first usable candidate (structured headline, og:title, ``<title>``…) without the site name.
+    """The first usable candidate (structured headline, og:title, ``<title>``…) without the
+    site name and without a kicker that another candidate leaves out.
 
     ``headings`` are the page's ``<h1>`` texts: a title that is a heading plus a
     separator and more is cut back to the heading."""
-    for candidate in candidates:
-        if candidate and candidate.strip():
-            title = strip_site_name(candidate, site_names, url, headings)
-            if title:
-                return title
+    titles = [strip_site_name(c, site_names, url, headings) for c in candidates if c and c.strip()]
+    titles = [t for t in titles if t]
+    if titles:
+        return without_kicker(untruncated(titles[0], titles[1:]), titles[1:])
     for heading in headings:
         if heading and heading.strip():
             return " ".join(heading.split())
     return None
+
+
+# What ends a kicker (German "Dachzeile", a quote or a topic set before the headline).
+_KICKER_END = re.compile(r"(?:[:|–—]|\s-)\W*$")
+
+
+def untruncated(title: str, others: list[str]) -> str:
+    """``title`` or, when it was cut short ("Sweden tells households how to…"), the page's
+    other title that it begins."""
+    if not title.endswith(("…", "...")):
+        return title
+    stem = title.rstrip(".…").rstrip()
+    for other in others:
+        if len(other) > len(stem) and other.startswith(stem) and not other.endswith(("…", "...")):
+            return other
+    return title
+
+
+def without_kicker(title: str, others: list[str]) -> str:
+    """``title`` without a leading kicker when another of the page's titles is the rest of it:
+    '"Es wird bald beginnen": Trump spricht …' beside og:title 'Trump spricht …'."""
+    for other in others:
+        if len(other) < len(title) and title.endswith(other) and len(other.split()) >= 3:
+            kicker = title[: -len(other)].rstrip()
+            if kicker and _KICKER_END.search(kicker) and len(kicker.split()) <= 8:
+                return other
+    return title
 
 
 def visible_headline(
@@ -141,48 +172,3 @@ def visible_headline(
         if slug and (slug == full or slug == stripped):
             return " ".join(heading.split())
     return None
-
-
-# --- bylines ---------------------------------------------------------------------------------------
-
-_BY = re.compile(
-    r"^\s*(?:written\s+by|posted\s+by|reported\s+by|words\s+by|by|from|author|authors|"
-    r"автор(?:ы)?|текст|հեղինակ|müəllif)\s*[:՝,-]?\s+",
-    re.IGNORECASE,
-)
-_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bи\b|\bև\b|\bvə\b|\n)\s*", re.IGNORECASE)
-_NOT_A_NAME = re.compile(
-    r"https?://|www\.|@|\d|/|\b(?:writer|editor|correspondent|reporter|contributor|columnist|staff|"
-    r"photographer|updated|published|корреспондент|редактор|թղթակից|müxbir)\b",
-    re.IGNORECASE,
-)
-MAX_BYLINE_CHARS = 120
-"""A longer string is prose (a comment policy, a bio), not a byline."""
-
-
-def clean_authors(
-    values: list[str], site_names: list[str] = (), url: str | None = None
-) -> list[str]:
-    """Author names from byline strings: "By A and B" -> ["A", "B"]; no URLs, handles, job
-    titles or the site's own name (``site_names``, the host of ``url``)."""
-    site_slugs = {_slug(s) for s in site_names if s} | set(host_names(url))
-    names: list[str] = []
-    seen: set[str] = set()
-    for value in values:
-        if not value:
-            continue
-        value = " ".join(str(value).split())
-        if len(value) > MAX_BYLINE_CHARS:
-            continue
-        value = _BY.sub("", value)
-        for part in _SPLIT.split(value):
-            part = _BY.sub("", part).strip(" .·|-–—:")
-            if not part or _NOT_A_NAME.search(part) or len(part.split()) > 5 or len(part) < 3:
-                continue
-            slug = _slug(part)
-            if not slug or slug in seen or slug in site_slugs:
-                continue
-            seen.add(slug)
-            # "ROBERT BURNS" -> "Robert Burns"; mixed case ("Ed McCain") is left as written.
-            names.append(part.title() if part.isupper() else part)
-    return names

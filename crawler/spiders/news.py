@@ -38,7 +38,7 @@ from crawler.middlewares.privatenet import PrivateNetworkRefused
 from crawler.middlewares.seen import is_stored
 from crawler.relevance import load_topics
 from crawler.runs import utcnow_iso
-from crawler.stats import inc_source
+from crawler.stats import inc_error
 from crawler.urls import url_key
 
 logger = logging.getLogger(__name__)
@@ -219,8 +219,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def _error(self, source_name: str | None, what: str, url: str, message: str) -> None:
-        inc_source(self.crawler.stats, source_name, "errors")
-        self.crawler.stats.inc_value(f"newsmon/errors/{what}")
+        inc_error(self.crawler.stats, source_name, what)
         logger.warning("%s: %s: %s", what, url, message)
 
     # --- start ----------------------------------------------------------------

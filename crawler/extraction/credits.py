@@ -1,0 +1,275 @@
+"""Who a page credits for an article, from its structured data and its visible text.
+
+Evidence in order of strength: people the publisher declares in JSON-LD (and
+agencies declared beside them), a desk it declares as a person ("Guardian
+staff reporter"), author meta tags; elements marked as bylines
+(``class="byline"``, ``itemprop="author"``) of the article that holds the
+headline; a byline printed under the headline ("Von Lars Meier und Jana
+Roth"); a signature closing the text (``<p><em>Jane Doe</em></p>``);
+``rel="author"`` links, which often name a CMS account; and last an
+organisation the publisher declares as the author, an agency or its own
+newsroom ("Redaktion hessenschau.de", "mbl.is").
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from crawler.extraction.authors import (
+    LABEL_WORDS,
+    LEAD_WORDS,
+    agency,
+    caseless,
+    clean_authors,
+    clean_name,
+    desk_credit,
+    looks_like_name,
+    role_word,
+)
+from crawler.extraction.bylines import headline_element, inside_foreign, visible_text
+from crawler.extraction.structured import CLASS_TOKEN, Structured, text_value
+
+AUTHOR_META = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "citation_author",
+    "twitter:misc:written by",  # Yoast's "Written by" label, often the only readable name
+)
+_MARKED_BYLINES = etree.XPath(
+    '//@itemprop[.="author"]/..//*[@itemprop="name"]'
+    ' | //@itemprop[.="author"]/parent::*[not(.//*[@itemprop="name"])]'
+    f" | {CLASS_TOKEN.format('byline')} | {CLASS_TOKEN.format('author-name')}"
+    f" | {CLASS_TOKEN.format('article-byline')} | {CLASS_TOKEN.format('article-author')}"
+)
+_AUTHOR_LINKS = etree.XPath('//@rel[.="author"]/parent::a')
+_ORGANISATIONS = {"organization", "newsmediaorganization", "newsagency", "corporation"}
+# Leads of a byline printed under the headline, and how much visible text after the
+# headline is searched for one (characters).
+_LEADS = LEAD_WORDS | {f"{word}:" for word in LABEL_WORDS}
+_AFTER_HEADLINE = 300
+# A desk or author code in brackets after a name: "(jb)", "[obe]".
+_CODE = re.compile(r"[(\[][^()\[\]\s]{1,10}[)\]]")
+# Words before "by" / "von" that credit someone else than the writer: "Photo by …".
+_CREDIT_OTHERS = frozenset(
+    "picture pictures photo photos photograph image images video illustration graphic "
+    "foto fotos bild bilder grafik illustration photographie vidéo imagen imagem".split()
+)
+# Words that may sit inside or between names in a byline: joiners and name particles.
+_JOINING = frozenset(
+    "and und et og och y e i a en ve и և və & von van der de la le da di dos".split()
+)
+_EMPHASIS = frozenset({"em", "i", "strong", "b"})
+_SIGNATURE_CHARS = 40
+_PARAGRAPH_CHARS = 100
+
+
+def declared_credits(found: Structured) -> tuple[list[str], list[str]]:
+    """``(people, organisations)`` named as the JSON-LD article's author (or creator)."""
+    value = found.resolve(found.article.get("author")) or found.resolve(
+        found.article.get("creator")
+    )
+    people: list[str] = []
+    organisations: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        item = found.resolve(item)
+        if isinstance(item, dict):
+            name = text_value(item.get("name"))
+            if not name:
+                # schema.org allows a Person with only its parts.
+                parts = [text_value(item.get(k)) for k in ("givenName", "familyName")]
+                name = " ".join(p for p in parts if p) or None
+            types = item.get("@type")
+            types = types if isinstance(types, list) else [types]
+            kinds = {str(t).lower().rsplit("/", 1)[-1] for t in types if t}
+            if name:
+                (organisations if kinds & _ORGANISATIONS else people).append(name)
+        else:
+            name = text_value(item)
+            if name:
+                people.append(name)
+    return people, organisations
+
+
+def headline_bylines(tree, headline) -> list[str]:
+    """Bylines printed just below the headline element: "Von Lars Meier und Jana Roth"."""
+    if headline is None:
+        return []
+    body = tree.find(".//body")
+    text, start, end = visible_text(
+        body if body is not None else tree.getroottree().getroot(), headline
+    )
+    if end <= start:
+        return []  # the headline sits in a part of the page the walk leaves out
+    return led_names(text[end : end + _AFTER_HEADLINE])
+
+
+def led_names(text: str) -> list[str]:
+    """The names that follow a byline lead in running text: "… Travel By Sophie Foster
+    Travel News Reporter 11:58 …" -> ["Sophie Foster"]."""
+    words = text.split()
+    found: list[str] = []
+    for i, word in enumerate(words):
+        if word.lower() not in _LEADS or (i and words[i - 1].lower() in _CREDIT_OTHERS):
+            continue
+        taken = []
+        following = words[i + 1 : i + 14]
+        for j, token in enumerate(following):
+            bare = token.rstrip(",")
+            if role_word(bare) or bare.endswith(("'s", "’s")):
+                break  # the name ends where a job title or a possessive begins
+            if j + 1 < len(following) and following[j + 1][:1].isdigit():
+                break  # a month name: "Massis Post February 7, 2023"
+            if not (
+                bare[:1].isupper()
+                or bare.lower() in _JOINING
+                or caseless(bare)
+                or agency(bare)
+                or _CODE.fullmatch(bare)
+            ):
+                break
+            taken.append(token)
+            if token.endswith((".", "|")):
+                break
+        while taken and taken[-1].rstrip(",").lower() in _JOINING:
+            taken.pop()
+        # A byline names people in full: "Von Mensch zu Mensch" is a section, not a byline.
+        if len(taken) >= 2:
+            found.append(" ".join(taken))
+    return found
+
+
+def signature(tree) -> str | None:
+    """A name set alone under the article's last paragraph: ``<p><em>Jane Doe</em></p>`` or a
+    right-aligned paragraph, followed by no more article text."""
+    for paragraph in tree.iter("p"):
+        text = " ".join(paragraph.text_content().split())
+        if not text or len(text) > _SIGNATURE_CHARS or not looks_like_name(text):
+            continue
+        if not (_emphasised(paragraph) or _right_aligned(paragraph)):
+            continue
+        before = paragraph.getprevious()
+        if (
+            before is None
+            or before.tag != "p"
+            or len(before.text_content().strip()) < _PARAGRAPH_CHARS
+        ):
+            continue
+        if any(_plain_paragraph(p) for p in paragraph.itersiblings()):
+            continue
+        return text
+    return None
+
+
+def _emphasised(paragraph) -> bool:
+    """All of the paragraph's text sits in one ``<em>`` / ``<strong>``."""
+    children = list(paragraph)
+    return (
+        len(children) == 1
+        and children[0].tag in _EMPHASIS
+        and not (paragraph.text or "").strip()
+        and not (children[0].tail or "").strip()
+    )
+
+
+def _right_aligned(paragraph) -> bool:
+    style = (paragraph.get("style") or "").replace(" ", "").lower()
+    return "text-align:right" in style or paragraph.get("align") == "right"
+
+
+def _plain_paragraph(element) -> bool:
+    """Article text after a would-be signature: a long paragraph not wholly emphasised."""
+    return (
+        element.tag == "p"
+        and len(element.text_content().strip()) >= _PARAGRAPH_CHARS
+        and not _emphasised(element)
+    )
+
+
+def element_texts(elements) -> list[str]:
+    """Each element's text with whitespace collapsed (strings as they are), empty ones left out."""
+    out = []
+    for element in elements:
+        text = (
+            " ".join("".join(element.itertext()).split())
+            if hasattr(element, "itertext")
+            else str(element)
+        )
+        if text:
+            out.append(text)
+    return out
+
+
+def byline_texts(elements, limit: int = 5) -> list[str]:
+    """Texts of the article's byline elements (not those of teasers, related links or
+    comments), element boundaries kept as breaks between names where each piece is a
+    full name: ``<span>Anna Fink</span><span>Jan Marchart</span>``."""
+    out: list[str] = []
+    for element in elements:
+        if inside_foreign(element):
+            continue
+        pieces = [" ".join(t.split()) for t in element.itertext()]
+        pieces = [p for p in pieces if p]
+        names = [p for p in pieces if looks_like_name(p)]
+        if len(names) >= 2 and all(len(p.split()) >= 2 for p in names):
+            out.append(" | ".join(dict.fromkeys(pieces)))
+        elif pieces:
+            out.append(" ".join(pieces))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def of_headline_article(elements: list, headline) -> list:
+    """``elements`` inside the ``<article>`` that holds the headline, when any are; all of
+    them otherwise. Teasers on the page are articles with bylines of their own."""
+    own = next(headline.iterancestors("article"), None) if headline is not None else None
+    if own is None:
+        return elements
+    inside = [e for e in elements if any(a is own for a in e.iterancestors("article"))]
+    return inside or elements
+
+
+def marked_bylines(tree, headline, site_names: list[str], url: str) -> list[str]:
+    """Names in the elements marked as bylines; where one holds more than a byline
+    ("Share Travel By Sophie Foster Travel News Reporter 11:58"), the names after its lead."""
+    out: list[str] = []
+    for text in byline_texts(of_headline_article(_MARKED_BYLINES(tree), headline)):
+        out += clean_authors([text], site_names, url) or clean_authors(
+            led_names(text), site_names, url
+        )
+    return out
+
+
+def page_authors(tree, found: Structured, site_names: list[str], url: str) -> list[str]:
+    """The people (or agencies, or desk) the page credits for the article, strongest evidence first."""
+    return next((names for names in _credits(tree, found, site_names, url) if names), [])
+
+
+def _credits(tree, found: Structured, site_names: list[str], url: str):
+    """Lists of credited names, one per kind of evidence, strongest first (computed lazily)."""
+    people, organisations = declared_credits(found)
+
+    def clean(values: list[str]) -> list[str]:
+        return clean_authors(values, site_names, url)
+
+    # Agencies credited beside people ("Jane Doe" and an Organization "dpa") are credits too.
+    yield clean(people + [o for o in organisations if agency(o)]) if people else []
+    # A desk declared in the publisher's own author field ("Guardian staff reporter") is
+    # its credit; a "Person" named like the site is a CMS account and no credit at all.
+    yield [d for v in people if clean_name(v)[0] is None and (d := desk_credit(v, named=True))][:1]
+    yield clean(found.all(*AUTHOR_META))
+    # Only pages without a declared person get this far: find the headline now.
+    headline = headline_element(tree, found.article or found.page or None)
+    yield marked_bylines(tree, headline, site_names, url)
+    yield clean(headline_bylines(tree, headline))
+    yield clean([s] if (s := signature(tree)) else [])
+    yield clean(byline_texts(of_headline_article(_AUTHOR_LINKS(tree), headline)))
+    yield clean(organisations)
+    # Nothing reads as a person or an agency: the desk or outlet the publisher declares
+    # as the author, its own name included ("sportschau.de").
+    yield [d for v in organisations if (d := desk_credit(v))][:1]

@@ -1,0 +1,102 @@
+"""When a text says it is: its own date near its start, and the years it names.
+
+Topic relevance uses both to keep a topic to its time (``period`` in
+``topics.toml``): a text dated 2022-08 is not about a blockade that began in
+December 2022, and one whose only years are 1992 and 1994 is about the first war.
+Only what the text says counts here; the page's publication date is the
+dates pipeline's business.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["YEAR_SLACK", "out_of_period", "text_time"]
+
+# The text's own date near its start: 2023-04, 2023-04-25, 25.04.2023, 25-04-2023,
+# "August 2022", "12 января 2023", "Nov 09, 2020", "2020 թվականի նոյեմբերի",
+# "2021-ci il 12 sentyabr". Month names by their stems in en, ru, az, hy.
+_MONTHS = [
+    ("jan", "январ", "yanvar", "հունվար"),
+    ("feb", "феврал", "fevral", "փետրվար"),
+    ("mar", "март", "mart", "մարտ"),
+    ("apr", "апрел", "aprel", "ապրիլ"),
+    ("may", "ма[йя]", "may", "մայիս"),
+    ("jun", "июн", "iyun", "հունիս"),
+    ("jul", "июл", "iyul", "հուլիս"),
+    ("aug", "август", "avqust", "օգոստոս"),
+    ("sep", "сентябр", "sentyabr", "սեպտեմբեր"),
+    ("oct", "октябр", "oktyabr", "հոկտեմբեր"),
+    ("nov", "ноябр", "noyabr", "նոյեմբեր"),
+    ("dec", "декабр", "dekabr", "դեկտեմբեր"),
+]
+_MONTH_NAME = "|".join(f"(?P<n{i}>{'|'.join(stems)})" for i, stems in enumerate(_MONTHS, start=1))
+_YYYY = r"(?:19|20)\d\d"
+_OWN_DATE = re.compile(
+    rf"(?<!\d)(?:(?P<y1>{_YYYY})[-/.](?P<m1>0?[1-9]|1[0-2])(?!\d)"
+    rf"|(?P<d2>[0-3]?\d)[-/.](?P<m2>0?[1-9]|1[0-2])[-/.](?P<y2>{_YYYY})(?!\d)"
+    rf"|(?<!\w)(?:{_MONTH_NAME})\w*\.?,?\s+(?:[0-3]?\d,?\s+)?(?P<y3>{_YYYY})(?!\d)"
+    rf"|(?P<y4>{_YYYY})[^\d\n.]{{1,18}}?(?<!\w)(?:{_MONTH_NAME.replace('?P<n', '?P<k')}))",
+    re.IGNORECASE,
+)
+
+
+def _own_month(m: re.Match) -> tuple[int, int]:
+    """(year, month) of an ``_OWN_DATE`` match."""
+    if m["y1"]:
+        return int(m["y1"]), int(m["m1"])
+    if m["y2"]:
+        return int(m["y2"]), int(m["m2"])
+    prefix = "n" if m["y3"] else "k"
+    month = next(i for i in range(1, 13) if m[f"{prefix}{i}"])
+    return int(m["y3"] or m["y4"]), month
+
+
+_YEAR = re.compile(r"(?<![\d.,])(?:19[89]\d|20[0-3]\d)(?!\d)")
+# A round number followed by a word is a count ("2000 civilians"), unless the
+# word says year in one of the languages ("2000 год", "2000-ci il", "2000 թ.").
+_NOT_A_YEAR = re.compile(r"\s+(?!год|г\.|гг|թ|il|ci|cu|cü|cı|year|y\.)[^\W\d_]")
+_OWN_DATE_SPAN = 300
+_DATELINE = 60
+# Years that far before a topic's period, and no later one, put a text in another
+# time; a closer year is usually the background (the 2020 war behind the 2022 blockade).
+YEAR_SLACK = 2
+
+
+def text_time(text: str, title_end: int = 0) -> tuple[tuple[int, int] | None, list[int]]:
+    """The (year, month) ``text`` gives itself near its start, or None, and every year it names.
+
+    ``text`` is the title, a line break and the body; ``title_end`` is the
+    title's length. A date with a month name counts as the text's own only in
+    the title or a dateline (a short line): inside a sentence it is usually
+    another event ("the statement of November 9, 2020").
+    """
+    own = None
+    for number, line in enumerate(text[: title_end + 1 + _OWN_DATE_SPAN].split("\n")):
+        m = _OWN_DATE.search(line)
+        if m and (m["y1"] or m["y2"] or number == 0 or len(line) <= _DATELINE):
+            own = _own_month(m)
+            break
+    years = [
+        int(m.group())
+        for m in _YEAR.finditer(text)
+        if int(m.group()) % 100 or not _NOT_A_YEAR.match(text, m.end())
+    ]
+    return own, years
+
+
+def out_of_period(
+    period: tuple[tuple[int, int], tuple[int, int]],
+    own: tuple[int, int] | None,
+    years: list[int],
+) -> bool:
+    """Whether a text with its own date ``own`` and named ``years`` lies outside ``period``.
+
+    The text's own date decides when there is one; otherwise a text naming
+    years only well before the period (``YEAR_SLACK``) is about an earlier
+    time (the 1992 corridor, the missing of the 1990s).
+    """
+    first, last = period
+    if own is not None:
+        return own < first or own > last
+    return bool(years) and max(years) < first[0] - YEAR_SLACK

@@ -1,0 +1,65 @@
+"""When a text says it is: its own date near the start, the years it names, topic periods."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.texttime import out_of_period, text_time
+
+BLOCKADE = ((2022, 12), (2023, 9))
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("\ndate 2022-08 Laçın yolu", (2022, 8)),
+        ("\n23.01.2023\nЭкоактивисты продолжают акцию.", (2023, 1)),
+        ("\nTarix: 21-02-2023, 09:26", (2023, 2)),
+        ("Ереван, 29 декабря, 2020, 19:52 — ИА Регнум\nТекст.", (2020, 12)),
+        ("\n17 мая 2024, 11:44\nТекст.", (2024, 5)),
+        ("\nNov 09, 2020\nText.", (2020, 11)),
+        ("\n2020 թվականի նոյեմբերի 9\nՏեքստ։", (2020, 11)),
+        ("\n12 sentyabr 2021-ci il\nMətn.", (2021, 9)),
+        # Inside a sentence, a month-name date is another event, not the text's.
+        (
+            "\nAzerbaijan installed a checkpoint, a breach of the statement of November 9, 2020.",
+            None,
+        ),
+        ("\nNo date here at all.", None),
+    ],
+)
+def test_the_texts_own_date(text, own):
+    assert text_time(text)[0] == own
+
+
+def test_the_own_date_is_looked_for_near_the_start_only():
+    text = "\n" + "Words without a date. " * 30 + "\n2019-05-01"
+    assert text_time(text)[0] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("\nIn 1992 and again in 1994 the corridor opened.", [1992, 1994]),
+        ("\nНа пункте находятся 2000 гражданских лиц.", []),  # a count, not a year
+        ("\nВ 2000 году всё было иначе.", [2000]),
+        ("\nPrice: 1,995 drams; call 2023.", [2023]),
+    ],
+)
+def test_the_years_a_text_names(text, years):
+    assert text_time(text)[1] == years
+
+
+@pytest.mark.parametrize(
+    ("own", "years", "outside"),
+    [
+        ((2022, 8), [2022], True),  # dated before the period
+        ((2023, 4), [2020], False),  # dated inside, background year before
+        ((2024, 2), [], True),  # dated after
+        (None, [1992, 1994], True),  # only years well before
+        (None, [2020], False),  # the year of the war that set the scene
+        (None, [], False),  # nothing said: the rules decide
+    ],
+)
+def test_out_of_period(own, years, outside):
+    assert out_of_period(BLOCKADE, own, years) is outside
