@@ -119,6 +119,8 @@ def search(
             f"invalid search query {plain(query)!r}: {plain(message)} "
             '(use words, "exact phrases", OR, NOT, prefix*)'
         )
+    except sqlite3.DatabaseError as exc:  # "file is not a database" surfaces at the first read
+        _fail(f"{db_path} is not a newsmon database ({exc})")
     finally:
         conn.close()
     for row in results:
