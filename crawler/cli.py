@@ -78,8 +78,13 @@ def main() -> None:
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        # One line, like every other error: click's usage banner would bury it.
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        click.echo(f"newsmon: error: {exc.format_message()}{hint}", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"newsmon: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except (ConfigError, StoreError) as exc:
         click.echo(f"newsmon: error: {exc}", err=True)

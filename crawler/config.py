@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from w3lib.url import canonicalize_url as w3_canonicalize_url
+
 from crawler.firstcrawl import parse_first_window
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -82,25 +84,98 @@ _FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
 
 
 def check_url(value: Any) -> str | None:
-    """Return a problem description for ``value`` as an http(s) URL, or None."""
+    """Return a problem description for ``value`` as an http(s) URL, or None.
+
+    Everything the downloader would refuse later (a broken IPv6 literal, a
+    port out of range, a space, a malformed host) is refused here, so that a
+    bad URL is a configuration error and not a crawl that silently fetches
+    nothing.
+    """
     if not isinstance(value, str) or not value.strip():
         return "must be a non-empty string"
-    parts = urlsplit(value)
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        return f"{value!r} contains a space or a control character (write a space as %20)"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        return f"{value!r} is not a valid URL ({exc})"
     if parts.scheme not in ("http", "https"):
         return f"{value!r} is not an http(s) URL"
     if not parts.hostname:
         return f"{value!r} has no host"
+    if problem := _host_problem(parts.hostname):
+        return f"{value!r}: {problem}"
     return None
+
+
+def _host_problem(host: str) -> str | None:
+    if ":" in host:  # urlsplit already checked a bracketed IPv6 literal
+        return None
+    labels = host.removesuffix(".").split(".")
+    for label in labels:
+        if not label or len(label) > 63:
+            return f"host {host!r} has an empty or over-long label"
+        if label.startswith("-") or label.endswith("-"):
+            return f"host {host!r} has a label starting or ending with '-'"
+        # Letters of any script are allowed: internationalised hosts are
+        # written in their own script and encoded by the downloader.
+        if not all(c.isalnum() or c in "-_" for c in label):
+            return f"host {host!r} contains a character not allowed in a host name"
+    return None
+
+
+def check_timezone(value: Any) -> str | None:
+    """Return a problem description for ``value`` as an IANA time zone name, or None."""
+    if not isinstance(value, str) or not value.strip():
+        return "must be a time zone name such as 'Asia/Yerevan'"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return f"unknown time zone {value!r} (expected an IANA name such as 'Asia/Yerevan')"
+    return None
+
+
+def check_language(value: Any) -> str | None:
+    """Return a problem description for ``value`` as an ISO 639-1 code, or None."""
+    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
+        if value.islower():
+            return None
+    return f"{value!r} is not an ISO 639-1 language code (two lower-case letters, e.g. 'hy')"
+
+
+def parse_discovery(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Discovery kinds from ``"feeds,sitemaps"`` or a list; empty means every kind.
+
+    Raises ValueError naming the first unknown kind and the known ones.
+    """
+    if isinstance(value, str):
+        value = value.split(",")
+    kinds = [k.strip() for k in value or () if k.strip()]
+    for kind in kinds:
+        if kind not in DISCOVERY_KINDS:
+            raise ValueError(f"unknown kind {kind!r} (known: {', '.join(DISCOVERY_KINDS)})")
+    return tuple(dict.fromkeys(kinds)) or DISCOVERY_KINDS
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            f"{path}: not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line}, column "
+            f"{column} (byte offset {exc.start}); save the file as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
@@ -142,16 +217,11 @@ def _validate_source(path: Path, index: int, raw: Any) -> Source:
     language = raw["language"]
     languages = raw.get("languages", [])
     for lang in [language, *languages]:
-        if not (isinstance(lang, str) and len(lang) == 2 and lang.isalpha() and lang.islower()):
-            raise ConfigError(f"{where}: {lang!r} is not an ISO 639-1 language code")
+        if problem := check_language(lang):
+            raise ConfigError(f"{where}: {problem}")
     timezone = raw.get("timezone")
-    if timezone is not None:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(
-                f"{where}: field 'timezone': unknown time zone {timezone!r}"
-            ) from None
+    if timezone is not None and (problem := check_timezone(timezone)):
+        raise ConfigError(f"{where}: field 'timezone': {problem}")
     if "first_window" in raw:
         try:
             parse_first_window(raw["first_window"])
@@ -227,10 +297,36 @@ def load_sources(path: str | Path | None = None) -> SourceSet:
         raise ConfigError(f"{path}: no [[source]] entries")
     sources: list[Source] = []
     seen: set[str] = set()
+    listed: dict[str, tuple[str, str]] = {}
     for index, raw in enumerate(raw_sources):
         source = _validate_source(path, index, raw)
         if source.name in seen:
             raise ConfigError(f"{path}: source {source.name!r}: duplicate name")
         seen.add(source.name)
+        if source.enabled:
+            _check_shared_urls(path, source, listed)
         sources.append(source)
     return SourceSet(path=path, sources=tuple(sources))
+
+
+def _check_shared_urls(path: Path, source: Source, listed: dict[str, tuple[str, str]]) -> None:
+    """Refuse a feed, sitemap or WordPress API that an earlier source lists too.
+
+    The crawler fetches a URL once per run (Scrapy's duplicate filter keys on
+    the canonical URL, as here), so the second source would silently get
+    nothing; ``listed`` maps those keys to the (source, field) seen first.
+    Disabled sources are left out: an outlet's old entry may be kept disabled
+    beside the new one that took over its feeds.
+    """
+    fields = [("feeds", u) for u in source.feeds] + [("sitemaps", u) for u in source.sitemaps]
+    if source.wordpress_api:
+        fields.append(("wordpress_api", source.wordpress_api))
+    for key, url in fields:
+        canonical = w3_canonicalize_url(url)
+        first = listed.setdefault(canonical, (source.name, key))
+        if first[0] != source.name:
+            raise ConfigError(
+                f"{path}: source {source.name!r}: field {key!r}: {url!r} is listed by source "
+                f"{first[0]!r} too ({first[1]}); a URL is crawled once per run, so it would "
+                "give this source nothing: list it under one source only"
+            )

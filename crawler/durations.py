@@ -22,21 +22,28 @@ def parse_duration(text: str, *, allow_zero: bool = False) -> timedelta:
     value, unit = float(match.group(1)), match.group(2).lower()
     if value <= 0:
         raise ValueError(f"{text!r}: a duration must be positive")
-    return timedelta(seconds=value * _UNITS[unit])
+    try:
+        return timedelta(seconds=value * _UNITS[unit])
+    except OverflowError:
+        raise ValueError(f"{text!r}: too long a duration") from None
 
 
 def parse_since(text: str | None, *, now: datetime | None = None) -> datetime | None:
     """The start of a crawl window: a duration back from ``now`` or an ISO date/time (UTC if naive).
 
-    ``None``, ``""`` and ``"all"`` mean no limit.
+    ``None``, ``""`` and ``"all"`` mean no limit. A date in the future is
+    refused: the window would hold no article, and the crawl would fetch
+    nothing without a word.
     """
     if text is None or str(text).strip().lower() in ("", "all", "none"):
         return None
     now = now or datetime.now(UTC)
-    try:
-        return now - parse_duration(text)
-    except ValueError:
-        pass
+    if _DURATION.match(str(text)):
+        duration = parse_duration(text)  # its error says what is wrong with the duration
+        try:
+            return now - duration
+        except OverflowError:
+            raise ValueError(f"{text!r} reaches back before the year 1") from None
     try:
         value = datetime.fromisoformat(str(text).strip())
     except ValueError:
@@ -45,7 +52,13 @@ def parse_since(text: str | None, *, now: datetime | None = None) -> datetime | 
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    value = value.astimezone(UTC)
+    if value > now:
+        raise ValueError(
+            f"{text!r} is in the future (now {now:%Y-%m-%d %H:%M} UTC): "
+            "give a past date or a duration back from now (2d, 12h)"
+        )
+    return value
 
 
 def format_elapsed(seconds: float) -> str:

@@ -37,6 +37,10 @@ NEWSMON_RUN_ID = None  # crawl_runs row to close at the end (set by the command 
 NEWSMON_PROGRESS_INTERVAL = (
     5.0  # seconds between progress lines when stderr is not a terminal (0: none)
 )
+# Declared here, though their readers default to the same, so that `-s` values are type-checked.
+NEWSMON_INCREMENTAL = True  # skip articles already stored
+NEWSMON_CONDITIONAL_REQUESTS = True  # If-None-Match / If-Modified-Since on feeds and sitemaps
+NEWSMON_RECORD_RUNS = True  # write crawl_runs / crawl_run_sources rows
 
 # --- politeness ------------------------------------------------------------
 USER_AGENT = f"newsmon/{__version__} (news monitoring crawler; +https://newsmon.invalid/bot)"

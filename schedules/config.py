@@ -14,10 +14,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from crawler.config import DISCOVERY_KINDS, ConfigError, SourceSet, load_toml
+from crawler.config import (
+    DISCOVERY_KINDS,
+    ConfigError,
+    SourceSet,
+    check_timezone,
+    load_toml,
+    parse_discovery,
+)
 from crawler.durations import parse_duration, parse_since
+from crawler.overrides import SETTING_NAME
 from schedules import DEFAULT_SCHEDULES_FILE
 
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -205,10 +213,8 @@ def _job_fields(check: _Checker, raw: dict, sources: SourceSet | None) -> dict[s
         out["since"] = value
     if "timezone" in raw:
         value = check.typed(raw, "timezone", str)
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise check.fail("timezone", f"unknown time zone {value!r}") from None
+        if problem := check_timezone(value):
+            raise check.fail("timezone", problem)
         out["timezone"] = value
     if "enabled" in raw:
         out["enabled"] = check.typed(raw, "enabled", bool)
@@ -219,18 +225,16 @@ def _job_fields(check: _Checker, raw: dict, sources: SourceSet | None) -> dict[s
         kinds = [value] if isinstance(value, str) else value
         if not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds):
             raise check.fail("discovery", f"must be a list among {', '.join(DISCOVERY_KINDS)}")
-        for kind in kinds:
-            if kind not in DISCOVERY_KINDS:
-                raise check.fail(
-                    "discovery", f"unknown kind {kind!r} (known: {', '.join(DISCOVERY_KINDS)})"
-                )
-        out["discovery"] = tuple(dict.fromkeys(kinds))
+        try:
+            out["discovery"] = parse_discovery(kinds)
+        except ValueError as exc:
+            raise check.fail("discovery", str(exc)) from None
     if "settings" in raw:
         value = check.typed(raw, "settings", dict)
         pairs = []
         for name, setting in value.items():
-            if not isinstance(setting, str | int | float | bool) or not re.fullmatch(
-                r"[A-Z][A-Z0-9_]*", name
+            if not isinstance(setting, str | int | float | bool) or not SETTING_NAME.fullmatch(
+                name
             ):
                 raise check.fail(
                     "settings",

@@ -55,3 +55,11 @@ def run_newsmon(
         env=full_env,
         cwd=cwd or REPO_ROOT,
     )
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    """The single stderr line of a failed command (asserting there is one and no traceback)."""
+    assert "Traceback" not in result.stderr and "Unhandled error" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]

@@ -132,3 +132,13 @@ def test_the_command_line(db_path):
     assert "Chess team fourth" in result.stdout and "Hakari bridge" in result.stdout
     bad = run_newsmon("search", "(", "--db", str(db_path))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n" * 200, encoding="utf-8")
+    result = run_newsmon("search", "Lachin", "--db", str(notes))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"newsmon: error: {notes} is not a newsmon database (file is not a database)"
+    ]

@@ -314,9 +314,39 @@ def test_crawls_killed_without_closing_their_runs_count_as_errors(tmp_path):
             )
     db.close()
     (tmp_path / "sources.toml").write_text(SOURCES.replace("alpha", "killed"))
+    (tmp_path / "schedules.toml").write_text(SCHEDULES)
     report = status_json(tmp_path)
     killed = next(s for s in report["sources"] if s["source"] == "killed")
     assert killed["last_run"]["status"] == "abandoned"
     assert killed["unhealthy"][-1] == (
         f"errors for 7h: abandoned: process {gone} ended without closing its run"
     )
+
+
+def test_a_file_named_on_the_command_line_must_load(tmp_path):
+    from crawler.store import open_store as connect
+
+    db = tmp_path / "x.db"
+    connect(db).close()
+    missing = tmp_path / "nope.toml"
+    for option in ("--sources", "--schedules"):
+        result = run_newsmon("status", "--db", str(db), option, str(missing))
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [f"newsmon: error: {missing}: file not found"]
+
+
+def test_huge_counts_are_usage_errors(tmp_path):
+    from crawler.store import open_store as connect
+
+    db = tmp_path / "x.db"
+    connect(db).close()
+    for command, option, value in (
+        ("runs", "--limit", "99999999999999999999"),
+        ("status", "--window", "99999999999999999999d"),
+        ("rescore", "--batch-size", "99999999999999999999"),
+    ):
+        result = run_newsmon(command, "--db", str(db), option, value)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+        assert result.stderr.startswith("newsmon: error: Invalid value for ")
+        assert option in result.stderr

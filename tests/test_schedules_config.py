@@ -123,6 +123,11 @@ enabled = false
             "unknown kind 'rss'",
         ),
         (
+            '[[job]]\nid = "a"\nevery = "1h"\nsince = "2099-01-01"',
+            "job 'a': field 'since'",
+            "is in the future",
+        ),
+        (
             '[[job]]\nid = "a"\nevery = "1h"\njitter = "2h"',
             "job 'a': field 'jitter'",
             "shorter than the interval",

@@ -19,9 +19,10 @@ from crawler.commands.options import (
     topics_option,
 )
 from crawler.commands.summary import print_summary
-from crawler.config import ConfigError, load_sources
+from crawler.config import DISCOVERY_KINDS, ConfigError, load_sources, parse_discovery
 from crawler.durations import parse_duration, parse_since
 from crawler.firstcrawl import backfill_hints
+from crawler.overrides import check_overrides
 from crawler.relevance import load_topics
 from crawler.runs import (
     EXIT_BUSY,
@@ -98,7 +99,7 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option(
     "--discovery",
-    default="feeds,sitemaps,wordpress",
+    default=",".join(DISCOVERY_KINDS),
     show_default=True,
     help="Comma-separated discovery kinds to use.",
 )
@@ -115,7 +116,7 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
     "settings",
     multiple=True,
     metavar="NAME=VALUE",
-    help="Override a Scrapy setting.",
+    help="Override a Scrapy or NEWSMON_ setting (checked against its type before the crawl).",
 )
 @click.option(
     "-v",
@@ -126,7 +127,7 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--log-file",
     type=click.Path(dir_okay=False),
-    help="Crawl log file (default: logs/crawl-YYYY-MM-DD.log beside the database).",
+    help="Crawl log file, in an existing folder (default: logs/crawl-YYYY-MM-DD.log beside the database).",
 )
 @click.option("--trigger", type=click.Choice(["manual", "schedule"]), default="manual", hidden=True)
 @click.option(
@@ -160,7 +161,8 @@ def crawl(
     A source that another crawl (the daemon's or another operator's) is
     crawling right now is waited for up to --wait, then skipped with a message.
     Exit status: 0 when the crawl ran (even if some pages failed), 2 on a
-    configuration error, 3 when no source could be reached at all, 4 when
+    configuration or option error (checked before anything is locked or
+    recorded), 3 when no source could be reached at all, 4 when
     every source was skipped because other crawls held them, 5 when the
     database could not be written (disk full, read-only file): the crawl
     stops, and what was committed before stays intact.
@@ -170,19 +172,27 @@ def crawl(
     if not selected:
         raise ConfigError(f"{source_set.path}: no enabled source to crawl")
     load_topics(topics_file)
-    try:
-        parse_since(since)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--since") from None
+    # Every option is checked before a lock is taken or a run row written:
+    # a usage error leaves no trace in the database.
+    _usage_check("--since", parse_since, since)
+    discovery = ",".join(_usage_check("--discovery", parse_discovery, discovery))
     overrides = _settings_pairs(settings)
+    if overrides:
+        _usage_check("-s", check_overrides, overrides, _project_settings())
     wait_seconds = _wait_seconds(lock_wait)
+    if log_file or not verbose:
+        log_file = _usable_log_file(log_file, db_path)
     store = _open_store(db_path)
 
-    # Per-source locks first, before any row is written or Scrapy is loaded:
+    # Per-source locks first, before any row is written or the crawl starts:
     # the run then records only the sources it really crawls.
     names = [s.name for s in selected]
     locks = store.source_locks(names)
-    busy = locks.acquire(wait_seconds, run_id=run_id, on_wait=_announce_wait(wait_seconds))
+    try:
+        busy = locks.acquire(wait_seconds, run_id=run_id, on_wait=_announce_wait(wait_seconds))
+    except StoreError as exc:
+        locks.release()
+        _database_error(db_path, str(exc))
     for name, holder in busy.items():
         click.echo(
             f"newsmon: skipped source {name!r}: another crawl is running it ({_who(holder)})",
@@ -284,11 +294,50 @@ def crawl(
         sys.exit(EXIT_UNREACHABLE)
 
 
-def _wait_seconds(text: str) -> float:
+def _usage_check(option: str, check, *args, **kwargs):
+    """``check(*args)``, its ValueError turned into a usage error of ``option`` (exit 2)."""
     try:
-        return parse_duration(text, allow_zero=True).total_seconds()
+        return check(*args, **kwargs)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--wait") from None
+        raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def _wait_seconds(text: str) -> float:
+    return _usage_check("--wait", parse_duration, text, allow_zero=True).total_seconds()
+
+
+def _usable_log_file(log_file: str | None, db_path: str) -> str:
+    """The crawl log file, opened once for appending so that a bad path fails before the crawl.
+
+    A folder given with --log-file must exist (a typo would otherwise create
+    a tree of folders without a word): a usage error. The default ``logs/``
+    beside the database is created; failing that, the database's folder is
+    not writable, which is a database error (exit 5).
+    """
+    if log_file and not Path(log_file).parent.is_dir():
+        raise click.BadParameter(
+            f"folder {str(Path(log_file).parent)!r} does not exist (create it first)",
+            param_hint="--log-file",
+        )
+    path = Path(log_file) if log_file else default_log_file(db_path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        if not log_file:
+            _database_error(db_path, f"cannot write the log file {path}: {exc.strerror or exc}")
+        raise click.BadParameter(
+            f"cannot write {str(path)!r}: {exc.strerror or exc}", param_hint="--log-file"
+        ) from None
+    return str(path)
+
+
+def _project_settings():
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.utils.project import get_project_settings
+
+    return get_project_settings()
 
 
 def _who(holder: Holder | None) -> str:
@@ -337,12 +386,9 @@ def run_crawl(
     ``store`` (the caller's, opened on ``db_path``) becomes the crawl's store;
     without it the crawl opens its own.
     """
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    from scrapy.utils.project import get_project_settings
-
     from crawler.spiders.news import NewsSpider
 
-    settings = get_project_settings()
+    settings = _project_settings()
     settings.set("NEWSMON_DB", _setting_value(db_path), priority="cmdline")
     if sources_file:
         settings.set("NEWSMON_SOURCES_FILE", sources_file, priority="cmdline")

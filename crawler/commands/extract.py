@@ -11,26 +11,74 @@ from pathlib import Path
 
 import click
 
+from crawler.config import check_language, check_timezone, check_url
 from crawler.dates import numeric_order, parse_date, to_iso
 from crawler.extraction import extract_article
 
+STDIN = "-"
+"""The FILE that means standard input."""
+STDIN_URL = "file:///dev/stdin"
+
+# Byte order marks of the encodings whose text holds NUL bytes.
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
 
 class PageError(Exception):
-    """A page that cannot be read: missing, unreadable, a directory, broken gzip."""
+    """A page that cannot be read: missing, unreadable, a directory, broken gzip, empty, binary."""
 
 
 def read_page(path: str) -> bytes:
-    """The bytes of a saved page, gunzipped when it is gzip (by name or by magic number)."""
+    """The bytes of a saved page (``-``: standard input), gunzipped when it is gzip (by name
+    or by magic number). An empty or binary page is a :class:`PageError`: extracting
+    it would give every field null and no word of why."""
+    name = "standard input" if path == STDIN else path
     try:
-        data = Path(path).read_bytes()
+        data = sys.stdin.buffer.read() if path == STDIN else Path(path).read_bytes()
     except OSError as exc:
-        raise PageError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise PageError(f"cannot read {name}: {exc.strerror or exc}") from None
     if path.endswith(".gz") or data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as exc:
-            raise PageError(f"cannot read {path}: not valid gzip ({exc})") from None
+            raise PageError(f"cannot read {name}: not valid gzip ({exc})") from None
+    if not data.strip():
+        raise PageError(f"{name} is empty: there is no page to extract")
+    if _looks_binary(data[:8192]):
+        raise PageError(f"{name} is binary data, not an HTML page")
     return data
+
+
+# C0 control bytes that text never holds (tab, newlines and form feed do occur).
+_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\f") + b"\x7f"
+
+
+def _looks_binary(head: bytes) -> bool:
+    """NUL bytes (outside UTF-16), or more than 1% control bytes: an image, a PDF, an archive.
+
+    Text in any single-byte or UTF-8 encoding has none of them.
+    """
+    if head.startswith(_WIDE_BOMS):
+        return False
+    controls = len(head) - len(head.translate(None, _CONTROL))
+    return b"\x00" in head or controls > len(head) / 100
+
+
+def _option_check(problem_of):
+    """A click callback refusing each value for which ``problem_of`` returns a problem."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value):
+        for item in value if isinstance(value, tuple) else (value,):
+            if item is not None and (problem := problem_of(item)):
+                raise click.BadParameter(problem)
+        return value
+
+    return callback
+
+
+def _url_problem(url: str) -> str | None:
+    if url.startswith("file:"):
+        return None
+    return check_url(url)
 
 
 def extract_record(
@@ -101,13 +149,23 @@ def _error(job: dict, lineno: int, message: str) -> dict:
 @click.command()
 @click.argument("file", required=False)
 @click.option(
-    "--url", default=None, help="URL the page was fetched from (default: file:// URL of FILE)."
+    "--url",
+    default=None,
+    callback=_option_check(_url_problem),
+    help="URL the page was fetched from (default: file:// URL of FILE).",
 )
 @click.option(
-    "--timezone", default=None, help="IANA zone to read local times in (the source's zone)."
+    "--timezone",
+    default=None,
+    callback=_option_check(check_timezone),
+    help="IANA zone to read local times in (the source's zone).",
 )
 @click.option(
-    "--language", "languages", multiple=True, help="Date languages (ISO 639-1), repeatable."
+    "--language",
+    "languages",
+    multiple=True,
+    callback=_option_check(check_language),
+    help="Date languages (ISO 639-1), repeatable.",
 )
 @click.option(
     "--batch",
@@ -117,8 +175,10 @@ def _error(job: dict, lineno: int, message: str) -> dict:
 def extract(
     file: str | None, url: str | None, timezone: str | None, languages: tuple[str, ...], batch: bool
 ) -> None:
-    """Print what newsmon extracts from a saved HTML page (plain or .gz) as one JSON object:
-    title, body, authors, language, published_at / modified_at (ISO 8601 UTC) and extras.
+    """Print what newsmon extracts from a saved HTML page (plain or .gz; FILE ``-`` reads
+    standard input) as one JSON object: title, body, authors, language,
+    published_at / modified_at (ISO 8601 UTC) and extras. A page where neither
+    a title nor a body is found is printed too, with a one-line error and exit 1.
 
     With --batch, pages are read from JSON lines on stdin and extracted in this one
     process; a line that fails gives {"line", "error"} and the batch goes on (exit 1 at
@@ -127,6 +187,7 @@ def extract(
     \b
     Examples:
       newsmon extract page.html --url https://massispost.com/2023/01/x/
+      curl -s https://example.org/a/1 | newsmon extract - --url https://example.org/a/1
       printf '{"file": "a.html", "url": "https://e.org/a"}\\n' | newsmon extract --batch
     """
     if batch:
@@ -141,7 +202,9 @@ def extract(
         html = read_page(file)
     except PageError as exc:
         raise click.ClickException(str(exc)) from None
-    record = extract_record(
-        html, url or Path(file).resolve().as_uri(), timezone=timezone, languages=list(languages)
-    )
+    default_url = STDIN_URL if file == STDIN else Path(file).resolve().as_uri()
+    record = extract_record(html, url or default_url, timezone=timezone, languages=list(languages))
     click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    if not (record["title"] or record["body"]):
+        name = "standard input" if file == STDIN else file
+        raise click.ClickException(f"{name}: no title or body found (is it an article page?)")

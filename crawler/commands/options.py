@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from crawler.store import DEFAULT_STORE
+
+
+def _not_empty(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # An empty path would silently mean the default file (or the current folder).
+    if value is not None and not value.strip():
+        raise click.BadParameter("is empty: give a file path")
+    return value
+
+
+def _database_file(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    _not_empty(ctx, param, value)
+    if Path(value).is_dir():
+        raise click.BadParameter(f"{value!r} is a directory: give the database file in it")
+    return value
+
 
 db_option = click.option(
     "--db",
@@ -12,18 +29,21 @@ db_option = click.option(
     envvar="NEWSMON_DB",
     default=DEFAULT_STORE,
     show_default=True,
+    callback=_database_file,
     help="The store: a SQLite file or sqlite:///path (env NEWSMON_DB).",
 )
 sources_option = click.option(
     "--sources",
     "sources_file",
     type=click.Path(dir_okay=False),
+    callback=_not_empty,
     help="Sources file replacing crawler/sources.toml.",
 )
 topics_option = click.option(
     "--topics",
     "topics_file",
     type=click.Path(dir_okay=False),
+    callback=_not_empty,
     help="Topics file replacing crawler/topics.toml.",
 )
 schedules_option = click.option(
@@ -31,6 +51,7 @@ schedules_option = click.option(
     "schedules_file",
     envvar="NEWSMON_SCHEDULES",
     type=click.Path(dir_okay=False),
+    callback=_not_empty,
     help="Schedules file replacing schedules/default.toml (env NEWSMON_SCHEDULES).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")

@@ -148,7 +148,7 @@ def _print_report(report: RescoreReport, topics: TopicSet, seconds: float, dry_r
 @topics_option
 @click.option(
     "--batch-size",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, 1_000_000),
     default=500,
     show_default=True,
     help="Articles per write transaction.",

@@ -42,7 +42,7 @@ GAP = "  "
     "--limit",
     default=20,
     show_default=True,
-    type=click.IntRange(1),
+    type=click.IntRange(1, 1_000_000),
     help="How many runs, newest first.",
 )
 @json_option

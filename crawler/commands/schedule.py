@@ -15,6 +15,7 @@ from crawler.commands.options import (
     topics_option,
 )
 from crawler.config import load_sources
+from crawler.relevance import load_topics
 from crawler.store import open_store, store_exists
 
 
@@ -74,6 +75,9 @@ def schedule(
     from schedules.logs import configure_logging
 
     sources = load_sources(sources_file)
+    # Every crawl the daemon starts reads the topics file: a broken one is
+    # refused here, not once per run in the crawl logs.
+    load_topics(topics_file)
     plan = load_schedules(schedules_file, sources=sources)
     command = shlex.split(crawl_command) if crawl_command else list(DEFAULT_CRAWL_COMMAND)
     if not command:
@@ -89,7 +93,12 @@ def schedule(
         crawl_command=command,
         log_dir=log_dir,
     )
-    log_path = configure_logging(daemon.log_dir, verbose)
+    try:
+        log_path = configure_logging(daemon.log_dir, verbose)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write the log folder {daemon.log_dir}: {exc.strerror or exc}"
+        ) from None
     click.echo(f"newsmon schedule: logging to stderr and {log_path}", err=True)
     try:
         sys.exit(daemon.run())

@@ -194,13 +194,19 @@ def status(
     db = _open(db_path)
     now = datetime.now(UTC)
     warnings = []
+    # A broken default file is a warning (status must still show the runs);
+    # a file the user named is an error, as in every other command.
     try:
         plan = load_schedules(schedules_file)
     except ConfigError as exc:
+        if schedules_file:
+            raise
         plan, warnings = None, [f"schedules not shown: {exc}"]
     try:
         configured = [s.name for s in load_sources(sources_file) if s.enabled]
     except ConfigError as exc:
+        if sources_file:
+            raise
         configured, warnings = [], [*warnings, f"sources file not read: {exc}"]
     names = list(dict.fromkeys([*configured, *db.source_names_in_history()]))
     state = daemon_state(db_path)

@@ -25,7 +25,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from scrapy.utils.gz import gunzip
 
-from crawler.config import DISCOVERY_KINDS, Source, load_sources
+from crawler.config import DISCOVERY_KINDS, Source, load_sources, parse_discovery  # noqa: F401  (DISCOVERY_KINDS: the spider's kinds, for importers)
 from crawler.dates import parse_date, to_iso
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.sitemaps import parse_sitemap
@@ -131,10 +131,7 @@ class NewsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.source_names = _split(sources)
         self.since_arg = since
-        self.discovery = _split(discovery) or list(DISCOVERY_KINDS)
-        unknown = set(self.discovery) - set(DISCOVERY_KINDS)
-        if unknown:
-            raise ValueError(f"unknown discovery kind(s): {', '.join(sorted(unknown))}")
+        self.discovery = list(parse_discovery(discovery))
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):

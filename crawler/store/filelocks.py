@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from crawler.store.base import Holder, utcnow_iso
+from crawler.store.base import Holder, StoreError, utcnow_iso
 
 LOCK_DIR_NAME = "locks"
 POLL_SECONDS = 0.2
@@ -113,6 +113,7 @@ class SourceLocks:
     """The locks of the sources one crawl wants; see :meth:`acquire`."""
 
     def __init__(self, directory: Path, sources: Iterable[str]):
+        self.directory = directory
         self.locks = {
             name: FileLock(source_lock_path(directory, name)) for name in dict.fromkeys(sources)
         }
@@ -142,9 +143,14 @@ class SourceLocks:
         deadline = clock() + max(0.0, wait)
         announced: set[str] = set()
         while True:
-            busy = [
-                name for name, lock in self.locks.items() if not lock.try_acquire(run_id=run_id)
-            ]
+            try:
+                busy = [
+                    name for name, lock in self.locks.items() if not lock.try_acquire(run_id=run_id)
+                ]
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the lock file in {self.directory}: {exc.strerror or exc}"
+                ) from None
             if not busy or clock() >= deadline:
                 return {name: self.locks[name].holder() for name in busy}
             for name in busy:

@@ -9,6 +9,8 @@ journal is WAL, and every write transaction starts with ``BEGIN IMMEDIATE``
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -52,7 +54,11 @@ def connect(
             )
             return sqlite_utils.Database(conn)
         if not memory:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(path.parent)
+            # Created here, not by SQLite: a refusal then names its cause
+            # ("Read-only file system") instead of "unable to open database file".
+            if not path.exists():
+                path.touch()
         conn = sqlite3.connect(
             str(path),
             timeout=timeout,
@@ -76,6 +82,16 @@ def connect(
     except OSError as exc:
         raise StoreError(f"{path}: {exc.strerror or exc}") from None
     return db
+
+
+def _make_folder(folder: Path) -> None:
+    """Create the database's folder; a file in its place is "Not a directory", as the OS says."""
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(parent))
+            break
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 @contextmanager
