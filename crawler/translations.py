@@ -1,0 +1,630 @@
+"""Copies of one report in other languages: a signature that survives translation, and the decision.
+
+A translation shares almost no words with its original, but it keeps what a
+translator may not change: the figures, the dates and times, and the names of
+the people and places. :func:`signature` reads those from a text in English,
+Armenian, Russian or Azerbaijani into keys that do not depend on the language:
+
+- ``n:1200`` a number (``1,200`` / ``1 200`` / ``1.200`` are 1200; ``1,2`` and
+  ``1.2`` are 1.2; an ordinal's suffix is dropped); ``y:2020`` a year;
+- ``d:01-12`` a day of a month ("January 12", "12 января", "հունվարի 12-ին",
+  "yanvarın 12-də"); ``t:14:20`` a time of day;
+- ``p:STPNKRT`` a proper name as a consonant skeleton of its Latin
+  transliteration (:func:`name_key`), so that Stepanakert, Степанакерта and
+  Ստեփանակերտում, or Pashinyan, Пашиняна and Փաշինյանը, meet; the vowels, the
+  spelling of sibilants and velars and the case endings are what
+  transliterations disagree on, and they are left out or matched by prefix.
+  Names that have a different form in another language (Hayastan, Khankendi)
+  are written as their other form (``ALIASES``).
+
+:func:`decide` links two texts of different languages published close in time
+when most of what the poorer signature says is found in the other one and
+enough of it is specific: wrong links are worse than misses, so common names
+(the countries and places every story of the topic names) count for little,
+and a text whose figures the other contradicts is not its translation.
+
+This module is pure: no database, no Scrapy. :mod:`crawler.stories` keeps the
+index and the links.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+LANGUAGES = ("en", "hy", "ru", "az")
+"""Languages whose texts are signed (the others get an empty signature)."""
+
+WINDOW_HOURS = 36.0
+"""Two texts published further apart than this are not linked."""
+MIN_SHARED = 7.0
+"""Weight the two signatures must share (see ``WEIGHTS``): two strong figures
+and a name, or several specific names and a date."""
+MIN_COVERAGE = 0.5
+"""Share of the poorer signature's weight found in the other one."""
+MIN_COVERAGE_OTHER_FAMILY = 0.6
+"""The same, between outlets of different families (a translation is most
+often published by the same agency in its other editions)."""
+MAX_CONFLICT = 0.34
+"""Share of the strong figures of either text the other lacks while it states
+figures of its own: beyond this the texts report different facts."""
+
+
+# --------------------------------------------------------------------------
+# Names: transliteration to a consonant skeleton
+# --------------------------------------------------------------------------
+
+# Consonant classes. Transliterations agree on few vowels and on few of the
+# sibilants and velars (Hakari / Акари / Həkəri, Ghazaryan / Казарян,
+# Hajizada / Hacızadə), so each class is one letter and h is dropped.
+_ARMENIAN = {
+    "ա": "",
+    "բ": "B",
+    "գ": "K",
+    "դ": "D",
+    "ե": "",
+    "զ": "Z",
+    "է": "",
+    "ը": "",
+    "թ": "T",
+    "ժ": "J",
+    "ի": "",
+    "լ": "L",
+    "խ": "K",
+    "ծ": "C",
+    "կ": "K",
+    "հ": "",
+    "ձ": "Z",
+    "ղ": "K",
+    "ճ": "C",
+    "մ": "M",
+    "յ": "",
+    "ն": "N",
+    "շ": "S",
+    "ո": "",
+    "չ": "C",
+    "պ": "P",
+    "ջ": "J",
+    "ռ": "R",
+    "ս": "S",
+    "վ": "V",
+    "տ": "T",
+    "ր": "R",
+    "ց": "C",
+    "ւ": "",
+    "փ": "P",
+    "ք": "K",
+    "և": "V",
+    "օ": "",
+    "ֆ": "V",
+}
+_CYRILLIC = {
+    "а": "",
+    "б": "B",
+    "в": "V",
+    "г": "K",
+    "д": "D",
+    "е": "",
+    "ё": "",
+    "ж": "J",
+    "з": "Z",
+    "и": "",
+    "й": "",
+    "к": "K",
+    "л": "L",
+    "м": "M",
+    "н": "N",
+    "о": "",
+    "п": "P",
+    "р": "R",
+    "с": "S",
+    "т": "T",
+    "у": "",
+    "ф": "V",
+    "х": "K",
+    "ц": "C",
+    "ч": "C",
+    "ш": "S",
+    "щ": "S",
+    "ъ": "",
+    "ы": "",
+    "ь": "",
+    "э": "",
+    "ю": "",
+    "я": "",
+}
+_LATIN = {
+    "a": "",
+    "b": "B",
+    "c": "K",
+    "d": "D",
+    "e": "",
+    "f": "V",
+    "g": "K",
+    "h": "",
+    "i": "",
+    "j": "J",
+    "k": "K",
+    "l": "L",
+    "m": "M",
+    "n": "N",
+    "o": "",
+    "p": "P",
+    "q": "K",
+    "r": "R",
+    "s": "S",
+    "t": "T",
+    "u": "",
+    "v": "V",
+    "w": "V",
+    "x": "K",
+    "y": "",
+    "z": "Z",
+    "ç": "C",
+    "ş": "S",
+    "ğ": "K",
+    "ə": "",
+    "ı": "",
+    "ö": "",
+    "ü": "",
+}
+# Azerbaijani c is English j.
+_AZERBAIJANI = {**_LATIN, "c": "J"}
+# Digraphs first: "kh", "gh" are one velar, "sh", "zh", "ch", "ts", "dz" one
+# sibilant or affricate; ``Ո`` starting a word is "vo"; Russian "дж" is j.
+_DIGRAPHS = {
+    "en": [
+        ("kh", "K"),
+        ("gh", "K"),
+        ("sh", "S"),
+        ("zh", "J"),
+        ("ch", "C"),
+        ("ts", "C"),
+        ("dz", "Z"),
+        ("ph", "P"),
+        ("th", "T"),
+        ("ck", "K"),
+        ("ce", "Se"),
+        ("ci", "Si"),
+        ("cy", "Sy"),
+    ],
+    "az": [("dz", "Z")],
+    "ru": [("дж", "J"), ("дз", "Z"), ("кс", "KS")],
+    "hy": [("ու", "u")],
+}
+
+
+# Case endings cut off a name before its skeleton is taken (longest first),
+# when what is left keeps three consonants: Пашиняном, Լաչինի, Bayramovun.
+_ENDINGS = {
+    "ru": "ского скому ским ской ская ское ский ском ами ями ом ем ым им ой ей ам ям ах ях",
+    "hy": "ներից ների ներ ում ից ին ով ն",
+    "az": "ndakı ndəki ndan ndən nda ndə dakı dəki ların lərin ları ləri dan dən nın nin nun nün "
+    "lar lər da də ta tə ın in un ün nı ni na nə ya yə la lə",
+}
+_ENDING_LISTS = {
+    language: sorted(endings.split(), key=len, reverse=True)
+    for language, endings in _ENDINGS.items()
+}
+
+
+def _skeleton(word: str, language: str) -> str:
+    """Consonant classes of ``word``, repeats collapsed ("Hakkari" = "Hakari")."""
+    word = unicodedata.normalize("NFC", word).casefold()
+    for ending in _ENDING_LISTS.get(language, ()):
+        if word.endswith(ending) and len(_consonants(word[: -len(ending)], language)) >= 3:
+            word = word[: -len(ending)]
+            break
+    return _consonants(word, language)
+
+
+def _consonants(word: str, language: str) -> str:
+    if language == "hy" and word.startswith("ո"):
+        word = "վ" + word[1:]
+    for digraph, replacement in _DIGRAPHS.get(language, ()):
+        word = word.replace(digraph, replacement)
+    table = {"hy": _ARMENIAN, "ru": _CYRILLIC, "az": _AZERBAIJANI}.get(language, _LATIN)
+    out: list[str] = []
+    for char in word:
+        mapped = char if char.isupper() else table.get(char, "")
+        for letter in mapped:
+            if letter.isupper() and (not out or out[-1] != letter):
+                out.append(letter)
+    return "".join(out)
+
+
+# Names that are another word in another language. Written in English
+# spelling; the left side's skeleton, found at the start of a name, becomes the right side's.
+ALIASES = {
+    "Hayastan": "Armenia",
+    "Ermenistan": "Armenia",
+    "Adrbejan": "Azerbaijan",
+    "Rusastan": "Russia",
+    "Rusiya": "Russia",
+    "Khankendi": "Stepanakert",
+    "Shusha": "Shushi",
+    "Berdzor": "Lachin",
+    "Aghdara": "Martakert",
+    "Khojavend": "Martuni",
+    "Artsakh": "Karabakh",
+    "Gharabagh": "Karabakh",
+    "Haag": "Hague",
+}
+_ALIASES = sorted(
+    ((_skeleton(a, "en"), _skeleton(b, "en")) for a, b in ALIASES.items()),
+    key=lambda pair: -len(pair[0]),
+)
+# Names in every story of the topic: they say little about which story.
+COMMON_NAMES = frozenset(
+    _skeleton(name, "en")
+    for name in (
+        "Armenia Azerbaijan Russia Karabakh Nagorno Stepanakert Lachin Baku Yerevan "
+        "Moscow Kremlin Hakari Shushi"
+    ).split()
+)
+
+
+@lru_cache(maxsize=65536)
+def name_key(word: str, language: str) -> str:
+    """The language-independent key of proper name ``word`` written in ``language``."""
+    key = _skeleton(word, language)
+    for alias, target in _ALIASES:
+        if len(alias) >= 3 and key.startswith(alias):
+            return target + key[len(alias) :]
+    return key
+
+
+def names_match(a: str, b: str) -> bool:
+    """Two name keys of one name: equal, or one the other plus what is left of a case ending.
+
+    A skeleton of four consonants or more is a stem (Лачинскому / Lachin when
+    the ending was not recognised); shorter ones must be equal. Russian writes
+    an initial h of Armenian and Azerbaijani names as г (Гаджизаде, Hacızadə),
+    so one initial K may be missing.
+    """
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2:
+        return True
+    return len(short) >= 3 and long[0] == "K" and long[1:] == short
+
+
+# Words written with a capital that are not names: English title words, and
+# the first words of institutions' names, which other languages translate.
+_NOT_NAMES = frozenset(
+    """the a an in on at of for and but or to by with from as it its this that these those
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday
+    mr mrs ms dr president prime minister ministry foreign defense defence state secretary
+    service council security court justice international committee republic national
+    government parliament spokesman spokeswoman office mission union european department
+    interior health border general representative permanent high affairs policy
+    agency society center centre company head deputy chairman speaker red cross crescent""".split()
+)
+_NOT_NAME_STEMS = {
+    "ru": "министерств минобороны мид международн государственн совет правительств президент "
+    "генеральн общество союз верховн национальн федеральн красн крест полумесяц комитет служб",
+    "hy": "կառավարությ նախարարությ ազգային միջազգային պետական կարմիր խորհուրդ "
+    "նախագահ վարչապետ դատարան կոմիտե ծառայությ",
+    "az": "nazirliy nazir xidmət komitə idarə şura məhkəmə agentlik cəmiyyət prezident dövlət "
+    "xarici işlər müdafiə beynəlxalq milli respublika qırmızı xaç aypara baş təhlükəsizlik",
+}
+
+
+def _not_name(word: str, language: str) -> bool:
+    lower = word.casefold()
+    if lower in _NOT_NAMES:
+        return True
+    return any(lower.startswith(stem) for stem in _NOT_NAME_STEMS.get(language, "").split())
+
+
+# --------------------------------------------------------------------------
+# Figures, dates and times
+# --------------------------------------------------------------------------
+
+_MONTHS = {
+    "en": "january february march april may june july august september october november december",
+    "ru": "январ феврал март апрел ма июн июл август сентябр октябр ноябр декабр",
+    "hy": "հունվար փետրվար մարտ ապրիլ մայիս հունիս հուլիս օգոստոս սեպտեմբեր հոկտեմբեր նոյեմբեր դեկտեմբեր",
+    "az": "yanvar fevral mart aprel may iyun iyul avqust sentyabr oktyabr noyabr dekabr",
+}
+_MONTH_STEMS = {
+    language: [(stem, index + 1) for index, stem in enumerate(stems.split())]
+    for language, stems in _MONTHS.items()
+}
+_ENGLISH_ABBREVIATIONS = {name[:3]: index + 1 for index, name in enumerate(_MONTHS["en"].split())}
+# Russian "ма" (мая, май) must be the whole word less its ending.
+_RUSSIAN_MAY = re.compile(r"^ма[йяюе]$")
+
+_TOKEN = re.compile(
+    r"(?P<time>\b\d{1,2}:\d{2}\b)"
+    r"|(?P<number>\d{1,3}(?:(?:[ \u00a0\u202f.,])\d{3})+(?:[.,]\d+)?(?!\d)|\d+(?:[.,]\d+)?)"
+    r"|(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)"
+    r"|(?P<stop>[.!?։:;]\s|[\n«»\"“”„]|\s[—–-]\s)",
+    re.UNICODE,
+)
+
+
+def month_of(word: str, language: str) -> int | None:
+    """Month number of ``word`` (any case ending) in ``language``, None if not a month."""
+    lower = word.casefold()
+    if language == "ru" and _RUSSIAN_MAY.match(lower):
+        return 5
+    if language == "en" and lower.rstrip(".") in _ENGLISH_ABBREVIATIONS:
+        return _ENGLISH_ABBREVIATIONS[lower.rstrip(".")]
+    for stem, month in _MONTH_STEMS.get(language, ()):
+        if language == "ru" and stem == "ма":
+            continue
+        if lower.startswith(stem) and len(lower) - len(stem) <= 4:
+            return month
+    return None
+
+
+def number_value(raw: str) -> str:
+    """Normalised figure of ``raw``: thousands separators dropped, a decimal comma made a point."""
+    groups = re.split(r"[ \u00a0\u202f.,]", raw)
+    if len(groups) == 1:
+        return str(int(groups[0]))
+    last_separator = raw[len(raw) - len(groups[-1]) - 1]
+    if last_separator in ".," and len(groups[-1]) != 3:
+        whole = "".join(groups[:-1])
+        return f"{int(whole)}.{groups[-1].rstrip('0') or '0'}".rstrip(".")
+    return str(int("".join(groups)))
+
+
+def _number_weight(value: str) -> float:
+    if "." in value:
+        return 3.0
+    number = int(value)
+    if number >= 1000:
+        return 3.0
+    if number >= 100:
+        return 2.5
+    if number >= 32:
+        return 2.0
+    if number >= 13:
+        return 1.0
+    return 0.5
+
+
+# --------------------------------------------------------------------------
+# Signature
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What a text says that survives translation: keys and their weights."""
+
+    language: str | None
+    """ISO 639-1 language the text was read in."""
+    keys: dict[str, float] = field(default_factory=dict)
+    """Key (``n:``, ``y:``, ``d:``, ``t:``, ``p:``) -> weight."""
+
+    @property
+    def names(self) -> dict[str, float]:
+        return {key[2:]: w for key, w in self.keys.items() if key.startswith("p:")}
+
+    @property
+    def facts(self) -> dict[str, float]:
+        """Figures, dates and times."""
+        return {key: w for key, w in self.keys.items() if not key.startswith("p:")}
+
+    def index_keys(self) -> list[str]:
+        """Keys a stored text is found by: its specific figures, and its specific names by stem.
+
+        A name's stem is its first four consonants, an initial K left out
+        (:func:`names_match`), so that a name and its inflected or Russian form meet.
+        """
+        found = set()
+        for key, weight in self.keys.items():
+            if key.startswith("p:"):
+                if weight >= 1.5:
+                    name = key[2:]
+                    found.add(f"p:{(name[1:] if name[0] == 'K' and len(name) >= 4 else name)[:4]}")
+            elif weight >= 2.0:
+                found.add(key)
+        return sorted(found)
+
+    def encode(self) -> str:
+        """Compact text form for storage (:func:`decode`)."""
+        return " ".join(f"{key}={weight:g}" for key, weight in sorted(self.keys.items()))
+
+
+def decode(language: str | None, text: str | None) -> Signature:
+    """The :class:`Signature` stored as ``text`` by :meth:`Signature.encode`."""
+    keys = {}
+    for part in (text or "").split():
+        key, _, weight = part.rpartition("=")
+        keys[key] = float(weight)
+    return Signature(language, keys)
+
+
+def _title_case(title: str) -> bool:
+    words = [w for w in re.findall(r"[^\W\d_]+", title) if len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) > 0.6 * len(words)
+
+
+def signature(title: str | None, body: str | None, language: str | None) -> Signature:
+    """The signature of an article (``title`` and ``body``) written in ``language``."""
+    if language not in LANGUAGES:
+        return Signature(language)
+    keys: dict[str, float] = {}
+    texts = [body or ""]
+    if title and not _title_case(title):
+        texts.insert(0, title)
+    for text in texts:
+        _read(text, language, keys)
+    return Signature(language, keys)
+
+
+def _add(keys: dict[str, float], key: str, weight: float) -> None:
+    keys[key] = max(weight, keys.get(key, 0.0))
+
+
+def _read(text: str, language: str, keys: dict[str, float]) -> None:
+    tokens = [(match.lastgroup, match.group(match.lastgroup)) for match in _TOKEN.finditer(text)]
+    start = True
+    for index, (kind, value) in enumerate(tokens):
+        if kind == "stop":
+            start = True
+            continue
+        if kind == "time":
+            hours, minutes = value.split(":")
+            if int(hours) < 24 and int(minutes) < 60:
+                _add(keys, f"t:{int(hours):02d}:{minutes}", 2.5)
+        elif kind == "number":
+            _read_number(tokens, index, value, language, keys)
+        elif not start and value[0].isupper() and not _is_acronym(value):
+            _read_name(value, language, keys)
+        start = False
+
+
+def _is_acronym(word: str) -> bool:
+    letters = word.replace("-", "")
+    return len(letters) >= 2 and sum(c.isupper() for c in letters) > 1
+
+
+def _read_name(word: str, language: str, keys: dict[str, float]) -> None:
+    # A hyphenated name (Nagorno-Karabakh, Khankendi–Khalfali) is its parts.
+    for part in word.split("-"):
+        if not part or not part[0].isupper() or _not_name(part, language):
+            continue
+        key = name_key(part, language)
+        if len(key) < 2:
+            continue
+        if any(key.startswith(common) and len(key) - len(common) <= 2 for common in COMMON_NAMES):
+            weight = 0.5
+        else:
+            weight = 2.0 if len(key) >= 4 else 1.5 if len(key) == 3 else 0.5
+        _add(keys, f"p:{key}", weight)
+
+
+def _read_number(
+    tokens: list[tuple[str | None, str]],
+    index: int,
+    raw: str,
+    language: str,
+    keys: dict[str, float],
+) -> None:
+    value = number_value(raw)
+    if "." not in value and 1 <= int(value) <= 31:
+        for near in (index - 1, index + 1):
+            if 0 <= near < len(tokens) and tokens[near][0] == "word":
+                month = month_of(tokens[near][1], language)
+                if month:
+                    _add(keys, f"d:{month:02d}-{int(value):02d}", 1.5)
+                    return
+    if "." not in value and 1900 <= int(value) <= 2100:
+        _add(keys, f"y:{value}", 0.5)
+        return
+    _add(keys, f"n:{value}", _number_weight(value))
+
+
+# --------------------------------------------------------------------------
+# Decision
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether two texts are one report in two languages, and why."""
+
+    linked: bool
+    shared: float
+    """Weight of what the two signatures share."""
+    coverage: float
+    """Share of the poorer signature's weight found in the other one, 0..1."""
+    conflict: float
+    """Share of the strong figures of the text stating fewer that the other lacks, 0..1."""
+    evidence: dict = field(default_factory=dict)
+    """What was shared and what decided: stored with the link."""
+
+
+def _matched_names(a: dict[str, float], b: dict[str, float]) -> list[tuple[str, str, float]]:
+    """Pairs of names of ``a`` and ``b`` that are one name, each name used once, heaviest first."""
+    pairs = []
+    used: set[str] = set()
+    for key, weight in sorted(a.items(), key=lambda item: (-item[1], item[0])):
+        best = None
+        for other in b:
+            if other not in used and names_match(key, other):
+                if best is None or abs(len(other) - len(key)) < abs(len(best) - len(key)):
+                    best = other
+        if best is not None:
+            used.add(best)
+            pairs.append((key, best, min(weight, b[best])))
+    return pairs
+
+
+def _strong(facts: dict[str, float]) -> set[str]:
+    return {key for key, weight in facts.items() if key.startswith("n:") and weight >= 2.0}
+
+
+def decide(
+    a: Signature,
+    b: Signature,
+    *,
+    same_family: bool,
+    hours_apart: float | None,
+) -> Decision:
+    """Whether texts signed ``a`` and ``b`` are one report in two languages.
+
+    ``same_family``: published by one outlet or by editions of one outlet;
+    ``hours_apart``: between their publication times (None when unknown).
+    """
+    if a.language == b.language or not a.keys or not b.keys:
+        return Decision(False, 0.0, 0.0, 0.0, {"reason": "same language or no signature"})
+    if hours_apart is not None and hours_apart > WINDOW_HOURS:
+        return Decision(False, 0.0, 0.0, 0.0, {"reason": "published too far apart"})
+    facts_a, facts_b = a.facts, b.facts
+    shared_facts = sorted(set(facts_a) & set(facts_b))
+    names = _matched_names(a.names, b.names)
+    shared = sum(min(facts_a[k], facts_b[k]) for k in shared_facts) + sum(w for *_, w in names)
+    total = min(sum(a.keys.values()), sum(b.keys.values()))
+    coverage = shared / total if total else 0.0
+    strong_a, strong_b = _strong(facts_a), _strong(facts_b)
+    conflict = 0.0
+    if strong_a and strong_b:
+        # The text stating fewer figures is the shorter telling: each of its
+        # figures should be in the other one.
+        fewer, more = sorted((strong_a, strong_b), key=len)
+        conflict = len(fewer - more) / len(fewer)
+    needed = MIN_COVERAGE if same_family else MIN_COVERAGE_OTHER_FAMILY
+    linked = shared >= MIN_SHARED and coverage >= needed and conflict <= MAX_CONFLICT
+    evidence = {
+        "facts": shared_facts,
+        "names": [key for key, _, _ in names],
+        "shared": round(shared, 2),
+        "coverage": round(coverage, 3),
+        "conflict": round(conflict, 3),
+        "same_family": same_family,
+        "hours_apart": None if hours_apart is None else round(hours_apart, 1),
+    }
+    return Decision(linked, shared, coverage, conflict, evidence)
+
+
+def hours_between(a: str | None, b: str | None) -> float | None:
+    """Hours between two ISO 8601 instants, None when either is missing or unreadable."""
+    try:
+        first, second = datetime.fromisoformat(a or ""), datetime.fromisoformat(b or "")
+    except ValueError:
+        return None
+    if (first.tzinfo is None) != (second.tzinfo is None):
+        return None
+    return abs((first - second).total_seconds()) / 3600
+
+
+def family_of(source: str | None, families: dict[str, str]) -> str | None:
+    """The outlet family of ``source`` (itself when it names none)."""
+    return families.get(source or "", source)
+
+
+def families_of(entries: Iterable[tuple[str, str | None]]) -> dict[str, str]:
+    """``{source: family}`` from ``(name, family)`` pairs (a missing family is the name)."""
+    return {name: family or name for name, family in entries}
