@@ -150,7 +150,7 @@ def pairs(split: str | None = None) -> None:
         label = "same" if a["group"] == b["group"] else "near"
         print(
             f"{label} {'LINK' if d.linked else '    '} shared={d.shared:5.1f} "
-            f"coverage={d.coverage:.2f} conflict={d.conflict:.2f} "
+            f"agreement={d.agreement:.2f} conflict={d.conflict:.2f} "
             f"{a['group']}:{a['language']} {b['group']}:{b['language']}"
         )
 

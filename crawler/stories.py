@@ -57,7 +57,14 @@ from crawler.fingerprint import (
     paragraphs,
     sketch_paragraphs,
 )
-from crawler.translations import Decision, Signature, decide, decode, hours_between
+from crawler.translations import (
+    MIN_SHARED_WEAK,
+    Decision,
+    Signature,
+    decide,
+    decode,
+    hours_between,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -148,30 +155,30 @@ def _holders(
     db: sqlite_utils.Database,
     table: str,
     column: str,
-    keys: Sequence,
+    keys: dict[int | str, float],
     per_key: int,
-    min_hits: int,
+    least: float,
     most: int,
 ) -> list[int]:
-    """Ids of the ``most`` articles of ``table`` holding ``min_hits`` of ``keys``, most held first, then newest.
+    """Ids of the ``most`` articles of ``table`` holding ``least`` weight of ``keys`` (key -> weight), most held first, then newest.
 
     Each key reads its ``per_key`` newest rows (one statement, a LIMITed
     subquery per key), so the cost does not grow with the table.
     """
-    hits: Counter[int] = Counter()
+    held: Counter[int] = Counter()
     if keys:
         part = (
-            f"SELECT * FROM (SELECT article_id FROM {table} WHERE {column} = ? "
+            f"SELECT * FROM (SELECT {column}, article_id FROM {table} WHERE {column} = ? "
             "ORDER BY article_id DESC LIMIT ?)"
         )
         rows = db.execute(
             " UNION ALL ".join([part] * len(keys)), [x for key in keys for x in (key, per_key)]
         )
-        for (article_id,) in rows:
-            hits[article_id] += 1
+        for key, article_id in rows:
+            held[article_id] += keys[key]
     ranked = sorted(
-        (article_id for article_id, n in hits.items() if n >= min_hits),
-        key=lambda article_id: (-hits[article_id], -article_id),
+        (article_id for article_id, weight in held.items() if weight >= least),
+        key=lambda article_id: (-held[article_id], -article_id),
     )
     return ranked[:most]
 
@@ -376,7 +383,15 @@ class StoryIndex:
 
     def candidates(self, bands: tuple[int, ...]) -> list[int]:
         """Ids of stored articles sharing ``MIN_BANDS`` of ``bands``, most shared bands first, then newest."""
-        return _holders(self.db, "story_bands", "band_hash", bands, PER_BAND, MIN_BANDS, MAX_VERIFY)
+        return _holders(
+            self.db,
+            "story_bands",
+            "band_hash",
+            dict.fromkeys(bands, 1.0),
+            PER_BAND,
+            MIN_BANDS,
+            MAX_VERIFY,
+        )
 
     def find(self, text: Sketch, source: str | None = None) -> list[StoryMatch]:
         """Stored articles that ``text`` (of ``source``) copies, or is copied by, best first.
@@ -453,8 +468,8 @@ class StoryIndex:
 
 PER_KEY = 16
 """Newest articles read per signature key."""
-MIN_KEY_HITS = 2
-"""Signature keys a candidate must share with the new text."""
+MIN_KEY_WEIGHT = MIN_SHARED_WEAK
+"""Weight of the signature keys a candidate must share with the new text (the least a link needs)."""
 MAX_CANDIDATES = 8
 """Candidates whose signatures are compared per article."""
 
@@ -474,7 +489,7 @@ class TranslationIndex:
     ``translation_keys`` holds the specific keys of each article's signature
     (:meth:`Signature.index_keys`); a new text's keys are looked up, newest
     articles first, at most ``PER_KEY`` per key, and the ``MAX_CANDIDATES``
-    sharing most keys have their stored signature (``translation_signatures``)
+    sharing the most key weight have their stored signature (``translation_signatures``)
     compared by :func:`crawler.translations.decide`. A link is recorded in
     ``story_links`` with its evidence.
     """
@@ -483,14 +498,14 @@ class TranslationIndex:
         self.db = db
 
     def candidates(self, text: Signature) -> list[int]:
-        """Ids of stored articles sharing ``MIN_KEY_HITS`` of ``text``'s index keys, most shared first, then newest."""
+        """Ids of stored articles sharing ``MIN_KEY_WEIGHT`` of ``text``'s index keys, most shared first, then newest."""
         return _holders(
             self.db,
             "translation_keys",
             "key",
             text.index_keys(),
             PER_KEY,
-            MIN_KEY_HITS,
+            MIN_KEY_WEIGHT,
             MAX_CANDIDATES,
         )
 
@@ -517,8 +532,8 @@ class TranslationIndex:
             )
             if decision.linked and (
                 best is None
-                or (decision.coverage, decision.shared)
-                > (best.decision.coverage, best.decision.shared)
+                or (decision.agreement, decision.shared)
+                > (best.decision.agreement, best.decision.shared)
             ):
                 best = TranslationMatch(article_id, story_id or article_id, decision)
         return best

@@ -18,8 +18,8 @@ Armenian, Russian or Azerbaijani into keys that do not depend on the language:
   are written as their other form (``ALIASES``).
 
 :func:`decide` links two texts of different languages published close in time
-when most of what the poorer signature says is found in the other one and
-enough of it is specific: wrong links are worse than misses, so common names
+when most of what either signature says is found in the other one and enough
+of it is specific: wrong links are worse than misses, so common names
 (the countries and places every story of the topic names) count for little,
 and a text whose figures the other contradicts is not its translation.
 
@@ -41,14 +41,25 @@ LANGUAGES = ("en", "hy", "ru", "az")
 
 WINDOW_HOURS = 36.0
 """Two texts published further apart than this are not linked."""
-MIN_SHARED = 7.0
-"""Weight the two signatures must share (see ``WEIGHTS``): two strong figures
-and a name, or several specific names and a date."""
-MIN_COVERAGE = 0.5
-"""Share of the poorer signature's weight found in the other one."""
-MIN_COVERAGE_OTHER_FAMILY = 0.6
-"""The same, between outlets of different families (a translation is most
-often published by the same agency in its other editions)."""
+MIN_SHARED = 4.0
+"""Weight the two signatures must share (see the weights in :func:`signature`):
+a strong figure and a specific name, or a date and two specific names."""
+MIN_SHARED_WEAK = 3.0
+"""Least shared weight of a short text's link, which needs ``MIN_AGREEMENT_WEAK``."""
+MIN_AGREEMENT = 0.6
+"""Agreement of the two signatures: shared weight over their mean weight
+(Dice), so that a poor signature fully found in a rich text on the same
+subject (a date and two places) is not taken for its translation."""
+MIN_AGREEMENT_WEAK = 0.75
+"""Agreement needed when less than ``MIN_SHARED`` is shared."""
+STRONG_SHARED = 6.0
+"""Shared weight from which ``MIN_AGREEMENT_STRONG`` is enough: two texts
+sharing several specific names and figures are one report even when one
+telling has more detail than the other."""
+MIN_AGREEMENT_STRONG = 0.5
+OTHER_FAMILY_MARGIN = 0.1
+"""Added to the agreement needed between outlets of different families (a
+translation is most often published by the same agency in its other editions)."""
 MAX_CONFLICT = 0.34
 """Share of the strong figures of either text the other lacks while it states
 figures of its own: beyond this the texts report different facts."""
@@ -172,6 +183,7 @@ _LATIN = {
     "ö": "",
     "ü": "",
 }
+_AZERBAIJANI_VOWELS = "aeiouəıöü"
 # Azerbaijani c is English j.
 _AZERBAIJANI = {**_LATIN, "c": "J"}
 # Digraphs first: "kh", "gh" are one velar, "sh", "zh", "ch", "ts", "dz" one
@@ -216,9 +228,15 @@ def _skeleton(word: str, language: str) -> str:
     """Consonant classes of ``word``, repeats collapsed ("Hakkari" = "Hakari")."""
     word = unicodedata.normalize("NFC", word).casefold()
     for ending in _ENDING_LISTS.get(language, ()):
-        if word.endswith(ending) and len(_consonants(word[: -len(ending)], language)) >= 3:
-            word = word[: -len(ending)]
-            break
+        stem = word[: -len(ending)]
+        if not word.endswith(ending) or len(_consonants(stem, language)) < 3:
+            continue
+        # Azerbaijani puts n or y between a vowel and an ending (Bakının,
+        # Xankəndiyə), never after a consonant (Ermənistanın is -ın).
+        if language == "az" and ending[0] in "ny" and stem[-1] not in _AZERBAIJANI_VOWELS:
+            continue
+        word = stem
+        break
     return _consonants(word, language)
 
 
@@ -238,7 +256,8 @@ def _consonants(word: str, language: str) -> str:
 
 
 # Names that are another word in another language. Written in English
-# spelling; the left side's skeleton, found at the start of a name, becomes the right side's.
+# spelling; a name whose skeleton is the left side's (a case ending allowed)
+# becomes the right side's.
 ALIASES = {
     "Hayastan": "Armenia",
     "Ermenistan": "Armenia",
@@ -271,11 +290,11 @@ COMMON_NAMES = frozenset(
 @lru_cache(maxsize=65536)
 def name_key(word: str, language: str) -> str:
     """The language-independent key of proper name ``word`` written in ``language``."""
-    key = _skeleton(word, language)
+    whole = _consonants(unicodedata.normalize("NFC", word).casefold(), language)
     for alias, target in _ALIASES:
-        if len(alias) >= 3 and key.startswith(alias):
-            return target + key[len(alias) :]
-    return key
+        if len(alias) >= 3 and whole.startswith(alias) and len(whole) - len(alias) <= 3:
+            return target
+    return _skeleton(word, language)
 
 
 def names_match(a: str, b: str) -> bool:
@@ -343,6 +362,7 @@ _RUSSIAN_MAY = re.compile(r"^ма[йяюе]$")
 
 _TOKEN = re.compile(
     r"(?P<time>\b\d{1,2}:\d{2}\b)"
+    r"|(?P<clock>\b\d{1,2}\s?[ap]\.\s?m\.)"
     r"|(?P<number>\d{1,3}(?:(?:[ \u00a0\u202f.,])\d{3})+(?:[.,]\d+)?(?!\d)|\d+(?:[.,]\d+)?)"
     r"|(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)"
     r"|(?P<stop>[.!?։:;]\s|[\n«»\"“”„]|\s[—–-]\s)",
@@ -415,21 +435,22 @@ class Signature:
         """Figures, dates and times."""
         return {key: w for key, w in self.keys.items() if not key.startswith("p:")}
 
-    def index_keys(self) -> list[str]:
-        """Keys a stored text is found by: its specific figures, and its specific names by stem.
+    def index_keys(self) -> dict[str, float]:
+        """Keys a stored text is found by, with their weights: names by their stem.
 
         A name's stem is its first four consonants, an initial K left out
-        (:func:`names_match`), so that a name and its inflected or Russian form meet.
+        (:func:`names_match`), so that a name and its inflected or Russian
+        form meet. Small numbers and years are left out: every text has some.
         """
-        found = set()
+        found: dict[str, float] = {}
         for key, weight in self.keys.items():
             if key.startswith("p:"):
-                if weight >= 1.5:
-                    name = key[2:]
-                    found.add(f"p:{(name[1:] if name[0] == 'K' and len(name) >= 4 else name)[:4]}")
-            elif weight >= 2.0:
-                found.add(key)
-        return sorted(found)
+                name = key[2:]
+                key = f"p:{(name[1:] if name[0] == 'K' and len(name) >= 4 else name)[:4]}"
+            elif weight < 1.0 or key.startswith("y:"):
+                continue
+            found[key] = max(weight, found.get(key, 0.0))
+        return found
 
     def encode(self) -> str:
         """Compact text form for storage (:func:`decode`)."""
@@ -478,22 +499,26 @@ def _read(text: str, language: str, keys: dict[str, float]) -> None:
             hours, minutes = value.split(":")
             if int(hours) < 24 and int(minutes) < 60:
                 _add(keys, f"t:{int(hours):02d}:{minutes}", 2.5)
+        elif kind == "clock":
+            # English "6 p.m." is the others' 18:00.
+            hours = int(re.match(r"\d+", value).group()) % 12 + (12 if "p" in value else 0)
+            _add(keys, f"t:{hours:02d}:00", 1.5)
         elif kind == "number":
             _read_number(tokens, index, value, language, keys)
-        elif not start and value[0].isupper() and not _is_acronym(value):
+        elif not start and value[0].isupper():
             _read_name(value, language, keys)
         start = False
 
 
 def _is_acronym(word: str) -> bool:
-    letters = word.replace("-", "")
-    return len(letters) >= 2 and sum(c.isupper() for c in letters) > 1
+    """ICRC, МККК, ԿԽՄԿ: each language has its own."""
+    return len(word) >= 2 and sum(c.isupper() for c in word) > 1
 
 
 def _read_name(word: str, language: str, keys: dict[str, float]) -> None:
     # A hyphenated name (Nagorno-Karabakh, Khankendi–Khalfali) is its parts.
     for part in word.split("-"):
-        if not part or not part[0].isupper() or _not_name(part, language):
+        if not part or not part[0].isupper() or _is_acronym(part) or _not_name(part, language):
             continue
         key = name_key(part, language)
         if len(key) < 2:
@@ -538,8 +563,8 @@ class Decision:
     linked: bool
     shared: float
     """Weight of what the two signatures share."""
-    coverage: float
-    """Share of the poorer signature's weight found in the other one, 0..1."""
+    agreement: float
+    """Shared weight over the two signatures' mean weight (Dice), 0..1."""
     conflict: float
     """Share of the strong figures of the text stating fewer that the other lacks, 0..1."""
     evidence: dict = field(default_factory=dict)
@@ -586,8 +611,8 @@ def decide(
     shared_facts = sorted(set(facts_a) & set(facts_b))
     names = _matched_names(a.names, b.names)
     shared = sum(min(facts_a[k], facts_b[k]) for k in shared_facts) + sum(w for *_, w in names)
-    total = min(sum(a.keys.values()), sum(b.keys.values()))
-    coverage = shared / total if total else 0.0
+    weight = sum(a.keys.values()) + sum(b.keys.values())
+    agreement = 2 * shared / weight if weight else 0.0
     strong_a, strong_b = _strong(facts_a), _strong(facts_b)
     conflict = 0.0
     if strong_a and strong_b:
@@ -595,18 +620,23 @@ def decide(
         # figures should be in the other one.
         fewer, more = sorted((strong_a, strong_b), key=len)
         conflict = len(fewer - more) / len(fewer)
-    needed = MIN_COVERAGE if same_family else MIN_COVERAGE_OTHER_FAMILY
-    linked = shared >= MIN_SHARED and coverage >= needed and conflict <= MAX_CONFLICT
+    if shared >= STRONG_SHARED:
+        needed = MIN_AGREEMENT_STRONG
+    else:
+        needed = MIN_AGREEMENT if shared >= MIN_SHARED else MIN_AGREEMENT_WEAK
+    if not same_family:
+        needed += OTHER_FAMILY_MARGIN
+    linked = shared >= MIN_SHARED_WEAK and agreement >= needed and conflict <= MAX_CONFLICT
     evidence = {
         "facts": shared_facts,
         "names": [key for key, _, _ in names],
         "shared": round(shared, 2),
-        "coverage": round(coverage, 3),
+        "agreement": round(agreement, 3),
         "conflict": round(conflict, 3),
         "same_family": same_family,
         "hours_apart": None if hours_apart is None else round(hours_apart, 1),
     }
-    return Decision(linked, shared, coverage, conflict, evidence)
+    return Decision(linked, shared, agreement, conflict, evidence)
 
 
 def hours_between(a: str | None, b: str | None) -> float | None:
