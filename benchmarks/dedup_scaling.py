@@ -106,7 +106,9 @@ class Corpus:
             f"{rng.choice([rng.randint(2, 99), rng.randint(100, 9999), rng.randint(10000, 200000)]):,}"
             for _ in range(rng.randint(1, 3))
         ]
-        words = [w for pair in zip(names, ["said", "and", "with", "of"]) for w in pair]
+        words = [
+            w for pair in zip(names, ["said", "and", "with", "of"], strict=False) for w in pair
+        ]
         return "Reported " + " ".join(words + ["about"] + figures) + "."
 
     def story(self, facts: list[str] | None = None) -> tuple[str, list[str]]:
