@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/quality.py            # or: make bench-quality
     .venv/bin/python benchmarks/quality.py --markdown # a table for docs/quality.md
 
-Parts (each also runs alone): bodies and dates on ../shared/data, relevance
-and dedup on the labelled sets under tests/data/.
+Parts (each also runs alone): bodies and dates on ../shared/data, relevance,
+dedup and translations on the labelled sets under tests/data/.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PARTS = ["bodies", "dates", "relevance", "dedup"]
+PARTS = ["bodies", "dates", "relevance", "dedup", "translations"]
 
 
 def _fmt(value) -> str:

@@ -170,7 +170,13 @@ def run() -> list[dict]:
                 PRECISION_TARGET,
             ),
             row(section, "pair recall", figures["recall"], 0.0, "copies only"),
-            row(section, "groups in one story", figures["groups_joined"], 0, "copies only"),
+            row(
+                section,
+                "groups whole in one story (share)",
+                figures["groups_joined"] / figures["groups"],
+                0.0,
+                "copies only",
+            ),
             row(
                 section,
                 "near-miss pairs merged",

@@ -95,3 +95,16 @@ def test_cli_reports_bad_sources_file_in_one_line(tmp_path):
     result = run_newsmon("crawl", "--sources", str(path), "--db", str(tmp_path / "x.db"))
     assert result.returncode == 2
     assert result.stderr.strip() == f"newsmon: error: {path}: source 'one': unknown key 'bogus'"
+
+
+def test_family_names_the_editions_of_one_outlet(tmp_path):
+    sources = load_sources(write(tmp_path, GOOD + 'family = "agency"\n'))
+    assert sources.get("one").family == "agency"
+    assert load_sources(write(tmp_path, GOOD)).get("one").family == ""
+    default = load_sources()
+    assert (
+        default.get("tass-en").family == "tass"
+        and default.get("azatutyun-ru").family == "azatutyun"
+    )
+    with pytest.raises(ConfigError, match="source 'one': field 'family' must be letters"):
+        load_sources(write(tmp_path, GOOD + 'family = "a b"\n'))
