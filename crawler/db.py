@@ -296,7 +296,7 @@ def m003_story_index(db: sqlite_utils.Database) -> None:
 def m004_translations_index(db: sqlite_utils.Database) -> None:
     """The translation index of crawler.stories: signature keys, signatures, and story links."""
     # Imported here: only this migration needs the signature code.
-    from crawler.stories import TranslationIndex
+    from crawler.stories import StoryIndex, TranslationIndex
     from crawler.translations import signature
 
     db.execute(
@@ -333,8 +333,8 @@ def m004_translations_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_story_links_story ON story_links(story_id)")
     # Articles stored before the index existed are signed once, here; their
     # family is their source (the sources file is not read by migrations).
-    index = TranslationIndex(db)
+    index, text = TranslationIndex(db), StoryIndex(db)
     for article_id, source, language, title, body in db.conn.execute(
         "SELECT id, source, language, title, body FROM articles ORDER BY id"
     ):
-        index.add(article_id, signature(title, body, language), source)
+        index.add(article_id, signature(title, text.story_text(body, source), language), source)

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+_LIST_ITEM = re.compile(r"^\s*[-•*]\s")
+
 LANGUAGES = ("en", "hy", "ru", "az")
 """Languages whose texts are signed (the others get an empty signature)."""
 
@@ -472,11 +474,16 @@ def _title_case(title: str) -> bool:
 
 
 def signature(title: str | None, body: str | None, language: str | None) -> Signature:
-    """The signature of an article (``title`` and ``body``) written in ``language``."""
+    """The signature of an article (``title`` and ``body``) written in ``language``.
+
+    Give the body without its site furniture (:meth:`crawler.stories.StoryIndex.story_text`):
+    a "most read" box of one edition names the same people as the other's.
+    """
     if language not in LANGUAGES:
         return Signature(language)
     keys: dict[str, float] = {}
-    texts = [body or ""]
+    # List items are most often other stories' headlines ("most read").
+    texts = ["\n".join(line for line in (body or "").splitlines() if not _LIST_ITEM.match(line))]
     if title and not _title_case(title):
         texts.insert(0, title)
     for text in texts:

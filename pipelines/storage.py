@@ -117,7 +117,7 @@ def store_articles(
                     db["articles"].update(article_id, update)
                     made = print_of(item.body, item.body_print)
                     stories.add(article_id, made, *stories.sketch_of(made, item.source))
-                    translations.add(article_id, _signature(item, row), _family(item))
+                    translations.add(article_id, _signature(item, row, stories), _family(item))
                     outcome = "updated"
             else:
                 story_id = _story_of(db, item.story_url) if item.story_url else None
@@ -125,7 +125,7 @@ def store_articles(
                 text_sketch, excluded = stories.sketch_of(made, item.source)
                 if story_id is None:
                     story_id = stories.join(stories.find(text_sketch, item.source))
-                signed = _signature(item, row)
+                signed = _signature(item, row, stories)
                 translated = None
                 if story_id is None:
                     translated = translations.find(
@@ -162,9 +162,9 @@ def store_articles(
     return results
 
 
-def _signature(item: ArticleItem, row: dict):
-    """What of the stored text (``row``) survives translation (:mod:`crawler.translations`)."""
-    return signature(row["title"], row["body"], item.language)
+def _signature(item: ArticleItem, row: dict, stories: StoryIndex):
+    """What of the stored text (``row``, its furniture left out) survives translation (:mod:`crawler.translations`)."""
+    return signature(row["title"], stories.story_text(row["body"], item.source), item.language)
 
 
 def _family(item: ArticleItem) -> str:

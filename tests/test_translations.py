@@ -132,6 +132,13 @@ def test_sentence_starts_titles_and_institutions_are_not_names():
     assert names == {f"p:{name_key('Ararat', 'en')}", f"p:{name_key('Mirzoyan', 'en')}"}
 
 
+def test_list_items_are_left_out():
+    body = "Officials in Goris counted 1,250 cars.\n\nMost read\n\n- Mirzoyan meets Bayramov on 4,000 troops"
+    keys = signature(None, body, "en").keys
+    assert "n:1250" in keys and "n:4000" not in keys
+    assert f"p:{name_key('Mirzoyan', 'en')}" not in keys
+
+
 def test_a_language_it_cannot_read_gets_no_signature():
     assert signature("Titel", "Am 12. Dezember sagte Paschinjan 1200 Worte.", "de").keys == {}
 
