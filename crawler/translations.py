@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from crawler.namekeys import COMMON_NAMES, name_key, names_match, not_a_name
 
@@ -274,10 +275,41 @@ def _read_number(
                 if month:
                     _add(keys, f"d:{month:02d}-{int(value):02d}", 1.5)
                     return
-    if "." not in value and 1900 <= int(value) <= 2100:
+    scale = _scale_of(tokens[index + 1][1], language) if index + 1 < len(tokens) else None
+    if scale is not None:
+        # "120 thousand" is "120,000": translators choose either.
+        value = format(Decimal(value) * scale, "f")
+        value = value.rstrip("0").rstrip(".") if "." in value else value
+    elif "." not in value and 1900 <= int(value) <= 2100:
         _add(keys, f"y:{value}", 0.5)
         return
     _add(keys, f"n:{value}", _number_weight(value))
+
+
+_SCALES = {
+    # thousand, million, billion (with abbreviations) in each language
+    "en": ("thousand", "million mln", "billion bln"),
+    "ru": ("тыс тысяч", "млн миллион", "млрд миллиард"),
+    "hy": ("հազար", "միլիոն մլն", "միլիարդ մլրդ"),
+    "az": ("min", "milyon mln", "milyard mlrd"),
+}
+_SCALE_WORDS = {
+    language: [
+        (word, 10 ** (3 * (power + 1)))
+        for power, words in enumerate(scales)
+        for word in words.split()
+    ]
+    for language, scales in _SCALES.items()
+}
+
+
+def _scale_of(word: str, language: str) -> int | None:
+    """10**3, 10**6 or 10**9 for a word naming thousands, millions or billions (any ending)."""
+    lower = word.casefold()
+    for stem, scale in _SCALE_WORDS.get(language, ()):
+        if lower.startswith(stem) and len(lower) - len(stem) <= 3:
+            return scale
+    return None
 
 
 # --------------------------------------------------------------------------

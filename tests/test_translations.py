@@ -69,6 +69,21 @@ def test_figures_read_alike_in_the_four_languages():
 @pytest.mark.parametrize(
     "language, text",
     [
+        ("en", "About 120,000 people; the program costs 1.2 billion drams; 5 mins"),
+        ("ru", "Около 120 тысяч человек; программа стоит 1,2 млрд драмов"),
+        ("hy", "Շուրջ 120 հազար մարդ. ծրագիրը կարժենա 1,2 միլիարդ դրամ"),
+        ("az", "Təxminən 120 min nəfər; proqram 1,2 milyard dram dəyərindədir"),
+    ],
+)
+def test_thousands_and_millions_in_words_are_figures(language, text):
+    keys = signature(None, text, language).keys
+    assert {"n:120000", "n:1200000000"} <= set(keys)
+    assert "n:5000" not in keys
+
+
+@pytest.mark.parametrize(
+    "language, text",
+    [
         ("en", "The road has been closed since December 12, the ministry said."),
         ("en", "The road has been closed since 12 Dec, the ministry said."),
         ("ru", "Дорога закрыта с 12 декабря, сообщили в министерстве."),
