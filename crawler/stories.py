@@ -512,7 +512,10 @@ class TranslationIndex:
     def find(
         self, text: Signature, family: str | None, published: str | None
     ) -> TranslationMatch | None:
-        """The stored article in another language that ``text`` (of outlet ``family``, published at ``published``) translates, best first."""
+        """The stored article in another language that ``text`` (of outlet ``family``, published at ``published``) translates.
+
+        None when no candidate is linked; of several, the one agreeing best.
+        """
         found = self.candidates(text)
         if not found:
             return None
