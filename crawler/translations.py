@@ -389,6 +389,7 @@ def decide(
         needed += OTHER_FAMILY_MARGIN
     linked = shared >= MIN_SHARED_WEAK and agreement >= needed and conflict <= MAX_CONFLICT
     evidence = {
+        "languages": [a.language, b.language],
         "facts": shared_facts,
         "names": [key for key, _, _ in names],
         "shared": round(shared, 2),

@@ -237,6 +237,7 @@ def test_a_hy_and_an_en_copy_get_one_story_through_the_pipelines(tmp_path):
     assert (kind, story_id, language, linked_language) == ("translation", story["hy"], "en", "hy")
     evidence = json.loads(evidence)
     assert "n:120000" in evidence["facts"] and evidence["same_family"] is True
+    assert evidence["languages"] == ["en", "hy"] and evidence["hours_apart"] < 1
     assert crawler.stats.get_value("stories/translations") == 1
 
 
