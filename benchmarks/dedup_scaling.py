@@ -12,9 +12,9 @@ and gives figures, and the sources write in two languages (even sources
 ``translation_signatures``) is filled and queried too. At each size, a fresh
 mix of articles goes through the real ``DedupPipeline`` and
 ``StoragePipeline`` (built with ``get_crawler``, batches of 50): new texts,
-copies of stored articles (recent and old), translations of recent ones
-(other words, the same names and figures, the other language, published
-hours later), unchanged re-fetches and edited re-fetches. Printed per size:
+copies of stored articles (recent and old), translations of one of the
+latest thousand (other words, the same names and figures, the other
+language, published hours later), unchanged re-fetches and edited re-fetches. Printed per size:
 the milliseconds per article (best and median of ``--rounds`` rounds of
 300), the story-index and translation-index rows read and candidates
 compared per article (they must stay flat), and the share of copies of
@@ -247,9 +247,15 @@ def probe_items(
             )
             continue
         # A stored article, recent or old, used once: an original (copies sit in its story).
+        translated = kind < 0.5 or kind >= 0.95
         while True:
-            recent = kind < 0.65 or kind >= 0.95
-            article_id = size - rng.randint(0, 200) if recent else rng.randint(1, size)
+            if translated:
+                # Published hours apart: among the latest thousand stored.
+                article_id = size - rng.randint(0, 1000)
+            elif kind < 0.65:
+                article_id = size - rng.randint(0, 200)
+            else:
+                article_id = rng.randint(1, size)
             row = db.execute(
                 "SELECT url, source, title, body, story_id FROM articles WHERE id = ? AND story_id = id",
                 [article_id],
@@ -260,7 +266,7 @@ def probe_items(
         stored_url, stored_source, title, body, story = row
         text = [p for p in body.split("\n\n") if p not in corpus.furniture[stored_source]]
         text = [p for p in text if not p.startswith("- ") and p != "Most read"]
-        if kind >= 0.95 or kind < 0.5:
+        if translated:
             # A translation: the other language, other words, the same names and figures.
             other = f"s{(int(stored_source[1:]) + 1) % SOURCES}"
             facts = [s + "." for p in text for s in p.split(". ") if s.startswith("Reported ")]
