@@ -40,10 +40,13 @@ AGENCIES: dict[str, str] = {
 }
 
 # Leads before a byline, in the languages newsmon meets: "By", "Von", "Par", "Por",
-# "Door", "Av"/"Af", "di"; and labels that need a colon: "Text:", "Автор:", "Հեղինակ՝"…
-LEAD_WORDS = frozenset("by von par por door av af di".split())
+# "Door", "Av"/"Af", "di", "Przez", "Автор", "Yazan"; and labels that need a colon:
+# "Text:", "Автор:", "Հեղինակ՝"…
+LEAD_WORDS = frozenset("by von par por door av af di przez автор yazan".split())
 _LEAD = re.compile(
-    r"^\s*(?:(?:written|posted|reported|words|story|text)\s+by|by|von|par|por|door|av|af|di)\s+",
+    r"^\s*(?:(?:written|posted|reported|words|story|text)\s+by|(?:geschrieben|verfasst)\s+von|"
+    r"(?:écrit|écrite|rédigé|rédigée)\s+par|(?:escrito|escrita)\s+por|(?:scritto|scritta)\s+da|"
+    r"by|von|par|por|door|av|af|di|przez|автор|yazan)\s+",
     re.IGNORECASE,
 )
 # A label before a colon: "Text und Fotos:", "Autorin:", "Redaktion:", "Автор:".
@@ -71,6 +74,20 @@ _DATE_TAIL = re.compile(
     r"(?:\d{1,4}[./:-]\d{1,2}(?:[./:-]\d{1,4})?|\d{1,2}\s+\w{3,9}\.?\s+\d{4}|\d{4}).*$",
     re.IGNORECASE,
 )
+# Words that label a date or share the page rather than name a person: "Veröffentlicht
+# am …", "Zuletzt aktualisiert | 05.04.2025", "Twitter Facebook" (an author box's links).
+DATE_LABEL = re.compile(
+    r"\b(?:published|updated|posted|modified|created|aktualisiert|veröffentlicht|zuletzt|"
+    r"erstellt|datum|publié|modifié|publicado|actualizado|fecha|pubblicato|aggiornato|"
+    r"gepubliceerd|bijgewerkt|opublikowano|zaktualizowano|опубликовано|обновлено|дата|"
+    r"güncelleme|yayınlanma|tarih|heute|today|gestern|yesterday)\b",
+    re.IGNORECASE,
+)
+_NOT_NAMES = re.compile(
+    r"\b(?:twitter|facebook|instagram|linkedin|whatsapp|telegram|youtube|tiktok|pinterest|"
+    r"mastodon|bluesky|threads|e-?mail|rss|share|teilen|drucken|print|follow|folgen)\b",
+    re.IGNORECASE,
+)
 # Job titles and desk words: a name keeps none of them ("Robert Burns, AP National
 # Security Writer" -> "Robert Burns"); a credit made only of them is a desk.
 _ROLE = re.compile(
@@ -89,7 +106,7 @@ _ROLE_ONLY = re.compile(
     r"\b(?:writer|editor|correspondent|reporter|contributor|columnist|staff|photographer|"
     r"journalist\w*|redakteur\w*|korrespondent\w*|reporterin|rédact\w+|journaliste|"
     r"periodista|corresponsal|giornalista|корреспондент|редактор|обозреватель|թղթակից|müxbir|"
-    r"reports)\b",
+    r"reports|author|authors|autor|autoren|auteur|autore|автор|авторы)\b",
     re.IGNORECASE,
 )
 _PLACE_TAIL = re.compile(r"\s+(?:in|aus|from|à|desde|em|из|в)\s+\S+(?:\s+\S+)?$")
@@ -164,8 +181,10 @@ def _strip_lead(text: str) -> str:
     if label and all(w.lower() in LABEL_WORDS for w in label.group(1).split()):
         return text[label.end() :]
     lead = _LEAD.match(text)
-    if lead and text[lead.end() :][:1].isupper():
-        return text[lead.end() :]
+    rest = text[lead.end() :] if lead else ""
+    # A lone capitalised word after "Di" / "Von" is the name's own particle: "Di Maio".
+    if rest[:1].isupper() and (len(rest.split()) >= 2 or agency(rest)):
+        return rest
     return text
 
 
@@ -186,7 +205,10 @@ def clean_name(text: str) -> tuple[str | None, list[str]]:
     text = _DATE_TAIL.sub("", _strip_lead(" ".join(text.split())))
     text = text.strip(" .,;:·|-–—*\"'“”„«»")
     text = _strip_lead(text).strip(" .,;:·|-–—")
-    if not text:
+    label = DATE_LABEL.search(text)
+    if label:
+        text = text[: label.start()].strip(" .,;:·|-–—")  # "Herr Rein Veröffentlicht am"
+    if not text or _NOT_NAMES.search(text):
         return None, agencies
     found = agency(text)
     if found:

@@ -14,10 +14,13 @@ newsroom ("Redaktion hessenschau.de", "mbl.is").
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from lxml import etree
 
+from crawler.dates import find_date_mentions
 from crawler.extraction.authors import (
+    DATE_LABEL,
     LABEL_WORDS,
     LEAD_WORDS,
     agency,
@@ -30,6 +33,7 @@ from crawler.extraction.authors import (
 )
 from crawler.extraction.bylines import headline_element, inside_foreign, visible_text
 from crawler.extraction.structured import CLASS_TOKEN, Structured, text_value
+from crawler.extraction.titles import host_names, is_site_name
 
 AUTHOR_META = (
     "author",
@@ -39,6 +43,11 @@ AUTHOR_META = (
     "dc.creator",
     "citation_author",
     "twitter:misc:written by",  # Yoast's "Written by" label, often the only readable name
+    "articleauthor",
+    "byl",
+    "dcterms.creator",
+    "article:author_name",
+    "cxenseparse:author",
 )
 _MARKED_BYLINES = etree.XPath(
     '//@itemprop[.="author"]/..//*[@itemprop="name"]'
@@ -47,6 +56,24 @@ _MARKED_BYLINES = etree.XPath(
     f" | {CLASS_TOKEN.format('article-byline')} | {CLASS_TOKEN.format('article-author')}"
 )
 _AUTHOR_LINKS = etree.XPath('//@rel[.="author"]/parent::a')
+_LINKS = etree.XPath("//a[@href]")
+# Class names of CMS byline elements beyond the standard ones ("c-byline", "article__author",
+# "td-post-author-name", "metaInfoAuthorList-item"), and of the author boxes, pictures and
+# biographies beside them, which name no one or say more than a name.
+_AUTHOR_CLASS = re.compile(
+    r"(?:byline|author|autor|auteur|verfasser)(?:s|list|info)?(?:[-_]+(?:name|names|link|item|list|text))*$",
+    re.IGNORECASE,
+)
+# Path segments of an author's profile page: /author/jane-doe/, /autoren/max-muster,
+# /signataires/jean-dupont/, /yazar/ali-veli.
+_PROFILE_SEGMENTS = frozenset(
+    "author authors autor autoren autorin auteur auteurs autore autori journalist journalists "
+    "journalisten journaliste signataires profile profiles profil staff writer writers "
+    "reporter reporters redakteur redakteure columnist columnists kolumnisten avtor avtory "
+    "yazar yazarlar muallif contributor contributors byline".split()
+)
+# Visible furniture of the site itself: its footer and copyright line credit the owner.
+_SITE_FOOTER = re.compile(r"footer|copyright|imprint|impressum", re.IGNORECASE)
 _ORGANISATIONS = {"organization", "newsmediaorganization", "newsagency", "corporation"}
 # Leads of a byline printed under the headline, and how much visible text after the
 # headline is searched for one (characters).
@@ -65,6 +92,12 @@ _JOINING = frozenset(
 )
 _EMPHASIS = frozenset({"em", "i", "strong", "b"})
 _SIGNATURE_CHARS = 40
+# How many elements after the headline are looked at for a byline without a lead, and
+# how long the element holding a name beside the date (and perhaps the date) may be.
+_UNDER_HEADLINE_ELEMENTS = 80
+_DATED_NAME_CHARS = 60
+_NAME_THEN_DATE = re.compile(r"^(.{3,50}?)\s*[|·•–—/]\s*(.+)$")
+_BYLINE_ELEMENT_CHARS = 200
 _PARAGRAPH_CHARS = 100
 
 
@@ -144,24 +177,33 @@ def led_names(text: str) -> list[str]:
 
 
 def signature(tree) -> str | None:
-    """A name set alone under the article's last paragraph: ``<p><em>Jane Doe</em></p>`` or a
-    right-aligned paragraph, followed by no more article text."""
+    """A name set alone under the article's last paragraph (``<p><em>Jane Doe</em></p>`` or a
+    right-aligned paragraph, followed by no more article text), or in bold above its first
+    one (``<p><strong>Jane Doe</strong></p>``, no article text before it)."""
     for paragraph in tree.iter("p"):
         text = " ".join(paragraph.text_content().split())
         if not text or len(text) > _SIGNATURE_CHARS or not looks_like_name(text):
             continue
-        if not (_emphasised(paragraph) or _right_aligned(paragraph)):
+        emphasised = _emphasised(paragraph)
+        if not (emphasised or _right_aligned(paragraph)):
             continue
         before = paragraph.getprevious()
-        if (
-            before is None
-            or before.tag != "p"
-            or len(before.text_content().strip()) < _PARAGRAPH_CHARS
-        ):
-            continue
-        if any(_plain_paragraph(p) for p in paragraph.itersiblings()):
-            continue
-        return text
+        closing = (
+            before is not None
+            and before.tag == "p"
+            and len(before.text_content().strip()) >= _PARAGRAPH_CHARS
+            and not any(_plain_paragraph(p) for p in paragraph.itersiblings())
+        )
+        after = paragraph.getnext()
+        opening = (
+            emphasised
+            and len(text.split()) >= 2
+            and after is not None
+            and _plain_paragraph(after)
+            and not any(_plain_paragraph(p) for p in paragraph.itersiblings(preceding=True))
+        )
+        if closing or opening:
+            return text
     return None
 
 
@@ -234,15 +276,120 @@ def of_headline_article(elements: list, headline) -> list:
     return inside or elements
 
 
-def marked_bylines(tree, headline, site_names: list[str], url: str) -> list[str]:
-    """Names in the elements marked as bylines; where one holds more than a byline
-    ("Share Travel By Sophie Foster Travel News Reporter 11:58"), the names after its lead."""
+def marked_bylines(tree, headline, site_names: list[str], url: str, elements=None) -> list[str]:
+    """Names in the elements marked as bylines (``elements``, by default those of the standard
+    marks); where one holds more than a byline ("Share Travel By Sophie Foster Travel News
+    Reporter 11:58"), the names after its lead."""
+    if elements is None:
+        elements = _MARKED_BYLINES(tree)
     out: list[str] = []
-    for text in byline_texts(of_headline_article(_MARKED_BYLINES(tree), headline)):
+    for text in byline_texts(of_headline_article(elements, headline)):
         out += clean_authors([text], site_names, url) or clean_authors(
             led_names(text), site_names, url
         )
     return out
+
+
+def classed_bylines(tree, headline, site_names: list[str], url: str) -> list[str]:
+    """Names in the elements between the headline and the article text whose class says
+    byline or author in a CMS's own words ("c-byline", "article__author",
+    "td-post-author-name", "metaInfoAuthorList-item"); elsewhere on the page such classes
+    mark the bylines of videos and teasers, or the credit of a source."""
+    elements = [
+        e
+        for e in _under_headline(headline)
+        if _byline_class(e.get("class", "")) and len(e.text_content()) <= _BYLINE_ELEMENT_CHARS
+    ]
+    return marked_bylines(tree, headline, site_names, url, elements)
+
+
+def _byline_class(value: str) -> bool:
+    return any(_AUTHOR_CLASS.search(token) for token in value.split())
+
+
+def _under_headline(headline) -> list:
+    """The elements that follow the headline until the article text begins (its first long
+    paragraph): where the byline, the date and the standfirst are set."""
+    out = []
+    if headline is None:
+        return out
+    for element in headline.xpath(f"following::*[position() <= {_UNDER_HEADLINE_ELEMENTS}]"):
+        if element.tag == "p" and len(element.text_content().strip()) >= _PARAGRAPH_CHARS:
+            break
+        out.append(element)
+    return out
+
+
+def profile_links(tree, headline, site_names: list[str], url: str) -> list[str]:
+    """Names of the links to an author's profile page (``/author/jane-doe/``) in the article
+    that holds the headline; none when they name more than three (a list of writers)."""
+    links = [
+        a
+        for a in of_headline_article(_LINKS(tree), headline)
+        if _profile_path(a.get("href", ""))
+        and not inside_foreign(a)
+        and not _in_site_footer(a)
+        and not _in_prose(a)
+    ]
+    names = clean_authors(element_texts(links), site_names, url)
+    return names if len(names) <= 3 else []
+
+
+def _profile_path(href: str) -> bool:
+    """Whether ``href`` leads to a person's page: a profile segment followed by its slug."""
+    try:
+        path = urlsplit(href.strip()).path
+    except ValueError:
+        return False
+    segments = [s for s in path.lower().split("/") if s]
+    return any(
+        segment in _PROFILE_SEGMENTS and i + 1 < len(segments) for i, segment in enumerate(segments)
+    )
+
+
+def _in_prose(link) -> bool:
+    """Whether ``link`` sits in a paragraph of article text: a person the story names, linked
+    to a page about them ("US President <a href=/topics/people/…>Donald Trump</a> has…")."""
+    paragraph = next(link.iterancestors("p"), None)
+    return paragraph is not None and len(paragraph.text_content().strip()) >= _PARAGRAPH_CHARS
+
+
+def _in_site_footer(element) -> bool:
+    """Whether ``element`` sits in the site's footer or copyright line, outside any article:
+    a link there credits the site's owner, not the story's writer."""
+    ancestors = list(element.iterancestors())
+    if any(a.tag == "article" for a in ancestors):
+        return False
+    return any(
+        a.tag == "footer" or _SITE_FOOTER.search(f"{a.get('class', '')} {a.get('id', '')}")
+        for a in ancestors
+    )
+
+
+def dated_names(tree, headline) -> list[str]:
+    """A name printed with no lead beside the article's date, after the headline: its own
+    element just before the date's (``<span>Jane Doe |</span><span>05.04.2025</span>``)
+    or one element "Jane Doe · 05.04.2025"."""
+    for element in _under_headline(headline):
+        text = " ".join(element.text_content().split())
+        if not text or len(text) > _DATED_NAME_CHARS or inside_foreign(element):
+            continue
+        split = _NAME_THEN_DATE.match(text)
+        if split and _starts_with_date(split.group(2)):
+            name = split.group(1)
+        else:
+            after = element.getnext()
+            if after is None or not _starts_with_date(" ".join(after.text_content().split())):
+                continue
+            name = text.rstrip(" |·•–—/,")
+        if 2 <= len(name.split()) <= 4 and looks_like_name(name) and not DATE_LABEL.search(name):
+            return [name]
+    return []
+
+
+def _starts_with_date(text: str) -> bool:
+    mentions = find_date_mentions(text[:40])
+    return bool(mentions) and mentions[0].start <= 2
 
 
 def page_authors(tree, found: Structured, site_names: list[str], url: str) -> list[str]:
@@ -267,9 +414,18 @@ def _credits(tree, found: Structured, site_names: list[str], url: str):
     headline = headline_element(tree, found.article or found.page or None)
     yield marked_bylines(tree, headline, site_names, url)
     yield clean(headline_bylines(tree, headline))
+    yield profile_links(tree, headline, site_names, url)
+    yield classed_bylines(tree, headline, site_names, url)
+    yield clean(dated_names(tree, headline))
     yield clean([s] if (s := signature(tree)) else [])
-    yield clean(byline_texts(of_headline_article(_AUTHOR_LINKS(tree), headline)))
+    links = [a for a in _AUTHOR_LINKS(tree) if not _in_site_footer(a)]
+    yield clean(byline_texts(of_headline_article(links, headline)))
     yield clean(organisations)
     # Nothing reads as a person or an agency: the desk or outlet the publisher declares
-    # as the author, its own name included ("sportschau.de").
-    yield [d for v in organisations if (d := desk_credit(v))][:1]
+    # as the author, its own name included ("sportschau.de"); where it declares one, an
+    # author meta tag naming the site ("ntv.com.tr") first, the page's own way of writing
+    # that credit. (A site-named Person is a CMS account, no credit at all.)
+    hosts = host_names(url)
+    own = [v for v in found.all(*AUTHOR_META) if is_site_name(v, site_names, hosts)]
+    own = own if organisations else []
+    yield [d for v in own + organisations if (d := desk_credit(v))][:1]
