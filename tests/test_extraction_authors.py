@@ -178,3 +178,38 @@ def test_a_writer_with_an_agency_and_names_after_particles(value, expected):
 )
 def test_labels_go_and_names_that_begin_like_a_lead_stay(value, expected):
     assert clean_authors([value]) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Przez Jan Kowalski", ["Jan Kowalski"]),
+        ("Автор Иван Петров", ["Иван Петров"]),
+        ("Yazan Ayşe Yılmaz", ["Ayşe Yılmaz"]),
+        ("Scritto da Marco Rossi", ["Marco Rossi"]),
+        ("Geschrieben von Lars Meier", ["Lars Meier"]),
+        ("Escrito por Ana García", ["Ana García"]),
+        # One capitalised word after "Di" / "Von" is the rest of a surname.
+        ("Di Maio", ["Di Maio"]),
+        ("Von Trotha", ["Von Trotha"]),
+        ("By Reuters", ["Reuters"]),
+    ],
+)
+def test_leads_in_more_languages_and_surnames_that_begin_with_one(value, expected):
+    assert clean_authors([value]) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Veröffentlicht am 27.04.24 um 07:39 Uhr", []),
+        ("Herr Rein Veröffentlicht am", ["Herr Rein"]),
+        ("Jane Doe Published", ["Jane Doe"]),
+        ("Güncelleme", []),
+        ("Twitter Facebook", []),
+        ("E-Mail", []),
+        ("Über den Autor", []),
+    ],
+)
+def test_date_labels_share_links_and_author_labels_are_no_names(value, expected):
+    assert clean_authors([value]) == expected
