@@ -161,3 +161,19 @@ def test_a_headline_cut_short_gives_way_to_the_whole_one():
     assert untruncated("Sweden tells five million households how ...", [whole]) == whole
     assert untruncated("Sweden tells households", [whole]) == "Sweden tells households"
     assert best_title(["Sweden tells five million households how…", whole], []) == whole
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Convoy reaches the city | The Courier | by Jane Doe", "Convoy reaches the city"),
+        ("Konvoi erreicht die Stadt – von Lars Meier", "Konvoi erreicht die Stadt"),
+        ("Le convoi arrive en ville - par Jean Dupont | Courier", "Le convoi arrive en ville"),
+        # A headline that itself says "by" keeps it.
+        ("Stand by me - a film about the road", "Stand by me - a film about the road"),
+    ],
+)
+def test_a_byline_appended_to_the_title_goes(title, expected):
+    assert strip_site_name(title, ["The Courier", "Courier"], "https://courier.example/a") == (
+        expected
+    )

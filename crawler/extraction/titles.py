@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 # Spaced separators first: " - " must not split "Nagorno-Karabakh".
 _SEPARATORS = (" | ", " || ", " – ", " — ", " - ", " :: ", " · ", " • ", " « ", " » ", " / ", "|")
 _SLUG = re.compile(r"[\W_]+")
+# A byline appended to a title: "Headline | Site | by Jane Doe", "… – von Lars Meier".
+_BYLINE_SEGMENT = re.compile(r"^(?:by|von|par|por|door|przez)\s+[^\W\d_]", re.IGNORECASE)
 # Words a site name carries besides its own (matched after lower-casing).
 _SITE_WORDS = re.compile(
     r"\b(?:news|online|com|org|net|am|az|ru|info|media|agency|the|tv|daily|weekly|"
@@ -96,7 +98,9 @@ def strip_site_name(
             head, _, tail = title.rpartition(sep)
             first, _, rest = title.partition(sep)
             if head.strip() and (
-                is_site_name(tail, site_names, hosts) or _slug(head) in heading_slugs
+                is_site_name(tail, site_names, hosts)
+                or _slug(head) in heading_slugs
+                or (_BYLINE_SEGMENT.match(tail.strip()) and len(tail.split()) <= 6)
             ):
                 title, changed = head.strip(), True
                 break
