@@ -213,3 +213,12 @@ def test_leads_in_more_languages_and_surnames_that_begin_with_one(value, expecte
 )
 def test_date_labels_share_links_and_author_labels_are_no_names(value, expected):
     assert clean_authors([value]) == expected
+
+
+def test_the_outlets_name_glued_to_a_writers_goes():
+    assert clean_authors(["Adam Aaronson PhillyVoice"], ["PhillyVoice"]) == ["Adam Aaronson"]
+    assert clean_authors(["Lena Vogt Courier"], url="https://www.courier.example/2024/story") == [
+        "Lena Vogt"
+    ]
+    # A two-word name stays whole even where its second word is the site's name.
+    assert clean_authors(["Jan Courier"], ["Courier"]) == ["Jan Courier"]

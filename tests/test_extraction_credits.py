@@ -248,3 +248,28 @@ def test_the_outlet_as_its_author_meta_writes_it_where_it_declares_itself_the_au
     head = '<meta name="articleAuthor" content="courier.example">'
     assert _authors(_page(head=head, ld=ld, body=_TEXT)) == ["courier.example"]
     assert _authors(_page(ld=ld, body=_TEXT)) == ["Courier"]
+
+
+def test_a_lead_inside_a_sentence_or_a_picture_credit_is_no_byline():
+    assert led_names("auf die Gesundheit von Mutter und Kind. Daher wird") == []
+    assert led_names("le convoi parti par Route Nationale Sept") == []
+    assert led_names("21.01.2022 Foto: Ivan Petrov Seit dem 1. Januar") == []
+    assert led_names("Bild: Jana Roth CC BY-SA 3.0 Erstaunliche") == []
+    # After a date, a separator or a verb of writing, the lead still leads.
+    assert led_names("29. Juni 2017, 23:39 · von Anna Fink") == ["Anna Fink"]
+    assert led_names("Posted by Jane Doe under News") == ["Jane Doe"]
+
+
+def test_a_byline_ends_where_a_sentence_begins():
+    assert led_names("· von Tobi Berg Ein Leser fragte mich") == ["Tobi Berg"]
+    assert led_names("2017 by Jane Doe The report says") == ["Jane Doe"]
+    # Particles inside names are lower case and stay: "Ursula von der Leyen".
+    assert led_names("Von Ursula von der Leyen | 09:30") == ["Ursula von der Leyen"]
+
+
+def test_one_writer_in_two_byline_elements_counts_once():
+    body = (
+        '<div class="byline">By Adam Aaronson</div>'
+        '<p class="byline">Adam Aaronson, Courier staff</p>' + _TEXT
+    )
+    assert _authors(_page(body=body)) == ["Adam Aaronson"]

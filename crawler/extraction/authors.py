@@ -255,6 +255,9 @@ def clean_authors(
     seen: set[str] = set()
 
     def add(name: str) -> None:
+        words = name.split()
+        if len(words) > 2 and slug(words[-1]) in site_slugs:
+            name = " ".join(words[:-1])  # the outlet glued on: "Adam Aaronson PhillyVoice"
         key = slug(name)
         if key and key not in seen and key not in site_slugs:
             seen.add(key)

@@ -33,7 +33,7 @@ from crawler.extraction.authors import (
 )
 from crawler.extraction.bylines import headline_element, inside_foreign, visible_text
 from crawler.extraction.structured import CLASS_TOKEN, Structured, text_value
-from crawler.extraction.titles import host_names, is_site_name
+from crawler.extraction.titles import host_names, is_site_name, slug
 
 AUTHOR_META = (
     "author",
@@ -75,9 +75,7 @@ _PROFILE_SEGMENTS = frozenset(
 # Visible furniture of the site itself: its footer and copyright line credit the owner.
 _SITE_FOOTER = re.compile(r"footer|copyright|imprint|impressum", re.IGNORECASE)
 _ORGANISATIONS = {"organization", "newsmediaorganization", "newsagency", "corporation"}
-# Leads of a byline printed under the headline, and how much visible text after the
-# headline is searched for one (characters).
-_LEADS = LEAD_WORDS | {f"{word}:" for word in LABEL_WORDS}
+# How much visible text after the headline is searched for a byline (characters).
 _AFTER_HEADLINE = 300
 # A desk or author code in brackets after a name: "(jb)", "[obe]".
 _CODE = re.compile(r"[(\[][^()\[\]\s]{1,10}[)\]]")
@@ -85,6 +83,22 @@ _CODE = re.compile(r"[(\[][^()\[\]\s]{1,10}[)\]]")
 _CREDIT_OTHERS = frozenset(
     "picture pictures photo photos photograph image images video illustration graphic "
     "foto fotos bild bilder grafik illustration photographie vidéo imagen imagem".split()
+)
+# Labels of a picture's credit ("Foto: ÖTZ", "Bild: Jan Roth CC BY-SA"): no byline leads.
+_PICTURE_LABELS = _CREDIT_OTHERS & LABEL_WORDS
+# Leads of a byline printed under the headline.
+_LEADS = LEAD_WORDS | {f"{word}:" for word in LABEL_WORDS - _PICTURE_LABELS}
+# Words after which a lower-case "by" / "von" still leads a byline: "Posted by …".
+_BYLINE_VERBS = frozenset(
+    "posted written reported published geschrieben verfasst erstellt veröffentlicht "
+    "écrit écrite rédigé rédigée publié escrito escrita publicado scritto scritta".split()
+)
+# Words that begin a sentence, never a name, when capitalised: a byline ends before them
+# ("von Tobi Ein Leser fragte …", "by LD Die massenmediale …").
+_SENTENCE_WORDS = frozenset(
+    "die das ein eine einen einem einer eines seit the this that these those it its he she "
+    "we they er sie es wir ich im am mit für bei nach vor über zum zur dem il un une uno "
+    "los las ce cette cet elle nous ils on".split()
 )
 # Words that may sit inside or between names in a byline: joiners and name particles.
 _JOINING = frozenset(
@@ -149,12 +163,16 @@ def led_names(text: str) -> list[str]:
     for i, word in enumerate(words):
         if word.lower() not in _LEADS or (i and words[i - 1].lower() in _CREDIT_OTHERS):
             continue
+        if i and word[:1].islower() and _mid_sentence(words[i - 1]):
+            continue  # "die Gesundheit von Mutter und Kind"
         taken = []
         following = words[i + 1 : i + 14]
         for j, token in enumerate(following):
             bare = token.rstrip(",")
             if role_word(bare) or bare.endswith(("'s", "’s")):
                 break  # the name ends where a job title or a possessive begins
+            if bare[:1].isupper() and bare.lower() in _SENTENCE_WORDS:
+                break
             if j + 1 < len(following) and following[j + 1][:1].isdigit():
                 break  # a month name: "Massis Post February 7, 2023"
             if not (
@@ -174,6 +192,12 @@ def led_names(text: str) -> list[str]:
         if len(taken) >= 2:
             found.append(" ".join(taken))
     return found
+
+
+def _mid_sentence(before: str) -> bool:
+    """Whether a lower-case lead after the word ``before`` sits inside a sentence: a word
+    comes before it, not a date, a separator or a verb of writing ("Posted by")."""
+    return before[-1:].isalpha() and before.lower() not in _BYLINE_VERBS
 
 
 def signature(tree) -> str | None:
@@ -282,12 +306,14 @@ def marked_bylines(tree, headline, site_names: list[str], url: str, elements=Non
     Reporter 11:58"), the names after its lead."""
     if elements is None:
         elements = _MARKED_BYLINES(tree)
-    out: list[str] = []
+    out: dict[str, str] = {}
     for text in byline_texts(of_headline_article(elements, headline)):
-        out += clean_authors([text], site_names, url) or clean_authors(
+        names = clean_authors([text], site_names, url) or clean_authors(
             led_names(text), site_names, url
         )
-    return out
+        for name in names:
+            out.setdefault(slug(name), name)  # one name in two byline elements counts once
+    return list(out.values())
 
 
 def classed_bylines(tree, headline, site_names: list[str], url: str) -> list[str]:
