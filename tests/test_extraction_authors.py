@@ -222,3 +222,35 @@ def test_the_outlets_name_glued_to_a_writers_goes():
     ]
     # A two-word name stays whole even where its second word is the site's name.
     assert clean_authors(["Jan Courier"], ["Courier"]) == ["Jan Courier"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Par Jean Dupont (avec AFP)", ["Jean Dupont", "AFP"]),
+        ("Jane Doe mit Material von dpa", ["Jane Doe", "dpa"]),
+        ("Ana García, con información de EFE", ["Ana García", "EFE"]),
+        ("Jane Doe with additional reporting from Reuters", ["Jane Doe", "Reuters"]),
+        ("avec AFP", ["AFP"]),
+        ("Maria Costa / Lusa", ["Maria Costa", "Lusa"]),
+    ],
+)
+def test_an_agencys_share_in_a_byline_is_credited(value, expected):
+    assert clean_authors([value]) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Jane Doe, Kyiv", ["Jane Doe"]),
+        ("Mehmet Yılmaz - İstanbul", ["Mehmet Yılmaz"]),
+        ("حسام أبو العلا - القاهرة", ["حسام أبو العلا"]),
+        ("Jane Doe – Staff Writer", ["Jane Doe"]),
+        ("Jane Doe | Jan 5 2024", ["Jane Doe"]),
+        # A one-word credit alone is kept: the page names no one else.
+        ("Tobi", ["Tobi"]),
+        ("Jean-Pierre Dupont", ["Jean-Pierre Dupont"]),
+    ],
+)
+def test_a_filing_place_after_a_dash_or_comma_is_no_name(value, expected):
+    assert clean_authors([value]) == expected

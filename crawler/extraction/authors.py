@@ -62,7 +62,15 @@ LABEL_WORDS = frozenset(
 # name and an agency, and only in lower case: "Ortega y Gasset" stays one name.
 _JOINERS = r"and|und|et|og|och|ja|oraz|ve|и|та|і|և|və"
 _SHORT_JOINERS = r"y|e|i|a|en|u|mit|with|avec|con|com|met"
-_SEPARATORS = re.compile(rf"\s*(?:[,;&+|/\n]|\s(?:{_JOINERS})\s)\s*", re.IGNORECASE)
+_SEPARATORS = re.compile(rf"\s*(?:[,;&+|/\n]|\s[-–—]\s|\s(?:{_JOINERS})\s)\s*", re.IGNORECASE)
+# Words that join an agency's share to a byline: "mit Material von dpa", "(avec AFP)",
+# "con información de EFE", "with reporting from Reuters".
+_AGENCY_SHARE = re.compile(
+    r"^(?:(?:mit|with|avec|con|com|and|und|plus)\s+)?(?:(?:material|informationen|information|"
+    r"información|informações|reporting|additional reporting|agences?|agencies|agenturen)\s+)?"
+    r"(?:(?:von|from|by|de|da|do|der|des|del|d')\s*)?",
+    re.IGNORECASE,
+)
 _SHORT_SEPARATOR = re.compile(rf"\s(?:{_SHORT_JOINERS})\s")
 # A bracketed code after a name: desk or author initials "(obe)", "(dpa)", "[AFP]".
 _BRACKETED = re.compile(r"\s*[(\[]([^()\[\]]{1,40})[)\]]\s*")
@@ -71,7 +79,8 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 # A date or time glued to the name: "12.03.2024", "2024-03-12", "14:05 Uhr", "11:58, 23 APR 2024".
 _DATE_TAIL = re.compile(
     r"[\s,|·–—-]*(?:\b(?:updated|published|aktualisiert|veröffentlicht|am|le|el|il|on)\b\s*)?"
-    r"(?:\d{1,4}[./:-]\d{1,2}(?:[./:-]\d{1,4})?|\d{1,2}\s+\w{3,9}\.?\s+\d{4}|\d{4}).*$",
+    r"(?:\d{1,4}[./:-]\d{1,2}(?:[./:-]\d{1,4})?|\d{1,2}\s+\w{3,9}\.?\s+\d{4}|"
+    r"[^\W\d_]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{4}).*$",
     re.IGNORECASE,
 )
 # Words that label a date or share the page rather than name a person: "Veröffentlicht
@@ -196,7 +205,7 @@ def clean_name(text: str) -> tuple[str | None, list[str]]:
     agencies: list[str] = []
 
     def bracket(match: re.Match) -> str:
-        found = agency(match.group(1))
+        found = agency(_AGENCY_SHARE.sub("", match.group(1).strip()))
         if found:
             agencies.append(found)
         return " "
@@ -272,12 +281,19 @@ def clean_authors(
         parts = split_byline(_strip_lead(value))
         if len(parts) > 1 and slug(parts[0]) in site_slugs:
             continue  # the outlet and its address ("hessenschau.de, Frankfurt, Germany")
+        credited: list[str] = []
         for part in parts:
             name, agencies = clean_name(part)
-            if name:
-                add(name)
-            for credit in agencies:
-                add(credit)
+            if name is None and (share := agency(_AGENCY_SHARE.sub("", part))):
+                name = share  # "mit Material von dpa", "avec AFP"
+            credited += [name] if name else []
+            credited += agencies
+        # Beside a full name, one word that is no agency is where it was filed or the
+        # outlet: "Jane Doe, Kyiv", "Mehmet Yılmaz - İstanbul".
+        if any(len(c.split()) >= 2 for c in credited):
+            credited = [c for c in credited if len(c.split()) >= 2 or agency(c)]
+        for credit in credited:
+            add(credit)
     return names
 
 
