@@ -177,3 +177,26 @@ def test_a_byline_appended_to_the_title_goes(title, expected):
     assert strip_site_name(title, ["The Courier", "Courier"], "https://courier.example/a") == (
         expected
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # The host's name with an article before it or a word after it, no name declared.
+        ("The Daily Courier: Convoy reaches the city", "Convoy reaches the city"),
+        ("Convoy reaches the city — The Daily Courier", "Convoy reaches the city"),
+        ("Convoy reaches the city – Daily Courier Online", "Convoy reaches the city"),
+        # More separators, and a trailing segment that names only the kind of page.
+        ("Convoy reaches the city : The Daily Courier", "Convoy reaches the city"),
+        ("Convoy reaches the city ‹ Daily Courier", "Convoy reaches the city"),
+        ("Convoy reaches the city // Daily Courier", "Convoy reaches the city"),
+        ("Konvoi erreicht die Stadt » Nachrichten » Daily Courier", "Konvoi erreicht die Stadt"),
+        ("Конвой достиг города | Новости", "Конвой достиг города"),
+        # A kicker or a colon in the headline itself stays.
+        ("Ukraine : la ville résiste", "Ukraine : la ville résiste"),
+        ("Ukraine: the city holds", "Ukraine: the city holds"),
+        ("Courier wins award", "Courier wins award"),
+    ],
+)
+def test_site_names_found_by_the_host_alone(title, expected):
+    assert strip_site_name(title, [], "https://www.dailycourier.com/news/x") == expected
