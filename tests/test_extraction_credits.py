@@ -273,3 +273,13 @@ def test_one_writer_in_two_byline_elements_counts_once():
         '<p class="byline">Adam Aaronson, Courier staff</p>' + _TEXT
     )
     assert _authors(_page(body=body)) == ["Adam Aaronson"]
+
+
+def test_an_hcard_names_the_writer_but_not_in_comments():
+    card = '<p class="entry-meta">Gepostet von <span class="vcard"><b class="fn">Lena Vogt</b></span></p>'
+    assert _authors(_article_page("de", "Konvoi erreicht die Stadt", _DE + card)) == ["Lena Vogt"]
+    comment = (
+        '<div class="comments"><div class="comment-author vcard">'
+        '<cite class="fn">Burnsy Reader</cite></div><p>Schöner Text, danke!</p></div>'
+    )
+    assert _authors(_article_page("de", "Konvoi erreicht die Stadt", _DE + comment)) == []

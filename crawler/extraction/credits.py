@@ -54,6 +54,8 @@ _MARKED_BYLINES = etree.XPath(
     ' | //@itemprop[.="author"]/parent::*[not(.//*[@itemprop="name"])]'
     f" | {CLASS_TOKEN.format('byline')} | {CLASS_TOKEN.format('author-name')}"
     f" | {CLASS_TOKEN.format('article-byline')} | {CLASS_TOKEN.format('article-author')}"
+    # An hCard's formatted name ("author vcard" > "fn"), the microformat of WordPress themes.
+    f" | {CLASS_TOKEN.format('vcard')}//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
 )
 _AUTHOR_LINKS = etree.XPath('//@rel[.="author"]/parent::a')
 _LINKS = etree.XPath("//a[@href]")
