@@ -283,3 +283,28 @@ def test_an_hcard_names_the_writer_but_not_in_comments():
         '<cite class="fn">Burnsy Reader</cite></div><p>Schöner Text, danke!</p></div>'
     )
     assert _authors(_article_page("de", "Konvoi erreicht die Stadt", _DE + comment)) == []
+
+
+def test_the_creator_answers_where_the_declared_author_names_no_one():
+    ld = {
+        "@type": "NewsArticle",
+        "headline": "Convoy reaches the city after a week",
+        "author": {"@type": "Person", "name": ""},
+        "creator": ["Jana Roth"],
+    }
+    assert _authors(_page(ld=ld, body=_TEXT)) == ["Jana Roth"]
+
+
+def test_an_author_given_as_a_reference_into_the_graph():
+    ld = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "NewsArticle",
+                "headline": "Convoy reaches the city after a week",
+                "author": [{"@id": "https://courier.example/#/person/7"}],
+            },
+            {"@type": "Person", "@id": "https://courier.example/#/person/7", "name": "Jana Roth"},
+        ],
+    }
+    assert _authors(_page(ld=ld, body=_TEXT)) == ["Jana Roth"]

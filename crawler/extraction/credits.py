@@ -118,10 +118,17 @@ _PARAGRAPH_CHARS = 100
 
 
 def declared_credits(found: Structured) -> tuple[list[str], list[str]]:
-    """``(people, organisations)`` named as the JSON-LD article's author (or creator)."""
-    value = found.resolve(found.article.get("author")) or found.resolve(
-        found.article.get("creator")
-    )
+    """``(people, organisations)`` named as the JSON-LD article's author, or where it names
+    no one (absent, or an empty Person), its creator."""
+    for key in ("author", "creator"):
+        people, organisations = _named(found, found.resolve(found.article.get(key)))
+        if people or organisations:
+            break
+    return people, organisations
+
+
+def _named(found: Structured, value) -> tuple[list[str], list[str]]:
+    """``(people, organisations)`` a JSON-LD author value names."""
     people: list[str] = []
     organisations: list[str] = []
     for item in value if isinstance(value, list) else [value]:
