@@ -308,3 +308,12 @@ def test_an_author_given_as_a_reference_into_the_graph():
         ],
     }
     assert _authors(_page(ld=ld, body=_TEXT)) == ["Jana Roth"]
+
+
+def test_profile_links_count_near_the_headline_where_no_article_holds_it():
+    above = '<p>Von <a href="/author/olaf-berg/">Olaf Berg</a></p>'
+    page = _page(body=_TEXT).replace("<h1>", above + "<h1>")
+    assert _authors(page) == ["Olaf Berg"]
+    # Far below the text, in a box of other stories, the writer is someone else's.
+    below = _TEXT + '<div class="box"><a href="/author/olaf-berg/">Olaf Berg</a></div>'
+    assert _authors(_page(body=below)) == []

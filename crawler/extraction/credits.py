@@ -58,7 +58,6 @@ _MARKED_BYLINES = etree.XPath(
     f" | {CLASS_TOKEN.format('vcard')}//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
 )
 _AUTHOR_LINKS = etree.XPath('//@rel[.="author"]/parent::a')
-_LINKS = etree.XPath("//a[@href]")
 # Class names of CMS byline elements beyond the standard ones ("c-byline", "article__author",
 # "td-post-author-name", "metaInfoAuthorList-item"), and of the author boxes, pictures and
 # biographies beside them, which name no one or say more than a name.
@@ -114,6 +113,7 @@ _UNDER_HEADLINE_ELEMENTS = 80
 _DATED_NAME_CHARS = 60
 _NAME_THEN_DATE = re.compile(r"^(.{3,50}?)\s*[|·•–—/]\s*(.+)$")
 _BYLINE_ELEMENT_CHARS = 200
+_LINKS_ABOVE_HEADLINE = 10
 _PARAGRAPH_CHARS = 100
 
 
@@ -357,10 +357,20 @@ def _under_headline(headline) -> list:
 
 def profile_links(tree, headline, site_names: list[str], url: str) -> list[str]:
     """Names of the links to an author's profile page (``/author/jane-doe/``) in the article
-    that holds the headline; none when they name more than three (a list of writers)."""
+    that holds the headline, or, where no ``<article>`` holds it, near the headline (the
+    nearest links above it, those between it and the text); none when they name more than
+    three (a list of writers)."""
+    own = next(headline.iterancestors("article"), None) if headline is not None else None
+    if own is not None:
+        candidates = list(own.iter("a"))
+    elif headline is not None:
+        candidates = headline.xpath(f"preceding::a[position() <= {_LINKS_ABOVE_HEADLINE}]")
+        candidates += [e for e in _under_headline(headline) if e.tag == "a"]
+    else:
+        candidates = []
     links = [
         a
-        for a in of_headline_article(_LINKS(tree), headline)
+        for a in candidates
         if _profile_path(a.get("href", ""))
         and not inside_foreign(a)
         and not _in_site_footer(a)
