@@ -317,3 +317,10 @@ def test_profile_links_count_near_the_headline_where_no_article_holds_it():
     # Far below the text, in a box of other stories, the writer is someone else's.
     below = _TEXT + '<div class="box"><a href="/author/olaf-berg/">Olaf Berg</a></div>'
     assert _authors(_page(body=below)) == []
+
+
+def test_an_author_classed_element_or_a_dated_name_just_above_the_headline():
+    above = '<div class="article__author">Jana Roth</div>'
+    assert _authors(_page(body=_TEXT).replace("<h1>", above + "<h1>")) == ["Jana Roth"]
+    dated = "<div><span>Lena Vogt</span><span>12.03.2024</span></div>"
+    assert _authors(_page(body=_TEXT).replace("<h1>", dated + "<h1>")) == ["Lena Vogt"]

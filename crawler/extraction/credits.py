@@ -114,6 +114,7 @@ _DATED_NAME_CHARS = 60
 _NAME_THEN_DATE = re.compile(r"^(.{3,50}?)\s*[|·•–—/]\s*(.+)$")
 _BYLINE_ELEMENT_CHARS = 200
 _LINKS_ABOVE_HEADLINE = 10
+_ELEMENTS_ABOVE_HEADLINE = 12
 _PARAGRAPH_CHARS = 100
 
 
@@ -332,7 +333,7 @@ def classed_bylines(tree, headline, site_names: list[str], url: str) -> list[str
     mark the bylines of videos and teasers, or the credit of a source."""
     elements = [
         e
-        for e in _under_headline(headline)
+        for e in _near_headline(headline)
         if _byline_class(e.get("class", "")) and len(e.text_content()) <= _BYLINE_ELEMENT_CHARS
     ]
     return marked_bylines(tree, headline, site_names, url, elements)
@@ -340,6 +341,15 @@ def classed_bylines(tree, headline, site_names: list[str], url: str) -> list[str
 
 def _byline_class(value: str) -> bool:
     return any(_AUTHOR_CLASS.search(token) for token in value.split())
+
+
+def _near_headline(headline) -> list:
+    """The few elements just above the headline (where a byline or date may sit above it)
+    and those under it until the article text begins."""
+    if headline is None:
+        return []
+    above = headline.xpath(f"preceding::*[position() <= {_ELEMENTS_ABOVE_HEADLINE}]")
+    return above + _under_headline(headline)
 
 
 def _under_headline(headline) -> list:
@@ -415,7 +425,7 @@ def dated_names(tree, headline) -> list[str]:
     """A name printed with no lead beside the article's date, after the headline: its own
     element just before the date's (``<span>Jane Doe |</span><span>05.04.2025</span>``)
     or one element "Jane Doe · 05.04.2025"."""
-    for element in _under_headline(headline):
+    for element in _near_headline(headline):
         text = " ".join(element.text_content().split())
         if not text or len(text) > _DATED_NAME_CHARS or inside_foreign(element):
             continue
