@@ -113,7 +113,6 @@ _UNDER_HEADLINE_ELEMENTS = 80
 _DATED_NAME_CHARS = 60
 _NAME_THEN_DATE = re.compile(r"^(.{3,50}?)\s*[|·•–—/]\s*(.+)$")
 _BYLINE_ELEMENT_CHARS = 200
-_LINKS_ABOVE_HEADLINE = 10
 _ELEMENTS_ABOVE_HEADLINE = 12
 _PARAGRAPH_CHARS = 100
 
@@ -326,14 +325,14 @@ def marked_bylines(tree, headline, site_names: list[str], url: str, elements=Non
     return list(out.values())
 
 
-def classed_bylines(tree, headline, site_names: list[str], url: str) -> list[str]:
+def classed_bylines(tree, headline, near: list, site_names: list[str], url: str) -> list[str]:
     """Names in the elements between the headline and the article text whose class says
     byline or author in a CMS's own words ("c-byline", "article__author",
     "td-post-author-name", "metaInfoAuthorList-item"); elsewhere on the page such classes
     mark the bylines of videos and teasers, or the credit of a source."""
     elements = [
         e
-        for e in _near_headline(headline)
+        for e in near
         if _byline_class(e.get("class", "")) and len(e.text_content()) <= _BYLINE_ELEMENT_CHARS
     ]
     return marked_bylines(tree, headline, site_names, url, elements)
@@ -343,41 +342,56 @@ def _byline_class(value: str) -> bool:
     return any(_AUTHOR_CLASS.search(token) for token in value.split())
 
 
-def _near_headline(headline) -> list:
-    """The few elements just above the headline (where a byline or date may sit above it)
-    and those under it until the article text begins."""
+def near_headline(headline) -> list:
+    """The few elements just above the headline (where a byline or a date may sit above
+    it) and those under it until the article text begins (its first long paragraph): where
+    the byline, the date and the standfirst are set. In document order."""
     if headline is None:
         return []
-    above = headline.xpath(f"preceding::*[position() <= {_ELEMENTS_ABOVE_HEADLINE}]")
-    return above + _under_headline(headline)
-
-
-def _under_headline(headline) -> list:
-    """The elements that follow the headline until the article text begins (its first long
-    paragraph): where the byline, the date and the standfirst are set."""
-    out = []
-    if headline is None:
-        return out
-    for element in headline.xpath(f"following::*[position() <= {_UNDER_HEADLINE_ELEMENTS}]"):
+    out = _above(headline, _ELEMENTS_ABOVE_HEADLINE)
+    for element in _below(headline, _UNDER_HEADLINE_ELEMENTS):
         if element.tag == "p" and len(element.text_content().strip()) >= _PARAGRAPH_CHARS:
             break
         out.append(element)
     return out
 
 
-def profile_links(tree, headline, site_names: list[str], url: str) -> list[str]:
+# The XPath axes preceding:: and following:: build and sort node sets of the whole page;
+# these walks stop after the few elements wanted.
+def _above(element, limit: int) -> list:
+    """The ``limit`` elements nearest before ``element`` (not its ancestors), in document order."""
+    out: list = []
+    node = element
+    while node is not None and len(out) < limit:
+        for sibling in node.itersiblings(preceding=True):
+            out += [e for e in reversed(list(sibling.iter())) if isinstance(e.tag, str)]
+            if len(out) >= limit:
+                break
+        node = node.getparent()
+    return out[:limit][::-1]
+
+
+def _below(element, limit: int):
+    """The ``limit`` elements after ``element`` (not its descendants), in document order."""
+    count = 0
+    node = element
+    while node is not None:
+        for sibling in node.itersiblings():
+            for found in sibling.iter():
+                if isinstance(found.tag, str):
+                    yield found
+                    count += 1
+                    if count >= limit:
+                        return
+        node = node.getparent()
+
+
+def profile_links(headline, near: list, site_names: list[str], url: str) -> list[str]:
     """Names of the links to an author's profile page (``/author/jane-doe/``) in the article
-    that holds the headline, or, where no ``<article>`` holds it, near the headline (the
-    nearest links above it, those between it and the text); none when they name more than
-    three (a list of writers)."""
+    that holds the headline, or, where no ``<article>`` holds it, ``near`` the headline;
+    none when they name more than three (a list of writers)."""
     own = next(headline.iterancestors("article"), None) if headline is not None else None
-    if own is not None:
-        candidates = list(own.iter("a"))
-    elif headline is not None:
-        candidates = headline.xpath(f"preceding::a[position() <= {_LINKS_ABOVE_HEADLINE}]")
-        candidates += [e for e in _under_headline(headline) if e.tag == "a"]
-    else:
-        candidates = []
+    candidates = own.iter("a") if own is not None else [e for e in near if e.tag == "a"]
     links = [
         a
         for a in candidates
@@ -421,25 +435,32 @@ def _in_site_footer(element) -> bool:
     )
 
 
-def dated_names(tree, headline) -> list[str]:
-    """A name printed with no lead beside the article's date, after the headline: its own
+def dated_names(near: list) -> list[str]:
+    """A name printed with no lead beside the article's date, near the headline: its own
     element just before the date's (``<span>Jane Doe |</span><span>05.04.2025</span>``)
     or one element "Jane Doe · 05.04.2025"."""
-    for element in _near_headline(headline):
+    for element in near:
         text = " ".join(element.text_content().split())
-        if not text or len(text) > _DATED_NAME_CHARS or inside_foreign(element):
+        if not text or len(text) > _DATED_NAME_CHARS:
             continue
+        # The cheap test of the name first: the date and the ancestors only for a name.
         split = _NAME_THEN_DATE.match(text)
-        if split and _starts_with_date(split.group(2)):
+        if split and _name_beside_date(split.group(1)) and _starts_with_date(split.group(2)):
             name = split.group(1)
         else:
-            after = element.getnext()
-            if after is None or not _starts_with_date(" ".join(after.text_content().split())):
-                continue
             name = text.rstrip(" |·•–—/,")
-        if 2 <= len(name.split()) <= 4 and looks_like_name(name) and not DATE_LABEL.search(name):
+            after = element.getnext()
+            if not _name_beside_date(name) or after is None:
+                continue
+            if not _starts_with_date(" ".join(after.text_content().split())):
+                continue
+        if not inside_foreign(element):
             return [name]
     return []
+
+
+def _name_beside_date(text: str) -> bool:
+    return 2 <= len(text.split()) <= 4 and looks_like_name(text) and not DATE_LABEL.search(text)
 
 
 def _starts_with_date(text: str) -> bool:
@@ -469,9 +490,10 @@ def _credits(tree, found: Structured, site_names: list[str], url: str):
     headline = headline_element(tree, found.article or found.page or None)
     yield marked_bylines(tree, headline, site_names, url)
     yield clean(headline_bylines(tree, headline))
-    yield profile_links(tree, headline, site_names, url)
-    yield classed_bylines(tree, headline, site_names, url)
-    yield clean(dated_names(tree, headline))
+    near = near_headline(headline)
+    yield profile_links(headline, near, site_names, url)
+    yield classed_bylines(tree, headline, near, site_names, url)
+    yield clean(dated_names(near))
     yield clean([s] if (s := signature(tree)) else [])
     links = [a for a in _AUTHOR_LINKS(tree) if not _in_site_footer(a)]
     yield clean(byline_texts(of_headline_article(links, headline)))
