@@ -221,6 +221,10 @@ def test_a_bold_name_above_the_first_paragraph():
     # A bold name after the text has begun is a subheading or a quote's speaker.
     later = _TEXT + "<p><strong>Jana Roth</strong></p>" + _TEXT
     assert _authors(_page(body=later)) == []
+    # A bold line above the text that is a subheading names no one.
+    for subhead in ("Key Points", "Das Wichtigste", "Live Updates"):
+        opening = f"<p><strong>{subhead}</strong></p>" + _TEXT
+        assert _authors(_page(body=opening)) == [], subhead
 
 
 def test_a_rel_author_link_in_the_site_footer_credits_the_owner_not_the_writer():

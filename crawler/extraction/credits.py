@@ -101,6 +101,16 @@ _SENTENCE_WORDS = frozenset(
     "we they er sie es wir ich im am mit für bei nach vor über zum zur dem il un une uno "
     "los las ce cette cet elle nous ils on".split()
 )
+# Words of a bold line opening an article that is a subheading, not a name ("Key Points",
+# "Das Wichtigste in Kürze"), besides the words that begin a sentence.
+_SUBHEAD_WORDS = (
+    frozenset(
+        "key points highlights summary update updates live watch listen overview breaking "
+        "wichtigste kürze überblick zusammenfassung anzeige werbung résumé essentiel sommaire "
+        "resumen claves riassunto kort".split()
+    )
+    | _SENTENCE_WORDS
+)
 # Words that may sit inside or between names in a byline: joiners and name particles.
 _JOINING = frozenset(
     "and und et og och y e i a en ve и և və & von van der de la le da di dos".split()
@@ -231,6 +241,7 @@ def signature(tree) -> str | None:
         opening = (
             emphasised
             and len(text.split()) >= 2
+            and not any(w.lower() in _SUBHEAD_WORDS for w in text.split())
             and after is not None
             and _plain_paragraph(after)
             and not any(_plain_paragraph(p) for p in paragraph.itersiblings(preceding=True))
