@@ -194,6 +194,7 @@ def test_labels_go_and_names_that_begin_like_a_lead_stay(value, expected):
         ("Di Maio", ["Di Maio"]),
         ("Von Trotha", ["Von Trotha"]),
         ("By Reuters", ["Reuters"]),
+        ("By Madonna", ["Madonna"]),
         # Date labels, share links and author labels are no names.
         ("Veröffentlicht am 27.04.24 um 07:39 Uhr", []),
         ("Herr Rein Veröffentlicht am", ["Herr Rein"]),

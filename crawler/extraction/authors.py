@@ -191,8 +191,9 @@ def _strip_lead(text: str) -> str:
         return text[label.end() :]
     lead = _LEAD.match(text)
     rest = text[lead.end() :] if lead else ""
-    # A lone capitalised word after "Di" / "Von" is the name's own particle: "Di Maio".
-    if rest[:1].isupper() and (len(rest.split()) >= 2 or agency(rest)):
+    # Before a lone capitalised word, "Di" / "Von" is the name's own particle: "Di Maio".
+    particle = lead is not None and text[: lead.end()].strip().lower() in _PARTICLES
+    if rest[:1].isupper() and (len(rest.split()) >= 2 or agency(rest) or not particle):
         return rest
     return text
 
