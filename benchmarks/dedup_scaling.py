@@ -6,14 +6,19 @@
 The database is filled with synthetic articles (a Zipf vocabulary, 25
 sources with their own furniture lines and leaked "most read" lists, one
 article in ten a syndicated copy of a recent one), written with the index
-rows the story index keeps. At each size, a fresh mix of articles goes
-through the real ``DedupPipeline`` and ``StoragePipeline`` (built with
-``get_crawler``, batches of 50): new texts, copies of stored articles (recent
-and old), unchanged re-fetches and edited re-fetches. Printed per size: the
-milliseconds per article (best and median of ``--rounds`` rounds of 300),
-the story-index rows read and candidates compared per article (they must
-stay flat), and the share of copies of recent and of old articles that found
-their story.
+rows the story index keeps. Every story names people (a Zipf list of names)
+and gives figures, and the sources write in two languages (even sources
+"en", odd ones "az"), so the translation index (``translation_keys``,
+``translation_signatures``) is filled and queried too. At each size, a fresh
+mix of articles goes through the real ``DedupPipeline`` and
+``StoragePipeline`` (built with ``get_crawler``, batches of 50): new texts,
+copies of stored articles (recent and old), translations of one of the
+latest thousand (other words, the same names and figures, the other
+language, published hours later), unchanged re-fetches and edited re-fetches. Printed per size:
+the milliseconds per article (best and median of ``--rounds`` rounds of
+300), the story-index and translation-index rows read and candidates
+compared per article (they must stay flat), and the share of copies of
+recent and of old articles, and of translations, that found their story.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from crawler.fingerprint import content_hash, paragraphs, sketch  # noqa: E402
 from crawler.items import ArticleItem  # noqa: E402
 from crawler.store import open_store  # noqa: E402
 from crawler.store.sqlite import SqliteTransaction  # noqa: E402
+from crawler.translations import signature  # noqa: E402
 from crawler.urls import url_key  # noqa: E402
 from pipelines.dedup import DedupPipeline  # noqa: E402
 from pipelines.storage import StoragePipeline  # noqa: E402
@@ -72,6 +78,14 @@ class Corpus:
             ]
             for n in range(SOURCES)
         }
+        names = set()
+        while len(names) < 20000:
+            names.add("".join(self.rng.choices(syllables, k=self.rng.randint(2, 4))).capitalize())
+        self.names = sorted(names)
+        total, self.name_weights = 0.0, []
+        for rank in range(len(self.names)):
+            total += 1 / (rank + 1)
+            self.name_weights.append(total)
         self.recent_titles: dict[str, list[str]] = {}
         self.used: set[int] = set()  # stored articles already copied or re-fetched by a probe
 
@@ -86,11 +100,28 @@ class Corpus:
     def title(self, n: int = 8) -> str:
         return " ".join(self.rng.choices(self.words, cum_weights=self.cumulative, k=n)).capitalize()
 
-    def story(self) -> tuple[str, list[str]]:
+    def facts(self) -> str:
+        """A sentence of names and figures (what a translation keeps)."""
+        rng = self.rng
+        names = rng.choices(self.names, cum_weights=self.name_weights, k=rng.randint(2, 4))
+        figures = [
+            f"{rng.choice([rng.randint(2, 99), rng.randint(100, 9999), rng.randint(10000, 200000)]):,}"
+            for _ in range(rng.randint(1, 3))
+        ]
+        words = [
+            w for pair in zip(names, ["said", "and", "with", "of"], strict=False) for w in pair
+        ]
+        return "Reported " + " ".join(words + ["about"] + figures) + "."
+
+    def story(self, facts: list[str] | None = None) -> tuple[str, list[str]]:
+        """Title and paragraphs of a new text (about ``facts``, two fact sentences, when given)."""
         paras = [
             " ".join(self.sentence() for _ in range(self.rng.randint(2, 4)))
             for _ in range(self.rng.randint(3, 8))
         ]
+        facts = facts or [self.facts(), self.facts()]
+        paras[0] += " " + facts[0]
+        paras[-1] += " " + facts[1]
         return self.title(), paras
 
     def page(self, source: str, title: str, paras: list[str]) -> str:
@@ -113,10 +144,11 @@ def make_chunk(corpus: Corpus, start: int, stop: int) -> tuple:
     rng = corpus.rng
     rng.seed(start)  # a chunk is the same whichever process makes it
     stored: list[tuple[int, str, list[str]]] = []
-    rows, bands, paras_rows = [], [], []
+    rows, bands, paras_rows, signatures, keys = [], [], [], [], []
     when = "2023-01-01T00:00:00+00:00"
     for n in range(start, stop):
         source = f"s{n % SOURCES}"
+        language = language_of(source)
         article_id = n + 1
         story = article_id
         if stored and rng.random() < 0.1:
@@ -133,11 +165,31 @@ def make_chunk(corpus: Corpus, start: int, stop: int) -> tuple:
         body = corpus.page(source, title, paras)
         url = f"https://{source}.example/news/{article_id}"
         rows.append(
-            (article_id, url, url, source, title, body, when, when, content_hash(None, body), story)
+            (
+                article_id,
+                url,
+                url,
+                source,
+                title,
+                body,
+                language,
+                when,
+                when,
+                content_hash(None, body),
+                story,
+            )
         )
         bands.extend((band, article_id) for band in sketch("\n\n".join(paras)).bands)
         paras_rows.extend((key, article_id) for key in {key for _, key in paragraphs(body)})
-    return rows, bands, paras_rows
+        signed = signature(title, body, language)
+        signatures.append((article_id, language, source, signed.encode()))
+        keys.extend((key, article_id) for key in signed.index_keys())
+    return rows, bands, paras_rows, signatures, keys
+
+
+def language_of(source: str) -> str:
+    """Sources write in two languages: even ones in "en", odd ones in "az"."""
+    return "en" if int(source[1:]) % 2 == 0 else "az"
 
 
 _WORKER: Corpus | None = None
@@ -154,7 +206,7 @@ CHUNK = 5000
 
 
 FILL_COLUMNS = (
-    "id", "url", "url_key", "source", "title", "body", "fetched_at", "first_seen_at",
+    "id", "url", "url_key", "source", "title", "body", "language", "fetched_at", "first_seen_at",
     "content_hash", "story_id",
 )  # fmt: skip
 
@@ -163,9 +215,10 @@ def fill(store, corpus: Corpus, start: int, stop: int, pool=None) -> None:
     """Write articles ``start + 1``..``stop`` (chunks made in ``pool`` when given), bulk."""
     jobs = [(first, min(first + CHUNK, stop)) for first in range(start, stop, CHUNK)]
     results = pool.imap(_worker_chunk, jobs) if pool else (make_chunk(corpus, *job) for job in jobs)
-    for rows, bands, paras_rows in results:
+    for rows, bands, paras_rows, signatures, keys in results:
         with store.write() as tx:
             tx.load_articles(FILL_COLUMNS, rows, bands, paras_rows)
+            tx.load_translations(signatures, keys)
 
 
 def probe_items(
@@ -178,17 +231,28 @@ def probe_items(
         kind = rng.random()
         source = f"s{n % SOURCES}"
         url = f"https://{source}.example/probe/{tag}/{n}"
-        if kind < 0.5:
+        if kind < 0.45:
             title, paras = corpus.story()
             items.append(
                 ArticleItem(
-                    url=url, source=source, title=title, body=corpus.page(source, title, paras)
+                    url=url,
+                    source=source,
+                    title=title,
+                    body=corpus.page(source, title, paras),
+                    language=language_of(source),
                 )
             )
             continue
         # A stored article, recent or old, used once: an original (copies sit in its story).
+        translated = kind < 0.5 or kind >= 0.95
         while True:
-            article_id = size - rng.randint(0, 200) if kind < 0.65 else rng.randint(1, size)
+            if translated:
+                # Published hours apart: among the latest thousand stored.
+                article_id = size - rng.randint(0, 1000)
+            elif kind < 0.65:
+                article_id = size - rng.randint(0, 200)
+            else:
+                article_id = rng.randint(1, size)
             row = store.article(article_id)
             if row and row["story_id"] == article_id and article_id not in used:
                 used.add(article_id)
@@ -202,7 +266,24 @@ def probe_items(
         story = row["story_id"]
         text = [p for p in body.split("\n\n") if p not in corpus.furniture[stored_source]]
         text = [p for p in text if not p.startswith("- ") and p != "Most read"]
-        if kind < 0.8:
+        if translated:
+            # A translation: the other language, other words, the same names and figures.
+            other = f"s{(int(stored_source[1:]) + 1) % SOURCES}"
+            facts = [s + "." for p in text for s in p.split(". ") if s.startswith("Reported ")]
+            title, paras = corpus.story([f.rstrip(".") + "." for f in facts[:2]] or None)
+            url = f"https://{other}.example/probe/{tag}/{n}"
+            items.append(
+                ArticleItem(
+                    url=url,
+                    source=other,
+                    title=title,
+                    body=corpus.page(other, title, paras),
+                    language=language_of(other),
+                    published_at="2023-01-01T06:00:00+00:00",
+                )
+            )
+            expected[url] = (story, "translation")
+        elif kind < 0.8:
             other = (
                 f"s{(int(stored_source[1:]) + 1 + n % (SOURCES - 1)) % SOURCES}"  # another outlet
             )
@@ -210,7 +291,11 @@ def probe_items(
             url = f"https://{other}.example/probe/{tag}/{n}"
             items.append(
                 ArticleItem(
-                    url=url, source=other, title=title, body=corpus.page(other, title, copy)
+                    url=url,
+                    source=other,
+                    title=title,
+                    body=corpus.page(other, title, copy),
+                    language=language_of(other),
                 )
             )
             expected[url] = (story, "recent" if kind < 0.65 else "old")
@@ -220,7 +305,7 @@ def probe_items(
                     url=stored_url + "?utm_source=rss", source=stored_source, title=title, body=body
                 )
             )
-        else:
+        elif kind < 0.95:
             edited = body + "\n\nUpdate: " + corpus.sentence()
             items.append(
                 ArticleItem(url=stored_url, source=stored_source, title=title, body=edited)
@@ -241,8 +326,9 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
     dedup, storage = DedupPipeline.from_crawler(crawler), StoragePipeline.from_crawler(crawler)
     dedup.open_spider()
     storage.open_spider()
-    counts = {"band_rows": 0, "candidates": 0, "finds": 0}
+    counts = {"band_rows": 0, "candidates": 0, "finds": 0, "key_rows": 0, "compared": 0, "looks": 0}
     original_candidates = stories.StoryIndex.candidates
+    original_translations = stories.TranslationIndex.candidates
 
     def counting(self, bands):
         found = original_candidates(self, bands)
@@ -250,15 +336,26 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
         counts["candidates"] += len(found)
         return found
 
+    def counting_translations(self, text):
+        found = original_translations(self, text)
+        counts["looks"] += 1
+        counts["compared"] += len(found)
+        return found
+
+    def counting_rows(method, counter):
+        def counted(self, keys, per_key):
+            rows = method(self, keys, per_key)
+            counts[counter] += len(rows)
+            return rows
+
+        return counted
+
     original_bands = SqliteTransaction.band_candidates
-
-    def counting_bands(self, bands, per_band):
-        rows = original_bands(self, bands, per_band)
-        counts["band_rows"] += len(rows)
-        return rows
-
+    original_keys = SqliteTransaction.translation_key_holders
     stories.StoryIndex.candidates = counting
-    SqliteTransaction.band_candidates = counting_bands
+    stories.TranslationIndex.candidates = counting_translations
+    SqliteTransaction.band_candidates = counting_rows(original_bands, "band_rows")
+    SqliteTransaction.translation_key_holders = counting_rows(original_keys, "key_rows")
     started = time.perf_counter()
     try:
         for item in items:
@@ -271,7 +368,9 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
         dedup.close_spider()
     finally:
         stories.StoryIndex.candidates = original_candidates
+        stories.TranslationIndex.candidates = original_translations
         SqliteTransaction.band_candidates = original_bands
+        SqliteTransaction.translation_key_holders = original_keys
     elapsed = time.perf_counter() - started
     found = {}
     for url in expected:
@@ -280,7 +379,7 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
             found[url] = stored.story_id
     joined = {
         age: [found.get(url) == story for url, (story, when) in expected.items() if when == age]
-        for age in ("recent", "old")
+        for age in ("recent", "old", "translation")
     }
     stats = crawler.stats.get_stats()
     return {
@@ -289,6 +388,9 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
         "candidates": counts["candidates"] / max(1, counts["finds"]),
         "recent_joined": sum(joined["recent"]) / max(1, len(joined["recent"])),
         "old_joined": sum(joined["old"]) / max(1, len(joined["old"])),
+        "key_rows": counts["key_rows"] / max(1, counts["looks"]),
+        "compared": counts["compared"] / max(1, counts["looks"]),
+        "translations_joined": sum(joined["translation"]) / max(1, len(joined["translation"])),
         "missed": [
             (url, story, found.get(url))
             for url, (story, _) in expected.items()
@@ -332,7 +434,8 @@ def main(argv: list[str] | None = None) -> int:
         filled = 0
         print(
             f"{'stored':>9} {'ms/article: best':>16} {'median':>6} {'band rows':>9} {'compared':>8} "
-            f"{'copies joined: recent':>21} {'old':>5} {'fill s':>7}"
+            f"{'copies joined: recent':>21} {'old':>5} {'key rows':>8} {'compared':>8} "
+            f"{'translations joined':>19} {'fill s':>7}"
         )
         for size in sizes:
             started = time.perf_counter()
@@ -352,7 +455,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{size:>9,} {times[0]:>16.2f} {times[len(times) // 2]:>6.2f} {mean('band_rows'):>9.1f} "
                 f"{mean('candidates'):>8.2f} {mean('recent_joined'):>21.2f} {mean('old_joined'):>5.2f} "
-                f"{fill_seconds:>7.0f}",
+                f"{mean('key_rows'):>8.1f} {mean('compared'):>8.2f} "
+                f"{mean('translations_joined'):>19.2f} {fill_seconds:>7.0f}",
                 flush=True,
             )
             if args.verbose:

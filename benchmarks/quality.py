@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/quality.py --markdown # a table for docs/quality.md
 
 Parts (each also runs alone): bodies, dates and fields (titles, authors,
-instants on fields-dev) on ../shared/data, relevance and dedup on the
-labelled sets under tests/data/.
+instants on fields-dev) on ../shared/data, relevance, dedup and translations
+on the labelled sets under tests/data/.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-PARTS = ["bodies", "dates", "fields", "relevance", "dedup"]
+PARTS = ["bodies", "dates", "fields", "relevance", "dedup", "translations"]
 
 
 def _fmt(value) -> str:

@@ -210,7 +210,15 @@ def evaluate(seed: int = SEED, *, warm: bool = True) -> tuple[dict, list[dict], 
     history = extract_items(load_pages(listing="history.json")) if warm else []
     with tempfile.TemporaryDirectory() as tmp:
         predicted = assign_stories(items, Path(tmp) / "dedup.db", history=history, seed=seed)
-    return score(pages, predicted), pages, items
+    # The groups here are copies in one language; a story may also hold the
+    # same report in other languages (benchmarks/quality_translations.py
+    # judges those links), so copies are judged within each language.
+    language = {page["url"]: page["language"] for page in pages}
+    return (
+        score(pages, {url: (story, language[url]) for url, story in predicted.items()}),
+        pages,
+        items,
+    )
 
 
 def run() -> list[dict]:

@@ -59,6 +59,9 @@ class Source:
     """Allow fetching addresses in private / loopback networks (tests, intranets)."""
     first_window: str | None = None
     """Window of this source's first crawl (``"90d"``, ``"none"``); None: ``NEWSMON_FIRST_WINDOW``."""
+    family: str = ""
+    """Outlet family: sources that are editions of one outlet in other languages
+    (``tass`` and ``tass-en``) name one family; empty: the source's own name."""
 
     @property
     def date_languages(self) -> list[str]:
@@ -80,6 +83,7 @@ _FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "enabled": (bool, False),
     "allow_private": (bool, False),
     "first_window": (str, False),
+    "family": (str, False),
 }
 
 
@@ -202,8 +206,10 @@ def _validate_source(path: Path, index: int, raw: Any) -> Source:
         if not isinstance(raw[key], typ):
             raise ConfigError(f"{where}: field {key!r} must be of type {typ.__name__}")
     name = raw["name"].strip()
-    if not name or not all(c.isalnum() or c in "-_." for c in name):
-        raise ConfigError(f"{where}: field 'name' must be letters, digits, '-', '_' or '.'")
+    for key in ("name", "family"):
+        value = raw.get(key, name).strip()
+        if not value or not all(c.isalnum() or c in "-_." for c in value):
+            raise ConfigError(f"{where}: field {key!r} must be letters, digits, '-', '_' or '.'")
     for key in ("url", "wordpress_api"):
         if key in raw and (problem := check_url(raw[key])):
             raise ConfigError(f"{where}: field {key!r}: {problem}")
@@ -243,6 +249,7 @@ def _validate_source(path: Path, index: int, raw: Any) -> Source:
         enabled=raw.get("enabled", True),
         allow_private=raw.get("allow_private", False),
         first_window=raw.get("first_window"),
+        family=raw.get("family", "").strip(),
     )
 
 

@@ -44,6 +44,8 @@ class ArticleItem:
     """ISO 639-1 language of the article text (detected or declared)."""
     source_language: str | None = None
     """ISO 639-1 main language of the source (a hint only)."""
+    source_family: str | None = None
+    """Outlet family of the source (its editions in other languages share it); None: the source alone."""
     date_languages: list[str] = field(default_factory=list)
     """ISO 639-1 codes handed to the date parser for this source."""
     timezone: str | None = None
@@ -87,6 +89,8 @@ class ArticleItem:
     """SHA-256 hex of the normalised body text."""
     story_url: str | None = None
     """``url_key`` of the first stored article of the same story (None: starts a new story)."""
+    translation_of: int | None = None
+    """Row id of the stored article in another language this one was linked to as its translation."""
     existing_id: int | None = None
     """Row id when this article is already stored (an update), else None."""
     relevant: bool = False

@@ -26,16 +26,23 @@ The new article joins the oldest story among its matches; when it matches
 several, they are one story and are merged into the oldest (copies that
 arrived before the text linking them).
 
+A new article that copies no stored text may be the same report in another
+language: :class:`TranslationIndex` finds it by what survives translation
+(:mod:`crawler.translations`) through ``translation_keys``, and the article
+joins that story; ``story_links`` records the link and its evidence.
+
 This module never imports Scrapy.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from crawler.fingerprint import (
@@ -48,6 +55,14 @@ from crawler.fingerprint import (
     paragraph_records,
     paragraphs,
     sketch_paragraphs,
+)
+from crawler.translations import (
+    MIN_SHARED_WEAK,
+    Decision,
+    Signature,
+    decide,
+    decode,
+    hours_between,
 )
 
 if TYPE_CHECKING:
@@ -132,6 +147,24 @@ def is_copy(a: Sketch, b: Sketch, *, same_source: bool = False) -> bool:
         return False
     kept, changed = changed_figures(short.figures, long.figures)
     return changed == 0 or kept > changed
+
+
+def _ranked(
+    rows: Iterable[tuple[int | str, int]], keys: Mapping[int | str, float], least: float, most: int
+) -> list[int]:
+    """Ids of the ``most`` articles holding ``least`` weight of ``keys`` (key -> weight), most held first, then newest.
+
+    ``rows`` are the ``(key, article id)`` the index holds for the keys (a
+    bounded number per key, so the cost does not grow with the index).
+    """
+    held: Counter[int] = Counter()
+    for key, article_id in rows:
+        held[article_id] += keys[key]
+    ranked = sorted(
+        (article_id for article_id, weight in held.items() if weight >= least),
+        key=lambda article_id: (-held[article_id], -article_id),
+    )
+    return ranked[:most]
 
 
 @dataclass(frozen=True)
@@ -308,14 +341,12 @@ class StoryIndex:
 
     def candidates(self, bands: tuple[int, ...]) -> list[int]:
         """Ids of stored articles sharing ``MIN_BANDS`` of ``bands``, most shared bands first, then newest."""
-        hits: Counter[int] = Counter()
-        for article_id in self.tx.band_candidates(bands, PER_BAND):
-            hits[article_id] += 1
-        ranked = sorted(
-            (article_id for article_id, n in hits.items() if n >= MIN_BANDS),
-            key=lambda article_id: (-hits[article_id], -article_id),
+        return _ranked(
+            self.tx.band_candidates(bands, PER_BAND),
+            dict.fromkeys(bands, 1.0),
+            MIN_BANDS,
+            MAX_VERIFY,
         )
-        return ranked[:MAX_VERIFY]
 
     def find(self, text: Sketch, source: str | None = None) -> list[StoryMatch]:
         """Stored articles that ``text`` (of ``source``) copies, or is copied by, best first.
@@ -373,3 +404,97 @@ class StoryIndex:
             self._furniture.pop(key, None)
             self._rare.discard(key)
         self.cache.put(article_id, made.content_hash, keys, excluded, text)
+
+
+# --------------------------------------------------------------------------
+# Translations: one report in other languages joins the story (crawler.translations)
+# --------------------------------------------------------------------------
+
+PER_KEY = 16
+"""Newest articles read per signature key."""
+MIN_KEY_WEIGHT = MIN_SHARED_WEAK
+"""Weight of the signature keys a candidate must share with the new text (the least a link needs)."""
+MAX_CANDIDATES = 8
+"""Candidates whose signatures are compared per article."""
+
+
+@dataclass(frozen=True)
+class TranslationMatch:
+    """A stored article in another language that the new one translates (or is translated by)."""
+
+    article_id: int
+    story_id: int
+    decision: Decision
+
+
+class TranslationIndex:
+    """The translation index inside one store write transaction (make one per batch).
+
+    ``translation_keys`` holds the specific keys of each article's signature
+    (:meth:`Signature.index_keys`); a new text's keys are looked up, newest
+    articles first, at most ``PER_KEY`` per key, and the ``MAX_CANDIDATES``
+    sharing the most key weight have their stored signature (``translation_signatures``)
+    compared by :func:`crawler.translations.decide`. A link is recorded in
+    ``story_links`` with its evidence.
+    """
+
+    def __init__(self, tx: WriteTransaction):
+        self.tx = tx
+
+    def candidates(self, text: Signature) -> list[int]:
+        """Ids of stored articles sharing ``MIN_KEY_WEIGHT`` of ``text``'s index keys, most shared first, then newest."""
+        keys = text.index_keys()
+        return _ranked(
+            self.tx.translation_key_holders(list(keys), PER_KEY),
+            keys,
+            MIN_KEY_WEIGHT,
+            MAX_CANDIDATES,
+        )
+
+    def find(
+        self, text: Signature, family: str | None, published: str | None
+    ) -> TranslationMatch | None:
+        """The stored article in another language that ``text`` (of outlet ``family``, published at ``published``) translates.
+
+        None when no candidate is linked; of several, the one agreeing best.
+        """
+        found = self.candidates(text)
+        if not found:
+            return None
+        rows = self.tx.translation_signatures(found, text.language)
+        best: TranslationMatch | None = None
+        for article_id, story_id, when, language, other_family, encoded in rows:
+            decision = decide(
+                text,
+                decode(language, encoded),
+                same_family=family is not None and family == other_family,
+                hours_apart=hours_between(published, when),
+            )
+            if decision.linked and (
+                best is None
+                or (decision.agreement, decision.shared)
+                > (best.decision.agreement, best.decision.shared)
+            ):
+                best = TranslationMatch(article_id, story_id or article_id, decision)
+        return best
+
+    def add(self, article_id: int, text: Signature, family: str | None) -> None:
+        """Index article ``article_id`` by its signature ``text`` (replacing an earlier one)."""
+        self.tx.index_translation(
+            article_id,
+            language=text.language,
+            family=family,
+            signature=text.encode(),
+            keys=text.index_keys(),
+        )
+
+    def link(self, article_id: int, match: TranslationMatch) -> None:
+        """Record that article ``article_id`` joined ``match``'s story as a translation, with the evidence."""
+        self.tx.link_story(
+            article_id,
+            linked_id=match.article_id,
+            story_id=match.story_id,
+            kind="translation",
+            evidence=json.dumps(match.decision.evidence, ensure_ascii=False),
+            at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )

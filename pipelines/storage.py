@@ -27,7 +27,8 @@ from crawler.items import ArticleItem
 from crawler.runs import utcnow_iso
 from crawler.stats import inc_error, inc_source
 from crawler.store import Store, StoreError, WriteTransaction
-from crawler.stories import SketchCache, StoryIndex
+from crawler.stories import SketchCache, StoryIndex, TranslationIndex
+from crawler.translations import signature
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +72,16 @@ def store_articles(
     text it copies (:mod:`crawler.stories`); its ``story_url`` is then set to
     the ``url_key`` of that story's first article. The match runs inside the
     transaction, so it sees every article committed before, by this batch or
-    by another process. ``sketches`` keeps stored articles' sketches from one
+    by another process. A new article that copies no stored text joins the
+    story of a stored article in another language it translates, if any
+    (:class:`crawler.stories.TranslationIndex`; the link and its evidence go
+    to ``story_links``). ``sketches`` keeps stored articles' sketches from one
     batch to the next.
     """
     results = []
     with store.write() as tx:
         stories = StoryIndex(tx, sketches)
+        translations = TranslationIndex(tx)
         for item in items:
             row = _row(item)
             existing = tx.find_article([item.url_key, *item.url_aliases])
@@ -95,6 +100,7 @@ def store_articles(
                     tx.update_article(article_id, update)
                     made = print_of(item.body, item.body_print)
                     stories.add(article_id, made, *stories.sketch_of(made, item.source))
+                    translations.add(article_id, _signature(item, row, stories), _family(item))
                     outcome = "updated"
             else:
                 story_id = _story_of(tx, item.story_url) if item.story_url else None
@@ -102,9 +108,20 @@ def store_articles(
                 text_sketch, excluded = stories.sketch_of(made, item.source)
                 if story_id is None:
                     story_id = stories.join(stories.find(text_sketch, item.source))
+                signed = _signature(item, row, stories)
+                translated = None
+                if story_id is None:
+                    translated = translations.find(
+                        signed, _family(item), row["published_at"] or row["fetched_at"]
+                    )
+                    story_id = translated.story_id if translated else None
                 row["first_seen_at"] = row["fetched_at"]
                 article_id = tx.insert_article(row, story_id)
                 stories.add(article_id, made, text_sketch, excluded)
+                translations.add(article_id, signed, _family(item))
+                if translated is not None:
+                    translations.link(article_id, translated)
+                    item.translation_of = translated.article_id
                 if story_id is not None and not item.story_url:
                     item.story_url = tx.article_key(story_id)
                 outcome = "new"
@@ -112,6 +129,15 @@ def store_articles(
                 tx.add_aliases(article_id, item.url_aliases)
             results.append((item, outcome, article_id))
     return results
+
+
+def _signature(item: ArticleItem, row: dict, stories: StoryIndex):
+    """What of the stored text (``row``, its furniture left out) survives translation (:mod:`crawler.translations`)."""
+    return signature(row["title"], stories.story_text(row["body"], item.source), item.language)
+
+
+def _family(item: ArticleItem) -> str:
+    return item.source_family or item.source
 
 
 def _story_of(tx: WriteTransaction, url_key: str) -> int | None:
@@ -201,6 +227,8 @@ class StoragePipeline:
             if outcome == "new":
                 inc_source(self.stats, item.source, "articles_new")
                 self.stats.inc_value("stories/joined" if item.story_url else "stories/new")
+                if item.translation_of is not None:
+                    self.stats.inc_value("stories/translations")
             elif outcome == "updated":
                 inc_source(self.stats, item.source, "articles_updated")
             else:

@@ -211,3 +211,16 @@ def test_cli_names_a_file_that_is_not_utf8_in_one_line(tmp_path, command, option
         f"newsmon: error: {path}: not UTF-8 text: byte 0xe7 at line 2, column 11 "
         "(byte offset 16); save the file as UTF-8"
     ]
+
+
+def test_family_names_the_editions_of_one_outlet(tmp_path):
+    sources = load_sources(write(tmp_path, GOOD + 'family = "agency"\n'))
+    assert sources.get("one").family == "agency"
+    assert load_sources(write(tmp_path, GOOD)).get("one").family == ""
+    default = load_sources()
+    assert (
+        default.get("tass-en").family == "tass"
+        and default.get("azatutyun-ru").family == "azatutyun"
+    )
+    with pytest.raises(ConfigError, match="source 'one': field 'family' must be letters"):
+        load_sources(write(tmp_path, GOOD + 'family = "a b"\n'))

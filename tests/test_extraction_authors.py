@@ -178,3 +178,57 @@ def test_a_writer_with_an_agency_and_names_after_particles(value, expected):
 )
 def test_labels_go_and_names_that_begin_like_a_lead_stay(value, expected):
     assert clean_authors([value]) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # Leads in more languages.
+        ("Przez Jan Kowalski", ["Jan Kowalski"]),
+        ("Автор Иван Петров", ["Иван Петров"]),
+        ("Yazan Ayşe Yılmaz", ["Ayşe Yılmaz"]),
+        ("Scritto da Marco Rossi", ["Marco Rossi"]),
+        ("Geschrieben von Lars Meier", ["Lars Meier"]),
+        ("Escrito por Ana García", ["Ana García"]),
+        # One capitalised word after "Di" / "Von" is the rest of a surname.
+        ("Di Maio", ["Di Maio"]),
+        ("Von Trotha", ["Von Trotha"]),
+        ("By Reuters", ["Reuters"]),
+        ("By Madonna", ["Madonna"]),
+        # Date labels, share links and author labels are no names.
+        ("Veröffentlicht am 27.04.24 um 07:39 Uhr", []),
+        ("Herr Rein Veröffentlicht am", ["Herr Rein"]),
+        ("Jane Doe Published", ["Jane Doe"]),
+        ("Güncelleme", []),
+        ("Twitter Facebook", []),
+        ("E-Mail", []),
+        ("Über den Autor", []),
+        # An agency's share in a byline is credited.
+        ("Par Jean Dupont (avec AFP)", ["Jean Dupont", "AFP"]),
+        ("Jane Doe mit Material von dpa", ["Jane Doe", "dpa"]),
+        ("Ana García, con información de EFE", ["Ana García", "EFE"]),
+        ("Jane Doe with additional reporting from Reuters", ["Jane Doe", "Reuters"]),
+        ("avec AFP", ["AFP"]),
+        ("Maria Costa / Lusa", ["Maria Costa", "Lusa"]),
+        # Beside a full name, a filing place after a dash or a comma is no name.
+        ("Jane Doe, Kyiv", ["Jane Doe"]),
+        ("Mehmet Yılmaz - İstanbul", ["Mehmet Yılmaz"]),
+        ("حسام أبو العلا - القاهرة", ["حسام أبو العلا"]),
+        ("Jane Doe – Staff Writer", ["Jane Doe"]),
+        ("Jane Doe | Jan 5 2024", ["Jane Doe"]),
+        # A one-word credit alone is kept: the page names no one else.
+        ("Tobi", ["Tobi"]),
+        ("Jean-Pierre Dupont", ["Jean-Pierre Dupont"]),
+    ],
+)
+def test_bylines_in_many_languages_and_shapes(value, expected):
+    assert clean_authors([value]) == expected
+
+
+def test_the_outlets_name_glued_to_a_writers_goes():
+    assert clean_authors(["Adam Aaronson PhillyVoice"], ["PhillyVoice"]) == ["Adam Aaronson"]
+    assert clean_authors(["Lena Vogt Courier"], url="https://www.courier.example/2024/story") == [
+        "Lena Vogt"
+    ]
+    # A two-word name stays whole even where its second word is the site's name.
+    assert clean_authors(["Jan Courier"], ["Courier"]) == ["Jan Courier"]

@@ -161,3 +161,42 @@ def test_a_headline_cut_short_gives_way_to_the_whole_one():
     assert untruncated("Sweden tells five million households how ...", [whole]) == whole
     assert untruncated("Sweden tells households", [whole]) == "Sweden tells households"
     assert best_title(["Sweden tells five million households how…", whole], []) == whole
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Convoy reaches the city | The Courier | by Jane Doe", "Convoy reaches the city"),
+        ("Konvoi erreicht die Stadt – von Lars Meier", "Konvoi erreicht die Stadt"),
+        ("Le convoi arrive en ville - par Jean Dupont | Courier", "Le convoi arrive en ville"),
+        # A headline that itself says "by" keeps it.
+        ("Stand by me - a film about the road", "Stand by me - a film about the road"),
+    ],
+)
+def test_a_byline_appended_to_the_title_goes(title, expected):
+    assert strip_site_name(title, ["The Courier", "Courier"], "https://courier.example/a") == (
+        expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # The host's name with an article before it or a word after it, no name declared.
+        ("The Daily Courier: Convoy reaches the city", "Convoy reaches the city"),
+        ("Convoy reaches the city — The Daily Courier", "Convoy reaches the city"),
+        ("Convoy reaches the city – Daily Courier Online", "Convoy reaches the city"),
+        # More separators, and a trailing segment that names only the kind of page.
+        ("Convoy reaches the city : The Daily Courier", "Convoy reaches the city"),
+        ("Convoy reaches the city ‹ Daily Courier", "Convoy reaches the city"),
+        ("Convoy reaches the city // Daily Courier", "Convoy reaches the city"),
+        ("Konvoi erreicht die Stadt » Nachrichten » Daily Courier", "Konvoi erreicht die Stadt"),
+        ("Конвой достиг города | Новости", "Конвой достиг города"),
+        # A kicker or a colon in the headline itself stays.
+        ("Ukraine : la ville résiste", "Ukraine : la ville résiste"),
+        ("Ukraine: the city holds", "Ukraine: the city holds"),
+        ("Courier wins award", "Courier wins award"),
+    ],
+)
+def test_site_names_found_by_the_host_alone(title, expected):
+    assert strip_site_name(title, [], "https://www.dailycourier.com/news/x") == expected

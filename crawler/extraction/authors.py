@@ -40,10 +40,13 @@ AGENCIES: dict[str, str] = {
 }
 
 # Leads before a byline, in the languages newsmon meets: "By", "Von", "Par", "Por",
-# "Door", "Av"/"Af", "di"; and labels that need a colon: "Text:", "Автор:", "Հեղինակ՝"…
-LEAD_WORDS = frozenset("by von par por door av af di".split())
+# "Door", "Av"/"Af", "di", "Przez", "Автор", "Yazan"; and labels that need a colon:
+# "Text:", "Автор:", "Հեղինակ՝"…
+LEAD_WORDS = frozenset("by von par por door av af di przez автор yazan".split())
 _LEAD = re.compile(
-    r"^\s*(?:(?:written|posted|reported|words|story|text)\s+by|by|von|par|por|door|av|af|di)\s+",
+    r"^\s*(?:(?:written|posted|reported|words|story|text)\s+by|(?:geschrieben|verfasst)\s+von|"
+    r"(?:écrit|écrite|rédigé|rédigée)\s+par|(?:escrito|escrita)\s+por|(?:scritto|scritta)\s+da|"
+    r"by|von|par|por|door|av|af|di|przez|автор|yazan)\s+",
     re.IGNORECASE,
 )
 # A label before a colon: "Text und Fotos:", "Autorin:", "Redaktion:", "Автор:".
@@ -59,7 +62,15 @@ LABEL_WORDS = frozenset(
 # name and an agency, and only in lower case: "Ortega y Gasset" stays one name.
 _JOINERS = r"and|und|et|og|och|ja|oraz|ve|и|та|і|և|və"
 _SHORT_JOINERS = r"y|e|i|a|en|u|mit|with|avec|con|com|met"
-_SEPARATORS = re.compile(rf"\s*(?:[,;&+|/\n]|\s(?:{_JOINERS})\s)\s*", re.IGNORECASE)
+_SEPARATORS = re.compile(rf"\s*(?:[,;&+|/\n]|\s[-–—]\s|\s(?:{_JOINERS})\s)\s*", re.IGNORECASE)
+# Words that join an agency's share to a byline: "mit Material von dpa", "(avec AFP)",
+# "con información de EFE", "with reporting from Reuters".
+_AGENCY_SHARE = re.compile(
+    r"^(?:(?:mit|with|avec|con|com|and|und|plus)\s+)?(?:(?:material|informationen|information|"
+    r"información|informações|reporting|additional reporting|agences?|agencies|agenturen)\s+)?"
+    r"(?:(?:von|from|by|de|da|do|der|des|del|d')\s*)?",
+    re.IGNORECASE,
+)
 _SHORT_SEPARATOR = re.compile(rf"\s(?:{_SHORT_JOINERS})\s")
 # A bracketed code after a name: desk or author initials "(obe)", "(dpa)", "[AFP]".
 _BRACKETED = re.compile(r"\s*[(\[]([^()\[\]]{1,40})[)\]]\s*")
@@ -68,7 +79,22 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 # A date or time glued to the name: "12.03.2024", "2024-03-12", "14:05 Uhr", "11:58, 23 APR 2024".
 _DATE_TAIL = re.compile(
     r"[\s,|·–—-]*(?:\b(?:updated|published|aktualisiert|veröffentlicht|am|le|el|il|on)\b\s*)?"
-    r"(?:\d{1,4}[./:-]\d{1,2}(?:[./:-]\d{1,4})?|\d{1,2}\s+\w{3,9}\.?\s+\d{4}|\d{4}).*$",
+    r"(?:\d{1,4}[./:-]\d{1,2}(?:[./:-]\d{1,4})?|\d{1,2}\s+\w{3,9}\.?\s+\d{4}|"
+    r"[^\W\d_]{3,9}\.?\s+\d{1,2},?\s+\d{4}|\d{4}).*$",
+    re.IGNORECASE,
+)
+# Words that label a date or share the page rather than name a person: "Veröffentlicht
+# am …", "Zuletzt aktualisiert | 05.04.2025", "Twitter Facebook" (an author box's links).
+DATE_LABEL = re.compile(
+    r"\b(?:published|updated|posted|modified|created|aktualisiert|veröffentlicht|zuletzt|"
+    r"erstellt|datum|publié|modifié|publicado|actualizado|fecha|pubblicato|aggiornato|"
+    r"gepubliceerd|bijgewerkt|opublikowano|zaktualizowano|опубликовано|обновлено|дата|"
+    r"güncelleme|yayınlanma|tarih|heute|today|gestern|yesterday)\b",
+    re.IGNORECASE,
+)
+_NOT_NAMES = re.compile(
+    r"\b(?:twitter|facebook|instagram|linkedin|whatsapp|telegram|youtube|tiktok|pinterest|"
+    r"mastodon|bluesky|threads|e-?mail|rss|share|teilen|drucken|print|follow|folgen)\b",
     re.IGNORECASE,
 )
 # Job titles and desk words: a name keeps none of them ("Robert Burns, AP National
@@ -89,7 +115,7 @@ _ROLE_ONLY = re.compile(
     r"\b(?:writer|editor|correspondent|reporter|contributor|columnist|staff|photographer|"
     r"journalist\w*|redakteur\w*|korrespondent\w*|reporterin|rédact\w+|journaliste|"
     r"periodista|corresponsal|giornalista|корреспондент|редактор|обозреватель|թղթակից|müxbir|"
-    r"reports)\b",
+    r"reports|author|authors|autor|autoren|auteur|autore|автор|авторы)\b",
     re.IGNORECASE,
 )
 _PLACE_TAIL = re.compile(r"\s+(?:in|aus|from|à|desde|em|из|в)\s+\S+(?:\s+\S+)?$")
@@ -164,8 +190,11 @@ def _strip_lead(text: str) -> str:
     if label and all(w.lower() in LABEL_WORDS for w in label.group(1).split()):
         return text[label.end() :]
     lead = _LEAD.match(text)
-    if lead and text[lead.end() :][:1].isupper():
-        return text[lead.end() :]
+    rest = text[lead.end() :] if lead else ""
+    # Before a lone capitalised word, "Di" / "Von" is the name's own particle: "Di Maio".
+    particle = lead is not None and text[: lead.end()].strip().lower() in _PARTICLES
+    if rest[:1].isupper() and (len(rest.split()) >= 2 or agency(rest) or not particle):
+        return rest
     return text
 
 
@@ -177,7 +206,7 @@ def clean_name(text: str) -> tuple[str | None, list[str]]:
     agencies: list[str] = []
 
     def bracket(match: re.Match) -> str:
-        found = agency(match.group(1))
+        found = agency(_AGENCY_SHARE.sub("", match.group(1).strip()))
         if found:
             agencies.append(found)
         return " "
@@ -186,7 +215,10 @@ def clean_name(text: str) -> tuple[str | None, list[str]]:
     text = _DATE_TAIL.sub("", _strip_lead(" ".join(text.split())))
     text = text.strip(" .,;:·|-–—*\"'“”„«»")
     text = _strip_lead(text).strip(" .,;:·|-–—")
-    if not text:
+    label = DATE_LABEL.search(text)
+    if label:
+        text = text[: label.start()].strip(" .,;:·|-–—")  # "Herr Rein Veröffentlicht am"
+    if not text or _NOT_NAMES.search(text):
         return None, agencies
     found = agency(text)
     if found:
@@ -233,6 +265,9 @@ def clean_authors(
     seen: set[str] = set()
 
     def add(name: str) -> None:
+        words = name.split()
+        if len(words) > 2 and slug(words[-1]) in site_slugs:
+            name = " ".join(words[:-1])  # the outlet glued on: "Adam Aaronson PhillyVoice"
         key = slug(name)
         if key and key not in seen and key not in site_slugs:
             seen.add(key)
@@ -247,12 +282,19 @@ def clean_authors(
         parts = split_byline(_strip_lead(value))
         if len(parts) > 1 and slug(parts[0]) in site_slugs:
             continue  # the outlet and its address ("hessenschau.de, Frankfurt, Germany")
+        credited: list[str] = []
         for part in parts:
             name, agencies = clean_name(part)
-            if name:
-                add(name)
-            for credit in agencies:
-                add(credit)
+            if name is None and (share := agency(_AGENCY_SHARE.sub("", part))):
+                name = share  # "mit Material von dpa", "avec AFP"
+            credited += [name] if name else []
+            credited += agencies
+        # Beside a full name, one word that is no agency is where it was filed or the
+        # outlet: "Jane Doe, Kyiv", "Mehmet Yılmaz - İstanbul".
+        if any(len(c.split()) >= 2 for c in credited):
+            credited = [c for c in credited if len(c.split()) >= 2 or agency(c)]
+        for credit in credited:
+            add(credit)
     return names
 
 

@@ -13,8 +13,20 @@ import re
 from urllib.parse import urlsplit
 
 # Spaced separators first: " - " must not split "Nagorno-Karabakh".
-_SEPARATORS = (" | ", " || ", " – ", " — ", " - ", " :: ", " · ", " • ", " « ", " » ", " / ", "|")
+_SEPARATORS = (
+    " | ", " || ", " – ", " — ", " - ", " :: ", " · ", " • ", " « ", " » ", " ‹ ", " › ",
+    " / ", " // ", " ~ ", " : ", ": ", "|",
+)  # fmt: skip
+# Articles before a site's name: "The Daily Courier" for dailycourier.com.
+_ARTICLE_WORDS = re.compile(r"^(?:the|der|die|das|le|la|les|el|il|lo|de|het)\s+", re.IGNORECASE)
+# A trailing segment that names only the kind of page: "… | News", "… – Nachrichten".
+_GENERIC_TAIL = frozenset(
+    "news nachrichten noticias notícias actualités actualite notizie nieuws wiadomości "
+    "новости новини haberler xəbərlər լուրեր".split()
+)
 _SLUG = re.compile(r"[\W_]+")
+# A byline appended to a title: "Headline | Site | by Jane Doe", "… – von Lars Meier".
+_BYLINE_SEGMENT = re.compile(r"^(?:by|von|par|por|door|przez)\s+[^\W\d_]", re.IGNORECASE)
 # Words a site name carries besides its own (matched after lower-casing).
 _SITE_WORDS = re.compile(
     r"\b(?:news|online|com|org|net|am|az|ru|info|media|agency|the|tv|daily|weekly|"
@@ -68,9 +80,14 @@ def is_site_name(
         # The short form of a long name: "Asbarez" for "Asbarez Armenian Daily".
         if not strict and len(slug) >= 4 and name_slug.startswith(slug):
             return True
+    plain = _slug(_ARTICLE_WORDS.sub("", segment.strip()))
     for host in hosts:
-        if slug == host or bare == host:
+        if host in (slug, bare, plain):
             return True
+        # The host's name and a word more at the end: "Daily Courier Online".
+        if not strict and len(segment.split()) <= 4 and host in slug and len(host) >= 6:
+            if len(host) >= 0.6 * len(slug):
+                return True
         # "Asbarez" for asbarez.com at the end; never a leading segment the host merely resembles.
         if not strict and len(bare) >= 4 and bare in host and len(bare) >= 0.6 * len(host):
             return True
@@ -96,7 +113,10 @@ def strip_site_name(
             head, _, tail = title.rpartition(sep)
             first, _, rest = title.partition(sep)
             if head.strip() and (
-                is_site_name(tail, site_names, hosts) or _slug(head) in heading_slugs
+                is_site_name(tail, site_names, hosts)
+                or tail.strip().lower() in _GENERIC_TAIL
+                or _slug(head) in heading_slugs
+                or (_BYLINE_SEGMENT.match(tail.strip()) and len(tail.split()) <= 6)
             ):
                 title, changed = head.strip(), True
                 break

@@ -496,6 +496,7 @@ class NewsSpider(scrapy.Spider):
             image=article.image,
             language=article.language or source.language,
             source_language=source.language,
+            source_family=source.family or source.name,
             date_languages=source.date_languages,
             timezone=source.timezone,
             published_raw=article.published_raw,

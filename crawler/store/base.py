@@ -187,8 +187,8 @@ class Reads(Protocol):
         """``(source, story_id, content_hash)`` of a stored article."""
         ...
 
-    def band_candidates(self, bands: Sequence[int], per_band: int) -> list[int]:
-        """For each band, the ids of the newest ``per_band`` articles holding it (an id once per band)."""
+    def band_candidates(self, bands: Sequence[int], per_band: int) -> list[tuple[int, int]]:
+        """``(band, article id)`` of the newest ``per_band`` articles holding each band."""
         ...
 
     def shared_paragraphs(self, keys: Sequence[int]) -> set[int]:
@@ -199,6 +199,18 @@ class Reads(Protocol):
         self, keys: Sequence[int], sample: int
     ) -> list[tuple[int, int | None, str]]:
         """``(paragraph, story_id, source)`` of the newest ``sample`` articles holding each of ``keys``."""
+        ...
+
+    # --- the translation index (crawler.stories.TranslationIndex) ---
+    def translation_key_holders(self, keys: Sequence[str], per_key: int) -> list[tuple[str, int]]:
+        """``(key, article id)`` of the newest ``per_key`` articles holding each signature key."""
+        ...
+
+    def translation_signatures(
+        self, article_ids: Sequence[int], other_than: str | None
+    ) -> list[tuple[int, int | None, str | None, str | None, str | None, str]]:
+        """``(id, story_id, published or first seen, language, family, encoded signature)`` of
+        those of ``article_ids`` whose language is not ``other_than``."""
         ...
 
 
@@ -238,6 +250,32 @@ class WriteTransaction(Reads, Protocol):
     ) -> None:
         """Bulk-insert articles (``columns`` may include ``id`` and ``story_id``) already indexed:
         their ``(band, article id)`` and ``(paragraph, article id)`` rows come with them."""
+        ...
+
+    def index_translation(
+        self,
+        article_id: int,
+        *,
+        language: str | None,
+        family: str | None,
+        signature: str,
+        keys: Iterable[str],
+    ) -> None:
+        """Index an article by its translation signature (replacing an earlier one) and its keys."""
+        ...
+
+    def link_story(
+        self, article_id: int, *, linked_id: int, story_id: int, kind: str, evidence: str, at: str
+    ) -> None:
+        """Record why an article joined a story other than by copying (``kind``, evidence as JSON)."""
+        ...
+
+    def load_translations(
+        self,
+        signatures: Iterable[tuple[int, str | None, str | None, str]],
+        keys: Iterable[tuple[str, int]],
+    ) -> None:
+        """Bulk-insert ``(article id, language, family, signature)`` rows and ``(key, article id)`` rows."""
         ...
 
     def set_relevance(

@@ -228,3 +228,53 @@ def m005_sched_first_crawls(db: sqlite_utils.Database) -> None:
              (SELECT 'feeds' AS kind UNION ALL SELECT 'sitemaps' UNION ALL SELECT 'wordpress') k
         """
     )
+
+
+@migrations()
+def m006_translations_index(db: sqlite_utils.Database) -> None:
+    """The translation index of crawler.stories: signature keys, signatures, and story links."""
+    # Imported here: only this migration needs the signature code.
+    from crawler.store.sqlite.store import SqliteTransaction
+    from crawler.stories import StoryIndex, TranslationIndex
+    from crawler.translations import signature
+
+    db.execute(
+        """
+        CREATE TABLE translation_keys (
+            key TEXT NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (key, article_id)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE translation_signatures (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+            language TEXT,
+            family TEXT,
+            signature TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE story_links (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+            linked_id INTEGER NOT NULL REFERENCES articles(id),
+            story_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '{}',
+            linked_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_story_links_story ON story_links(story_id)")
+    # Articles stored before the index existed are signed once, here; their
+    # family is their source (the sources file is not read by migrations).
+    tx = SqliteTransaction(db.conn)
+    index, text = TranslationIndex(tx), StoryIndex(tx)
+    for article_id, source, language, title, body in db.conn.execute(
+        "SELECT id, source, language, title, body FROM articles ORDER BY id"
+    ):
+        index.add(article_id, signature(title, text.story_text(body, source), language), source)

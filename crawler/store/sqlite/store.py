@@ -7,7 +7,7 @@ hands out a :class:`SqliteTransaction` over the same connection. Errors of
 the driver leave as :class:`StoreError` with SQLite's own message.
 
 Source locks are OS file locks in ``locks/`` beside the database file
-(:mod:`crawler.locks`): the kernel drops them when the holder dies.
+(:mod:`crawler.store.filelocks`): the kernel drops them when the holder dies.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from crawler.store.sqlite.articles import ArticleReads, ArticleStore, ArticleWri
 from crawler.store.sqlite.runs import RunStore
 from crawler.store.sqlite.search import count_matches, search_articles
 from crawler.store.sqlite.stories import StoryReads, StoryWrites
+from crawler.store.sqlite.translations import TranslationReads, TranslationWrites
 
 _PREFIX = "sqlite://"
 
@@ -76,7 +77,9 @@ _UNWRAPPED = {"write", "close", "open", "exists", "local_path", "source_locks", 
 
 
 @_driver_errors_as_store_errors
-class SqliteTransaction(ArticleReads, ArticleWrites, StoryReads, StoryWrites):
+class SqliteTransaction(
+    ArticleReads, ArticleWrites, StoryReads, StoryWrites, TranslationReads, TranslationWrites
+):
     """The writes (and reads) of one ``BEGIN IMMEDIATE`` transaction."""
 
     def __init__(self, conn: sqlite3.Connection):
@@ -84,7 +87,7 @@ class SqliteTransaction(ArticleReads, ArticleWrites, StoryReads, StoryWrites):
 
 
 @_driver_errors_as_store_errors
-class SqliteStore(ArticleReads, StoryReads, ArticleStore, RunStore):
+class SqliteStore(ArticleReads, StoryReads, TranslationReads, ArticleStore, RunStore):
     """A newsmon database in one SQLite file."""
 
     def __init__(self, url: str, db, path: str, read_only: bool = False):

@@ -23,16 +23,18 @@ class StoryReads:
             "SELECT source, story_id, content_hash FROM articles WHERE id = ?", [article_id]
         ).fetchone()
 
-    def band_candidates(self, bands: Sequence[int], per_band: int) -> list[int]:
+    def band_candidates(self, bands: Sequence[int], per_band: int) -> list[tuple[int, int]]:
         if not bands:
             return []
         # One statement, a LIMITed subquery per band.
-        part = "SELECT * FROM (SELECT article_id FROM story_bands WHERE band_hash = ? ORDER BY article_id DESC LIMIT ?)"
-        rows = self.conn.execute(
+        part = (
+            "SELECT * FROM (SELECT band_hash, article_id FROM story_bands WHERE band_hash = ? "
+            "ORDER BY article_id DESC LIMIT ?)"
+        )
+        return self.conn.execute(
             " UNION ALL ".join([part] * len(bands)),
             [x for band in bands for x in (band, per_band)],
-        )
-        return [article_id for (article_id,) in rows]
+        ).fetchall()
 
     def shared_paragraphs(self, keys: Sequence[int]) -> set[int]:
         shared: set[int] = set()
