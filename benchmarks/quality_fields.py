@@ -1,14 +1,14 @@
-"""Titles, authors, instants and bodies on ../shared/data/fields-dev, beside trafilatura.
+"""Titles, authors, days and bodies on ../shared/data/fields-dev, beside trafilatura.
 
     .venv/bin/python benchmarks/quality_fields.py            # rows: whole set and both halves
     .venv/bin/python benchmarks/quality_fields.py --misses tuning   # what newsmon gets wrong
 
 Scored as the data set's README says: titles and author sets by exact match
-after case-folding and whitespace normalisation, instants within 60 seconds
-in UTC, bodies with the shingle F1 of ``crawler.extraction.scoring``. The
-reference is trafilatura 2.3.1 ``bare_extraction(favor_precision=True)``,
-which gives a day, not an instant: its day is compared with the gold day as
-the page states it (own offset), beside newsmon's.
+after case-folding and whitespace normalisation, days as the page states them
+(own offset), bodies with the shingle F1 of ``crawler.extraction.scoring``.
+The reference is trafilatura 2.3.1 ``bare_extraction(favor_precision=True)``.
+Instants are measured by benchmarks/quality_dates.py with the dates pipeline's
+choice of evidence.
 
 The set is split once, by a fixed rule decided before any error was looked
 at: a page is in the tuning half when the first byte of the SHA-256 of its
@@ -24,7 +24,7 @@ import hashlib
 import json
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,14 +32,13 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.newsweb import shared_data_dir  # noqa: E402
 from benchmarks.quality_rows import row  # noqa: E402
-from crawler.dates import parse_date, parse_date_as_written  # noqa: E402
+from crawler.dates import parse_date_as_written  # noqa: E402
 from crawler.extraction import extract_article  # noqa: E402
 from crawler.extraction.scoring import score  # noqa: E402
 
 SECTION = "fields"
 TARGET_TITLES = 0.90
 TARGET_AUTHORS = 0.90
-INSTANT_TOLERANCE_S = 60
 REFERENCE = "trafilatura 2.3.1 favor_precision"
 HALVES = ("tuning", "held-out")
 
@@ -68,12 +67,11 @@ class GoldPage:
 
 @dataclass
 class Found:
-    """What one tool read from a page; ``instant`` is None for a tool that gives days only."""
+    """What one tool read from a page."""
 
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     day: str | None = None
-    instant: datetime | None = None
     body: str | None = None
 
 
@@ -107,14 +105,6 @@ def authors_right(gold: GoldPage, found: Found) -> bool:
     return {normalise(a) for a in gold.authors} == {normalise(a) for a in found.authors}
 
 
-def instant_right(gold: GoldPage, found: Found) -> bool:
-    if found.instant is None:
-        return False
-    return abs((found.instant - gold.published.astimezone(UTC)).total_seconds()) <= (
-        INSTANT_TOLERANCE_S
-    )
-
-
 def day_right(gold: GoldPage, found: Found) -> bool:
     return found.day == gold.published.date().isoformat()
 
@@ -128,7 +118,6 @@ def newsmon(page: GoldPage) -> Found:
         title=article.title,
         authors=article.authors,
         day=as_written.date().isoformat() if as_written else None,
-        instant=parse_date(article.published_raw, languages=languages),
         body=article.body,
     )
 
@@ -147,12 +136,11 @@ def trafilatura_fields(page: GoldPage) -> Found:
 
 @dataclass
 class Figures:
-    """Accuracies (titles, authors, instants, days) and body F1 of one tool on some pages."""
+    """Accuracies (titles, authors, days) and body F1 of one tool on some pages."""
 
     pages: int
     titles: float
     authors: float
-    instants: float
     days: float
     body_f1: float
 
@@ -164,7 +152,6 @@ def figures(pages: list[GoldPage], found: list[Found]) -> Figures:
         pages=n,
         titles=sum(title_right(g, f) for g, f in pairs) / n,
         authors=sum(authors_right(g, f) for g, f in pairs) / n,
-        instants=sum(instant_right(g, f) for g, f in pairs) / n,
         days=sum(day_right(g, f) for g, f in pairs) / n,
         body_f1=score([(g.body, f.body) for g, f in pairs]).f1,
     )
@@ -206,7 +193,6 @@ def run() -> list[dict]:
     whole_ours, whole_theirs = ours["all"], theirs["all"]
     n = f"{whole_ours.pages} pages"
     rows += [
-        row(SECTION, "publication instant ±60 s, fields-dev", whole_ours.instants, None, None),
         row(
             SECTION,
             f"publication day (fields-dev, {n})",
