@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -87,17 +88,20 @@ def serving(db: Path, *, extra: tuple[str, ...] = (), timeout: float = 60):
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("NEWSMON_DB", None)
+    # The server's output goes to a file: an unread pipe would fill and stall it.
+    log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db), "--port", str(port),
          *extra],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"newsmon serve exited: {process.stdout.read()}")
+                log.seek(0)
+                raise RuntimeError(f"newsmon serve exited: {log.read()}")
             try:
                 with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2):
                     break
@@ -113,3 +117,4 @@ def serving(db: Path, *, extra: tuple[str, ...] = (), timeout: float = 60):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()

@@ -12,6 +12,7 @@ from crawler.commands.options import db_option, topics_option
 from crawler.store import StoreError, local_path, store_exists
 
 EXIT_USAGE = 2
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def _fail(message: str) -> None:
@@ -65,6 +66,10 @@ def serve(db_path: str, host: str, port: int, topics_file: str | None) -> None:
         _fail(f"{db_path}: newsmon serve needs a SQLite database file")
     if not exists:
         _fail(f"{db_path}: no such database (run newsmon crawl first, or give --db)")
+    with open(path, "rb") as head:
+        magic = head.read(len(SQLITE_MAGIC))
+    if magic and magic != SQLITE_MAGIC:
+        _fail(f"{db_path}: not a SQLite database")
     topics = load_topics(topics_file).names
     check_address(host, port)
 

@@ -26,9 +26,15 @@ SETTINGS = {
     "max_returned_rows": 10000,
     "sql_time_limit_ms": 5000,
     "facet_time_limit_ms": 500,
+    # Suggestions run a query per column of every table page; the facets are chosen above.
+    "suggest_facets": False,
     "allow_download": False,
     "default_cache_ttl": 60,
 }
+
+
+def _slot(name: str) -> str:
+    return "{{" + name + "}}"
 
 
 def load_metadata(topics: list[str] | None = None, path: Path = METADATA) -> dict:
@@ -38,13 +44,13 @@ def load_metadata(topics: list[str] | None = None, path: Path = METADATA) -> dic
     queries = raw["databases"][DATABASE]["queries"]
     for query in queries.values():
         for name, text in fragments.items():
-            query["sql"] = query["sql"].replace("{{%s}}" % name, text.strip())
+            query["sql"] = query["sql"].replace(_slot(name), text.strip())
     dashboards = raw.get("plugins", {}).get("datasette-dashboards", {})
     for dashboard in dashboards.values():
         for chart in dashboard.get("charts", {}).values():
             if "query" in chart:
                 for name, query in queries.items():
-                    chart["query"] = chart["query"].replace("{{%s}}" % name, query["sql"])
+                    chart["query"] = chart["query"].replace(_slot(name), query["sql"])
     coverage = dashboards.get("coverage")
     if coverage is not None and topics is not None:
         coverage["filters"]["topic"]["options"] = list(topics)

@@ -18,11 +18,11 @@ from __future__ import annotations
 import html
 import json
 import urllib.parse
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
-from feedgen.feed import FeedGenerator
 
 from crawler.store.ftsquery import fold_fts_query
 
@@ -78,6 +78,58 @@ def _when(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _iso(value: str) -> str:
+    return _when(value).isoformat().replace("+00:00", "Z")
+
+
+def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: v for k, v in attrs.items() if v})
+    element.text = text
+    return element
+
+
+def atom_feed(stories: list[dict], *, topic: str, feed_url: str, page_url: str, entry_id) -> str:
+    """Atom 1.0 (RFC 4287) of ``stories`` (rows of relevant_stories, JSON columns decoded).
+
+    One entry per story: its first outlet's copy is the ``alternate`` link,
+    every other outlet's copy a ``related`` link; the outlets are its authors.
+    """
+    feed = ET.Element("feed", xmlns="http://www.w3.org/2005/Atom")
+    _add(feed, "id", feed_url)
+    _add(feed, "title", f"newsmon: {topic}")
+    _add(feed, "subtitle", f"Newest relevant stories of the topic {topic}, one entry per story.")
+    newest = max((_when(s["last_seen"]) for s in stories), default=datetime.now(UTC))
+    _add(feed, "updated", newest.isoformat().replace("+00:00", "Z"))
+    _add(feed, "link", href=feed_url, rel="self", type="application/atom+xml")
+    _add(feed, "link", href=page_url, rel="alternate", type="text/html")
+    _add(feed, "generator", "newsmon")
+    if not stories:
+        _add(_add(feed, "author"), "name", "newsmon")
+    for story in stories:
+        entry = _add(feed, "entry")
+        _add(entry, "id", entry_id(story))
+        _add(entry, "title", story["title"] or "(untitled)")
+        _add(entry, "published", _iso(story["first_seen"]))
+        _add(entry, "updated", _iso(story["last_seen"]))
+        for name in story["outlets"]:
+            _add(_add(entry, "author"), "name", name)
+        for n, article in enumerate(story["articles"]):
+            _add(
+                entry,
+                "link",
+                href=article["url"],
+                rel="alternate" if n == 0 else "related",
+                type="text/html",
+                hreflang=article.get("language") or "",
+                title=article["source"],
+            )
+        for name in story["topics"]:
+            _add(entry, "category", term=name)
+        _add(entry, "content", entry_html(story), type="html")
+    ET.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
+
+
 def entry_html(story: dict) -> str:
     """The entry's content: where and when each outlet carried the story."""
     items = "".join(
@@ -113,39 +165,12 @@ async def topic_feed(request, datasette):
             story[key] = json.loads(story[key] or "[]")
 
     base = datasette.absolute_url(request, datasette.urls.instance()).rstrip("/")
-    feed_url = f"{base}{request.path}"
-    feed = FeedGenerator()
-    feed.id(feed_url)
-    feed.title(f"newsmon: {topic}")
-    feed.subtitle(f"Newest relevant stories of the topic {topic}, one entry per story.")
-    feed.link(href=feed_url, rel="self", type="application/atom+xml")
-    feed.link(
-        href=f"{base}/{DATABASE}/relevant_stories?{urllib.parse.urlencode({'topic': topic})}",
-        rel="alternate",
-        type="text/html",
-    )
-    feed.generator("newsmon")
-    feed.updated(max((_when(s["last_seen"]) for s in stories), default=datetime.now(UTC)))
-    for story in stories:
-        entry = feed.add_entry(order="append")
+    feed = atom_feed(
+        stories,
+        topic=topic,
+        feed_url=f"{base}{request.path}",
+        page_url=f"{base}/{DATABASE}/relevant_stories?{urllib.parse.urlencode({'topic': topic})}",
         # The story's first stored article names it for good: its row is the entry's id.
-        entry.id(f"{base}/{DATABASE}/articles/{story['story_id']}")
-        entry.title(story["title"] or "(untitled)")
-        entry.published(_when(story["first_seen"]))
-        entry.updated(_when(story["last_seen"]))
-        for n, article in enumerate(story["articles"]):
-            entry.link(
-                href=article["url"],
-                rel="alternate" if n == 0 else "related",
-                title=article["source"],
-                hreflang=article.get("language") or None,
-            )
-        for name in story["outlets"]:
-            entry.author({"name": name})
-        for name in story["topics"]:
-            entry.category(term=name)
-        entry.content(entry_html(story), type="html")
-    return Response(
-        feed.atom_str(pretty=True).decode("utf-8"),
-        content_type="application/atom+xml; charset=utf-8",
+        entry_id=lambda story: f"{base}/{DATABASE}/articles/{story['story_id']}",
     )
+    return Response(feed, content_type="application/atom+xml; charset=utf-8")
