@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -118,3 +120,70 @@ def serving(db: Path, *, extra: tuple[str, ...] = (), timeout: float = 60):
             process.kill()
             process.wait()
         log.close()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def chromium_executable() -> str | None:
+    """The system's Chromium (``NEWSMON_CHROMIUM`` overrides), None when there is none."""
+    for candidate in (os.environ.get("NEWSMON_CHROMIUM"), "chromium", "chromium-browser"):
+        if candidate:
+            found = shutil.which(candidate)
+            if found:
+                return found
+    return None
+
+
+@contextmanager
+def chromium_page(user_data_dir: Path, *, width: int = 1280, height: int = 900):
+    """A page of the system's Chromium, driven by Playwright, with a fresh profile.
+
+    Records console errors, page errors and every host the page asked for
+    (``page.newsmon_errors``, ``page.newsmon_hosts``).
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(user_data_dir),
+            executable_path=chromium_executable(),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": width, "height": height},
+        )
+        try:
+            page = context.new_page()
+            errors: list[str] = []
+            hosts: set[str] = set()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("request", lambda r: hosts.add(urllib.parse.urlsplit(r.url).hostname or ""))
+            page.newsmon_errors, page.newsmon_hosts = errors, hosts
+            yield page
+        finally:
+            context.close()
+
+
+def chart_marks(page, selector: str, mark: str) -> int:
+    """How many data marks (``rect``, ``line``, ``symbol``…) the Vega chart at ``selector`` drew.
+
+    Counted in Vega's scenegraph, so the count is the same whether the chart
+    is drawn on a canvas or as SVG; legends and axes are not marks of the data.
+    """
+    return page.evaluate(
+        """([selector, mark]) => {
+            const root = document.querySelector(selector);
+            const svg = root && root.querySelector('svg');
+            if (svg) return svg.querySelectorAll(`g.mark-${mark}.role-mark > path`).length;
+            return -1;
+        }""",
+        [selector, mark],
+    )
