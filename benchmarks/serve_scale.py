@@ -2,9 +2,11 @@
 
 The database is filled with the text generator of the dedup benchmark
 (``dedup_scaling.Corpus``: a Zipf vocabulary), with what serving reads
-spread as a real collection spreads it: 25 outlets in four languages,
+spread as a real collection spreads it: the outlets of sources.toml with
+their languages,
 publication times over three years (some missing), one article in ten a copy
-of a recent story by another outlet, 8% relevant to one or both topics, one
+of a recent story by another outlet, about 8% relevant to one or both topics (in monthly waves, more in some
+outlets than others), one
 in a hundred with an earlier version. Requests go through Datasette's own
 ASGI client (no network), after one warm-up each, as a running server
 would answer them.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import random
 import statistics
 import sys
@@ -32,9 +35,10 @@ sys.path.insert(0, str(HERE))
 
 from dedup_scaling import Corpus  # noqa: E402
 
+from crawler.config import load_sources  # noqa: E402
 from crawler.store import open_store  # noqa: E402
 
-SOURCES = [(f"outlet{n:02d}", ("en", "hy", "ru", "az")[n % 4]) for n in range(25)]
+SOURCES = [(source.name, source.language) for source in load_sources().sources]
 TOPICS = ("karabakh-blockade", "russian-peacekeepers")
 START = datetime(2022, 1, 1, tzinfo=UTC)
 CHUNK = 10000
@@ -56,14 +60,18 @@ def make_rows(corpus: Corpus, start: int, stop: int, total: int, days: int) -> l
     for n in range(start, stop):
         article_id = n + 1
         seen = START + timedelta(seconds=days * 86400 * n / total + rng.randint(0, 600))
-        source, language = SOURCES[rng.randrange(len(SOURCES))]
+        outlet = rng.randrange(len(SOURCES))
+        source, language = SOURCES[outlet]
         if recent and rng.random() < 0.1:
             story, title, published, topics_json = recent[-rng.randint(1, len(recent))]
             published = published + timedelta(minutes=rng.randint(5, 600))
         else:
             story, title = article_id, corpus.title()
             published = seen - timedelta(minutes=rng.randint(0, 120))
-            roll = rng.random()
+            # Coverage comes in waves (a monthly cycle) and differs by outlet.
+            day = (seen - START).days
+            wave = 1 + 0.8 * math.sin(2 * math.pi * day / 30)
+            roll = rng.random() / (wave * (0.4 + (outlet % 7) / 5))
             topics = (
                 [TOPICS[0]] if roll < 0.05 else [TOPICS[1]] if roll < 0.07 else
                 list(TOPICS) if roll < 0.08 else []
