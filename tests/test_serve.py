@@ -281,3 +281,24 @@ def test_not_a_database_is_one_line(tmp_path):
     bogus.write_text("these are not the tables you are looking for\n" * 100)
     line = _one_line_error(run_newsmon("serve", "--db", str(bogus), "--port", "0"))
     assert "notes.db: not a SQLite database" in line
+
+
+def test_a_copy_in_a_read_only_directory_is_served_immutable(tmp_path, monkeypatch):
+    import asyncio
+
+    from crawler import serve
+
+    db = build_fixture_db(tmp_path / "handed-over.db")
+    assert serve.read_only_mode(db) == "ro"
+    # As the analyst's account sees it (root, running the tests, may write anywhere).
+    monkeypatch.setattr(serve.os, "access", lambda path, mode: False)
+    assert serve.read_only_mode(db) == "immutable"
+    ds = serve.make_datasette(db, topics=[BLOCKADE, PEACEKEEPERS])
+    assert not ds.get_database("newsmon").is_mutable
+
+    async def stories():
+        await ds.invoke_startup()
+        response = await ds.client.get("/newsmon/relevant_stories.json?_shape=array")
+        return [row["story_id"] for row in response.json()]
+
+    assert asyncio.run(stories()) == [6, 4, 1]

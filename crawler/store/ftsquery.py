@@ -3,8 +3,8 @@
 The index (``unicode61 remove_diacritics 2``) lowercases and drops accents,
 and splits words at hyphens and apostrophes, but keeps letters that
 topics.toml's folding (:mod:`crawler.textfold`) treats as one apart: the
-Azerbaijani dotless ``ı`` (Laçın) and ``ə`` (Xankəndi) are indexed as
-themselves, so ``Lacin`` would miss ``Laçın``. :func:`fold_fts_query`
+Azerbaijani dotless ``ı`` (Laçın) and ``ə`` (Xankəndi) and the Russian
+``ё`` are indexed as themselves, so ``Lacin`` would miss ``Laçın``. :func:`fold_fts_query`
 therefore
 
 - folds each word as topics.toml does (``LAÇIN`` → ``lacin``) and searches
@@ -29,7 +29,7 @@ OPERATORS = frozenset({"AND", "OR", "NOT"})
 COLUMNS = ("title", "body")
 # Letters the index keeps apart although folding merges them: the folded
 # letter -> the indexed spellings it stands for.
-_INDEX_SPELLINGS = {"i": "iı", "e": "eə"}
+_INDEX_SPELLINGS = {"i": "iı", "e": "eə", "е": "её"}
 # Spellings of one word searched at most: a long Azerbaijani word would
 # otherwise ask for 2^n variants; past the cap only the first letters vary.
 MAX_SPELLINGS = 16
