@@ -214,3 +214,9 @@ def m010_serve_indexes(db: sqlite_utils.Database) -> None:
     )
     # One row per story: its first stored article (id = story_id).
     db.execute(f"CREATE INDEX idx_articles_story_heads ON articles({seen}) WHERE id = story_id")
+
+
+@migrations()
+def m011_serve_facet_indexes(db: sqlite_utils.Database) -> None:
+    """The articles page's language facet counts an index, not the table."""
+    db.execute("CREATE INDEX idx_articles_language ON articles(language)")
