@@ -26,7 +26,7 @@ SETTINGS = {
     "max_returned_rows": 10000,
     "sql_time_limit_ms": 5000,
     # A facet over a whole large table gives up rather than hold the page.
-    "facet_time_limit_ms": 200,
+    "facet_time_limit_ms": 400,
     # Suggestions run a query per column of every table page; the facets are chosen above.
     "suggest_facets": False,
     "allow_download": False,
