@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Jobs, sources' last runs and health, database size.",
     ),
     "runs": ("crawler.commands.runs:runs", "The crawl history."),
+    "serve": (
+        "crawler.commands.serve:serve",
+        "Browse stories, coverage and search in Datasette (read-only).",
+    ),
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

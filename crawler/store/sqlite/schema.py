@@ -278,3 +278,29 @@ def m006_translations_index(db: sqlite_utils.Database) -> None:
         "SELECT id, source, language, title, body FROM articles ORDER BY id"
     ):
         index.add(article_id, signature(title, text.story_text(body, source), language), source)
+
+
+@migrations()
+def m010_serve_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes behind ``newsmon serve``'s canned queries (crawler/serve/metadata.yml).
+
+    An article's time there is ``coalesce(published_at, first_seen_at)``: the
+    expression is indexed as written in the queries (SQLite matches it
+    exactly). Covering columns let the coverage and relevant-stories queries
+    count and filter by topic without reading the rows.
+    """
+    seen = "coalesce(published_at, first_seen_at)"
+    db.execute(
+        f"CREATE INDEX idx_articles_seen ON articles({seen}, source, language, relevant, topics)"
+    )
+    db.execute(
+        f"CREATE INDEX idx_articles_relevant_seen ON articles(relevant, {seen}, story_id, topics)"
+    )
+    # One row per story: its first stored article (id = story_id).
+    db.execute(f"CREATE INDEX idx_articles_story_heads ON articles({seen}) WHERE id = story_id")
+
+
+@migrations()
+def m011_serve_facet_indexes(db: sqlite_utils.Database) -> None:
+    """The articles page's language facet counts an index, not the table."""
+    db.execute("CREATE INDEX idx_articles_language ON articles(language)")
