@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Jobs, sources' last runs and health, database size.",
     ),
     "runs": ("crawler.commands.status:runs", "The crawl history."),
+    "alerts": (
+        "crawler.commands.alerts:alerts",
+        "Deliver new relevant stories to webhooks, e-mail, commands.",
+    ),
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

@@ -194,3 +194,37 @@ def m003_story_index(db: sqlite_utils.Database) -> None:
     ):
         made = body_print(body)
         index.add(article_id, made, *index.sketch_of(made, source))
+
+
+@migrations()
+def m030_alerts_ledger(db: sqlite_utils.Database) -> None:
+    """The alerts' ledger: when each alert started, each channel's retry state and lease, and the
+    stories each channel accepted (crawler.store.sqlite.alerts)."""
+    db.execute("CREATE TABLE alerts (name TEXT PRIMARY KEY, created_at TEXT NOT NULL)")
+    db.execute(
+        """
+        CREATE TABLE alert_channels (
+            alert TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            last_error TEXT,
+            last_success_at TEXT,
+            lease_owner TEXT,
+            lease_until TEXT,
+            PRIMARY KEY (alert, channel)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE alert_deliveries (
+            alert TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            story_id INTEGER NOT NULL,
+            outlets INTEGER NOT NULL,
+            delivered_at TEXT NOT NULL,
+            PRIMARY KEY (alert, channel, story_id)
+        ) WITHOUT ROWID
+        """
+    )
