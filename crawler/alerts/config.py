@@ -150,7 +150,8 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start + 1})") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: not UTF-8 text (line {line})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
