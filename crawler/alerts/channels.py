@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import http.client
 import json
 import logging
 import os
@@ -103,8 +104,8 @@ def send_webhook(alert: Alert, stories: Sequence[AlertStory], *, timeout: float)
         reason = exc.reason
         text = "timed out" if isinstance(reason, TimeoutError) else str(reason)
         raise ChannelError(f"webhook {alert.webhook}: {text}") from None
-    except (TimeoutError, OSError) as exc:
-        text = "timed out" if isinstance(exc, TimeoutError) else str(exc)
+    except (TimeoutError, OSError, http.client.HTTPException) as exc:
+        text = "timed out" if isinstance(exc, TimeoutError) else str(exc) or type(exc).__name__
         raise ChannelError(f"webhook {alert.webhook}: {text}") from None
 
 
