@@ -87,7 +87,9 @@ def run_alerts(
     for alert in alerts.alerts:
         if names and alert.name not in names:
             continue
-        start = alert.since or store.alert_start(alert.name, _iso(clock()))
+        # Recorded even with `since`: an alert that drops it later keeps its start.
+        start = store.alert_start(alert.name, _iso(clock()))
+        start = alert.since or start
         for channel in alert.channels:
             result = ChannelResult(alert.name, channel)
             results.append(result)

@@ -13,6 +13,10 @@ from crawler.store import open_store, store_exists
 
 EXIT_CHANNEL_FAILED = 1
 
+# The commands print one line per channel themselves; without a handler,
+# logging's last resort would print each failure a second time.
+logging.getLogger("newsmon.alerts").addHandler(logging.NullHandler())
+
 alerts_option = click.option(
     "--alerts",
     "alerts_file",
@@ -126,6 +130,3 @@ def test(name: str, alerts_file: str, db_path: str, topics_file: str | None) -> 
         )
     if any(r.error for r in results):
         sys.exit(EXIT_CHANNEL_FAILED)
-
-
-logging.getLogger("newsmon.alerts").addHandler(logging.NullHandler())
