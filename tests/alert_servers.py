@@ -1,7 +1,7 @@
 """Real receivers on 127.0.0.1 for the alerts tests: an HTTP webhook receiver and an SMTP server.
 
 The HTTP receiver answers each POST as its ``mode`` says (``ok``, ``500``,
-``slow``: no answer before the sender's timeout, ``delay``: a short wait, then 2xx) and keeps the bodies it accepted (answered 2xx in time) apart from
+``slow``: no answer before the sender's timeout, ``delay``: a short wait, then 2xx, ``redirect``: 307) and keeps the bodies it accepted (answered 2xx in time) apart from
 those it did not. It can be stopped and started again on the same port, so a
 test sees one webhook URL go down and come back.
 """
@@ -62,6 +62,13 @@ class Receiver:
                     return
                 if mode == "delay":
                     time.sleep(0.2)  # long enough for two senders to overlap
+                if mode == "redirect":
+                    with receiver._lock:
+                        receiver.refused.append(body)
+                    self.send_response(307)
+                    self.send_header("Location", receiver.url + "/moved")
+                    self.end_headers()
+                    return
                 if mode == "500":
                     with receiver._lock:
                         receiver.refused.append(body)

@@ -167,6 +167,17 @@ def test_5xx_backs_off_exponentially_and_loses_nothing(store, receiver, tmp_path
     assert len(receiver.refused) == 4
 
 
+def test_a_redirect_is_not_a_delivery(store, receiver, tmp_path):
+    clock = Clock()
+    alerts = alerts_file(tmp_path, f'webhook = "{receiver.url}"')
+    run(store, alerts, clock)
+    add_story(store, 1, minutes=1)
+    receiver.mode = "redirect"
+    (result,) = run(store, alerts, clock)
+    assert result.error.endswith("HTTP 307 Temporary Redirect") and result.stories == 0
+    assert len(receiver.refused) == 1 and receiver.accepted == []
+
+
 def test_a_slow_receiver_times_out_then_gets_the_story_once(store, receiver, tmp_path):
     clock = Clock()
     alerts = alerts_file(tmp_path, f'webhook = "{receiver.url}"')

@@ -112,6 +112,15 @@ def test_user_errors_are_one_line(tmp_path, receiver):
     assert unknown.returncode == 2 and "no alert named 'nope' (known: desk)" in unknown.stderr
 
 
+def test_the_daemon_refuses_to_start_with_a_broken_alerts_file(tmp_path):
+    bad = write_alerts(tmp_path / "bad.toml", 'command = "true"\nupdates = 1')
+    result = run_newsmon("schedule", "--check", "--alerts", bad, "--db", str(tmp_path / "x.db"))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"newsmon: error: {bad}: alert 'desk': field 'updates' must be of type bool\n"
+    )
+
+
 def test_alerts_test_sends_a_sample(tmp_path, receiver):
     receiver.reset()
     alerts = write_alerts(tmp_path / "a.toml", f'webhook = "{receiver.url}"')
