@@ -8,7 +8,9 @@ saved-search alert and an any-topic alert, each with ``since`` = 10 days
 ago: a first run that sends the backlog, then a run with nothing pending,
 then one after 50 new stories. Prints seconds per run and stories sent.
 
-Run alone: ``python benchmarks/alerts_scale.py [--size 1000000] [--workdir DIR]``.
+Run alone: ``python benchmarks/alerts_scale.py [--size 1000000] [--workdir DIR] [--reuse]``
+(``--reuse`` keeps an archive of that size from an earlier run in DIR; the
+alerts get new names each run, so each starts with an empty ledger).
 """
 
 from __future__ import annotations
@@ -38,25 +40,25 @@ DAYS = 100
 CHUNK = 20000
 ALERTS = """
 [[alert]]
-name = "blockade"
+name = "blockade{run}"
 topics = ["karabakh-blockade"]
 since = "{since}"
 command = "true"
 
 [[alert]]
-name = "peacekeepers"
+name = "peacekeepers{run}"
 topics = ["russian-peacekeepers"]
 since = "{since}"
 command = "true"
 
 [[alert]]
-name = "bridge"
+name = "bridge{run}"
 search = "bridge"
 since = "{since}"
 command = "true"
 
 [[alert]]
-name = "anything"
+name = "anything{run}"
 since = "{since}"
 command = "true"
 """
@@ -93,27 +95,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--reuse", action="store_true", help="Keep the archive in --workdir.")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="newsmon-alerts-"))
     rng = random.Random(7)
     now = datetime.now(UTC)
     db = workdir / "alerts.db"
-    db.unlink(missing_ok=True)
+    if not args.reuse:
+        for path in workdir.glob("alerts.db*"):
+            path.unlink()
     started = time.perf_counter()
     with open_store(db) as store:
-        for first in range(1, args.size + 1, CHUNK):
-            with store.write() as tx:
-                tx.load_articles(
-                    COLUMNS, rows(first, min(first + CHUNK, args.size + 1), args.size, rng, now)
-                )
-        print(f"{args.size} articles written in {time.perf_counter() - started:.0f}s")
+        stored = store.count_articles()
+        if stored < args.size:
+            for first in range(stored + 1, args.size + 1, CHUNK):
+                with store.write() as tx:
+                    tx.load_articles(
+                        COLUMNS, rows(first, min(first + CHUNK, args.size + 1), args.size, rng, now)
+                    )
+            print(f"{args.size} articles written in {time.perf_counter() - started:.0f}s")
         path = workdir / "alerts.toml"
-        path.write_text(ALERTS.format(since=(now - timedelta(days=10)).date()))
+        # Stored "first seen" times span the DAYS before the archive was made.
+        newest = datetime.fromisoformat(store.article(store.count_articles())["first_seen_at"])
+        since = (newest - timedelta(days=10)).date()
+        path.write_text(ALERTS.format(since=since, run=f"-{int(time.time())}"))
         alerts = load_alerts(path, topic_names=set(TOPICS), env={})
         for label in ("first run (backlog)", "nothing pending"):
             seconds, sent = timed_run(store, alerts)
             print(f"{label}: {seconds:.3f}s, {sent} stories sent")
-        new = range(args.size + 1, args.size + 51)
+        first_new = store.count_articles() + 1
+        new = range(first_new, first_new + 50)
         with store.write() as tx:
             tx.load_articles(COLUMNS, rows(new[0], new[-1] + 1, args.size, rng, now, share=1))
         seconds, sent = timed_run(store, alerts)

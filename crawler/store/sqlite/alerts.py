@@ -47,9 +47,10 @@ def shape_stories(rows: Sequence[tuple]) -> list[AlertStory]:
 
 
 # Delivered outlets of a story on one channel, through every article id of the
-# story (see the module docstring); 0 when never delivered.
+# story (see the module docstring); 0 when never delivered. CROSS JOIN keeps
+# SQLite from scanning the channel's whole ledger once per story.
 _DELIVERED = (
-    "COALESCE((SELECT MAX(d.outlets) FROM articles a2 JOIN alert_deliveries d "
+    "COALESCE((SELECT MAX(d.outlets) FROM articles a2 CROSS JOIN alert_deliveries d "
     "ON d.alert = ? AND d.channel = ? AND d.story_id = a2.id WHERE a2.story_id = s.sid), 0)"
 )
 
@@ -87,7 +88,11 @@ class AlertStore:
             )
             params.extend(topics)
         if search:
-            hit_where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+            # Checked per candidate (a seek in the match list): a query matching most of
+            # the archive would otherwise build the whole list first.
+            hit_where.append(
+                "EXISTS (SELECT 1 FROM articles_fts f WHERE f.rowid = a.id AND f.articles_fts MATCH ?)"
+            )
             params.append(search)
         if since:
             # A story first seen from `since` on has every copy seen from then on.

@@ -228,3 +228,5 @@ def m030_alerts_ledger(db: sqlite_utils.Database) -> None:
         ) WITHOUT ROWID
         """
     )
+    # The stories of an alert run are the relevant ones first seen since its start.
+    db.execute("CREATE INDEX idx_articles_relevant_first_seen ON articles(relevant, first_seen_at)")
