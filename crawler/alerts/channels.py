@@ -44,9 +44,14 @@ def _plural(n: int) -> str:
     return f"{n} new stor{'y' if n == 1 else 'ies'}"
 
 
+def _when(story: AlertStory) -> str:
+    """``2024-06-01 09:30``: when it was first seen, to the minute (UTC)."""
+    return story.first_seen[:16].replace("T", " ")
+
+
 def _story_line(story: AlertStory) -> str:
     outlets = ", ".join(story.outlets)
-    return f"{story.title} ({outlets}; first seen {story.first_seen[:16].replace('T', ' ')} UTC)"
+    return f"{story.title} ({outlets}; first seen {_when(story)} UTC)"
 
 
 def slack_payload(alert: Alert, stories: Sequence[AlertStory]) -> dict:
@@ -57,7 +62,7 @@ def slack_payload(alert: Alert, stories: Sequence[AlertStory]) -> dict:
         title = story.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         lines.append(
             f"• <{story.url}|{title}> ({', '.join(story.outlets)}; "
-            f"{', '.join(story.languages)}; first seen {story.first_seen[:16].replace('T', ' ')})"
+            f"{', '.join(story.languages)}; first seen {_when(story)})"
         )
     return {"text": "\n".join(lines)}
 
@@ -124,7 +129,7 @@ def email_message(alert: Alert, stories: Sequence[AlertStory], smtp: Smtp) -> Em
     items = "".join(
         f'<li><a href="{html.escape(s.url)}">{html.escape(s.title)}</a><br>'
         f"<small>{html.escape(', '.join(s.outlets))} · {html.escape(', '.join(s.languages))}"
-        f" · first seen {html.escape(s.first_seen[:16].replace('T', ' '))} UTC"
+        f" · first seen {html.escape(_when(s))} UTC"
         f"{' · ' + html.escape(', '.join(s.topics)) if s.topics else ''}</small></li>"
         for s in stories
     )

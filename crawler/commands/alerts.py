@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from crawler.alerts.config import DEFAULT_ALERTS_FILE
 from crawler.commands.options import db_option, topics_option
 from crawler.config import ConfigError
 from crawler.store import open_store, store_exists
@@ -21,7 +22,7 @@ alerts_option = click.option(
     "--alerts",
     "alerts_file",
     envvar="NEWSMON_ALERTS",
-    default="alerts.toml",
+    default=DEFAULT_ALERTS_FILE,
     show_default=True,
     type=click.Path(dir_okay=False),
     help="The alerts file (env NEWSMON_ALERTS); example: crawler/alerts.example.toml.",

@@ -69,6 +69,7 @@ def schedule(
     logs/schedule.log beside the database; each crawl's own output to
     logs/crawls/run-<id>.log. On SIGTERM/SIGINT no new crawl starts, running
     ones get the [daemon] shutdown_grace to finish, then are stopped; exit 0.
+    With an alerts file, `newsmon alerts run` follows every crawl.
 
     \b
     Examples:
@@ -111,9 +112,10 @@ def _alerts_file(given: str | None, topics_file: str | None) -> str | None:
     """The alerts file the daemon runs after each crawl, validated now (None: no alerts)."""
     from pathlib import Path
 
+    from crawler.alerts.config import DEFAULT_ALERTS_FILE
     from crawler.commands.alerts import load
 
-    path = given or "alerts.toml"
+    path = given or DEFAULT_ALERTS_FILE
     if given is None and not Path(path).exists():
         return None
     load(path, topics_file)
