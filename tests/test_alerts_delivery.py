@@ -249,6 +249,9 @@ def test_a_bad_saved_search_fails_its_alert_only(store, receiver, tmp_path):
     bad, good = run(store, alerts, clock)
     assert bad.error.startswith("field 'search': invalid query '\"unbalanced'")
     assert good.stories == 1 and [b["alert"] for b in receiver.accepted] == ["good"]
+    add_story(store, 2, minutes=2)
+    (only,) = run_alerts(store, alerts, names=["bad"], clock=clock)  # newsmon alerts run --alert
+    assert only.alert == "bad" and len(receiver.accepted) == 1
 
 
 # --- e-mail ---------------------------------------------------------------------------------
