@@ -32,6 +32,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crawler.commands.serve:serve",
         "Browse stories, coverage and search in Datasette (read-only).",
     ),
+    "alerts": (
+        "crawler.commands.alerts:alerts",
+        "Deliver new relevant stories to webhooks, e-mail, commands.",
+    ),
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

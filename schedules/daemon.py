@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -47,6 +48,8 @@ from schedules.triggers import build_trigger, first_run, misfire_grace_seconds
 logger = logging.getLogger("newsmon.schedule")
 
 DEFAULT_CRAWL_COMMAND = (sys.executable, "-m", "crawler.cli", "crawl")
+DEFAULT_ALERTS_COMMAND = (sys.executable, "-m", "crawler.cli", "alerts", "run")
+ALERTS_TIMEOUT_S = 600
 
 
 class DaemonError(RuntimeError):
@@ -69,6 +72,8 @@ class Daemon:
         topics_file: str | Path | None = None,
         crawl_command: list[str] | tuple[str, ...] = DEFAULT_CRAWL_COMMAND,
         log_dir: str | Path | None = None,
+        alerts_file: str | Path | None = None,
+        alerts_command: list[str] | tuple[str, ...] = DEFAULT_ALERTS_COMMAND,
     ):
         self.schedule = schedule
         self.jobs = {job.id: job for job in schedule.enabled_jobs}
@@ -91,6 +96,9 @@ class Daemon:
         self._runs_started = 0
         self._closed = False
         self._state_lock = threading.Lock()  # orders state-file writes and its removal
+        self.alerts_file = str(Path(alerts_file).resolve()) if alerts_file else None
+        self.alerts_command = list(alerts_command)
+        self._alerts_lock = threading.Lock()  # one alerts run at a time
 
     # --- lifecycle -----------------------------------------------------------
 
@@ -276,6 +284,7 @@ class Daemon:
         )
         self._record(job, run_id, outcome)
         self._prune_crawl_logs()
+        self._run_alerts(job, run_id)
 
     def crawl_log_path(self, run_id: int) -> Path:
         """Where one run's output and Scrapy log go."""
@@ -332,6 +341,34 @@ class Daemon:
             row["errors"],
             f" ({row['message']})" if row["status"] != "ok" and row["message"] else "",
         )
+
+    def _run_alerts(self, job: Job, run_id: int) -> None:
+        """Deliver pending alerts after a crawl, in a child process (a hung SMTP server or a
+        broken alert then costs a timeout and a log line, never the daemon)."""
+        if not self.alerts_file or self._stopping.is_set():
+            return  # when stopping, the next start's first crawl sends them
+        argv = [*self.alerts_command, "--alerts", self.alerts_file, "--db", self.db_path]
+        if self.topics_file:
+            argv += ["--topics", self.topics_file]
+        with self._alerts_lock:
+            try:
+                done = subprocess.run(
+                    argv, capture_output=True, text=True, timeout=ALERTS_TIMEOUT_S, check=False
+                )
+            except subprocess.TimeoutExpired:
+                logger.warning(
+                    "job %s: run %d: alerts stopped after %ds", job.id, run_id, ALERTS_TIMEOUT_S
+                )
+                return
+            except OSError as exc:
+                logger.warning(
+                    "job %s: run %d: cannot run alerts: %s", job.id, run_id, exc.strerror or exc
+                )
+                return
+        level = logging.INFO if done.returncode == 0 else logging.WARNING
+        for line in (done.stdout + done.stderr).splitlines():
+            if line.strip():
+                logger.log(level, "job %s: run %d: alerts: %s", job.id, run_id, line.strip())
 
     def _prune_crawl_logs(self) -> None:
         prune_crawl_logs(self.crawl_log_dir, self.schedule.daemon.keep_crawl_logs)

@@ -457,3 +457,89 @@ def _in_processes(target, url: str, n: int) -> list:
                 process.kill()
     assert all(p.exitcode == 0 for p in processes)
     return sorted(collected, key=str)
+
+
+# --- alerts: their stories and the delivery ledger ---------------------------------------
+
+T0 = "2024-06-01T00:00:00+00:00"
+
+
+def at(hour: int) -> str:
+    return f"2024-06-01T{hour:02d}:00:00+00:00"
+
+
+def add_copy(store, n: int, story: int | None, *, source: str, hour: int, **kw) -> int:
+    """Article ``n`` of ``source``, first seen at ``hour`` (a relevant copy unless told)."""
+    values = {"relevant": 1, "topics": '["t1"]', "language": "en", **kw}
+    with store.write() as tx:
+        return tx.insert_article(row(n, source=source, first_seen_at=at(hour), **values), story)
+
+
+@pytest.fixture
+def alert_archive(store):
+    a = add_copy(store, 1, None, source="wire", hour=2, published_at=at(1), body="Hakari bridge")
+    add_copy(store, 2, a, source="rus", hour=3, published_at=at(0), language="ru", topics='["t2"]')
+    b = add_copy(store, 3, None, source="wire", hour=4, topics='["t2"]')
+    add_copy(store, 4, None, source="wire", hour=5, relevant=0, topics="[]")
+    add_copy(store, 5, None, source="wire", hour=0)  # before the alert started
+    return store, a, b
+
+
+def test_alert_stories_fold_copies_into_one_story(alert_archive):
+    store, a, b = alert_archive
+    pending = store.alert_stories(since=at(1), pending_for=("x", "webhook"))
+    assert [s.story_id for s in pending] == [a, b]  # oldest first; irrelevant and older left out
+    first = pending[0]
+    assert first.outlets == ["rus", "wire"] and first.languages == ["ru", "en"]  # by publication
+    assert first.topics == ["t1", "t2"] and first.first_seen == at(2)
+    assert first.title == "Title 2" and first.url == "https://rus.example/a/2"
+    assert [s.story_id for s in store.alert_stories(since=at(1), topics=["t1"])] == [a]
+    assert [s.story_id for s in store.alert_stories(since=at(1))] == [b, a]  # newest first
+    assert [s.story_id for s in store.alert_stories(search="Hakari")] == [a]
+    assert len(store.alert_stories(limit=1)) == 1
+    with pytest.raises(SearchQueryError):
+        store.alert_stories(search='"unbalanced')
+
+
+def test_an_alert_story_is_pending_until_its_channel_accepted_it(alert_archive):
+    store, a, b = alert_archive
+    lease = dict(owner="me", now=at(6), lease_until=at(7))
+    assert store.claim_alert_channel("x", "webhook", **lease).claimed
+    (story_a,) = store.alert_stories(topics=["t1"], since=at(1))
+    store.record_alert_delivery("x", "webhook", [story_a], **lease)
+
+    def pending(channel="webhook", updates=False):
+        found = store.alert_stories(since=at(1), pending_for=("x", channel), updates=updates)
+        return [s.story_id for s in found]
+
+    assert pending() == [b] and pending("email") == [a, b]
+    add_copy(store, 6, a, source="third", hour=6)  # the story grows
+    assert pending() == [b] and pending(updates=True) == [a, b]
+    # Story b merged into a new story c: c holds b's first article, delivered as b
+    store.record_alert_delivery("x", "webhook", store.alert_stories(topics=["t2"]), **lease)
+    c = add_copy(store, 7, None, source="other", hour=8)
+    assert pending() == [c]
+    with store.write() as tx:
+        tx.merge_story(c, b)
+    assert pending() == []
+
+
+def test_an_alert_channel_lease_is_exclusive_and_failures_back_off(store):
+    assert store.alert_start("x", at(1)) == at(1) and store.alert_start("x", at(5)) == at(1)
+    mine = store.claim_alert_channel("x", "email", owner="me", now=at(1), lease_until=at(2))
+    assert mine.claimed and mine.failures == 0
+    theirs = store.claim_alert_channel("x", "email", owner="you", now=at(1), lease_until=at(3))
+    assert not theirs.claimed and theirs.busy_until == at(2)
+    assert store.claim_alert_channel("x", "webhook", owner="you", now=at(1), lease_until=at(3))
+    # a holder that died: its lease lapses
+    lapsed = store.claim_alert_channel("x", "email", owner="you", now=at(2), lease_until=at(4))
+    assert lapsed.claimed
+    store.record_alert_failure("x", "email", owner="you", error="down", retry_at=at(6))
+    waiting = store.claim_alert_channel("x", "email", owner="me", now=at(5), lease_until=at(7))
+    assert not waiting.claimed and waiting.failures == 1 and waiting.next_attempt_at == at(6)
+    due = store.claim_alert_channel("x", "email", owner="me", now=at(6), lease_until=at(8))
+    assert due.claimed and due.failures == 1
+    store.record_alert_delivery("x", "email", [], owner="me", now=at(6), lease_until=at(8))
+    store.release_alert_channel("x", "email", owner="me")
+    again = store.claim_alert_channel("x", "email", owner="you", now=at(6), lease_until=at(8))
+    assert again.claimed and again.failures == 0 and again.next_attempt_at is None

@@ -436,8 +436,94 @@ class Store(Reads, Protocol):
         """The lock that keeps a second scheduler daemon off this store (hold the store open with it)."""
         ...
 
+    # --- alerts (crawler.alerts): their stories, and a ledger of what each channel accepted ---
+    # A story is delivered once per alert and channel: the ledger is written only
+    # after the channel accepted it; a lease keeps two ``alerts run`` off one channel.
+    def alert_start(self, alert: str, now: str) -> str:
+        """When ``alert`` was first run (recorded at ``now`` the first time it is asked)."""
+        ...
+
+    def alert_stories(
+        self,
+        *,
+        topics: Sequence[str] = (),
+        search: str | None = None,
+        since: str | None = None,
+        pending_for: tuple[str, str] | None = None,
+        updates: bool = False,
+        limit: int = 50,
+    ) -> list[AlertStory]:
+        """Relevant stories (with one of ``topics`` if given, an article matching the full-text
+        ``search``), first seen from ``since``. With ``pending_for=(alert, channel)``: those the
+        channel has not accepted yet (or, with ``updates``, that more outlets carry since), oldest
+        first; without: the newest first. Raises :class:`SearchQueryError`."""
+        ...
+
+    def claim_alert_channel(
+        self, alert: str, channel: str, *, owner: str, now: str, lease_until: str
+    ) -> AlertClaim:
+        """Take the channel's lease until ``lease_until`` if it is due and no other owner holds it."""
+        ...
+
+    def record_alert_delivery(
+        self,
+        alert: str,
+        channel: str,
+        stories: Sequence[AlertStory],
+        *,
+        owner: str,
+        now: str,
+        lease_until: str,
+    ) -> None:
+        """The channel accepted ``stories``: remember them, clear its failures, extend the lease."""
+        ...
+
+    def record_alert_failure(
+        self, alert: str, channel: str, *, owner: str, error: str, retry_at: str
+    ) -> None:
+        """An attempt failed: count it, set the next attempt time, release the lease."""
+        ...
+
+    def release_alert_channel(self, alert: str, channel: str, *, owner: str) -> None: ...
+
 
 def chunks(values: Sequence, size: int) -> Iterator[Sequence]:
     """``values`` in slices of at most ``size`` (backends bound the parameters of one statement)."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+# --- alerts (crawler.alerts) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertStory:
+    """One story as an alert sends it (every outlet's copy folded into one)."""
+
+    story_id: int
+    title: str
+    """Title of the story's first published copy."""
+    url: str
+    """URL of that copy."""
+    outlets: list[str]
+    """Sources that carried it, in order of publication."""
+    languages: list[str]
+    """Languages of its copies, in the same order."""
+    first_seen: str
+    """When newsmon first stored a copy, ISO 8601 UTC."""
+    topics: list[str]
+    """Topics any copy matched, sorted."""
+
+
+@dataclass(frozen=True)
+class AlertClaim:
+    """The state of one alert's channel, as :meth:`Store.claim_alert_channel` found it."""
+
+    claimed: bool
+    """True: the caller now holds the channel's lease and may send."""
+    failures: int
+    """Failed attempts since the last success."""
+    next_attempt_at: str | None
+    """ISO 8601 UTC: no attempt before then (None: due now)."""
+    busy_until: str | None = None
+    """When another process's lease ends (set when it holds the channel)."""

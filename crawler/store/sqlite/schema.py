@@ -304,3 +304,39 @@ def m010_serve_indexes(db: sqlite_utils.Database) -> None:
 def m011_serve_facet_indexes(db: sqlite_utils.Database) -> None:
     """The articles page's language facet counts an index, not the table."""
     db.execute("CREATE INDEX idx_articles_language ON articles(language)")
+
+
+@migrations()
+def m030_alerts_ledger(db: sqlite_utils.Database) -> None:
+    """The alerts' ledger: when each alert started, each channel's retry state and lease, and the
+    stories each channel accepted (crawler.store.sqlite.alerts)."""
+    db.execute("CREATE TABLE alerts (name TEXT PRIMARY KEY, created_at TEXT NOT NULL)")
+    db.execute(
+        """
+        CREATE TABLE alert_channels (
+            alert TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            last_error TEXT,
+            last_success_at TEXT,
+            lease_owner TEXT,
+            lease_until TEXT,
+            PRIMARY KEY (alert, channel)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE alert_deliveries (
+            alert TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            story_id INTEGER NOT NULL,
+            outlets INTEGER NOT NULL,
+            delivered_at TEXT NOT NULL,
+            PRIMARY KEY (alert, channel, story_id)
+        ) WITHOUT ROWID
+        """
+    )
+    # The stories of an alert run are the relevant ones first seen since its start.
+    db.execute("CREATE INDEX idx_articles_relevant_first_seen ON articles(relevant, first_seen_at)")

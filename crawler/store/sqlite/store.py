@@ -22,6 +22,7 @@ from pathlib import Path
 from crawler.store.base import StoreError
 from crawler.store.filelocks import FileLock, SourceLocks, lock_dir
 from crawler.store.sqlite import connection
+from crawler.store.sqlite.alerts import AlertStore
 from crawler.store.sqlite.articles import ArticleReads, ArticleStore, ArticleWrites
 from crawler.store.sqlite.runs import RunStore
 from crawler.store.sqlite.search import count_matches, search_articles
@@ -87,7 +88,7 @@ class SqliteTransaction(
 
 
 @_driver_errors_as_store_errors
-class SqliteStore(ArticleReads, StoryReads, TranslationReads, ArticleStore, RunStore):
+class SqliteStore(ArticleReads, StoryReads, TranslationReads, ArticleStore, RunStore, AlertStore):
     """A newsmon database in one SQLite file."""
 
     def __init__(self, url: str, db, path: str, read_only: bool = False):
