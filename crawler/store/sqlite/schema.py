@@ -194,3 +194,12 @@ def m003_story_index(db: sqlite_utils.Database) -> None:
     ):
         made = body_print(body)
         index.add(article_id, made, *index.sketch_of(made, source))
+
+
+@migrations()
+def m020_readcmds_fts_folded(db: sqlite_utils.Database) -> None:
+    """Index folded text, so that a search for Lacin finds Laçın as topics.toml does."""
+    from crawler.store.sqlite import ftsfold
+
+    ftsfold.create_triggers(db.conn)
+    ftsfold.rebuild(db.conn)
