@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from crawler.commands.options import date_bound
+from crawler.commands.options import date_bound, since_option, until_option
 from crawler.store import ArticleFilter, Store, StoreError, open_store, store_exists
 
 EXIT_USAGE = 2
@@ -54,3 +54,29 @@ def article_filter(
     return ArticleFilter(
         topic=topic, relevant=relevant, sources=tuple(sources), since=start, until=end
     )
+
+
+def filter_options(command):
+    """The options that select articles (--topic, --relevant, --source, --since, --until),
+    passed to the command as keyword arguments for :func:`article_filter`."""
+    for option in reversed(
+        [
+            click.option(
+                "--topic",
+                metavar="NAME",
+                help="Only articles about this topic (a name in topics.toml).",
+            ),
+            click.option("--relevant", is_flag=True, help="Only articles that matched a topic."),
+            click.option(
+                "--source",
+                "sources",
+                multiple=True,
+                metavar="NAME",
+                help="Only this source (repeatable).",
+            ),
+            since_option,
+            until_option,
+        ]
+    ):
+        command = option(command)
+    return command
