@@ -71,9 +71,20 @@ def connect(
 
 
 def connect_read_only(path: str | Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
-    """A connection that never writes the database, as an analyst's copy needs.
+    """A connection that never writes the database, as an analyst's copy needs."""
+    return _read_only(path, timeout)[1]
 
-    ``mode=ro`` sees the write-ahead log's transactions but needs the ``-shm``
+
+def read_only_uri(path: str | Path) -> str:
+    """The SQLite URI that opens ``path`` read-only here (``mode=ro`` or ``immutable=1``), for
+    tools that open the file themselves (Datasette). Raises sqlite3.Error or StoreError."""
+    uri, conn = _read_only(path, BUSY_TIMEOUT_S)
+    conn.close()
+    return uri
+
+
+def _read_only(path: str | Path, timeout: float) -> tuple[str, sqlite3.Connection]:
+    """``mode=ro`` sees the write-ahead log's transactions but needs the ``-shm``
     file, which it creates when the folder is writable. In a read-only folder
     with no log beside the database (a copy, a checkpointed file) nothing can
     change the file under us, so ``immutable=1`` reads it without any
@@ -82,7 +93,7 @@ def connect_read_only(path: str | Path, *, timeout: float = BUSY_TIMEOUT_S) -> s
     path = Path(path).resolve()
     base = f"file:{quote(str(path))}"
     try:
-        return _opened(f"{base}?mode=ro", timeout)
+        return f"{base}?mode=ro", _opened(f"{base}?mode=ro", timeout)
     except sqlite3.OperationalError as exc:
         if "unable to open" not in str(exc):
             raise
@@ -92,7 +103,7 @@ def connect_read_only(path: str | Path, *, timeout: float = BUSY_TIMEOUT_S) -> s
                 f"{path}: cannot read it here: its write-ahead log {wal.name} needs "
                 f"{path.name}-shm beside it or a writable folder (copy the folder somewhere writable)"
             ) from None
-        return _opened(f"{base}?immutable=1", timeout)
+        return f"{base}?immutable=1", _opened(f"{base}?immutable=1", timeout)
 
 
 def _opened(uri: str, timeout: float) -> sqlite3.Connection:
