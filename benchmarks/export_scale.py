@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,6 +86,30 @@ def run_export(db_path: Path, fmt: str, out: Path) -> dict:
     }
 
 
+def search_times(db_path: Path, repeat: int = 3) -> dict[str, float]:
+    """Median milliseconds of ``newsmon search``'s query (``store.search_stories``: one hit per
+    story, newest first, 20 stories) for words from very common to rare, a phrase and a prefix."""
+    words = Corpus().words  # word n is the (n + 1)th most frequent (Zipf)
+    queries = [
+        words[19],
+        words[1999],
+        words[19999],
+        f'"{words[9]} {words[19]}"',
+        f"{words[100][:3]}*",
+    ]
+    times = {}
+    with open_store(db_path, read_only=True) as store:
+        for query in queries:
+            store.search_stories(query)  # warm the page cache, as a running system would be
+            samples = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                store.search_stories(query)
+                samples.append((time.perf_counter() - started) * 1000)
+            times[query] = statistics.median(samples)
+    return times
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=1_000_000, help="articles in the archive")
@@ -105,7 +130,9 @@ def main(argv: list[str] | None = None) -> None:
             seconds = rebuild_seconds(db_path)
             print(f"folded full-text index rebuilt (migration m020) in {seconds:,.1f} s "
                   f"({seconds / args.size * 1e6:.0f} µs per article)", flush=True)  # fmt: skip
-        for fmt in args.formats.split(","):
+        for query, ms in search_times(db_path).items():
+            print(f"  newsmon search {query!r:28s} {ms:8.1f} ms (median of 3)", flush=True)
+        for fmt in filter(None, args.formats.split(",")):
             figures = run_export(db_path, fmt, work / f"export.{fmt}")
             print(f"  export --format {fmt:6s}: {figures['wall_s']:7.1f} s wall, {figures['cpu_s']:7.1f} s CPU, "
                   f"peak RSS {figures['peak_rss_mib']:6.1f} MiB, output {figures['out_mib']:8.1f} MiB "

@@ -82,7 +82,9 @@ def export(
 def _output(out: str | None, fmt: str):
     newline = "" if fmt == "csv" else None  # the csv module writes its own CRLF line ends
     if out is None:
-        sys.stdout.reconfigure(encoding="utf-8", newline=newline)
+        # Whatever the terminal's locale: the formats are UTF-8.
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(encoding="utf-8", newline=newline)
         yield sys.stdout
         return
     try:
