@@ -31,6 +31,7 @@ from crawler.textfold import fold
         ("Armenia & Azerbaijan", '"Armenia" AND "Azerbaijan"'),  # punctuation alone is no word
         ("or and not", '"or" AND "and" AND "not"'),  # operators are upper case, as in FTS5
         ('say "hi"', '"say" AND "hi"'),
+        ("https://news.am/eng 10:30", '"https://news.am/eng" AND "10:30"'),
     ],
 )
 def test_typed_words_become_quoted_folded_phrases(typed, fts5):

@@ -153,7 +153,16 @@ def _bare_tokens(word: str, at: int, query: str) -> list[_Token]:
     if colon and column.lower() in COLUMNS:
         tail = _bare_tokens(rest, at + len(column) + 1, query) if rest else []
         return [_Token("column", column.lower(), at), *tail]
-    if colon and rest and column.isascii() and column.isalpha() and column.islower():
+    # A lower-case name before a colon reads as a column filter gone wrong; a
+    # URL (https://…), a time (10:30) or "Re:Armenia" is searched as words.
+    if (
+        colon
+        and rest
+        and not rest.startswith("/")
+        and column.isascii()
+        and column.isalpha()
+        and column.islower()
+    ):
         raise SearchQueryError(
             f"unknown column {column!r} in {word!r} (a filter is title:word or body:word)"
         )
