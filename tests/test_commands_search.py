@@ -56,10 +56,11 @@ def test_copies_of_a_story_are_one_hit_with_the_other_outlets(db_path):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     titles = [line.split("  ", 2)[2] for line in lines if not line.startswith("    ")]
-    # Article 4 is a copy of article 1 (same text, another outlet): one hit, the first copy.
-    assert titles == ["Lachin corridor closed *"]
+    # Article 4 is a copy of article 1 (same text, another outlet, stored later): one hit,
+    # the newest copy, the other under "also in".
+    assert titles == ["Hakari bridge [31mred [0m evil *"]
     assert "[Lachin] [corridor]" in result.stdout
-    assert "    also in: azpress (2023-01-12)" in lines
+    assert "    also in: armwire (2023-01-12)" in lines
     assert "1 story" in result.stderr
     assert "* relevant: the article matched a topic" in result.stderr  # the marker explained
 

@@ -492,8 +492,8 @@ def test_stories_are_newest_first_with_copies_in_order(stories_archive):
 
 def test_search_gives_one_hit_per_story(stories_archive):
     (hit,) = stories_archive.search_stories("Lachin corridor")
-    assert (hit.source, hit.matching_copies) == ("wire", 2)
-    assert [c["source"] for c in hit.also_in] == ["kavkaz"]
+    assert (hit.source, hit.matching_copies) == ("kavkaz", 2)  # the newest copy
+    assert [c["source"] for c in hit.also_in] == ["wire"]
     assert "[Lachin] [corridor]" in hit.snippet
     with pytest.raises(SearchQueryError):
         stories_archive.search_stories("Lachin OR")
@@ -513,4 +513,4 @@ def test_export_streams_selected_articles_and_a_subset_store(stories_archive, tm
     with open_store(subset, read_only=True) as handed:
         (story,) = handed.stories()
         assert story.outlets == ["wire", "kavkaz"]
-        assert [h.source for h in handed.search_stories("Stepanakert")] == ["wire"]
+        assert [h.source for h in handed.search_stories("Stepanakert")] == ["kavkaz"]

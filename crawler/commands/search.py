@@ -63,7 +63,7 @@ def search(
     parts together (Nagorno-Karabakh, it's). Full-text syntax works too:
     "an exact phrase", OR, AND, NOT, prefix*, (groups), NEAR(a b, 5) and
     title:word. Copies of one story in several outlets show as one hit,
-    its first matching copy, with the others under "also in".
+    its newest matching copy, with the other copies under "also in".
 
     \b
     Examples:

@@ -427,7 +427,7 @@ class Story:
 
 @dataclass(frozen=True)
 class StoryHit:
-    """A story among search results: its first matching copy, and where else it ran."""
+    """A story among search results: its newest matching copy, and where else it ran."""
 
     story_id: int
     id: int
@@ -440,6 +440,7 @@ class StoryHit:
     snippet: str
     """Matched words in ``[`` ``]``."""
     matching_copies: int
+    """Copies of the story the query matches (whatever the filters)."""
     also_in: list[dict]
     """The story's other copies (matching or not), in order of publication: ``source, url, published_at``."""
 

@@ -203,3 +203,11 @@ def m020_readcmds_fts_folded(db: sqlite_utils.Database) -> None:
 
     ftsfold.create_triggers(db.conn)
     ftsfold.rebuild(db.conn)
+
+
+@migrations()
+def m021_readcmds_article_when(db: sqlite_utils.Database) -> None:
+    """Articles by date (publication, else first stored): readers' lists run newest first."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_articles_when ON articles(coalesce(published_at, first_seen_at))"
+    )
