@@ -26,7 +26,6 @@ from crawler.store.sqlite.search import SNIPPET_CLOSE, SNIPPET_OPEN, match_expre
 NO_FILTER = ArticleFilter()
 _WHEN = "coalesce({a}.published_at, {a}.first_seen_at)"
 _COPY_CHUNK = 1000
-_FIELDS = {"source": "source", "topics": "topics"}
 
 
 def _streamed(method):
@@ -263,15 +262,21 @@ class ReadingStore:
         if field == "topics":
             sql = "SELECT DISTINCT value FROM articles, json_each(articles.topics) ORDER BY 1"
         else:
-            sql = f"SELECT DISTINCT {_FIELDS[field]} FROM articles ORDER BY 1"
+            sql = f"SELECT DISTINCT {_column(field)} FROM articles ORDER BY 1"
         return [value for (value,) in self.conn.execute(sql)]
 
     def has_value(self, field: str, value: str) -> bool:
         if field == "topics":
             sql = "SELECT 1 FROM articles, json_each(articles.topics) WHERE json_each.value = ? LIMIT 1"
         else:
-            sql = f"SELECT 1 FROM articles WHERE {_FIELDS[field]} = ? LIMIT 1"
+            sql = f"SELECT 1 FROM articles WHERE {_column(field)} = ? LIMIT 1"
         return self.conn.execute(sql, [value]).fetchone() is not None
+
+
+def _column(field: str) -> str:
+    if field != "source":
+        raise ValueError(f"no listing of {field!r} (source or topics)")
+    return field
 
 
 def _story(story: dict) -> Story:
