@@ -36,6 +36,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crawler.commands.alerts:alerts",
         "Deliver new relevant stories to webhooks, e-mail, commands.",
     ),
+    "stories": (
+        "crawler.commands.stories:stories",
+        "Stories newest first, with the outlets that carried them.",
+    ),
+    "export": (
+        "crawler.commands.export:export",
+        "Export articles as JSON lines, CSV, Atom or a SQLite subset.",
+    ),
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

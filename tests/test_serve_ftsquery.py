@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from crawler.store.ftsquery import MAX_SPELLINGS, fold_fts_query
+from crawler.store.ftsquery import fold_for_index, fold_fts_query
 
 TEXTS = {
     1: "Traffic on the Laçın corridor stopped; Nagorno-Karabakh is cut off. It's the third closure.",
@@ -23,7 +23,11 @@ def index():
     conn.execute(
         "CREATE VIRTUAL TABLE t USING fts5(body, tokenize='unicode61 remove_diacritics 2')"
     )
-    conn.executemany("INSERT INTO t (rowid, body) VALUES (?, ?)", TEXTS.items())
+    # Folded as the articles_fts triggers fold what they index (migration m020).
+    conn.executemany(
+        "INSERT INTO t (rowid, body) VALUES (?, ?)",
+        [(n, fold_for_index(text)) for n, text in TEXTS.items()],
+    )
     yield lambda typed: {
         row[0]
         for row in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", [fold_fts_query(typed)])
@@ -66,8 +70,3 @@ def test_words_as_people_type_them(index, typed, found):
 )  # fmt: skip
 def test_never_a_syntax_error(index, typed):
     index(typed)  # raises sqlite3.OperationalError on a malformed query
-
-
-def test_spellings_are_capped():
-    query = fold_fts_query("iiiiiiiiiiii")
-    assert query.count(" OR ") == MAX_SPELLINGS - 1

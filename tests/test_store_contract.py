@@ -21,7 +21,9 @@ import pytest
 from crawler.fingerprint import content_hash
 from crawler.items import ArticleItem
 from crawler.store import (
+    EXPORT_FIELDS,
     STORE_SCHEMES,
+    ArticleFilter,
     SearchQueryError,
     StoreError,
     UnsupportedStoreError,
@@ -543,3 +545,62 @@ def test_an_alert_channel_lease_is_exclusive_and_failures_back_off(store):
     store.release_alert_channel("x", "email", owner="me")
     again = store.claim_alert_channel("x", "email", owner="you", now=at(6), lease_until=at(8))
     assert again.claimed and again.failures == 0 and again.next_attempt_at is None
+
+
+# --- reading: stories, search by story, export ---------------------------------------------
+
+
+@pytest.fixture
+def stories_archive(store):
+    copy = "YEREVAN — " + WIRE + "\n\nSource: Caucasus Wire"
+    items = [item(1, WIRE, "wire"), item(2, copy, "kavkaz"), item(3, OTHER, "sport")]
+    for n, date in ((0, "2024-01-02T00:00:00+00:00"), (1, "2024-01-03T00:00:00+00:00"),
+                    (2, "2024-01-05T00:00:00+00:00")):  # fmt: skip
+        items[n].published_at = date
+    items[0].topics, items[1].topics = ["karabakh-blockade"], ["karabakh-blockade"]
+    items[0].relevant = items[1].relevant = True
+    store_articles(store, items)
+    return store
+
+
+def test_stories_are_newest_first_with_copies_in_order(stories_archive):
+    found = list(stories_archive.stories())
+    assert [s.outlets for s in found] == [["sport"], ["wire", "kavkaz"]]
+    blockade = found[1]
+    assert blockade.first_seen == "2024-01-02T00:00:00+00:00" and blockade.topics == [
+        "karabakh-blockade"
+    ]
+    assert [a["source"] for a in blockade.articles] == ["wire", "kavkaz"]
+    assert [
+        s.outlets for s in stories_archive.stories(ArticleFilter(topic="karabakh-blockade"))
+    ] == [["wire", "kavkaz"]]
+    assert [s.outlets for s in stories_archive.stories(ArticleFilter(since="2024-01-03"))] == [
+        ["sport"], ["kavkaz"]
+    ]  # fmt: skip
+    assert len(list(stories_archive.stories(limit=1))) == 1
+
+
+def test_search_gives_one_hit_per_story(stories_archive):
+    (hit,) = stories_archive.search_stories("Lachin corridor")
+    assert (hit.source, hit.matching_copies) == ("kavkaz", 2)  # the newest copy
+    assert [c["source"] for c in hit.also_in] == ["wire"]
+    assert "[Lachin] [corridor]" in hit.snippet
+    with pytest.raises(SearchQueryError):
+        stories_archive.search_stories("Lachin OR")
+
+
+def test_export_streams_selected_articles_and_a_subset_store(stories_archive, tmp_path):
+    rows = list(stories_archive.export_articles(ArticleFilter(sources=("kavkaz", "sport"))))
+    assert [r["source"] for r in rows] == ["kavkaz", "sport"] and list(rows[0]) == list(
+        EXPORT_FIELDS
+    )
+    assert rows[0]["topics"] == ["karabakh-blockade"]
+    assert stories_archive.has_value("topics", "karabakh-blockade")
+    assert not stories_archive.has_value("source", "nope")
+    assert stories_archive.known_values("source") == ["kavkaz", "sport", "wire"]
+    subset = tmp_path / "subset.db"
+    assert stories_archive.export_subset(str(subset), ArticleFilter(relevant=True)) == 2
+    with open_store(subset, read_only=True) as handed:
+        (story,) = handed.stories()
+        assert story.outlets == ["wire", "kavkaz"]
+        assert [h.source for h in handed.search_stories("Stepanakert")] == ["kavkaz"]

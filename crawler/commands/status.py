@@ -36,7 +36,8 @@ def _open(db_path: str) -> Store:
         raise StoreError(
             f"{db_path}: no such database (create it with `newsmon crawl` or `newsmon schedule`)"
         )
-    return open_store(db_path)
+    # Reading only: a copy handed over in a read-only folder must do.
+    return open_store(db_path, read_only=True)
 
 
 def _console() -> Console:

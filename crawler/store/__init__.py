@@ -17,6 +17,8 @@ import importlib
 from pathlib import Path
 
 from crawler.store.base import (
+    EXPORT_FIELDS,
+    ArticleFilter,
     ArticleRef,
     Holder,
     Lock,
@@ -26,6 +28,8 @@ from crawler.store.base import (
     SourceLocks,
     Store,
     StoreError,
+    Story,
+    StoryHit,
     UnsupportedStoreError,
     WriteTransaction,
 )
@@ -44,6 +48,10 @@ __all__ = [
     "StoreError",
     "UnsupportedStoreError",
     "WriteTransaction",
+    "EXPORT_FIELDS",
+    "ArticleFilter",
+    "Story",
+    "StoryHit",
     "local_path",
     "open_store",
     "store_exists",

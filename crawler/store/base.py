@@ -485,6 +485,97 @@ class Store(Reads, Protocol):
         ...
 
     def release_alert_channel(self, alert: str, channel: str, *, owner: str) -> None: ...
+    # --- reading: stories, search by story, export ---
+    def stories(self, filters: ArticleFilter = ..., *, limit: int | None = None) -> Iterator[Story]:
+        """Stories formed by the articles ``filters`` selects, newest first (by first seen),
+        each with its copies in order of publication; streamed."""
+        ...
+
+    def search_stories(
+        self, query: str, filters: ArticleFilter = ..., *, limit: int = 20
+    ) -> list[StoryHit]:
+        """One hit per story among the articles matching ``query`` (words as people type them,
+        FTS5 operators kept), newest first. Raises :class:`SearchQueryError`."""
+        ...
+
+    def export_articles(self, filters: ArticleFilter = ...) -> Iterator[dict]:
+        """Every article ``filters`` selects with :data:`EXPORT_FIELDS`, in storage order; streamed."""
+        ...
+
+    def export_subset(self, path: str, filters: ArticleFilter = ...) -> int:
+        """Write the selected articles with their versions, aliases and story index into a new
+        SQLite database at ``path`` (same schema, search working); the number of articles."""
+        ...
+
+    def known_values(self, field: str) -> list[str]:
+        """The ``source`` names or ``topics`` present in the stored articles (for error messages)."""
+        ...
+
+    def has_value(self, field: str, value: str) -> bool:
+        """Whether an article has ``source`` (or one of its ``topics``) equal to ``value``."""
+        ...
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    """Which articles a reading command takes (every field optional)."""
+
+    topic: str | None = None
+    """Only articles carrying this topic (a name from topics.toml)."""
+    relevant: bool = False
+    """Only articles that matched a topic."""
+    sources: tuple[str, ...] = ()
+    """Only articles of these sources."""
+    since: str | None = None
+    """Only articles published (first seen, when the date is unknown) at or after, ISO 8601 UTC."""
+    until: str | None = None
+    """Only articles published before, ISO 8601 UTC."""
+
+
+@dataclass(frozen=True)
+class Story:
+    """One story: the copies of one text across outlets, as the story index grouped them."""
+
+    story_id: int
+    title: str
+    """The title of its first copy."""
+    first_seen: str | None
+    """When its first copy was published (first stored, when no copy has a date), ISO 8601 UTC."""
+    outlets: list[str]
+    """Sources that carried it, in order of publication."""
+    languages: list[str]
+    articles: list[dict]
+    """Its copies, in order of publication: ``url, source, published_at``."""
+    topics: list[str]
+
+
+@dataclass(frozen=True)
+class StoryHit:
+    """A story among search results: its newest matching copy, and where else it ran."""
+
+    story_id: int
+    id: int
+    published_at: str | None
+    source: str
+    title: str
+    url: str
+    relevant: bool
+    topics: list[str]
+    snippet: str
+    """Matched words in ``[`` ``]``."""
+    matching_copies: int
+    """Copies of the story the query matches (whatever the filters)."""
+    also_in: list[dict]
+    """The story's other copies (matching or not), in order of publication: ``source, url, published_at``."""
+
+
+EXPORT_FIELDS = (
+    "id", "story_id", "url", "source", "title", "published_at", "modified_at", "language",
+    "authors", "description", "section", "tags", "image", "first_seen_at", "fetched_at",
+    "relevant", "topics", "relevance_score", "body",
+)  # fmt: skip
+"""Fields of ``newsmon export`` (documented in docs/reading.md); JSON lists decoded."""
+LIST_FIELDS = ("authors", "tags", "topics")
 
 
 def chunks(values: Sequence, size: int) -> Iterator[Sequence]:

@@ -44,15 +44,7 @@ def connect(
     memory = str(path) == ":memory:"
     try:
         if read_only:
-            # A reader never writes, nor creates a file.
-            conn = sqlite3.connect(
-                f"file:{quote(str(path.resolve()))}?mode=ro",
-                uri=True,
-                timeout=timeout,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            return sqlite_utils.Database(conn)
+            return sqlite_utils.Database(connect_read_only(path, timeout=timeout))
         if not memory:
             _make_folder(path.parent)
             # Created here, not by SQLite: a refusal then names its cause
@@ -92,6 +84,55 @@ def _make_folder(folder: Path) -> None:
                 raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(parent))
             break
     folder.mkdir(parents=True, exist_ok=True)
+
+
+def connect_read_only(path: str | Path, *, timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
+    """A connection that never writes the database, as an analyst's copy needs."""
+    return _read_only(path, timeout)[1]
+
+
+def read_only_uri(path: str | Path) -> str:
+    """The SQLite URI that opens ``path`` read-only here (``mode=ro`` or ``immutable=1``), for
+    tools that open the file themselves (Datasette). Raises sqlite3.Error or StoreError."""
+    uri, conn = _read_only(path, BUSY_TIMEOUT_S)
+    conn.close()
+    return uri
+
+
+def _read_only(path: str | Path, timeout: float) -> tuple[str, sqlite3.Connection]:
+    """``mode=ro`` sees the write-ahead log's transactions but needs the ``-shm``
+    file, which it creates when the folder is writable. In a read-only folder
+    with no log beside the database (a copy, a checkpointed file) nothing can
+    change the file under us, so ``immutable=1`` reads it without any
+    shared-memory file; with a log but no ``-shm`` there is no safe way in.
+    """
+    path = Path(path).resolve()
+    base = f"file:{quote(str(path))}"
+    try:
+        return f"{base}?mode=ro", _opened(f"{base}?mode=ro", timeout)
+    except sqlite3.OperationalError as exc:
+        if "unable to open" not in str(exc):
+            raise
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(
+                f"{path}: cannot read it here: its write-ahead log {wal.name} needs "
+                f"{path.name}-shm beside it or a writable folder (copy the folder somewhere writable)"
+            ) from None
+        return f"{base}?immutable=1", _opened(f"{base}?immutable=1", timeout)
+
+
+def _opened(uri: str, timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+    )
+    try:
+        # Opening is lazy: the first read is what fails on a file it cannot use.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
 
 
 @contextmanager

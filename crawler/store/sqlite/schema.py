@@ -307,6 +307,23 @@ def m011_serve_facet_indexes(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m020_readcmds_fts_folded(db: sqlite_utils.Database) -> None:
+    """Index folded text, so that a search for Lacin finds Laçın as topics.toml does."""
+    from crawler.store.sqlite import ftsfold
+
+    ftsfold.create_triggers(db.conn)
+    ftsfold.rebuild(db.conn)
+
+
+@migrations()
+def m021_readcmds_article_when(db: sqlite_utils.Database) -> None:
+    """Articles by date (publication, else first stored): readers' lists run newest first."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_articles_when ON articles(coalesce(published_at, first_seen_at))"
+    )
+
+
+@migrations()
 def m030_alerts_ledger(db: sqlite_utils.Database) -> None:
     """The alerts' ledger: when each alert started, each channel's retry state and lease, and the
     stories each channel accepted (crawler.store.sqlite.alerts)."""

@@ -6,6 +6,8 @@ import sqlite3
 from collections.abc import Sequence
 
 from crawler.store.base import SearchQueryError, StoreError
+from crawler.store.ftsquery import fts5_query
+from crawler.store.sqlite.ftsfold import is_folded
 
 SNIPPET_OPEN, SNIPPET_CLOSE = "[", "]"
 
@@ -18,14 +20,14 @@ def search_articles(
     sources: Sequence[str] = (),
     relevant: bool = False,
 ) -> list[dict]:
-    """Articles matching an FTS5 ``query``, best match first.
+    """Articles matching ``query`` (words as typed, FTS5 operators kept), best match first.
 
     Values are bound as parameters, never formatted into the SQL. Raises
     :class:`SearchQueryError` when the query is not valid FTS5, and
     :class:`StoreError` when the database has no articles' index.
     """
     where = ["articles_fts MATCH ?"]
-    params: list[object] = [query]
+    params: list[object] = [match_expression(conn, query)]
     if sources:
         where.append(f"a.source IN ({', '.join('?' for _ in sources)})")
         params.extend(sources)
@@ -54,5 +56,11 @@ def search_articles(
 def count_matches(conn: sqlite3.Connection, query: str) -> int:
     """How many articles match ``query`` (benchmarks report it beside the time)."""
     return conn.execute(
-        "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [query]
+        "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?",
+        [match_expression(conn, query)],
     ).fetchone()[0]
+
+
+def match_expression(conn: sqlite3.Connection, query: str) -> str:
+    """The FTS5 expression of a query as typed (:mod:`crawler.store.ftsquery`), folded as the index is."""
+    return fts5_query(query, fold=is_folded(conn))

@@ -24,6 +24,7 @@ from crawler.store.filelocks import FileLock, SourceLocks, lock_dir
 from crawler.store.sqlite import connection
 from crawler.store.sqlite.alerts import AlertStore
 from crawler.store.sqlite.articles import ArticleReads, ArticleStore, ArticleWrites
+from crawler.store.sqlite.reading import ReadingStore
 from crawler.store.sqlite.runs import RunStore
 from crawler.store.sqlite.search import count_matches, search_articles
 from crawler.store.sqlite.stories import StoryReads, StoryWrites
@@ -88,7 +89,9 @@ class SqliteTransaction(
 
 
 @_driver_errors_as_store_errors
-class SqliteStore(ArticleReads, StoryReads, TranslationReads, ArticleStore, RunStore, AlertStore):
+class SqliteStore(
+    ArticleReads, StoryReads, TranslationReads, ArticleStore, RunStore, AlertStore, ReadingStore
+):
     """A newsmon database in one SQLite file."""
 
     def __init__(self, url: str, db, path: str, read_only: bool = False):
