@@ -25,7 +25,10 @@ def open_reader(db_path: str) -> Store:
             fail(f"no database at {db_path} (run newsmon crawl first, or give --db)")
         return open_store(db_path, read_only=True)
     except StoreError as exc:
-        fail(f"cannot open the database {db_path}: {str(exc).removeprefix(f'{db_path}: ')}")
+        detail = str(exc).removeprefix(f"{db_path}: ")
+        if "not a database" in detail:
+            fail(f"{db_path} is not a newsmon database ({detail})")
+        fail(f"cannot open the database {db_path}: {detail}")
 
 
 def article_filter(
