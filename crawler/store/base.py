@@ -398,6 +398,13 @@ class Store(Reads, Protocol):
         """The lock that keeps a second scheduler daemon off this store (hold the store open with it)."""
         ...
 
+    # --- backfill ---
+    def read_windows(self) -> dict[str, str]:
+        """``url -> window start`` (ISO 8601 UTC; ``crawler.firstcrawl.ALL_TIME``: no limit) each feed or sitemap was last read in full with."""
+        ...
+
+    def save_read_windows(self, windows: Mapping[str, str]) -> None: ...
+
 
 def chunks(values: Sequence, size: int) -> Iterator[Sequence]:
     """``values`` in slices of at most ``size`` (backends bound the parameters of one statement)."""

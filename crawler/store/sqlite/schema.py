@@ -228,3 +228,19 @@ def m005_sched_first_crawls(db: sqlite_utils.Database) -> None:
              (SELECT 'feeds' AS kind UNION ALL SELECT 'sitemaps' UNION ALL SELECT 'wordpress') k
         """
     )
+
+
+@migrations()
+def m040_archives_read_windows(db: sqlite_utils.Database) -> None:
+    """The window start each feed or sitemap was last read in full with (crawler.firstcrawl.reaches_further_back)."""
+    # Beside http_validators rather than in it: a document without validators
+    # still has a window, and the validators' writes stay as they are.
+    db.execute(
+        """
+        CREATE TABLE read_windows (
+            url TEXT PRIMARY KEY,
+            since TEXT NOT NULL,
+            read_at TEXT NOT NULL
+        )
+        """
+    )

@@ -22,6 +22,7 @@ from pathlib import Path
 from crawler.store.base import StoreError
 from crawler.store.filelocks import FileLock, SourceLocks, lock_dir
 from crawler.store.sqlite import connection
+from crawler.store.sqlite.archives import ArchiveStore
 from crawler.store.sqlite.articles import ArticleReads, ArticleStore, ArticleWrites
 from crawler.store.sqlite.runs import RunStore
 from crawler.store.sqlite.search import count_matches, search_articles
@@ -84,7 +85,7 @@ class SqliteTransaction(ArticleReads, ArticleWrites, StoryReads, StoryWrites):
 
 
 @_driver_errors_as_store_errors
-class SqliteStore(ArticleReads, StoryReads, ArticleStore, RunStore):
+class SqliteStore(ArticleReads, StoryReads, ArticleStore, RunStore, ArchiveStore):
     """A newsmon database in one SQLite file."""
 
     def __init__(self, url: str, db, path: str, read_only: bool = False):
