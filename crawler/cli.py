@@ -28,6 +28,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Jobs, sources' last runs and health, database size.",
     ),
     "runs": ("crawler.commands.runs:runs", "The crawl history."),
+    "backfill": (
+        "crawler.commands.backfill:backfill",
+        "Read articles of a past window from web archives.",
+    ),
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

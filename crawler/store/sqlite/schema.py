@@ -244,3 +244,31 @@ def m040_archives_read_windows(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m041_archives_captures(db: sqlite_utils.Database) -> None:
+    """Backfill from web archives: where an article's text came from, and the ledger of captures."""
+    # archive: NULL for a page read live; captured_at: when the archive took
+    # the copy (fetched_at stays when newsmon read it).
+    db.execute("ALTER TABLE articles ADD COLUMN archive TEXT")
+    db.execute("ALTER TABLE articles ADD COLUMN captured_at TEXT")
+    # One row per (archive, URL): what a listing found and whether its bytes
+    # were fetched, so an interrupted backfill resumes and never fetches twice.
+    db.execute(
+        """
+        CREATE TABLE archive_captures (
+            archive TEXT NOT NULL,
+            url_key TEXT NOT NULL,
+            source TEXT NOT NULL,
+            url TEXT NOT NULL,
+            captured TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'listed'
+                CHECK (state IN ('listed', 'fetched', 'failed', 'skipped')),
+            listed_at TEXT NOT NULL,
+            fetched_at TEXT,
+            PRIMARY KEY (archive, url_key)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX idx_archive_captures_source ON archive_captures(source, state)")
