@@ -44,7 +44,7 @@ class Capture:
 
 def parse_timestamp(timestamp: str) -> datetime:
     """``20230105123000`` (or a shorter prefix) -> aware UTC datetime; CdxError if not one."""
-    if not re.fullmatch(r"\d{4,14}", timestamp or ""):
+    if not re.fullmatch(r"\d{4}(?:\d\d){0,5}", timestamp or ""):
         raise CdxError(f"not a capture timestamp: {timestamp!r:.40}")
     padded = (timestamp + "0101000000"[len(timestamp) - 4 :]) if len(timestamp) < 14 else timestamp
     try:
