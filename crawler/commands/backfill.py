@@ -37,7 +37,9 @@ COUNTERS = ("listed", "not_articles", "skipped", "fetched", "failed")
 @sources_option
 @topics_option
 @click.option(
-    "--since", required=True, help="Start of the window: a date (2023-01-01) or a duration (400d)."
+    "--since",
+    default=None,
+    help="Start of the window: a date (2023-01-01) or a duration (400d); required but with --warc.",
 )
 @click.option("--until", default=None, help="End of the window: a date (default: now).")
 @click.option(
@@ -48,6 +50,19 @@ COUNTERS = ("listed", "not_articles", "skipped", "fetched", "failed")
     help="Which archive to read.",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Fetch at most N captures.")
+@click.option(
+    "--warc",
+    "warc_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, readable=True),
+    help="Read a local WARC / WARC.gz file instead of an archive (repeatable).",
+)
+@click.option(
+    "--source",
+    "warc_source",
+    default=None,
+    help="With --warc: every record belongs to this source (default: records of configured sources' sites).",
+)
 @click.option(
     "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a setting."
 )
@@ -67,6 +82,8 @@ def backfill(
     until: str | None,
     archive: str,
     limit: int | None,
+    warc_files: tuple[str, ...],
+    warc_source: str | None,
     settings: tuple[str, ...],
     verbose: int,
     log_file: str | None,
@@ -77,23 +94,38 @@ def backfill(
     Examples:
       newsmon backfill --since 2022-12-01 --until 2023-09-30
       newsmon backfill artsakhpress --since 2020-11-01 --limit 500
+      newsmon backfill --warc CC-NEWS-20230115.warc.gz --warc crawl.warc
+      newsmon backfill --warc export.warc.gz --source artsakhpress
     Captures are listed through the archive's CDX index (NEWSMON_WAYBACK_CDX),
     fetched from NEWSMON_WAYBACK_ROOT one at a time with a delay, and go
     through the same extraction and pipelines as a crawl. A ledger in the
     database records what was listed and fetched: run the same command again
     after an interruption and it fetches only the rest.
+    With --warc, only the response records of the configured sources' sites
+    are read (all of them with --source); a damaged or truncated file keeps
+    the pages before the damage.
     Exit status: 0 when the backfill ran, 1 when the archive answered
-    something that is not a CDX listing, 2 on a usage or configuration error,
-    5 when the database could not be written.
+    something that is not a CDX listing or a WARC file is damaged, 2 on a
+    usage or configuration error, 5 when the database could not be written.
     """
     source_set = load_sources(sources_file)
-    selected = source_set.select(list(source_names), archives=True)
+    if warc_source and source_names:
+        raise click.BadParameter("give either SOURCE names or --source", param_hint="--source")
+    if warc_source and not warc_files:
+        raise click.BadParameter("only with --warc", param_hint="--source")
+    if not since and not warc_files:
+        raise click.BadParameter(
+            "a backfill from an archive needs a window start", param_hint="--since"
+        )
+    selected = source_set.select(
+        [warc_source] if warc_source else list(source_names), archives=True
+    )
     if not selected:
         raise ConfigError(f"{source_set.path}: no enabled source to backfill")
     load_topics(topics_file)
-    start = _usage_check("--since", parse_since, since)
+    start = _usage_check("--since", parse_since, since) if since else None
     end = _usage_check("--until", parse_since, until) if until else None
-    if end is not None and end < start:
+    if end is not None and start is not None and end < start:
         raise click.BadParameter(f"{until!r} is before --since {since!r}", param_hint="--until")
     if archive == "commoncrawl":
         raise click.BadParameter(
@@ -129,6 +161,8 @@ def backfill(
                     "until": until,
                     "archive": archive,
                     "limit": limit,
+                    "warc": list(warc_files),
+                    "source": warc_source,
                 },
             ),
         )
@@ -138,6 +172,11 @@ def backfill(
     print_backfill_summary(names, stats)
     if stats.get("storage/error"):
         _database_error(db_path, str(stats["storage/error"]))
+    if stats.get("warc/damage"):
+        click.echo(
+            f"newsmon: error: {stats['warc/damage']} (the pages before it were read)", err=True
+        )
+        sys.exit(EXIT_FAILED)
     if stats.get("archive/garbage"):
         click.echo(
             "newsmon: error: the archive answered something that is not a CDX listing "

@@ -21,11 +21,13 @@ Arguments (``scrapy crawl archive -a NAME=VALUE``):
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from datetime import datetime
 
 import scrapy
+from scrapy.http import HtmlResponse
 
 from crawler.archives.cdx import (
     Capture,
@@ -36,6 +38,7 @@ from crawler.archives.cdx import (
     site_of,
     wayback_fetch_url,
 )
+from crawler.archives.warc import WarcDamaged, read_pages
 from crawler.config import Source, load_sources
 from crawler.durations import parse_since
 from crawler.middlewares.seen import is_stored
@@ -67,8 +70,20 @@ class ArchiveSpider(NewsSpider):
         }
         settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
 
-    def __init__(self, sources=None, since=None, until=None, archive="wayback", limit=None, **kw):
+    def __init__(
+        self,
+        sources=None,
+        since=None,
+        until=None,
+        archive="wayback",
+        limit=None,
+        warc=None,
+        source=None,
+        **kw,
+    ):
         super().__init__(sources=sources, since=since, **kw)
+        self.warc_files = [warc] if isinstance(warc, str) else list(warc or [])
+        self.warc_source = source
         self.until_arg = until
         self.archives = list(ARCHIVES) if archive in (None, "all") else [archive]
         self.limit = int(limit) if limit not in (None, "") else None
@@ -77,11 +92,13 @@ class ArchiveSpider(NewsSpider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        names = spider.source_names
+        names = [spider.warc_source] if spider.warc_source else spider.source_names
         spider.selected_sources = load_sources(settings.get("NEWSMON_SOURCES_FILE")).select(
             names, archives=True
         )
-        if spider.since is None:
+        if spider.warc_files and spider.since_arg is None:
+            spider.since = None  # a file is read whole unless a window is given
+        if spider.since is None and not spider.warc_files:
             raise ValueError("a backfill needs a window start (since)")
         spider.until = parse_since(spider.until_arg) if spider.until_arg else None
         spider.cdx = settings.get("NEWSMON_WAYBACK_CDX")
@@ -111,10 +128,16 @@ class ArchiveSpider(NewsSpider):
         return self.since.isoformat(), self.until.isoformat() if self.until else None
 
     def _in_window(self, when: datetime) -> bool:
-        return when >= self.since and (self.until is None or when <= self.until)
+        return (self.since is None or when >= self.since) and (
+            self.until is None or when <= self.until
+        )
 
     # --- start --------------------------------------------------------------
     async def start(self):
+        if self.warc_files:
+            async for item in self._from_warcs():
+                yield item
+            return
         store = self._the_store()
         for source in self.selected_sources:
             for archive in self.archives:
@@ -166,6 +189,40 @@ class ArchiveSpider(NewsSpider):
                 yield request
         if resume_key and not self._spent():
             yield self._listing_request(source, archive, resume_key)
+
+    async def _from_warcs(self):
+        store = self._the_store()
+        for source, page in _warc_pages(self):
+            stat = functools.partial(archive_stat, source.name)
+            self.crawler.stats.inc_value(stat("listed"))
+            when = datetime.fromisoformat(page.captured_at) if page.captured_at else None
+            if page.status != 200 or (when is not None and not self._in_window(when)):
+                self.crawler.stats.inc_value(stat("not_articles"))
+                continue
+            pattern = self.patterns.get(source.name)
+            if (pattern is not None and not pattern.search(page.url)) or not self._claim(page.url):
+                self.crawler.stats.inc_value(stat("not_articles"))
+                continue
+            if is_stored(store, page.url):
+                self.crawler.stats.inc_value(stat("skipped"))
+                continue
+            if self._spent():
+                return
+            self.requested += 1
+            self.crawler.stats.inc_value(stat("fetched"))
+            headers = {k: v for k, v in page.headers.items() if k.lower() not in _DROPPED_HEADERS}
+            meta = self._meta(source, "article", newsmon_via="warc")
+            response = HtmlResponse(
+                page.url,
+                status=page.status,
+                headers=headers,
+                body=page.body,
+                request=scrapy.Request(page.url, meta=meta),
+            )
+            async for item in self.parse_article(response):
+                item.archive = "warc"
+                item.captured_at = page.captured_at or None
+                yield item
 
     # --- captures -------------------------------------------------------------
     def _spent(self) -> bool:
@@ -225,3 +282,40 @@ def _when(capture: Capture) -> datetime:
 
 def _timestamp(captured: str) -> str:
     return datetime.fromisoformat(captured).strftime("%Y%m%d%H%M%S")
+
+
+# --- local WARC files --------------------------------------------------------------
+_DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+
+def _warc_pages(spider: ArchiveSpider):
+    """``(source, page)`` of every page of the spider's WARC files it should read, then the damage."""
+    by_site = {site_of(s.url): s for s in spider.selected_sources}
+    only = spider.selected_sources[0] if spider.warc_source else None
+    stats = spider.crawler.stats
+    for path in spider.warc_files:
+        counts: dict[str, int] = {}
+        try:
+            for page in read_pages(path, counts):
+                source = only or _source_of(page.url, by_site)
+                if source is None:
+                    stats.inc_value("warc/other_sites")
+                    continue
+                yield source, page
+        except WarcDamaged as exc:
+            stats.inc_value("warc/damaged")
+            stats.set_value(
+                "warc/damage", "; ".join(filter(None, [stats.get_value("warc/damage"), str(exc)]))
+            )
+            logger.error("%s", exc)
+        stats.inc_value("warc/records", counts.get("records", 0))
+        stats.inc_value("warc/not_responses", counts.get("other", 0))
+
+
+def _source_of(url: str, by_site: dict[str, Source]) -> Source | None:
+    host = site_of(url)
+    while host:
+        if host in by_site:
+            return by_site[host]
+        host = host.partition(".")[2]
+    return None
