@@ -21,6 +21,7 @@ Arguments (``scrapy crawl archive -a NAME=VALUE``):
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
@@ -109,6 +110,7 @@ class ArchiveSpider(NewsSpider):
             for s in spider.selected_sources
         }
         spider.requested = 0
+        spider.warc_batch = max(1, settings.getint("CONCURRENT_REQUESTS", 16))
         spider.unmarked = {}  # archive -> keys of captures whose items may not be committed yet
         crawler.signals.connect(spider._mark_fetched, signal=scrapy.signals.spider_closed)
         return spider
@@ -191,7 +193,9 @@ class ArchiveSpider(NewsSpider):
             yield self._listing_request(source, archive, resume_key)
 
     async def _from_warcs(self):
+        # Pages are extracted a batch at a time so the extraction workers run side by side.
         store = self._the_store()
+        batch = []
         for source, page in _warc_pages(self):
             stat = functools.partial(archive_stat, source.name)
             self.crawler.stats.inc_value(stat("listed"))
@@ -207,22 +211,32 @@ class ArchiveSpider(NewsSpider):
                 self.crawler.stats.inc_value(stat("skipped"))
                 continue
             if self._spent():
-                return
+                break
             self.requested += 1
             self.crawler.stats.inc_value(stat("fetched"))
-            headers = {k: v for k, v in page.headers.items() if k.lower() not in _DROPPED_HEADERS}
-            meta = self._meta(source, "article", newsmon_via="warc")
-            response = HtmlResponse(
-                page.url,
-                status=page.status,
-                headers=headers,
-                body=page.body,
-                request=scrapy.Request(page.url, meta=meta),
-            )
-            async for item in self.parse_article(response):
-                item.archive = "warc"
-                item.captured_at = page.captured_at or None
-                yield item
+            batch.append(self._warc_items(source, page))
+            if len(batch) >= self.warc_batch:
+                for item in await _gathered(batch):
+                    yield item
+                batch = []
+        for item in await _gathered(batch):
+            yield item
+
+    async def _warc_items(self, source: Source, page) -> list:
+        headers = {k: v for k, v in page.headers.items() if k.lower() not in _DROPPED_HEADERS}
+        meta = self._meta(source, "article", newsmon_via="warc")
+        response = HtmlResponse(
+            page.url,
+            status=page.status,
+            headers=headers,
+            body=page.body,
+            request=scrapy.Request(page.url, meta=meta),
+        )
+        items = [item async for item in self.parse_article(response)]
+        for item in items:
+            item.archive = "warc"
+            item.captured_at = page.captured_at or None
+        return items
 
     # --- captures -------------------------------------------------------------
     def _spent(self) -> bool:
@@ -310,6 +324,10 @@ def _warc_pages(spider: ArchiveSpider):
             logger.error("%s", exc)
         stats.inc_value("warc/records", counts.get("records", 0))
         stats.inc_value("warc/not_responses", counts.get("other", 0))
+
+
+async def _gathered(batch: list) -> list:
+    return [item for items in await asyncio.gather(*batch) for item in items]
 
 
 def _source_of(url: str, by_site: dict[str, Source]) -> Source | None:
