@@ -116,6 +116,17 @@ def test_one_capture_per_url_the_earliest_article_like_one():
     assert "http://a.am/tag/karabakh/" in {c.url for c in everything}
 
 
+def test_until_a_date_includes_the_whole_day():
+    from crawler.archives.cdx import window_end
+
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    assert window_end("2023-09-30", now=now) == datetime(
+        2023, 9, 30, 23, 59, 59, 999999, tzinfo=UTC
+    )
+    assert window_end("2023-09-30T12:00", now=now) == datetime(2023, 9, 30, 12, tzinfo=UTC)
+    assert window_end("10d", now=now) == datetime(2026, 11, 25, tzinfo=UTC)
+
+
 def test_timestamps():
     assert parse_timestamp("2023") == datetime(2023, 1, 1, tzinfo=UTC)
     assert parse_timestamp("202302") == datetime(2023, 2, 1, tzinfo=UTC)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 from crawler.urls import url_key
@@ -164,3 +164,13 @@ def select_captures(
 def wayback_fetch_url(root: str, capture: Capture) -> str:
     """The capture's original bytes (``id_``: no banner, no rewritten links)."""
     return f"{root.rstrip('/')}/{capture.timestamp}id_/{capture.url}"
+
+
+def window_end(text: str, *, now: datetime | None = None) -> datetime | None:
+    """The end of a backfill window: ``--until 2023-09-30`` includes that whole day."""
+    from crawler.durations import parse_since
+
+    end = parse_since(text, now=now)
+    if end is not None and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text):
+        end = end + timedelta(days=1, microseconds=-1)
+    return end

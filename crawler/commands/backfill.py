@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import click
 
+from crawler.archives.cdx import window_end
 from crawler.commands.crawl import (
     EXIT_FAILED,
     CrawlFailed,
@@ -124,7 +125,7 @@ def backfill(
         raise ConfigError(f"{source_set.path}: no enabled source to backfill")
     load_topics(topics_file)
     start = _usage_check("--since", parse_since, since) if since else None
-    end = _usage_check("--until", parse_since, until) if until else None
+    end = _usage_check("--until", window_end, until) if until else None
     if end is not None and start is not None and end < start:
         raise click.BadParameter(f"{until!r} is before --since {since!r}", param_hint="--until")
     if archive == "commoncrawl":

@@ -38,10 +38,10 @@ from crawler.archives.cdx import (
     select_captures,
     site_of,
     wayback_fetch_url,
+    window_end,
 )
 from crawler.archives.warc import WarcDamaged, read_pages
 from crawler.config import Source, load_sources
-from crawler.durations import parse_since
 from crawler.middlewares.seen import is_stored
 from crawler.spiders.news import NewsSpider
 
@@ -101,7 +101,7 @@ class ArchiveSpider(NewsSpider):
             spider.since = None  # a file is read whole unless a window is given
         if spider.since is None and not spider.warc_files:
             raise ValueError("a backfill needs a window start (since)")
-        spider.until = parse_since(spider.until_arg) if spider.until_arg else None
+        spider.until = window_end(spider.until_arg) if spider.until_arg else None
         spider.cdx = settings.get("NEWSMON_WAYBACK_CDX")
         spider.root = settings.get("NEWSMON_WAYBACK_ROOT")
         spider.page_size = settings.getint("NEWSMON_ARCHIVE_PAGE_SIZE", 1000)
