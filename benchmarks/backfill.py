@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import sqlite3
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ from warcio.warcwriter import WARCWriter  # noqa: E402
 
 from benchmarks.crawl import COMMON_SETTINGS, Web, _settings_args, mib, run_measured  # noqa: E402
 from benchmarks.newsweb import build  # noqa: E402
+from crawler.store import open_store  # noqa: E402
 
 
 def write_warc(path: Path, bases: list[str], articles: int) -> int:
@@ -71,11 +71,8 @@ def write_warc(path: Path, bases: list[str], articles: int) -> int:
 
 
 def stored(db: Path) -> int:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-    finally:
-        conn.close()
+    with open_store(str(db), migrate=False) as store:
+        return store.count_articles()
 
 
 def report(name: str, result: dict, articles: int) -> dict:
