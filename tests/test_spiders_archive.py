@@ -156,7 +156,11 @@ def test_a_live_and_an_archived_copy_are_one_row(mock_web, wayback, tmp_path):
 def test_429_then_200_a_redirect_and_a_404_capture(mock_web, tmp_path):
     archive = StandInWayback(mock_web)
     armwire = mock_web.base_url("armwire")
-    one, two, three = content.ARTICLES[:3]
+    one, two, three, four = content.ARTICLES[:4]
+    archive.add(Capture(FIRST, f"{armwire}{four.path}", answers=[
+        Response(503, b"busy"), Response(502, b"busy"),
+        Response(200, page(four, armwire), {"Content-Type": "text/html"}),
+    ]))  # fmt: skip
     archive.add(Capture(FIRST, f"{armwire}{one.path}", answers=[
         Response(429, b"slow down", {"Retry-After": "1"}),
         Response(200, page(one, armwire), {"Content-Type": "text/html"}),
@@ -176,8 +180,12 @@ def test_429_then_200_a_redirect_and_a_404_capture(mock_web, tmp_path):
     result = backfill(sources(mock_web, tmp_path), db, archive, "armwire", "--since", "2023-01-01")
     assert result.returncode == 0, result.stderr[-3000:]
     stored = rows(db)
-    assert set(stored) == {one.path, two.path}
+    assert set(stored) == {one.path, two.path, four.path}
     assert stored[two.path]["url"] == f"{armwire}{two.path}"
+    # Asked again after the 429's Retry-After, and after each 5xx (backing off).
+    fetches = archive.fetches()
+    assert fetches.count(f"/web/{FIRST}id_/{armwire}{one.path}") == 2
+    assert fetches.count(f"/web/{FIRST}id_/{armwire}{four.path}") == 3
     conn = sqlite3.connect(db)
     states = dict(conn.execute("SELECT url, state FROM archive_captures").fetchall())
     assert states[f"{armwire}{three.path}"] == "failed"
