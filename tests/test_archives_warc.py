@@ -157,7 +157,7 @@ def test_source_takes_every_record_and_a_truncated_file_keeps_what_came_before(t
     db = tmp_path / "n.db"
     result = run_newsmon(
         "backfill", "--warc", str(cut), "--source", "azpress", "--sources", str(sources_file(tmp_path)),
-        "--db", str(db),
+        "--db", str(db), "-s", "NEWSMON_PROGRESS_INTERVAL=0",
     )  # fmt: skip
     assert result.returncode == 1
     assert "cut.warc.gz: damaged after" in one_line_error(result)

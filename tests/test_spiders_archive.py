@@ -26,6 +26,8 @@ FAST = [
     "DOWNLOAD_DELAY=0",
     "-s",
     "NEWSMON_ARCHIVE_BACKOFF=0.2",
+    "-s",
+    "NEWSMON_PROGRESS_INTERVAL=0",  # one_line_error() reads stderr
 ]
 ARTICLE_PATHS = {a.path for a in content.ARTICLES}
 # A page that writes a local time with no zone is read in the source's zone
