@@ -8,6 +8,12 @@
 - Every table the metadata does not describe is hidden: the internal tables
   of other parts (ledgers, indexes) stay out of the way without a list to
   keep in step.
+- The metadata's ``list`` facet is Datasette's array facet (the topics of
+  articles) attempted only where it can finish: unnesting a JSON list reads
+  every row of the set, ≈ 0.7 s per million rows even from a covering
+  index, so over more than :data:`LIST_FACET_MAX_ROWS` rows (or a set too
+  big to count in time) it is reported as timed out without being run, and
+  leaves the time to the source and language facets.
 - ``/-/feeds/<topic>.atom``: an Atom feed of the topic's newest relevant
   stories, one entry per story with a link to every outlet's copy, built from
   the ``relevant_stories`` canned query through Datasette's own JSON API.
@@ -22,12 +28,33 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from datasette import hookimpl
+from datasette.facets import ArrayFacet
 from datasette.utils.asgi import Response
 
 from crawler.store.ftsquery import fold_fts_query
 
 DATABASE = "newsmon"
 FEED_ENTRIES = 50
+LIST_FACET_MAX_ROWS = 100_000
+
+
+class ListFacet(ArrayFacet):
+    """The array facet, not attempted over a set of more than :data:`LIST_FACET_MAX_ROWS` rows."""
+
+    type = "list"
+
+    async def facet_results(self):
+        if self.row_count is None or self.row_count > LIST_FACET_MAX_ROWS:
+            columns = [
+                c["config"].get("column") or c["config"]["simple"] for c in self.get_configs()
+            ]
+            return [], columns
+        return await super().facet_results()
+
+
+@hookimpl
+def register_facet_classes():
+    return [ListFacet]
 
 
 @hookimpl(trylast=True)
