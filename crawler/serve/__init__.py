@@ -32,7 +32,7 @@ SETTINGS = {
     "allow_download": False,
     "default_cache_ttl": 60,
 }
-COUNT_TIME_LIMIT_MS = 200
+COUNT_TIME_LIMIT_MS = 120
 """How long a table page may count its rows: past it the page shows its rows without a total.
 
 Datasette counts every match of a table page (``select count(*) from
