@@ -80,29 +80,6 @@ def read_only_mode(path: Path) -> str:
     return "immutable"
 
 
-def _is_table_count(sql: str) -> bool:
-    # The exact text of the table view's count (datasette/views/table.py):
-    # a query a reader writes is left to sql_time_limit_ms.
-    return sql.startswith("select count(*) from ") and (sql.endswith(" ") or " where " in sql)
-
-
-def _serving_database_class():
-    from datasette.database import Database
-
-    class ServingDatabase(Database):
-        """A Database whose table-page counts give up after :data:`COUNT_TIME_LIMIT_MS`."""
-
-        async def execute(self, sql, params=None, truncate=False, custom_time_limit=None, **kw):
-            if custom_time_limit is None and _is_table_count(sql):
-                # Interrupted, the view drops the count (QueryInterrupted is caught there).
-                custom_time_limit = COUNT_TIME_LIMIT_MS
-            return await super().execute(
-                sql, params, truncate=truncate, custom_time_limit=custom_time_limit, **kw
-            )
-
-    return ServingDatabase
-
-
 def make_datasette(
     path: str | Path, *, topics: list[str] | None = None, metadata: dict | None = None
 ):
@@ -111,6 +88,7 @@ def make_datasette(
     from datasette.plugins import pm
 
     from crawler.serve import plugin
+    from crawler.store.serving import serving_database_class
 
     if not pm.is_registered(plugin):
         pm.register(plugin, name="newsmon")
@@ -123,7 +101,9 @@ def make_datasette(
     # this app asks for its write connection (no writable canned query, no
     # write plugin), and immutable needs no lock at all.
     ds.add_database(
-        _serving_database_class()(ds, path=str(path), is_mutable=read_only_mode(path) == "ro"),
+        serving_database_class(COUNT_TIME_LIMIT_MS)(
+            ds, path=str(path), is_mutable=read_only_mode(path) == "ro"
+        ),
         name=DATABASE,
     )
     return ds
