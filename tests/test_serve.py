@@ -302,3 +302,92 @@ def test_a_copy_in_a_read_only_directory_is_served_immutable(tmp_path, monkeypat
         return [row["story_id"] for row in response.json()]
 
     assert asyncio.run(stories()) == [6, 4, 1]
+
+
+def test_a_count_that_takes_too_long_leaves_the_page_without_its_total(tmp_path, monkeypatch):
+    import asyncio
+    import concurrent.futures
+    import contextlib
+
+    import datasette.database
+
+    from crawler import serve
+
+    db = build_fixture_db(tmp_path / "big.db")
+    # The counts' own limit is recognised by its value: under it every
+    # statement is interrupted at once, as a count of 1M rows would be.
+    monkeypatch.setattr(serve, "COUNT_TIME_LIMIT_MS", 7)
+    real_timelimit = datasette.database.sqlite_timelimit
+    limits = []
+
+    @contextlib.contextmanager
+    def timelimit(conn, ms):
+        limits.append(ms)
+        if ms != 7:
+            with real_timelimit(conn, ms):
+                yield
+            return
+        conn.set_progress_handler(lambda: 1, 1)
+        try:
+            yield
+        finally:
+            conn.set_progress_handler(None, 1)
+
+    monkeypatch.setattr(datasette.database, "sqlite_timelimit", timelimit)
+    ds = serve.make_datasette(db, topics=[BLOCKADE, PEACEKEEPERS])
+    # One connection: the page's rows query opens the search index on it
+    # before the count (interrupted that early, its opening fails otherwise).
+    ds.executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+
+    async def pages():
+        await ds.invoke_startup()
+        table = await ds.client.get("/newsmon/articles.json?_shape=objects")
+        search = await ds.client.get("/newsmon/articles.json?_search=Lacin*&_shape=objects")
+        html = await ds.client.get("/newsmon/articles?_search=Lacin*")
+        own = await ds.client.get(
+            "/newsmon.json?" + urllib.parse.urlencode({"sql": "select count(*) from articles"})
+        )
+        return table.json(), search.json(), html, own.json()
+
+    table, search, html, own = asyncio.run(pages())
+    assert 7 in limits
+    assert table["filtered_table_rows_count"] is None
+    assert sorted(row["id"] for row in table["rows"]) == [1, 2, 3, 4, 5, 6]
+    # Grouping a set that could not be counted in time is not attempted either.
+    assert table["facet_results"] == {}
+    # The search box still finds Laçın from plain ASCII; only the total is gone.
+    assert search["filtered_table_rows_count"] is None
+    assert {row["id"] for row in search["rows"]} == {1, 2, 3}
+    assert html.status_code == 200 and "Laçın yolu" in html.text
+    assert "These facets timed out: source, language, topics" in html.text
+    # A reader's own count is no table page: it runs under sql_time_limit_ms.
+    assert own["rows"] == [[6]]
+
+
+def test_the_topics_facet_is_not_attempted_over_too_many_rows(tmp_path, monkeypatch):
+    import asyncio
+
+    from crawler import serve
+    from crawler.serve import plugin
+
+    db = build_fixture_db(tmp_path / "big.db")
+    monkeypatch.setattr(plugin, "LIST_FACET_MAX_ROWS", 3)
+    ds = serve.make_datasette(db, topics=[BLOCKADE, PEACEKEEPERS])
+
+    async def pages():
+        await ds.invoke_startup()
+        return [
+            await ds.client.get(path)
+            for path in (
+                "/newsmon/articles.json",
+                "/newsmon/articles",
+                "/newsmon/articles.json?source=asbarez",
+            )
+        ]
+
+    whole, page, filtered = asyncio.run(pages())
+    assert sorted(whole.json()["facet_results"]) == ["language", "source"]
+    assert "These facets timed out: topics" in page.text
+    # Over a set it can unnest in time, topics are counted item by item.
+    topics = filtered.json()["facet_results"]["topics"]["results"]
+    assert {row["value"]: row["count"] for row in topics} == {BLOCKADE: 1}

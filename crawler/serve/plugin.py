@@ -8,6 +8,11 @@
 - Every table the metadata does not describe is hidden: the internal tables
   of other parts (ledgers, indexes) stay out of the way without a list to
   keep in step.
+- The metadata's ``counted`` and ``list`` facets are Datasette's column and
+  array facets attempted only where they can finish: not over a set too big
+  to count in time (``COUNT_TIME_LIMIT_MS``), and the topics' JSON lists
+  not over more than :data:`LIST_FACET_MAX_ROWS` rows. They are reported as
+  timed out without being run, and leave the time to the page.
 - ``/-/feeds/<topic>.atom``: an Atom feed of the topic's newest relevant
   stories, one entry per story with a link to every outlet's copy, built from
   the ``relevant_stories`` canned query through Datasette's own JSON API.
@@ -22,12 +27,66 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from datasette import hookimpl
+from datasette.facets import ArrayFacet, ColumnFacet
 from datasette.utils.asgi import Response
 
 from crawler.store.ftsquery import fold_fts_query
 
 DATABASE = "newsmon"
 FEED_ENTRIES = 50
+LIST_FACET_MAX_ROWS = 100_000
+
+
+class _BoundedFacet:
+    """A facet not attempted where it cannot finish in time, reported as timed out.
+
+    A facet counts the set grouped by a column, more work than counting the
+    set: where the count gave up (``row_count`` is None) so would the facet,
+    after holding the page for ``facet_time_limit_ms``.
+    """
+
+    type: str
+    max_rows: int | None = None
+    shown_as: str
+
+    async def facet_results(self):
+        too_many = self.row_count is None or (
+            self.max_rows is not None and self.row_count > self.max_rows
+        )
+        if too_many:
+            configs = [c["config"] for c in self.get_configs()]
+            return [], [config.get("column") or config["simple"] for config in configs]
+        results, timed_out = await super().facet_results()
+        for result in results:
+            result["type"] = self.shown_as  # the page labels it as Datasette's own
+        return results, timed_out
+
+
+class CountedFacet(_BoundedFacet, ColumnFacet):
+    """Datasette's column facet, where the set could be counted in time."""
+
+    type = "counted"
+    shown_as = ColumnFacet.type
+
+
+class ListFacet(_BoundedFacet, ArrayFacet):
+    """Datasette's array facet, over at most :data:`LIST_FACET_MAX_ROWS` rows.
+
+    Unnesting a JSON list reads every row of the set: ≈ 0.7 s per million
+    rows even from a covering index.
+    """
+
+    type = "list"
+    shown_as = ArrayFacet.type
+
+    @property
+    def max_rows(self) -> int:
+        return LIST_FACET_MAX_ROWS
+
+
+@hookimpl
+def register_facet_classes():
+    return [CountedFacet, ListFacet]
 
 
 @hookimpl(trylast=True)
