@@ -228,12 +228,10 @@ def crawl_figures(args, work: Path) -> dict:
                 if name not in best or run["pages_per_s"] > best[name]["pages_per_s"]:
                     best[name] = run
         runs = best
-        import sqlite3
+        from crawler.store import open_store
 
-        conn = sqlite3.connect(work / "news.db")
-        stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        conn.close()
-        figures["stored"] = stored
+        with open_store(work / "news.db", read_only=True) as store:
+            figures["stored"] = store.count_articles()
         figures["bare_extracted"] = runs["bare"]["stats"].get("bare/extracted", 0)
         figures["runs"] = {
             k: {
@@ -276,7 +274,7 @@ def crawl_figures(args, work: Path) -> dict:
         )
         print(
             f"  ratio newsmon / bare: {figures['ratio']:.2f}x (target >= 1.5x); "
-            f"newsmon stored {stored} articles, the bare spider extracted {figures['bare_extracted']}",
+            f"newsmon stored {figures['stored']} articles, the bare spider extracted {figures['bare_extracted']}",
             flush=True,
         )
 

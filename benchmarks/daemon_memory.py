@@ -16,11 +16,11 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import psutil
@@ -28,6 +28,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from crawler.store import StoreError, open_store  # noqa: E402
 from tests.mockweb import MockWeb  # noqa: E402
 
 SCHEDULE = """
@@ -45,32 +46,21 @@ settings = { AUTOTHROTTLE_ENABLED = "0", DOWNLOAD_DELAY = "0" }
 """
 
 
-def finished_runs(db: Path) -> int:
+def _history(db: Path) -> list:
+    """The daemon's runs so far (none while it has not created the database)."""
     try:
-        conn = sqlite3.connect(db, timeout=30)
-        try:
-            return conn.execute(
-                "SELECT COUNT(*) FROM crawl_runs WHERE finished_at IS NOT NULL"
-            ).fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return 0
+        with open_store(db, read_only=True) as store:
+            return store.runs(limit=1_000_000)
+    except StoreError:
+        return []
+
+
+def finished_runs(db: Path) -> int:
+    return sum(run.finished_at is not None for run in _history(db))
 
 
 def running_run(db: Path) -> bool:
-    try:
-        conn = sqlite3.connect(db, timeout=30)
-        try:
-            return bool(
-                conn.execute("SELECT COUNT(*) FROM crawl_runs WHERE status = 'running'").fetchone()[
-                    0
-                ]
-            )
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return False
+    return any(run.status == "running" for run in _history(db))
 
 
 def start(directory: Path, sources: Path, fake: bool) -> subprocess.Popen:
@@ -148,11 +138,7 @@ def main() -> int:
         finally:
             if daemon.poll() is None:
                 daemon.kill()
-        conn = sqlite3.connect(db)
-        statuses = dict(
-            conn.execute("SELECT status, COUNT(*) FROM crawl_runs GROUP BY status").fetchall()
-        )
-        conn.close()
+        statuses = dict(Counter(run.status for run in _history(db)))
     web.stop()
 
     first, last = samples[checkpoints[0]], samples[checkpoints[-1]]

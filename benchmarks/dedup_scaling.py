@@ -37,10 +37,12 @@ from scrapy.exceptions import DropItem  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
 from crawler import stories  # noqa: E402
-from crawler.db import connect, write_transaction  # noqa: E402
 from crawler.fingerprint import content_hash, paragraphs, sketch  # noqa: E402
 from crawler.items import ArticleItem  # noqa: E402
+from crawler.store import open_store  # noqa: E402
+from crawler.store.sqlite import SqliteTransaction  # noqa: E402
 from crawler.translations import signature  # noqa: E402
+from crawler.urls import url_key  # noqa: E402
 from pipelines.dedup import DedupPipeline  # noqa: E402
 from pipelines.storage import StoragePipeline  # noqa: E402
 
@@ -203,29 +205,24 @@ def _worker_chunk(job: tuple[int, int]) -> tuple:
 CHUNK = 5000
 
 
-def fill(db, corpus: Corpus, start: int, stop: int, pool=None) -> None:
+FILL_COLUMNS = (
+    "id", "url", "url_key", "source", "title", "body", "language", "fetched_at", "first_seen_at",
+    "content_hash", "story_id",
+)  # fmt: skip
+
+
+def fill(store, corpus: Corpus, start: int, stop: int, pool=None) -> None:
     """Write articles ``start + 1``..``stop`` (chunks made in ``pool`` when given), bulk."""
     jobs = [(first, min(first + CHUNK, stop)) for first in range(start, stop, CHUNK)]
     results = pool.imap(_worker_chunk, jobs) if pool else (make_chunk(corpus, *job) for job in jobs)
     for rows, bands, paras_rows, signatures, keys in results:
-        with write_transaction(db):
-            db.conn.executemany(
-                "INSERT INTO articles (id, url, url_key, source, title, body, language, fetched_at, "
-                "first_seen_at, content_hash, story_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            db.conn.executemany("INSERT OR IGNORE INTO story_bands VALUES (?, ?)", bands)
-            db.conn.executemany("INSERT OR IGNORE INTO story_paragraphs VALUES (?, ?)", paras_rows)
-            db.conn.executemany(
-                "INSERT INTO translation_signatures (article_id, language, family, signature) "
-                "VALUES (?, ?, ?, ?)",
-                signatures,
-            )
-            db.conn.executemany("INSERT OR IGNORE INTO translation_keys VALUES (?, ?)", keys)
+        with store.write() as tx:
+            tx.load_articles(FILL_COLUMNS, rows, bands, paras_rows)
+            tx.load_translations(signatures, keys)
 
 
 def probe_items(
-    db, corpus: Corpus, size: int, tag: str
+    store, corpus: Corpus, size: int, tag: str
 ) -> tuple[list[ArticleItem], dict[str, int]]:
     """A mix of fresh items, and the story each copy should join (by URL)."""
     rng = corpus.rng
@@ -256,14 +253,17 @@ def probe_items(
                 article_id = size - rng.randint(0, 200)
             else:
                 article_id = rng.randint(1, size)
-            row = db.execute(
-                "SELECT url, source, title, body, story_id FROM articles WHERE id = ? AND story_id = id",
-                [article_id],
-            ).fetchone()
-            if row and article_id not in used:
+            row = store.article(article_id)
+            if row and row["story_id"] == article_id and article_id not in used:
                 used.add(article_id)
                 break
-        stored_url, stored_source, title, body, story = row
+        stored_url, stored_source, title, body = (
+            row["url"],
+            row["source"],
+            row["title"],
+            row["body"],
+        )
+        story = row["story_id"]
         text = [p for p in body.split("\n\n") if p not in corpus.furniture[stored_source]]
         text = [p for p in text if not p.startswith("- ") and p != "Most read"]
         if translated:
@@ -313,9 +313,9 @@ def probe_items(
     return items, expected
 
 
-def measure(db_path: Path, db, corpus: Corpus, size: int, tag: str) -> dict:
+def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
     """Run one probe mix through the pipelines; figures per article."""
-    items, expected = probe_items(db, corpus, size, tag)
+    items, expected = probe_items(store, corpus, size, tag)
     crawler = get_crawler(
         settings_dict={
             "NEWSMON_DB": str(db_path),
@@ -342,26 +342,20 @@ def measure(db_path: Path, db, corpus: Corpus, size: int, tag: str) -> dict:
         counts["compared"] += len(found)
         return found
 
-    original_execute = None
+    def counting_rows(method, counter):
+        def counted(self, keys, per_key):
+            rows = method(self, keys, per_key)
+            counts[counter] += len(rows)
+            return rows
 
-    def wrap(index_db):
-        nonlocal original_execute
-        original_execute = index_db.execute
+        return counted
 
-        def execute(sql, params=()):
-            cursor = original_execute(sql, params)
-            for table, counter in (("story_bands", "band_rows"), ("translation_keys", "key_rows")):
-                if f"FROM {table}" in sql:
-                    fetched = cursor.fetchall()
-                    counts[counter] += len(fetched)
-                    return iter(fetched)
-            return cursor
-
-        index_db.execute = execute
-
+    original_bands = SqliteTransaction.band_candidates
+    original_keys = SqliteTransaction.translation_key_holders
     stories.StoryIndex.candidates = counting
     stories.TranslationIndex.candidates = counting_translations
-    wrap(storage.db)
+    SqliteTransaction.band_candidates = counting_rows(original_bands, "band_rows")
+    SqliteTransaction.translation_key_holders = counting_rows(original_keys, "key_rows")
     started = time.perf_counter()
     try:
         for item in items:
@@ -375,12 +369,14 @@ def measure(db_path: Path, db, corpus: Corpus, size: int, tag: str) -> dict:
     finally:
         stories.StoryIndex.candidates = original_candidates
         stories.TranslationIndex.candidates = original_translations
+        SqliteTransaction.band_candidates = original_bands
+        SqliteTransaction.translation_key_holders = original_keys
     elapsed = time.perf_counter() - started
-    found = dict(
-        db.execute(
-            f"SELECT url, story_id FROM articles WHERE url LIKE '%/probe/{tag}/%'"
-        ).fetchall()
-    )
+    found = {}
+    for url in expected:
+        stored = store.find_article([url_key(url)])
+        if stored is not None:
+            found[url] = stored.story_id
     joined = {
         age: [found.get(url) == story for url, (story, when) in expected.items() if when == age]
         for age in ("recent", "old", "translation")
@@ -433,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     pool = multiprocessing.Pool(args.workers) if args.workers > 1 else None
     with tempfile.TemporaryDirectory() as tmp:
         db_path = args.db or Path(tmp) / "scaling.db"
-        db = connect(db_path)
+        db = open_store(db_path)
         corpus = Corpus()
         filled = 0
         print(
@@ -450,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
             rounds = [
                 measure(db_path, db, corpus, size, f"n{size}r{r}") for r in range(args.rounds)
             ]
-            filled = db.execute("SELECT max(id) FROM articles").fetchone()[0]
+            filled = db.count_articles()
             times = sorted(r["ms"] for r in rounds)
 
             def mean(key, rounds=rounds):

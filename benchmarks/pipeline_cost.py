@@ -27,9 +27,9 @@ from scrapy.exceptions import DropItem  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
 from benchmarks.newsweb import build  # noqa: E402
-from crawler.db import connect  # noqa: E402
 from crawler.extraction.pool import extract_page  # noqa: E402
 from crawler.items import ArticleItem  # noqa: E402
+from crawler.store import open_store  # noqa: E402
 from pipelines.dates import DatesPipeline  # noqa: E402
 from pipelines.dedup import DedupPipeline  # noqa: E402
 from pipelines.relevance import RelevancePipeline  # noqa: E402
@@ -54,7 +54,7 @@ def extracted_pages(count: int) -> list[tuple[str, str, object, object]]:
 
 def one_round(pages, work: Path) -> tuple[dict[str, float], dict]:
     db_path = work / "news.db"
-    connect(db_path).close()
+    open_store(db_path).close()
     crawler = get_crawler(settings_dict={"NEWSMON_DB": str(db_path)})
     pipelines = [cls.from_crawler(crawler) for cls in PIPELINES]
     for pipeline in pipelines:

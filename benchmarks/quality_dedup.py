@@ -40,10 +40,10 @@ from scrapy.utils.test import get_crawler  # noqa: E402
 from w3lib.url import canonicalize_url as w3_canonicalize  # noqa: E402
 
 from benchmarks.quality_rows import row  # noqa: E402
-from crawler.db import connect  # noqa: E402
 from crawler.extraction import extract_article  # noqa: E402
 from crawler.fingerprint import content_hash, shingles  # noqa: E402
 from crawler.items import ArticleItem  # noqa: E402
+from crawler.store import open_store  # noqa: E402
 from crawler.urls import canonicalize_url  # noqa: E402
 from pipelines.dedup import DedupPipeline  # noqa: E402
 from pipelines.storage import StoragePipeline  # noqa: E402
@@ -112,11 +112,8 @@ def assign_stories(
         storage.close_spider()
         dedup.close_spider()
     wanted = {item.url for item in items}
-    db = connect(db_path)
-    try:
-        rows = db.execute("SELECT fetched_url, story_id FROM articles").fetchall()
-    finally:
-        db.close()
+    with open_store(db_path) as store:
+        rows = store.article_stories()
     return {url: story for url, story in rows if url in wanted}
 
 

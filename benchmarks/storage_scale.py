@@ -28,8 +28,7 @@ sys.path.insert(0, str(HERE))
 
 from dedup_scaling import Corpus, fill, measure  # noqa: E402
 
-from crawler.commands.search import open_read_only, search_articles  # noqa: E402
-from crawler.db import connect  # noqa: E402
+from crawler.store import open_store  # noqa: E402
 
 ROUNDS = 3
 # Word ranks in the corpus's Zipf vocabulary (rank 1 the most frequent word):
@@ -51,23 +50,22 @@ def queries(corpus: Corpus) -> list[str]:
 
 def fts_times(db_path: Path, corpus: Corpus, repeat: int = 5) -> dict:
     """Median (and p90) milliseconds of ``newsmon search``'s query: top 20 by rank, with snippets."""
-    conn = open_read_only(str(db_path))
+    store = open_store(db_path, read_only=True)
     times = []
     per_query = {}
     try:
         for query in queries(corpus):
-            search_articles(conn, query, limit=20)  # warm the page cache as a running system would
+            store.search(query, limit=20)  # warm the page cache as a running system would
             samples = []
             for _ in range(repeat):
                 started = time.perf_counter()
-                search_articles(conn, query, limit=20)
+                store.search(query, limit=20)
                 samples.append((time.perf_counter() - started) * 1000)
             per_query[query] = statistics.median(samples)
             times += samples
-        count = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
-        matches = {q: conn.execute(count, [q]).fetchone()[0] for q in per_query}
+        matches = {q: store.count_matches(q) for q in per_query}
     finally:
-        conn.close()
+        store.close()
     times.sort()
     return {
         "median_ms": statistics.median(times),
@@ -87,7 +85,7 @@ def storage_figures(sizes: list[int], work: Path, workers: int = 2) -> dict:
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     print("dedup + storage cost per article (target: flat):", flush=True)
     pool = multiprocessing.Pool(workers) if workers > 1 else None
-    db = connect(db_path)
+    db = open_store(db_path)
     corpus = Corpus()
     results = []
     filled = 0
@@ -98,7 +96,7 @@ def storage_figures(sizes: list[int], work: Path, workers: int = 2) -> dict:
             build = time.perf_counter() - started
             # Timings on a shared machine are noisy: the best of a few rounds is the cost.
             rounds = [measure(db_path, db, corpus, size, f"p{size}r{r}") for r in range(ROUNDS)]
-            filled = db.execute("SELECT max(id) FROM articles").fetchone()[0]
+            filled = db.count_articles()
             ms = min(r["ms"] for r in rounds)
             results.append(
                 {

@@ -28,6 +28,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Jobs, sources' last runs and health, database size.",
     ),
     "runs": ("crawler.commands.runs:runs", "The crawl history."),
+    "serve": (
+        "crawler.commands.serve:serve",
+        "Browse stories, coverage and search in Datasette (read-only).",
+    ),
+    "alerts": (
+        "crawler.commands.alerts:alerts",
+        "Deliver new relevant stories to webhooks, e-mail, commands.",
+    ),
+    "stories": (
+        "crawler.commands.stories:stories",
+        "Stories newest first, with the outlets that carried them.",
+    ),
+    "export": (
+        "crawler.commands.export:export",
+        "Export articles as JSON lines, CSV, Atom or a SQLite subset.",
+    ),
+    "backfill": (
+        "crawler.commands.backfill:backfill",
+        "Read articles of a past window from web archives.",
+    ),
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -69,7 +89,7 @@ def cli() -> None:
 def main() -> None:
     """Console-script entry point: user errors end in one line, exit 2."""
     from crawler.config import ConfigError
-    from crawler.db import DatabaseError
+    from crawler.store import StoreError
 
     try:
         cli.main(standalone_mode=False)
@@ -86,7 +106,7 @@ def main() -> None:
     except click.ClickException as exc:
         click.echo(f"newsmon: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
-    except (ConfigError, DatabaseError) as exc:
+    except (ConfigError, StoreError) as exc:
         click.echo(f"newsmon: error: {exc}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -22,13 +22,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import sqlite_utils
-
-from crawler.db import write_transaction
 from crawler.durations import parse_duration
 
 if TYPE_CHECKING:  # crawler.config imports this module to validate `first_window`
     from crawler.config import Source
+    from crawler.store import Store
+
+ALL_TIME = "0001-01-01T00:00:00+00:00"
+"""The window start recorded for a read with no limit (earlier than any other)."""
 
 STAT_PREFIX = "first_window/"
 """Stats key prefix: ``first_window/<source>/<kind>`` holds the start of that first window (ISO 8601)."""
@@ -42,26 +43,16 @@ def parse_first_window(text: str | None) -> timedelta | None:
 
 
 def not_yet_crawled(
-    db: sqlite_utils.Database, names: Iterable[str], kinds: Iterable[str]
+    store: Store, names: Iterable[str], kinds: Iterable[str]
 ) -> set[tuple[str, str]]:
     """The (source, kind) pairs among ``names`` x ``kinds`` that have not had their first crawl."""
     names, kinds = list(names), list(kinds)
-    marks = ", ".join("?" for _ in names)
-    done = set(
-        db.execute(f"SELECT source, kind FROM first_crawls WHERE source IN ({marks})", names)
-    )
-    return {(name, kind) for name in names for kind in kinds} - done
+    return {(name, kind) for name in names for kind in kinds} - store.first_crawls(names)
 
 
-def record_first_crawls(
-    db: sqlite_utils.Database, pairs: Iterable[tuple[str, str]], *, at: str
-) -> None:
+def record_first_crawls(store: Store, pairs: Iterable[tuple[str, str]], *, at: str) -> None:
     """Record that the (source, kind) ``pairs`` have had their first crawl (once; later calls keep the first)."""
-    with write_transaction(db):
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO first_crawls (source, kind, crawled_at) VALUES (?, ?, ?)",
-            [(source, kind, at) for source, kind in pairs],
-        )
+    store.record_first_crawls(pairs, at=at)
 
 
 def crawl_window(
@@ -125,3 +116,21 @@ def backfill_hints(stats: Mapping[str, object], *, today: datetime | None = None
             f"to go further back: newsmon crawl {name} --since DATE (e.g. {example})"
         )
     return lines
+
+
+def window_key(since: datetime | None) -> str:
+    """How a window start is recorded with a document's validators (no limit: ``ALL_TIME``)."""
+    return ALL_TIME if since is None else since.astimezone(UTC).isoformat()
+
+
+def reaches_further_back(since: str, last: str | None) -> bool:
+    """Whether a window starting at ``since`` wants entries older than the read of ``last`` took.
+
+    Both are :func:`window_key` values; a document never recorded (``None``)
+    counts as read with the narrowest window, so it is read in full. Such a
+    read must skip the document's validators: a 304 would hide the older
+    entries (a first crawl is the commonest case).
+    """
+    if last is None:
+        return True
+    return datetime.fromisoformat(since) < datetime.fromisoformat(last)

@@ -1,31 +1,30 @@
-"""Crawl-run bookkeeping in the ``crawl_runs`` and ``crawl_run_sources`` tables.
+"""Crawl-run bookkeeping: what a run's row records and how a crawl closes it.
 
 Shared by the crawl command (which records its own run) and the scheduler
 daemon (which opens the row before starting a child crawl and closes it if
-the child dies). A row records the process that carries it (pid, host, start
-time): a crawl closes its row on every way out that runs code
-(:class:`RunCloser`), and readers judge a ``running`` row whose process is
-gone as ``abandoned`` (:func:`shown_status`). Never imports Scrapy.
+the child dies); the store keeps the rows (``store.start_run``,
+``store.finish_run``), this module says what goes in them. A row records
+the process that carries it (pid, host, start time): a crawl closes its row
+on every way out that runs code (:class:`RunCloser`), and readers judge a
+``running`` row whose process is gone as ``abandoned`` (:func:`shown_status`).
+Never imports Scrapy.
 """
 
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import os
 import signal
 import socket
-import sqlite3
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 import psutil
-import sqlite_utils
 
-from crawler.db import DatabaseError, connect, write_transaction
 from crawler.stats import SOURCE_COUNTERS as COUNTERS
+from crawler.store import Store, StoreError, open_store
+from crawler.store.base import utcnow_iso
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +34,6 @@ EXIT_BUSY = 4
 """... when every source asked for was being crawled by another process (the run is closed)."""
 EXIT_DATABASE = 5
 """... when a database write failed: the crawl's own record of the run may be missing."""
-
-
-def utcnow_iso() -> str:
-    """Now, ISO 8601 UTC with seconds precision."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _process(pid: int) -> tuple[int, str, float | None]:
@@ -52,30 +46,24 @@ def _process(pid: int) -> tuple[int, str, float | None]:
 
 
 def start_run(
-    db: sqlite_utils.Database,
+    store: Store,
     *,
     trigger: str,
     sources: list[str],
     job_id: str | None = None,
     pid: int | None = None,
 ) -> int:
-    """Insert a ``running`` row held by process ``pid`` (default: this one) and return its id."""
-    with write_transaction(db):
-        cursor = db.execute(
-            "INSERT INTO crawl_runs (started_at, trigger, job_id, sources, status, pid, host, "
-            "pid_started) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
-            [utcnow_iso(), trigger, job_id, json.dumps(sources), *_process(pid or os.getpid())],
-        )
-        return int(cursor.lastrowid)
+    """Open a ``running`` row held by process ``pid`` (default: this one) and return its id."""
+    pid, host, started = _process(pid or os.getpid())
+    return store.start_run(
+        trigger=trigger, sources=sources, job_id=job_id, pid=pid, host=host, pid_started=started
+    )
 
 
-def set_run_process(db: sqlite_utils.Database, run_id: int, pid: int) -> None:
+def set_run_process(store: Store, run_id: int, pid: int) -> None:
     """Record ``pid`` (on this host) as the process that now carries a run."""
-    with write_transaction(db):
-        db.execute(
-            "UPDATE crawl_runs SET pid = ?, host = ?, pid_started = ? WHERE id = ?",
-            [*_process(pid), run_id],
-        )
+    pid, host, started = _process(pid)
+    store.set_run_process(run_id, pid=pid, host=host, pid_started=started)
 
 
 def process_gone(pid: int | None, host: str | None, started: float | None) -> bool | None:
@@ -109,44 +97,6 @@ def shown_status(status: str, pid: int | None, host: str | None, started: float 
     return status
 
 
-def finish_run(
-    db: sqlite_utils.Database,
-    run_id: int,
-    *,
-    status: str,
-    per_source: Mapping[str, Mapping[str, int]] | None = None,
-    message: str | None = None,
-    only_if_running: bool = False,
-) -> bool:
-    """Close a run with its status and per-source counters; totals are summed.
-
-    With ``only_if_running`` the row is left alone when the crawl already
-    closed it (the daemon uses this after a child exits). Returns True when
-    the row was updated.
-    """
-    per_source = per_source or {}
-    totals = {c: sum(int(v.get(c, 0)) for v in per_source.values()) for c in COUNTERS}
-    with write_transaction(db):
-        where = "id = ?" + (" AND status = 'running'" if only_if_running else "")
-        cursor = db.execute(
-            f"UPDATE crawl_runs SET finished_at = ?, status = ?, message = ?, "
-            f"{', '.join(f'{c} = ?' for c in COUNTERS)} WHERE {where}",
-            [utcnow_iso(), status, message, *(totals[c] for c in COUNTERS), run_id],
-        )
-        if cursor.rowcount == 0:
-            return False
-        for source, counts in per_source.items():
-            source_status = (
-                "error" if counts.get("errors") and not counts.get("pages_fetched") else "ok"
-            )
-            db.execute(
-                f"INSERT OR REPLACE INTO crawl_run_sources (run_id, source, status, "
-                f"{', '.join(COUNTERS)}) VALUES (?, ?, ?, {', '.join('?' for _ in COUNTERS)})",
-                [run_id, source, source_status, *(int(counts.get(c, 0)) for c in COUNTERS)],
-            )
-    return True
-
-
 class RunCloser:
     """Closes a crawl's run that is still ``running`` when the crawl leaves by any path that runs code.
 
@@ -174,19 +124,15 @@ class RunCloser:
         if os.getpid() != self._owner:  # a forked worker inherits the atexit hook
             return False
         try:
-            db = connect(self.db_path, migrate=False)
-            try:
-                return finish_run(
-                    db,
+            with open_store(self.db_path, migrate=False) as store:
+                return store.finish_run(
                     self.run_id,
                     status=status,
                     per_source=per_source,
                     message=message,
                     only_if_running=True,
                 )
-            finally:
-                db.close()
-        except (DatabaseError, sqlite3.Error) as exc:
+        except StoreError as exc:
             # The crawl's own error (exit 5) says the database is unwritable; the
             # daemon, or the readers' liveness check, records the run instead.
             logger.warning("run %s could not be closed: %s", self.run_id, exc)
@@ -230,3 +176,20 @@ def die_of(signum: int) -> None:
     """End this process by ``signum`` with its default action, so a parent sees how it ended."""
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
+
+
+__all__ = [
+    "COUNTERS",
+    "EXIT_BUSY",
+    "EXIT_DATABASE",
+    "EXIT_UNREACHABLE",
+    "RunCloser",
+    "Stopped",
+    "die_of",
+    "process_gone",
+    "set_run_process",
+    "shown_status",
+    "start_run",
+    "stop_on_signals",
+    "utcnow_iso",
+]

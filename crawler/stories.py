@@ -11,7 +11,7 @@ of ``COMMON_STORIES`` different stories, or on two unrelated pages of the
 same site (a promo line, a "most read" or "related" list that extraction let
 through, a standard disclaimer) says nothing about the story and is left out.
 
-The index lives in the database and is queried per article, so it survives
+The index lives in the store and is queried per article, so it survives
 restarts and its cost does not grow with the database:
 
 - ``story_bands``: one row per LSH band of each article's text
@@ -40,11 +40,10 @@ import json
 import logging
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from crawler.fingerprint import (
     BodyPrint,
@@ -65,6 +64,9 @@ from crawler.translations import (
     decode,
     hours_between,
 )
+
+if TYPE_CHECKING:
+    from crawler.store import WriteTransaction
 
 logger = logging.getLogger(__name__)
 
@@ -98,10 +100,6 @@ SOURCE_STORIES = 2
 that site's furniture."""
 COMMON_SAMPLE = 8
 """Latest articles read per paragraph to count its stories."""
-_KEYS_PER_QUERY = 500
-"""Paragraph hashes per query (SQLite allows at least 999 parameters)."""
-_JUDGED_PER_QUERY = 100
-"""Paragraphs judged per query (two parameters each)."""
 SKETCH_CACHE = 2000
 """Stored articles whose sketches a crawl keeps in memory (a few kB each)."""
 
@@ -151,31 +149,17 @@ def is_copy(a: Sketch, b: Sketch, *, same_source: bool = False) -> bool:
     return changed == 0 or kept > changed
 
 
-def _holders(
-    db: sqlite_utils.Database,
-    table: str,
-    column: str,
-    keys: dict[int | str, float],
-    per_key: int,
-    least: float,
-    most: int,
+def _ranked(
+    rows: Iterable[tuple[int | str, int]], keys: Mapping[int | str, float], least: float, most: int
 ) -> list[int]:
-    """Ids of the ``most`` articles of ``table`` holding ``least`` weight of ``keys`` (key -> weight), most held first, then newest.
+    """Ids of the ``most`` articles holding ``least`` weight of ``keys`` (key -> weight), most held first, then newest.
 
-    Each key reads its ``per_key`` newest rows (one statement, a LIMITed
-    subquery per key), so the cost does not grow with the table.
+    ``rows`` are the ``(key, article id)`` the index holds for the keys (a
+    bounded number per key, so the cost does not grow with the index).
     """
     held: Counter[int] = Counter()
-    if keys:
-        part = (
-            f"SELECT * FROM (SELECT {column}, article_id FROM {table} WHERE {column} = ? "
-            "ORDER BY article_id DESC LIMIT ?)"
-        )
-        rows = db.execute(
-            " UNION ALL ".join([part] * len(keys)), [x for key in keys for x in (key, per_key)]
-        )
-        for key, article_id in rows:
-            held[article_id] += keys[key]
+    for key, article_id in rows:
+        held[article_id] += keys[key]
     ranked = sorted(
         (article_id for article_id, weight in held.items() if weight >= least),
         key=lambda article_id: (-held[article_id], -article_id),
@@ -249,13 +233,13 @@ class SketchCache:
 
 
 class StoryIndex:
-    """Story matching over one database connection (make one per batch).
+    """Story matching inside one store write transaction (make one per batch).
 
     ``cache`` keeps stored articles' sketches between batches (one per crawl).
     """
 
-    def __init__(self, db: sqlite_utils.Database, cache: SketchCache | None = None):
-        self.db = db
+    def __init__(self, tx: WriteTransaction, cache: SketchCache | None = None):
+        self.tx = tx
         self.cache = cache if cache is not None else SketchCache(0)
         # paragraph hash -> source -> furniture there (until the paragraph is added again)
         self._furniture: dict[int, dict[str | None, bool]] = {}
@@ -280,24 +264,15 @@ class StoryIndex:
 
     def _judge(self, keys: list[int], source: str | None) -> None:
         """Tell, for each of paragraph hashes ``keys``, whether it is furniture on ``source``'s pages."""
-        for start in range(0, len(keys), _JUDGED_PER_QUERY):
-            chunk = keys[start : start + _JUDGED_PER_QUERY]
-            rows: dict[int, list[tuple[int, str]]] = {key: [] for key in chunk}
-            # One statement, a LIMITed subquery per paragraph.
-            part = (
-                "SELECT * FROM (SELECT p.para_hash, a.story_id, a.source FROM story_paragraphs p "
-                "JOIN articles a ON a.id = p.article_id WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?)"
+        rows: dict[int, list[tuple[int, str]]] = {key: [] for key in keys}
+        for held, story, where in self.tx.paragraph_holders(keys, COMMON_SAMPLE):
+            rows[held].append((story, where))
+        for key, found in rows.items():
+            stories = {story for story, _ in found}
+            own = {story for story, where in found if where == source}
+            self._furniture.setdefault(key, {})[source] = (
+                len(stories) >= COMMON_STORIES or len(own) >= SOURCE_STORIES
             )
-            sql = " UNION ALL ".join([part] * len(chunk))
-            params = [x for key in chunk for x in (key, COMMON_SAMPLE)]
-            for held, story, where in self.db.execute(sql, params):
-                rows[held].append((story, where))
-            for key, found in rows.items():
-                stories = {story for story, _ in found}
-                own = {story for story, where in found if where == source}
-                self._furniture.setdefault(key, {})[source] = (
-                    len(stories) >= COMMON_STORIES or len(own) >= SOURCE_STORIES
-                )
 
     def excluded(self, keys: Sequence[int], source: str | None) -> frozenset[int]:
         """Those of paragraph hashes ``keys`` that are furniture on ``source``'s pages."""
@@ -309,27 +284,10 @@ class StoryIndex:
         if unknown:
             # Most paragraphs of an article are its own: one query finds the
             # few held by two articles or more, the only ones that can be furniture.
-            shared = self._shared(unknown)
+            shared = self.tx.shared_paragraphs(unknown)
             self._rare.update(set(unknown) - shared)
             self._judge([key for key in unknown if key in shared], source)
         return frozenset(key for key in keys if self.is_furniture(key, source))
-
-    def _shared(self, keys: list[int]) -> set[int]:
-        """Those of paragraph hashes ``keys`` held by two articles or more."""
-        shared: set[int] = set()
-        for start in range(0, len(keys), _KEYS_PER_QUERY):
-            chunk = keys[start : start + _KEYS_PER_QUERY]
-            values = ", ".join("(?)" for _ in chunk)
-            shared.update(
-                key
-                for (key,) in self.db.execute(
-                    f"WITH k(h) AS (VALUES {values}) SELECT h FROM k WHERE ("
-                    "SELECT count(*) FROM (SELECT 1 FROM story_paragraphs p WHERE p.para_hash = k.h LIMIT 2)"
-                    ") = 2",
-                    chunk,
-                )
-            )
-        return shared
 
     def story_text(self, body: str | None, source: str | None) -> str:
         """``body`` of an article of ``source`` without its furniture paragraphs."""
@@ -373,22 +331,19 @@ class StoryIndex:
                 self.cache.hits += 1
                 return kept.sketch()
         self.cache.misses += 1
-        row = self.db.execute("SELECT body FROM articles WHERE id = ?", [article_id]).fetchone()
-        if row is None:
+        body = self.tx.article_body(article_id)
+        if body is None:
             return None
-        records = paragraph_records(row[0])
+        records = paragraph_records(body)
         text, excluded = self._sketch(records, source, None, False)
         self.cache.put(article_id, content_hash, tuple(r.key for r in records), excluded, text)
         return text
 
     def candidates(self, bands: tuple[int, ...]) -> list[int]:
         """Ids of stored articles sharing ``MIN_BANDS`` of ``bands``, most shared bands first, then newest."""
-        return _holders(
-            self.db,
-            "story_bands",
-            "band_hash",
+        return _ranked(
+            self.tx.band_candidates(bands, PER_BAND),
             dict.fromkeys(bands, 1.0),
-            PER_BAND,
             MIN_BANDS,
             MAX_VERIFY,
         )
@@ -401,9 +356,7 @@ class StoryIndex:
         """
         matches = []
         for article_id in self.candidates(text.bands):
-            row = self.db.execute(
-                "SELECT source, story_id, content_hash FROM articles WHERE id = ?", [article_id]
-            ).fetchone()
+            row = self.tx.story_info(article_id)
             if row is None:
                 continue
             other_source, story_id, other_hash = row
@@ -427,9 +380,7 @@ class StoryIndex:
         if not stories:
             return None
         for other in stories[1:]:
-            self.db.execute(
-                "UPDATE articles SET story_id = ? WHERE story_id = ?", [stories[0], other]
-            )
+            self.tx.merge_story(stories[0], other)
             logger.info("story %d merged into story %d", other, stories[0])
         return stories[0]
 
@@ -448,14 +399,7 @@ class StoryIndex:
         earlier text, so a late copy of the first version still finds its story.
         """
         keys = tuple(record.key for record in made.paragraphs)
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)",
-            [(band, article_id) for band in text.bands],
-        )
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO story_paragraphs (para_hash, article_id) VALUES (?, ?)",
-            [(key, article_id) for key in set(keys)],
-        )
+        self.tx.index_story_text(article_id, text.bands, set(keys))
         for key in keys:
             self._furniture.pop(key, None)
             self._rare.discard(key)
@@ -484,7 +428,7 @@ class TranslationMatch:
 
 
 class TranslationIndex:
-    """The translation index over one database connection (make one per batch).
+    """The translation index inside one store write transaction (make one per batch).
 
     ``translation_keys`` holds the specific keys of each article's signature
     (:meth:`Signature.index_keys`); a new text's keys are looked up, newest
@@ -494,17 +438,15 @@ class TranslationIndex:
     ``story_links`` with its evidence.
     """
 
-    def __init__(self, db: sqlite_utils.Database):
-        self.db = db
+    def __init__(self, tx: WriteTransaction):
+        self.tx = tx
 
     def candidates(self, text: Signature) -> list[int]:
         """Ids of stored articles sharing ``MIN_KEY_WEIGHT`` of ``text``'s index keys, most shared first, then newest."""
-        return _holders(
-            self.db,
-            "translation_keys",
-            "key",
-            text.index_keys(),
-            PER_KEY,
+        keys = text.index_keys()
+        return _ranked(
+            self.tx.translation_key_holders(list(keys), PER_KEY),
+            keys,
             MIN_KEY_WEIGHT,
             MAX_CANDIDATES,
         )
@@ -519,12 +461,7 @@ class TranslationIndex:
         found = self.candidates(text)
         if not found:
             return None
-        rows = self.db.execute(
-            "SELECT a.id, a.story_id, coalesce(a.published_at, a.first_seen_at), s.language, "
-            "s.family, s.signature FROM translation_signatures s JOIN articles a ON a.id = s.article_id "
-            f"WHERE s.article_id IN ({', '.join('?' for _ in found)}) AND s.language != ?",
-            [*found, text.language or ""],
-        ).fetchall()
+        rows = self.tx.translation_signatures(found, text.language)
         best: TranslationMatch | None = None
         for article_id, story_id, when, language, other_family, encoded in rows:
             decision = decide(
@@ -543,26 +480,21 @@ class TranslationIndex:
 
     def add(self, article_id: int, text: Signature, family: str | None) -> None:
         """Index article ``article_id`` by its signature ``text`` (replacing an earlier one)."""
-        self.db.execute(
-            "INSERT OR REPLACE INTO translation_signatures (article_id, language, family, signature) "
-            "VALUES (?, ?, ?, ?)",
-            [article_id, text.language, family, text.encode()],
-        )
-        self.db.conn.executemany(
-            "INSERT OR IGNORE INTO translation_keys (key, article_id) VALUES (?, ?)",
-            [(key, article_id) for key in text.index_keys()],
+        self.tx.index_translation(
+            article_id,
+            language=text.language,
+            family=family,
+            signature=text.encode(),
+            keys=text.index_keys(),
         )
 
     def link(self, article_id: int, match: TranslationMatch) -> None:
         """Record that article ``article_id`` joined ``match``'s story as a translation, with the evidence."""
-        self.db.execute(
-            "INSERT OR REPLACE INTO story_links (article_id, linked_id, story_id, kind, evidence, "
-            "linked_at) VALUES (?, ?, ?, 'translation', ?, ?)",
-            [
-                article_id,
-                match.article_id,
-                match.story_id,
-                json.dumps(match.decision.evidence, ensure_ascii=False),
-                datetime.now(UTC).isoformat(timespec="seconds"),
-            ],
+        self.tx.link_story(
+            article_id,
+            linked_id=match.article_id,
+            story_id=match.story_id,
+            kind="translation",
+            evidence=json.dumps(match.decision.evidence, ensure_ascii=False),
+            at=datetime.now(UTC).isoformat(timespec="seconds"),
         )

@@ -23,7 +23,7 @@ from collections import OrderedDict
 
 from scrapy.exceptions import DropItem
 
-from crawler.db import connect, find_article
+from crawler.extensions.store import CrawlStore
 from crawler.fingerprint import containment, print_of, shingles
 from crawler.items import ArticleItem
 from crawler.stats import inc_source
@@ -74,10 +74,10 @@ def url_keys(item: ArticleItem, *, use_canonical: bool = True) -> tuple[str, lis
 class DedupPipeline:
     """Drops re-fetches and same-source copies, marks updates; counts ``dedup/*``."""
 
-    def __init__(self, stats, db_path: str):
+    def __init__(self, stats, shared: CrawlStore):
         self.stats = stats
-        self.db_path = db_path
-        self.db = None
+        self.shared = shared
+        self.store = None
         # Passed in this run but perhaps not yet written by the storage batch:
         # URL key -> content hash, and (source, content hash) -> URL key.
         self._run_keys: dict[str, str] = {}
@@ -89,19 +89,15 @@ class DedupPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats, crawler.settings.get("NEWSMON_DB"))
+        return cls(crawler.stats, CrawlStore.of(crawler))
 
     def open_spider(self, spider=None):
-        self.db = connect(self.db_path)
+        self.store = self.shared.acquire()
 
     def close_spider(self, spider=None):
-        if self.db is not None:
-            self.db.close()
-            self.db = None
-
-    def _stored(self, keys: list[str]) -> tuple[int, str, str] | None:
-        """``(id, content_hash, url_key)`` of the stored article known under one of ``keys``."""
-        return find_article(self.db, keys, "a.id, a.content_hash, a.url_key")
+        if self.store is not None:
+            self.store = None
+            self.shared.release()
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         try:
@@ -124,12 +120,12 @@ class DedupPipeline:
 
         if any(self._run_keys.get(k) == item.content_hash for k in keys):
             self._drop(item, "same_url")
-        stored = self._stored(keys)
+        stored = self.store.find_article(keys)
         if stored is not None:
-            article_id, stored_hash, stored_key = stored
-            if stored_hash == item.content_hash:
+            stored_key = stored.url_key
+            if stored.content_hash == item.content_hash:
                 self._drop(item, "same_url")
-            item.existing_id = article_id
+            item.existing_id = stored.id
             item.url_key = stored_key
             if key != stored_key and key not in item.url_aliases:
                 item.url_aliases.append(key)
@@ -137,11 +133,7 @@ class DedupPipeline:
         elif not any(k in self._run_keys for k in keys):
             same_text = self._run_source_hash.get((item.source, item.content_hash))
             if same_text is None:
-                row = self.db.execute(
-                    "SELECT url_key FROM articles WHERE source = ? AND content_hash = ? LIMIT 1",
-                    [item.source, item.content_hash],
-                ).fetchone()
-                same_text = row[0] if row else None
+                same_text = self.store.same_text_key(item.source, item.content_hash)
             if same_text is not None:
                 self._drop(item, "same_text")
         for k in keys:
@@ -163,12 +155,11 @@ class DedupPipeline:
         own = [k for k in {url_key(item.url), url_key(item.request_url)} if k and k != key]
         if not own or trusted_canonical(item) is None or url_key(item.url) == key:
             return False  # the key is the fetched URL's own: nothing to doubt
-        stored = self._stored([key])
+        stored = self.store.find_article([key])
         if stored is not None:
-            if stored[1] == item.content_hash or self._stored(own) is not None:
+            if stored.content_hash == item.content_hash or self.store.find_article(own) is not None:
                 return False
-            row = self.db.execute("SELECT body FROM articles WHERE id = ?", [stored[0]]).fetchone()
-            earlier = shingles(row[0] if row else "")
+            earlier = shingles(self.store.article_body(stored.id) or "")
         elif key in self._run_keys and not any(k in self._run_keys for k in own):
             # Passed earlier in this run from another URL, perhaps not written yet.
             if self._run_keys[key] == item.content_hash:

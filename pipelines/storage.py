@@ -1,8 +1,9 @@
-"""Store articles in SQLite (sqlite-utils), in short batched write transactions.
+"""Store articles through the crawl's store, in short batched write transactions.
 
-The batch is written inside ``BEGIN IMMEDIATE`` so concurrent crawls wait for
-each other instead of failing; inside the transaction the row is looked up
-again, so two processes racing on one URL still produce one row.
+The batch is written in one store transaction (``BEGIN IMMEDIATE`` on SQLite)
+so concurrent crawls wait for each other instead of failing; inside the
+transaction the row is looked up again, so two processes racing on one URL
+still produce one row.
 
 When a batch cannot be written (disk full, read-only file, I/O error) the
 transaction is rolled back, so the database keeps every batch committed
@@ -16,17 +17,16 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
 
-import sqlite_utils
 from scrapy.exceptions import DropItem
 
-from crawler.db import connect, find_article, write_transaction
+from crawler.extensions.store import CrawlStore
 from crawler.fingerprint import print_of
 from crawler.items import ArticleItem
 from crawler.runs import utcnow_iso
 from crawler.stats import inc_error, inc_source
+from crawler.store import Store, StoreError, WriteTransaction
 from crawler.stories import SketchCache, StoryIndex, TranslationIndex
 from crawler.translations import signature
 
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 
 def _row(item: ArticleItem) -> dict:
-    return {
+    row = {
         "url": item.canonical_url or item.url,
         "url_key": item.url_key,
         "source": item.source,
@@ -60,10 +60,13 @@ def _row(item: ArticleItem) -> dict:
         "topic_terms": json.dumps(item.topic_terms, ensure_ascii=False),
         "relevance_score": item.relevance_score,
     }
+    if item.archive:  # only archived copies name the columns (a live row keeps them NULL)
+        row |= {"archive": item.archive, "captured_at": item.captured_at}
+    return row
 
 
 def store_articles(
-    db: sqlite_utils.Database, items: list[ArticleItem], sketches: SketchCache | None = None
+    store: Store, items: list[ArticleItem], sketches: SketchCache | None = None
 ) -> list[tuple[ArticleItem, str, int]]:
     """Insert or update ``items`` in one write transaction.
 
@@ -79,48 +82,31 @@ def store_articles(
     batch to the next.
     """
     results = []
-    with write_transaction(db):
-        stories = StoryIndex(db, sketches)
-        translations = TranslationIndex(db)
+    with store.write() as tx:
+        stories = StoryIndex(tx, sketches)
+        translations = TranslationIndex(tx)
         for item in items:
             row = _row(item)
-            existing = find_article(
-                db,
-                [item.url_key, *item.url_aliases],
-                "a.id, a.content_hash, a.title, a.body, a.published_at, a.modified_at, a.fetched_at",
-            )
+            existing = tx.find_article([item.url_key, *item.url_aliases])
             if existing is not None:
-                article_id, old_hash, old_title, old_body, old_pub, old_mod, old_fetched = existing
-                if old_hash == item.content_hash:
+                article_id = existing.id
+                if existing.content_hash == item.content_hash:
                     outcome = "unchanged"
                 else:
-                    db.execute(
-                        "INSERT INTO article_versions (article_id, title, body, content_hash, published_at, "
-                        "modified_at, fetched_at, replaced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            article_id,
-                            old_title,
-                            old_body,
-                            old_hash,
-                            old_pub,
-                            old_mod,
-                            old_fetched,
-                            utcnow_iso(),
-                        ],
-                    )
+                    tx.archive_version(article_id, utcnow_iso())
                     update = {k: v for k, v in row.items() if k not in ("url_key", "url")}
                     if update["modified_at"] is None:
                         update["modified_at"] = row["fetched_at"]
                     if update["published_at"] is None:
                         update.pop("published_at")
                         update.pop("published_raw")
-                    db["articles"].update(article_id, update)
+                    tx.update_article(article_id, update)
                     made = print_of(item.body, item.body_print)
                     stories.add(article_id, made, *stories.sketch_of(made, item.source))
                     translations.add(article_id, _signature(item, row, stories), _family(item))
                     outcome = "updated"
             else:
-                story_id = _story_of(db, item.story_url) if item.story_url else None
+                story_id = _story_of(tx, item.story_url) if item.story_url else None
                 made = print_of(item.body, item.body_print)
                 text_sketch, excluded = stories.sketch_of(made, item.source)
                 if story_id is None:
@@ -133,31 +119,17 @@ def store_articles(
                     )
                     story_id = translated.story_id if translated else None
                 row["first_seen_at"] = row["fetched_at"]
-                cursor = db.execute(
-                    f"INSERT INTO articles ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
-                    list(row.values()),
-                )
-                article_id = int(cursor.lastrowid)
-                db.execute(
-                    "UPDATE articles SET story_id = ? WHERE id = ?",
-                    [story_id or article_id, article_id],
-                )
+                article_id = tx.insert_article(row, story_id)
                 stories.add(article_id, made, text_sketch, excluded)
                 translations.add(article_id, signed, _family(item))
                 if translated is not None:
                     translations.link(article_id, translated)
                     item.translation_of = translated.article_id
                 if story_id is not None and not item.story_url:
-                    head = db.execute(
-                        "SELECT url_key FROM articles WHERE id = ?", [story_id]
-                    ).fetchone()
-                    item.story_url = head[0] if head else None
+                    item.story_url = tx.article_key(story_id)
                 outcome = "new"
-            for alias in item.url_aliases:
-                db.execute(
-                    "INSERT OR IGNORE INTO url_aliases (url_key, article_id) VALUES (?, ?)",
-                    [alias, article_id],
-                )
+            if item.url_aliases:
+                tx.add_aliases(article_id, item.url_aliases)
             results.append((item, outcome, article_id))
     return results
 
@@ -171,10 +143,10 @@ def _family(item: ArticleItem) -> str:
     return item.source_family or item.source
 
 
-def _story_of(db: sqlite_utils.Database, url_key: str) -> int | None:
+def _story_of(tx: WriteTransaction, url_key: str) -> int | None:
     """Story of the stored article known under ``url_key`` (its key or an alias)."""
-    found = find_article(db, [url_key], "a.story_id")
-    return found[0] if found else None
+    found = tx.find_article([url_key])
+    return found.story_id if found else None
 
 
 class StoragePipeline:
@@ -183,18 +155,18 @@ class StoragePipeline:
     def __init__(
         self,
         stats,
-        db_path: str,
+        shared: CrawlStore,
         batch_size: int = 20,
         batch_seconds: float = 5.0,
         crawler=None,
     ):
         self.stats = stats
-        self.db_path = db_path
+        self.shared = shared
         self.batch_size = max(1, batch_size)
         self.batch_seconds = batch_seconds
         self.crawler = crawler
         self.buffer: list[ArticleItem] = []
-        self.db: sqlite_utils.Database | None = None
+        self.store: Store | None = None
         self.failed: str | None = None
         """Why the database cannot be written (set by the first failed batch)."""
         self._last_flush = time.monotonic()
@@ -205,14 +177,14 @@ class StoragePipeline:
         settings = crawler.settings
         return cls(
             crawler.stats,
-            settings.get("NEWSMON_DB"),
+            CrawlStore.of(crawler),
             settings.getint("NEWSMON_DB_BATCH_SIZE", 20),
             settings.getfloat("NEWSMON_DB_BATCH_SECONDS", 5.0),
             crawler=crawler,
         )
 
     def open_spider(self, spider=None):
-        self.db = connect(self.db_path)
+        self.store = self.shared.acquire()
 
     def close_spider(self, spider=None):
         try:
@@ -221,9 +193,9 @@ class StoragePipeline:
             # Candidate sketches taken from memory, and those read from the database.
             self.stats.set_value("stories/sketches_kept", self.sketches.hits)
             self.stats.set_value("stories/sketches_read", self.sketches.misses)
-            if self.db is not None:
-                self.db.close()
-                self.db = None
+            if self.store is not None:
+                self.store = None
+                self.shared.release()
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         if self.failed is not None:
@@ -239,7 +211,7 @@ class StoragePipeline:
 
     def flush(self) -> None:
         self._last_flush = time.monotonic()
-        if not self.buffer or self.db is None:
+        if not self.buffer or self.store is None:
             return
         batch, self.buffer = self.buffer, []
         if self.failed is not None:
@@ -247,8 +219,8 @@ class StoragePipeline:
             return
         started = time.perf_counter()
         try:
-            results = store_articles(self.db, batch, self.sketches)
-        except sqlite3.Error as exc:
+            results = store_articles(self.store, batch, self.sketches)
+        except StoreError as exc:
             self._fail(batch, exc)
             return
         self.stats.inc_value("storage/batches")
@@ -272,13 +244,13 @@ class StoragePipeline:
         for item in batch:
             inc_error(self.stats, item.source, "storage/not_stored")
 
-    def _fail(self, batch: list[ArticleItem], exc: sqlite3.Error) -> None:
+    def _fail(self, batch: list[ArticleItem], exc: StoreError) -> None:
         """Record a write failure once and stop the crawl; the batch was rolled back."""
         self.failed = f"{exc}" or type(exc).__name__
         self.stats.set_value("storage/error", self.failed)
         self._not_stored(batch)
         logger.error(
-            "cannot write to the database %s: %s; stopping the crawl", self.db_path, self.failed
+            "cannot write to the database %s: %s; stopping the crawl", self.shared.url, self.failed
         )
         engine = getattr(self.crawler, "engine", None)
         if engine is not None and engine.spider is not None:

@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -34,11 +35,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from crawler.db import connect
-from crawler.locks import FileLock, daemon_state_path, lock_dir
-from crawler.runs import finish_run, start_run
+from crawler.runs import set_run_process, start_run
+from crawler.store import Store, local_path, open_store
+from crawler.store.filelocks import daemon_state_path
 from schedules.config import Job, Schedule, format_duration
-from schedules.history import close_abandoned_runs, last_run_by_job, set_run_pid
+from schedules.history import close_abandoned_runs, last_run_by_job
 from schedules.logs import prune_crawl_logs
 from schedules.outcomes import record_outcome
 from schedules.supervisor import CrawlProcess, Outcome
@@ -47,6 +48,8 @@ from schedules.triggers import build_trigger, first_run, misfire_grace_seconds
 logger = logging.getLogger("newsmon.schedule")
 
 DEFAULT_CRAWL_COMMAND = (sys.executable, "-m", "crawler.cli", "crawl")
+DEFAULT_ALERTS_COMMAND = (sys.executable, "-m", "crawler.cli", "alerts", "run")
+ALERTS_TIMEOUT_S = 600
 
 
 class DaemonError(RuntimeError):
@@ -69,19 +72,21 @@ class Daemon:
         topics_file: str | Path | None = None,
         crawl_command: list[str] | tuple[str, ...] = DEFAULT_CRAWL_COMMAND,
         log_dir: str | Path | None = None,
+        alerts_file: str | Path | None = None,
+        alerts_command: list[str] | tuple[str, ...] = DEFAULT_ALERTS_COMMAND,
     ):
         self.schedule = schedule
         self.jobs = {job.id: job for job in schedule.enabled_jobs}
-        self.db_path = str(Path(db_path).resolve())
+        # The crawls it starts run in other folders: a database file is named absolutely.
+        path = local_path(db_path)
+        self.db_path = str(path.resolve()) if path is not None else str(db_path)
         self.sources_file = str(Path(sources_file).resolve()) if sources_file else None
         self.topics_file = str(Path(topics_file).resolve()) if topics_file else None
         self.crawl_command = list(crawl_command)
         data_dir = Path(self.db_path).parent
         self.log_dir = Path(log_dir) if log_dir else data_dir / "logs"
         self.crawl_log_dir = self.log_dir / "crawls"
-        stem = Path(self.db_path).stem
         self.state_path = daemon_state_path(self.db_path)
-        self.daemon_lock = FileLock(lock_dir(self.db_path) / f"daemon-{stem}.lock")
         self.scheduler: BlockingScheduler | None = None
         self._stopping = threading.Event()
         self._stop_at: float | None = None
@@ -91,6 +96,9 @@ class Daemon:
         self._runs_started = 0
         self._closed = False
         self._state_lock = threading.Lock()  # orders state-file writes and its removal
+        self.alerts_file = str(Path(alerts_file).resolve()) if alerts_file else None
+        self.alerts_command = list(alerts_command)
+        self._alerts_lock = threading.Lock()  # one alerts run at a time
 
     # --- lifecycle -----------------------------------------------------------
 
@@ -98,12 +106,16 @@ class Daemon:
         """Schedule the jobs and block until a signal stops the daemon; returns the exit status (0)."""
         if not self.jobs:
             raise DaemonError(f"{self.schedule.path}: no enabled job")
-        if not self.daemon_lock.try_acquire():
-            holder = self.daemon_lock.holder()
+        # Held open for the daemon's life: a store's lock may live in its session.
+        store = open_store(self.db_path)
+        daemon_lock = store.daemon_lock()
+        if not daemon_lock.try_acquire():
+            holder = daemon_lock.holder()
+            store.close()
             who = f" ({holder.describe()})" if holder else ""
             raise DaemonError(f"another newsmon schedule is already running on {self.db_path}{who}")
         try:
-            self._prepare()
+            self._prepare(store)
             self._install_signal_handlers()
             logger.info(
                 "daemon started (pid %d); schedules %s; database %s",
@@ -117,20 +129,17 @@ class Daemon:
         finally:
             self._remove_state()
             self._write_report()
-            self.daemon_lock.release()
+            daemon_lock.release()
+            store.close()
         logger.info("daemon stopped")
         return 0
 
-    def _prepare(self) -> None:
-        db = connect(self.db_path)
-        try:
-            for run_id in close_abandoned_runs(db):
-                logger.warning(
-                    "run %d was left open by a process that is gone: recorded as abandoned", run_id
-                )
-            last_runs = last_run_by_job(db)
-        finally:
-            db.close()
+    def _prepare(self, store: Store) -> None:
+        for run_id in close_abandoned_runs(store):
+            logger.warning(
+                "run %d was left open by a process that is gone: recorded as abandoned", run_id
+            )
+        last_runs = last_run_by_job(store)
         settings = self.schedule.daemon
         self.scheduler = BlockingScheduler(
             # One in-memory store per daemon: a job store shared by two
@@ -242,13 +251,10 @@ class Daemon:
                 self._active -= 1
 
     def _run(self, job: Job) -> None:
-        db = connect(self.db_path)
-        try:
+        with open_store(self.db_path) as store:
             run_id = start_run(
-                db, trigger="schedule", sources=self._source_names(job), job_id=job.id
+                store, trigger="schedule", sources=self._source_names(job), job_id=job.id
             )
-        finally:
-            db.close()
         with self._lock:
             self._running[job.id] = run_id
             self._runs_started += 1
@@ -263,20 +269,14 @@ class Daemon:
         except OSError as exc:
             message = f"cannot start the crawl: {exc.strerror or exc}"
             logger.error("job %s: run %d %s", job.id, run_id, message)
-            db = connect(self.db_path)
-            try:
-                finish_run(db, run_id, status="failed", message=message)
-            finally:
-                db.close()
+            with open_store(self.db_path) as store:
+                store.finish_run(run_id, status="failed", message=message)
             return
         logger.info(
             "job %s: run %d started (pid %d, log %s)", job.id, run_id, pid, process.log_path
         )
-        db = connect(self.db_path)
-        try:
-            set_run_pid(db, run_id, pid)
-        finally:
-            db.close()
+        with open_store(self.db_path) as store:
+            set_run_process(store, run_id, pid)
         outcome = process.supervise(
             timeout=job.timeout.total_seconds(),
             kill_grace=job.kill_grace.total_seconds(),
@@ -284,6 +284,7 @@ class Daemon:
         )
         self._record(job, run_id, outcome)
         self._prune_crawl_logs()
+        self._run_alerts(job, run_id)
 
     def crawl_log_path(self, run_id: int) -> Path:
         """Where one run's output and Scrapy log go."""
@@ -325,11 +326,8 @@ class Daemon:
 
     def _record(self, job: Job, run_id: int, outcome: Outcome) -> None:
         """Make the run's row say how the crawl ended, then log one line about it."""
-        db = connect(self.db_path)
-        try:
-            row = record_outcome(db, job, run_id, outcome, self.schedule.daemon.shutdown_grace)
-        finally:
-            db.close()
+        with open_store(self.db_path) as store:
+            row = record_outcome(store, job, run_id, outcome, self.schedule.daemon.shutdown_grace)
         level = logging.INFO if row["status"] in ("ok", "skipped") else logging.WARNING
         logger.log(
             level,
@@ -343,6 +341,34 @@ class Daemon:
             row["errors"],
             f" ({row['message']})" if row["status"] != "ok" and row["message"] else "",
         )
+
+    def _run_alerts(self, job: Job, run_id: int) -> None:
+        """Deliver pending alerts after a crawl, in a child process (a hung SMTP server or a
+        broken alert then costs a timeout and a log line, never the daemon)."""
+        if not self.alerts_file or self._stopping.is_set():
+            return  # when stopping, the next start's first crawl sends them
+        argv = [*self.alerts_command, "--alerts", self.alerts_file, "--db", self.db_path]
+        if self.topics_file:
+            argv += ["--topics", self.topics_file]
+        with self._alerts_lock:
+            try:
+                done = subprocess.run(
+                    argv, capture_output=True, text=True, timeout=ALERTS_TIMEOUT_S, check=False
+                )
+            except subprocess.TimeoutExpired:
+                logger.warning(
+                    "job %s: run %d: alerts stopped after %ds", job.id, run_id, ALERTS_TIMEOUT_S
+                )
+                return
+            except OSError as exc:
+                logger.warning(
+                    "job %s: run %d: cannot run alerts: %s", job.id, run_id, exc.strerror or exc
+                )
+                return
+        level = logging.INFO if done.returncode == 0 else logging.WARNING
+        for line in (done.stdout + done.stderr).splitlines():
+            if line.strip():
+                logger.log(level, "job %s: run %d: alerts: %s", job.id, run_id, line.strip())
 
     def _prune_crawl_logs(self) -> None:
         prune_crawl_logs(self.crawl_log_dir, self.schedule.daemon.keep_crawl_logs)

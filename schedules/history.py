@@ -1,29 +1,18 @@
-"""The crawl history as the daemon and ``newsmon status`` read it, plus the daemon's own row updates.
+"""The crawl history as the daemon and ``newsmon status`` read it.
 
-The history lives in ``crawl_runs`` (one row per crawl) and
-``crawl_run_sources`` (its per-source counters, written when a crawl closes
-normally). A crawl that was killed has no per-source rows; its run status
+The store keeps the history (``store.runs``): one row per crawl, and its
+per-source counters, written when a crawl closes normally. A crawl that was killed has no per-source rows; its run status
 (``timeout``, ``crashed``, ...) then stands for each of its sources.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import sqlite_utils
-
-from crawler.db import write_transaction
-from crawler.runs import (
-    COUNTERS,
-    finish_run,
-    process_gone,
-    set_run_process,
-    shown_status,
-    utcnow_iso,
-)
+from crawler.runs import process_gone, shown_status
+from crawler.store import RunRow, Store
 
 # Run statuses that say something went wrong with the crawl (as opposed to
 # ``interrupted``/``shutdown``: stopped by an operator; ``skipped``: sources busy).
@@ -40,53 +29,30 @@ def parse_time(value: str | None) -> datetime | None:
 
 
 # ---------------------------------------------------------------------------
-# Writes by the daemon
+# The daemon's repair on start
 # ---------------------------------------------------------------------------
 
 
-def set_run_pid(db: sqlite_utils.Database, run_id: int, pid: int) -> None:
-    """Record the crawl process of a run the daemon opened (the row first holds the daemon's pid)."""
-    set_run_process(db, run_id, pid)
-
-
-def mark_run(db: sqlite_utils.Database, run_id: int, *, status: str, message: str) -> None:
-    """Set the final status of a run, keeping the counters the crawl recorded before it stopped.
-
-    Used when the daemon knows better than the crawl why it ended (a timeout
-    looks like a normal ``shutdown`` from inside Scrapy).
-    """
-    with write_transaction(db):
-        db.execute(
-            "UPDATE crawl_runs SET status = ?, message = ?, finished_at = COALESCE(finished_at, ?) WHERE id = ?",
-            [status, message, utcnow_iso(), run_id],
-        )
-
-
-def close_abandoned_runs(
-    db: sqlite_utils.Database, *, alive: Callable[[int], bool] | None = None
-) -> list[int]:
+def close_abandoned_runs(store: Store, *, alive: Callable[[int], bool] | None = None) -> list[int]:
     """Close ``running`` rows whose process is gone (killed with no one left to record it).
 
     Rows of crawls on another host are left alone. ``alive`` replaces the
     process check (tests).
     """
     closed = []
-    for row in db.query(
-        "SELECT id, pid, host, pid_started FROM crawl_runs WHERE status = 'running'"
-    ):
+    for run_id, pid, host, pid_started in store.running_runs():
         if alive is not None:
-            if row["pid"] and alive(row["pid"]):
+            if pid and alive(pid):
                 continue
-        elif not process_gone(row["pid"], row["host"], row["pid_started"]):
+        elif not process_gone(pid, host, pid_started):
             continue
-        if finish_run(
-            db,
-            row["id"],
+        if store.finish_run(
+            run_id,
             status="abandoned",
-            message=f"process {row['pid']} ended without closing its run",
+            message=f"process {pid} ended without closing its run",
             only_if_running=True,
         ):
-            closed.append(row["id"])
+            closed.append(run_id)
     return closed
 
 
@@ -95,13 +61,9 @@ def close_abandoned_runs(
 # ---------------------------------------------------------------------------
 
 
-def last_run_by_job(db: sqlite_utils.Database) -> dict[str, datetime]:
+def last_run_by_job(store: Store) -> dict[str, datetime]:
     """Start time of each job's latest scheduled run, whatever its outcome."""
-    rows = db.query(
-        "SELECT job_id, MAX(started_at) AS started_at FROM crawl_runs "
-        "WHERE trigger = 'schedule' AND job_id IS NOT NULL GROUP BY job_id"
-    )
-    return {row["job_id"]: parse_time(row["started_at"]) for row in rows}
+    return {job: parse_time(started) for job, started in store.last_run_by_job().items()}
 
 
 @dataclass
@@ -137,14 +99,8 @@ class Run:
         }
 
 
-_RUN_COLUMNS = (
-    "r.id, r.started_at, r.finished_at, r.trigger, r.job_id, r.sources, r.status, r.pid, r.message, "
-    "r.host, r.pid_started"
-)
-
-
 def runs(
-    db: sqlite_utils.Database,
+    store: Store,
     *,
     source: str | None = None,
     job_id: str | None = None,
@@ -153,70 +109,43 @@ def runs(
     status: str | None = None,
 ) -> list[Run]:
     """The latest runs, newest first, optionally of one source, one job or one stored status."""
-    where, params = [], []
-    if status is not None:
-        where.append("r.status = ?")
-        params.append(status)
-    if source is not None:
-        where.append("EXISTS (SELECT 1 FROM json_each(r.sources) WHERE json_each.value = ?)")
-        params.append(source)
-    if job_id is not None:
-        where.append("r.job_id = ?")
-        params.append(job_id)
-    if finished_only:
-        where.append(f"r.status NOT IN ({', '.join('?' for _ in NOT_FINISHED)})")
-        params.extend(NOT_FINISHED)
-    if source is not None:
-        counts = ", ".join(f"s.{c} AS s_{c}" for c in COUNTERS)
-        sql = (
-            f"SELECT {_RUN_COLUMNS}, {', '.join('r.' + c for c in COUNTERS)}, s.status AS s_status, {counts} "
-            "FROM crawl_runs r LEFT JOIN crawl_run_sources s ON s.run_id = r.id AND s.source = ?"
-        )
-        params.insert(0, source)
-    else:
-        sql = f"SELECT {_RUN_COLUMNS}, {', '.join('r.' + c for c in COUNTERS)} FROM crawl_runs r"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY r.id DESC LIMIT ?"
-    params.append(limit)
-    return [_run(row) for row in db.query(sql, params)]
+    rows = store.runs(
+        source=source,
+        job_id=job_id,
+        limit=limit,
+        exclude_statuses=NOT_FINISHED if finished_only else (),
+        status=status,
+    )
+    return [_run(row, by_source=source is not None) for row in rows]
 
 
-def _run(row: dict) -> Run:
+def _run(row: RunRow, *, by_source: bool) -> Run:
     # A crawl killed with SIGKILL (or by the OOM killer) could not close its row.
-    status = shown_status(row["status"], row["pid"], row["host"], row["pid_started"])
-    message = row["message"]
-    if status == "abandoned" and row["status"] == "running":
-        message = message or f"process {row['pid']} ended without closing its run"
-    if row.get("s_status") is not None:
-        counts = {c: int(row[f"s_{c}"]) for c in COUNTERS}
-        if status == "ok" and row["s_status"] != "ok":
-            status = row["s_status"]
-    elif "s_status" in row and len(json.loads(row["sources"] or "[]")) > 1:
+    status = shown_status(row.status, row.pid, row.host, row.pid_started)
+    message = row.message
+    if status == "abandoned" and row.status == "running":
+        message = message or f"process {row.pid} ended without closing its run"
+    if row.source_counts is not None:
+        counts = dict(row.source_counts)
+        if status == "ok" and row.source_status != "ok":
+            status = row.source_status
+    elif by_source and len(row.sources) > 1:
         counts = {}  # a multi-source run that stopped before recording this source's counts
     else:
-        counts = {c: int(row[c]) for c in COUNTERS}
+        counts = dict(row.counts)
     return Run(
-        id=row["id"],
-        started_at=parse_time(row["started_at"]),
-        finished_at=parse_time(row["finished_at"]),
-        trigger=row["trigger"],
-        job_id=row["job_id"],
-        sources=json.loads(row["sources"] or "[]"),
+        id=row.id,
+        started_at=parse_time(row.started_at),
+        finished_at=parse_time(row.finished_at),
+        trigger=row.trigger,
+        job_id=row.job_id,
+        sources=row.sources,
         status=status,
-        pid=row["pid"],
+        pid=row.pid,
         message=message,
         counts=counts,
-        host=row["host"],
+        host=row.host,
     )
-
-
-def source_names_in_history(db: sqlite_utils.Database) -> list[str]:
-    """Every source named by some run, sorted."""
-    rows = db.query(
-        "SELECT DISTINCT json_each.value AS name FROM crawl_runs, json_each(crawl_runs.sources)"
-    )
-    return sorted(row["name"] for row in rows)
 
 
 @dataclass(frozen=True)
@@ -229,19 +158,10 @@ class Activity:
     first_crawl: datetime | None
 
 
-def source_activity(db: sqlite_utils.Database, source: str, since: datetime) -> Activity:
+def source_activity(store: Store, source: str, since: datetime) -> Activity:
     """The source's article times since ``since``, its latest article time ever, and (when it has
     no article) its first run."""
-    cutoff = since.astimezone(UTC).isoformat()
-    # An article's time is at most its publication, so only articles published
-    # (or, undated, first seen) since the cutoff can fall in the window: two
-    # ranges of the (source, published_at) index, not a scan of the source.
-    rows = db.execute(
-        "SELECT published_at, first_seen_at FROM articles WHERE source = ? AND published_at >= ? "
-        "UNION ALL SELECT published_at, first_seen_at FROM articles "
-        "WHERE source = ? AND published_at IS NULL AND first_seen_at >= ?",
-        [source, cutoff, source, cutoff],
-    ).fetchall()
+    rows = store.article_times(source, since.astimezone(UTC).isoformat())
     times = [
         min(filter(None, (parse_time(published), parse_time(seen)))) for published, seen in rows
     ]
@@ -250,22 +170,7 @@ def source_activity(db: sqlite_utils.Database, source: str, since: datetime) -> 
     latest = max(recent) if recent else None
     first = None
     if latest is None:
-        latest = _time_of(
-            db,
-            "SELECT MAX(MIN(COALESCE(published_at, first_seen_at), first_seen_at)) FROM articles "
-            "WHERE source = ?",
-            source,
-        )
+        latest = parse_time(store.last_article_time(source))
     if latest is None:  # only a source without any article is judged from its first crawl
-        first = _time_of(
-            db,
-            "SELECT MIN(r.started_at) FROM crawl_runs r, json_each(r.sources) "
-            "WHERE json_each.value = ?",
-            source,
-        )
+        first = parse_time(store.first_run_time(source))
     return Activity(article_times=recent, last_article=latest, first_crawl=first)
-
-
-def _time_of(db: sqlite_utils.Database, sql: str, source: str) -> datetime | None:
-    (value,) = db.execute(sql, [source]).fetchone()
-    return parse_time(value)

@@ -6,11 +6,9 @@ import logging
 import signal
 from datetime import timedelta
 
-import sqlite_utils
-
-from crawler.runs import EXIT_BUSY, EXIT_DATABASE, EXIT_UNREACHABLE, finish_run
+from crawler.runs import EXIT_BUSY, EXIT_DATABASE, EXIT_UNREACHABLE
+from crawler.store import Store
 from schedules.config import Job, format_duration
-from schedules.history import mark_run
 from schedules.supervisor import Outcome
 
 logger = logging.getLogger("newsmon.schedule")
@@ -63,22 +61,17 @@ def classify(job: Job, outcome: Outcome, shutdown_grace: timedelta) -> tuple[str
 
 
 def record_outcome(
-    db: sqlite_utils.Database, job: Job, run_id: int, outcome: Outcome, shutdown_grace: timedelta
+    store: Store, job: Job, run_id: int, outcome: Outcome, shutdown_grace: timedelta
 ) -> dict:
     """Make the run's row say how the crawl ended; returns the row's status, counters and message."""
     status, message = classify(job, outcome, shutdown_grace)
     if status is not None:
-        mark_run(db, run_id, status=status, message=message)
-    elif finish_run(
-        db,
+        store.mark_run(run_id, status=status, message=message)
+    elif store.finish_run(
         run_id,
         status="failed",
         message=f"exited with status {outcome.returncode} without closing its run",
         only_if_running=True,
     ):
         logger.error("job %s: run %d exited without closing its run", job.id, run_id)
-    cursor = db.execute(
-        "SELECT status, pages_fetched, articles_new, errors, message FROM crawl_runs WHERE id = ?",
-        [run_id],
-    )
-    return dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+    return store.run_summary(run_id)

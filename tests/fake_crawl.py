@@ -52,9 +52,7 @@ def main() -> int:
         signal.signal(signal.SIGINT, lambda *_: stop.update(requested=True))
     # Imported only now: until the handlers above are in place a SIGINT
     # would end the process before it could show how it reacts to one.
-    from crawler.db import connect
-    from crawler.locks import SourceLocks, lock_dir
-    from crawler.runs import finish_run, start_run
+    from crawler.store import open_store
 
     pids = [str(os.getpid())]
     if "FAKE_IGNORE_SIGINT" in settings:
@@ -71,12 +69,12 @@ def main() -> int:
 
     sources = args.sources or ["fake"]
     wait = float(args.wait.rstrip("s") or 0)
-    locks = SourceLocks(lock_dir(args.db), sources)
+    db = open_store(args.db)
+    locks = db.source_locks(sources)
     busy = locks.acquire(wait, run_id=args.run_id)
-    db = connect(args.db)
-    run_id = args.run_id or start_run(db, trigger=args.trigger, sources=sources, job_id=args.job_id)
+    run_id = args.run_id or db.start_run(trigger=args.trigger, sources=sources, job_id=args.job_id)
     if not locks.held:
-        finish_run(db, run_id, status="skipped", message=f"busy: {', '.join(busy)}")
+        db.finish_run(run_id, status="skipped", message=f"busy: {', '.join(busy)}")
         return 4
     db.close()
 
@@ -94,10 +92,9 @@ def main() -> int:
         time.sleep(0.05)
 
     note(journal, "end", locks.held)
-    db = connect(args.db)
+    db = open_store(args.db)
     counts = {name: {"pages_fetched": 1, "articles_new": 1} for name in locks.held}
-    finish_run(
-        db,
+    db.finish_run(
         run_id,
         status="shutdown" if stop["requested"] else "ok",
         per_source=counts,

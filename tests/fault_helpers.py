@@ -217,13 +217,13 @@ import atexit, os, resource, sys
 atexit.register(lambda: sys.stderr.write(
     "\\nNEWSMON_TEST_MAXRSS_KB=%d\\n" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 if os.environ.get("NEWSMON_TEST_MAX_PAGES"):
-    import crawler.db
-    _connect = crawler.db.connect
+    import crawler.store.sqlite.connection as sqlite_connection
+    _connect = sqlite_connection.connect
     def connect(*args, **kwargs):
         db = _connect(*args, **kwargs)
         db.execute("PRAGMA max_page_count = %d" % int(os.environ["NEWSMON_TEST_MAX_PAGES"]))
         return db
-    crawler.db.connect = connect
+    sqlite_connection.connect = connect
 sys.argv[0] = "newsmon"
 from crawler.cli import main
 main()
@@ -319,16 +319,47 @@ def run_sources(db: Path) -> dict[str, dict]:
         conn.close()
 
 
+def search_index_agrees(conn: sqlite3.Connection) -> bool:
+    """Whether ``articles_fts`` is sound and holds exactly the articles' text, as indexed.
+
+    The index holds folded text (crawler/store/sqlite/ftsfold.py), so FTS5's
+    own comparison with the content table (``'integrity-check'`` with rank 1)
+    would see every folded letter as a difference: the expected index is
+    built afresh from the articles, folded the same way, and compared term by
+    term, position by position.
+    """
+    from crawler.store.sqlite import ftsfold
+
+    if not ftsfold.is_folded(conn):
+        conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+        return True
+    conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+    conn.execute(
+        "CREATE VIRTUAL TABLE temp.expected_fts USING fts5(title, body, "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+    conn.execute(
+        "INSERT INTO temp.expected_fts (rowid, title, body) "
+        + ftsfold.folded_rows("rowid", "title", "body", "main.articles")
+    )
+    conn.execute("CREATE VIRTUAL TABLE temp.have USING fts5vocab(main, articles_fts, 'instance')")
+    conn.execute("CREATE VIRTUAL TABLE temp.want USING fts5vocab(temp, expected_fts, 'instance')")
+    differing = conn.execute(
+        "SELECT count(*) FROM (SELECT * FROM (SELECT * FROM temp.have EXCEPT SELECT * FROM temp.want) "
+        "UNION ALL SELECT * FROM (SELECT * FROM temp.want EXCEPT SELECT * FROM temp.have))"
+    ).fetchone()[0]
+    for name in ("have", "want", "expected_fts"):
+        conn.execute(f"DROP TABLE temp.{name}")
+    return differing == 0
+
+
 def integrity(db: Path) -> tuple[str, bool]:
     """``PRAGMA integrity_check`` and whether the full-text index agrees with the articles."""
     conn = sqlite3.connect(db, timeout=30)
     try:
         check = conn.execute("PRAGMA integrity_check").fetchone()[0]
         try:
-            conn.execute(
-                "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)"
-            )
-            fts_ok = True
+            fts_ok = search_index_agrees(conn)
         except sqlite3.DatabaseError:
             fts_ok = False
         return check, fts_ok

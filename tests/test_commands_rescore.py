@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from crawler.commands.rescore import rescore_articles
-from crawler.db import connect, write_transaction
 from crawler.relevance import load_topics
+from crawler.store import open_store
+from crawler.store.sqlite.connection import connect, write_transaction
 from tests.conftest import run_newsmon
 
 BLOCKADE_TITLE = "Lachin corridor blocked for a thirtieth day"
@@ -157,7 +158,7 @@ def test_user_errors_are_one_line_and_exit_2(db_path, tmp_path, args, message):
 
 
 def test_a_row_rewritten_by_a_crawl_meanwhile_is_left_alone(db_path):
-    db = connect(db_path)
+    store = open_store(db_path)
     topics = load_topics()
 
     class CrawlWritesDuringScoring:
@@ -175,7 +176,7 @@ def test_a_row_rewritten_by_a_crawl_meanwhile_is_left_alone(db_path):
                 other.close()
             return topics.match(title, body, published)
 
-    report = rescore_articles(db, CrawlWritesDuringScoring(), batch_size=10)
-    db.close()
+    report = rescore_articles(store, CrawlWritesDuringScoring(), batch_size=10)
+    store.close()
     assert report.changed == 3 and report.skipped_concurrent == 1
     assert rows(db_path)[1][0] is False  # the crawl's row, not our stale score

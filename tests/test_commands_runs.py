@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.db import connect, write_transaction
-from crawler.runs import finish_run, start_run
+from crawler.runs import start_run
+from crawler.store import open_store
 
 MESSAGE = (
     "skipped busy source(s): news-am (pid 4242 on crawler-2, run 8); "
@@ -23,9 +23,9 @@ MESSAGE = (
 def history(tmp_path):
     """Four runs: finished with a long message, still running, abandoned (process gone), unreachable."""
     db_path = tmp_path / "news.db"
-    db = connect(db_path)
+    db = open_store(db_path)
     done = start_run(db, trigger="schedule", sources=["massispost", "asbarez"], job_id="sitemaps")
-    finish_run(db, done, status="ok", message=MESSAGE, per_source={
+    db.finish_run(done, status="ok", message=MESSAGE, per_source={
         "massispost": {"pages_fetched": 1234, "articles_new": 321, "articles_updated": 12,
                        "duplicates": 5, "relevant": 7, "errors": 55},
     })  # fmt: skip
@@ -34,9 +34,9 @@ def history(tmp_path):
     start_run(db, trigger="manual", sources=["news-am"], pid=gone.pid)
     start_run(db, trigger="manual", sources=[f"source-{n}" for n in range(25)])  # this process
     unreachable = start_run(db, trigger="schedule", sources=["a", "b", "c"], job_id="feeds")
-    finish_run(db, unreachable, status="unreachable", per_source={"a": {"errors": 16}})
-    with write_transaction(db):
-        db.execute(
+    db.finish_run(unreachable, status="unreachable", per_source={"a": {"errors": 16}})
+    with db.write() as tx:
+        tx.conn.execute(
             "UPDATE crawl_runs SET finished_at = '2024-01-01T01:23:45+00:00', "
             "started_at = '2024-01-01T00:00:00+00:00' WHERE id = ?",
             [done],

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.commands.search import plain, search
-from crawler.db import connect
+from crawler.store import open_store
 from pipelines.storage import store_articles
 from tests.conftest import run_newsmon
 from tests.test_pipelines_storage import item
@@ -28,9 +28,9 @@ RU = "Движение по Лачинскому коридору остаетс
 @pytest.fixture
 def db_path(tmp_path):
     path = tmp_path / "news.db"
-    db = connect(path)
+    store = open_store(path)
     store_articles(
-        db,
+        store,
         [
             item(1, LACHIN, title="Lachin corridor closed", source="armwire", relevant=True),
             item(2, CHESS, title="Chess team fourth", source="armwire", relevant=False),
@@ -43,7 +43,7 @@ def db_path(tmp_path):
             ),
         ],
     )
-    db.close()
+    store.close()
     return path
 
 
@@ -51,14 +51,18 @@ def run(*args: str):
     return CliRunner().invoke(search, list(args), catch_exceptions=False)
 
 
-def test_results_are_ranked_with_snippets(db_path):
+def test_copies_of_a_story_are_one_hit_with_the_other_outlets(db_path):
     result = run("Lachin corridor", "--db", str(db_path))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     titles = [line.split("  ", 2)[2] for line in lines if not line.startswith("    ")]
-    assert titles[0].startswith("Lachin corridor closed") and len(titles) == 2
+    # Article 4 is a copy of article 1 (same text, another outlet, stored later): one hit,
+    # the newest copy, the other under "also in".
+    assert titles == ["Hakari bridge [31mred [0m evil *"]
     assert "[Lachin] [corridor]" in result.stdout
-    assert "2 result(s)" in result.stderr
+    assert "    also in: armwire (2023-01-12)" in lines
+    assert "1 story" in result.stderr
+    assert "* relevant: the article matched a topic" in result.stderr  # the marker explained
 
 
 def test_filters_and_limit(db_path):
@@ -101,7 +105,11 @@ def test_json_lines_are_escaped(db_path):
         "nosuchcolumn:word",
         "NEAR(",
         "*",
-        "'; DROP TABLE articles; --",
+        'Lachin "corridor',
+        "a OR",
+        "NOT Lachin",
+        "(Lachin",
+        "Lachin)",
     ],
 )
 def test_a_malformed_query_is_a_one_line_error(db_path, query):
@@ -116,8 +124,14 @@ def test_a_malformed_query_is_a_one_line_error(db_path, query):
 
 
 def test_values_are_parameters_not_sql(db_path):
+    result = run("'; DROP TABLE articles; --", "--db", str(db_path))
+    assert result.exit_code == 0 and "0 stories" in result.stderr
     result = run("Lachin", "--db", str(db_path), "--source", "x' OR '1'='1")
-    assert result.exit_code == 0 and "0 result(s)" in result.stderr
+    assert result.exit_code == 2 and "--source \"x' OR '1'='1\": no stored article" in result.stderr
+    assert "known: armwire, azpress, rusnews" in result.stderr
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 4
+    conn.close()
 
 
 def test_missing_database_is_an_error_and_not_created(tmp_path):
@@ -142,3 +156,95 @@ def test_a_file_that_is_not_a_database_is_one_line(tmp_path):
     assert result.stderr.splitlines() == [
         f"newsmon: error: {notes} is not a newsmon database (file is not a database)"
     ]
+
+
+# --- words as people type them, dates, order ----------------------------------------------
+
+TYPED = [
+    (11, "Talks on Nagorno-Karabakh resumed in Brussels after a pause of several months, diplomats said on Monday evening.", "Brussels talks", "2023-03-01T09:00:00+00:00"),
+    (12, "The mayor said it's too early to reopen the market, because flour deliveries are still uncertain this spring.", "Market stays shut", "2023-02-01T09:00:00+00:00"),
+    (13, "Laçın yolunda vəziyyət sabitdir, yük maşınları keçid məntəqəsinə yaxınlaşır və yoxlamadan keçirlər.", "Laçın yolu", "2023-01-01T09:00:00+00:00"),
+    (14, "Lacin district officials counted the convoys that crossed the checkpoint during the whole previous week.", "Lacin convoys", "2023-04-01T09:00:00+00:00"),
+    (15, "Nagorno Karabakh is named here with a space, and the farmers of the valley sold their harvest early.", "Valley harvest", "2023-05-01T09:00:00+00:00"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def typed_db(tmp_path):
+    path = tmp_path / "typed.db"
+    store = open_store(path)
+    items = [
+        item(n, body * 2, title=title, source=f"s{n}", published_at=at)
+        for n, body, title, at in TYPED
+    ]
+    store_articles(store, items)
+    store.close()
+    return path
+
+
+def titles_of(result) -> list[str]:
+    assert result.exit_code == 0, result.output
+    return [
+        line.split("  ", 2)[2].removesuffix(" *")
+        for line in result.stdout.splitlines()
+        if not line.startswith("    ")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # A hyphenated name is one phrase: its parts in order, with a hyphen or a space.
+        ("Nagorno-Karabakh", ["Valley harvest", "Brussels talks"]),
+        ("it's", ["Market stays shut"]),
+        # Diacritics and the dotless ı folded as topics.toml folds them, prefix kept.
+        ("Lacin*", ["Lacin convoys", "Laçın yolu"]),
+        ("LAÇIN", ["Lacin convoys", "Laçın yolu"]),
+        ("vəziyyət", ["Laçın yolu"]),
+        ("veziyyet", ["Laçın yolu"]),
+        # FTS syntax for those who use it.
+        ('"Nagorno Karabakh" NOT harvest', ["Brussels talks"]),
+        ("convoys OR flour", ["Lacin convoys", "Market stays shut"]),
+        ("title:market", ["Market stays shut"]),
+    ],
+)
+def test_words_as_people_type_them(typed_db, query, expected):
+    assert titles_of(run(query, "--db", str(typed_db))) == expected  # newest first
+
+
+def test_since_and_until(typed_db):
+    assert titles_of(run("Lacin*", "--db", str(typed_db), "--since", "2023-02-01")) == [
+        "Lacin convoys"
+    ]
+    assert titles_of(run("Lacin*", "--db", str(typed_db), "--until", "2023-01-01")) == [
+        "Laçın yolu"
+    ]
+    assert titles_of(
+        run(
+            "Nagorno-Karabakh OR it's",
+            "--db",
+            str(typed_db),
+            "--since",
+            "2023-02-01",
+            "--until",
+            "2023-03-31",
+        )
+    ) == ["Brussels talks", "Market stays shut"]
+    bad = run("Lacin", "--db", str(typed_db), "--since", "last tuesday")
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1 and "'last tuesday'" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ('Lachin "corridor', "unbalanced double quote at character 8"),
+        ("(Lachin", "unclosed ( at character 1"),
+        ("Lachin OR", "OR needs a word after it"),
+        ("NOT Lachin", "NOT at character 1 needs a word before it"),
+        ("nosuchcolumn:word", "unknown column 'nosuchcolumn'"),
+    ],
+)
+def test_a_bad_query_error_names_what_is_wrong(typed_db, query, named):
+    result = run(query, "--db", str(typed_db))
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert named in result.stderr

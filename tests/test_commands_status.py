@@ -11,8 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.db import connect, write_transaction
-from crawler.runs import finish_run, start_run
+from crawler.runs import start_run
+from crawler.store import open_store
+from crawler.store.sqlite.connection import connect, write_transaction
 from tests.conftest import run_newsmon
 
 SCHEDULES = """
@@ -66,26 +67,26 @@ def setup(tmp_path):
     db_path = tmp_path / "news.db"
     (tmp_path / "schedules.toml").write_text(SCHEDULES)
     (tmp_path / "sources.toml").write_text(SOURCES)
-    db = connect(db_path)
+    db = open_store(db_path)
     for hour in range(3):
         run_id = start_run(db, trigger="schedule", sources=["alpha", "beta"], job_id="feeds")
-        finish_run(db, run_id, status="ok", per_source={
+        db.finish_run(run_id, status="ok", per_source={
             "alpha": {"pages_fetched": 5, "articles_new": 2},
             "beta": {"pages_fetched": 4, "articles_new": 0},
         })  # fmt: skip
-        with write_transaction(db):
-            db.execute("UPDATE crawl_runs SET started_at = ?, finished_at = ? WHERE id = ?",
+        with db.write() as tx:
+            tx.conn.execute("UPDATE crawl_runs SET started_at = ?, finished_at = ? WHERE id = ?",
                        [f"2024-01-01T0{hour}:00:00+00:00", f"2024-01-01T0{hour}:01:30+00:00", run_id])  # fmt: skip
     manual = start_run(db, trigger="manual", sources=["beta"])
-    finish_run(db, manual, status="timeout", message="exceeded its 10m timeout")
-    with write_transaction(db):
-        db.execute(
+    db.finish_run(manual, status="timeout", message="exceeded its 10m timeout")
+    with db.write() as tx:
+        tx.conn.execute(
             "UPDATE crawl_runs SET started_at = '2024-01-01T10:00:00+00:00', "
             "finished_at = '2024-01-01T10:10:00+00:00' WHERE id = ?",
             [manual],
         )
         for n, (source, relevant) in enumerate([("alpha", 1), ("alpha", 0), ("beta", 1)]):
-            db.execute(
+            tx.conn.execute(
                 "INSERT INTO articles (url, url_key, source, title, body, fetched_at, first_seen_at, content_hash, relevant) "
                 "VALUES (?, ?, ?, 't', 'b', '2024-01-01T00:00:00+00:00', strftime('%Y-%m-%dT%H:%M:%S', 'now'), ?, ?)",
                 [f"https://x/{n}", f"x/{n}", source, f"h{n}", relevant],
@@ -323,7 +324,7 @@ def test_crawls_killed_without_closing_their_runs_count_as_errors(tmp_path):
 
 
 def test_a_file_named_on_the_command_line_must_load(tmp_path):
-    from crawler.db import connect
+    from crawler.store import open_store as connect
 
     db = tmp_path / "x.db"
     connect(db).close()
@@ -335,7 +336,7 @@ def test_a_file_named_on_the_command_line_must_load(tmp_path):
 
 
 def test_huge_counts_are_usage_errors(tmp_path):
-    from crawler.db import connect
+    from crawler.store import open_store as connect
 
     db = tmp_path / "x.db"
     connect(db).close()

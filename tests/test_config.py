@@ -29,7 +29,7 @@ def test_default_sources_file_is_valid_and_broad():
     assert len(sources) >= 20
     assert {s.language for s in sources} >= {"en", "hy", "ru", "az"}
     for source in sources:
-        assert source.feeds or source.sitemaps or source.wordpress_api
+        assert source.feeds or source.sitemaps or source.wordpress_api or source.archive_only
 
 
 def test_good_file_loads(tmp_path):
@@ -198,7 +198,7 @@ def test_a_file_that_is_not_utf8_names_file_line_and_byte(tmp_path):
     ],
 )
 def test_cli_names_a_file_that_is_not_utf8_in_one_line(tmp_path, command, option):
-    from crawler.db import connect
+    from crawler.store import open_store as connect
 
     db = tmp_path / "x.db"
     connect(db).close()  # status and rescore read an existing database

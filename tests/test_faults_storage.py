@@ -25,7 +25,8 @@ import stat
 
 import pytest
 
-from crawler.db import connect
+from crawler.store import open_store
+from crawler.store.sqlite.connection import connect
 from pipelines.storage import store_articles
 from tests.fault_helpers import integrity, rows, run_crawl
 from tests.mockweb import content
@@ -115,9 +116,9 @@ def _read_only_runner() -> list[str]:
 def test_read_only_database_is_a_one_line_error_and_stays_intact(mock_web, mock_sources, tmp_path):
     prefix = _read_only_runner()
     db_path = tmp_path / "ro.db"
-    db = connect(db_path)
-    store_articles(db, [item(1)])
-    db.close()
+    store = open_store(db_path)
+    store_articles(store, [item(1)])
+    store.close()
     assert not (tmp_path / "ro.db-wal").exists()
     original = db_path.read_bytes()
     db_path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from crawler.config import ConfigError, Source, load_sources
-from crawler.db import connect
 from crawler.firstcrawl import (
     backfill_hints,
     crawl_window,
@@ -19,7 +18,8 @@ from crawler.firstcrawl import (
     parse_first_window,
     record_first_crawls,
 )
-from crawler.runs import finish_run, start_run
+from crawler.runs import start_run
+from crawler.store import open_store
 from tests.conftest import run_newsmon
 from tests.mockweb import content
 from tests.mockweb.server import MockWeb, Response
@@ -49,8 +49,8 @@ def test_first_window_values():
 
 
 def add_article(db, source: str) -> None:
-    n = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-    db.execute(
+    n = db.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    db.conn.execute(
         "INSERT INTO articles (url, url_key, source, title, body, fetched_at, first_seen_at, content_hash) "
         "VALUES (?, ?, ?, 't', 'b', '2026-01-01', '2026-01-01', ?)",
         [f"https://s/{n}", f"s/{n}", source, f"h{n}"],
@@ -58,16 +58,16 @@ def add_article(db, source: str) -> None:
 
 
 def test_the_migration_counts_sources_with_an_article_or_a_fetched_page_as_crawled(tmp_path):
-    from crawler.db import migrations
+    from crawler.store.sqlite.schema import migrations
 
-    db = connect(tmp_path / "n.db", migrate=False)
-    migrations.apply(db, stop_before="m005_sched_first_crawls")
+    db = open_store(tmp_path / "n.db", migrate=False)
+    migrations.apply(db.db, stop_before="m005_sched_first_crawls")
     ok = start_run(db, trigger="manual", sources=["fetched", "failed"])
-    finish_run(db, ok, status="ok", per_source={
+    db.finish_run(ok, status="ok", per_source={
         "fetched": {"pages_fetched": 1}, "failed": {"pages_fetched": 0, "errors": 3},
     })  # fmt: skip
     add_article(db, "stored")
-    migrations.apply(db)
+    migrations.apply(db.db)
     names = ["fetched", "failed", "stored", "unseen"]
     assert not_yet_crawled(db, names, ["feeds", "wordpress"]) == {
         ("failed", "feeds"), ("failed", "wordpress"), ("unseen", "feeds"), ("unseen", "wordpress"),
@@ -76,20 +76,20 @@ def test_the_migration_counts_sources_with_an_article_or_a_fetched_page_as_crawl
 
 
 def test_first_crawls_are_recorded_per_kind_once(tmp_path):
-    db = connect(tmp_path / "n.db")
+    db = open_store(tmp_path / "n.db")
     record_first_crawls(db, [("a", "feeds")], at="2026-12-01T00:00:00+00:00")
     record_first_crawls(db, [("a", "feeds"), ("b", "sitemaps")], at="2026-12-02T00:00:00+00:00")
     assert not_yet_crawled(db, ["a", "b"], ["feeds", "sitemaps"]) == {
         ("a", "sitemaps"), ("b", "feeds"),
     }  # fmt: skip
-    assert db.execute("SELECT crawled_at FROM first_crawls WHERE source = 'a'").fetchone() == (
+    assert db.conn.execute("SELECT crawled_at FROM first_crawls WHERE source = 'a'").fetchone() == (
         "2026-12-01T00:00:00+00:00",
     )
     db.close()
 
 
 def test_windows_of_a_crawl_only_for_new_kinds_with_a_sources_own_first_window(tmp_path):
-    db = connect(tmp_path / "w.db")
+    db = open_store(tmp_path / "w.db")
     record_first_crawls(db, [("old", "feeds"), ("old", "sitemaps"), ("half", "feeds")], at="x")
     lists = {"feeds": ("https://x/feed",), "sitemaps": ("https://x/sitemap.xml",)}
     sources = [
@@ -290,8 +290,8 @@ def test_each_discovery_kind_has_its_own_first_crawl(web, tmp_path):
     sources.write_text(newco.toml())
     # A crawl stopped before it finished saw the feed and kept its ETag: the
     # first crawl still reads the feed whole, not a 304.
-    db = connect(tmp_path / "n.db")
-    db.execute(
+    db = open_store(tmp_path / "n.db")
+    db.conn.execute(
         "INSERT INTO http_validators (url, etag, updated_at) VALUES (?, ?, '2026-01-01')",
         [f"{newco.base}/feed", etag],
     )

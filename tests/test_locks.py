@@ -1,4 +1,4 @@
-"""Per-source crawl locks (crawler/locks.py) and how ``newsmon crawl`` honours them."""
+"""Per-source crawl locks (crawler/store/filelocks.py) and how ``newsmon crawl`` honours them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from crawler.locks import (
+from crawler.store.filelocks import (
     FileLock,
     Holder,
     SourceLocks,
@@ -82,7 +82,7 @@ def test_the_lock_goes_with_the_process_that_held_it(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from crawler.locks import SourceLocks;"
+            "import sys, time; from pathlib import Path; from crawler.store.filelocks import SourceLocks;"
             "locks = SourceLocks(Path(sys.argv[1]), ['a']); assert not locks.acquire(0, run_id=3);"
             "print('locked', flush=True); time.sleep(60)",
             str(tmp_path),

@@ -9,8 +9,8 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from crawler.db import connect
 from crawler.items import ArticleItem
+from crawler.store.sqlite.connection import connect
 from pipelines.dedup import DedupPipeline, url_keys
 from pipelines.storage import StoragePipeline
 

@@ -6,8 +6,9 @@ import json
 
 from scrapy.utils.test import get_crawler
 
-from crawler.db import connect
 from crawler.items import ArticleItem
+from crawler.store import open_store
+from crawler.store.sqlite.connection import connect
 from pipelines.storage import StoragePipeline, store_articles
 
 BODY = "Stepanakert residents queued for bread as the Lachin corridor stayed closed. " * 3
@@ -67,8 +68,9 @@ def test_batches_are_written_every_n_items_and_at_close(tmp_path):
 
 
 def test_update_keeps_earlier_version_and_story_link(tmp_path):
-    db = connect(tmp_path / "n.db")
-    first = store_articles(db, [item(1)])
+    store = open_store(tmp_path / "n.db")
+    db = store.db
+    first = store_articles(store, [item(1)])
     original_id = first[0][2]
     copy = item(
         2,
@@ -77,7 +79,7 @@ def test_update_keeps_earlier_version_and_story_link(tmp_path):
         source="other",
         story_url="https://news.example/a/1",
     )
-    assert store_articles(db, [copy])[0][1] == "new"
+    assert store_articles(store, [copy])[0][1] == "new"
     story = db.execute(
         "SELECT story_id FROM articles WHERE url_key = 'https://other.example/b'"
     ).fetchone()[0]
@@ -86,7 +88,7 @@ def test_update_keeps_earlier_version_and_story_link(tmp_path):
     changed = item(
         1, body=BODY + " Update: the road reopened for the Red Cross.", content_hash="changed"
     )
-    result = store_articles(db, [changed])
+    result = store_articles(store, [changed])
     assert result[0][1] == "updated" and result[0][2] == original_id
     versions = db.execute(
         "SELECT body, content_hash FROM article_versions WHERE article_id = ?", [original_id]
@@ -106,13 +108,14 @@ def test_update_keeps_earlier_version_and_story_link(tmp_path):
         ).fetchone()[0]
         == 2
     )
-    assert store_articles(db, [changed])[0][1] == "unchanged"
+    assert store_articles(store, [changed])[0][1] == "unchanged"
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
 
 
 def test_aliases_find_the_same_row(tmp_path):
-    db = connect(tmp_path / "n.db")
-    store_articles(db, [item(1, url_aliases=["https://news.example/a/1?amp"])])
+    store = open_store(tmp_path / "n.db")
+    db = store.db
+    store_articles(store, [item(1, url_aliases=["https://news.example/a/1?amp"])])
     again = item(1, url_key="https://news.example/a/1?amp", content_hash="other")
-    assert store_articles(db, [again])[0][1] == "updated"
+    assert store_articles(store, [again])[0][1] == "updated"
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1

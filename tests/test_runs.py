@@ -24,15 +24,14 @@ import psutil
 import pytest
 from click.testing import CliRunner
 
-from crawler.db import connect
 from crawler.runs import (
     RunCloser,
-    finish_run,
     process_gone,
     set_run_process,
     shown_status,
     start_run,
 )
+from crawler.store import open_store
 from tests.conftest import REPO_ROOT, run_newsmon
 from tests.fault_helpers import crawl_command, popen, robots, sources_file
 from tests.mockweb import MockWeb, Response
@@ -63,9 +62,9 @@ def ended_pid() -> int:
 
 
 def test_a_run_records_its_process_host_and_start_time(tmp_path):
-    db = connect(tmp_path / "news.db")
+    db = open_store(tmp_path / "news.db")
     run_id = start_run(db, trigger="manual", sources=["a"])
-    row = db.execute(
+    row = db.conn.execute(
         "SELECT pid, host, pid_started FROM crawl_runs WHERE id = ?", [run_id]
     ).fetchone()
     me = psutil.Process()
@@ -74,7 +73,7 @@ def test_a_run_records_its_process_host_and_start_time(tmp_path):
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         set_run_process(db, run_id, child.pid)
-        row = db.execute(
+        row = db.conn.execute(
             "SELECT pid, pid_started FROM crawl_runs WHERE id = ?", [run_id]
         ).fetchone()
         assert row[0] == child.pid
@@ -120,12 +119,12 @@ def test_only_a_running_row_whose_process_is_gone_shows_as_abandoned():
 def test_migration_adds_host_and_process_start_to_existing_runs(tmp_path):
     from sqlite_utils.migrations import Migrations
 
-    import crawler.db
+    from crawler.store.sqlite import schema
 
     path = tmp_path / "old.db"
     old = Migrations("newsmon")
     for name in ("m001_initial", "m002_fts_update_trigger_on_text_only", "m003_story_index"):
-        old()(getattr(crawler.db, name))
+        old()(getattr(schema, name))
     conn = sqlite3.connect(path, isolation_level=None)
     import sqlite_utils
 
@@ -137,8 +136,8 @@ def test_migration_adds_host_and_process_start_to_existing_runs(tmp_path):
         [ended_pid()],
     )
     conn.close()
-    db = connect(path)
-    columns = {c.name for c in db["crawl_runs"].columns}
+    db = open_store(path)
+    columns = {c.name for c in db.db["crawl_runs"].columns}
     assert {"host", "pid_started"} <= columns
     from schedules.history import runs
 
@@ -154,10 +153,10 @@ def test_migration_adds_host_and_process_start_to_existing_runs(tmp_path):
 
 def test_run_closer_closes_a_running_run_once_and_never_a_closed_one(tmp_path):
     db_path = str(tmp_path / "news.db")
-    db = connect(db_path)
+    db = open_store(db_path)
     open_run = start_run(db, trigger="manual", sources=["a"])
     done_run = start_run(db, trigger="manual", sources=["a"])
-    finish_run(db, done_run, status="ok", per_source={"a": {"pages_fetched": 3}})
+    db.finish_run(done_run, status="ok", per_source={"a": {"pages_fetched": 3}})
     db.close()
     closer = RunCloser(db_path, open_run)
     assert closer.close("failed", "broke", per_source={"a": {"pages_fetched": 2, "errors": 1}})
@@ -178,9 +177,9 @@ def test_a_process_that_exits_anywhere_closes_its_run_at_exit(tmp_path):
     db_path = tmp_path / "news.db"
     script = (
         "import sys\n"
-        "from crawler.db import connect\n"
+        "from crawler.store import open_store\n"
         "from crawler.runs import RunCloser, start_run\n"
-        f"db = connect({str(db_path)!r})\n"
+        f"db = open_store({str(db_path)!r})\n"
         "run_id = start_run(db, trigger='manual', sources=['a'])\n"
         "db.close()\n"
         f"RunCloser({str(db_path)!r}, run_id)\n"

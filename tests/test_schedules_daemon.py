@@ -350,13 +350,12 @@ sources = ["c"]
 def test_restart_runs_overdue_jobs_soon_and_does_not_burst(tmp_path):
     db = tmp_path / "news.db"
     # history from an earlier daemon: "stale" last ran two hours ago
-    from crawler.db import connect
-    from crawler.runs import finish_run, start_run
+    from crawler.store import open_store
 
-    conn = connect(db)
-    old = start_run(conn, trigger="schedule", sources=["c"], job_id="stale")
-    finish_run(conn, old, status="ok")
-    conn.execute(
+    conn = open_store(db)
+    old = conn.start_run(trigger="schedule", sources=["c"], job_id="stale")
+    conn.finish_run(old, status="ok")
+    conn.conn.execute(
         "UPDATE crawl_runs SET started_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-2 hours') WHERE id = ?",
         [old],
     )

@@ -6,22 +6,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.db import connect
-from crawler.runs import finish_run, start_run
+from crawler.runs import set_run_process, start_run
+from crawler.store import open_store
 from schedules.history import (
     close_abandoned_runs,
     last_run_by_job,
-    mark_run,
     runs,
-    set_run_pid,
     source_activity,
-    source_names_in_history,
 )
 
 
 @pytest.fixture
 def db(tmp_path):
-    database = connect(tmp_path / "news.db")
+    database = open_store(tmp_path / "news.db")
     yield database
     database.close()
 
@@ -31,10 +28,10 @@ def add_run(
 ) -> int:
     run_id = start_run(db, trigger=trigger, sources=sources, job_id=job_id)
     if status != "running":
-        finish_run(db, run_id, status=status, per_source=counts if counts is not None else {})
+        db.finish_run(run_id, status=status, per_source=counts if counts is not None else {})
     if ago is not None:
         when = (datetime.now(UTC) - ago).replace(microsecond=0).isoformat()
-        db.execute("UPDATE crawl_runs SET started_at = ? WHERE id = ?", [when, run_id])
+        db.conn.execute("UPDATE crawl_runs SET started_at = ? WHERE id = ?", [when, run_id])
     return run_id
 
 
@@ -53,8 +50,8 @@ def test_mark_run_keeps_the_counters_the_crawl_recorded(db):
     run_id = add_run(
         db, ["a"], status="shutdown", counts={"a": {"pages_fetched": 4, "articles_new": 2}}
     )
-    mark_run(db, run_id, status="timeout", message="exceeded its 10m timeout")
-    row = db.execute(
+    db.mark_run(run_id, status="timeout", message="exceeded its 10m timeout")
+    row = db.conn.execute(
         "SELECT status, message, pages_fetched, articles_new, finished_at FROM crawl_runs"
     ).fetchone()
     assert row[:4] == ("timeout", "exceeded its 10m timeout", 4, 2) and row[4]
@@ -63,10 +60,10 @@ def test_mark_run_keeps_the_counters_the_crawl_recorded(db):
 def test_abandoned_runs_are_closed_only_when_their_process_is_gone(db):
     alive_run = add_run(db, ["a"], status="running")
     dead_run = add_run(db, ["b"], status="running")
-    set_run_pid(db, alive_run, 111)
-    set_run_pid(db, dead_run, 222)
+    set_run_process(db, alive_run, 111)
+    set_run_process(db, dead_run, 222)
     assert close_abandoned_runs(db, alive=lambda pid: pid == 111) == [dead_run]
-    statuses = dict(db.execute("SELECT id, status FROM crawl_runs").fetchall())
+    statuses = dict(db.conn.execute("SELECT id, status FROM crawl_runs").fetchall())
     assert statuses == {alive_run: "running", dead_run: "abandoned"}
 
 
@@ -90,7 +87,7 @@ def test_runs_of_one_source_carry_that_sources_counters(db):
     assert of_b[2].counts["pages_fetched"] == 0 and of_b[2].counts["errors"] == 1
     assert runs(db, source="a")[1].counts["articles_new"] == 2
     assert [r.id for r in runs(db, source="c", finished_only=True)] == []
-    assert source_names_in_history(db) == ["a", "b", "c"]
+    assert db.source_names_in_history() == ["a", "b", "c"]
 
 
 def test_source_activity_reads_article_times_and_the_first_crawl(db):
@@ -106,7 +103,7 @@ def test_source_activity_reads_article_times_and_the_first_crawl(db):
         ("b", now - timedelta(hours=1), now),
     ]
     for n, (source, published, seen) in enumerate(articles):
-        db.execute(
+        db.conn.execute(
             "INSERT INTO articles (url, url_key, source, title, body, published_at, fetched_at, "
             "first_seen_at, content_hash) VALUES (?, ?, ?, 't', 'b', ?, ?, ?, ?)",
             [f"https://x/{n}", f"x/{n}", source, published and published.isoformat(),

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from crawler.locks import FileLock, lock_dir, source_lock_path
+from crawler.store.filelocks import FileLock, lock_dir, source_lock_path
 from tests.conftest import REPO_ROOT
 from tests.mockweb import content
 from tests.test_schedules_daemon import gone, query, runs_of, start_daemon, wait_for

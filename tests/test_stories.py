@@ -9,9 +9,9 @@ import pytest
 
 from benchmarks.quality_dedup import evaluate
 from crawler import stories as stories_module
-from crawler.db import connect
 from crawler.fingerprint import NUM_BANDS, content_hash, paragraphs, sketch
 from crawler.items import ArticleItem
+from crawler.store import open_store
 from crawler.stories import MAX_VERIFY, StoryIndex, is_copy
 from pipelines.storage import store_articles
 
@@ -114,10 +114,11 @@ def test_short_texts_need_a_sentence_or_two_in_common():
 
 
 def test_copies_at_other_outlets_join_the_story_and_reports_do_not(tmp_path):
-    db = connect(tmp_path / "n.db")
-    store_articles(db, [item(1, text("en-icrc-1"), "wire")])
+    store = open_store(tmp_path / "n.db")
+    db = store.db
+    store_articles(store, [item(1, text("en-icrc-1"), "wire")])
     results = store_articles(
-        db,
+        store,
         [
             item(
                 2,
@@ -138,38 +139,40 @@ def test_copies_at_other_outlets_join_the_story_and_reports_do_not(tmp_path):
 
 def test_the_index_survives_a_restart(tmp_path):
     path = tmp_path / "n.db"
-    db = connect(path)
-    store_articles(db, [item(1, text("ru-icrc-1"), "kavkaz")])
-    db.close()
-    db = connect(path)
+    store = open_store(path)
+    store_articles(store, [item(1, text("ru-icrc-1"), "kavkaz")])
+    store.close()
+    store = open_store(path)
+    db = store.db
     store_articles(
-        db, [item(2, "Степанакерт, 12 января. " + text("ru-icrc-1", keep=3), "zakavkazie")]
+        store, [item(2, "Степанакерт, 12 января. " + text("ru-icrc-1", keep=3), "zakavkazie")]
     )
     assert story_of(db, 2, "zakavkazie") == story_of(db, 1, "kavkaz")
     assert db.execute("SELECT count(*) FROM story_bands").fetchone()[0] > 0
 
 
 def test_a_text_linking_two_stories_merges_them_into_the_older(tmp_path):
-    db = connect(tmp_path / "n.db")
+    store = open_store(tmp_path / "n.db")
+    db = store.db
     head, tail = paras("en-unsc-1")[:3], paras("en-unsc-1")[3:]
     # Two partial copies that share too little with each other ...
-    store_articles(db, [item(1, "\n\n".join(head), "a")])
-    store_articles(db, [item(2, "\n\n".join([head[0], *tail]), "b")])
+    store_articles(store, [item(1, "\n\n".join(head), "a")])
+    store_articles(store, [item(2, "\n\n".join([head[0], *tail]), "b")])
     assert story_of(db, 1, "a") != story_of(db, 2, "b")
     # ... until the full text arrives.
-    store_articles(db, [item(3, text("en-unsc-1"), "c")])
+    store_articles(store, [item(3, text("en-unsc-1"), "c")])
     assert story_of(db, 1, "a") == story_of(db, 2, "b") == story_of(db, 3, "c") == 1
 
 
 def test_furniture_is_left_out_of_the_comparison(tmp_path):
-    db = connect(tmp_path / "n.db")
+    store = open_store(tmp_path / "n.db")
     promo = (
         "Subscribe to our Telegram channel for the latest news from Armenia and Artsakh every day"
     )
-    index = StoryIndex(db)
+    index = StoryIndex(store)
     # The same line on two unrelated pages of one site is that site's furniture ...
     store_articles(
-        db,
+        store,
         [
             item(1, text("en-gas-2") + "\n\n" + promo, "times"),
             item(2, text("en-metro-1") + "\n\n" + promo, "times"),
@@ -179,13 +182,14 @@ def test_furniture_is_left_out_of_the_comparison(tmp_path):
     assert index.is_furniture(paragraph, "times")
     assert not index.is_furniture(paragraph, "observer")
     # ... and on pages of three stories, anyone's.
-    store_articles(db, [item(3, text("en-eu-1") + "\n\n" + promo, "monitor")])
-    assert StoryIndex(db).is_furniture(paragraph, "observer")
-    assert promo not in StoryIndex(db).story_text(text("en-pm-1") + "\n" + promo, "observer")
+    store_articles(store, [item(3, text("en-eu-1") + "\n\n" + promo, "monitor")])
+    assert StoryIndex(store).is_furniture(paragraph, "observer")
+    assert promo not in StoryIndex(store).story_text(text("en-pm-1") + "\n" + promo, "observer")
 
 
 def test_pages_sharing_only_furniture_stay_apart(tmp_path):
-    db = connect(tmp_path / "n.db")
+    store = open_store(tmp_path / "n.db")
+    db = store.db
     feed = [
         f"- {TEXTS[s]['title']} {paras(s)[0]}"
         for s in ("en-gas-2", "en-eu-1", "en-metro-1", "en-food-1")
@@ -198,46 +202,46 @@ def test_pages_sharing_only_furniture_stay_apart(tmp_path):
     ]
     for n, (story, source) in enumerate(pages, 1):
         store_articles(
-            db, [item(n, text(story, keep=2) + "\n\nIn other news\n\n" + "\n\n".join(feed), source)]
+            store,
+            [item(n, text(story, keep=2) + "\n\nIn other news\n\n" + "\n\n".join(feed), source)],
         )
     assert len({story_of(db, n, source) for n, (_, source) in enumerate(pages, 1)}) == len(pages)
 
 
 def test_candidates_per_article_are_bounded(tmp_path, monkeypatch):
-    db = connect(tmp_path / "n.db")
-    index = StoryIndex(db)
+    store = open_store(tmp_path / "n.db")
+    index = StoryIndex(store)
     body = text("en-metro-1")
-    store_articles(db, [item(n, body + f"\n\nEdition {n}.", f"s{n}") for n in range(40)])
+    store_articles(store, [item(n, body + f"\n\nEdition {n}.", f"s{n}") for n in range(40)])
     reads = []
-    original = db.execute
+    original = store.band_candidates
 
-    def counting(sql, params=()):
-        cursor = original(sql, params)
-        if "story_bands" in sql:
-            rows = cursor.fetchall()
-            reads.append(len(rows))
-            return iter(rows)
-        return cursor
+    def counting(bands, per_band):
+        rows = original(bands, per_band)
+        reads.append(len(rows))
+        return rows
 
-    monkeypatch.setattr(db, "execute", counting)
+    monkeypatch.setattr(store, "band_candidates", counting)
     found = index.candidates(index.sketch(body, "new").bands)
     assert len(found) == MAX_VERIFY
     assert found == sorted(found, reverse=True)  # the newest first
-    # one statement, at most PER_BAND rows per band (40 articles share every band)
+    # one read of the index, at most PER_BAND rows per band (40 articles share every band)
     assert len(reads) == 1 and reads[0] <= NUM_BANDS * stories_module.PER_BAND
 
 
 def test_migration_indexes_articles_stored_before_it(tmp_path):
     path = tmp_path / "n.db"
-    db = connect(path)
-    store_articles(db, [item(1, text("en-food-1"), "post")])
+    store = open_store(path)
+    db = store.db
+    store_articles(store, [item(1, text("en-food-1"), "post")])
     db.execute("DROP TABLE story_bands")
     db.execute("DROP TABLE story_paragraphs")
     db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_story_index'")
-    db.close()
-    db = connect(path)
+    store.close()
+    store = open_store(path)
+    db = store.db
     assert db.execute("SELECT count(DISTINCT article_id) FROM story_bands").fetchone()[0] == 1
-    store_articles(db, [item(2, "STEPANAKERT — " + text("en-food-1"), "observer")])
+    store_articles(store, [item(2, "STEPANAKERT — " + text("en-food-1"), "observer")])
     assert story_of(db, 2, "observer") == story_of(db, 1, "post")
 
 

@@ -9,10 +9,10 @@ from scrapy.utils.test import get_crawler
 
 from benchmarks.quality_translations import evaluate, load_texts, split_of
 from crawler import stories as stories_module
-from crawler.db import connect
 from crawler.fingerprint import content_hash
 from crawler.items import ArticleItem
 from crawler.namekeys import name_key
+from crawler.store import open_store
 from crawler.stories import TranslationIndex
 from crawler.translations import decide, decode, hours_between, number_value, signature
 from pipelines.dedup import DedupPipeline
@@ -223,7 +223,8 @@ def test_a_hy_and_an_en_copy_get_one_story_through_the_pipelines(tmp_path):
         storage.process_item(dedup.process_item(article(text, n, source_family=text["source"])))
     storage.close_spider()
     dedup.close_spider()
-    db = connect(tmp_path / "n.db")
+    store = open_store(tmp_path / "n.db")
+    db = store.db
     story = dict(db.execute("SELECT language, story_id FROM articles WHERE source = 'armenpress'"))
     assert story["hy"] == story["en"]
     (mfa_story,) = db.execute("SELECT story_id FROM articles WHERE source = 'apa'").fetchone()
@@ -242,13 +243,14 @@ def test_a_hy_and_an_en_copy_get_one_story_through_the_pipelines(tmp_path):
 
 
 def test_a_copy_of_a_translation_joins_through_the_copy_index(tmp_path):
-    db = connect(tmp_path / "n.db")
+    store = open_store(tmp_path / "n.db")
+    db = store.db
     hy, ru = TEXTS[("d06-salaries", "hy")], TEXTS[("d06-salaries", "ru")]
-    store_articles(db, [article(hy, 1, url_key="hy")])
-    store_articles(db, [article(ru, 2, url_key="ru")])
+    store_articles(store, [article(hy, 1, url_key="hy")])
+    store_articles(store, [article(ru, 2, url_key="ru")])
     copy = article(ru, 3, url_key="ru-copy")
     copy.source = "jam-news"
-    store_articles(db, [copy])
+    store_articles(store, [copy])
     stories = {row[0] for row in db.execute("SELECT story_id FROM articles")}
     assert len(stories) == 1
     # only the translation is a link: the copy joined as a copy
@@ -256,7 +258,7 @@ def test_a_copy_of_a_translation_joins_through_the_copy_index(tmp_path):
 
 
 def test_candidates_per_article_are_bounded(tmp_path, monkeypatch):
-    db = connect(tmp_path / "n.db")
+    store = open_store(tmp_path / "n.db")
     en = TEXTS[("d06-salaries", "en")]
     many = []
     for n in range(40):
@@ -264,36 +266,35 @@ def test_candidates_per_article_are_bounded(tmp_path, monkeypatch):
         item.body += f"\n\nEdition {n}."
         item.source = f"s{n}"
         many.append(item)
-    store_articles(db, many)
+    store_articles(store, many)
     reads = []
-    original = db.execute
+    original = store.translation_key_holders
 
-    def counting(sql, params=()):
-        cursor = original(sql, params)
-        if "translation_keys" in sql:
-            rows = cursor.fetchall()
-            reads.append(len(rows))
-            return iter(rows)
-        return cursor
+    def counting(keys, per_key):
+        rows = original(keys, per_key)
+        reads.append(len(rows))
+        return rows
 
-    monkeypatch.setattr(db, "execute", counting)
+    monkeypatch.setattr(store, "translation_key_holders", counting)
     text = signed("d06-salaries", "hy")
-    found = TranslationIndex(db).candidates(text)
+    found = TranslationIndex(store).candidates(text)
     assert len(found) == stories_module.MAX_CANDIDATES
     assert len(reads) == 1 and reads[0] <= len(text.index_keys()) * stories_module.PER_KEY
 
 
 def test_migration_signs_articles_stored_before_it(tmp_path):
     path = tmp_path / "n.db"
-    db = connect(path)
-    store_articles(db, [article(TEXTS[("d06-salaries", "hy")], 1, url_key="hy")])
+    store = open_store(path)
+    db = store.db
+    store_articles(store, [article(TEXTS[("d06-salaries", "hy")], 1, url_key="hy")])
     for table in ("translation_keys", "translation_signatures", "story_links"):
         db.execute(f"DROP TABLE {table}")
     db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_translations_index'")
-    db.close()
-    db = connect(path)
+    store.close()
+    store = open_store(path)
+    db = store.db
     assert db.execute("SELECT count(*) FROM translation_signatures").fetchone()[0] == 1
-    store_articles(db, [article(TEXTS[("d06-salaries", "en")], 2, url_key="en")])
+    store_articles(store, [article(TEXTS[("d06-salaries", "en")], 2, url_key="en")])
     assert len({row[0] for row in db.execute("SELECT story_id FROM articles")}) == 1
 
 

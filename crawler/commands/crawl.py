@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import signal
-import sqlite3
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -21,10 +20,8 @@ from crawler.commands.options import (
 )
 from crawler.commands.summary import print_summary
 from crawler.config import DISCOVERY_KINDS, ConfigError, load_sources, parse_discovery
-from crawler.db import DatabaseError, connect, write_transaction
 from crawler.durations import parse_duration, parse_since
 from crawler.firstcrawl import backfill_hints
-from crawler.locks import Holder, SourceLocks, lock_dir
 from crawler.overrides import check_overrides
 from crawler.relevance import load_topics
 from crawler.runs import (
@@ -34,12 +31,20 @@ from crawler.runs import (
     RunCloser,
     Stopped,
     die_of,
-    finish_run,
     set_run_process,
     start_run,
     stop_on_signals,
 )
 from crawler.stats import per_source
+from crawler.store import (
+    Holder,
+    Store,
+    StoreError,
+    UnsupportedStoreError,
+    local_path,
+    open_store,
+    scheme_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -177,18 +182,17 @@ def crawl(
     wait_seconds = _wait_seconds(lock_wait)
     if log_file or not verbose:
         log_file = _usable_log_file(log_file, db_path)
+    store = _open_store(db_path)
 
     # Per-source locks first, before any row is written or the crawl starts:
     # the run then records only the sources it really crawls.
     names = [s.name for s in selected]
-    locks = SourceLocks(lock_dir(db_path), names)
+    locks = store.source_locks(names)
     try:
         busy = locks.acquire(wait_seconds, run_id=run_id, on_wait=_announce_wait(wait_seconds))
-    except OSError as exc:
+    except StoreError as exc:
         locks.release()
-        _database_error(
-            db_path, f"cannot create the lock file in {lock_dir(db_path)}: {exc.strerror or exc}"
-        )
+        _database_error(db_path, str(exc))
     for name, holder in busy.items():
         click.echo(
             f"newsmon: skipped source {name!r}: another crawl is running it ({_who(holder)})",
@@ -200,20 +204,17 @@ def crawl(
         f"{n} ({_who(h)})" for n, h in busy.items()
     )
     try:
-        db = connect(db_path)
-        try:
-            if run_id is None:
-                run_id = start_run(db, trigger=trigger, sources=names or list(busy), job_id=job_id)
-            else:
-                set_run_process(db, run_id, os.getpid())
-                if busy:
-                    _set_run_sources(db, run_id, names or list(busy))
-            locks.set_run_id(run_id)
-            if not names:
-                finish_run(db, run_id, status="skipped", message=skipped_note)
-        finally:
-            db.close()
-    except (DatabaseError, sqlite3.Error) as exc:
+        if run_id is None:
+            run_id = start_run(store, trigger=trigger, sources=names or list(busy), job_id=job_id)
+        else:
+            set_run_process(store, run_id, os.getpid())
+            if busy:
+                # Narrow a run opened by the caller (the daemon) to the sources this crawl holds.
+                store.set_run_sources(run_id, names or list(busy))
+        locks.set_run_id(run_id)
+        if not names:
+            store.finish_run(run_id, status="skipped", message=skipped_note)
+    except StoreError as exc:
         locks.release()
         _database_error(db_path, str(exc).removeprefix(f"{db_path}: "))
     if not names:
@@ -228,6 +229,7 @@ def crawl(
     try:
         stats = run_crawl(
             db_path=db_path,
+            store=store,
             sources_file=sources_file,
             topics_file=topics_file,
             source_names=names,
@@ -267,7 +269,7 @@ def crawl(
     )
     closer.detach()
     if busy and not stats.get("storage/error"):
-        _append_run_message(db_path, run_id, skipped_note)
+        store.append_run_message(run_id, skipped_note)
     print_summary(counts, stats, run_id=run_id, db_path=db_path)
     if killed_by:
         die_of(_signal_number(killed_by))
@@ -353,28 +355,21 @@ def _announce_wait(wait_seconds: float):
     return announce
 
 
-def _set_run_sources(db, run_id: int, names: list[str]) -> None:
-    """Narrow a run opened by the caller (the daemon) to the sources this crawl holds."""
-    with write_transaction(db):
-        db.execute("UPDATE crawl_runs SET sources = ? WHERE id = ?", [json.dumps(names), run_id])
-
-
-def _append_run_message(db_path: str, run_id: int, note: str) -> None:
-    db = connect(db_path)
+def _open_store(db_path: str) -> Store:
+    """The command's store, closed when the command ends (whatever way it ends)."""
     try:
-        with write_transaction(db):
-            db.execute(
-                "UPDATE crawl_runs SET message = CASE WHEN message IS NULL OR message = '' THEN ? "
-                "ELSE message || '; ' || ? END WHERE id = ?",
-                [note, note, run_id],
-            )
-    finally:
-        db.close()
+        store = open_store(db_path)
+    except UnsupportedStoreError:
+        raise  # a usage error (exit 2), not a failed write
+    except StoreError as exc:
+        _database_error(db_path, str(exc).removeprefix(f"{db_path}: "))
+    return click.get_current_context().with_resource(closing(store))
 
 
 def run_crawl(
     *,
     db_path: str,
+    store: Store | None = None,
     sources_file: str | None,
     topics_file: str | None,
     source_names: list[str],
@@ -385,12 +380,18 @@ def run_crawl(
     overrides: dict[str, str] | None = None,
     verbose: int = 0,
     log_file: str | None = None,
+    spider: tuple[type, dict] | None = None,
 ) -> dict:
-    """Run the ``news`` spider in this process and return its final stats."""
+    """Run the ``news`` spider in this process and return its final stats.
+
+    ``store`` (the caller's, opened on ``db_path``) becomes the crawl's store;
+    without it the crawl opens its own. ``spider``: another spider class and
+    its arguments (``newsmon backfill`` runs the ``archive`` spider this way).
+    """
     from crawler.spiders.news import NewsSpider
 
     settings = _project_settings()
-    settings.set("NEWSMON_DB", str(Path(db_path)), priority="cmdline")
+    settings.set("NEWSMON_DB", _setting_value(db_path), priority="cmdline")
     if sources_file:
         settings.set("NEWSMON_SOURCES_FILE", sources_file, priority="cmdline")
     if topics_file:
@@ -418,11 +419,17 @@ def run_crawl(
         settings.set(name, value, priority="cmdline")
 
     process = _process_class()(settings)
-    crawler = process.create_crawler(NewsSpider)
+    spider_cls, spider_args = spider or (
+        NewsSpider,
+        {"sources": ",".join(source_names), "since": since, "discovery": discovery},
+    )
+    crawler = process.create_crawler(spider_cls)
+    if store is not None:
+        from crawler.extensions.store import CrawlStore
+
+        CrawlStore.provide(crawler, store)
     failures = []
-    process.crawl(
-        crawler, sources=",".join(source_names), since=since, discovery=discovery
-    ).addErrback(failures.append)
+    process.crawl(crawler, **spider_args).addErrback(failures.append)
     process.start()
     # Scrapy's handlers outlive its reactor and would ignore a signal from now on.
     stop_on_signals()
@@ -469,8 +476,15 @@ def _process_class():
     return Process
 
 
+def _setting_value(db_path: str) -> str:
+    path = local_path(db_path)
+    return str(path) if path is not None and scheme_of(db_path) == "" else db_path
+
+
 def default_log_file(db_path: str) -> Path:
-    """``logs/crawl-YYYY-MM-DD.log`` in the database's folder."""
+    """``logs/crawl-YYYY-MM-DD.log`` in the database's folder (the working folder's for a server)."""
     from datetime import UTC, datetime
 
-    return Path(db_path).resolve().parent / "logs" / f"crawl-{datetime.now(UTC):%Y-%m-%d}.log"
+    path = local_path(db_path)
+    folder = path.resolve().parent if path is not None else Path.cwd()
+    return folder / "logs" / f"crawl-{datetime.now(UTC):%Y-%m-%d}.log"

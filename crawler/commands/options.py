@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from crawler.db import DEFAULT_DB
+from crawler.store import DEFAULT_STORE
 
 
 def _not_empty(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -27,10 +27,10 @@ db_option = click.option(
     "--db",
     "db_path",
     envvar="NEWSMON_DB",
-    default=DEFAULT_DB,
+    default=DEFAULT_STORE,
     show_default=True,
     callback=_database_file,
-    help="SQLite database file (env NEWSMON_DB).",
+    help="The store: a SQLite file or sqlite:///path (env NEWSMON_DB).",
 )
 sources_option = click.option(
     "--sources",
@@ -55,3 +55,36 @@ schedules_option = click.option(
     help="Schedules file replacing schedules/default.toml (env NEWSMON_SCHEDULES).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+
+
+def date_bound(text: str | None, *, end: bool = False) -> str | None:
+    """``--since`` / ``--until`` as ISO 8601 UTC: a date, a date and time, or a span back from now
+    (``7d``). A plain date given to ``--until`` (``end``) includes that whole day."""
+    from datetime import date, timedelta
+
+    from crawler.durations import parse_since
+
+    if text is None:
+        return None
+    try:
+        moment = parse_since(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if moment is None:
+        return None
+    if end:
+        try:
+            date.fromisoformat(text.strip())
+        except ValueError:
+            pass
+        else:
+            moment += timedelta(days=1)
+    return moment.isoformat()
+
+
+since_option = click.option(
+    "--since", help="Only what was published at or after: 2023-01-12, 2023-01-12T08:00, or 7d back."
+)
+until_option = click.option(
+    "--until", help="Only what was published before: a time, or a date (that day included)."
+)

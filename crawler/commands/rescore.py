@@ -1,8 +1,7 @@
 """``newsmon rescore``: re-apply the topics file to every stored article, without crawling.
 
 Articles are read in batches by id; the rows whose topics, terms, score or
-relevant flag change are written in one short ``BEGIN IMMEDIATE`` transaction
-per batch, so a crawl running at the same time waits at most one batch. A row
+relevant flag change are written in one short store transaction per batch, so a crawl running at the same time waits at most one batch. A row
 whose title or body a crawl changed between the read and the write is left
 alone: the crawl scored the new text itself.
 """
@@ -10,32 +9,19 @@ alone: the crawl scored the new text itself.
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import click
-import sqlite_utils
 
 from crawler.commands.options import (
     db_option,
     topics_option,
 )
-from crawler.db import DatabaseError, connect, write_transaction
 from crawler.relevance import TopicSet, load_topics
-
-SELECT_BATCH = (
-    "SELECT id, title, body, content_hash, relevant, topics, topic_terms, relevance_score, "
-    "published_at "
-    "FROM articles WHERE id > ? ORDER BY id LIMIT ?"
-)
-UPDATE_ROW = (
-    "UPDATE articles SET relevant = ?, topics = ?, topic_terms = ?, relevance_score = ? "
-    "WHERE id = ? AND content_hash = ? AND title = ?"
-)
+from crawler.store import Store, StoreError, open_store, store_exists
 
 
 @dataclass
@@ -73,35 +59,33 @@ def _stored_topics(raw: str | None) -> list[str] | None:
 
 
 def rescore_articles(
-    db: sqlite_utils.Database,
+    store: Store,
     topics: TopicSet,
     *,
     batch_size: int = 500,
     dry_run: bool = False,
     progress=None,
 ) -> RescoreReport:
-    """Re-apply ``topics`` to every article of ``db``; returns the counts.
+    """Re-apply ``topics`` to every article of ``store``; returns the counts.
 
     ``progress`` is called with the number of articles done after each batch.
     """
     report = RescoreReport()
     last_id = 0
     while True:
-        rows = db.execute(SELECT_BATCH, [last_id, batch_size]).fetchall()
+        rows = store.scoring_batch(last_id, batch_size)
         if not rows:
             break
-        last_id = rows[-1][0]
+        last_id = rows[-1].id
         updates = []
         for row in rows:
-            row_id, title, body, content_hash, relevant, raw_topics, raw_terms, score, published = (
-                row
-            )
+            relevant, raw_terms, score = row.relevant, row.topic_terms, row.relevance_score
             report.scanned += 1
-            old_topics = _stored_topics(raw_topics)
+            old_topics = _stored_topics(row.topics)
             if old_topics is None:
                 report.unreadable += 1
                 old_topics = []
-            result = topics.match(title, body, published)
+            result = topics.match(row.title, row.body, row.published_at)
             new_terms = json.dumps(result.terms, ensure_ascii=False)
             report.relevant_before += bool(relevant)
             report.relevant_after += result.relevant
@@ -120,20 +104,20 @@ def rescore_articles(
             report.no_longer_relevant += bool(relevant) and not result.relevant
             report.topics_changed += set(old_topics) != set(result.topics)
             updates.append(
-                (
-                    int(result.relevant),
-                    json.dumps(result.topics, ensure_ascii=False),
-                    new_terms,
-                    result.score,
-                    row_id,
-                    content_hash,
-                    title,
-                )
+                {
+                    "article_id": row.id,
+                    "content_hash": row.content_hash,
+                    "title": row.title,
+                    "relevant": result.relevant,
+                    "topics": json.dumps(result.topics, ensure_ascii=False),
+                    "topic_terms": new_terms,
+                    "score": result.score,
+                }
             )
         if updates and not dry_run:
-            with write_transaction(db):
+            with store.write() as tx:
                 for update in updates:
-                    if db.conn.execute(UPDATE_ROW, update).rowcount == 0:
+                    if not tx.set_relevance(**update):
                         report.skipped_concurrent += 1
         if progress is not None:
             progress(len(rows))
@@ -183,21 +167,21 @@ def rescore(db_path: str, topics_file: str | None, batch_size: int, dry_run: boo
       newsmon rescore --db data/newsmon.db --topics my-topics.toml --dry-run
     """
     topics = load_topics(topics_file)
-    if not Path(db_path).is_file():
-        raise DatabaseError(f"{db_path}: no such database file")
-    db = connect(db_path)
+    if not store_exists(db_path):
+        raise StoreError(f"{db_path}: no such database file")
+    store = open_store(db_path)
     started = time.monotonic()
     try:
-        total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        total = store.count_articles()
         if sys.stderr.isatty() and total:
             with click.progressbar(length=total, label="Rescoring", file=sys.stderr) as bar:
                 report = rescore_articles(
-                    db, topics, batch_size=batch_size, dry_run=dry_run, progress=bar.update
+                    store, topics, batch_size=batch_size, dry_run=dry_run, progress=bar.update
                 )
         else:
-            report = rescore_articles(db, topics, batch_size=batch_size, dry_run=dry_run)
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"{db_path}: {exc}") from None
+            report = rescore_articles(store, topics, batch_size=batch_size, dry_run=dry_run)
+    except StoreError as exc:
+        raise StoreError(f"{db_path}: {exc}") from None
     finally:
-        db.close()
+        store.close()
     _print_report(report, topics, time.monotonic() - started, dry_run)

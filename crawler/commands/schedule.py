@@ -5,7 +5,6 @@ from __future__ import annotations
 import shlex
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import click
 
@@ -16,8 +15,8 @@ from crawler.commands.options import (
     topics_option,
 )
 from crawler.config import load_sources
-from crawler.db import connect
 from crawler.relevance import load_topics
+from crawler.store import open_store, store_exists
 
 
 @click.command()
@@ -37,6 +36,13 @@ from crawler.relevance import load_topics
     "options. Default: this Python's `-m crawler.cli crawl`.",
 )
 @click.option(
+    "--alerts",
+    "alerts_file",
+    envvar="NEWSMON_ALERTS",
+    type=click.Path(dir_okay=False),
+    help="Alerts file run after every crawl (env NEWSMON_ALERTS; default: alerts.toml if present).",
+)
+@click.option(
     "--check", is_flag=True, help="Validate the files, show each job and its first run, and exit."
 )
 @click.option(
@@ -52,6 +58,7 @@ def schedule(
     topics_file: str | None,
     log_dir: str | None,
     crawl_command: str | None,
+    alerts_file: str | None,
     check: bool,
     verbose: int,
 ) -> None:
@@ -63,6 +70,7 @@ def schedule(
     logs/schedule.log beside the database; each crawl's own output to
     logs/crawls/run-<id>.log. On SIGTERM/SIGINT no new crawl starts, running
     ones get the [daemon] shutdown_grace to finish, then are stopped; exit 0.
+    With an alerts file, `newsmon alerts run` follows every crawl.
 
     \b
     Examples:
@@ -83,6 +91,7 @@ def schedule(
     command = shlex.split(crawl_command) if crawl_command else list(DEFAULT_CRAWL_COMMAND)
     if not command:
         raise click.BadParameter("empty command", param_hint="--crawl-command")
+    alerts_file = _alerts_file(alerts_file, topics_file)
     if check:
         _print_plan(plan, db_path)
         return
@@ -93,6 +102,7 @@ def schedule(
         topics_file=topics_file,
         crawl_command=command,
         log_dir=log_dir,
+        alerts_file=alerts_file,
     )
     try:
         log_path = configure_logging(daemon.log_dir, verbose)
@@ -107,6 +117,20 @@ def schedule(
         raise click.ClickException(str(exc)) from None
 
 
+def _alerts_file(given: str | None, topics_file: str | None) -> str | None:
+    """The alerts file the daemon runs after each crawl, validated now (None: no alerts)."""
+    from pathlib import Path
+
+    from crawler.alerts.config import DEFAULT_ALERTS_FILE
+    from crawler.commands.alerts import load
+
+    path = given or DEFAULT_ALERTS_FILE
+    if given is None and not Path(path).exists():
+        return None
+    load(path, topics_file)
+    return path
+
+
 def _print_plan(plan, db_path: str) -> None:
     """The jobs as the daemon would start them now."""
     from rich.console import Console
@@ -117,10 +141,9 @@ def _print_plan(plan, db_path: str) -> None:
     from schedules.triggers import first_run
 
     last_runs = {}
-    if Path(db_path).exists():
-        db = connect(db_path)
-        last_runs = last_run_by_job(db)
-        db.close()
+    if store_exists(db_path):
+        with open_store(db_path) as store:
+            last_runs = last_run_by_job(store)
     now = datetime.now(UTC)
     table = Table(
         title=f"{plan.path}: {len(plan.enabled_jobs)} enabled job(s)", title_justify="left"

@@ -7,9 +7,7 @@ imports Scrapy. Times are shown in the local zone, stored in UTC.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import click
 import psutil
@@ -23,22 +21,23 @@ from crawler.commands.options import (
     sources_option,
 )
 from crawler.config import ConfigError, load_sources
-from crawler.db import DatabaseError, connect
 from crawler.durations import parse_duration
-from crawler.locks import daemon_state_path
+from crawler.store import Store, StoreError, open_store, store_exists
+from crawler.store.filelocks import daemon_state_path
 from schedules.config import Schedule, format_duration, load_schedules
 from schedules.health import HealthRule, judge_health, span
-from schedules.history import last_run_by_job, source_activity, source_names_in_history
+from schedules.history import last_run_by_job, source_activity
 from schedules.history import runs as query_runs
 from schedules.triggers import first_run
 
 
-def _open(db_path: str):
-    if not Path(db_path).exists():
-        raise DatabaseError(
+def _open(db_path: str) -> Store:
+    if not store_exists(db_path):
+        raise StoreError(
             f"{db_path}: no such database (create it with `newsmon crawl` or `newsmon schedule`)"
         )
-    return connect(db_path)
+    # Reading only: a copy handed over in a read-only folder must do.
+    return open_store(db_path, read_only=True)
 
 
 def _console() -> Console:
@@ -160,22 +159,6 @@ def _health_text(health: dict, now: datetime) -> str:
     return "ok" + (f" [dim]({', '.join(facts)})[/]" if facts else "")
 
 
-def _database(db, db_path: str) -> dict:
-    size = sum(os.path.getsize(p) for p in (db_path, db_path + "-wal") if os.path.exists(p))
-    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
-    return {
-        "path": str(Path(db_path).resolve()),
-        "size_bytes": size,
-        "articles": one("SELECT COUNT(*) FROM articles"),
-        "relevant_articles": one("SELECT COUNT(*) FROM articles WHERE relevant = 1"),
-        "articles_last_24h": one(
-            "SELECT COUNT(*) FROM articles WHERE first_seen_at >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-1 day')"
-        ),
-        "sources_with_articles": one("SELECT COUNT(DISTINCT source) FROM articles"),
-        "runs": one("SELECT COUNT(*) FROM crawl_runs"),
-    }
-
-
 @click.command()
 @db_option
 @schedules_option
@@ -226,7 +209,7 @@ def status(
         if sources_file:
             raise
         configured, warnings = [], [*warnings, f"sources file not read: {exc}"]
-    names = list(dict.fromkeys([*configured, *source_names_in_history(db)]))
+    names = list(dict.fromkeys([*configured, *db.source_names_in_history()]))
     state = daemon_state(db_path)
     report = {
         "daemon": {"running": state is not None, "pid": state.get("pid") if state else None},
@@ -234,7 +217,7 @@ def status(
         # Rows still marked running: crawls in progress, or abandoned when their process is gone.
         "unfinished_runs": [run.to_json() for run in query_runs(db, status="running", limit=100)],
         "sources": _sources(db, names, rule, now),
-        "database": _database(db, db_path),
+        "database": db.describe(),
         "window": format_duration(rule.window),
         "warnings": warnings,
     }

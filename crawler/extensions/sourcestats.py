@@ -11,8 +11,8 @@ import logging
 
 from scrapy import signals
 
-from crawler.db import connect
-from crawler.runs import finish_run, start_run
+from crawler.extensions.store import CrawlStore
+from crawler.runs import start_run
 from crawler.stats import describe_errors, error_kinds, inc_error, inc_source, per_source
 
 logger = logging.getLogger(__name__)
@@ -23,12 +23,14 @@ class SourceStats:
         self.crawler = crawler
         self.stats = crawler.stats
         settings = crawler.settings
-        self.db_path = settings.get("NEWSMON_DB")
+        self.shared = CrawlStore.of(crawler)
         self.run_id = settings.getint("NEWSMON_RUN_ID", 0) or None
         self.trigger = settings.get("NEWSMON_TRIGGER", "manual")
         self.record_runs = settings.getbool("NEWSMON_RECORD_RUNS", True)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        # Connected after spider_closed, so called after it: the run is closed first.
+        crawler.signals.connect(self.release_store, signal=signals.spider_closed)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
         crawler.signals.connect(self.item_error, signal=signals.item_error)
@@ -41,12 +43,9 @@ class SourceStats:
         return [s.name for s in getattr(spider, "selected_sources", [])]
 
     def spider_opened(self, spider):
+        store = self.shared.acquire()
         if self.record_runs and self.run_id is None:
-            db = connect(self.db_path)
-            try:
-                self.run_id = start_run(db, trigger=self.trigger, sources=self._sources(spider))
-            finally:
-                db.close()
+            self.run_id = start_run(store, trigger=self.trigger, sources=self._sources(spider))
         self.stats.set_value("newsmon/run_id", self.run_id)
 
     def spider_closed(self, spider, reason):
@@ -67,11 +66,12 @@ class SourceStats:
             )
             if part
         )
-        db = connect(self.db_path)
-        try:
-            finish_run(db, self.run_id, status=status, per_source=counts, message=message or None)
-        finally:
-            db.close()
+        self.shared.store.finish_run(
+            self.run_id, status=status, per_source=counts, message=message or None
+        )
+
+    def release_store(self, spider=None):
+        self.shared.release()
 
     def response_received(self, response, request, spider):
         source = request.meta.get("newsmon_source")

@@ -7,24 +7,24 @@ import logging
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from crawler.db import connect, find_article
+from crawler.extensions.store import CrawlStore
 from crawler.urls import url_key
 
 logger = logging.getLogger(__name__)
 
 
-def stored_fetched_at(db, url: str) -> str | None:
+def stored_fetched_at(store, url: str) -> str | None:
     """When the article at ``url`` (in any variant) was last fetched, or None if it is not stored."""
     key = url_key(url)
     if key is None:
         return None
-    row = find_article(db, [key], "a.fetched_at")
-    return row[0] if row else None
+    found = store.find_article([key])
+    return found.fetched_at if found else None
 
 
-def is_stored(db, url: str) -> bool:
+def is_stored(store, url: str) -> bool:
     """True when ``url`` (in any variant) is an article's URL or alias."""
-    return stored_fetched_at(db, url) is not None
+    return stored_fetched_at(store, url) is not None
 
 
 class SeenArticlesMiddleware:
@@ -36,10 +36,10 @@ class SeenArticlesMiddleware:
     forces a fetch.
     """
 
-    def __init__(self, crawler, db_path: str):
+    def __init__(self, crawler, shared: CrawlStore):
         self.stats = crawler.stats
-        self.db_path = db_path
-        self.db = None
+        self.shared = shared
+        self.store = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -47,22 +47,22 @@ class SeenArticlesMiddleware:
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("NEWSMON_INCREMENTAL", True):
             raise NotConfigured
-        return cls(crawler, crawler.settings.get("NEWSMON_DB"))
+        return cls(crawler, CrawlStore.of(crawler))
 
     def spider_opened(self, spider=None):
-        self.db = connect(self.db_path)
+        self.store = self.shared.acquire()
 
     def spider_closed(self, spider=None):
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+        if self.store is not None:
+            self.store = None
+            self.shared.release()
 
     def process_request(self, request, spider=None):
         if request.meta.get("newsmon_kind") != "article" or request.meta.get("newsmon_refetch"):
             return None
-        if self.db is None:
+        if self.store is None:
             return None
-        fetched_at = stored_fetched_at(self.db, request.url)
+        fetched_at = stored_fetched_at(self.store, request.url)
         if fetched_at is None:
             return None
         updated = request.meta.get("newsmon_updated")

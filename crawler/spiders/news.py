@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -28,11 +27,11 @@ from scrapy.utils.gz import gunzip
 
 from crawler.config import DISCOVERY_KINDS, Source, load_sources, parse_discovery  # noqa: F401  (DISCOVERY_KINDS: the spider's kinds, for importers)
 from crawler.dates import parse_date, to_iso
-from crawler.db import DatabaseError, connect
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.sitemaps import parse_sitemap
 from crawler.discovery.wordpress import parse_posts, search_url
 from crawler.durations import parse_since
+from crawler.extensions.store import CrawlStore
 from crawler.extraction.pool import Extractor, workers_from_setting
 from crawler.fingerprint import BodyPrint
 from crawler.firstcrawl import (
@@ -41,6 +40,7 @@ from crawler.firstcrawl import (
     not_yet_crawled,
     parse_first_window,
     record_first_crawls,
+    window_key,
 )
 from crawler.items import ArticleItem
 from crawler.middlewares.privatenet import PrivateNetworkRefused
@@ -48,6 +48,7 @@ from crawler.middlewares.seen import is_stored
 from crawler.relevance import load_topics
 from crawler.runs import utcnow_iso
 from crawler.stats import inc_error
+from crawler.store import Store, StoreError
 from crawler.urls import url_key
 
 logger = logging.getLogger(__name__)
@@ -155,8 +156,8 @@ class NewsSpider(scrapy.Spider):
         spider.extractor = Extractor(workers_from_setting(settings.get("NEWSMON_EXTRACT_WORKERS")))
         spider.started_at = datetime.now(UTC)
         spider._claimed = set()
-        spider._db_path = settings.get("NEWSMON_DB")
-        spider._db = None
+        spider._shared_store = CrawlStore.of(crawler)
+        spider._store = None
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
         return spider
 
@@ -166,21 +167,23 @@ class NewsSpider(scrapy.Spider):
         firsts = sorted(self._read_kinds & self._new_kinds)
         if reason == "finished" and firsts:
             try:
-                if self._db is None:
-                    self._db = connect(self._db_path)
-                record_first_crawls(self._db, firsts, at=utcnow_iso())
-            except (DatabaseError, sqlite3.Error) as exc:
+                record_first_crawls(self._the_store(), firsts, at=utcnow_iso())
+            except StoreError as exc:
                 self.crawler.stats.inc_value("first_crawl/not_recorded")
                 logger.error("first crawls not recorded (the next crawl repeats them): %s", exc)
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        if self._store is not None:
+            self._store = None
+            self._shared_store.release()
+
+    def _the_store(self) -> Store:
+        """The crawl's store, acquired on first use (released when the spider closes)."""
+        if self._store is None:
+            self._store = self._shared_store.acquire()
+        return self._store
 
     def _stored(self, url: str) -> bool:
         """Whether a WordPress post's link is stored already (its page is never fetched)."""
-        if self._db is None:
-            self._db = connect(self._db_path)
-        return is_stored(self._db, url)
+        return is_stored(self._the_store(), url)
 
     # --- helpers ------------------------------------------------------------
     def _meta(self, source: Source, kind: str, **extra) -> dict:
@@ -195,10 +198,8 @@ class NewsSpider(scrapy.Spider):
 
     def _set_windows(self) -> None:
         """Widen the window of each source and discovery kind crawled for the first time."""
-        if self._db is None:
-            self._db = connect(self._db_path)
         names = [s.name for s in self.selected_sources]
-        self._new_kinds = not_yet_crawled(self._db, names, self.discovery)
+        self._new_kinds = not_yet_crawled(self._the_store(), names, self.discovery)
         if self.since_arg is not None:
             return  # an explicit --since holds for every source (and makes its first crawl)
         self.first_windows = first_crawl_windows(
@@ -211,9 +212,6 @@ class NewsSpider(scrapy.Spider):
         for (name, kind), since in self.first_windows.items():
             self.crawler.stats.set_value(f"{STAT_PREFIX}{name}/{kind}", since.isoformat())
             logger.info("first crawl of %s's %s: window from %s", name, kind, since.isoformat())
-
-    def _first(self, source: Source, kind: str) -> bool:
-        return (source.name, kind) in self.first_windows
 
     def _too_old(self, raw: str | None, source: Source, kind: str) -> bool:
         since = self._since(source, kind)
@@ -285,7 +283,7 @@ class NewsSpider(scrapy.Spider):
                             source,
                             "feed",
                             newsmon_conditional=True,
-                            newsmon_first_crawl=self._first(source, "feeds"),
+                            newsmon_window=window_key(self._since(source, "feeds")),
                             handle_httpstatus_list=[304],
                         ),
                     )
@@ -349,7 +347,7 @@ class NewsSpider(scrapy.Spider):
                 source,
                 "sitemap",
                 newsmon_conditional=True,
-                newsmon_first_crawl=self._first(source, "sitemaps"),
+                newsmon_window=window_key(self._since(source, "sitemaps")),
                 newsmon_depth=depth,
                 handle_httpstatus_list=[304],
             ),

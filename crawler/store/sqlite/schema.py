@@ -1,109 +1,17 @@
-"""The SQLite database: connection, versioned schema, short write transactions.
+"""The SQLite schema, versioned with sqlite-utils ``Migrations``.
 
-Several processes write to one database (the daemon's crawls and operators'
-one-off crawls). SQLite copes when every connection has a busy timeout, the
-journal is WAL, and every write transaction starts with ``BEGIN IMMEDIATE``
-(a deferred transaction that later upgrades to a write lock fails at once with
-"database is locked", whatever the timeout). This module never imports Scrapy.
+Never edit an applied migration: add a new one (functions run in name order,
+each once per database, recorded in ``_sqlite_migrations``).
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-DEFAULT_DB = "data/newsmon.db"
-BUSY_TIMEOUT_S = 60.0
+from crawler.store.sqlite.connection import write_transaction
 
 migrations = Migrations("newsmon")
-
-
-class DatabaseError(RuntimeError):
-    """The database cannot be opened or written; the message is one line."""
-
-
-def connect(
-    path: str | Path, *, migrate: bool = True, timeout: float = BUSY_TIMEOUT_S
-) -> sqlite_utils.Database:
-    """Open (creating if needed) the newsmon database at ``path``.
-
-    The connection is in autocommit mode; group writes with
-    :func:`write_transaction`. With ``migrate`` the schema is brought up to date.
-    """
-    path = Path(path)
-    try:
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            str(path), timeout=timeout, isolation_level=None, check_same_thread=False
-        )
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode.lower() != "wal" and str(path) != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        db = sqlite_utils.Database(conn)
-        if migrate:
-            apply_migrations(db)
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"{path}: {exc}") from None
-    except OSError as exc:
-        raise DatabaseError(f"{path}: {exc.strerror or exc}") from None
-    return db
-
-
-@contextmanager
-def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """A short write transaction that takes the write lock up front.
-
-    ``BEGIN IMMEDIATE`` waits for the busy timeout instead of failing at once
-    when another process holds the lock. Nested use falls back to a savepoint.
-    """
-    conn = db.conn
-    if conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    deadline = time.monotonic() + BUSY_TIMEOUT_S
-    while True:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as exc:
-            # busy_timeout already waited; a second chance covers a lock held
-            # across the whole timeout by a slow writer.
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-    try:
-        yield db
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
-
-
-def find_article(db: sqlite_utils.Database, keys: list[str], columns: str) -> tuple | None:
-    """``columns`` (of ``articles a``) of the stored article known under one of ``keys``.
-
-    A key matches an article's own ``url_key`` or one of its ``url_aliases``.
-    ``columns`` is trusted SQL such as ``"a.id, a.content_hash"``.
-    """
-    placeholders = ",".join("?" for _ in keys)
-    return db.execute(
-        f"SELECT {columns} FROM articles a WHERE a.url_key IN ({placeholders}) UNION ALL "
-        f"SELECT {columns} FROM url_aliases u JOIN articles a ON a.id = u.article_id "
-        f"WHERE u.url_key IN ({placeholders}) LIMIT 1",
-        [*keys, *keys],
-    ).fetchone()
 
 
 def apply_migrations(db: sqlite_utils.Database) -> None:
@@ -112,11 +20,6 @@ def apply_migrations(db: sqlite_utils.Database) -> None:
         return
     with write_transaction(db):
         migrations.apply(db)
-
-
-# --------------------------------------------------------------------------
-# Schema. Never edit an applied migration: add a new one.
-# --------------------------------------------------------------------------
 
 
 @migrations()
@@ -263,6 +166,7 @@ def m003_story_index(db: sqlite_utils.Database) -> None:
     """The near-duplicate index of crawler.stories: LSH bands and paragraphs of each article."""
     # Imported here: only this migration needs the story index code.
     from crawler.fingerprint import body_print
+    from crawler.store.sqlite.store import SqliteTransaction
     from crawler.stories import StoryIndex
 
     db.execute(
@@ -284,7 +188,7 @@ def m003_story_index(db: sqlite_utils.Database) -> None:
         """
     )
     # Articles stored before the index existed are indexed once, here, oldest first.
-    index = StoryIndex(db)
+    index = StoryIndex(SqliteTransaction(db.conn))
     for article_id, source, body in db.conn.execute(
         "SELECT id, source, body FROM articles ORDER BY id"
     ):
@@ -330,6 +234,7 @@ def m005_sched_first_crawls(db: sqlite_utils.Database) -> None:
 def m006_translations_index(db: sqlite_utils.Database) -> None:
     """The translation index of crawler.stories: signature keys, signatures, and story links."""
     # Imported here: only this migration needs the signature code.
+    from crawler.store.sqlite.store import SqliteTransaction
     from crawler.stories import StoryIndex, TranslationIndex
     from crawler.translations import signature
 
@@ -367,8 +272,132 @@ def m006_translations_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_story_links_story ON story_links(story_id)")
     # Articles stored before the index existed are signed once, here; their
     # family is their source (the sources file is not read by migrations).
-    index, text = TranslationIndex(db), StoryIndex(db)
+    tx = SqliteTransaction(db.conn)
+    index, text = TranslationIndex(tx), StoryIndex(tx)
     for article_id, source, language, title, body in db.conn.execute(
         "SELECT id, source, language, title, body FROM articles ORDER BY id"
     ):
         index.add(article_id, signature(title, text.story_text(body, source), language), source)
+
+
+@migrations()
+def m010_serve_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes behind ``newsmon serve``'s canned queries (crawler/serve/metadata.yml).
+
+    An article's time there is ``coalesce(published_at, first_seen_at)``: the
+    expression is indexed as written in the queries (SQLite matches it
+    exactly). Covering columns let the coverage and relevant-stories queries
+    count and filter by topic without reading the rows.
+    """
+    seen = "coalesce(published_at, first_seen_at)"
+    db.execute(
+        f"CREATE INDEX idx_articles_seen ON articles({seen}, source, language, relevant, topics)"
+    )
+    db.execute(
+        f"CREATE INDEX idx_articles_relevant_seen ON articles(relevant, {seen}, story_id, topics)"
+    )
+    # One row per story: its first stored article (id = story_id).
+    db.execute(f"CREATE INDEX idx_articles_story_heads ON articles({seen}) WHERE id = story_id")
+
+
+@migrations()
+def m011_serve_facet_indexes(db: sqlite_utils.Database) -> None:
+    """The articles page's language facet counts an index, not the table."""
+    db.execute("CREATE INDEX idx_articles_language ON articles(language)")
+
+
+@migrations()
+def m020_readcmds_fts_folded(db: sqlite_utils.Database) -> None:
+    """Index folded text, so that a search for Lacin finds Laçın as topics.toml does."""
+    from crawler.store.sqlite import ftsfold
+
+    ftsfold.create_triggers(db.conn)
+    ftsfold.rebuild(db.conn)
+
+
+@migrations()
+def m021_readcmds_article_when(db: sqlite_utils.Database) -> None:
+    """Articles by date (publication, else first stored): readers' lists run newest first."""
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_articles_when ON articles(coalesce(published_at, first_seen_at))"
+    )
+
+
+@migrations()
+def m030_alerts_ledger(db: sqlite_utils.Database) -> None:
+    """The alerts' ledger: when each alert started, each channel's retry state and lease, and the
+    stories each channel accepted (crawler.store.sqlite.alerts)."""
+    db.execute("CREATE TABLE alerts (name TEXT PRIMARY KEY, created_at TEXT NOT NULL)")
+    db.execute(
+        """
+        CREATE TABLE alert_channels (
+            alert TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            failures INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            last_error TEXT,
+            last_success_at TEXT,
+            lease_owner TEXT,
+            lease_until TEXT,
+            PRIMARY KEY (alert, channel)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE alert_deliveries (
+            alert TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            story_id INTEGER NOT NULL,
+            outlets INTEGER NOT NULL,
+            delivered_at TEXT NOT NULL,
+            PRIMARY KEY (alert, channel, story_id)
+        ) WITHOUT ROWID
+        """
+    )
+    # The stories of an alert run are the relevant ones first seen since its start.
+    db.execute("CREATE INDEX idx_articles_relevant_first_seen ON articles(relevant, first_seen_at)")
+
+
+@migrations()
+def m040_archives_read_windows(db: sqlite_utils.Database) -> None:
+    """The window start each feed or sitemap was last read in full with (crawler.firstcrawl.reaches_further_back)."""
+    # Beside http_validators rather than in it: a document without validators
+    # still has a window, and the validators' writes stay as they are.
+    db.execute(
+        """
+        CREATE TABLE read_windows (
+            url TEXT PRIMARY KEY,
+            since TEXT NOT NULL,
+            read_at TEXT NOT NULL
+        )
+        """
+    )
+
+
+@migrations()
+def m041_archives_captures(db: sqlite_utils.Database) -> None:
+    """Backfill from web archives: where an article's text came from, and the ledger of captures."""
+    # archive: NULL for a page read live; captured_at: when the archive took
+    # the copy (fetched_at stays when newsmon read it).
+    db.execute("ALTER TABLE articles ADD COLUMN archive TEXT")
+    db.execute("ALTER TABLE articles ADD COLUMN captured_at TEXT")
+    # One row per (archive, URL): what a listing found and whether its bytes
+    # were fetched, so an interrupted backfill resumes and never fetches twice.
+    db.execute(
+        """
+        CREATE TABLE archive_captures (
+            archive TEXT NOT NULL,
+            url_key TEXT NOT NULL,
+            source TEXT NOT NULL,
+            url TEXT NOT NULL,
+            captured TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'listed'
+                CHECK (state IN ('listed', 'fetched', 'failed', 'skipped')),
+            listed_at TEXT NOT NULL,
+            fetched_at TEXT,
+            PRIMARY KEY (archive, url_key)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX idx_archive_captures_source ON archive_captures(source, state)")

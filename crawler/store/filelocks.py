@@ -1,4 +1,4 @@
-"""Per-source crawl locks: OS file locks in ``locks/`` beside the database.
+"""Per-source crawl locks of the SQLite backend: OS file locks in ``locks/`` beside the database.
 
 Two crawls of one source at the same time would fetch every page twice and
 race to store the same articles. Each crawl therefore holds an exclusive
@@ -9,7 +9,9 @@ records who holds it (pid, run id, since when) for the waiting side's message.
 
 The lock files are never deleted: unlinking a file another process is about
 to lock would let two processes each hold "the" lock on different inodes.
-This module never imports Scrapy.
+Callers reach them through the store (``store.source_locks(names)``), so
+a backend without a local file can lock otherwise. This module never imports
+Scrapy.
 """
 
 from __future__ import annotations
@@ -20,10 +22,9 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.runs import utcnow_iso
+from crawler.store.base import Holder, StoreError, utcnow_iso
 
 LOCK_DIR_NAME = "locks"
 POLL_SECONDS = 0.2
@@ -34,38 +35,17 @@ def lock_dir(db_path: str | Path) -> Path:
     return Path(db_path).resolve().parent / LOCK_DIR_NAME
 
 
-def daemon_state_path(db_path: str | Path) -> Path:
-    """The scheduler daemon's state file for the database at ``db_path``: ``<its folder>/<stem>.schedule.json``."""
-    path = Path(db_path).resolve()
+def daemon_state_path(db: str | Path) -> Path:
+    """The scheduler daemon's state file for the store ``db``: ``<its folder>/<stem>.schedule.json``."""
+    from crawler.store import local_path
+
+    path = (local_path(db) or Path("newsmon")).resolve()
     return path.parent / f"{path.stem}.schedule.json"
 
 
 def source_lock_path(directory: Path, source: str) -> Path:
     """The lock file of one source."""
     return directory / f"source-{source}.lock"
-
-
-@dataclass(frozen=True)
-class Holder:
-    """Who holds a lock, as written in the lock file (fields may be unknown)."""
-
-    pid: int | None
-    """Process id of the holder."""
-    run_id: int | None
-    """``crawl_runs.id`` of the holder's run, once it has one."""
-    since: str | None
-    """When the lock was taken, ISO 8601 UTC."""
-
-    def describe(self) -> str:
-        """``pid 123, run 7, since 2024-01-02T03:04:05+00:00`` (unknown parts left out)."""
-        parts = []
-        if self.pid:
-            parts.append(f"pid {self.pid}")
-        if self.run_id:
-            parts.append(f"run {self.run_id}")
-        if self.since:
-            parts.append(f"since {self.since}")
-        return ", ".join(parts) or "holder unknown"
 
 
 class FileLock:
@@ -133,6 +113,7 @@ class SourceLocks:
     """The locks of the sources one crawl wants; see :meth:`acquire`."""
 
     def __init__(self, directory: Path, sources: Iterable[str]):
+        self.directory = directory
         self.locks = {
             name: FileLock(source_lock_path(directory, name)) for name in dict.fromkeys(sources)
         }
@@ -162,9 +143,14 @@ class SourceLocks:
         deadline = clock() + max(0.0, wait)
         announced: set[str] = set()
         while True:
-            busy = [
-                name for name, lock in self.locks.items() if not lock.try_acquire(run_id=run_id)
-            ]
+            try:
+                busy = [
+                    name for name, lock in self.locks.items() if not lock.try_acquire(run_id=run_id)
+                ]
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the lock file in {self.directory}: {exc.strerror or exc}"
+                ) from None
             if not busy or clock() >= deadline:
                 return {name: self.locks[name].holder() for name in busy}
             for name in busy:

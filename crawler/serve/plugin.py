@@ -1,0 +1,235 @@
+"""The Datasette plugin of ``newsmon serve``: search as people type, internal tables hidden, topic feeds.
+
+- Datasette's table search calls the SQL function ``escape_fts(:search)``
+  (its default, escaped mode); this plugin registers that name last, as
+  :func:`crawler.store.ftsquery.fold_fts_query`, so the search box of
+  ``/newsmon/articles`` takes ``Nagorno-Karabakh``, ``it's`` and ``Lacin*``
+  as they are typed, operators and phrases included.
+- Every table the metadata does not describe is hidden: the internal tables
+  of other parts (ledgers, indexes) stay out of the way without a list to
+  keep in step.
+- The metadata's ``counted`` and ``list`` facets are Datasette's column and
+  array facets attempted only where they can finish: not over a set too big
+  to count in time (``COUNT_TIME_LIMIT_MS``), and the topics' JSON lists
+  not over more than :data:`LIST_FACET_MAX_ROWS` rows. They are reported as
+  timed out without being run, and leave the time to the page.
+- ``/-/feeds/<topic>.atom``: an Atom feed of the topic's newest relevant
+  stories, one entry per story with a link to every outlet's copy, built from
+  the ``relevant_stories`` canned query through Datasette's own JSON API.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import urllib.parse
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+
+from datasette import hookimpl
+from datasette.facets import ArrayFacet, ColumnFacet
+from datasette.utils.asgi import Response
+
+from crawler.store.ftsquery import fold_fts_query
+
+DATABASE = "newsmon"
+FEED_ENTRIES = 50
+LIST_FACET_MAX_ROWS = 100_000
+
+
+class _BoundedFacet:
+    """A facet not attempted where it cannot finish in time, reported as timed out.
+
+    A facet counts the set grouped by a column, more work than counting the
+    set: where the count gave up (``row_count`` is None) so would the facet,
+    after holding the page for ``facet_time_limit_ms``.
+    """
+
+    type: str
+    max_rows: int | None = None
+    shown_as: str
+
+    async def facet_results(self):
+        too_many = self.row_count is None or (
+            self.max_rows is not None and self.row_count > self.max_rows
+        )
+        if too_many:
+            configs = [c["config"] for c in self.get_configs()]
+            return [], [config.get("column") or config["simple"] for config in configs]
+        results, timed_out = await super().facet_results()
+        for result in results:
+            result["type"] = self.shown_as  # the page labels it as Datasette's own
+        return results, timed_out
+
+
+class CountedFacet(_BoundedFacet, ColumnFacet):
+    """Datasette's column facet, where the set could be counted in time."""
+
+    type = "counted"
+    shown_as = ColumnFacet.type
+
+
+class ListFacet(_BoundedFacet, ArrayFacet):
+    """Datasette's array facet, over at most :data:`LIST_FACET_MAX_ROWS` rows.
+
+    Unnesting a JSON list reads every row of the set: ≈ 0.7 s per million
+    rows even from a covering index.
+    """
+
+    type = "list"
+    shown_as = ArrayFacet.type
+
+    @property
+    def max_rows(self) -> int:
+        return LIST_FACET_MAX_ROWS
+
+
+@hookimpl
+def register_facet_classes():
+    return [CountedFacet, ListFacet]
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn):
+    # Registered after Datasette's own escape_fts, which it replaces.
+    conn.create_function("escape_fts", 1, fold_fts_query, deterministic=True)
+
+
+@hookimpl
+def startup(datasette):
+    async def hide_undescribed_tables():
+        db = datasette.get_database(DATABASE)
+        described = datasette.metadata("tables", database=DATABASE) or {}
+        datasette._newsmon_hidden = {
+            name for name in await db.table_names() if name not in described
+        }
+
+    return hide_undescribed_tables
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    hidden = getattr(datasette, "_newsmon_hidden", None)
+    if not hidden:
+        return {}
+    return {"databases": {DATABASE: {"tables": {name: {"hidden": True} for name in hidden}}}}
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/feeds/(?P<topic>[^/]+)\.atom$", topic_feed)]
+
+
+@hookimpl
+def menu_links(datasette):
+    topics = (datasette.plugin_config("newsmon") or {}).get("topics", [])
+    return [
+        {
+            "href": datasette.urls.path(f"/-/feeds/{urllib.parse.quote(t)}.atom"),
+            "label": f"Feed: {t}",
+        }
+        for t in topics
+    ]
+
+
+def _when(value: str | None) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _iso(value: str) -> str:
+    return _when(value).isoformat().replace("+00:00", "Z")
+
+
+def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: v for k, v in attrs.items() if v})
+    element.text = text
+    return element
+
+
+def atom_feed(stories: list[dict], *, topic: str, feed_url: str, page_url: str, entry_id) -> str:
+    """Atom 1.0 (RFC 4287) of ``stories`` (rows of relevant_stories, JSON columns decoded).
+
+    One entry per story: its first outlet's copy is the ``alternate`` link,
+    every other outlet's copy a ``related`` link; the outlets are its authors.
+    """
+    feed = ET.Element("feed", xmlns="http://www.w3.org/2005/Atom")
+    _add(feed, "id", feed_url)
+    _add(feed, "title", f"newsmon: {topic}")
+    _add(feed, "subtitle", f"Newest relevant stories of the topic {topic}, one entry per story.")
+    newest = max((_when(s["last_seen"]) for s in stories), default=datetime.now(UTC))
+    _add(feed, "updated", newest.isoformat().replace("+00:00", "Z"))
+    _add(feed, "link", href=feed_url, rel="self", type="application/atom+xml")
+    _add(feed, "link", href=page_url, rel="alternate", type="text/html")
+    _add(feed, "generator", "newsmon")
+    if not stories:
+        _add(_add(feed, "author"), "name", "newsmon")
+    for story in stories:
+        entry = _add(feed, "entry")
+        _add(entry, "id", entry_id(story))
+        _add(entry, "title", story["title"] or "(untitled)")
+        _add(entry, "published", _iso(story["first_seen"]))
+        _add(entry, "updated", _iso(story["last_seen"]))
+        for name in story["outlets"]:
+            _add(_add(entry, "author"), "name", name)
+        for n, article in enumerate(story["articles"]):
+            _add(
+                entry,
+                "link",
+                href=article["url"],
+                rel="alternate" if n == 0 else "related",
+                type="text/html",
+                hreflang=article.get("language") or "",
+                title=article["source"],
+            )
+        for name in story["topics"]:
+            _add(entry, "category", term=name)
+        _add(entry, "content", entry_html(story), type="html")
+    ET.indent(feed)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
+
+
+def entry_html(story: dict) -> str:
+    """The entry's content: where and when each outlet carried the story."""
+    items = "".join(
+        f'<li><a href="{html.escape(a["url"])}">{html.escape(a["source"])}</a>'
+        f"{' (' + html.escape(a['language']) + ')' if a.get('language') else ''}"
+        f"{', ' + html.escape(a['published_at']) if a.get('published_at') else ''}"
+        f"{': ' + html.escape(a['title']) if a.get('title') else ''}</li>"
+        for a in story["articles"]
+    )
+    topics = ", ".join(story["topics"])
+    return (
+        f"<p>Carried by {story['outlet_count']} outlet(s) in {story['language_count']} "
+        f"language(s); topics: {html.escape(topics)}.</p><ul>{items}</ul>"
+    )
+
+
+async def topic_feed(request, datasette):
+    topic = urllib.parse.unquote(request.url_vars["topic"])
+    topics = (datasette.plugin_config("newsmon") or {}).get("topics", [])
+    if topic not in topics:
+        return Response.text(
+            f"No topic {topic!r}; topics: {', '.join(topics) or 'none'}\n", status=404
+        )
+    query = urllib.parse.urlencode(
+        {"topic": topic, "since": "", "until": "", "limit": FEED_ENTRIES, "_shape": "array"}
+    )
+    response = await datasette.client.get(f"/{DATABASE}/relevant_stories.json?{query}")
+    if response.status_code != 200:
+        return Response.text(f"The stories could not be read: {response.text}\n", status=500)
+    stories = response.json()
+    for story in stories:
+        for key in ("outlets", "languages", "articles", "topics"):
+            story[key] = json.loads(story[key] or "[]")
+
+    base = datasette.absolute_url(request, datasette.urls.instance()).rstrip("/")
+    feed = atom_feed(
+        stories,
+        topic=topic,
+        feed_url=f"{base}{request.path}",
+        page_url=f"{base}/{DATABASE}/relevant_stories?{urllib.parse.urlencode({'topic': topic})}",
+        # The story's first stored article names it for good: its row is the entry's id.
+        entry_id=lambda story: f"{base}/{DATABASE}/articles/{story['story_id']}",
+    )
+    return Response(feed, content_type="application/atom+xml; charset=utf-8")

@@ -1,0 +1,196 @@
+"""Articles, their versions and URL aliases, HTTP validators: the SQLite statements."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from crawler.store.base import ArticleRef, ScoredArticle, utcnow_iso
+
+_REF = "a.id, a.url_key, a.content_hash, a.fetched_at, a.story_id"
+
+
+class ArticleReads:
+    """Reads of articles over ``self.conn``."""
+
+    conn: sqlite3.Connection
+
+    def find_article(self, keys: Sequence[str]) -> ArticleRef | None:
+        placeholders = ",".join("?" for _ in keys)
+        row = self.conn.execute(
+            f"SELECT {_REF} FROM articles a WHERE a.url_key IN ({placeholders}) UNION ALL "
+            f"SELECT {_REF} FROM url_aliases u JOIN articles a ON a.id = u.article_id "
+            f"WHERE u.url_key IN ({placeholders}) LIMIT 1",
+            [*keys, *keys],
+        ).fetchone()
+        return ArticleRef(*row) if row else None
+
+    def article_body(self, article_id: int) -> str | None:
+        row = self.conn.execute("SELECT body FROM articles WHERE id = ?", [article_id]).fetchone()
+        return row[0] if row else None
+
+    def article(self, article_id: int) -> dict | None:
+        cursor = self.conn.execute("SELECT * FROM articles WHERE id = ?", [article_id])
+        row = cursor.fetchone()
+        return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
+
+    def article_key(self, article_id: int) -> str | None:
+        row = self.conn.execute(
+            "SELECT url_key FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        return row[0] if row else None
+
+    def same_text_key(self, source: str, content_hash: str) -> str | None:
+        row = self.conn.execute(
+            "SELECT url_key FROM articles WHERE source = ? AND content_hash = ? LIMIT 1",
+            [source, content_hash],
+        ).fetchone()
+        return row[0] if row else None
+
+
+class ArticleWrites:
+    """Writes of articles inside a write transaction over ``self.conn``."""
+
+    conn: sqlite3.Connection
+
+    def insert_article(self, row: Mapping[str, object], story_id: int | None) -> int:
+        cursor = self.conn.execute(
+            f"INSERT INTO articles ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
+        article_id = int(cursor.lastrowid)
+        self.conn.execute(
+            "UPDATE articles SET story_id = ? WHERE id = ?", [story_id or article_id, article_id]
+        )
+        return article_id
+
+    def update_article(self, article_id: int, values: Mapping[str, object]) -> None:
+        self.conn.execute(
+            f"UPDATE articles SET {', '.join(f'[{column}] = ?' for column in values)} WHERE id = ?",
+            [*values.values(), article_id],
+        )
+
+    def archive_version(self, article_id: int, replaced_at: str) -> None:
+        self.conn.execute(
+            "INSERT INTO article_versions (article_id, title, body, content_hash, published_at, "
+            "modified_at, fetched_at, replaced_at) SELECT id, title, body, content_hash, "
+            "published_at, modified_at, fetched_at, ? FROM articles WHERE id = ?",
+            [replaced_at, article_id],
+        )
+
+    def add_aliases(self, article_id: int, keys: Iterable[str]) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO url_aliases (url_key, article_id) VALUES (?, ?)",
+            [(key, article_id) for key in keys],
+        )
+
+    def load_articles(
+        self,
+        columns: Sequence[str],
+        rows: Iterable[Sequence[object]],
+        bands: Iterable[tuple[int, int]] = (),
+        paragraphs: Iterable[tuple[int, int]] = (),
+    ) -> None:
+        self.conn.executemany(
+            f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+            rows,
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)", bands
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO story_paragraphs (para_hash, article_id) VALUES (?, ?)",
+            paragraphs,
+        )
+
+    def set_relevance(
+        self,
+        article_id: int,
+        *,
+        content_hash: str,
+        title: str,
+        relevant: bool,
+        topics: str,
+        topic_terms: str,
+        score: float,
+    ) -> bool:
+        cursor = self.conn.execute(
+            "UPDATE articles SET relevant = ?, topics = ?, topic_terms = ?, relevance_score = ? "
+            "WHERE id = ? AND content_hash = ? AND title = ?",
+            [int(relevant), topics, topic_terms, score, article_id, content_hash, title],
+        )
+        return cursor.rowcount > 0
+
+
+class ArticleStore:
+    """Store-level reads of the archive and the HTTP validators over ``self.conn``."""
+
+    conn: sqlite3.Connection
+    path: str
+
+    def count_articles(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def article_stories(self) -> list[tuple[str, int]]:
+        return self.conn.execute("SELECT fetched_url, story_id FROM articles").fetchall()
+
+    def scoring_batch(self, after_id: int, limit: int) -> list[ScoredArticle]:
+        rows = self.conn.execute(
+            "SELECT id, title, body, content_hash, relevant, topics, topic_terms, relevance_score, "
+            "published_at FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+            [after_id, limit],
+        ).fetchall()
+        return [ScoredArticle(*row) for row in rows]
+
+    def describe(self) -> dict:
+        one = lambda sql: self.conn.execute(sql).fetchone()[0]  # noqa: E731
+        path = self.path
+        size = sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
+        return {
+            "path": str(Path(path).resolve()),
+            "size_bytes": size,
+            "articles": one("SELECT COUNT(*) FROM articles"),
+            "relevant_articles": one("SELECT COUNT(*) FROM articles WHERE relevant = 1"),
+            "articles_last_24h": one(
+                "SELECT COUNT(*) FROM articles WHERE first_seen_at >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-1 day')"
+            ),
+            "sources_with_articles": one("SELECT COUNT(DISTINCT source) FROM articles"),
+            "runs": one("SELECT COUNT(*) FROM crawl_runs"),
+        }
+
+    def article_times(self, source: str, since: str) -> list[tuple[str | None, str]]:
+        # An article's time is at most its publication, so only articles published
+        # (or, undated, first seen) since the cutoff can fall in the window: two
+        # ranges of the (source, published_at) index, not a scan of the source.
+        return self.conn.execute(
+            "SELECT published_at, first_seen_at FROM articles WHERE source = ? AND published_at >= ? "
+            "UNION ALL SELECT published_at, first_seen_at FROM articles "
+            "WHERE source = ? AND published_at IS NULL AND first_seen_at >= ?",
+            [source, since, source, since],
+        ).fetchall()
+
+    def last_article_time(self, source: str) -> str | None:
+        return self.conn.execute(
+            "SELECT MAX(MIN(COALESCE(published_at, first_seen_at), first_seen_at)) FROM articles "
+            "WHERE source = ?",
+            [source],
+        ).fetchone()[0]
+
+    def http_validators(self) -> dict[str, tuple[str | None, str | None]]:
+        return {
+            url: (etag, modified)
+            for url, etag, modified in self.conn.execute(
+                "SELECT url, etag, last_modified FROM http_validators"
+            )
+        }
+
+    def save_http_validators(self, validators: Mapping[str, tuple[str | None, str | None]]) -> None:
+        now = utcnow_iso()
+        with self.write() as tx:
+            tx.conn.executemany(
+                "INSERT OR REPLACE INTO http_validators (url, etag, last_modified, updated_at) "
+                "VALUES (?, ?, ?, ?)",
+                [(url, etag, modified, now) for url, (etag, modified) in validators.items()],
+            )

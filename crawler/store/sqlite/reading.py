@@ -1,0 +1,296 @@
+"""What readers ask of the archive: stories, search grouped by story, exports. The SQLite statements.
+
+Everything here reads through a cursor and hands rows on as they come, so
+an export of a million articles holds one row (one story) at a time.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from crawler.store.base import (
+    EXPORT_FIELDS,
+    LIST_FIELDS,
+    ArticleFilter,
+    SearchQueryError,
+    StoreError,
+    Story,
+    StoryHit,
+)
+from crawler.store.sqlite.search import SNIPPET_CLOSE, SNIPPET_OPEN, match_expression
+
+NO_FILTER = ArticleFilter()
+_WHEN = "coalesce({a}.published_at, {a}.first_seen_at)"
+_COPY_CHUNK = 1000
+
+
+def _streamed(method):
+    """A generator method whose driver errors leave as StoreError while it is iterated
+    (the store's own wrapper only sees the call that makes the generator)."""
+
+    @functools.wraps(method)
+    def translated(*args, **kwargs):
+        try:
+            yield from method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            raise StoreError(str(exc) or type(exc).__name__) from exc
+
+    return translated
+
+
+def where(filters: ArticleFilter, alias: str = "a") -> tuple[str, list[object]]:
+    """The SQL condition (and its parameters) selecting the articles ``filters`` names."""
+    clauses, params = ["1"], []
+    if filters.relevant:
+        clauses.append(f"{alias}.relevant = 1")
+    if filters.topic is not None:
+        clauses.append(f"EXISTS (SELECT 1 FROM json_each({alias}.topics) WHERE value = ?)")
+        params.append(filters.topic)
+    if filters.sources:
+        clauses.append(f"{alias}.source IN ({', '.join('?' for _ in filters.sources)})")
+        params.extend(filters.sources)
+    when = _WHEN.format(a=alias)
+    if filters.since is not None:
+        clauses.append(f"{when} >= ?")
+        params.append(filters.since)
+    if filters.until is not None:
+        clauses.append(f"{when} < ?")
+        params.append(filters.until)
+    return " AND ".join(clauses), params
+
+
+def _lists(row: dict) -> dict:
+    for name in LIST_FIELDS:
+        if name in row:
+            try:
+                row[name] = json.loads(row[name] or "[]")
+            except ValueError:
+                row[name] = []
+    return row
+
+
+class ReadingStore:
+    """Reads for people over ``self.conn`` (mixed into the SQLite store)."""
+
+    conn: sqlite3.Connection
+
+    @_streamed
+    def stories(
+        self, filters: ArticleFilter = NO_FILTER, *, limit: int | None = None
+    ) -> Iterator[Story]:
+        condition, params = where(filters)
+        # Copies are joined back through the story_id index: a second pass over
+        # the selected articles per story would be quadratic.
+        sql = (
+            f"WITH s AS (SELECT a.story_id AS sid, min({_WHEN.format(a='a')}) AS first_seen "
+            f"FROM articles a WHERE {condition} GROUP BY a.story_id "
+            f"ORDER BY first_seen DESC, sid DESC{' LIMIT ?' if limit is not None else ''}) "
+            f"SELECT s.sid, s.first_seen, a.title, a.url, a.source, a.published_at, a.language, a.topics "
+            f"FROM s JOIN articles a ON a.story_id = s.sid WHERE {condition} "
+            f"ORDER BY s.first_seen DESC, s.sid DESC, {_WHEN.format(a='a')}, a.id"
+        )
+        cursor = self.conn.execute(sql, [*params, *([limit] if limit is not None else []), *params])
+        story: dict | None = None
+        for sid, first_seen, title, url, source, published_at, language, topics in cursor:
+            if story is None or story["story_id"] != sid:
+                if story is not None:
+                    yield _story(story)
+                story = {"story_id": sid, "title": title, "first_seen": first_seen,
+                         "outlets": {}, "languages": {}, "articles": [], "topics": {}}  # fmt: skip
+            story["outlets"][source] = None
+            if language:
+                story["languages"][language] = None
+            for topic in _lists({"topics": topics})["topics"]:
+                story["topics"][topic] = None
+            story["articles"].append({"url": url, "source": source, "published_at": published_at})
+        if story is not None:
+            yield _story(story)
+
+    def search_stories(
+        self, query: str, filters: ArticleFilter = NO_FILTER, *, limit: int = 20
+    ) -> list[StoryHit]:
+        match = match_expression(self.conn, query)
+        condition, params = where(filters)
+        when = _WHEN.format(a="a")
+        try:
+            # Newest first down the date index, each article checked against the
+            # matches: the scan stops at the limit-th story instead of ranking
+            # every match (a common word matches most of the archive).
+            cursor = self.conn.execute(
+                "WITH m(id) AS MATERIALIZED (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) "
+                "SELECT a.id, a.story_id, a.published_at, a.source, a.title, a.url, a.relevant, a.topics "
+                f"FROM articles a {self._date_index()}WHERE a.id IN m AND {condition} "
+                f"ORDER BY {when} DESC, a.id DESC",
+                [match, *params],
+            )
+            rows, stories = [], set()
+            for row in cursor:
+                if row[1] in stories:
+                    continue
+                stories.add(row[1])
+                rows.append(row)
+                if len(rows) == limit:
+                    break
+            cursor.close()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                raise StoreError(str(exc)) from None
+            raise SearchQueryError(str(exc)) from None
+        copies = self._copies([row[1] for row in rows])
+        # Snippets, and which copies match, in one pass of the query: with
+        # "rowid = ?" it would be evaluated again for each copy.
+        ids = [copy["id"] for story in copies.values() for copy in story]
+        snippets = dict(
+            self.conn.execute(
+                f"SELECT rowid, snippet(articles_fts, 1, '{SNIPPET_OPEN}', '{SNIPPET_CLOSE}', '…', 16) "
+                f"FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({', '.join('?' for _ in ids)})",
+                [match, *ids],
+            )
+        )
+        hits = []
+        for article_id, sid, published_at, source, title, url, relevant, topics in rows:
+            story = copies.get(sid, [])
+            hits.append(
+                StoryHit(
+                    story_id=sid,
+                    id=article_id,
+                    published_at=published_at,
+                    source=source,
+                    title=title,
+                    url=url,
+                    relevant=bool(relevant),
+                    topics=_lists({"topics": topics})["topics"],
+                    snippet=snippets.get(article_id) or "",
+                    matching_copies=sum(copy["id"] in snippets for copy in story),
+                    also_in=[
+                        {k: v for k, v in copy.items() if k != "id"}
+                        for copy in story
+                        if copy["id"] != article_id
+                    ],
+                )
+            )
+        return hits
+
+    def _date_index(self) -> str:
+        """``INDEXED BY`` the articles' date index (m021), or nothing on an older read-only copy."""
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'idx_articles_when'"
+        ).fetchone()
+        return "INDEXED BY idx_articles_when " if found else ""
+
+    def _copies(self, story_ids: list[int]) -> dict[int, list[dict]]:
+        found: dict[int, list[dict]] = {}
+        if not story_ids:
+            return found
+        rows = self.conn.execute(
+            "SELECT a.story_id, a.id, a.source, a.url, a.published_at FROM articles a "
+            f"WHERE a.story_id IN ({', '.join('?' for _ in story_ids)}) "
+            f"ORDER BY {_WHEN.format(a='a')}, a.id",
+            story_ids,
+        )
+        for sid, article_id, source, url, published_at in rows:
+            found.setdefault(sid, []).append(
+                {"id": article_id, "source": source, "url": url, "published_at": published_at}
+            )
+        return found
+
+    @_streamed
+    def export_articles(self, filters: ArticleFilter = NO_FILTER) -> Iterator[dict]:
+        condition, params = where(filters)
+        cursor = self.conn.execute(
+            f"SELECT {', '.join('a.' + f for f in EXPORT_FIELDS)} FROM articles a "
+            f"WHERE {condition} ORDER BY a.id",
+            params,
+        )
+        for row in cursor:
+            yield _lists(dict(zip(EXPORT_FIELDS, row, strict=True)))
+
+    def export_subset(self, path: str, filters: ArticleFilter = NO_FILTER) -> int:
+        from crawler.store.sqlite.store import SqliteStore
+
+        if Path(path).exists():
+            raise StoreError(f"{path}: already exists (the subset goes into a new file)")
+        condition, params = where(filters)
+        inner, inner_params = where(filters, "b")
+        columns = [
+            c for (c,) in self.conn.execute("SELECT name FROM pragma_table_info('articles')")
+        ]
+        picked = [f"a.{c}" for c in columns if c != "story_id"]
+        # story_id is the id of the story's first article; in the subset, its
+        # first article there (the original may have been left out).
+        articles = self.conn.execute(
+            f"SELECT {', '.join(picked)}, (SELECT min(b.id) FROM articles b "
+            f"WHERE b.story_id = a.story_id AND {inner}) FROM articles a WHERE {condition} ORDER BY a.id",
+            [*inner_params, *params],
+        )
+        target = SqliteStore.open(path)
+        count = 0
+        try:
+            names = [c for c in columns if c != "story_id"] + ["story_id"]
+            for chunk in _chunks(articles):
+                with target.write() as tx:
+                    tx.load_articles(names, chunk)
+                count += len(chunk)
+            for table, key in (
+                ("article_versions", "article_id"),
+                ("url_aliases", "article_id"),
+                ("story_bands", "article_id"),
+                ("story_paragraphs", "article_id"),
+            ):
+                names = [
+                    c
+                    for (c,) in self.conn.execute(f"SELECT name FROM pragma_table_info('{table}')")
+                ]
+                rows = self.conn.execute(
+                    f"SELECT {', '.join('t.' + n for n in names)} FROM {table} t "
+                    f"JOIN articles a ON a.id = t.{key} WHERE {condition}",
+                    params,
+                )
+                insert = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+                for chunk in _chunks(rows):
+                    with target.write() as tx:
+                        tx.conn.executemany(insert, chunk)
+        finally:
+            target.close()
+        return count
+
+    def known_values(self, field: str) -> list[str]:
+        if field == "topics":
+            sql = "SELECT DISTINCT value FROM articles, json_each(articles.topics) ORDER BY 1"
+        else:
+            sql = f"SELECT DISTINCT {_column(field)} FROM articles ORDER BY 1"
+        return [value for (value,) in self.conn.execute(sql)]
+
+    def has_value(self, field: str, value: str) -> bool:
+        if field == "topics":
+            sql = "SELECT 1 FROM articles, json_each(articles.topics) WHERE json_each.value = ? LIMIT 1"
+        else:
+            sql = f"SELECT 1 FROM articles WHERE {_column(field)} = ? LIMIT 1"
+        return self.conn.execute(sql, [value]).fetchone() is not None
+
+
+def _column(field: str) -> str:
+    if field != "source":
+        raise ValueError(f"no listing of {field!r} (source or topics)")
+    return field
+
+
+def _story(story: dict) -> Story:
+    return Story(
+        story_id=story["story_id"],
+        title=story["title"],
+        first_seen=story["first_seen"],
+        outlets=list(story["outlets"]),
+        languages=list(story["languages"]),
+        articles=story["articles"],
+        topics=list(story["topics"]),
+    )
+
+
+def _chunks(cursor) -> Iterator[list]:
+    while chunk := cursor.fetchmany(_COPY_CHUNK):
+        yield chunk

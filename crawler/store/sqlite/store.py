@@ -1,0 +1,174 @@
+"""The SQLite backend of :class:`crawler.store.base.Store`: one connection, WAL, FTS5, file locks.
+
+The store holds one connection for the process's work (a crawl's components
+share it through the crawler). Reads run in autocommit mode; a write
+transaction (:meth:`SqliteStore.write`) starts with ``BEGIN IMMEDIATE`` and
+hands out a :class:`SqliteTransaction` over the same connection. Errors of
+the driver leave as :class:`StoreError` with SQLite's own message.
+
+Source locks are OS file locks in ``locks/`` beside the database file
+(:mod:`crawler.store.filelocks`): the kernel drops them when the holder dies.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from crawler.store.base import StoreError
+from crawler.store.filelocks import FileLock, SourceLocks, lock_dir
+from crawler.store.sqlite import connection
+from crawler.store.sqlite.alerts import AlertStore
+from crawler.store.sqlite.archives import ArchiveStore
+from crawler.store.sqlite.articles import ArticleReads, ArticleStore, ArticleWrites
+from crawler.store.sqlite.reading import ReadingStore
+from crawler.store.sqlite.runs import RunStore
+from crawler.store.sqlite.search import count_matches, search_articles
+from crawler.store.sqlite.stories import StoryReads, StoryWrites
+from crawler.store.sqlite.translations import TranslationReads, TranslationWrites
+
+_PREFIX = "sqlite://"
+
+
+def sqlite_path(url: str) -> str:
+    """The database file a ``--db`` value names: a plain path, or ``sqlite:///path``.
+
+    As in SQLAlchemy, ``sqlite:///data/x.db`` is relative and
+    ``sqlite:////srv/x.db`` absolute; ``sqlite://`` alone is in memory.
+    """
+    if url[: len(_PREFIX)].lower() != _PREFIX:
+        return url
+    rest = url[len(_PREFIX) :]
+    if not rest:
+        return ":memory:"
+    if not rest.startswith("/"):
+        raise StoreError(
+            f"{url}: a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path"
+        )
+    return rest[1:] or ":memory:"
+
+
+def _driver_errors_as_store_errors(cls):
+    """Wrap the public methods of ``cls`` so that SQLite's errors leave as :class:`StoreError`.
+
+    Callers then handle one exception whatever the backend (a read of a
+    damaged file, a write refused by a full disk).
+    """
+
+    def wrap(method):
+        @functools.wraps(method)
+        def translated(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc) or type(exc).__name__) from exc
+
+        return translated
+
+    for name in dir(cls):
+        method = getattr(cls, name)
+        if not name.startswith("_") and name not in _UNWRAPPED and inspect.isfunction(method):
+            setattr(cls, name, wrap(method))
+    return cls
+
+
+_UNWRAPPED = {"write", "close", "open", "exists", "local_path", "source_locks", "daemon_lock"}
+
+
+@_driver_errors_as_store_errors
+class SqliteTransaction(
+    ArticleReads, ArticleWrites, StoryReads, StoryWrites, TranslationReads, TranslationWrites
+):
+    """The writes (and reads) of one ``BEGIN IMMEDIATE`` transaction."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+
+@_driver_errors_as_store_errors
+class SqliteStore(
+    ArticleReads,
+    StoryReads,
+    TranslationReads,
+    ArticleStore,
+    RunStore,
+    AlertStore,
+    ReadingStore,
+    ArchiveStore,
+):
+    """A newsmon database in one SQLite file."""
+
+    def __init__(self, url: str, db, path: str, read_only: bool = False):
+        self.url = url
+        self.db = db
+        """The ``sqlite_utils.Database`` (backend-specific tests and migrations use it)."""
+        self.conn: sqlite3.Connection = db.conn
+        self.path = path
+        self.read_only = read_only
+        self._tx = SqliteTransaction(self.conn)
+
+    # --- opening --------------------------------------------------------------
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True, read_only: bool = False) -> SqliteStore:
+        path = sqlite_path(url)
+        if read_only and not cls.exists(url):
+            raise StoreError(f"{url}: no such database")
+        db = connection.connect(path, migrate=migrate and not read_only, read_only=read_only)
+        return cls(url, db, path, read_only)
+
+    @classmethod
+    def exists(cls, url: str) -> bool:
+        return Path(sqlite_path(url)).is_file()
+
+    @classmethod
+    def local_path(cls, url: str) -> Path | None:
+        path = sqlite_path(url)
+        return None if path == ":memory:" else Path(path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # --- transactions -----------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[SqliteTransaction]:
+        try:
+            with connection.write_transaction(self.db):
+                yield self._tx
+        except sqlite3.Error as exc:
+            raise StoreError(str(exc) or type(exc).__name__) from exc
+
+    # --- search -------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        sources: Sequence[str] = (),
+        relevant: bool = False,
+    ) -> list[dict]:
+        return search_articles(self.conn, query, limit=limit, sources=sources, relevant=relevant)
+
+    def count_matches(self, query: str) -> int:
+        return count_matches(self.conn, query)
+
+    # --- locks ----------------------------------------------------------------------
+    def _lock_dir(self) -> Path:
+        if self.path == ":memory:":
+            raise StoreError("an in-memory database has no locks")
+        return lock_dir(self.path)
+
+    def source_locks(self, sources: Iterable[str]) -> SourceLocks:
+        return SourceLocks(self._lock_dir(), sources)
+
+    def daemon_lock(self) -> FileLock:
+        return FileLock(self._lock_dir() / f"daemon-{Path(self.path).stem}.lock")

@@ -1,0 +1,91 @@
+"""The story index (:mod:`crawler.stories`): LSH bands and paragraphs of each article, in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from crawler.store.base import chunks
+
+_KEYS_PER_QUERY = 500
+"""Paragraph hashes per query (SQLite allows at least 999 parameters)."""
+_JUDGED_PER_QUERY = 100
+"""Paragraphs judged per query (two parameters each)."""
+
+
+class StoryReads:
+    """Reads of the story index over ``self.conn``."""
+
+    conn: sqlite3.Connection
+
+    def story_info(self, article_id: int) -> tuple[str, int | None, str] | None:
+        return self.conn.execute(
+            "SELECT source, story_id, content_hash FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+
+    def band_candidates(self, bands: Sequence[int], per_band: int) -> list[tuple[int, int]]:
+        if not bands:
+            return []
+        # One statement, a LIMITed subquery per band.
+        part = (
+            "SELECT * FROM (SELECT band_hash, article_id FROM story_bands WHERE band_hash = ? "
+            "ORDER BY article_id DESC LIMIT ?)"
+        )
+        return self.conn.execute(
+            " UNION ALL ".join([part] * len(bands)),
+            [x for band in bands for x in (band, per_band)],
+        ).fetchall()
+
+    def shared_paragraphs(self, keys: Sequence[int]) -> set[int]:
+        shared: set[int] = set()
+        for chunk in chunks(keys, _KEYS_PER_QUERY):
+            values = ", ".join("(?)" for _ in chunk)
+            shared.update(
+                key
+                for (key,) in self.conn.execute(
+                    f"WITH k(h) AS (VALUES {values}) SELECT h FROM k WHERE ("
+                    "SELECT count(*) FROM (SELECT 1 FROM story_paragraphs p WHERE p.para_hash = k.h LIMIT 2)"
+                    ") = 2",
+                    list(chunk),
+                )
+            )
+        return shared
+
+    def paragraph_holders(
+        self, keys: Sequence[int], sample: int
+    ) -> list[tuple[int, int | None, str]]:
+        found: list[tuple[int, int | None, str]] = []
+        for chunk in chunks(keys, _JUDGED_PER_QUERY):
+            # One statement, a LIMITed subquery per paragraph.
+            part = (
+                "SELECT * FROM (SELECT p.para_hash, a.story_id, a.source FROM story_paragraphs p "
+                "JOIN articles a ON a.id = p.article_id WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?)"
+            )
+            found.extend(
+                self.conn.execute(
+                    " UNION ALL ".join([part] * len(chunk)),
+                    [x for key in chunk for x in (key, sample)],
+                )
+            )
+        return found
+
+
+class StoryWrites:
+    """Writes to the story index inside a write transaction over ``self.conn``."""
+
+    conn: sqlite3.Connection
+
+    def merge_story(self, into: int, other: int) -> None:
+        self.conn.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [into, other])
+
+    def index_story_text(
+        self, article_id: int, bands: Iterable[int], paragraphs: Iterable[int]
+    ) -> None:
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)",
+            [(band, article_id) for band in bands],
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO story_paragraphs (para_hash, article_id) VALUES (?, ?)",
+            [(key, article_id) for key in paragraphs],
+        )

@@ -1,0 +1,93 @@
+"""The translation index (:class:`crawler.stories.TranslationIndex`): signature keys, signatures, story links."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from crawler.store.base import chunks
+
+_KEYS_PER_QUERY = 400
+"""Signature keys per statement (two parameters each)."""
+
+
+class TranslationReads:
+    """Reads of the translation index over ``self.conn``."""
+
+    conn: sqlite3.Connection
+
+    def translation_key_holders(self, keys: Sequence[str], per_key: int) -> list[tuple[str, int]]:
+        found: list[tuple[str, int]] = []
+        for chunk in chunks(keys, _KEYS_PER_QUERY):
+            # One statement, a LIMITed subquery per key: the cost does not grow with the table.
+            part = (
+                "SELECT * FROM (SELECT key, article_id FROM translation_keys WHERE key = ? "
+                "ORDER BY article_id DESC LIMIT ?)"
+            )
+            found.extend(
+                self.conn.execute(
+                    " UNION ALL ".join([part] * len(chunk)),
+                    [x for key in chunk for x in (key, per_key)],
+                )
+            )
+        return found
+
+    def translation_signatures(
+        self, article_ids: Sequence[int], other_than: str | None
+    ) -> list[tuple[int, int | None, str | None, str | None, str | None, str]]:
+        if not article_ids:
+            return []
+        return self.conn.execute(
+            "SELECT a.id, a.story_id, coalesce(a.published_at, a.first_seen_at), s.language, "
+            "s.family, s.signature FROM translation_signatures s JOIN articles a ON a.id = s.article_id "
+            f"WHERE s.article_id IN ({', '.join('?' for _ in article_ids)}) AND s.language != ?",
+            [*article_ids, other_than or ""],
+        ).fetchall()
+
+
+class TranslationWrites:
+    """Writes to the translation index inside a write transaction over ``self.conn``."""
+
+    conn: sqlite3.Connection
+
+    def index_translation(
+        self,
+        article_id: int,
+        *,
+        language: str | None,
+        family: str | None,
+        signature: str,
+        keys: Iterable[str],
+    ) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO translation_signatures (article_id, language, family, signature) "
+            "VALUES (?, ?, ?, ?)",
+            [article_id, language, family, signature],
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO translation_keys (key, article_id) VALUES (?, ?)",
+            [(key, article_id) for key in keys],
+        )
+
+    def link_story(
+        self, article_id: int, *, linked_id: int, story_id: int, kind: str, evidence: str, at: str
+    ) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO story_links (article_id, linked_id, story_id, kind, evidence, "
+            "linked_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [article_id, linked_id, story_id, kind, evidence, at],
+        )
+
+    def load_translations(
+        self,
+        signatures: Iterable[tuple[int, str | None, str | None, str]],
+        keys: Iterable[tuple[str, int]],
+    ) -> None:
+        self.conn.executemany(
+            "INSERT INTO translation_signatures (article_id, language, family, signature) "
+            "VALUES (?, ?, ?, ?)",
+            signatures,
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO translation_keys (key, article_id) VALUES (?, ?)", keys
+        )
