@@ -32,7 +32,7 @@ from pipelines.storage import store_articles
 from tests.conftest import run_newsmon
 
 ROOT = Path(__file__).resolve().parents[1]
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 SPAWN = multiprocessing.get_context("spawn")
 
 
@@ -41,6 +41,8 @@ def store_url(request, tmp_path) -> str:
     """A fresh, not yet created store of each backend."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/news.db"  # tmp_path is absolute: sqlite:////...
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")  # an empty database: no tables yet
     raise AssertionError(request.param)
 
 

@@ -1,0 +1,169 @@
+"""The search syntax users type (SQLite FTS5's), for backends without FTS5: parsing, folding, snippets.
+
+``newsmon search`` accepts words (every one must match), ``"phrases"``
+(words in that order), ``OR``, ``NOT``, ``AND``, parentheses and ``prefix*``.
+SQLite evaluates that with FTS5 (``unicode61 remove_diacritics 2``); another
+backend translates it here. Text and query are folded alike
+(:func:`search_words`: :func:`crawler.textfold.fold`, then every run of
+non-letters and non-digits is one word break, as unicode61 splits), so that
+case, diacritics and the server's locale do not matter. Precedence follows
+FTS5: ``NOT`` binds tightest, then ``AND`` (or juxtaposition), then ``OR``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crawler.store.base import SearchQueryError
+from crawler.textfold import fold
+
+_BREAKS = re.compile(r"[\W_]+")
+_TOKENS = re.compile(r'\s*(?:(")|(\()|(\))|([^\s"()]+))')
+_OPERATORS = {"OR": "|", "AND": "&", "NOT": "& !"}
+
+
+def search_words(text: str) -> list[str]:
+    """The words of ``text`` as the index holds them: folded, split at every non-word character."""
+    return _BREAKS.sub(" ", fold(text or "")).split()
+
+
+def search_document(text: str) -> str:
+    """``text`` reduced to its searchable words, space-separated (what the index is built from)."""
+    return " ".join(search_words(text))
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query translated for PostgreSQL: the ``tsquery`` text and the words a snippet marks."""
+
+    tsquery: str
+    words: frozenset[str]
+    """Folded words and phrases' words that a match may show (negated ones left out)."""
+    prefixes: frozenset[str]
+    """Folded prefixes of ``prefix*`` terms."""
+
+
+def _lexeme(word: str, prefix: bool = False) -> str:
+    quoted = "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+    return quoted + (":*" if prefix else "")
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Translate FTS5 query syntax into a PostgreSQL ``tsquery`` text (lexemes quoted, not re-parsed).
+
+    Raises :class:`SearchQueryError` for what FTS5 refuses too: an unterminated
+    phrase, unbalanced parentheses, an operator without an operand, an empty query.
+    """
+    out: list[str] = []
+    words: set[str] = set()
+    prefixes: set[str] = set()
+    negated = False
+    expect_operand = True
+    depth = 0
+    position = 0
+    text = query.strip()
+
+    def operand(term: str) -> None:
+        nonlocal expect_operand, negated
+        if not expect_operand:
+            out.append("&")  # juxtaposition is AND
+        out.append(term)
+        expect_operand = False
+        negated = False
+
+    while position < len(text):
+        match = _TOKENS.match(text, position)
+        if match is None:  # only trailing blanks are left
+            break
+        position = match.end()
+        quote, opening, closing, bare = match.groups()
+        if quote:
+            end = text.find('"', position)
+            if end < 0:
+                raise SearchQueryError(f"unterminated string: {text[position - 1 :]}")
+            phrase = text[position:end]
+            position = end + 1
+            star = position < len(text) and text[position] == "*"
+            position += star
+            terms = search_words(phrase)
+            if not terms:
+                raise SearchQueryError(f'empty phrase in the query: "{phrase}"')
+            if not negated:
+                words.update(terms[:-1] if star else terms)
+                if star:
+                    prefixes.add(terms[-1])
+            lexemes = [_lexeme(t) for t in terms[:-1]] + [_lexeme(terms[-1], star)]
+            operand("(" + " <-> ".join(lexemes) + ")")
+        elif opening:
+            if not expect_operand:
+                out.append("&")
+            out.append("(")
+            depth += 1
+            expect_operand = True
+        elif closing:
+            if expect_operand or depth == 0:
+                raise SearchQueryError(f"syntax error near ')' in: {text}")
+            out.append(")")
+            depth -= 1
+        elif bare in _OPERATORS:
+            if expect_operand:
+                raise SearchQueryError(f"syntax error near {bare!r} in: {text}")
+            out.append(_OPERATORS[bare])
+            expect_operand = True
+            negated = bare == "NOT"
+        else:
+            star = bare.endswith("*")
+            terms = search_words(bare.rstrip("*"))
+            if not terms:
+                raise SearchQueryError(f"syntax error near {bare!r} in: {text}")
+            if not negated:
+                words.update(terms[:-1] if star else terms)
+                if star:
+                    prefixes.add(terms[-1])
+            # A word the folding splits ("Nagorno-Karabakh") is a phrase, as in FTS5.
+            lexemes = [_lexeme(t) for t in terms[:-1]] + [_lexeme(terms[-1], star)]
+            operand(lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")")
+    if expect_operand or depth:
+        raise SearchQueryError(f"incomplete query: {text or '(empty)'}")
+    return ParsedQuery(" ".join(out), frozenset(words), frozenset(prefixes))
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def snippet(
+    text: str, parsed: ParsedQuery, *, tokens: int = 16, marks: tuple[str, str] = ("[", "]")
+) -> str:
+    """Up to ``tokens`` words of ``text`` around the first stretch with the most matched words,
+    matched words between ``marks``, ``…`` where text was cut (as FTS5's ``snippet()``)."""
+    found = list(_WORD.finditer(text))
+    if not found:
+        return ""
+
+    def hit(match: re.Match) -> bool:
+        words = search_words(match.group())
+        return any(
+            w in parsed.words or any(w.startswith(p) for p in parsed.prefixes) for w in words
+        )
+
+    hits = [hit(m) for m in found]
+    best, best_count = 0, -1
+    for start in range(max(1, len(found) - tokens + 1)):
+        count = sum(hits[start : start + tokens])
+        if count > best_count:
+            best, best_count = start, count
+    window = range(best, min(len(found), best + tokens))
+    pieces = []
+    cursor = found[window[0]].start()
+    for i in window:
+        match = found[i]
+        pieces.append(text[cursor : match.start()])
+        word = match.group()
+        pieces.append(f"{marks[0]}{word}{marks[1]}" if hits[i] else word)
+        cursor = match.end()
+    last = found[window[-1]].end()
+    trailing = text[last:] if window[-1] == len(found) - 1 else ""
+    lead = "…" if window[0] > 0 else ""
+    tail = "…" if window[-1] < len(found) - 1 else ""
+    return lead + "".join(pieces).lstrip() + trailing.rstrip() + tail
