@@ -69,11 +69,12 @@ class PostgresStore(ArticleReads, StoryReads, ArticleStore, RunStore):
 
     @classmethod
     def exists(cls, url: str) -> bool:
-        """Whether the database is reachable and holds newsmon's tables."""
-        try:
-            conn = connection.connect(url)
-        except StoreError:
-            return False
+        """Whether the database holds newsmon's tables.
+
+        A server that cannot be reached is a :class:`StoreError` naming the
+        cause, not "no such database": the operator must see which it is.
+        """
+        conn = connection.connect(url)
         try:
             return conn.execute("SELECT to_regclass('schema_migrations')").fetchone()[0] is not None
         finally:

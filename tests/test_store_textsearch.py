@@ -1,0 +1,59 @@
+"""The FTS5 query syntax translated for PostgreSQL, and snippets built outside the database."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.store import SearchQueryError
+from crawler.store.textsearch import parse_query, search_document, snippet
+
+
+def test_the_document_is_folded_words():
+    assert search_document("Şuşa — LAÇIN_yolu, 2023!") == "susa lacin yolu 2023"
+    assert search_document("МИРОТВОРЦЫ «ведут»") == "миротворцы ведут"
+
+
+@pytest.mark.parametrize(
+    ("query", "tsquery"),
+    [
+        ("lachin corridor", "'lachin' & 'corridor'"),
+        ("lachin AND corridor", "'lachin' & 'corridor'"),
+        ('"Corridor  stayed"', "('corridor' <-> 'stayed')"),
+        ("a OR b NOT c", "'a' | 'b' & ! 'c'"),
+        ("(a OR b) c", "( 'a' | 'b' ) & 'c'"),
+        ("коридор*", "'коридор':*"),
+        ('"lachin corr"*', "('lachin' <-> 'corr':*)"),
+        ("Nagorno-Karabakh", "('nagorno' <-> 'karabakh')"),  # a split word is a phrase
+        ("o'brien", "('o' <-> 'brien')"),
+        ("Şuşa", "'susa'"),
+    ],
+)
+def test_translation(query, tsquery):
+    assert parse_query(query).tsquery == tsquery
+
+
+@pytest.mark.parametrize(
+    "query", ['"unterminated', "", "NOT x", "x OR", "(x", "x)", "x OR OR y", "!!!"]
+)
+def test_what_fts5_refuses_is_a_search_error(query):
+    with pytest.raises(SearchQueryError):
+        parse_query(query)
+
+
+def test_negated_words_are_not_marked_in_snippets():
+    parsed = parse_query("lachin NOT bread")
+    assert parsed.words == {"lachin"}
+    text = "The Lachin corridor stayed closed; Stepanakert rationed bread."
+    assert (
+        snippet(text, parsed) == "The [Lachin] corridor stayed closed; Stepanakert rationed bread."
+    )
+
+
+def test_snippets_cut_around_the_matches_and_fold_like_the_index():
+    text = (
+        " ".join(f"w{n}" for n in range(40)) + " Şuşa yolu " + " ".join(f"x{n}" for n in range(40))
+    )
+    made = snippet(text, parse_query("susa"), tokens=6)
+    assert made.startswith("…") and made.endswith("…")
+    assert "[Şuşa]" in made and len(made.split()) == 6
+    assert snippet("Коридор закрыт", parse_query("коридор*")) == "[Коридор] закрыт"
