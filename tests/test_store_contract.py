@@ -274,6 +274,9 @@ def ids(results: list[dict]) -> list[int]:
         ("миротворцы", [3]),  # case folded beyond ASCII
         ("коридор*", [3]),  # prefix
         ("Լաչինի", [4]),
+        ("NEAR(lachin bread, 5)", [1]),  # five words between them
+        ("NEAR(bread lachin, 4)", []),
+        ('NEAR("corridor stayed" stepanakert)', [1]),
     ],
 )
 def test_search_semantics(archive, query, expected):

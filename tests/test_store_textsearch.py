@@ -26,6 +26,7 @@ def test_the_document_is_folded_words():
         ("Nagorno-Karabakh", "('nagorno' <-> 'karabakh')"),  # a split word is a phrase
         ("o'brien", "('o' <-> 'brien')"),
         ("Şuşa", "'susa'"),
+        ("NEAR(a b, 1)", "(('a' <1> 'b' | 'b' <1> 'a' | 'a' <2> 'b' | 'b' <2> 'a'))"),
     ],
 )
 def test_translation(query, tsquery):
@@ -33,7 +34,20 @@ def test_translation(query, tsquery):
 
 
 @pytest.mark.parametrize(
-    "query", ['"unterminated', "", "NOT x", "x OR", "(x", "x)", "x OR OR y", "!!!"]
+    "query",
+    [
+        '"unterminated',
+        "",
+        "NOT x",
+        "x OR",
+        "(x",
+        "x)",
+        "x OR OR y",
+        "!!!",
+        "NEAR(a)",
+        "NEAR(a b, x)",
+        "NEAR(a b",
+    ],
 )
 def test_what_fts5_refuses_is_a_search_error(query):
     with pytest.raises(SearchQueryError):

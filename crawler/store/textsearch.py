@@ -1,7 +1,8 @@
 """The search syntax users type (SQLite FTS5's), for backends without FTS5: parsing, folding, snippets.
 
 ``newsmon search`` accepts words (every one must match), ``"phrases"``
-(words in that order), ``OR``, ``NOT``, ``AND``, parentheses and ``prefix*``.
+(words in that order), ``OR``, ``NOT``, ``AND``, parentheses, ``prefix*`` and
+``NEAR(a b, N)``.
 SQLite evaluates that with FTS5 (``unicode61 remove_diacritics 2``); another
 backend translates it here. Text and query are folded alike
 (:func:`search_words`: :func:`crawler.textfold.fold`, then every run of
@@ -93,8 +94,8 @@ def parse_query(query: str) -> ParsedQuery:
                 words.update(terms[:-1] if star else terms)
                 if star:
                     prefixes.add(terms[-1])
-            lexemes = [_lexeme(t) for t in terms[:-1]] + [_lexeme(terms[-1], star)]
-            operand("(" + " <-> ".join(lexemes) + ")")
+            query_text = _phrase_query(terms, star)
+            operand(query_text if query_text.startswith("(") else f"({query_text})")
         elif opening:
             if not expect_operand:
                 out.append("&")
@@ -106,6 +107,16 @@ def parse_query(query: str) -> ParsedQuery:
                 raise SearchQueryError(f"syntax error near ')' in: {text}")
             out.append(")")
             depth -= 1
+        elif bare == "NEAR" and text.startswith("(", position):
+            end = text.find(")", position)
+            if end < 0:
+                raise SearchQueryError(f"syntax error: unclosed NEAR( in: {text}")
+            group, near_words, near_prefixes = _near(text[position + 1 : end], text)
+            position = end + 1
+            if not negated:
+                words.update(near_words)
+                prefixes.update(near_prefixes)
+            operand(group)
         elif bare in _OPERATORS:
             if expect_operand:
                 raise SearchQueryError(f"syntax error near {bare!r} in: {text}")
@@ -121,12 +132,60 @@ def parse_query(query: str) -> ParsedQuery:
                 words.update(terms[:-1] if star else terms)
                 if star:
                     prefixes.add(terms[-1])
-            # A word the folding splits ("Nagorno-Karabakh") is a phrase, as in FTS5.
-            lexemes = [_lexeme(t) for t in terms[:-1]] + [_lexeme(terms[-1], star)]
-            operand(lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")")
+            # A word the folding splits ("Nagorno-Karabakh") is a phrase.
+            operand(_phrase_query(terms, star))
     if expect_operand or depth:
         raise SearchQueryError(f"incomplete query: {text or '(empty)'}")
     return ParsedQuery(" ".join(out), frozenset(words), frozenset(prefixes))
+
+
+_NEAR_TERMS = re.compile(r'"[^"]*"\*?|[^\s"]+')
+NEAR_DEFAULT = 10
+
+
+def _phrase(term: str) -> tuple[list[str], bool]:
+    """The folded words of one term (bare word or quoted phrase) and whether it ends in ``*``."""
+    star = term.endswith("*")
+    return search_words(term.rstrip("*").strip('"')), star
+
+
+def _phrase_query(terms: list[str], star: bool) -> str:
+    lexemes = [_lexeme(t) for t in terms[:-1]] + [_lexeme(terms[-1], star)]
+    return lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")"
+
+
+def _near(inside: str, text: str) -> tuple[str, set[str], set[str]]:
+    """``NEAR(a b "c d", N)``: every two of the phrases at most N words apart, in either order.
+
+    tsquery has exact distances only (``a <3> b``), so each pair becomes the OR
+    of every allowed distance. With three phrases or more each pair is checked
+    on its own, which may accept a little more than FTS5's one common window.
+    """
+    body, comma, limit = inside.rpartition(",")
+    if not comma:
+        body, limit = inside, str(NEAR_DEFAULT)
+    if not limit.strip().isdigit():
+        raise SearchQueryError(f"syntax error: NEAR distance {limit.strip()!r} in: {text}")
+    distance = int(limit)
+    phrases = [_phrase(term) for term in _NEAR_TERMS.findall(body)]
+    if len(phrases) < 2 or any(not terms for terms, _ in phrases):
+        raise SearchQueryError(f"syntax error: NEAR needs two phrases or more in: {text}")
+    words = {w for terms, star in phrases for w in (terms[:-1] if star else terms)}
+    prefixes = {terms[-1] for terms, star in phrases if star}
+    pairs = []
+    for i, first in enumerate(phrases):
+        for second in phrases[i + 1 :]:
+            left, right = _phrase_query(*first), _phrase_query(*second)
+            pairs.append(
+                "("
+                + " | ".join(
+                    f"{a} <{d}> {b}"
+                    for d in range(1, distance + 2)
+                    for a, b in ((left, right), (right, left))
+                )
+                + ")"
+            )
+    return "(" + " & ".join(pairs) + ")", words, prefixes
 
 
 _WORD = re.compile(r"[^\W_]+")
