@@ -35,7 +35,6 @@ from crawler import stories  # noqa: E402
 from crawler.fingerprint import content_hash, paragraphs, sketch  # noqa: E402
 from crawler.items import ArticleItem  # noqa: E402
 from crawler.store import open_store  # noqa: E402
-from crawler.store.sqlite import SqliteTransaction  # noqa: E402
 from crawler.urls import url_key  # noqa: E402
 from pipelines.dedup import DedupPipeline  # noqa: E402
 from pipelines.storage import StoragePipeline  # noqa: E402
@@ -250,7 +249,9 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
         counts["candidates"] += len(found)
         return found
 
-    original_bands = SqliteTransaction.band_candidates
+    with store.write() as tx:  # the backend's transaction class, whichever it is
+        transaction_class = type(tx)
+    original_bands = transaction_class.band_candidates
 
     def counting_bands(self, bands, per_band):
         rows = original_bands(self, bands, per_band)
@@ -258,7 +259,7 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
         return rows
 
     stories.StoryIndex.candidates = counting
-    SqliteTransaction.band_candidates = counting_bands
+    transaction_class.band_candidates = counting_bands
     started = time.perf_counter()
     try:
         for item in items:
@@ -271,7 +272,7 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
         dedup.close_spider()
     finally:
         stories.StoryIndex.candidates = original_candidates
-        SqliteTransaction.band_candidates = original_bands
+        transaction_class.band_candidates = original_bands
     elapsed = time.perf_counter() - started
     found = {}
     for url in expected:

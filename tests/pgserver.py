@@ -113,6 +113,22 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used so far: postmaster, live backends and the backends it reaped."""
+        import psutil
+
+        pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        postmaster = psutil.Process(pid)
+        times = postmaster.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
+        for child in postmaster.children(recursive=True):
+            try:
+                child_times = child.cpu_times()
+            except psutil.Error:
+                continue  # ended meanwhile: counted in the postmaster's children times
+            total += child_times.user + child_times.system
+        return total
+
     def stop(self) -> None:
         try:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")

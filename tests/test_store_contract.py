@@ -436,7 +436,8 @@ def test_the_scan_finds_sql(tmp_path):
 
 def test_the_daemon_side_never_imports_scrapy():
     code = (
-        "import sys, crawler.store, crawler.store.sqlite, schedules.daemon, crawler.commands.status;"
+        "import sys, crawler.store, crawler.store.sqlite, crawler.store.postgres, schedules.daemon, "
+        "crawler.commands.status;"
         "print([m for m in sys.modules if m.split('.')[0] == 'scrapy'])"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
