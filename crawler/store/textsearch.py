@@ -4,29 +4,56 @@
 (words in that order), ``OR``, ``NOT``, ``AND``, parentheses, ``prefix*`` and
 ``NEAR(a b, N)``.
 SQLite evaluates that with FTS5 (``unicode61 remove_diacritics 2``); another
-backend translates it here. Text and query are folded alike
-(:func:`search_words`: :func:`crawler.textfold.fold`, then every run of
+backend translates it here. Text and query are folded alike, as unicode61
+folds them (:func:`search_words`: :func:`fts5_fold`, then every run of
 non-letters and non-digits is one word break, as unicode61 splits), so that
-case, diacritics and the server's locale do not matter. Precedence follows
+both backends find the same articles whatever the server's locale
+(``benchmarks/search_agreement.py`` measures it). Precedence follows
 FTS5: ``NOT`` binds tightest, then ``AND`` (or juxtaposition), then ``OR``.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from crawler.store.base import SearchQueryError
-from crawler.textfold import fold
 
 _BREAKS = re.compile(r"[\W_]+")
 _TOKENS = re.compile(r'\s*(?:(")|(\()|(\))|([^\s"()]+))')
 _OPERATORS = {"OR": "|", "AND": "&", "NOT": "& !"}
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_latin(char: str) -> bool:
+    return unicodedata.name(char, "").startswith("LATIN")
+
+
+def fts5_fold(text: str) -> str:
+    """``text`` folded as FTS5's ``unicode61 remove_diacritics 2`` folds it.
+
+    Lower case in every script (``ß`` stays ``ß``), and the diacritics of Latin
+    letters dropped (``Şuşa`` → ``susa``, ``İ`` → ``i``); other scripts keep
+    theirs (``ё``, ``й``, ``ά``), and letters that are not a base plus a mark
+    stay (``ə``, ``ı``, ``ł``, ``ø``): the same words then match on both backends.
+    """
+    kept: list[str] = []
+    base = ""
+    for char in unicodedata.normalize("NFD", text.lower()):
+        if unicodedata.combining(char):
+            if _is_latin(base):
+                continue
+        else:
+            base = char
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
 def search_words(text: str) -> list[str]:
     """The words of ``text`` as the index holds them: folded, split at every non-word character."""
-    return _BREAKS.sub(" ", fold(text or "")).split()
+    return _BREAKS.sub(" ", fts5_fold(text or "")).split()
 
 
 def search_document(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import psycopg
@@ -56,3 +57,23 @@ def count_matches(conn: QmarkConnection, query: str) -> int:
         "SELECT count(*) FROM articles WHERE search_vector @@ ?::tsquery",
         [parse_query(query).tsquery],
     ).fetchone()[0]
+
+
+def index_with_server_folding(conn: QmarkConnection) -> None:
+    """Reindex every article with the server's ``unaccent`` and ``lower`` instead of newsmon's folding.
+
+    The alternative that ``benchmarks/search_agreement.py`` measures against
+    FTS5 (with :func:`server_search_words` for the query); not used otherwise.
+    """
+    conn.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+    conn.execute(
+        "UPDATE articles SET search_vector = "
+        "setweight(to_tsvector('simple', lower(unaccent(title))), 'A') || "
+        "setweight(to_tsvector('simple', lower(unaccent(body))), 'B')"
+    )
+
+
+def server_search_words(conn: QmarkConnection, text: str) -> list[str]:
+    """The words of ``text`` folded by the server's ``unaccent`` and ``lower``."""
+    lowered = conn.execute("SELECT lower(unaccent(?))", [text]).fetchone()[0]
+    return re.sub(r"[\W_]+", " ", lowered).split()
