@@ -218,6 +218,12 @@ def _near(inside: str, text: str) -> tuple[str, set[str], set[str]]:
 _WORD = re.compile(r"[^\W_]+")
 
 
+def _marked(token: str, parsed: ParsedQuery) -> bool:
+    """Whether a word of the text is one the query matched."""
+    prefixes = tuple(parsed.prefixes)
+    return any(w in parsed.words or w.startswith(prefixes) for w in search_words(token))
+
+
 def snippet(
     text: str, parsed: ParsedQuery, *, tokens: int = 16, marks: tuple[str, str] = ("[", "]")
 ) -> str:
@@ -227,16 +233,18 @@ def snippet(
     if not found:
         return ""
 
-    def hit(match: re.Match) -> bool:
-        words = search_words(match.group())
-        return any(
-            w in parsed.words or any(w.startswith(p) for p in parsed.prefixes) for w in words
-        )
-
-    hits = [hit(m) for m in found]
-    best, best_count = 0, -1
-    for start in range(max(1, len(found) - tokens + 1)):
-        count = sum(hits[start : start + tokens])
+    seen: dict[str, bool] = {}  # words repeat: fold each once
+    hits = []
+    for match in found:
+        token = match.group()
+        if token not in seen:
+            seen[token] = _marked(token, parsed)
+        hits.append(seen[token])
+    # The first window of ``tokens`` words with the most hits (a running count).
+    count = best_count = sum(hits[:tokens])
+    best = 0
+    for start in range(1, max(1, len(found) - tokens + 1)):
+        count += hits[start + tokens - 1] - hits[start - 1]
         if count > best_count:
             best, best_count = start, count
     window = range(best, min(len(found), best + tokens))
