@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from crawler.store import SearchQueryError
-from crawler.store.textsearch import parse_query, search_document, snippet
+from crawler.store.textsearch import (
+    COLUMN_GAP,
+    parse_query,
+    search_document,
+    snippet,
+    tsvector_text,
+)
 
 
 def test_the_document_is_folded_words_as_fts5_folds_them():
@@ -76,3 +82,13 @@ def test_snippets_cut_around_the_matches_and_fold_like_the_index():
     assert made.startswith("…") and made.endswith("…")
     assert "[Şuşa]" in made and len(made.split()) == 6
     assert snippet("Коридор закрыт", parse_query("коридор*")) == "[Коридор] закрыт"
+
+
+def test_the_tsvector_keeps_title_and_body_apart():
+    made = tsvector_text("Şuşa road", "The road's end. O'Brien")
+    body = 2 + 1 + COLUMN_GAP
+    assert made == (
+        f"'susa':1A 'road':2A,{body + 1}B 'the':{body}B 's':{body + 2}B 'end':{body + 3}B "
+        f"'o':{body + 4}B 'brien':{body + 5}B"
+    )
+    assert tsvector_text("", "it's") == f"'it':{1 + COLUMN_GAP}B 's':{2 + COLUMN_GAP}B"

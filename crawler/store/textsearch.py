@@ -61,6 +61,33 @@ def search_document(text: str) -> str:
     return " ".join(search_words(text))
 
 
+COLUMN_GAP = 100
+"""Positions left empty between the title's words and the body's: a phrase or a
+NEAR never spans the two, as FTS5 matches within one column."""
+MAX_POSITION = 16383
+MAX_POSITIONS_PER_WORD = 255
+"""PostgreSQL's limits of a ``tsvector`` (positions past them are clamped or dropped)."""
+
+
+def tsvector_text(title: str, body: str) -> str:
+    """The ``tsvector`` of an article, in PostgreSQL's text form: title words weighted A, body B.
+
+    Built here rather than by ``to_tsvector`` so that the words are exactly
+    :func:`search_words`'s and the body's positions start after a gap.
+    """
+    positions: dict[str, list[str]] = {}
+    title_words = search_words(title)
+    for weight, first, words in (
+        ("A", 1, title_words),
+        ("B", len(title_words) + 1 + COLUMN_GAP, search_words(body)),
+    ):
+        for offset, word in enumerate(words):
+            found = positions.setdefault(word, [])
+            if len(found) < MAX_POSITIONS_PER_WORD:
+                found.append(f"{min(first + offset, MAX_POSITION)}{weight}")
+    return " ".join(f"{_lexeme(word)}:{','.join(at)}" for word, at in positions.items())
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     """A query translated for PostgreSQL: the ``tsquery`` text and the words a snippet marks."""

@@ -14,12 +14,10 @@ from crawler.store.base import utcnow_iso
 from crawler.store.postgres.connection import QmarkConnection, redacted
 from crawler.store.sqlite.articles import ArticleStore as SqliteArticleStore
 from crawler.store.sqlite.articles import ArticleWrites as SqliteArticleWrites
-from crawler.store.textsearch import search_document
+from crawler.store.textsearch import tsvector_text
 
-SEARCH_VECTOR = (
-    "setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B')"
-)
-"""The indexed words of an article: title (weight A, ranked higher) and body, folded by newsmon."""
+SEARCH_VECTOR = "?::tsvector"
+"""The indexed words of an article (:func:`crawler.store.textsearch.tsvector_text`)."""
 
 
 def _columns(names: Iterable[str]) -> str:
@@ -40,8 +38,7 @@ class ArticleWrites(SqliteArticleWrites):
             f"INSERT INTO articles (id, story_id, {_columns(values)}, search_vector) "
             f"SELECT n.id, COALESCE(?::bigint, n.id), {marks}, {SEARCH_VECTOR} FROM "
             "(SELECT nextval(pg_get_serial_sequence('articles', 'id')) AS id) n RETURNING id",
-            [story_id, *values.values(), search_document(str(row["title"])),
-             search_document(str(row["body"]))],
+            [story_id, *values.values(), tsvector_text(str(row["title"]), str(row["body"]))],
         ).fetchone()[0]  # fmt: skip
 
     def update_article(self, article_id: int, values: Mapping[str, object]) -> None:
@@ -55,7 +52,7 @@ class ArticleWrites(SqliteArticleWrites):
             ).fetchone()
             self.conn.execute(
                 f"UPDATE articles SET search_vector = {SEARCH_VECTOR} WHERE id = ?",
-                [search_document(title), search_document(body), article_id],
+                [tsvector_text(title, body), article_id],
             )
 
     def add_aliases(self, article_id: int, keys: Iterable[str]) -> None:
@@ -75,10 +72,7 @@ class ArticleWrites(SqliteArticleWrites):
         marks = ", ".join("?" for _ in columns)
         self.conn.executemany(
             f"INSERT INTO articles ({_columns(columns)}, search_vector) VALUES ({marks}, {SEARCH_VECTOR})",
-            (
-                [*row, search_document(str(row[title])), search_document(str(row[body]))]
-                for row in rows
-            ),
+            ([*row, tsvector_text(str(row[title]), str(row[body]))] for row in rows),
         )
         if "id" in columns:
             # Ids given by the caller do not advance the identity: later inserts must not reuse them.
