@@ -39,16 +39,19 @@ def fts5_fold(text: str) -> str:
     theirs (``ё``, ``й``, ``ά``), and letters that are not a base plus a mark
     stay (``ə``, ``ı``, ``ł``, ``ø``): the same words then match on both backends.
     """
-    kept: list[str] = []
-    base = ""
-    for char in unicodedata.normalize("NFD", text.lower()):
-        if unicodedata.combining(char):
-            if _is_latin(base):
-                continue
-        else:
-            base = char
-        kept.append(char)
-    return unicodedata.normalize("NFC", "".join(kept))
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return unicodedata.normalize("NFC", _MARKED_LETTER.sub(_unmark_latin, decomposed))
+
+
+# A letter followed by combining marks (the ranges of Unicode's combining blocks).
+_MARKED_LETTER = re.compile(
+    "([^\\W\\d_])([\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+)"
+)
+
+
+def _unmark_latin(match: re.Match) -> str:
+    base = match.group(1)
+    return base if _is_latin(base) else match.group()
 
 
 def search_words(text: str) -> list[str]:
@@ -260,13 +263,13 @@ def snippet(
     if not found:
         return ""
 
-    seen: dict[str, bool] = {}  # words repeat: fold each once
-    hits = []
-    for match in found:
-        token = match.group()
-        if token not in seen:
-            seen[token] = _marked(token, parsed)
-        hits.append(seen[token])
+    prefixes = tuple(parsed.prefixes)
+    folded = search_words(text)
+    if len(folded) == len(found):
+        # One pass over the whole text; folding kept the words apart as they were.
+        hits = [w in parsed.words or w.startswith(prefixes) for w in folded]
+    else:  # a mark or a letter that folds to a break: word by word
+        hits = [_marked(m.group(), parsed) for m in found]
     # The first window of ``tokens`` words with the most hits (a running count).
     count = best_count = sum(hits[:tokens])
     best = 0
