@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -16,9 +17,11 @@ ARTICLE_PATHS = {a.path for a in content.ARTICLES}
 
 
 def crawl(sources, db, *extra):
+    # Run beside the sources file: a server store's logs go to the working folder.
     return run_newsmon(
-        "crawl", "--sources", str(sources), "--db", str(db), "--since", "all", *FAST, *extra
-    )
+        "crawl", "--sources", str(sources), "--db", str(db), "--since", "all", *FAST, *extra,
+        cwd=Path(sources).parent,
+    )  # fmt: skip
 
 
 def query(db, sql: str) -> list[dict]:
