@@ -34,7 +34,7 @@ from pipelines.storage import store_articles
 from tests.conftest import run_newsmon
 
 ROOT = Path(__file__).resolve().parents[1]
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 SPAWN = multiprocessing.get_context("spawn")
 
 
@@ -43,6 +43,8 @@ def store_url(request, tmp_path) -> str:
     """A fresh, not yet created store of each backend."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/news.db"  # tmp_path is absolute: sqlite:////...
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")  # an empty database: no tables yet
     raise AssertionError(request.param)
 
 
@@ -268,12 +270,16 @@ def ids(results: list[dict]) -> list[int]:
         ("LACHIN corridor", [1]),  # every word must match, any case
         ('"corridor stayed"', [1]),
         ('"stayed corridor"', []),  # a phrase keeps its order
+        ('"closed the"', []),  # nor spans the title's end and the body's start
         ("lachin NOT bread", [2]),
         ("bread OR миротворцы", {1, 3}),
         ("susa", [2]),  # diacritics folded
         ("миротворцы", [3]),  # case folded beyond ASCII
         ("коридор*", [3]),  # prefix
         ("Լաչինի", [4]),
+        ("NEAR(lachin bread, 5)", [1]),  # five words between them
+        ("NEAR(bread lachin, 4)", []),
+        ('NEAR("corridor stayed" stepanakert)', [1]),
     ],
 )
 def test_search_semantics(archive, query, expected):
@@ -433,7 +439,8 @@ def test_the_scan_finds_sql(tmp_path):
 
 def test_the_daemon_side_never_imports_scrapy():
     code = (
-        "import sys, crawler.store, crawler.store.sqlite, schedules.daemon, crawler.commands.status;"
+        "import sys, crawler.store, crawler.store.sqlite, crawler.store.postgres, schedules.daemon, "
+        "crawler.commands.status;"
         "print([m for m in sys.modules if m.split('.')[0] == 'scrapy'])"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
