@@ -44,6 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crawler.commands.export:export",
         "Export articles as JSON lines, CSV, Atom or a SQLite subset.",
     ),
+    "backfill": (
+        "crawler.commands.backfill:backfill",
+        "Read articles of a past window from web archives.",
+    ),
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

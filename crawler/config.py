@@ -7,6 +7,7 @@ the entry and the field, so the command line can print it as one line.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,10 @@ class Source:
     family: str = ""
     """Outlet family: sources that are editions of one outlet in other languages
     (``tass`` and ``tass-en``) name one family; empty: the source's own name."""
+    article_pattern: str | None = None
+    """Regular expression an article's URL matches (``newsmon backfill`` keeps only those captures)."""
+    archive_only: bool = False
+    """The outlet is gone: ``crawl`` skips it, ``backfill`` reads it from web archives."""
 
     @property
     def date_languages(self) -> list[str]:
@@ -84,6 +89,8 @@ _FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "allow_private": (bool, False),
     "first_window": (str, False),
     "family": (str, False),
+    "article_pattern": (str, False),
+    "archive_only": (bool, False),
 }
 
 
@@ -233,8 +240,19 @@ def _validate_source(path: Path, index: int, raw: Any) -> Source:
             parse_first_window(raw["first_window"])
         except ValueError as exc:
             raise ConfigError(f"{where}: field 'first_window': {exc}") from None
-    if not (lists["feeds"] or lists["sitemaps"] or raw.get("wordpress_api")):
-        raise ConfigError(f"{where}: needs at least one of 'feeds', 'sitemaps', 'wordpress_api'")
+    if "article_pattern" in raw:
+        try:
+            re.compile(raw["article_pattern"])
+        except re.error as exc:
+            raise ConfigError(
+                f"{where}: field 'article_pattern': not a regular expression ({exc})"
+            ) from None
+    if not (
+        lists["feeds"] or lists["sitemaps"] or raw.get("wordpress_api") or raw.get("archive_only")
+    ):
+        raise ConfigError(
+            f"{where}: needs at least one of 'feeds', 'sitemaps', 'wordpress_api' (or archive_only = true)"
+        )
     return Source(
         name=name,
         url=raw["url"],
@@ -250,6 +268,8 @@ def _validate_source(path: Path, index: int, raw: Any) -> Source:
         allow_private=raw.get("allow_private", False),
         first_window=raw.get("first_window"),
         family=raw.get("family", "").strip(),
+        article_pattern=raw.get("article_pattern"),
+        archive_only=raw.get("archive_only", False),
     )
 
 
@@ -276,13 +296,17 @@ class SourceSet:
                 return source
         raise KeyError(name)
 
-    def select(self, names: list[str] | tuple[str, ...] | None) -> list[Source]:
+    def select(
+        self, names: list[str] | tuple[str, ...] | None, *, archives: bool = False
+    ) -> list[Source]:
         """The named sources (all enabled ones when ``names`` is empty).
 
+        A live crawl (``archives`` false) leaves ``archive_only`` sources out
+        unless they are named; a backfill takes every enabled source.
         Raises :class:`ConfigError` naming the first unknown source.
         """
         if not names:
-            return [s for s in self.sources if s.enabled]
+            return [s for s in self.sources if s.enabled and (archives or not s.archive_only)]
         known = {s.name: s for s in self.sources}
         for name in names:
             if name not in known:

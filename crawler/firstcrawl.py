@@ -28,6 +28,9 @@ if TYPE_CHECKING:  # crawler.config imports this module to validate `first_windo
     from crawler.config import Source
     from crawler.store import Store
 
+ALL_TIME = "0001-01-01T00:00:00+00:00"
+"""The window start recorded for a read with no limit (earlier than any other)."""
+
 STAT_PREFIX = "first_window/"
 """Stats key prefix: ``first_window/<source>/<kind>`` holds the start of that first window (ISO 8601)."""
 
@@ -113,3 +116,21 @@ def backfill_hints(stats: Mapping[str, object], *, today: datetime | None = None
             f"to go further back: newsmon crawl {name} --since DATE (e.g. {example})"
         )
     return lines
+
+
+def window_key(since: datetime | None) -> str:
+    """How a window start is recorded with a document's validators (no limit: ``ALL_TIME``)."""
+    return ALL_TIME if since is None else since.astimezone(UTC).isoformat()
+
+
+def reaches_further_back(since: str, last: str | None) -> bool:
+    """Whether a window starting at ``since`` wants entries older than the read of ``last`` took.
+
+    Both are :func:`window_key` values; a document never recorded (``None``)
+    counts as read with the narrowest window, so it is read in full. Such a
+    read must skip the document's validators: a 304 would hide the older
+    entries (a first crawl is the commonest case).
+    """
+    if last is None:
+        return True
+    return datetime.fromisoformat(since) < datetime.fromisoformat(last)

@@ -70,6 +70,10 @@ class ArticleItem:
     """``feed``, ``sitemap`` or ``wordpress``."""
     fetched_at: str | None = None
     """When the page was fetched, ISO 8601 UTC."""
+    archive: str | None = None
+    """The web archive the page's text came from (``wayback``, ``warc``); None when read live."""
+    captured_at: str | None = None
+    """When that archive captured the page, ISO 8601 UTC."""
     body_print: BodyPrint | None = field(default=None, repr=False, compare=False)
     """Fingerprints of ``body`` made where the page was extracted (not stored):
     dedup and storage use them while they still describe the body."""

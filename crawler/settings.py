@@ -108,3 +108,10 @@ EXTENSIONS = {
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "crawler.logformatter.NewsmonLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# --- backfill from web archives (newsmon backfill; crawler/spiders/archive.py) --------
+NEWSMON_WAYBACK_CDX = "https://web.archive.org/cdx/search/cdx"
+NEWSMON_WAYBACK_ROOT = "https://web.archive.org/web"
+NEWSMON_ARCHIVE_PAGE_SIZE = 1000  # CDX rows per listing request (then its resume key)
+NEWSMON_ARCHIVE_BACKOFF = 2.0  # seconds before the first retry of a 5xx, doubled each time
+NEWSMON_ARCHIVE_MAX_WAIT = 300.0  # longest Retry-After honoured (seconds)

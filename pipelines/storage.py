@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 
 def _row(item: ArticleItem) -> dict:
-    return {
+    row = {
         "url": item.canonical_url or item.url,
         "url_key": item.url_key,
         "source": item.source,
@@ -60,6 +60,9 @@ def _row(item: ArticleItem) -> dict:
         "topic_terms": json.dumps(item.topic_terms, ensure_ascii=False),
         "relevance_score": item.relevance_score,
     }
+    if item.archive:  # only archived copies name the columns (a live row keeps them NULL)
+        row |= {"archive": item.archive, "captured_at": item.captured_at}
+    return row
 
 
 def store_articles(

@@ -29,7 +29,7 @@ def test_default_sources_file_is_valid_and_broad():
     assert len(sources) >= 20
     assert {s.language for s in sources} >= {"en", "hy", "ru", "az"}
     for source in sources:
-        assert source.feeds or source.sitemaps or source.wordpress_api
+        assert source.feeds or source.sitemaps or source.wordpress_api or source.archive_only
 
 
 def test_good_file_loads(tmp_path):

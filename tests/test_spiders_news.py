@@ -30,7 +30,7 @@ def scrapy(*args, env=None):
 def test_scrapy_list():
     result = scrapy("list")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["news"]
+    assert result.stdout.split() == ["archive", "news"]
 
 
 @pytest.mark.slow

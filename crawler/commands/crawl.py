@@ -380,11 +380,13 @@ def run_crawl(
     overrides: dict[str, str] | None = None,
     verbose: int = 0,
     log_file: str | None = None,
+    spider: tuple[type, dict] | None = None,
 ) -> dict:
     """Run the ``news`` spider in this process and return its final stats.
 
     ``store`` (the caller's, opened on ``db_path``) becomes the crawl's store;
-    without it the crawl opens its own.
+    without it the crawl opens its own. ``spider``: another spider class and
+    its arguments (``newsmon backfill`` runs the ``archive`` spider this way).
     """
     from crawler.spiders.news import NewsSpider
 
@@ -417,15 +419,17 @@ def run_crawl(
         settings.set(name, value, priority="cmdline")
 
     process = _process_class()(settings)
-    crawler = process.create_crawler(NewsSpider)
+    spider_cls, spider_args = spider or (
+        NewsSpider,
+        {"sources": ",".join(source_names), "since": since, "discovery": discovery},
+    )
+    crawler = process.create_crawler(spider_cls)
     if store is not None:
         from crawler.extensions.store import CrawlStore
 
         CrawlStore.provide(crawler, store)
     failures = []
-    process.crawl(
-        crawler, sources=",".join(source_names), since=since, discovery=discovery
-    ).addErrback(failures.append)
+    process.crawl(crawler, **spider_args).addErrback(failures.append)
     process.start()
     # Scrapy's handlers outlive its reactor and would ignore a signal from now on.
     stop_on_signals()

@@ -40,6 +40,7 @@ from crawler.firstcrawl import (
     not_yet_crawled,
     parse_first_window,
     record_first_crawls,
+    window_key,
 )
 from crawler.items import ArticleItem
 from crawler.middlewares.privatenet import PrivateNetworkRefused
@@ -212,9 +213,6 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.set_value(f"{STAT_PREFIX}{name}/{kind}", since.isoformat())
             logger.info("first crawl of %s's %s: window from %s", name, kind, since.isoformat())
 
-    def _first(self, source: Source, kind: str) -> bool:
-        return (source.name, kind) in self.first_windows
-
     def _too_old(self, raw: str | None, source: Source, kind: str) -> bool:
         since = self._since(source, kind)
         if since is None or not raw:
@@ -285,7 +283,7 @@ class NewsSpider(scrapy.Spider):
                             source,
                             "feed",
                             newsmon_conditional=True,
-                            newsmon_first_crawl=self._first(source, "feeds"),
+                            newsmon_window=window_key(self._since(source, "feeds")),
                             handle_httpstatus_list=[304],
                         ),
                     )
@@ -349,7 +347,7 @@ class NewsSpider(scrapy.Spider):
                 source,
                 "sitemap",
                 newsmon_conditional=True,
-                newsmon_first_crawl=self._first(source, "sitemaps"),
+                newsmon_window=window_key(self._since(source, "sitemaps")),
                 newsmon_depth=depth,
                 handle_httpstatus_list=[304],
             ),

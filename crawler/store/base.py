@@ -517,6 +517,35 @@ class Store(Reads, Protocol):
         """Whether an article has ``source`` (or one of its ``topics``) equal to ``value``."""
         ...
 
+    # --- backfill ---
+    def read_windows(self) -> dict[str, str]:
+        """``url -> window start`` (ISO 8601 UTC; ``crawler.firstcrawl.ALL_TIME``: no limit) each feed or sitemap was last read in full with."""
+        ...
+
+    def save_read_windows(self, windows: Mapping[str, str]) -> None: ...
+
+    def record_captures(
+        self, archive: str, source: str, captures: Sequence[tuple[str, str, str]]
+    ) -> list[tuple[str, str, str]]:
+        """Add listed ``(url_key, url, captured)`` to the backfill ledger; return those not fetched yet.
+
+        ``captured`` is ISO 8601 UTC; an unfetched capture gives way to an earlier one of the same URL."""
+        ...
+
+    def pending_captures(
+        self, archive: str, source: str, since: str, until: str | None
+    ) -> list[tuple[str, str, str]]:
+        """``(url_key, url, captured)`` of ``source`` listed in the window but not fetched yet."""
+        ...
+
+    def mark_captures(self, archive: str, url_keys: Sequence[str], state: str) -> None:
+        """``fetched``, ``failed`` or ``skipped``: these captures are not fetched again."""
+        ...
+
+    def capture_states(self, archive: str | None = None) -> dict[str, dict[str, int]]:
+        """``source -> state -> count`` of the backfill ledger."""
+        ...
+
 
 @dataclass(frozen=True)
 class ArticleFilter:

@@ -357,3 +357,47 @@ def m030_alerts_ledger(db: sqlite_utils.Database) -> None:
     )
     # The stories of an alert run are the relevant ones first seen since its start.
     db.execute("CREATE INDEX idx_articles_relevant_first_seen ON articles(relevant, first_seen_at)")
+
+
+@migrations()
+def m040_archives_read_windows(db: sqlite_utils.Database) -> None:
+    """The window start each feed or sitemap was last read in full with (crawler.firstcrawl.reaches_further_back)."""
+    # Beside http_validators rather than in it: a document without validators
+    # still has a window, and the validators' writes stay as they are.
+    db.execute(
+        """
+        CREATE TABLE read_windows (
+            url TEXT PRIMARY KEY,
+            since TEXT NOT NULL,
+            read_at TEXT NOT NULL
+        )
+        """
+    )
+
+
+@migrations()
+def m041_archives_captures(db: sqlite_utils.Database) -> None:
+    """Backfill from web archives: where an article's text came from, and the ledger of captures."""
+    # archive: NULL for a page read live; captured_at: when the archive took
+    # the copy (fetched_at stays when newsmon read it).
+    db.execute("ALTER TABLE articles ADD COLUMN archive TEXT")
+    db.execute("ALTER TABLE articles ADD COLUMN captured_at TEXT")
+    # One row per (archive, URL): what a listing found and whether its bytes
+    # were fetched, so an interrupted backfill resumes and never fetches twice.
+    db.execute(
+        """
+        CREATE TABLE archive_captures (
+            archive TEXT NOT NULL,
+            url_key TEXT NOT NULL,
+            source TEXT NOT NULL,
+            url TEXT NOT NULL,
+            captured TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'listed'
+                CHECK (state IN ('listed', 'fetched', 'failed', 'skipped')),
+            listed_at TEXT NOT NULL,
+            fetched_at TEXT,
+            PRIMARY KEY (archive, url_key)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX idx_archive_captures_source ON archive_captures(source, state)")

@@ -21,6 +21,7 @@ from crawler.store.base import StoreError, translate_driver_errors
 from crawler.store.filelocks import FileLock, SourceLocks, lock_dir
 from crawler.store.sqlite import connection
 from crawler.store.sqlite.alerts import AlertStore
+from crawler.store.sqlite.archives import ArchiveStore
 from crawler.store.sqlite.articles import ArticleReads, ArticleStore, ArticleWrites
 from crawler.store.sqlite.reading import ReadingStore
 from crawler.store.sqlite.runs import RunStore
@@ -69,7 +70,14 @@ class SqliteTransaction(
 
 @_driver_errors_as_store_errors
 class SqliteStore(
-    ArticleReads, StoryReads, TranslationReads, ArticleStore, RunStore, AlertStore, ReadingStore
+    ArticleReads,
+    StoryReads,
+    TranslationReads,
+    ArticleStore,
+    RunStore,
+    AlertStore,
+    ReadingStore,
+    ArchiveStore,
 ):
     """A newsmon database in one SQLite file."""
 

@@ -1,0 +1,222 @@
+"""``newsmon backfill``: articles of a past window from web archives (the ``archive`` spider)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+
+import click
+
+from crawler.archives.cdx import window_end
+from crawler.commands.crawl import (
+    EXIT_FAILED,
+    CrawlFailed,
+    _closing_on_signals,
+    _database_error,
+    _open_store,
+    _project_settings,
+    _settings_pairs,
+    _usable_log_file,
+    _usage_check,
+    default_log_file,
+    run_crawl,
+)
+from crawler.commands.options import db_option, sources_option, topics_option
+from crawler.config import ConfigError, load_sources
+from crawler.durations import parse_since
+from crawler.overrides import check_overrides
+from crawler.relevance import load_topics
+from crawler.stats import per_source
+
+COUNTERS = ("listed", "not_articles", "skipped", "fetched", "failed")
+"""The backfill's own counters per source (``archive/<source>/<counter>``), before the pipelines'."""
+
+
+@click.command()
+@click.argument("source_names", metavar="[SOURCE]...", nargs=-1)
+@db_option
+@sources_option
+@topics_option
+@click.option(
+    "--since",
+    default=None,
+    help="Start of the window: a date (2023-01-01) or a duration (400d); required but with --warc.",
+)
+@click.option("--until", default=None, help="End of the window: a date (default: now).")
+@click.option(
+    "--archive",
+    type=click.Choice(["wayback", "commoncrawl", "all"]),
+    default="wayback",
+    show_default=True,
+    help="Which archive to read.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Fetch at most N captures.")
+@click.option(
+    "--warc",
+    "warc_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, readable=True),
+    help="Read a local WARC / WARC.gz file instead of an archive (repeatable).",
+)
+@click.option(
+    "--source",
+    "warc_source",
+    default=None,
+    help="With --warc: every record belongs to this source (default: records of configured sources' sites).",
+)
+@click.option(
+    "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a setting."
+)
+@click.option("-v", "--verbose", count=True, help="Log to the terminal instead of the log file.")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    help="Log file (default: logs/ beside the database).",
+)
+@_closing_on_signals
+def backfill(
+    source_names: tuple[str, ...],
+    db_path: str,
+    sources_file: str | None,
+    topics_file: str | None,
+    since: str,
+    until: str | None,
+    archive: str,
+    limit: int | None,
+    warc_files: tuple[str, ...],
+    warc_source: str | None,
+    settings: tuple[str, ...],
+    verbose: int,
+    log_file: str | None,
+) -> None:
+    """Read the sources' articles of a past window from web archives into the database.
+
+    \b
+    Examples:
+      newsmon backfill --since 2022-12-01 --until 2023-09-30
+      newsmon backfill artsakhpress --since 2020-11-01 --limit 500
+      newsmon backfill --warc CC-NEWS-20230115.warc.gz --warc crawl.warc
+      newsmon backfill --warc export.warc.gz --source artsakhpress
+    Captures are listed through the archive's CDX index (NEWSMON_WAYBACK_CDX),
+    fetched from NEWSMON_WAYBACK_ROOT one at a time with a delay, and go
+    through the same extraction and pipelines as a crawl. A ledger in the
+    database records what was listed and fetched: run the same command again
+    after an interruption and it fetches only the rest.
+    With --warc, only the response records of the configured sources' sites
+    are read (all of them with --source); a damaged or truncated file keeps
+    the pages before the damage.
+    Exit status: 0 when the backfill ran, 1 when the archive answered
+    something that is not a CDX listing or a WARC file is damaged, 2 on a
+    usage or configuration error, 5 when the database could not be written.
+    """
+    source_set = load_sources(sources_file)
+    if warc_source and source_names:
+        raise click.BadParameter("give either SOURCE names or --source", param_hint="--source")
+    if warc_source and not warc_files:
+        raise click.BadParameter("only with --warc", param_hint="--source")
+    if not since and not warc_files:
+        raise click.BadParameter(
+            "a backfill from an archive needs a window start", param_hint="--since"
+        )
+    selected = source_set.select(
+        [warc_source] if warc_source else list(source_names), archives=True
+    )
+    if not selected:
+        raise ConfigError(f"{source_set.path}: no enabled source to backfill")
+    load_topics(topics_file)
+    start = _usage_check("--since", parse_since, since) if since else None
+    end = _usage_check("--until", window_end, until) if until else None
+    if end is not None and start is not None and end < start:
+        raise click.BadParameter(f"{until!r} is before --since {since!r}", param_hint="--until")
+    if archive == "commoncrawl":
+        raise click.BadParameter(
+            "Common Crawl is not supported yet: use wayback", param_hint="--archive"
+        )
+    overrides = _settings_pairs(settings)
+    if overrides:
+        _usage_check("-s", check_overrides, overrides, _project_settings())
+    if log_file or not verbose:
+        log_file = _usable_log_file(log_file, db_path)
+    store = _open_store(db_path)
+    names = [s.name for s in selected]
+    from crawler.spiders.archive import ArchiveSpider
+
+    try:
+        stats = run_crawl(
+            db_path=db_path,
+            store=store,
+            sources_file=sources_file,
+            topics_file=topics_file,
+            source_names=names,
+            since=since,
+            discovery="",
+            run_id=None,
+            overrides=overrides,
+            verbose=verbose,
+            log_file=log_file or (None if verbose else str(default_log_file(db_path))),
+            spider=(
+                ArchiveSpider,
+                {
+                    "sources": ",".join(names),
+                    "since": since,
+                    "until": until,
+                    "archive": archive,
+                    "limit": limit,
+                    "warc": list(warc_files),
+                    "source": warc_source,
+                },
+            ),
+        )
+    except CrawlFailed as exc:
+        click.echo(f"newsmon: error: the backfill failed: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    print_backfill_summary(names, stats)
+    if stats.get("storage/error"):
+        _database_error(db_path, str(stats["storage/error"]))
+    if stats.get("warc/damage"):
+        click.echo(
+            f"newsmon: error: {stats['warc/damage']} (the pages before it were read)", err=True
+        )
+        sys.exit(EXIT_FAILED)
+    if stats.get("archive/garbage"):
+        click.echo(
+            "newsmon: error: the archive answered something that is not a CDX listing "
+            f"({int(stats['archive/garbage'])} time(s); see the log)",
+            err=True,
+        )
+        sys.exit(EXIT_FAILED)
+
+
+def backfill_counts(names: list[str], stats: Mapping[str, object]) -> dict[str, dict[str, int]]:
+    """Per source: the backfill's counters and what the pipelines made of the pages."""
+    stored = per_source(stats, names)
+    return {
+        name: {
+            **{c: int(stats.get(f"archive/{name}/{c}", 0)) for c in COUNTERS},
+            "stored": stored[name]["articles_new"],
+            "duplicates": stored[name]["duplicates"],
+            "dropped": stored[name]["dropped"],
+            "relevant": stored[name]["relevant"],
+        }
+        for name in names
+    }
+
+
+def print_backfill_summary(names: list[str], stats: Mapping[str, object]) -> None:
+    counts = backfill_counts(names, stats)
+    columns = [
+        "listed",
+        "not_articles",
+        "skipped",
+        "fetched",
+        "failed",
+        "stored",
+        "duplicates",
+        "dropped",
+        "relevant",
+    ]
+    width = max([6, *map(len, names)])
+    click.echo("source".ljust(width) + "".join(c.rjust(13) for c in columns))
+    for name in names:
+        click.echo(name.ljust(width) + "".join(str(counts[name][c]).rjust(13) for c in columns))
+    click.echo(f"backfill {stats.get('finish_reason', 'ended')}")
