@@ -380,6 +380,46 @@ def test_run_history_open_and_close(store):
     assert store.describe()["runs"] == 2
 
 
+# --- translation index and backfill ledger ----------------------------------------------
+
+
+def test_translation_index_round_trip(store):
+    with store.write() as tx:
+        first, second = (tx.insert_article(row(n, source=f"s{n}"), None) for n in (1, 2))
+        tx.index_translation(first, language="en", family="s1", signature="a", keys=["k1", "k2"])
+        tx.index_translation(second, language="ru", family="s2", signature="b", keys=["k1"])
+        # Signed again (a changed text): the signature is replaced, a key held stays one row.
+        tx.index_translation(second, language="hy", family="s2", signature="c", keys=["k1", "k3"])
+        tx.link_story(second, linked_id=first, story_id=first, kind="translation", evidence="{}",
+                      at=at(1))  # fmt: skip
+        tx.link_story(second, linked_id=first, story_id=first, kind="translation",
+                      evidence='{"score": 1}', at=at(2))  # fmt: skip
+    assert sorted(store.translation_key_holders(["k1", "k2", "k3", "none"], 5)) == [
+        ("k1", first), ("k1", second), ("k2", first), ("k3", second)]  # fmt: skip
+    assert store.translation_key_holders(["k1"], 1) == [("k1", second)]  # the newest
+    (signed,) = store.translation_signatures([first, second], other_than="en")
+    assert (signed[0], signed[1], signed[3:]) == (second, second, ("hy", "s2", "c"))
+
+
+def test_read_windows_and_the_capture_ledger(store):
+    assert store.read_windows() == {}
+    store.save_read_windows({"https://a.example/feed": "2024-01-01", "https://b.example/map": "x"})
+    store.save_read_windows({"https://a.example/feed": "2023-06-01"})
+    assert store.read_windows() == {"https://a.example/feed": "2023-06-01",
+                                    "https://b.example/map": "x"}  # fmt: skip
+    listed = [("k1", "https://a.example/1", "20240105"), ("k2", "https://a.example/2", "20240110")]
+    assert sorted(store.record_captures("wayback", "a", listed)) == listed
+    # Listed again: an earlier capture of a URL not fetched yet replaces the later one.
+    again = [("k1", "https://a.example/1", "20231201"), ("k2", "https://a.example/2", "20240301")]
+    assert sorted(store.record_captures("wayback", "a", again)) == [again[0], listed[1]]
+    store.mark_captures("wayback", ["k1"], "fetched")
+    assert store.pending_captures("wayback", "a", "20240101", None) == [listed[1]]
+    assert store.pending_captures("wayback", "a", "20240101", "20240108") == []
+    assert store.record_captures("wayback", "a", [again[0]]) == []  # fetched: not listed again
+    assert store.capture_states() == {"a": {"fetched": 1, "listed": 1}}
+    assert store.capture_states("warc") == {}
+
+
 # --- no SQL outside the store ------------------------------------------------------------
 
 SCANNED = ("crawler", "pipelines", "schedules", "benchmarks")

@@ -159,13 +159,86 @@ _INITIAL = [
 ]
 
 
+_TRANSLATIONS_ARCHIVES = [
+    """
+    CREATE TABLE translation_keys (
+        key TEXT NOT NULL,
+        article_id BIGINT NOT NULL REFERENCES articles(id),
+        PRIMARY KEY (key, article_id)
+    )
+    """,
+    """
+    CREATE TABLE translation_signatures (
+        article_id BIGINT PRIMARY KEY REFERENCES articles(id),
+        language TEXT,
+        family TEXT,
+        signature TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE story_links (
+        article_id BIGINT PRIMARY KEY REFERENCES articles(id),
+        linked_id BIGINT NOT NULL REFERENCES articles(id),
+        story_id BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        evidence TEXT NOT NULL DEFAULT '{}',
+        linked_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX idx_story_links_story ON story_links(story_id)",
+    """
+    CREATE TABLE read_windows (
+        url TEXT PRIMARY KEY,
+        since TEXT NOT NULL,
+        read_at TEXT NOT NULL
+    )
+    """,
+    "ALTER TABLE articles ADD COLUMN archive TEXT",
+    "ALTER TABLE articles ADD COLUMN captured_at TEXT",
+    """
+    CREATE TABLE archive_captures (
+        archive TEXT NOT NULL,
+        url_key TEXT NOT NULL,
+        source TEXT NOT NULL,
+        url TEXT NOT NULL,
+        captured TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'listed'
+            CHECK (state IN ('listed', 'fetched', 'failed', 'skipped')),
+        listed_at TEXT NOT NULL,
+        fetched_at TEXT,
+        PRIMARY KEY (archive, url_key)
+    )
+    """,
+    "CREATE INDEX idx_archive_captures_source ON archive_captures(source, state)",
+]
+
+
 def m001_initial(conn: QmarkConnection) -> None:
     """Every table of the SQLite schema at its fifth migration, plus the lock holders."""
     for statement in _INITIAL:
         conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[QmarkConnection], None]] = [m001_initial]
+def m002_translations_archives(conn: QmarkConnection) -> None:
+    """SQLite's m006 (the translation index), m040 and m041 (backfill): their tables and columns."""
+    # Imported here: only this migration needs the signature code (and the
+    # store module imports this one).
+    from crawler.store.postgres.store import PostgresTransaction
+    from crawler.stories import StoryIndex, TranslationIndex
+    from crawler.translations import signature
+
+    for statement in _TRANSLATIONS_ARCHIVES:
+        conn.execute(statement)
+    # Articles stored before the index existed are signed once, here; their
+    # family is their source (the sources file is not read by migrations).
+    tx = PostgresTransaction(conn)
+    index, text = TranslationIndex(tx), StoryIndex(tx)
+    rows = conn.execute("SELECT id, source, language, title, body FROM articles ORDER BY id")
+    for article_id, source, language, title, body in rows.fetchall():
+        index.add(article_id, signature(title, text.story_text(body, source), language), source)
+
+
+MIGRATIONS: list[Callable[[QmarkConnection], None]] = [m001_initial, m002_translations_archives]
 
 
 def pending(conn: QmarkConnection) -> list[str]:

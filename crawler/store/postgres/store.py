@@ -25,14 +25,18 @@ from crawler.store.postgres.locks import AdvisoryLock, Session, SourceLocks
 from crawler.store.postgres.runs import RunStore
 from crawler.store.postgres.search import count_matches, search_articles
 from crawler.store.postgres.stories import StoryReads, StoryWrites
+from crawler.store.sqlite.archives import ArchiveStore
 from crawler.store.sqlite.articles import ArticleReads
 from crawler.store.sqlite.store import UNWRAPPED
+from crawler.store.sqlite.translations import TranslationReads, TranslationWrites
 
 _translated = translate_driver_errors(psycopg.Error, one_line, UNWRAPPED)
 
 
 @_translated
-class PostgresTransaction(ArticleReads, ArticleWrites, StoryReads, StoryWrites):
+class PostgresTransaction(
+    ArticleReads, ArticleWrites, StoryReads, StoryWrites, TranslationReads, TranslationWrites
+):
     """The writes (and reads) of one write transaction."""
 
     def __init__(self, conn: QmarkConnection):
@@ -40,7 +44,9 @@ class PostgresTransaction(ArticleReads, ArticleWrites, StoryReads, StoryWrites):
 
 
 @_translated
-class PostgresStore(ArticleReads, StoryReads, ArticleStore, RunStore):
+class PostgresStore(
+    ArticleReads, StoryReads, TranslationReads, ArticleStore, RunStore, ArchiveStore
+):
     """A newsmon database on a PostgreSQL server (``postgresql://user:pw@host:port/name``)."""
 
     def __init__(self, url: str, conn: QmarkConnection, read_only: bool = False):

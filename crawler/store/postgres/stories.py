@@ -14,16 +14,16 @@ class StoryReads(SqliteStoryReads):
 
     conn: QmarkConnection
 
-    def band_candidates(self, bands: Sequence[int], per_band: int) -> list[int]:
+    def band_candidates(self, bands: Sequence[int], per_band: int) -> list[tuple[int, int]]:
         if not bands:
             return []
         rows = self.conn.execute(
-            "SELECT b.article_id FROM unnest(?::bigint[]) WITH ORDINALITY AS k(h, n) "
+            "SELECT k.h, b.article_id FROM unnest(?::bigint[]) WITH ORDINALITY AS k(h, n) "
             "CROSS JOIN LATERAL (SELECT article_id FROM story_bands WHERE band_hash = k.h "
             "ORDER BY article_id DESC LIMIT ?) b ORDER BY k.n, b.article_id DESC",
             [list(bands), per_band],
         )
-        return [article_id for (article_id,) in rows]
+        return [tuple(r) for r in rows]
 
     def shared_paragraphs(self, keys: Sequence[int]) -> set[int]:
         if not keys:
