@@ -35,6 +35,27 @@ def test_read_only_refuses_writes(postgres_url):
             tx.insert_article(row(1), None)
 
 
+def test_articles_stored_before_the_translation_index_are_signed_by_its_migration(postgres_url):
+    from crawler.store.postgres import connection, schema
+    from crawler.store.postgres.store import PostgresTransaction
+
+    conn = connection.connect(postgres_url)
+    try:
+        with conn.raw.transaction():  # a database of the first release: m001 only
+            conn.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+            schema.m001_initial(conn)
+            conn.execute("INSERT INTO schema_migrations VALUES ('m001_initial', 'then')")
+            PostgresTransaction(conn).insert_article(
+                row(1, title="Lachin corridor closed", body="Traffic stopped.", language="en"), None
+            )
+    finally:
+        conn.close()
+    with open_store(postgres_url) as store:
+        (signed,) = store.translation_signatures([1], other_than=None)
+        assert signed[0] == 1 and signed[4] == "wire"  # the family is the source
+        assert store.read_windows() == {}
+
+
 def test_ids_after_a_bulk_load_with_ids_are_fresh(postgres_url):
     columns = list(row(1)) + ["id", "story_id"]
     with open_store(postgres_url) as store:
