@@ -25,6 +25,7 @@ from crawler.store.postgres.locks import AdvisoryLock, Session, SourceLocks
 from crawler.store.postgres.runs import RunStore
 from crawler.store.postgres.search import count_matches, search_articles
 from crawler.store.postgres.stories import StoryReads, StoryWrites
+from crawler.store.postgres.unported import Unported
 from crawler.store.sqlite.archives import ArchiveStore
 from crawler.store.sqlite.articles import ArticleReads
 from crawler.store.sqlite.store import UNWRAPPED
@@ -45,7 +46,7 @@ class PostgresTransaction(
 
 @_translated
 class PostgresStore(
-    ArticleReads, StoryReads, TranslationReads, ArticleStore, RunStore, ArchiveStore
+    ArticleReads, StoryReads, TranslationReads, ArticleStore, RunStore, ArchiveStore, Unported
 ):
     """A newsmon database on a PostgreSQL server (``postgresql://user:pw@host:port/name``)."""
 
