@@ -74,3 +74,16 @@ def test_a_password_never_shows(postgres_server):
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1 and "s3cret" not in result.stderr
     assert "Connection refused" in result.stderr or "connection" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "method"),
+    [(["stories"], "stories"), (["export", "--format", "jsonl"], "export_articles")],
+)
+def test_a_reading_command_on_postgresql_says_it_is_not_available_yet(
+    postgres_url, command, method
+):
+    open_store(postgres_url).close()
+    result = run_newsmon(*command, "--db", postgres_url)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == f"newsmon: error: {method} is not available on PostgreSQL yet\n"
