@@ -7,6 +7,9 @@ Figures printed:
    nothing stored) over the same local news web (benchmarks/newsweb.py), with
    the same politeness settings: pages/s of each, their ratio, wall time and
    peak memory (RSS of the process and its children, summed).
+   With ``--compare-postgresql``, newsmon also crawls into a PostgreSQL
+   database (a throwaway server of the machine's binaries): its pages/s and
+   CPU per page, the database server's CPU included.
 2. A second ``newsmon crawl`` over the unchanged web: article requests
    (target 0) and the share of feed requests that were conditional (target
    100 %).
@@ -190,7 +193,9 @@ def mib(n: float) -> str:
     return f"{n / 2**20:.0f} MiB"
 
 
-def crawl_figures(args, work: Path) -> dict:
+def crawl_figures(args, work: Path, postgres=None) -> dict:
+    """The crawl figures; with ``postgres`` (a :class:`tests.pgserver.PostgresServer`) newsmon
+    also crawls into a database of that server, its CPU per page counting the server's."""
     print(
         f"building the news web: {args.articles} articles over {args.outlets} outlets …", flush=True
     )
@@ -203,17 +208,25 @@ def crawl_figures(args, work: Path) -> dict:
         # Alternate the two crawlers and keep each one's best run: the machine
         # may be shared, and a burst of other work should not decide the ratio.
         best: dict[str, dict] = {}
+        names = ("bare", "newsmon") + (("newsmon-pg",) if postgres else ())
         for _ in range(args.repeat):
-            for name in ("bare", "newsmon"):
+            for name in names:
                 cpu_before = web.cpu_seconds()
+                db_cpu_before = postgres.cpu_seconds() if postgres else 0.0
                 if name == "bare":
                     run = run_bare(web, work / "bare.log")
+                elif name == "newsmon-pg":
+                    db = postgres.create_database()
+                    run = run_newsmon(web, db, work / "newsmon-pg.log", args.newsmon_settings)
                 else:
                     db = work / "news.db"
                     for suffix in ("", "-wal", "-shm"):
                         Path(f"{db}{suffix}").unlink(missing_ok=True)
                     run = run_newsmon(web, db, work / "newsmon.log", args.newsmon_settings)
                 run["server_cpu"] = web.cpu_seconds() - cpu_before
+                # The database server works for the crawl too: its CPU is the crawl's.
+                run["db_cpu"] = postgres.cpu_seconds() - db_cpu_before if postgres else 0.0
+                run["cpu"] += run["db_cpu"] if name == "newsmon-pg" else 0.0
                 fetched = run["requests"].get("article", 0)
                 run["pages"] = fetched
                 run["pages_per_s"] = fetched / run["wall"]
@@ -227,7 +240,19 @@ def crawl_figures(args, work: Path) -> dict:
                 )
                 if name not in best or run["pages_per_s"] > best[name]["pages_per_s"]:
                     best[name] = run
-        runs = best
+        if postgres:
+            figures["postgresql"] = {
+                x: best["newsmon-pg"][x] for x in ("pages", "wall", "cpu", "db_cpu", "pages_per_s")
+            }
+            for name in ("newsmon", "newsmon-pg"):
+                run = best[name]
+                print(
+                    f"  {name:10s} best {run['pages_per_s']:6.1f} pages/s, "
+                    f"CPU {run['cpu'] / max(run['pages'], 1) * 1000:.1f} ms/page "
+                    f"(database server {run['db_cpu'] / max(run['pages'], 1) * 1000:.1f} ms/page)",
+                    flush=True,
+                )
+        runs = {name: best[name] for name in ("bare", "newsmon")}
         from crawler.store import open_store
 
         with open_store(work / "news.db", read_only=True) as store:
@@ -339,6 +364,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also time newsmon with extraction inline (NEWSMON_EXTRACT_WORKERS=0)",
     )
+    parser.add_argument(
+        "--compare-postgresql",
+        action="store_true",
+        help="also crawl into PostgreSQL (a throwaway server of the machine's binaries)",
+    )
     parser.add_argument("--skip-crawl", action="store_true", help="only the storage figures")
     parser.add_argument("--skip-storage", action="store_true", help="only the crawl figures")
     parser.add_argument(
@@ -370,7 +400,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     figures: dict = {"cpus": os.cpu_count()}
     try:
-        if not args.skip_crawl:
+        if not args.skip_crawl and args.compare_postgresql:
+            from tests.pgserver import PostgresServer
+
+            server = PostgresServer().start()
+            try:
+                figures["crawl"] = crawl_figures(args, work, server)
+            finally:
+                server.stop()
+        elif not args.skip_crawl:
             figures["crawl"] = crawl_figures(args, work)
         if not args.skip_storage:
             from storage_scale import storage_figures

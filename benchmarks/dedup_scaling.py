@@ -40,7 +40,6 @@ from crawler import stories  # noqa: E402
 from crawler.fingerprint import content_hash, paragraphs, sketch  # noqa: E402
 from crawler.items import ArticleItem  # noqa: E402
 from crawler.store import open_store  # noqa: E402
-from crawler.store.sqlite import SqliteTransaction  # noqa: E402
 from crawler.translations import signature  # noqa: E402
 from crawler.urls import url_key  # noqa: E402
 from pipelines.dedup import DedupPipeline  # noqa: E402
@@ -350,12 +349,14 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
 
         return counted
 
-    original_bands = SqliteTransaction.band_candidates
-    original_keys = SqliteTransaction.translation_key_holders
+    with store.write() as tx:  # the backend's transaction class, whichever it is
+        transaction_class = type(tx)
+    original_bands = transaction_class.band_candidates
+    original_keys = transaction_class.translation_key_holders
     stories.StoryIndex.candidates = counting
     stories.TranslationIndex.candidates = counting_translations
-    SqliteTransaction.band_candidates = counting_rows(original_bands, "band_rows")
-    SqliteTransaction.translation_key_holders = counting_rows(original_keys, "key_rows")
+    transaction_class.band_candidates = counting_rows(original_bands, "band_rows")
+    transaction_class.translation_key_holders = counting_rows(original_keys, "key_rows")
     started = time.perf_counter()
     try:
         for item in items:
@@ -369,8 +370,8 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
     finally:
         stories.StoryIndex.candidates = original_candidates
         stories.TranslationIndex.candidates = original_translations
-        SqliteTransaction.band_candidates = original_bands
-        SqliteTransaction.translation_key_holders = original_keys
+        transaction_class.band_candidates = original_bands
+        transaction_class.translation_key_holders = original_keys
     elapsed = time.perf_counter() - started
     found = {}
     for url in expected:

@@ -9,7 +9,10 @@ through the real ``DedupPipeline`` and ``StoragePipeline``. The full-text
 queries are ``newsmon search``'s own (``crawler.commands.search``), over
 words of every frequency in that vocabulary.
 
-Run alone: ``python benchmarks/storage_scale.py [--sizes 1000,10000] [--workdir DIR]``.
+Run alone: ``python benchmarks/storage_scale.py [--sizes 1000,10000] [--workdir DIR]``;
+``--backend postgresql`` runs the same on a throwaway PostgreSQL server of the
+machine's binaries (``tests/pgserver.py``), ``--db postgresql://…`` on a
+database of yours (it must be empty).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ sys.path.insert(0, str(HERE))
 
 from dedup_scaling import Corpus, fill, measure  # noqa: E402
 
-from crawler.store import open_store  # noqa: E402
+from crawler.store import local_path, open_store  # noqa: E402
 
 ROUNDS = 3
 # Word ranks in the corpus's Zipf vocabulary (rank 1 the most frequent word):
@@ -48,7 +51,7 @@ def queries(corpus: Corpus) -> list[str]:
     ]
 
 
-def fts_times(db_path: Path, corpus: Corpus, repeat: int = 5) -> dict:
+def fts_times(db_path: Path | str, corpus: Corpus, repeat: int = 5) -> dict:
     """Median (and p90) milliseconds of ``newsmon search``'s query: top 20 by rank, with snippets."""
     store = open_store(db_path, read_only=True)
     times = []
@@ -75,20 +78,27 @@ def fts_times(db_path: Path, corpus: Corpus, repeat: int = 5) -> dict:
     }
 
 
-def _db_bytes(db_path: Path) -> int:
-    return sum(p.stat().st_size for p in (db_path, Path(f"{db_path}-wal")) if p.exists())
+def _db_bytes(db_path: Path | str) -> int:
+    if local_path(db_path) is None:  # a server's database
+        with open_store(db_path, read_only=True) as store:
+            return store.describe()["size_bytes"]
+    return sum(p.stat().st_size for p in (Path(db_path), Path(f"{db_path}-wal")) if p.exists())
 
 
-def storage_figures(sizes: list[int], work: Path, workers: int = 2) -> dict:
-    db_path = work / "scale.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+def storage_figures(sizes: list[int], work: Path, workers: int = 2, db_url: str = "") -> dict:
+    db_path = db_url or work / "scale.db"
+    if not db_url:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     print("dedup + storage cost per article (target: flat):", flush=True)
     pool = multiprocessing.Pool(workers) if workers > 1 else None
     db = open_store(db_path)
     corpus = Corpus()
     results = []
     filled = 0
+    empty_bytes = _db_bytes(
+        db_path
+    )  # the schema alone (a server's database has a floor of its own)
     try:
         for size in sorted(sizes):
             started = time.perf_counter()
@@ -98,18 +108,21 @@ def storage_figures(sizes: list[int], work: Path, workers: int = 2) -> dict:
             rounds = [measure(db_path, db, corpus, size, f"p{size}r{r}") for r in range(ROUNDS)]
             filled = db.count_articles()
             ms = min(r["ms"] for r in rounds)
+            size_bytes = _db_bytes(db_path)
             results.append(
                 {
                     "stored": size,
                     "ms_per_article": ms,
                     "median_ms_per_article": statistics.median(r["ms"] for r in rounds),
                     "build_s": build,
-                    "db_bytes": _db_bytes(db_path),
+                    "db_bytes": size_bytes,
+                    "bytes_per_article": (size_bytes - empty_bytes) / max(1, filled),
                 }
             )
             print(
                 f"  {size:>9,} stored: {ms:6.2f} ms/article (best of {ROUNDS} rounds of mixed new, copied, "
-                f"re-fetched and edited articles; database {_db_bytes(db_path) / 2**20:,.0f} MiB, "
+                f"re-fetched and edited articles; database {size_bytes / 2**20:,.0f} MiB, "
+                f"{(size_bytes - empty_bytes) / max(1, filled) / 1024:,.1f} KiB/article above the empty schema, "
                 f"filled in {build:,.0f} s)",
                 flush=True,
             )
@@ -134,10 +147,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--workers", type=int, default=2, help="processes making the filler text")
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--db", default="", help="an empty PostgreSQL database to fill instead")
     args = parser.parse_args(argv)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="newsmon-scale-"))
     work.mkdir(parents=True, exist_ok=True)
-    storage_figures([int(s) for s in args.sizes.split(",")], work, args.workers)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.backend == "postgresql" and not args.db:
+        from tests.pgserver import PostgresServer
+
+        server = PostgresServer().start()
+        try:
+            storage_figures(sizes, work, args.workers, server.create_database("scale"))
+        finally:
+            server.stop()
+    else:
+        storage_figures(sizes, work, args.workers, args.db)
 
 
 if __name__ == "__main__":

@@ -83,7 +83,8 @@ class Daemon:
         self.sources_file = str(Path(sources_file).resolve()) if sources_file else None
         self.topics_file = str(Path(topics_file).resolve()) if topics_file else None
         self.crawl_command = list(crawl_command)
-        data_dir = Path(self.db_path).parent
+        # Logs go beside a database file; with a server, in the working folder.
+        data_dir = Path(self.db_path).parent if path is not None else Path.cwd()
         self.log_dir = Path(log_dir) if log_dir else data_dir / "logs"
         self.crawl_log_dir = self.log_dir / "crawls"
         self.state_path = daemon_state_path(self.db_path)

@@ -63,3 +63,22 @@ def one_line_error(result: subprocess.CompletedProcess) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of the machine's binaries for this test session (skipped, with the reason, without one)."""
+    from tests.pgserver import PostgresServer, ServerUnavailable
+
+    try:
+        server = PostgresServer().start()
+    except ServerUnavailable as exc:
+        pytest.skip(f"PostgreSQL tests need a server: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A new, empty database on the session's server."""
+    return postgres_server.create_database()

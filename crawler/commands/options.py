@@ -30,7 +30,7 @@ db_option = click.option(
     default=DEFAULT_STORE,
     show_default=True,
     callback=_database_file,
-    help="The store: a SQLite file or sqlite:///path (env NEWSMON_DB).",
+    help="The store: a SQLite file, sqlite:///path or postgresql://… (env NEWSMON_DB).",
 )
 sources_option = click.option(
     "--sources",

@@ -2,7 +2,8 @@
 
 ``open_store(url)`` picks the backend by the URL's scheme, as Scrapy's files
 pipeline picks a files store (``STORE_SCHEMES``): a plain path or
-``sqlite:///path`` opens the SQLite backend. A backend is a class with
+``sqlite:///path`` opens the SQLite backend, ``postgresql://…`` (or
+``postgres://…``) the PostgreSQL one. A backend is a class with
 ``open(url, *, migrate, read_only)``, ``exists(url)`` and ``local_path(url)``
 class methods whose instances implement :class:`crawler.store.base.Store`;
 it is registered here by import path so that no backend's driver is imported
@@ -62,6 +63,8 @@ DEFAULT_STORE = "data/newsmon.db"
 STORE_SCHEMES: dict[str, str] = {
     "": "crawler.store.sqlite:SqliteStore",
     "sqlite": "crawler.store.sqlite:SqliteStore",
+    "postgresql": "crawler.store.postgres:PostgresStore",
+    "postgres": "crawler.store.postgres:PostgresStore",
 }
 """URL scheme -> ``module:class`` of its backend ("" is a plain file path)."""
 
@@ -85,7 +88,7 @@ def _backend(url: str):
 
 
 def open_store(url: str | Path, *, migrate: bool = True, read_only: bool = False) -> Store:
-    """Open the store ``url`` names (a file path, ``sqlite:///path``).
+    """Open the store ``url`` names (a file path, ``sqlite:///path``, ``postgresql://…``).
 
     ``migrate`` brings the schema up to date (creating the store if needed);
     ``read_only`` opens an existing store for reading only and never creates

@@ -32,6 +32,7 @@ from crawler.store.values import (  # noqa: F401 (re-exported: callers import th
     StoryHit,
     UnsupportedStoreError,
     chunks,
+    translate_driver_errors,
     utcnow_iso,
 )
 

@@ -6,7 +6,9 @@ helpers callers and backends share. This module never imports Scrapy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import functools
+import inspect
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -214,3 +216,33 @@ class AlertClaim:
     """ISO 8601 UTC: no attempt before then (None: due now)."""
     busy_until: str | None = None
     """When another process's lease ends (set when it holds the channel)."""
+
+
+def translate_driver_errors(
+    errors: type[Exception] | tuple, message: Callable[[Exception], str], skip=()
+):
+    """A class decorator: the driver's ``errors`` raised by a public method leave as :class:`StoreError`.
+
+    Callers then handle one exception whatever the backend (a read of a
+    damaged file, a write refused by a full disk or a server). ``skip`` names
+    the methods left alone (context managers, lock factories, class methods).
+    """
+
+    def wrap(method):
+        @functools.wraps(method)
+        def translated(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except errors as exc:
+                raise StoreError(message(exc)) from exc
+
+        return translated
+
+    def decorate(cls):
+        for name in dir(cls):
+            method = getattr(cls, name)
+            if not name.startswith("_") and name not in skip and inspect.isfunction(method):
+                setattr(cls, name, wrap(method))
+        return cls
+
+    return decorate

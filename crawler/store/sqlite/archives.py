@@ -1,4 +1,7 @@
-"""Backfill: the window each feed or sitemap was last read with, the ledger of archive captures (SQLite).
+"""Backfill: the window each feed or sitemap was last read with, the ledger of archive captures.
+
+The SQL is written for both backends (PostgreSQL runs it through
+``QmarkConnection``).
 
 A conditional GET only tells whether a document changed, not whether the
 crawl asking wants older entries than the last one took: the window start a
@@ -26,7 +29,8 @@ class ArchiveStore:
         now = utcnow_iso()
         with self.write() as tx:
             tx.conn.executemany(
-                "INSERT OR REPLACE INTO read_windows (url, since, read_at) VALUES (?, ?, ?)",
+                "INSERT INTO read_windows (url, since, read_at) VALUES (?, ?, ?) ON CONFLICT (url) "
+                "DO UPDATE SET since = excluded.since, read_at = excluded.read_at",
                 [(url, since, now) for url, since in windows.items()],
             )
 
@@ -45,7 +49,8 @@ class ArchiveStore:
                 "INSERT INTO archive_captures (archive, url_key, source, url, captured, listed_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (archive, url_key) DO UPDATE SET "
                 "url = excluded.url, captured = excluded.captured "
-                "WHERE state = 'listed' AND excluded.captured < captured",
+                "WHERE archive_captures.state = 'listed' "
+                "AND excluded.captured < archive_captures.captured",
                 [(archive, key, source, url, captured, now) for key, url, captured in captures],
             )
             pending = []
@@ -81,10 +86,11 @@ class ArchiveStore:
     def capture_states(self, archive: str | None = None) -> dict[str, dict[str, int]]:
         """``source -> state -> count`` of the ledger (of one archive, or all)."""
         counts: dict[str, dict[str, int]] = {}
+        # The filter only when given: PostgreSQL cannot type a parameter compared with NULL alone.
+        where, params = ("WHERE archive = ?", [archive]) if archive is not None else ("", [])
         for source, state, n in self.conn.execute(
-            "SELECT source, state, COUNT(*) FROM archive_captures "
-            "WHERE ? IS NULL OR archive = ? GROUP BY source, state",
-            [archive, archive],
+            f"SELECT source, state, COUNT(*) FROM archive_captures {where} GROUP BY source, state",
+            params,
         ):
             counts.setdefault(source, {})[state] = n
         return counts

@@ -27,6 +27,14 @@ class RunStore:
 
     conn: sqlite3.Connection
 
+    # The statements whose syntax differs between backends (the PostgreSQL store overrides them).
+    _UPSERT_RUN_SOURCE = "INSERT OR REPLACE INTO crawl_run_sources"
+    _UPSERT_RUN_SOURCE_END = ""
+    _ADD_FIRST_CRAWL = "INSERT OR IGNORE INTO first_crawls"
+    _ADD_FIRST_CRAWL_END = ""
+    _NAMES_SOURCE = "EXISTS (SELECT 1 FROM json_each(r.sources) WHERE json_each.value = ?)"
+    _RUN_SOURCE_NAMES = "json_each(r.sources) AS n"
+
     def start_run(
         self,
         *,
@@ -71,8 +79,8 @@ class RunStore:
                     "error" if counts.get("errors") and not counts.get("pages_fetched") else "ok"
                 )
                 tx.conn.execute(
-                    f"INSERT OR REPLACE INTO crawl_run_sources (run_id, source, status, "
-                    f"{', '.join(COUNTERS)}) VALUES (?, ?, ?, {', '.join('?' for _ in COUNTERS)})",
+                    f"{self._UPSERT_RUN_SOURCE} (run_id, source, status, {', '.join(COUNTERS)}) "
+                    f"VALUES (?, ?, ?, {', '.join('?' for _ in COUNTERS)}){self._UPSERT_RUN_SOURCE_END}",
                     [run_id, source, source_status, *(int(counts.get(c, 0)) for c in COUNTERS)],
                 )
         return True
@@ -142,7 +150,7 @@ class RunStore:
             where.append("r.status = ?")
             params.append(status)
         if source is not None:
-            where.append("EXISTS (SELECT 1 FROM json_each(r.sources) WHERE json_each.value = ?)")
+            where.append(self._NAMES_SOURCE)
             params.append(source)
         if job_id is not None:
             where.append("r.job_id = ?")
@@ -177,20 +185,19 @@ class RunStore:
     def record_first_crawls(self, pairs: Iterable[tuple[str, str]], *, at: str) -> None:
         with self.write() as tx:
             tx.conn.executemany(
-                "INSERT OR IGNORE INTO first_crawls (source, kind, crawled_at) VALUES (?, ?, ?)",
+                f"{self._ADD_FIRST_CRAWL} (source, kind, crawled_at) VALUES (?, ?, ?){self._ADD_FIRST_CRAWL_END}",
                 [(source, kind, at) for source, kind in pairs],
             )
 
     def first_run_time(self, source: str) -> str | None:
         return self.conn.execute(
-            "SELECT MIN(r.started_at) FROM crawl_runs r, json_each(r.sources) "
-            "WHERE json_each.value = ?",
+            f"SELECT MIN(r.started_at) FROM crawl_runs r, {self._RUN_SOURCE_NAMES} WHERE n.value = ?",
             [source],
         ).fetchone()[0]
 
     def source_names_in_history(self) -> list[str]:
         rows = self.conn.execute(
-            "SELECT DISTINCT json_each.value FROM crawl_runs, json_each(crawl_runs.sources)"
+            f"SELECT DISTINCT n.value FROM crawl_runs r, {self._RUN_SOURCE_NAMES}"
         )
         return sorted(name for (name,) in rows)
 

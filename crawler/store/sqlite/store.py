@@ -12,14 +12,12 @@ Source locks are OS file locks in ``locks/`` beside the database file
 
 from __future__ import annotations
 
-import functools
-import inspect
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from crawler.store.base import StoreError
+from crawler.store.base import StoreError, translate_driver_errors
 from crawler.store.filelocks import FileLock, SourceLocks, lock_dir
 from crawler.store.sqlite import connection
 from crawler.store.sqlite.alerts import AlertStore
@@ -52,31 +50,12 @@ def sqlite_path(url: str) -> str:
     return rest[1:] or ":memory:"
 
 
-def _driver_errors_as_store_errors(cls):
-    """Wrap the public methods of ``cls`` so that SQLite's errors leave as :class:`StoreError`.
+UNWRAPPED = {"write", "close", "open", "exists", "local_path", "source_locks", "daemon_lock"}
+"""Store methods that translate errors themselves (or raise none of the driver's)."""
 
-    Callers then handle one exception whatever the backend (a read of a
-    damaged file, a write refused by a full disk).
-    """
-
-    def wrap(method):
-        @functools.wraps(method)
-        def translated(*args, **kwargs):
-            try:
-                return method(*args, **kwargs)
-            except sqlite3.Error as exc:
-                raise StoreError(str(exc) or type(exc).__name__) from exc
-
-        return translated
-
-    for name in dir(cls):
-        method = getattr(cls, name)
-        if not name.startswith("_") and name not in _UNWRAPPED and inspect.isfunction(method):
-            setattr(cls, name, wrap(method))
-    return cls
-
-
-_UNWRAPPED = {"write", "close", "open", "exists", "local_path", "source_locks", "daemon_lock"}
+_driver_errors_as_store_errors = translate_driver_errors(
+    sqlite3.Error, lambda exc: str(exc) or type(exc).__name__, UNWRAPPED
+)
 
 
 @_driver_errors_as_store_errors

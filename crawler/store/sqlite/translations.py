@@ -10,6 +10,10 @@ from crawler.store.base import chunks
 _KEYS_PER_QUERY = 400
 """Signature keys per statement (two parameters each)."""
 
+# The SQL here is written for both backends (PostgreSQL runs it through
+# crawler.store.postgres.connection.QmarkConnection): ON CONFLICT, not INSERT OR.
+_ADD_KEY = "INSERT INTO translation_keys (key, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+
 
 class TranslationReads:
     """Reads of the translation index over ``self.conn``."""
@@ -20,9 +24,10 @@ class TranslationReads:
         found: list[tuple[str, int]] = []
         for chunk in chunks(keys, _KEYS_PER_QUERY):
             # One statement, a LIMITed subquery per key: the cost does not grow with the table.
+            # The alias: PostgreSQL (before 16) wants one on a subquery in FROM.
             part = (
                 "SELECT * FROM (SELECT key, article_id FROM translation_keys WHERE key = ? "
-                "ORDER BY article_id DESC LIMIT ?)"
+                "ORDER BY article_id DESC LIMIT ?) AS held"
             )
             found.extend(
                 self.conn.execute(
@@ -60,21 +65,21 @@ class TranslationWrites:
         keys: Iterable[str],
     ) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO translation_signatures (article_id, language, family, signature) "
-            "VALUES (?, ?, ?, ?)",
+            "INSERT INTO translation_signatures (article_id, language, family, signature) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
+            "language = excluded.language, family = excluded.family, signature = excluded.signature",
             [article_id, language, family, signature],
         )
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO translation_keys (key, article_id) VALUES (?, ?)",
-            [(key, article_id) for key in keys],
-        )
+        self.conn.executemany(_ADD_KEY, [(key, article_id) for key in keys])
 
     def link_story(
         self, article_id: int, *, linked_id: int, story_id: int, kind: str, evidence: str, at: str
     ) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO story_links (article_id, linked_id, story_id, kind, evidence, "
-            "linked_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO story_links (article_id, linked_id, story_id, kind, evidence, linked_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
+            "linked_id = excluded.linked_id, story_id = excluded.story_id, kind = excluded.kind, "
+            "evidence = excluded.evidence, linked_at = excluded.linked_at",
             [article_id, linked_id, story_id, kind, evidence, at],
         )
 
@@ -88,6 +93,4 @@ class TranslationWrites:
             "VALUES (?, ?, ?, ?)",
             signatures,
         )
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO translation_keys (key, article_id) VALUES (?, ?)", keys
-        )
+        self.conn.executemany(_ADD_KEY, keys)

@@ -1,0 +1,68 @@
+"""The story index (:mod:`crawler.stories`) in PostgreSQL: one statement per question, arrays bound whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from crawler.store.postgres.connection import QmarkConnection
+from crawler.store.sqlite.stories import StoryReads as SqliteStoryReads
+from crawler.store.sqlite.stories import StoryWrites as SqliteStoryWrites
+
+
+class StoryReads(SqliteStoryReads):
+    """Reads of the story index over ``self.conn``."""
+
+    conn: QmarkConnection
+
+    def band_candidates(self, bands: Sequence[int], per_band: int) -> list[tuple[int, int]]:
+        if not bands:
+            return []
+        rows = self.conn.execute(
+            "SELECT k.h, b.article_id FROM unnest(?::bigint[]) WITH ORDINALITY AS k(h, n) "
+            "CROSS JOIN LATERAL (SELECT article_id FROM story_bands WHERE band_hash = k.h "
+            "ORDER BY article_id DESC LIMIT ?) b ORDER BY k.n, b.article_id DESC",
+            [list(bands), per_band],
+        )
+        return [tuple(r) for r in rows]
+
+    def shared_paragraphs(self, keys: Sequence[int]) -> set[int]:
+        if not keys:
+            return set()
+        rows = self.conn.execute(
+            "SELECT k.h FROM unnest(?::bigint[]) AS k(h) WHERE (SELECT count(*) FROM "
+            "(SELECT 1 FROM story_paragraphs p WHERE p.para_hash = k.h LIMIT 2) two) = 2",
+            [list(keys)],
+        )
+        return {key for (key,) in rows}
+
+    def paragraph_holders(
+        self, keys: Sequence[int], sample: int
+    ) -> list[tuple[int, int | None, str]]:
+        if not keys:
+            return []
+        rows = self.conn.execute(
+            "SELECT k.h, s.story_id, s.source FROM unnest(?::bigint[]) WITH ORDINALITY AS k(h, n) "
+            "CROSS JOIN LATERAL (SELECT a.story_id, a.source, p.article_id FROM story_paragraphs p "
+            "JOIN articles a ON a.id = p.article_id WHERE p.para_hash = k.h "
+            "ORDER BY p.article_id DESC LIMIT ?) s ORDER BY k.n, s.article_id DESC",
+            [list(keys), sample],
+        )
+        return [tuple(r) for r in rows]
+
+
+class StoryWrites(SqliteStoryWrites):
+    """Writes to the story index inside a write transaction over ``self.conn``."""
+
+    conn: QmarkConnection
+
+    def index_story_text(
+        self, article_id: int, bands: Iterable[int], paragraphs: Iterable[int]
+    ) -> None:
+        self.conn.executemany(
+            "INSERT INTO story_bands (band_hash, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(band, article_id) for band in bands],
+        )
+        self.conn.executemany(
+            "INSERT INTO story_paragraphs (para_hash, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(key, article_id) for key in paragraphs],
+        )

@@ -1,0 +1,89 @@
+"""What only the PostgreSQL backend does: its migrations table, ids after a bulk load, messages."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from crawler.store import StoreError, open_store, store_exists
+from crawler.store.postgres.connection import redacted
+from crawler.store.postgres.schema import MIGRATIONS
+from tests.conftest import run_newsmon
+from tests.test_store_contract import row
+
+
+def test_migrations_are_recorded_once(postgres_url):
+    for _ in range(2):
+        open_store(postgres_url).close()
+    with psycopg.connect(postgres_url) as conn:
+        names = [name for (name,) in conn.execute("SELECT name FROM schema_migrations")]
+    assert names == [m.__name__ for m in MIGRATIONS]
+
+
+def test_an_empty_database_is_no_store_until_migrated(postgres_url):
+    assert not store_exists(postgres_url)
+    with pytest.raises(StoreError, match="no newsmon tables"):
+        open_store(postgres_url, read_only=True)
+    open_store(postgres_url).close()
+    assert store_exists(postgres_url)
+
+
+def test_read_only_refuses_writes(postgres_url):
+    open_store(postgres_url).close()
+    with open_store(postgres_url, read_only=True) as store:
+        with pytest.raises(StoreError, match="read-only"), store.write() as tx:
+            tx.insert_article(row(1), None)
+
+
+def test_articles_stored_before_the_translation_index_are_signed_by_its_migration(postgres_url):
+    from crawler.store.postgres import connection, schema
+    from crawler.store.postgres.store import PostgresTransaction
+
+    conn = connection.connect(postgres_url)
+    try:
+        with conn.raw.transaction():  # a database of the first release: m001 only
+            conn.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+            schema.m001_initial(conn)
+            conn.execute("INSERT INTO schema_migrations VALUES ('m001_initial', 'then')")
+            PostgresTransaction(conn).insert_article(
+                row(1, title="Lachin corridor closed", body="Traffic stopped.", language="en"), None
+            )
+    finally:
+        conn.close()
+    with open_store(postgres_url) as store:
+        (signed,) = store.translation_signatures([1], other_than=None)
+        assert signed[0] == 1 and signed[4] == "wire"  # the family is the source
+        assert store.read_windows() == {}
+
+
+def test_ids_after_a_bulk_load_with_ids_are_fresh(postgres_url):
+    columns = list(row(1)) + ["id", "story_id"]
+    with open_store(postgres_url) as store:
+        with store.write() as tx:
+            tx.load_articles(columns, [[*row(n).values(), n, n] for n in (5, 9)])
+        with store.write() as tx:
+            new = tx.insert_article(row(10), None)
+        assert new > 9 and store.find_article(["wire.example/a/10"]).story_id == new
+
+
+def test_a_password_never_shows(postgres_server):
+    assert redacted("postgresql://me:s3cr%40t@db.example:5432/news") == (
+        "postgresql://me:***@db.example:5432/news"
+    )
+    result = run_newsmon("status", "--db", "postgresql://me:s3cret@127.0.0.1:1/news")
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "s3cret" not in result.stderr
+    assert "Connection refused" in result.stderr or "connection" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "method"),
+    [(["stories"], "stories"), (["export", "--format", "jsonl"], "export_articles")],
+)
+def test_a_reading_command_on_postgresql_says_it_is_not_available_yet(
+    postgres_url, command, method
+):
+    open_store(postgres_url).close()
+    result = run_newsmon(*command, "--db", postgres_url)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == f"newsmon: error: {method} is not available on PostgreSQL yet\n"
