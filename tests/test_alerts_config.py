@@ -131,7 +131,9 @@ def test_errors_are_one_line_naming_file_alert_and_field(tmp_path, text, message
 def test_a_file_not_in_utf8_is_refused(tmp_path):
     path = tmp_path / "alerts.toml"
     path.write_bytes('[[alert]]\nname = "Ça"\ncommand = "x"\n'.encode("latin-1"))
-    with pytest.raises(ConfigError, match=r"alerts.toml: not UTF-8 text \(line 2\)"):
+    with pytest.raises(
+        ConfigError, match=r"alerts.toml: not UTF-8 text: byte 0x[0-9a-f]{2} at line 2, "
+    ):
         load_alerts(path, topic_names=TOPICS, env={})
 
 

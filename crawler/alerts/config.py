@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawler.config import ConfigError, check_url
+from crawler.config import ConfigError, check_url, load_toml
 from crawler.durations import parse_duration, parse_since
 
 DEFAULT_ALERTS_FILE = "alerts.toml"
@@ -138,24 +137,6 @@ _SMTP_FIELDS: dict[str, type | tuple[type, ...]] = {
     "password_env": str,
 }
 _DELIVERY_FIELDS = {"timeout": str, "retry_first": str, "retry_max": str, "max_stories": int}
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"{path}: not UTF-8 text (line {line})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
 def _check_types(where: str, raw: dict, fields: Mapping[str, type | tuple[type, ...]]) -> None:
@@ -332,7 +313,7 @@ def load_alerts(
     """Load and validate an alerts file; ``topic_names`` are the names an alert may use."""
     path = Path(path or DEFAULT_ALERTS_FILE)
     env = os.environ if env is None else env
-    data = _read(path)
+    data = load_toml(path)
     unknown = sorted(set(data) - {"alert", "delivery", "smtp"})
     if unknown:
         raise ConfigError(
