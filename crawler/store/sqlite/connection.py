@@ -59,9 +59,8 @@ def connect(
             cached_statements=CACHED_STATEMENTS,
         )
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode.lower() != "wal" and not memory:
-            conn.execute("PRAGMA journal_mode = WAL")
+        if not memory:
+            _use_wal(conn, timeout)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         db = sqlite_utils.Database(conn)
@@ -74,6 +73,29 @@ def connect(
     except OSError as exc:
         raise StoreError(f"{path}: {exc.strerror or exc}") from None
     return db
+
+
+def _use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch the database to WAL, waiting for other processes doing the same.
+
+    Changing the journal mode needs the database to itself and SQLite does not
+    call the busy handler for it: two processes creating one database at once
+    would see "database is locked" at once. Retry until the timeout instead.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode.lower() == "wal":
+                return
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
 
 
 def _make_folder(folder: Path) -> None:
