@@ -108,6 +108,9 @@ class Pattern:
     """Evidence a term brings to its sentence (1 for a term, ``weak_weight`` for a weak one)."""
     anchored: bool
     """The term itself contains an anchor ("Lachin corridor"), so it is its own context."""
+    place: bool = False
+    """The term names a place or a route ("Lachin corridor", "road"), not an event: a
+    topic matched only by such terms is not matched (see ``route_terms``)."""
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,12 @@ class _Text:
         return unicodedata.normalize("NFC", self.original[start:end])
 
 
+def _within(units: list[int], unit: int, span: int) -> bool:
+    """Whether a unit of sorted ``units`` other than ``unit`` lies within ``span`` of it."""
+    first = bisect_left(units, unit - span)
+    return any(other != unit for other in units[first : bisect_right(units, unit + span)])
+
+
 def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
     if topic.period is not None and out_of_period(topic.period, *text.when()):
         return 0.0, []
@@ -285,32 +294,40 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         for w, (start, _, pattern, _) in zip(words, hits, strict=True)
         if pattern.anchored and (pattern.kind != "carried" or start > first_anchor)
     ]
+
+    def near_anchor(word: int) -> bool:
+        near = bisect_left(anchor_words, word - topic.window)
+        return near < len(anchor_words) and anchor_words[near] <= word + topic.window
+
+    # Units with a strong term in context, found first: a referring or weak word
+    # names what they name in the sentences just before them too ("The shops have run
+    # out of food. … Artsakh has been under blockade since December 12").
+    strong_units = sorted(
+        {
+            unit
+            for (_, _, pattern, _), word, unit in zip(hits, words, units, strict=True)
+            if pattern.kind == "term" and not pattern.anchored and near_anchor(word)
+        }
+    )
     evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
     used: list[tuple[int, int]] = []
     own_unit: dict[int, int] = {}  # term -> the first unit it fills
     repeats: dict[int, list[tuple[int, int, int, float]]] = {}  # unit -> place-name terms again
-    established: int | None = None  # unit of the first strong term in context
-    latest: int | None = None  # unit of the latest strong term in context
+    established = strong_units[0] if strong_units else None  # first strong unit
     for (start, end, pattern, index), word, unit in zip(hits, words, units, strict=True):
         if pattern.kind in ("anchor", "carried", "ignore"):
             continue
-        # Right after a sentence that set the topic, "the corridor", "the road", "the
+        # Beside a sentence that set the topic, "the corridor", "the road", "the
         # contingent" name what that sentence named, wherever the place name is.
-        refers = (
-            pattern.kind in ("weak", "refer")
-            and latest is not None
-            and latest < unit <= latest + topic.refer_span
-        )
+        refers = pattern.kind in ("weak", "refer") and _within(strong_units, unit, topic.refer_span)
         if refers:
             evidence.setdefault(unit, {})[index] = 1.0
             used.append((start, end))
             continue
         if pattern.kind == "refer":
             continue
-        if not pattern.anchored:
-            near = bisect_left(anchor_words, word - topic.window)
-            if near == len(anchor_words) or anchor_words[near] > word + topic.window:
-                continue
+        if not pattern.anchored and not near_anchor(word):
+            continue
         # A term that holds its own place name ("Lachin corridor") and a weak term
         # are evidence on their own in one sentence per text: an article naming the
         # corridor in every sentence (its history, its route), or the Red Cross or
@@ -327,10 +344,6 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
             if pattern.anchored:
                 repeats.setdefault(unit, []).append((start, end, index, weight))
             continue
-        if pattern.kind == "term" and not pattern.anchored:
-            if established is None:
-                established = unit
-            latest = unit
         evidence.setdefault(unit, {})[index] = weight
         used.append((start, end))
     for unit, repeated in repeats.items():
@@ -346,6 +359,13 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         if unit == 0 and all(topic.patterns[index].anchored for index in weights):
             weight = 1.0
         score += min(1.0, sum(weights.values())) * weight
+    # The corridor named with its roads and routes, however often, is a place: the
+    # topic is an event (a blockade, a contingent's work), so some term must name one
+    # (the August 2022 move of the corridor's route is not the blockade).
+    if not any(
+        not topic.patterns[index].place for weights in evidence.values() for index in weights
+    ):
+        return score, []
     needed = topic.min_score
     # A short agency text says its subject once, in its lead: one full sentence
     # there is enough (a photo caption after the lead is not).
@@ -445,6 +465,7 @@ _TOPIC_KEYS = {
     "short_body",
     "referring_terms",
     "refer_span",
+    "route_terms",
 }
 
 _MONTH = re.compile(r"^((?:19|20)\d\d)-(0[1-9]|1[0-2])$")
@@ -519,6 +540,7 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
         raise ConfigError(f"{path}: {where}: missing field 'terms'")
     terms = _term_list(path, where, "terms", raw["terms"])
     weak = _term_list(path, where, "weak_terms", raw.get("weak_terms", []))
+    route = _term_list(path, where, "route_terms", raw.get("route_terms", []))
     weak_weight = _number(path, where, raw, "weak_weight", 0.5, minimum=0)
     ignore = _term_list(path, where, "ignore", raw.get("ignore", []))
     carried = _term_list(path, where, "carried_anchors", raw.get("carried_anchors", []))
@@ -536,14 +558,15 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     anchor_regex = re.compile(r"(?<!\w)(?:" + "|".join(_term_regex(a) for a in anchors) + ")")
     patterns = [Pattern(a, "anchor", 0.0, True) for a in anchors]
     patterns += [Pattern(a, "carried", 0.0, True) for a in carried]
-    for kind, items, weight in (
-        ("term", terms, 1.0),
-        ("weak", weak, weak_weight),
-        ("refer", referring, 1.0),
+    for kind, items, weight, route_words in (
+        ("term", terms, 1.0, False),
+        ("weak", weak, weak_weight, False),
+        ("weak", route, weak_weight, True),
+        ("refer", referring, 1.0, True),
     ):
         for term in items:
-            sample = fold(term.replace("*", ""))
-            patterns.append(Pattern(term, kind, weight, bool(anchor_regex.search(sample))))
+            anchored = bool(anchor_regex.search(fold(term.replace("*", ""))))
+            patterns.append(Pattern(term, kind, weight, anchored, route_words or anchored))
     # An ignored phrase is consumed by the scan, so the terms and anchors inside
     # it ("Zangezur corridor", "Qarabag FK") are never seen.
     patterns += [Pattern(term, "ignore", 0.0, False) for term in ignore]

@@ -752,18 +752,25 @@ def test_a_word_naming_the_topic_again_carries_it_after_a_strong_sentence(
     assert topics.match("", filler + again).scores[topic] == 0
 
 
-def test_a_referring_word_before_any_strong_sentence_counts_nothing(tmp_path):
+def test_a_referring_word_counts_within_refer_span_of_a_strong_sentence(tmp_path):
     path = write_topics(
         tmp_path,
         MINIMAL + 'referring_terms = ["corridor"]\nrefer_span = 1\n',
     )
     topics = load_topics(path)
     assert topics.topics[0].refer_span == 1
-    assert not topics.match("", "The corridor is long. Karabakh is under blockade.").relevant
+    # Just before or just after the sentence that names the event.
+    assert topics.match("", "The corridor is long. Karabakh is under blockade.").relevant
     assert topics.match("", "Karabakh is under blockade. The corridor is long.").relevant
+    # Farther than refer_span on either side.
     assert not topics.match(
         "", "Karabakh is under blockade. Nothing. The corridor is long."
     ).relevant
+    assert not topics.match(
+        "", "The corridor is long. Nothing. Karabakh is under blockade."
+    ).relevant
+    # With no strong sentence at all.
+    assert not topics.match("", "The corridor is long. The corridor is in Karabakh.").relevant
 
 
 @pytest.mark.parametrize(
@@ -792,3 +799,90 @@ def test_a_referring_word_before_any_strong_sentence_counts_nothing(tmp_path):
 )
 def test_italian_french_and_german_texts_carry_the_topics(topics, title, body, expected):
     assert set(topics.match(title, body).topics) == expected
+
+
+# The corridor named with its roads and routes is a place, not the blockade: the
+# August 2022 move of its route. A word of the event beside it makes the topic.
+@pytest.mark.parametrize(
+    ("title", "body", "event"),
+    [
+        (
+            "A new route of the Lachin corridor",
+            "The new route of the Lachin corridor opened on Tuesday evening. "
+            "The road starts at Stepanakert and joins the old road after 5 km. "
+            "Drivers turn left at the sign and follow the new road.",
+            "The road has been blockaded since December.",
+        ),
+        (
+            "Задействован новый маршрут",
+            "Новый маршрут Лачинского коридора задействован во вторник. "
+            "Дорога начинается у Степанакерта и через 5 км соединяется со старой трассой. "
+            "Водители сворачивают налево и едут по новой дороге.",
+            "Дорога заблокирована с декабря.",
+        ),
+        (
+            "Նոր ճանապարհ",
+            "Լաչինի միջանցքի նոր ճանապարհը գործում է երեքշաբթի երեկոյից։ "
+            "Ճանապարհը սկսվում է Ստեփանակերտից և 5 կմ հետո միանում հին ճանապարհին։ "
+            "Վարորդները թեքվում են ձախ և շարունակում նոր ճանապարհով։",
+            "Ճանապարհը շրջափակված է դեկտեմբերից։",
+        ),
+        (
+            "Yeni marşrut",
+            "Laçın dəhlizinin yeni marşrutu çərşənbə axşamı istifadəyə verilib. "
+            "Yol Xankəndidən başlayır və 5 km sonra köhnə yola qoşulur. "
+            "Sürücülər sola dönüb yeni yolla gedirlər.",
+            "Yol dekabrdan blokadadadır.",
+        ),
+    ],
+)
+def test_route_words_with_the_corridors_name_are_no_event(topics, title, body, event):
+    published = "2023-03-01T10:00:00+00:00"
+    assert BLOCKADE not in topics.match(title, body, published).topics
+    assert BLOCKADE in topics.match(title, body + " " + event, published).topics
+
+
+def test_route_terms_are_validated_and_named_places(tmp_path):
+    path = write_topics(tmp_path, MINIMAL + 'route_terms = ["road"]\n')
+    topic = load_topics(path).topics[0]
+    assert [p.place for p in topic.patterns if p.text == "road"] == [True]
+    assert not any(p.place for p in topic.patterns if p.kind == "term" and not p.anchored)
+    with pytest.raises(ConfigError, match="route_terms"):
+        load_topics(write_topics(tmp_path, MINIMAL + "route_terms = [1]\n"))
+
+
+# A weak word in the sentence just before the one that names the event carries it
+# too ("The shops have run out of food. … under blockade since December 12").
+@pytest.mark.parametrize(
+    ("language", "before", "strong"),
+    [
+        (
+            "en",
+            "The shops of Stepanakert have run out of food and fuel.",
+            "Artsakh has been under blockade since December 12.",
+        ),
+        (
+            "ru",
+            "В Степанакерте острая нехватка продуктов и топлива.",
+            "Карабах находится в блокаде с 12 декабря.",
+        ),
+        (
+            "hy",
+            "Ստեփանակերտում սննդի և վառելիքի պակաս կա։",
+            "Արցախը շրջափակման մեջ է դեկտեմբերի 12-ից։",
+        ),
+        (
+            "az",
+            "Xankəndidə humanitar vəziyyət ağırlaşıb.",
+            "Qarabağ dekabrın 12-dən blokadadadır.",
+        ),
+    ],
+)
+def test_a_weak_word_just_before_a_strong_sentence_counts(topics, language, before, strong):
+    published = "2023-01-20T10:00:00+00:00"
+    filler = _FILLER[language] * 3
+    assert BLOCKADE in topics.match("", f"{before} {strong} {filler}", published).topics
+    # The strong sentence alone, or with the weak one far before it: one sentence.
+    assert BLOCKADE not in topics.match("", f"{strong} {filler}", published).topics
+    far = f"{before} {filler}{strong} {filler}"
+    assert BLOCKADE not in topics.match("", far, published).topics
