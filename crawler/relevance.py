@@ -108,9 +108,10 @@ class Pattern:
     """Evidence a term brings to its sentence (1 for a term, ``weak_weight`` for a weak one)."""
     anchored: bool
     """The term itself contains an anchor ("Lachin corridor"), so it is its own context."""
-    place: bool = False
-    """The term names a place or a route ("Lachin corridor", "road"), not an event: a
-    topic matched only by such terms is not matched (see ``route_terms``)."""
+    context: bool = False
+    """The term names the setting (a place, a route, an organisation there in every
+    year: "Lachin corridor", "road", "Red Cross"), not an event: a topic with evidence
+    of nothing else is not matched (see ``context_terms``)."""
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,9 @@ class Topic:
     short_body: int = 0
     """A body of at most this many sentences needs only one sentence with terms in context."""
     refer_span: int = 2
-    """Sentences after one with a strong term in context in which a referring or weak word
-    carries the topic without an anchor of its own ("the corridor", "the contingent")."""
+    """Sentences before or after one with a strong term in context in which a referring or
+    weak word carries the topic without an anchor of its own ("the corridor", "the
+    contingent")."""
     names_seen: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Cache: folded text of a hit -> index of its pattern."""
 
@@ -313,7 +315,6 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
     used: list[tuple[int, int]] = []
     own_unit: dict[int, int] = {}  # term -> the first unit it fills
     repeats: dict[int, list[tuple[int, int, int, float]]] = {}  # unit -> place-name terms again
-    established = strong_units[0] if strong_units else None  # first strong unit
     for (start, end, pattern, index), word, unit in zip(hits, words, units, strict=True):
         if pattern.kind in ("anchor", "carried", "ignore"):
             continue
@@ -335,10 +336,10 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         # corridor still adds to a strong term beside it; a weak term does not.
         weight = pattern.weight
         first_unit = own_unit.setdefault(index, unit)
-        if pattern.kind == "weak" and established is not None and established < unit:
-            # Once a strong term has set the topic, a weak one refers back to it:
-            # "Russian servicemen" after "peacekeepers", "the Red Cross" after
-            # "the blockade" carry the sentence.
+        if pattern.kind == "weak" and _within(strong_units, unit, len(units)):
+            # Once a strong term has set the topic, a weak one anywhere in the text
+            # refers to it: "Russian servicemen" beside "peacekeepers", "the shops
+            # have run out" before "the blockade" carry their sentences.
             weight = 1.0
         elif (pattern.anchored or pattern.kind == "weak") and first_unit != unit:
             if pattern.anchored:
@@ -359,11 +360,12 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         if unit == 0 and all(topic.patterns[index].anchored for index in weights):
             weight = 1.0
         score += min(1.0, sum(weights.values())) * weight
-    # The corridor named with its roads and routes, however often, is a place: the
-    # topic is an event (a blockade, a contingent's work), so some term must name one
-    # (the August 2022 move of the corridor's route is not the blockade).
+    # The corridor named with its roads, routes and the Red Cross, however often, is
+    # the setting: the topic is an event (a blockade, a contingent's work), so some
+    # term must name one (the August 2022 move of the corridor's route, the search
+    # for the missing, are not the blockade).
     if not any(
-        not topic.patterns[index].place for weights in evidence.values() for index in weights
+        not topic.patterns[index].context for weights in evidence.values() for index in weights
     ):
         return score, []
     needed = topic.min_score
@@ -465,7 +467,7 @@ _TOPIC_KEYS = {
     "short_body",
     "referring_terms",
     "refer_span",
-    "route_terms",
+    "context_terms",
 }
 
 _MONTH = re.compile(r"^((?:19|20)\d\d)-(0[1-9]|1[0-2])$")
@@ -540,7 +542,7 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
         raise ConfigError(f"{path}: {where}: missing field 'terms'")
     terms = _term_list(path, where, "terms", raw["terms"])
     weak = _term_list(path, where, "weak_terms", raw.get("weak_terms", []))
-    route = _term_list(path, where, "route_terms", raw.get("route_terms", []))
+    context = _term_list(path, where, "context_terms", raw.get("context_terms", []))
     weak_weight = _number(path, where, raw, "weak_weight", 0.5, minimum=0)
     ignore = _term_list(path, where, "ignore", raw.get("ignore", []))
     carried = _term_list(path, where, "carried_anchors", raw.get("carried_anchors", []))
@@ -558,15 +560,15 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     anchor_regex = re.compile(r"(?<!\w)(?:" + "|".join(_term_regex(a) for a in anchors) + ")")
     patterns = [Pattern(a, "anchor", 0.0, True) for a in anchors]
     patterns += [Pattern(a, "carried", 0.0, True) for a in carried]
-    for kind, items, weight, route_words in (
+    for kind, items, weight, setting in (
         ("term", terms, 1.0, False),
         ("weak", weak, weak_weight, False),
-        ("weak", route, weak_weight, True),
+        ("weak", context, weak_weight, True),
         ("refer", referring, 1.0, True),
     ):
         for term in items:
             anchored = bool(anchor_regex.search(fold(term.replace("*", ""))))
-            patterns.append(Pattern(term, kind, weight, anchored, route_words or anchored))
+            patterns.append(Pattern(term, kind, weight, anchored, setting or anchored))
     # An ignored phrase is consumed by the scan, so the terms and anchors inside
     # it ("Zangezur corridor", "Qarabag FK") are never seen.
     patterns += [Pattern(term, "ignore", 0.0, False) for term in ignore]
