@@ -301,16 +301,20 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         near = bisect_left(anchor_words, word - topic.window)
         return near < len(anchor_words) and anchor_words[near] <= word + topic.window
 
-    # Units with a strong term in context, found first: a referring or weak word
-    # names what they name in the sentences just before them too ("The shops have run
-    # out of food. … Artsakh has been under blockade since December 12").
-    strong_units = sorted(
-        {
-            unit
-            for (_, _, pattern, _), word, unit in zip(hits, words, units, strict=True)
-            if pattern.kind == "term" and not pattern.anchored and near_anchor(word)
-        }
-    )
+    # Units that name the event, found first: a strong term in context, or the
+    # corridor's name with a weak word of the event beside it ("the Lachin corridor
+    # remains closed", "a checkpoint at the start of the Lachin road"). A referring or
+    # weak word names what they name in other sentences too ("The shops have run out
+    # of food. … Artsakh has been under blockade since December 12").
+    strong: set[int] = set()
+    named: set[int] = set()  # units with a term that holds a place name
+    eventful: set[int] = set()  # units with a weak word of the event, in context
+    for (_, _, pattern, _), word, unit in zip(hits, words, units, strict=True):
+        if pattern.kind == "term" and pattern.anchored:
+            named.add(unit)
+        elif pattern.kind in ("term", "weak") and not pattern.context and near_anchor(word):
+            (strong if pattern.kind == "term" else eventful).add(unit)
+    strong_units = sorted(strong | (named & eventful))
     evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
     used: list[tuple[int, int]] = []
     own_unit: dict[int, int] = {}  # term -> the first unit it fills

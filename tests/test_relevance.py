@@ -926,3 +926,43 @@ def test_the_red_cross_with_the_corridors_name_is_no_event(topics, body, event):
     # Two sentences with words of the topic, but all of them name the setting.
     assert result.scores[BLOCKADE] >= 2 and BLOCKADE not in result.topics
     assert BLOCKADE in topics.match("", body + " " + event, published).topics
+
+
+# The corridor's name with a word of its closure in one sentence names the event,
+# as a strong term does: a weak word elsewhere then refers to it.
+@pytest.mark.parametrize(
+    ("language", "closed", "open_", "weak"),
+    [
+        (
+            "en",
+            "The Lachin corridor remains closed.",
+            "The Lachin corridor is five kilometres wide.",
+            "Patients cannot travel to Yerevan.",
+        ),
+        (
+            "ru",
+            "На Лачинском коридоре установлен КПП.",
+            "Лачинский коридор имеет ширину пять километров.",
+            "Пациенты не могут выехать в Ереван.",
+        ),
+        (
+            "hy",
+            "Լաչինի միջանցքում անցակետ է տեղադրվել։",
+            "Լաչինի միջանցքի լայնությունը հինգ կիլոմետր է։",
+            "Հիվանդները չեն կարող մեկնել Երևան։",
+        ),
+        (
+            "az",
+            "Laçın-Xankəndi yolunun başlanğıcında sərhəd-buraxılış məntəqəsi qurulub.",
+            "Laçın-Xankəndi yolunun eni beş kilometrdir.",
+            "Xəstələr İrəvana gedə bilmir.",
+        ),
+    ],
+)
+def test_the_corridor_with_a_word_of_its_closure_names_the_event(
+    topics, language, closed, open_, weak
+):
+    published = "2023-05-01T10:00:00+00:00"
+    filler = _FILLER[language]
+    assert BLOCKADE in topics.match("", f"{closed} {filler}{weak}", published).topics
+    assert BLOCKADE not in topics.match("", f"{open_} {filler}{weak}", published).topics
