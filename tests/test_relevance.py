@@ -966,3 +966,37 @@ def test_the_corridor_with_a_word_of_its_closure_names_the_event(
     filler = _FILLER[language]
     assert BLOCKADE in topics.match("", f"{closed} {filler}{weak}", published).topics
     assert BLOCKADE not in topics.match("", f"{open_} {filler}{weak}", published).topics
+
+
+# The Aghdam-Khankendi road Azerbaijan offered instead of the corridor, in 2023: a
+# place, which names the blockade beside a word of it (cargo waiting, a checkpoint).
+@pytest.mark.parametrize(
+    ("language", "cargo", "place"),
+    [
+        (
+            "en",
+            "Two trucks of flour wait on the Aghdam-Khankendi road with humanitarian cargo.",
+            "The Aghdam-Khankendi road was repaved last year.",
+        ),
+        (
+            "ru",
+            "Грузовики с гуманитарным грузом ждут на дороге Агдам-Ханкенди.",
+            "Дорогу Агдам-Ханкенди отремонтировали в прошлом году.",
+        ),
+        (
+            "hy",
+            "Ակնա-Ստեփանակերտ ճանապարհին բեռնատարները սպասում են մարդասիրական բեռով։",
+            "Ակնա-Ստեփանակերտ ճանապարհը վերանորոգվել է անցյալ տարի։",
+        ),
+        (
+            "az",
+            "Ərzaq yükü olan iki maşın Ağdam-Xankəndi yolunda gözləyir, humanitar yük hazırdır.",
+            "Ağdam-Xankəndi yolu ötən il təmir olunub.",
+        ),
+    ],
+)
+def test_the_aghdam_road_with_cargo_names_the_blockade(topics, language, cargo, place):
+    published = "2023-09-05T10:00:00+00:00"
+    filler = _FILLER[language] * 2
+    assert BLOCKADE in topics.match("", f"{cargo} {filler}{cargo}", published).topics
+    assert BLOCKADE not in topics.match("", f"{place} {filler}{place}", published).topics
