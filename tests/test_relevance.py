@@ -928,54 +928,40 @@ def test_the_red_cross_with_the_corridors_name_is_no_event(topics, body, event):
     assert BLOCKADE in topics.match("", body + " " + event, published).topics
 
 
-# The corridor's name with a word of its closure in one sentence names the event,
-# as a strong term does: a weak word elsewhere then refers to it.
+# A term that holds a place name (the corridor, the Aghdam-Khankendi road Azerbaijan
+# offered instead in 2023) with a weak word of the event in one sentence names the
+# event, as a strong term does: a weak word elsewhere then refers to it. The place
+# term with nothing of the event is the setting.
+_WEAK_ELSEWHERE = {
+    "en": "Patients cannot travel to Yerevan.",
+    "ru": "Пациенты не могут выехать в Ереван.",
+    "hy": "Հիվանդները չեն կարող մեկնել Երևան։",
+    "az": "Xəstələr İrəvana gedə bilmir.",
+}
+
+
 @pytest.mark.parametrize(
-    ("language", "closed", "open_", "weak"),
+    ("language", "eventful", "plain"),
     [
-        (
-            "en",
-            "The Lachin corridor remains closed.",
-            "The Lachin corridor is five kilometres wide.",
-            "Patients cannot travel to Yerevan.",
-        ),
+        ("en", "The Lachin corridor remains closed.", "The Lachin corridor is 5 km wide."),
         (
             "ru",
             "На Лачинском коридоре установлен КПП.",
             "Лачинский коридор имеет ширину пять километров.",
-            "Пациенты не могут выехать в Ереван.",
         ),
         (
             "hy",
             "Լաչինի միջանցքում անցակետ է տեղադրվել։",
             "Լաչինի միջանցքի լայնությունը հինգ կիլոմետր է։",
-            "Հիվանդները չեն կարող մեկնել Երևան։",
         ),
         (
             "az",
             "Laçın-Xankəndi yolunun başlanğıcında sərhəd-buraxılış məntəqəsi qurulub.",
             "Laçın-Xankəndi yolunun eni beş kilometrdir.",
-            "Xəstələr İrəvana gedə bilmir.",
         ),
-    ],
-)
-def test_the_corridor_with_a_word_of_its_closure_names_the_event(
-    topics, language, closed, open_, weak
-):
-    published = "2023-05-01T10:00:00+00:00"
-    filler = _FILLER[language]
-    assert BLOCKADE in topics.match("", f"{closed} {filler}{weak}", published).topics
-    assert BLOCKADE not in topics.match("", f"{open_} {filler}{weak}", published).topics
-
-
-# The Aghdam-Khankendi road Azerbaijan offered instead of the corridor, in 2023: a
-# place, which names the blockade beside a word of it (cargo waiting, a checkpoint).
-@pytest.mark.parametrize(
-    ("language", "cargo", "place"),
-    [
         (
             "en",
-            "Two trucks of flour wait on the Aghdam-Khankendi road with humanitarian cargo.",
+            "Two trucks wait on the Aghdam-Khankendi road with humanitarian cargo.",
             "The Aghdam-Khankendi road was repaved last year.",
         ),
         (
@@ -990,13 +976,13 @@ def test_the_corridor_with_a_word_of_its_closure_names_the_event(
         ),
         (
             "az",
-            "Ərzaq yükü olan iki maşın Ağdam-Xankəndi yolunda gözləyir, humanitar yük hazırdır.",
+            "Ərzaq yükü olan iki maşın Ağdam-Xankəndi yolunda gözləyir.",
             "Ağdam-Xankəndi yolu ötən il təmir olunub.",
         ),
     ],
 )
-def test_the_aghdam_road_with_cargo_names_the_blockade(topics, language, cargo, place):
-    published = "2023-09-05T10:00:00+00:00"
-    filler = _FILLER[language] * 2
-    assert BLOCKADE in topics.match("", f"{cargo} {filler}{cargo}", published).topics
-    assert BLOCKADE not in topics.match("", f"{place} {filler}{place}", published).topics
+def test_a_place_term_with_a_word_of_the_event_names_it(topics, language, eventful, plain):
+    published = "2023-05-01T10:00:00+00:00"
+    after = f" {_FILLER[language]}{_WEAK_ELSEWHERE[language]}"
+    assert BLOCKADE in topics.match("", eventful + after, published).topics
+    assert BLOCKADE not in topics.match("", plain + after, published).topics
