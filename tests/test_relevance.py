@@ -986,3 +986,36 @@ def test_a_place_term_with_a_word_of_the_event_names_it(topics, language, eventf
     after = f" {_FILLER[language]}{_WEAK_ELSEWHERE[language]}"
     assert BLOCKADE in topics.match("", eventful + after, published).topics
     assert BLOCKADE not in topics.match("", plain + after, published).topics
+
+
+# The contingent's observation posts, after a sentence on the peacekeepers, are theirs.
+@pytest.mark.parametrize(
+    ("language", "peacekeepers", "posts"),
+    [
+        (
+            "en",
+            "Russian peacekeepers escorted 2000 cars through the Lachin corridor this week.",
+            "The staff of the observation post watch the road day and night.",
+        ),
+        (
+            "ru",
+            "Российские миротворцы за неделю сопроводили 2000 машин по Лачинскому коридору.",
+            "Сотрудники наблюдательного поста круглосуточно следят за дорогой.",
+        ),
+        (
+            "hy",
+            "Ռուս խաղաղապահներն այս շաբաթ Լաչինի միջանցքով ուղեկցել են 2000 մեքենա։",
+            "Դիտակետի աշխատակիցները գիշեր-ցերեկ հսկում են ճանապարհը։",
+        ),
+        (
+            "az",
+            "Rusiya sülhməramlıları bu həftə Laçın dəhlizi ilə 2000 maşını müşayiət ediblər.",
+            "Müşahidə postunun əməkdaşları gecə-gündüz yola nəzarət edirlər.",
+        ),
+    ],
+)
+def test_the_contingents_observation_posts_carry_it(topics, language, peacekeepers, posts):
+    published = "2021-07-31T10:00:00+00:00"
+    filler = _FILLER[language] * 3
+    assert PEACEKEEPERS in topics.match("", f"{peacekeepers} {posts} {filler}", published).topics
+    assert PEACEKEEPERS not in topics.match("", f"{posts} {filler}", published).topics
