@@ -851,42 +851,72 @@ def test_context_terms_are_validated_and_name_the_setting(tmp_path):
         load_topics(write_topics(tmp_path, MINIMAL + "context_terms = [1]\n"))
 
 
-# A weak word before the sentence that names the event carries it too ("The shops
-# have run out of food. … under blockade since December 12").
+# A weak word before or after the sentence that names the event carries it too ("The
+# shops have run out of food. … under blockade since December 12"; the contingent's
+# observation posts beside a sentence on the peacekeepers).
 @pytest.mark.parametrize(
-    ("language", "before", "strong"),
+    ("language", "topic", "weak", "strong"),
     [
         (
             "en",
+            BLOCKADE,
             "The shops of Stepanakert have run out of food and fuel.",
             "Artsakh has been under blockade since December 12.",
         ),
         (
             "ru",
+            BLOCKADE,
             "В Степанакерте острая нехватка продуктов и топлива.",
             "Карабах находится в блокаде с 12 декабря.",
         ),
         (
             "hy",
+            BLOCKADE,
             "Ստեփանակերտում սննդի և վառելիքի պակաս կա։",
             "Արցախը շրջափակման մեջ է դեկտեմբերի 12-ից։",
         ),
         (
             "az",
+            BLOCKADE,
             "Xankəndidə humanitar vəziyyət ağırlaşıb.",
             "Qarabağ dekabrın 12-dən blokadadadır.",
         ),
+        (
+            "en",
+            PEACEKEEPERS,
+            "The observation post near Stepanakert watches the road day and night.",
+            "Russian peacekeepers escorted 2000 cars through the Lachin corridor this week.",
+        ),
+        (
+            "ru",
+            PEACEKEEPERS,
+            "Наблюдательный пост у Степанакерта круглосуточно следит за дорогой.",
+            "Российские миротворцы за неделю сопроводили 2000 машин по Лачинскому коридору.",
+        ),
+        (
+            "hy",
+            PEACEKEEPERS,
+            "Ստեփանակերտի մոտ դիտակետը գիշեր-ցերեկ հսկում է ճանապարհը։",
+            "Ռուս խաղաղապահներն այս շաբաթ Լաչինի միջանցքով ուղեկցել են 2000 մեքենա։",
+        ),
+        (
+            "az",
+            PEACEKEEPERS,
+            "Xankəndi yaxınlığındakı müşahidə postu gecə-gündüz yola nəzarət edir.",
+            "Rusiya sülhməramlıları bu həftə Laçın dəhlizi ilə 2000 maşını müşayiət ediblər.",
+        ),
     ],
 )
-def test_a_weak_word_before_a_strong_sentence_counts(topics, language, before, strong):
+def test_a_weak_word_beside_a_strong_sentence_counts(topics, language, topic, weak, strong):
     published = "2023-01-20T10:00:00+00:00"
     filler = _FILLER[language] * 3
-    assert BLOCKADE in topics.match("", f"{before} {strong} {filler}", published).topics
-    # Farther before it, the weak word still refers to it (it has a place name near).
-    assert BLOCKADE in topics.match("", f"{before} {filler}{strong}", published).topics
+    assert topic in topics.match("", f"{weak} {strong} {filler}", published).topics
+    assert topic in topics.match("", f"{strong} {weak} {filler}", published).topics
+    # Farther from it, the weak word still refers to it (it has a place name near).
+    assert topic in topics.match("", f"{weak} {filler}{strong}", published).topics
     # The strong sentence alone is one sentence; the weak one alone names no event.
-    assert BLOCKADE not in topics.match("", f"{strong} {filler}", published).topics
-    assert topics.match("", f"{before} {filler}", published).scores[BLOCKADE] < 2
+    assert topic not in topics.match("", f"{strong} {filler}", published).topics
+    assert topics.match("", f"{weak} {filler}", published).scores[topic] < 2
 
 
 # The Red Cross works in the region in every year: with the corridor's name and its
@@ -986,36 +1016,3 @@ def test_a_place_term_with_a_word_of_the_event_names_it(topics, language, eventf
     after = f" {_FILLER[language]}{_WEAK_ELSEWHERE[language]}"
     assert BLOCKADE in topics.match("", eventful + after, published).topics
     assert BLOCKADE not in topics.match("", plain + after, published).topics
-
-
-# The contingent's observation posts, after a sentence on the peacekeepers, are theirs.
-@pytest.mark.parametrize(
-    ("language", "peacekeepers", "posts"),
-    [
-        (
-            "en",
-            "Russian peacekeepers escorted 2000 cars through the Lachin corridor this week.",
-            "The staff of the observation post watch the road day and night.",
-        ),
-        (
-            "ru",
-            "Российские миротворцы за неделю сопроводили 2000 машин по Лачинскому коридору.",
-            "Сотрудники наблюдательного поста круглосуточно следят за дорогой.",
-        ),
-        (
-            "hy",
-            "Ռուս խաղաղապահներն այս շաբաթ Լաչինի միջանցքով ուղեկցել են 2000 մեքենա։",
-            "Դիտակետի աշխատակիցները գիշեր-ցերեկ հսկում են ճանապարհը։",
-        ),
-        (
-            "az",
-            "Rusiya sülhməramlıları bu həftə Laçın dəhlizi ilə 2000 maşını müşayiət ediblər.",
-            "Müşahidə postunun əməkdaşları gecə-gündüz yola nəzarət edirlər.",
-        ),
-    ],
-)
-def test_the_contingents_observation_posts_carry_it(topics, language, peacekeepers, posts):
-    published = "2021-07-31T10:00:00+00:00"
-    filler = _FILLER[language] * 3
-    assert PEACEKEEPERS in topics.match("", f"{peacekeepers} {posts} {filler}", published).topics
-    assert PEACEKEEPERS not in topics.match("", f"{posts} {filler}", published).topics
