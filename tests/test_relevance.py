@@ -882,6 +882,24 @@ def test_context_terms_are_validated_and_name_the_setting(tmp_path):
             "Qarabağ dekabrın 12-dən blokadadadır.",
         ),
         (
+            "ru",
+            BLOCKADE,
+            "Колонна с продуктами стоит у Степанакерта третий день.",
+            "Карабах находится в блокаде с 12 декабря.",
+        ),
+        (
+            "hy",
+            BLOCKADE,
+            "Սննդով շարասյունը երրորդ օրն է կանգնած է Ստեփանակերտի մոտ։",
+            "Արցախը շրջափակման մեջ է դեկտեմբերի 12-ից։",
+        ),
+        (
+            "az",
+            BLOCKADE,
+            "Ərzaq karvanı üçüncü gündür Xankəndi yaxınlığında gözləyir.",
+            "Qarabağ dekabrın 12-dən blokadadadır.",
+        ),
+        (
             "en",
             PEACEKEEPERS,
             "The observation post near Stepanakert watches the road day and night.",
