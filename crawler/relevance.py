@@ -367,11 +367,12 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
     # The corridor named with its roads, routes and the Red Cross, however often, is
     # the setting: the topic is an event (a blockade, a contingent's work), so some
     # term must name one (the August 2022 move of the corridor's route, the search
-    # for the missing, are not the blockade).
+    # for the missing, are not the blockade): the topic does not apply, as outside
+    # its period.
     if not any(
         not topic.patterns[index].context for weights in evidence.values() for index in weights
     ):
-        return score, []
+        return 0.0, []
     needed = topic.min_score
     # A short agency text says its subject once, in its lead: one full sentence
     # there is enough (a photo caption after the lead is not).
