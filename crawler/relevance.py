@@ -8,7 +8,10 @@ within ``window`` words of it, so a lone "blockade" in a Gaza story or
 (the title, then each sentence of the body); a unit with terms in context
 scores 1 (``title_weight`` for the title) and the topic matches when the sum
 reaches ``min_score``: one sentence that mentions the corridor in passing is
-not enough. The rule format is documented at the top of ``topics.toml``.
+not enough. A topic is an event: terms that name only its setting (the
+corridor's name, roads, the Red Cross) never make it on their own, and a
+sentence that names the corridor with a word of its closure counts as one that
+names the event. The rule format is documented at the top of ``topics.toml``.
 
 Text and terms are folded the same way before matching (``crawler.textfold``:
 case, Azerbaijani dotted/dotless i, diacritics, NFKC forms such as the
