@@ -54,11 +54,14 @@ RETRY_AFTER_CAP = timedelta(hours=6)
 RATE_LIMIT_MEMORY = timedelta(hours=24)
 HISTORY_WINDOW = timedelta(days=7)
 MIN_POLLS_TO_LEARN = 4
-PRIOR_HOURS = 3.0
-"""Weight of the overall rate in an hour of day's estimate, in hours observed."""
+PRIOR_ENTRIES = 2.0
+"""Weight of the overall rate in an hour of day's estimate, in entries: a busy
+feed's hours speak for themselves within a day, a sparse feed's lean on its
+overall rate for weeks."""
 RECENT = timedelta(hours=2)
 RECENT_PRIOR = 2.0
 """Pseudo-entries that keep a couple of lucky entries from reading as a burst."""
+HOUR_KERNEL = (1.0, 2.0, 1.0)
 PACE = 1.5
 LISTED_SHARE = 0.5
 
@@ -204,6 +207,16 @@ def _spread(start: float, end: float, weight: float, bins: list[float]) -> None:
         t = boundary
 
 
+def _smooth(bins: list[float]) -> list[float]:
+    """Blend each hour with its neighbours: rhythms are smooth, and a sparse feed has few entries per hour."""
+    total = sum(HOUR_KERNEL)
+    reach = len(HOUR_KERNEL) // 2
+    return [
+        sum(w * bins[(h + k - reach) % 24] for k, w in enumerate(HOUR_KERNEL)) / total
+        for h in range(24)
+    ]
+
+
 def _profile(polls: Sequence[Poll]) -> _Profile | None:
     successes = [p for p in polls if not p.failed]
     if len(successes) < MIN_POLLS_TO_LEARN:
@@ -237,9 +250,12 @@ def _profile(polls: Sequence[Poll]) -> _Profile | None:
     exposure = [0.0] * 24
     _spread(start, end, (end - start) / _HOUR, exposure)
     overall = total / ((end - start) / _HOUR)
-    per_hour = [
-        (counts[h] + PRIOR_HOURS * overall) / (exposure[h] + PRIOR_HOURS) for h in range(24)
-    ]
+    counts, exposure = _smooth(counts), _smooth(exposure)
+    if overall > 0:
+        prior_hours = PRIOR_ENTRIES / overall
+        per_hour = [(counts[h] + PRIOR_ENTRIES) / (exposure[h] + prior_hours) for h in range(24)]
+    else:
+        per_hour = [0.0] * 24
     # Compare the last hours with what the profile expected of them.
     expected = [0.0] * 24
     window_start = max(start, recent_from)
