@@ -55,9 +55,10 @@ RATE_LIMIT_MEMORY = timedelta(hours=24)
 HISTORY_WINDOW = timedelta(days=7)
 MIN_POLLS_TO_LEARN = 4
 PRIOR_ENTRIES = 2.0
-"""Weight of the overall rate in an hour of day's estimate, in entries: a busy
-feed's hours speak for themselves within a day, a sparse feed's lean on its
-overall rate for weeks."""
+"""Weight of the prior in entries: of one entry per default interval in the
+overall rate, and of the overall rate in each hour of day's. A busy feed's
+hours speak for themselves within a day, a sparse feed's lean on its overall
+rate for weeks."""
 RECENT = timedelta(hours=2)
 RECENT_PRIOR = 2.0
 """Pseudo-entries that keep a couple of lucky entries from reading as a burst."""
@@ -124,6 +125,10 @@ def _minutes(value: timedelta) -> str:
     if seconds >= 60:
         return f"{round(seconds / 60)}m"
     return f"{seconds}s"
+
+
+def _rate(per_hour: float) -> str:
+    return f"{per_hour:.1f} new/h" if per_hour >= 1 else f"{per_hour * 24:.1f} new/day"
 
 
 def _default(bounds: Bounds) -> Decision:
@@ -217,7 +222,7 @@ def _smooth(bins: list[float]) -> list[float]:
     ]
 
 
-def _profile(polls: Sequence[Poll]) -> _Profile | None:
+def _profile(polls: Sequence[Poll], default_h: float) -> _Profile | None:
     successes = [p for p in polls if not p.failed]
     if len(successes) < MIN_POLLS_TO_LEARN:
         return None
@@ -249,13 +254,12 @@ def _profile(polls: Sequence[Poll]) -> _Profile | None:
         previous = at
     exposure = [0.0] * 24
     _spread(start, end, (end - start) / _HOUR, exposure)
-    overall = total / ((end - start) / _HOUR)
+    # Until the feed has shown otherwise, it is taken to publish one entry per
+    # default interval: an hour without news is not yet a quiet feed.
+    overall = (total + PRIOR_ENTRIES) / ((end - start) / _HOUR + PRIOR_ENTRIES * default_h)
     counts, exposure = _smooth(counts), _smooth(exposure)
-    if overall > 0:
-        prior_hours = PRIOR_ENTRIES / overall
-        per_hour = [(counts[h] + PRIOR_ENTRIES) / (exposure[h] + prior_hours) for h in range(24)]
-    else:
-        per_hour = [0.0] * 24
+    prior_hours = PRIOR_ENTRIES / overall
+    per_hour = [(counts[h] + PRIOR_ENTRIES) / (exposure[h] + prior_hours) for h in range(24)]
     # Compare the last hours with what the profile expected of them.
     expected = [0.0] * 24
     window_start = max(start, recent_from)
@@ -268,10 +272,10 @@ def _profile(polls: Sequence[Poll]) -> _Profile | None:
 
 def _learned(polls: Sequence[Poll], bounds: Bounds) -> Decision | None:
     """Interval from the feed's publishing rate by hour of day over its recent polls."""
-    profile = _profile(polls)
+    default_h = bounds.default.total_seconds() / _HOUR
+    profile = _profile(polls, default_h)
     if profile is None:
         return None
-    default_h = bounds.default.total_seconds() / _HOUR
     start = polls[-1].at.timestamp()
     t = start
     limit = start + bounds.max_interval.total_seconds()
@@ -298,7 +302,7 @@ def _learned(polls: Sequence[Poll], bounds: Bounds) -> Decision | None:
     if capped_by_listing:
         reason = f"learned: before the {profile.listed} listed entries turn over"
     else:
-        reason = f"learned: ~{now_rate:.1f} new/h now, {profile.overall:.1f}/h on average"
+        reason = f"learned: ~{_rate(now_rate)} now, {_rate(profile.overall)} on average"
         if profile.boost > 1.5:
             reason += f", busier than usual (x{profile.boost:.1f})"
     hint = next((p.hint for p in reversed(polls) if p.hint is not None and not p.failed), None)

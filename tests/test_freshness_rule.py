@@ -58,10 +58,17 @@ NOON = DAY0 + timedelta(days=7, hours=12)
 def test_a_busy_feed_is_polled_more_often_than_a_quiet_one():
     busy = next_poll(feed(NOON, per_hour=20), BOUNDS)
     quiet = next_poll(feed(NOON, per_hour=0.5), BOUNDS)
-    silent = next_poll(feed(NOON), BOUNDS)
+    silent = next_poll(feed(NOON, days=7), BOUNDS)
     assert busy.kind == quiet.kind == silent.kind == "learned"
     assert busy.interval < timedelta(minutes=10) < quiet.interval < silent.interval
-    assert silent.interval == BOUNDS.max_interval
+    assert silent.interval > timedelta(hours=2)
+
+
+def test_an_hour_without_news_is_not_yet_a_quiet_feed():
+    """Until a feed has shown its rhythm it is taken to publish about once per default interval."""
+    new = next_poll(feed(NOON, days=1 / 24), BOUNDS)
+    assert new.kind == "learned"
+    assert BOUNDS.default <= new.interval <= 2 * BOUNDS.default
 
 
 def test_polls_follow_the_square_root_of_the_rate():
@@ -182,7 +189,7 @@ def test_hints_are_lower_bounds():
 def test_bounds_are_respected():
     tight = Bounds(min_interval=timedelta(minutes=10), max_interval=timedelta(hours=2))
     assert next_poll(feed(NOON, per_hour=60), tight).interval == timedelta(minutes=10)
-    assert next_poll(feed(NOON), tight).interval == timedelta(hours=2)
+    assert next_poll(feed(NOON, days=7), tight).interval == timedelta(hours=2)
     weekly_hint = feed(NOON, per_hour=20, hint=timedelta(days=7))
     assert next_poll(weekly_hint, tight).interval == timedelta(hours=2)
     failing = with_polls(feed(NOON, per_hour=1), *[None] * 12)
