@@ -10,9 +10,10 @@ The rule, in order of precedence:
 
 1. ``Retry-After`` on a 429 / 503: never ask again before it (capped at
    :data:`RETRY_AFTER_CAP`, still at least the source's ``min_interval``).
-   A site that asked for a pause within the last :data:`RATE_LIMIT_MEMORY`
-   is not polled more often than that pause afterwards either, so a rate
-   limit is learned instead of hit on every other poll.
+   A site that answered 429 within the last :data:`RATE_LIMIT_MEMORY` is not
+   polled more often than the pause it asked for afterwards either, so a
+   rate limit is learned instead of hit on every other poll (a 503's pause,
+   maintenance, holds for the one wait).
 2. Consecutive failures (network errors, 5xx, 429) double the interval from
    the learned one at each failure, up to ``max_interval``: a poll after an
    outage of length T comes at most about T late, and a dead feed costs a
@@ -63,8 +64,11 @@ RECENT = timedelta(hours=2)
 RECENT_PRIOR = 2.0
 """Pseudo-entries that keep a couple of lucky entries from reading as a burst."""
 HOUR_KERNEL = (1.0, 2.0, 1.0)
+"""Weights of an hour's neighbours and itself in its estimate."""
 PACE = 1.5
+"""Polls per default interval for a feed publishing one entry per default interval."""
 LISTED_SHARE = 0.5
+"""Share of a feed's listing that may turn over between two polls."""
 
 _HOUR = 3600.0
 
@@ -167,22 +171,21 @@ def next_poll(history: Sequence[Poll], bounds: Bounds) -> Decision:
 def _asked_pause(
     polls: Sequence[Poll], last: Poll, bounds: Bounds
 ) -> tuple[timedelta, bool] | None:
-    """The longest pause a 429 / 503 asked for recently (capped), and whether the last poll asked it."""
-    longest: timedelta | None = None
-    for poll in polls:
-        if (
-            poll.retry_after is not None
-            and poll.status in (429, 503)
-            and poll.at >= last.at - RATE_LIMIT_MEMORY
-        ):
-            wait = min(poll.retry_after, RETRY_AFTER_CAP)
-            longest = wait if longest is None else max(longest, wait)
-    if longest is None:
+    """The pause the site asks for (capped), and whether the last poll asked it.
+
+    A 503's ``Retry-After`` (maintenance) holds for that one wait; a 429's
+    (a rate limit) holds for :data:`RATE_LIMIT_MEMORY`, or the feed would be
+    polled faster than the limit again as soon as one poll succeeded."""
+    current = last.status in (429, 503) and last.retry_after is not None
+    asked = [
+        p.retry_after
+        for p in polls
+        if p.retry_after is not None
+        and (p is last and current or p.status == 429 and p.at >= last.at - RATE_LIMIT_MEMORY)
+    ]
+    if not asked:
         return None
-    current = last.retry_after is not None and last.status in (429, 503)
-    if current:
-        longest = max(longest, min(last.retry_after, RETRY_AFTER_CAP))
-    return max(longest, bounds.min_interval), current
+    return max(bounds.min_interval, min(max(asked), RETRY_AFTER_CAP)), current
 
 
 @dataclass
@@ -249,7 +252,8 @@ def _profile(polls: Sequence[Poll], default_h: float) -> _Profile | None:
         if undated > 0:
             _spread(previous, at, undated, counts)
             if at > recent_from:
-                recent += undated * (at - max(previous, recent_from)) / (at - previous or 1.0)
+                share = (at - max(previous, recent_from)) / (at - previous) if at > previous else 1
+                recent += undated * share
         total += poll.new_entries
         previous = at
     exposure = [0.0] * 24

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from benchmarks import freshness as simulation
-from crawler.freshness import RETRY_AFTER_CAP, Bounds, Poll, next_poll
+from crawler.freshness import MIN_POLLS_TO_LEARN, RETRY_AFTER_CAP, Bounds, Poll, next_poll
 
 DAY0 = datetime(2026, 11, 23, tzinfo=UTC)
 BOUNDS = Bounds()
@@ -156,6 +156,15 @@ def test_a_rate_limit_is_remembered_for_a_day():
     assert next_poll(later, BOUNDS).interval < timedelta(minutes=20)
 
 
+def test_a_maintenance_pause_is_not_remembered():
+    busy = feed(NOON, per_hour=20)
+    down = with_polls(busy, 503, retry_after=timedelta(minutes=30))
+    assert next_poll(down, BOUNDS).interval == timedelta(minutes=30)
+    after = next_poll(with_polls(down, 200, new_entries=3, listed=30), BOUNDS)
+    assert after.kind == "learned"
+    assert after.interval < timedelta(minutes=10)
+
+
 def test_failures_back_off_and_a_success_returns_to_the_learned_rate():
     busy = feed(NOON, per_hour=20)
     learned = next_poll(busy, BOUNDS)
@@ -200,7 +209,7 @@ def test_too_little_history_gives_the_default():
     bounds = Bounds(default=timedelta(minutes=20))
     assert next_poll([], bounds).interval == timedelta(minutes=20)
     few = feed(NOON, per_hour=60, days=20 / 60 / 24)
-    assert len(few) == 4 - 1
+    assert len(few) < MIN_POLLS_TO_LEARN
     decision = next_poll(few, bounds)
     assert (decision.kind, decision.interval) == ("default", timedelta(minutes=20))
     failed = with_polls(few, None, None)
