@@ -18,8 +18,9 @@ hour of network errors, then an hour of 503s), one answers 429 with
 outlets that cover the region publish at three times their rate for three
 hours (breaking news).
 
-Two policies read the same entries: every feed every 15 minutes (the default
-schedule today), and adaptive, where after each poll
+Three policies read the same entries: every feed every 15 minutes (the
+default schedule today); a duplicate-share rule in the manner of Media Cloud's
+rss-fetcher (for comparison); and adaptive, where after each poll
 ``crawler.freshness.next_poll`` (the daemon's rule) decides the wait from the
 poll history a crawl records (``Poll(at, status, new_entries, entry_times,
 retry_after, hint, listed)``). Eight days are simulated and the last one is
@@ -240,13 +241,14 @@ class Feed:
             if self.outlet.dated
             else ()
         )
+        # Conditional requests: an unchanged feed answers 304, with no listing to count.
         return Poll(
             at,
             200 if new else 304,
             new_entries=len(new),
             entry_times=times,
             hint=self.outlet.hint,
-            listed=min(available, self.outlet.listed),
+            listed=min(available, self.outlet.listed) if new else None,
         )
 
 
