@@ -162,11 +162,11 @@ def entries_of(outlet: Outlet, days: int, seed: int, burst_day: int) -> list[Ent
     start = START.timestamp()
     result = []
     for day in range(days):
-        local_day = (START + timedelta(days=day)).weekday()
-        if outlet.weekdays is not None and local_day not in outlet.weekdays:
+        weekday = (START + timedelta(days=day)).weekday()
+        if outlet.weekdays is not None and weekday not in outlet.weekdays:
             continue
         volume = rng.lognormvariate(0.0, 0.25)
-        if local_day >= 5:
+        if weekday >= 5:
             volume *= outlet.weekend
         for hour in range(24):
             # The outlet's local hour `hour` of its day `day`, on the UTC axis.
