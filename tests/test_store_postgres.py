@@ -8,7 +8,8 @@ import pytest
 from crawler.store import StoreError, open_store, store_exists
 from crawler.store.postgres.connection import redacted
 from crawler.store.postgres.schema import MIGRATIONS
-from tests.conftest import run_newsmon
+from tests.conftest import one_line_error, run_newsmon
+from tests.serve_helpers import BLOCKADE, build_fixture_db, get_json, serving
 from tests.test_store_contract import row
 
 
@@ -76,14 +77,25 @@ def test_a_password_never_shows(postgres_server):
     assert "Connection refused" in result.stderr or "connection" in result.stderr
 
 
-@pytest.mark.parametrize(
-    ("command", "method"),
-    [(["stories"], "stories"), (["export", "--format", "jsonl"], "export_articles")],
-)
-def test_a_reading_command_on_postgresql_says_it_is_not_available_yet(
-    postgres_url, command, method
-):
-    open_store(postgres_url).close()
-    result = run_newsmon(*command, "--db", postgres_url)
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr == f"newsmon: error: {method} is not available on PostgreSQL yet\n"
+def test_serve_on_postgresql_says_in_one_line_how_to_serve_a_copy():
+    url = "postgresql://me:s3cret@127.0.0.1:1/news"
+    line = one_line_error(run_newsmon("serve", "--db", url))
+    assert "s3cret" not in line and "newsmon serve reads a SQLite file" in line
+    assert "newsmon export --format sqlite --db postgresql://me:***@127.0.0.1:1/news" in line
+    assert line.endswith("then newsmon serve --db newsmon.db")
+
+
+@pytest.mark.slow
+def test_a_postgresql_collection_exported_to_sqlite_is_served(postgres_url, tmp_path):
+    build_fixture_db(postgres_url)
+    out = tmp_path / "copy.db"
+    exported = run_newsmon("export", "--format", "sqlite", "--db", postgres_url, "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stderr == f"6 article(s) written to {out}\n"
+    with serving(out) as base:
+        stories = get_json(f"{base}/newsmon/relevant_stories.json?_shape=array&topic={BLOCKADE}")
+        assert [s["story_id"] for s in stories] == [6, 1]
+        found = get_json(f"{base}/newsmon/articles.json?_search=Hakari&_shape=array")
+        assert [a["id"] for a in found] == [6]
+        (version,) = get_json(f"{base}/newsmon/article_versions.json?article_id=1&_shape=array")
+        assert version["title"] == "Lachin corridor blocked again"

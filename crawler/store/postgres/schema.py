@@ -238,7 +238,49 @@ def m002_translations_archives(conn: QmarkConnection) -> None:
         index.add(article_id, signature(title, text.story_text(body, source), language), source)
 
 
-MIGRATIONS: list[Callable[[QmarkConnection], None]] = [m001_initial, m002_translations_archives]
+_ALERTS_READING = [
+    "CREATE TABLE alerts (name TEXT PRIMARY KEY, created_at TEXT NOT NULL)",
+    """
+    CREATE TABLE alert_channels (
+        alert TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_error TEXT,
+        last_success_at TEXT,
+        lease_owner TEXT,
+        lease_until TEXT,
+        PRIMARY KEY (alert, channel)
+    )
+    """,
+    """
+    CREATE TABLE alert_deliveries (
+        alert TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        story_id BIGINT NOT NULL,
+        outlets INTEGER NOT NULL,
+        delivered_at TEXT NOT NULL,
+        PRIMARY KEY (alert, channel, story_id)
+    )
+    """,
+    # The stories of an alert run are the relevant ones first seen since its start.
+    "CREATE INDEX idx_articles_relevant_first_seen ON articles(relevant, first_seen_at)",
+    # Readers' lists run newest first by this expression (written the same in the queries).
+    "CREATE INDEX idx_articles_when ON articles ((COALESCE(published_at, first_seen_at)))",
+]
+
+
+def m003_alerts_reading(conn: QmarkConnection) -> None:
+    """SQLite's m030 (the alerts' ledger) and m021 (articles by date, for the reading commands)."""
+    for statement in _ALERTS_READING:
+        conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[QmarkConnection], None]] = [
+    m001_initial,
+    m002_translations_archives,
+    m003_alerts_reading,
+]
 
 
 def pending(conn: QmarkConnection) -> list[str]:

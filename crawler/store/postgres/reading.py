@@ -1,0 +1,72 @@
+"""What readers ask of the archive on PostgreSQL: stories, search grouped by story, exports.
+
+The statements are SQLite's (:mod:`crawler.store.sqlite.reading`) where the
+dialects agree; this module supplies what differs: ``jsonb`` for the JSON
+lists, server-side cursors so that an export of a million articles holds a
+batch of rows at a time, the schema's columns, and the story search over the
+``tsquery`` translation that :meth:`~crawler.store.base.Store.search` uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import closing
+
+import psycopg
+
+from crawler.store.base import ArticleFilter, StoryHit
+from crawler.store.postgres.connection import QmarkConnection
+from crawler.store.sqlite.reading import _WHEN, NO_FILTER, newest_per_story, story_hits
+from crawler.store.sqlite.reading import ReadingStore as SqliteReadingStore
+from crawler.store.sqlite.search import SNIPPET_CLOSE, SNIPPET_OPEN
+from crawler.store.textsearch import parse_query, snippet
+
+TOPIC_ELEMENTS = "jsonb_array_elements_text({col}::jsonb) AS jt(value)"
+"""The elements of the JSON list in column ``{col}``, as rows with a ``jt.value``."""
+
+
+class ReadingStore(SqliteReadingStore):
+    """Reads for people over ``self.conn`` (mixed into the PostgreSQL store)."""
+
+    conn: QmarkConnection
+    _DRIVER_ERROR = psycopg.Error
+    _TOPICS = TOPIC_ELEMENTS
+
+    def _stream(self, sql: str, params: list[object]) -> Iterator[tuple]:
+        return self.conn.stream(sql, params)
+
+    def _columns(self, table: str) -> list[str]:
+        return [
+            name
+            for (name,) in self.conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+                [table],
+            )
+        ]
+
+    def search_stories(
+        self, query: str, filters: ArticleFilter = NO_FILTER, *, limit: int = 20
+    ) -> list[StoryHit]:
+        parsed = parse_query(query)
+        condition, params = self._where(filters)
+        # Newest first, read a batch at a time: the scan stops at the limit-th
+        # story instead of fetching every match (a common word matches most).
+        matches = self._stream(
+            "SELECT a.id, a.story_id, a.published_at, a.source, a.title, a.url, a.relevant, a.topics "
+            f"FROM articles a WHERE a.search_vector @@ ?::tsquery AND {condition} "
+            f"ORDER BY {_WHEN.format(a='a')} DESC, a.id DESC",
+            [parsed.tsquery, *params],
+        )
+        with closing(matches):
+            rows = newest_per_story(matches, limit)
+        copies = self._copies([row[1] for row in rows])
+        ids = [copy["id"] for story in copies.values() for copy in story]
+        snippets = {
+            article_id: snippet(body, parsed, marks=(SNIPPET_OPEN, SNIPPET_CLOSE))
+            for article_id, body in self.conn.execute(
+                "SELECT id, body FROM articles WHERE search_vector @@ ?::tsquery AND id = ANY(?)",
+                [parsed.tsquery, ids],
+            )
+        }
+        return story_hits(rows, copies, snippets)
