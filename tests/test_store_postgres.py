@@ -57,6 +57,32 @@ def test_articles_stored_before_the_translation_index_are_signed_by_its_migratio
         assert store.read_windows() == {}
 
 
+def test_articles_indexed_before_the_folds_are_reindexed_by_their_migration(postgres_url):
+    from crawler.store.postgres import connection, schema
+    from crawler.store.postgres.store import PostgresTransaction
+
+    conn = connection.connect(postgres_url)
+    try:
+        with conn.raw.transaction():  # a database before m004: the vector without the folds
+            conn.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+            for migration in schema.MIGRATIONS[:3]:
+                migration(conn)
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, 'then')", [migration.__name__]
+                )
+            tx = PostgresTransaction(conn)
+            tx.insert_article(row(1, title="Laçın yolu", body="Vəziyyət sabitdir."), None)
+            tx.insert_article(row(2, title="Lachin road", body="Calm."), None)
+            conn.execute(
+                "UPDATE articles SET search_vector = to_tsvector('simple', title || ' ' || body)"
+            )
+    finally:
+        conn.close()
+    with open_store(postgres_url) as store:
+        assert [hit["id"] for hit in store.search("Lacin OR veziyyet")] == [1]
+        assert [hit["id"] for hit in store.search("lachin")] == [2]  # left as it was
+
+
 def test_ids_after_a_bulk_load_with_ids_are_fresh(postgres_url):
     columns = list(row(1)) + ["id", "story_id"]
     with open_store(postgres_url) as store:

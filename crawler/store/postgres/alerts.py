@@ -33,7 +33,8 @@ class AlertStore(SqliteAlertStore):
     _TOPICS = TOPIC_ELEMENTS
 
     def _match_clause(self, search: str) -> tuple[str, object]:
-        # Parsed here, so a query FTS5 would refuse is a SearchQueryError before any SQL runs.
+        # FTS5's own syntax, as SQLite hands the saved search to MATCH as written; parsed
+        # here, so a query FTS5 would refuse is a SearchQueryError before any SQL runs.
         return "a.search_vector @@ ?::tsquery", parse_query(search).tsquery
 
     def _story_ids(self, sql: str, params: list[object], *, searching: bool) -> list[int]:

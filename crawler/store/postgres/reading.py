@@ -4,7 +4,8 @@ The statements are SQLite's (:mod:`crawler.store.sqlite.reading`) where the
 dialects agree; this module supplies what differs: ``jsonb`` for the JSON
 lists, server-side cursors so that an export of a million articles holds a
 batch of rows at a time, the schema's columns, and the story search over the
-``tsquery`` translation that :meth:`~crawler.store.base.Store.search` uses.
+``tsquery`` translation of a query as typed that :meth:`~crawler.store.base.Store.search`
+uses (:func:`crawler.store.textsearch.typed_query`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from crawler.store.postgres.connection import QmarkConnection
 from crawler.store.sqlite.reading import _WHEN, NO_FILTER, newest_per_story, story_hits
 from crawler.store.sqlite.reading import ReadingStore as SqliteReadingStore
 from crawler.store.sqlite.search import SNIPPET_CLOSE, SNIPPET_OPEN
-from crawler.store.textsearch import parse_query, snippet
+from crawler.store.textsearch import snippet, typed_query
 
 TOPIC_ELEMENTS = "jsonb_array_elements_text({col}::jsonb) AS jt(value)"
 """The elements of the JSON list in column ``{col}``, as rows with a ``jt.value``."""
@@ -48,7 +49,7 @@ class ReadingStore(SqliteReadingStore):
     def search_stories(
         self, query: str, filters: ArticleFilter = NO_FILTER, *, limit: int = 20
     ) -> list[StoryHit]:
-        parsed = parse_query(query)
+        parsed = typed_query(query)
         condition, params = self._where(filters)
         # Newest first, read a batch at a time: the scan stops at the limit-th
         # story instead of fetching every match (a common word matches most).

@@ -10,6 +10,7 @@ so that rows read alike from both backends; the full-text index is a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from crawler.store.base import utcnow_iso
@@ -276,10 +277,38 @@ def m003_alerts_reading(conn: QmarkConnection) -> None:
         conn.execute(statement)
 
 
+_REINDEX_BATCH = 1000
+
+
+def m004_search_index_folds(conn: QmarkConnection) -> None:
+    """Index the letters FTS5's tokenizer leaves alone folded (``ı`` as ``i``, ``ə`` as ``e`` …),
+    as SQLite's m020 does: ``Lacin`` then finds ``Laçın`` on both backends."""
+    from crawler.store.ftsquery import INDEX_FOLDS
+    from crawler.store.textsearch import tsvector_text
+
+    # Only the articles holding such a letter get another vector; the rest keep theirs.
+    touched = re.compile("[" + re.escape("".join(INDEX_FOLDS)) + "]")
+    last = 0
+    while rows := conn.execute(
+        "SELECT id, title, body FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+        [last, _REINDEX_BATCH],
+    ).fetchall():
+        last = rows[-1][0]
+        conn.executemany(
+            "UPDATE articles SET search_vector = ?::tsvector WHERE id = ?",
+            [
+                (tsvector_text(title, body), article_id)
+                for article_id, title, body in rows
+                if touched.search(title) or touched.search(body)
+            ],
+        )
+
+
 MIGRATIONS: list[Callable[[QmarkConnection], None]] = [
     m001_initial,
     m002_translations_archives,
     m003_alerts_reading,
+    m004_search_index_folds,
 ]
 
 
