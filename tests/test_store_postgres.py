@@ -125,3 +125,20 @@ def test_a_postgresql_collection_exported_to_sqlite_is_served(postgres_url, tmp_
         assert [a["id"] for a in found] == [6]
         (version,) = get_json(f"{base}/newsmon/article_versions.json?article_id=1&_shape=array")
         assert version["title"] == "Lachin corridor blocked again"
+
+
+def test_readers_rows_come_from_a_server_side_cursor(postgres_url):
+    with open_store(postgres_url) as store:
+        with store.write() as tx:
+            for n in range(3):
+                tx.insert_article(row(n), None)
+
+        def open_cursors() -> int:
+            return store.conn.execute("SELECT count(*) FROM pg_cursors").fetchone()[0]
+
+        for rows in (store.export_articles(), store.stories()):
+            next(rows)  # the client holds a batch; the rest waits in the server
+            assert open_cursors() == 1
+            rows.close()
+            assert open_cursors() == 0
+        assert [a["id"] for a in store.export_articles()] == [1, 2, 3]
