@@ -651,3 +651,17 @@ def test_export_streams_selected_articles_and_a_subset_store(stories_archive, tm
         (story,) = handed.stories()
         assert story.outlets == ["wire", "kavkaz"]
         assert [h.source for h in handed.search_stories("Stepanakert")] == ["kavkaz"]
+
+
+def test_search_by_story_reaches_past_many_copies_of_one_story(store):
+    def dated(n: int, day: int, **kw) -> dict:
+        return row(n, title="Hakari bridge", published_at=f"2024-01-{day:02d}T00:00:00+00:00", **kw)
+
+    with store.write() as tx:
+        older = tx.insert_article(dated(1, 1), None)
+        newer = tx.insert_article(dated(2, 2), None)
+        for n in range(3, 13):  # more copies than a first read of matches holds
+            tx.insert_article(dated(n, 3, source=f"s{n}"), newer)
+    hits = store.search_stories("Hakari", limit=2)
+    assert [hit.story_id for hit in hits] == [newer, older]
+    assert hits[0].matching_copies == 11 and len(hits[0].also_in) == 10

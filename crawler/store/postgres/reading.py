@@ -11,7 +11,6 @@ uses (:func:`crawler.store.textsearch.typed_query`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import closing
 
 import psycopg
 
@@ -22,6 +21,8 @@ from crawler.store.sqlite.reading import ReadingStore as SqliteReadingStore
 from crawler.store.sqlite.search import SNIPPET_CLOSE, SNIPPET_OPEN
 from crawler.store.textsearch import snippet, typed_query
 
+_ROWS_PER_STORY = 4
+"""Matching rows read per story wanted, at first (and the growth when they were too few)."""
 TOPIC_ELEMENTS = "jsonb_array_elements_text({col}::jsonb) AS jt(value)"
 """The elements of the JSON list in column ``{col}``, as rows with a ``jt.value``."""
 
@@ -51,16 +52,21 @@ class ReadingStore(SqliteReadingStore):
     ) -> list[StoryHit]:
         parsed = typed_query(query)
         condition, params = self._where(filters)
-        # Newest first, read a batch at a time: the scan stops at the limit-th
-        # story instead of fetching every match (a common word matches most).
-        matches = self._stream(
+        sql = (
             "SELECT a.id, a.story_id, a.published_at, a.source, a.title, a.url, a.relevant, a.topics "
             f"FROM articles a WHERE a.search_vector @@ ?::tsquery AND {condition} "
-            f"ORDER BY {_WHEN.format(a='a')} DESC, a.id DESC",
-            [parsed.tsquery, *params],
+            f"ORDER BY {_WHEN.format(a='a')} DESC, a.id DESC LIMIT ?"
         )
-        with closing(matches):
-            rows = newest_per_story(matches, limit)
+        # Newest first with a LIMIT: for a common word the planner walks the date index
+        # (m003) from the newest article and stops, instead of sorting every match. Copies
+        # of one story use up rows, so an answer short of stories is asked again, for more.
+        batch = limit * _ROWS_PER_STORY
+        while True:
+            found = self.conn.execute(sql, [parsed.tsquery, *params, batch]).fetchall()
+            rows = newest_per_story(found, limit)
+            if len(rows) == limit or len(found) < batch:
+                break
+            batch *= _ROWS_PER_STORY
         copies = self._copies([row[1] for row in rows])
         ids = [copy["id"] for story in copies.values() for copy in story]
         snippets = {

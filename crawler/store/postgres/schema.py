@@ -266,8 +266,9 @@ _ALERTS_READING = [
     """,
     # The stories of an alert run are the relevant ones first seen since its start.
     "CREATE INDEX idx_articles_relevant_first_seen ON articles(relevant, first_seen_at)",
-    # Readers' lists run newest first by this expression (written the same in the queries).
-    "CREATE INDEX idx_articles_when ON articles ((COALESCE(published_at, first_seen_at)))",
+    # Readers' lists run newest first by this expression (written the same in the queries),
+    # ties by id: the story search walks it backwards and stops at its limit.
+    "CREATE INDEX idx_articles_when ON articles ((COALESCE(published_at, first_seen_at)), id)",
 ]
 
 
