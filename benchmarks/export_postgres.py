@@ -8,8 +8,9 @@ stays flat while the archive grows tenfold is what the server-side cursors
 are for. ``--format sqlite`` is the copy a PostgreSQL collection is served
 from (``newsmon serve`` reads SQLite).
 
-Run alone: ``python benchmarks/export_postgres.py [--sizes 5000,50000] [--db postgresql://…]``
-(without ``--db``, a throwaway server of the machine's binaries, ``tests/pgserver.py``).
+Run alone: ``python benchmarks/export_postgres.py [--sizes 5000,50000]`` (a throwaway server
+of the machine's binaries, ``tests/pgserver.py``), or ``--sizes N --db postgresql://…`` to fill
+an empty database of your own.
 """
 
 from __future__ import annotations
@@ -59,9 +60,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="5000,50000", help="articles in each archive")
     parser.add_argument("--workers", type=int, default=2, help="processes making the filler text")
     parser.add_argument("--formats", default=",".join(FORMATS))
-    parser.add_argument("--db", default="", help="a PostgreSQL server URL (one database per size)")
+    parser.add_argument("--db", default="", help="an empty PostgreSQL database (one size only)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.db and len(sizes) != 1:
+        parser.error("--db fills one database: give one size (--sizes 50000)")
     formats = [f for f in args.formats.split(",") if f]
     work = Path(tempfile.mkdtemp(prefix="newsmon-export-pg-"))
     server = None
@@ -71,14 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         server = PostgresServer().start()
     try:
         for size in sizes:
-            if server is not None:
-                url = server.create_database(f"export_{size}")
-            else:
-                url = f"{args.db.rstrip('/').rsplit('/', 1)[0]}/export_{size}"
-                import psycopg
-
-                with psycopg.connect(args.db, autocommit=True) as conn:
-                    conn.execute(f'CREATE DATABASE "export_{size}"')
+            url = server.create_database(f"export_{size}") if server is not None else args.db
             measure(url, size, work, args.workers, formats)
     finally:
         if server is not None:
