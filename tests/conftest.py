@@ -95,3 +95,12 @@ def postgres_server():
 def postgres_url(postgres_server) -> str:
     """A new, empty database on the session's server."""
     return postgres_server.create_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_db(request, tmp_path) -> str:
+    """The ``--db`` value of each backend, not created yet: a file path, or an empty database
+    of the session's server (for the commands' tests that run on both)."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return str(tmp_path / "news.db")

@@ -30,7 +30,6 @@ from crawler.store import (
     open_store,
     store_exists,
 )
-from crawler.store.postgres.unported import UNPORTED
 from pipelines.storage import store_articles
 from tests.conftest import run_newsmon
 
@@ -45,18 +44,8 @@ def store_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/news.db"  # tmp_path is absolute: sqlite:////...
     if request.param == "postgresql":
-        if unported := request.node.get_closest_marker("not_on_postgresql"):
-            pytest.skip(unported.kwargs["reason"])
         return request.getfixturevalue("postgres_url")  # an empty database: no tables yet
     raise AssertionError(request.param)
-
-
-ALERTS_NOT_ON_POSTGRESQL = pytest.mark.not_on_postgresql(
-    reason="alerts are not available on PostgreSQL yet"
-)
-READING_NOT_ON_POSTGRESQL = pytest.mark.not_on_postgresql(
-    reason="stories, search_stories and export are not available on PostgreSQL yet"
-)
 
 
 @pytest.fixture
@@ -545,7 +534,6 @@ def alert_archive(store):
     return store, a, b
 
 
-@ALERTS_NOT_ON_POSTGRESQL
 def test_alert_stories_fold_copies_into_one_story(alert_archive):
     store, a, b = alert_archive
     pending = store.alert_stories(since=at(1), pending_for=("x", "webhook"))
@@ -562,7 +550,6 @@ def test_alert_stories_fold_copies_into_one_story(alert_archive):
         store.alert_stories(search='"unbalanced')
 
 
-@ALERTS_NOT_ON_POSTGRESQL
 def test_an_alert_story_is_pending_until_its_channel_accepted_it(alert_archive):
     store, a, b = alert_archive
     lease = dict(owner="me", now=at(6), lease_until=at(7))
@@ -586,7 +573,6 @@ def test_an_alert_story_is_pending_until_its_channel_accepted_it(alert_archive):
     assert pending() == []
 
 
-@ALERTS_NOT_ON_POSTGRESQL
 def test_an_alert_channel_lease_is_exclusive_and_failures_back_off(store):
     assert store.alert_start("x", at(1)) == at(1) and store.alert_start("x", at(5)) == at(1)
     mine = store.claim_alert_channel("x", "email", owner="me", now=at(1), lease_until=at(2))
@@ -624,7 +610,6 @@ def stories_archive(store):
     return store
 
 
-@READING_NOT_ON_POSTGRESQL
 def test_stories_are_newest_first_with_copies_in_order(stories_archive):
     found = list(stories_archive.stories())
     assert [s.outlets for s in found] == [["sport"], ["wire", "kavkaz"]]
@@ -642,7 +627,6 @@ def test_stories_are_newest_first_with_copies_in_order(stories_archive):
     assert len(list(stories_archive.stories(limit=1))) == 1
 
 
-@READING_NOT_ON_POSTGRESQL
 def test_search_gives_one_hit_per_story(stories_archive):
     (hit,) = stories_archive.search_stories("Lachin corridor")
     assert (hit.source, hit.matching_copies) == ("kavkaz", 2)  # the newest copy
@@ -652,7 +636,6 @@ def test_search_gives_one_hit_per_story(stories_archive):
         stories_archive.search_stories("Lachin OR")
 
 
-@READING_NOT_ON_POSTGRESQL
 def test_export_streams_selected_articles_and_a_subset_store(stories_archive, tmp_path):
     rows = list(stories_archive.export_articles(ArticleFilter(sources=("kavkaz", "sport"))))
     assert [r["source"] for r in rows] == ["kavkaz", "sport"] and list(rows[0]) == list(
@@ -670,8 +653,15 @@ def test_export_streams_selected_articles_and_a_subset_store(stories_archive, tm
         assert [h.source for h in handed.search_stories("Stepanakert")] == ["kavkaz"]
 
 
-def test_what_postgresql_lacks_is_refused_in_one_line(postgres_url):
-    with open_store(postgres_url) as store:
-        for name in UNPORTED:
-            with pytest.raises(StoreError, match=f"^{name} is not available on PostgreSQL yet$"):
-                getattr(store, name)("x")
+def test_search_by_story_reaches_past_many_copies_of_one_story(store):
+    def dated(n: int, day: int, **kw) -> dict:
+        return row(n, title="Hakari bridge", published_at=f"2024-01-{day:02d}T00:00:00+00:00", **kw)
+
+    with store.write() as tx:
+        older = tx.insert_article(dated(1, 1), None)
+        newer = tx.insert_article(dated(2, 2), None)
+        for n in range(3, 13):  # more copies than a first read of matches holds
+            tx.insert_article(dated(n, 3, source=f"s{n}"), newer)
+    hits = store.search_stories("Hakari", limit=2)
+    assert [hit.story_id for hit in hits] == [newer, older]
+    assert hits[0].matching_copies == 11 and len(hits[0].also_in) == 10

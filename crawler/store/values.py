@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,11 @@ from datetime import UTC, datetime
 def utcnow_iso() -> str:
     """Now, ISO 8601 UTC with seconds precision (how the store writes times)."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def redacted(url: str) -> str:
+    """A ``--db`` value without its password (it appears in messages and ``status``)."""
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
 
 
 class StoreError(RuntimeError):

@@ -10,6 +10,7 @@ so that rows read alike from both backends; the full-text index is a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from crawler.store.base import utcnow_iso
@@ -238,7 +239,78 @@ def m002_translations_archives(conn: QmarkConnection) -> None:
         index.add(article_id, signature(title, text.story_text(body, source), language), source)
 
 
-MIGRATIONS: list[Callable[[QmarkConnection], None]] = [m001_initial, m002_translations_archives]
+_ALERTS_READING = [
+    "CREATE TABLE alerts (name TEXT PRIMARY KEY, created_at TEXT NOT NULL)",
+    """
+    CREATE TABLE alert_channels (
+        alert TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        last_error TEXT,
+        last_success_at TEXT,
+        lease_owner TEXT,
+        lease_until TEXT,
+        PRIMARY KEY (alert, channel)
+    )
+    """,
+    """
+    CREATE TABLE alert_deliveries (
+        alert TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        story_id BIGINT NOT NULL,
+        outlets INTEGER NOT NULL,
+        delivered_at TEXT NOT NULL,
+        PRIMARY KEY (alert, channel, story_id)
+    )
+    """,
+    # The stories of an alert run are the relevant ones first seen since its start.
+    "CREATE INDEX idx_articles_relevant_first_seen ON articles(relevant, first_seen_at)",
+    # Readers' lists run newest first by this expression (written the same in the queries),
+    # ties by id: the story search walks it backwards and stops at its limit.
+    "CREATE INDEX idx_articles_when ON articles ((COALESCE(published_at, first_seen_at)), id)",
+]
+
+
+def m003_alerts_reading(conn: QmarkConnection) -> None:
+    """SQLite's m030 (the alerts' ledger) and m021 (articles by date, for the reading commands)."""
+    for statement in _ALERTS_READING:
+        conn.execute(statement)
+
+
+_REINDEX_BATCH = 1000
+
+
+def m004_search_index_folds(conn: QmarkConnection) -> None:
+    """Index the letters FTS5's tokenizer leaves alone folded (``ı`` as ``i``, ``ə`` as ``e`` …),
+    as SQLite's m020 does: ``Lacin`` then finds ``Laçın`` on both backends."""
+    from crawler.store.ftsquery import INDEX_FOLDS
+    from crawler.store.textsearch import tsvector_text
+
+    # Only the articles holding such a letter get another vector; the rest keep theirs.
+    touched = re.compile("[" + re.escape("".join(INDEX_FOLDS)) + "]")
+    last = 0
+    while rows := conn.execute(
+        "SELECT id, title, body FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+        [last, _REINDEX_BATCH],
+    ).fetchall():
+        last = rows[-1][0]
+        conn.executemany(
+            "UPDATE articles SET search_vector = ?::tsvector WHERE id = ?",
+            [
+                (tsvector_text(title, body), article_id)
+                for article_id, title, body in rows
+                if touched.search(title) or touched.search(body)
+            ],
+        )
+
+
+MIGRATIONS: list[Callable[[QmarkConnection], None]] = [
+    m001_initial,
+    m002_translations_archives,
+    m003_alerts_reading,
+    m004_search_index_folds,
+]
 
 
 def pending(conn: QmarkConnection) -> list[str]:
