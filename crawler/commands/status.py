@@ -213,6 +213,8 @@ def status(
     state = daemon_state(db_path)
     report = {
         "daemon": {"running": state is not None, "pid": state.get("pid") if state else None},
+        # Scrapyd nodes as the daemon last saw them (runner = "scrapyd").
+        "nodes": state.get("nodes", {}) if state else {},
         "jobs": _jobs(db, plan, state, now) if plan else [],
         # Rows still marked running: crawls in progress, or abandoned when their process is gone.
         "unfinished_runs": [run.to_json() for run in query_runs(db, status="running", limit=100)],
@@ -237,6 +239,21 @@ def _print_status(report: dict, now: datetime) -> None:
         f"daemon: running (pid {daemon['pid']})" if daemon["running"] else "daemon: not running",
         highlight=False,
     )
+    if report["nodes"]:
+        table = Table(title="Scrapyd nodes", title_justify="left")
+        for column in ("node", "state", "running", "pending", "checked"):
+            table.add_column(column)
+        for name, node in report["nodes"].items():
+            state = {True: "up", False: f"[red]down[/]: {node['error']}", None: "not used yet"}
+            checked = node.get("checked_at")
+            table.add_row(
+                name,
+                state[node["up"]],
+                str(node.get("running", "")),
+                str(node.get("pending", "")),
+                _local(datetime.fromisoformat(checked), now) if checked else "",
+            )
+        console.print(table)
     if report["jobs"]:
         table = Table(title="jobs", title_justify="left")
         for column in ("job", "cadence", "last run", "result", "next run"):
