@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from schedules.config import DaemonSettings, Job, Node
 from schedules.scrapyd import NodeError, ScrapydClient
+from schedules.supervisor import StopPlan
 
 logger = logging.getLogger("newsmon.schedule")
 
@@ -149,19 +150,16 @@ class NodePool:
         poll = self.settings.poll_interval.total_seconds()
         lost_after = self.settings.node_timeout.total_seconds()
         started = clock()
-        deadline = started + timeout
+        stop = StopPlan(started, timeout, kill_grace, stop_at)
         last_answer = started
-        stopped_for: str | None = None
-        soft_sent: float | None = None
-        killed = False
 
         def outcome(ended: str, detail: str = "") -> RemoteOutcome:
             return RemoteOutcome(
                 node=name,
                 job_id=scrapyd_job,
                 ended=ended,
-                stopped_for=stopped_for,
-                killed=killed,
+                stopped_for=stop.stopped_for,
+                killed=stop.killed,
                 duration=clock() - started,
                 detail=detail,
             )
@@ -183,19 +181,13 @@ class NodePool:
             if state == "finished":
                 return outcome("finished", entry.get("log_url") or "")
             if state is None:
-                if soft_sent is not None:
+                if stop.soft_sent is not None:
                     return outcome("finished")  # cancelled while still pending: dropped
                 return outcome("lost", f"the node no longer knows job {scrapyd_job} (restarted?)")
-            if soft_sent is None:
-                shutdown_at = stop_at()
-                if now >= deadline:
-                    stopped_for = "timeout"
-                elif shutdown_at is not None and now >= shutdown_at:
-                    stopped_for = "shutdown"
-                if stopped_for:
-                    self._cancel(name, scrapyd_job, "INT")
-                    soft_sent = now
-            elif not killed and now >= soft_sent + kill_grace:
+            action = stop.due(now)
+            if action == "soft":
+                self._cancel(name, scrapyd_job, "INT")
+            elif action == "kill":
                 logger.warning(
                     "job %s on %s still running %.0fs after SIGINT: SIGKILL",
                     scrapyd_job,
@@ -203,7 +195,6 @@ class NodePool:
                     kill_grace,
                 )
                 self._cancel(name, scrapyd_job, "KILL")
-                killed = True
             sleep(poll)
 
     def _cancel(self, name: str, scrapyd_job: str, signal: str) -> None:
