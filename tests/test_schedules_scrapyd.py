@@ -125,6 +125,10 @@ settings = {FAST}
 """
 
 
+def start_daemon(tmp_path: Path, db: str, node_urls: list[str], jobs: str, sources: Path) -> Daemon:
+    return Daemon(tmp_path / "daemon", db, schedules(node_urls, jobs), sources)
+
+
 def node_of(nodes: list[ScrapydNode], run_id: int) -> ScrapydNode:
     """The node that ran (or runs) a run, from the nodes' own job lists."""
     job = f"newsmon-run-{run_id}"
@@ -142,12 +146,11 @@ def test_runs_spread_over_both_nodes_and_a_node_down_is_skipped_and_shown(
     nodes, mock_web, mock_sources, postgres_url, tmp_path
 ):
     down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    daemon = Daemon(
-        tmp_path / "daemon",
+    daemon = start_daemon(
+        tmp_path,
         postgres_url,
-        schedules(
-            [down, *(n.url for n in nodes)],
-            """
+        [down, *(n.url for n in nodes)],
+        """
 [[job]]
 id = "armwire"
 every = "1h"
@@ -157,7 +160,6 @@ id = "rest"
 every = "1h"
 sources = ["azpress", "rusnews"]
 """,
-        ),
         mock_sources,
     )
     try:
@@ -199,17 +201,15 @@ def test_a_killed_node_s_run_is_recorded_failed_and_rescheduled_on_the_other(
 ):
     release = threading.Event()
     hold(mock_web, "armwire", "/feed/", release, times=1)  # the first crawl hangs on it
-    daemon = Daemon(
-        tmp_path / "daemon",
+    daemon = start_daemon(
+        tmp_path,
         postgres_url,
-        schedules(
-            [n.url for n in nodes],
-            """
+        [n.url for n in nodes],
+        """
 [[job]]
 id = "all"
 every = "1h"
 """,
-        ),
         mock_sources,
     )
     try:
@@ -247,12 +247,11 @@ def test_a_run_past_its_timeout_is_cancelled_on_its_node(
 ):
     release = threading.Event()
     hold(mock_web, "rusnews", "/atom.xml", release)
-    daemon = Daemon(
-        tmp_path / "daemon",
+    daemon = start_daemon(
+        tmp_path,
         postgres_url,
-        schedules(
-            [n.url for n in nodes],
-            """
+        [n.url for n in nodes],
+        """
 [[job]]
 id = "rusnews"
 every = "1h"
@@ -260,7 +259,6 @@ sources = ["rusnews"]
 discovery = ["feeds"]
 timeout = "4s"
 """,
-        ),
         mock_sources,
     )
     try:
