@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import click
 import psutil
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.commands.options import (
@@ -244,7 +245,11 @@ def _print_status(report: dict, now: datetime) -> None:
         for column in ("node", "state", "running", "pending", "checked"):
             table.add_column(column)
         for name, node in report["nodes"].items():
-            state = {True: "up", False: f"[red]down[/]: {node['error']}", None: "not used yet"}
+            state = {
+                True: "up",
+                False: f"[red]down[/]: {escape(str(node['error']))}",
+                None: "not used yet",
+            }
             checked = node.get("checked_at")
             table.add_row(
                 name,

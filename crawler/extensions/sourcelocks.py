@@ -60,6 +60,8 @@ class SourceLocksExtension:
         return cls(crawler)
 
     def spider_opened(self, spider):
+        if not hasattr(spider, "selected_sources"):
+            return None  # not a spider of sources
         names = [s.name for s in spider.selected_sources]
         store = self.shared.acquire()
         self.locks = store.source_locks(names)
