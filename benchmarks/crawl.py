@@ -283,10 +283,20 @@ def crawl_figures(args, work: Path, postgres=None, nodes=None) -> dict:
                 }
             for name in ("newsmon", "newsmon-pg") + (("nodes-pg",) if nodes else ()):
                 run = best[name]
+                per_page = {
+                    k: run.get(k, 0.0) / max(run["pages"], 1) * 1000
+                    for k in ("cpu", "db_cpu", "node_cpu", "daemon_cpu")
+                }
+                nodes_share = (
+                    f", Scrapyd nodes and their crawls {per_page['node_cpu']:.1f}, "
+                    f"daemon {per_page['daemon_cpu']:.1f}"
+                    if name == "nodes-pg"
+                    else ""
+                )
                 print(
                     f"  {name:10s} best {run['pages_per_s']:6.1f} pages/s, "
-                    f"CPU {run['cpu'] / max(run['pages'], 1) * 1000:.1f} ms/page "
-                    f"(database server {run['db_cpu'] / max(run['pages'], 1) * 1000:.1f} ms/page)",
+                    f"CPU {per_page['cpu']:.1f} ms/page "
+                    f"(database server {per_page['db_cpu']:.1f}{nodes_share} ms/page)",
                     flush=True,
                 )
         runs = {name: best[name] for name in ("bare", "newsmon")}

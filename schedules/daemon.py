@@ -4,7 +4,8 @@ The daemon opens the run's ``crawl_runs`` row, starts ``newsmon crawl
 --run-id N --trigger schedule ...`` through :mod:`schedules.supervisor`, and
 when the child is gone makes sure the row tells what happened (the crawl
 closes it itself when it ends normally; a timeout, crash or kill is recorded
-here). It never imports Scrapy, holds no state across runs beyond
+here). With ``runner = "scrapyd"`` the run goes to a Scrapyd node instead
+(:mod:`schedules.remote`). It never imports Scrapy, holds no state across runs beyond
 APScheduler's in-memory jobs, and refuses to start twice on one database.
 
 For tests and benchmarks, ``NEWSMON_DAEMON_REPORT=FILE`` makes the daemon

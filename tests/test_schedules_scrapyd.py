@@ -74,7 +74,11 @@ class Daemon:
         self.folder, self.db = folder, db
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "schedules.toml").write_text(schedules)
-        env = {**os.environ, "TZ": "Asia/Yerevan"}
+        env = {
+            **os.environ,
+            "TZ": "Asia/Yerevan",
+            "NEWSMON_DAEMON_REPORT": str(folder / "report.json"),
+        }
         env.pop("NEWSMON_DB", None)
         self.sources = sources
         with (folder / "daemon.err").open("ab") as err:
@@ -194,6 +198,8 @@ sources = ["azpress", "rusnews"]
     assert all(r["pages_fetched"] > 0 for r in rows)
     assert len(stored_once(postgres_url)) == len(content.ARTICLES)
     assert f"node {down.removeprefix('http://')} is down" in daemon.log()
+    report = json.loads((daemon.folder / "report.json").read_text())
+    assert report["runs_started"] == 2 and "scrapy" not in report["modules"]
 
 
 def test_a_killed_node_s_run_is_recorded_failed_and_rescheduled_on_the_other(
