@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -311,7 +312,9 @@ class Daemon:
                 topics_file=self.topics_file,
             )
             node, placed = self.nodes.place(
-                job_id=f"newsmon-run-{run_id}",
+                # Unique across databases and attempts: a node lists the jobs it ran
+                # for every daemon, and an old job of the same run id must not pass for this one.
+                job_id=f"newsmon-run-{run_id}-{uuid.uuid4().hex[:12]}",
                 arguments=arguments,
                 settings=settings,
                 exclude=lost_nodes,

@@ -18,6 +18,8 @@ logger = logging.getLogger("newsmon.schedule")
 # (ok, unreachable, skipped). After EXIT_DATABASE (full disk, read-only file)
 # its own record of the run may be missing, so the daemon writes one.
 CRAWL_CLOSED_ITS_RUN = frozenset({0, EXIT_UNREACHABLE, EXIT_BUSY})
+# Statuses a crawl on a node records when it ends without being stopped.
+ENDED_ON_ITS_OWN = frozenset({"ok", "unreachable", "skipped"})
 
 
 def _stopped(
@@ -101,6 +103,10 @@ def record_remote_outcome(
         store.finish_run(run_id, status="failed", message=outcome.detail)
         return store.run_summary(run_id), False
     if stopped := _stopped(job, outcome, shutdown_grace, where):
+        if store.run_summary(run_id)["status"] in ENDED_ON_ITS_OWN:
+            # The crawl closed its run before the stop reached it; a node may take a
+            # while to report a job whose process is still exiting.
+            return store.run_summary(run_id), False
         status, message = stopped
         store.mark_run(run_id, status=status, message=f"{message} (Scrapyd job {outcome.job_id})")
         return store.run_summary(run_id), False

@@ -241,6 +241,8 @@ JOB = Job(id="j", every=timedelta(hours=1), timeout=timedelta(minutes=10))
             "exceeded its 10m timeout on node a:1; killed (SIGKILL) after 30s more (Scrapyd job newsmon-run-1)",
             False,
         ),
+        # The crawl ended on its own just before the daemon's stop reached it.
+        (True, outcome(stopped_for="shutdown"), "ok", None, False),
         (
             False,
             outcome(node="", job_id="", ended="unplaced", detail="no Scrapyd node took the run"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -133,11 +134,13 @@ def start_daemon(tmp_path: Path, db: str, node_urls: list[str], jobs: str, sourc
     return Daemon(tmp_path / "daemon", db, schedules(node_urls, jobs), sources)
 
 
-def node_of(nodes: list[ScrapydNode], run_id: int) -> ScrapydNode:
-    """The node that ran (or runs) a run, from the nodes' own job lists."""
-    job = f"newsmon-run-{run_id}"
-    (node,) = [n for n in nodes if n.alive() and any(job in ids for ids in n.jobs().values())]
-    return node
+def placed(daemon: Daemon, nodes: list[ScrapydNode], run_id: int) -> tuple[ScrapydNode, str] | None:
+    """The node a run was scheduled on and its Scrapyd job id, as the daemon logged them."""
+    match = re.search(rf"run {run_id} scheduled on node (\S+) \(Scrapyd job (\S+)\)", daemon.log())
+    if match is None:
+        return None
+    (node,) = [n for n in nodes if n.name == match.group(1)]
+    return node, match.group(2)
 
 
 def stored_once(db: str) -> list[str]:
@@ -194,7 +197,9 @@ sources = ["azpress", "rusnews"]
         ("rest", "ok", "schedule"),
     ], rows
     # Least busy first: the second run went to the node the first did not take.
-    assert {node_of(nodes, r["id"]).name for r in rows} == {n.name for n in nodes}
+    on = [placed(daemon, nodes, r["id"]) for r in rows]
+    assert {node.name for node, _ in on} == {n.name for n in nodes}
+    assert all(job in node.jobs()["finished"] for node, job in on)
     assert all(r["pages_fetched"] > 0 for r in rows)
     assert len(stored_once(postgres_url)) == len(content.ARTICLES)
     assert f"node {down.removeprefix('http://')} is down" in daemon.log()
@@ -220,13 +225,8 @@ every = "1h"
     )
     try:
         first = wait_for(lambda: runs(postgres_url), 60, "the first run")[0]
-        node = wait_for(
-            lambda: next(
-                (n for n in nodes if f"newsmon-run-{first['id']}" in n.jobs()["running"]), None
-            ),
-            60,
-            "the crawl on a node",
-        )
+        node, job = wait_for(lambda: placed(daemon, nodes, first["id"]), 60, "the placement")
+        wait_for(lambda: job in node.jobs()["running"], 60, "the crawl on its node")
         # The crawl has its sources locked once it has taken the run over (its pid).
         wait_for(lambda: runs(postgres_url)[0]["pid"] != daemon.proc.pid, 60, "the node's crawl")
         time.sleep(1)
@@ -241,9 +241,9 @@ every = "1h"
         daemon.stop()
     lost, rerun = runs(postgres_url)
     assert lost["status"] == "failed" and lost["message"].startswith(f"node {node.name} lost"), lost
-    assert rerun["status"] == "ok" and rerun["job_id"] == "all", rerun
+    assert rerun["status"] == "ok" and rerun["job_id"] == "all", (rerun, daemon.log())
     (other,) = [n for n in nodes if n is not node]
-    assert f"newsmon-run-{rerun['id']}" in other.jobs()["finished"]
+    assert placed(daemon, nodes, rerun["id"])[0] is other
     assert len(stored_once(postgres_url)) == len(content.ARTICLES)
     assert "rescheduled on another node" in daemon.log()
 
@@ -277,9 +277,9 @@ timeout = "4s"
     assert row["status"] == "timeout", row
     assert row["message"].startswith("exceeded its 4s timeout on node 127.0.0.1:"), row
     assert "stopped gracefully (SIGINT)" in row["message"]
-    node = node_of(nodes, row["id"])
+    node, job = placed(daemon, nodes, row["id"])
     assert "/cancel.json" in node.output()
-    assert f"newsmon-run-{row['id']}" in node.jobs()["finished"]
+    assert job in node.jobs()["finished"]
 
 
 def test_a_crawl_on_a_node_takes_its_sources_locks(nodes, mock_web, mock_sources, postgres_url):
