@@ -21,24 +21,10 @@ import tomllib
 from datetime import datetime
 from pathlib import Path
 
-import psutil
+from tests.pgserver import tree_cpu_seconds
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU of a process, its live descendants, and the descendants it has reaped."""
-    root = psutil.Process(pid)
-    times = root.cpu_times()
-    total = times.user + times.system + times.children_user + times.children_system
-    for child in root.children(recursive=True):
-        try:
-            child_times = child.cpu_times()
-        except psutil.Error:
-            continue  # ended meanwhile: counted in its parent's children times
-        total += child_times.user + child_times.system
-    return total
 
 
 def schedules_file(node_urls: list[str], halves: list[list[str]], settings: dict) -> str:
