@@ -9,11 +9,13 @@ so the command line prints it as one line.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from crawler.config import (
@@ -102,6 +104,26 @@ class Job:
         return f"cron {self.cron} ({self.timezone})"
 
 
+RUNNERS = ("local", "scrapyd")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One Scrapyd node the daemon may hand crawls to (a ``[[daemon.node]]`` entry)."""
+
+    url: str
+    """Base URL of its HTTP API, without a trailing slash, e.g. ``http://crawl1:6800``."""
+    username: str | None = None
+    """HTTP basic-auth user (Scrapyd's ``username`` setting), or None."""
+    password: str | None = field(default=None, repr=False)
+    """Its password, from the file or from the variable named by ``password_env``."""
+
+    @property
+    def name(self) -> str:
+        """``host:port``, as logs and ``newsmon status`` show the node."""
+        return urlsplit(self.url).netloc
+
+
 @dataclass(frozen=True)
 class DaemonSettings:
     """Settings of the daemon itself (the ``[daemon]`` table)."""
@@ -114,6 +136,16 @@ class DaemonSettings:
     """At most this many crawls at once; a due job waits for a free slot."""
     keep_crawl_logs: int = 200
     """Per-run crawl logs kept under ``logs/crawls/`` (older ones are deleted)."""
+    runner: str = "local"
+    """Where crawls run: ``"local"`` (child processes) or ``"scrapyd"`` (the ``nodes``)."""
+    nodes: tuple[Node, ...] = ()
+    """Scrapyd nodes, tried least busy first (runner ``"scrapyd"``)."""
+    project: str = "newsmon"
+    """Scrapyd project the crawls run in (the name the project was deployed under)."""
+    poll_interval: timedelta = timedelta(seconds=5)
+    """How often a crawl on a node is looked at (``listjobs.json``)."""
+    node_timeout: timedelta = timedelta(seconds=60)
+    """A node that does not answer for this long has lost its crawl, which is rescheduled."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +179,11 @@ _JOB_KEYS = {
     "since", "sources", "discovery", "settings", "misfire_grace", "enabled",
 }  # fmt: skip
 _DEFAULTS_KEYS = _JOB_KEYS - {"id", "every", "cron", "misfire_grace"}
-_DAEMON_KEYS = {"shutdown_grace", "startup_delay", "max_parallel", "keep_crawl_logs"}
+_DAEMON_KEYS = {
+    "shutdown_grace", "startup_delay", "max_parallel", "keep_crawl_logs", "runner", "node",
+    "nodes", "project", "poll_interval", "node_timeout",
+}  # fmt: skip
+_NODE_KEYS = {"url", "username", "password", "password_env"}
 
 
 class _Checker:
@@ -312,7 +348,74 @@ def _daemon(path: Path, raw: Any) -> DaemonSettings:
             if value < minimum:
                 raise check.fail(key, f"must be at least {minimum}")
             values[key] = value
+    for key in ("poll_interval", "node_timeout"):
+        if (value := check.duration(raw, key)) is not None:
+            values[key] = value
+    if "project" in raw:
+        value = check.typed(raw, "project", str)
+        if not _JOB_ID.match(value):
+            raise check.fail("project", "letters, digits, '-', '_' or '.'")
+        values["project"] = value
+    runner = check.typed(raw, "runner", str) or "local"
+    if runner not in RUNNERS:
+        raise check.fail("runner", f"{runner!r} is not one of {', '.join(RUNNERS)}")
+    values["runner"] = runner
+    nodes = _nodes(path, check, raw)
+    if runner == "scrapyd" and not nodes:
+        raise check.fail("runner", "'scrapyd' needs at least one [[daemon.node]] with its url")
+    values["nodes"] = nodes
     return DaemonSettings(**values)
+
+
+def _nodes(path: Path, check: _Checker, raw: dict) -> tuple[Node, ...]:
+    """The ``[[daemon.node]]`` tables and the ``nodes = [...]`` URLs, validated."""
+    if "node" in raw and "nodes" in raw:
+        raise check.fail("nodes", "give the nodes either as [[daemon.node]] or as nodes = [...]")
+    key = "node" if "node" in raw else "nodes"
+    entries = raw.get(key, [])
+    if not isinstance(entries, list):
+        raise check.fail(key, "must be a list of node URLs or [[daemon.node]] tables")
+    nodes: list[Node] = []
+    for index, entry in enumerate(entries):
+        node_check = _Checker(f"{path}: [daemon] node #{index + 1}")
+        node = _node(node_check, {"url": entry} if isinstance(entry, str) else entry)
+        if any(n.url == node.url for n in nodes):
+            raise node_check.fail("url", f"{node.url!r} is listed twice")
+        nodes.append(node)
+    return tuple(nodes)
+
+
+def _node(check: _Checker, raw: Any) -> Node:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{check.where}: must be a URL string or a table with 'url'")
+    check.unknown(raw, _NODE_KEYS)
+    url = check.typed(raw, "url", str)
+    if not url:
+        raise check.fail("url", "required, e.g. 'http://crawl1:6800'")
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise check.fail("url", f"{url!r} is not an http(s) URL with a host")
+    if parts.username or parts.password:
+        raise check.fail("url", "credentials go in 'username' and 'password' (or 'password_env')")
+    try:
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError as exc:
+        raise check.fail("url", f"{url!r}: {exc}") from None
+    username = check.typed(raw, "username", str)
+    password = check.typed(raw, "password", str)
+    env = check.typed(raw, "password_env", str)
+    if password is not None and env is not None:
+        raise check.fail("password_env", "give either 'password' or 'password_env'")
+    if env is not None:
+        password = os.environ.get(env)
+        if password is None:
+            raise check.fail("password_env", f"the environment variable {env} is not set")
+    if (username is None) != (password is None):
+        raise check.fail(
+            "username" if username is None else "password",
+            "HTTP basic auth needs both 'username' and a password",
+        )
+    return Node(url=url.strip().rstrip("/"), username=username, password=password)
 
 
 def load_schedules(path: str | Path | None = None, *, sources: SourceSet | None = None) -> Schedule:

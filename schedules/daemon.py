@@ -4,7 +4,8 @@ The daemon opens the run's ``crawl_runs`` row, starts ``newsmon crawl
 --run-id N --trigger schedule ...`` through :mod:`schedules.supervisor`, and
 when the child is gone makes sure the row tells what happened (the crawl
 closes it itself when it ends normally; a timeout, crash or kill is recorded
-here). It never imports Scrapy, holds no state across runs beyond
+here). With ``runner = "scrapyd"`` the run goes to a Scrapyd node instead
+(:mod:`schedules.remote`). It never imports Scrapy, holds no state across runs beyond
 APScheduler's in-memory jobs, and refuses to start twice on one database.
 
 For tests and benchmarks, ``NEWSMON_DAEMON_REPORT=FILE`` makes the daemon
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,7 +43,8 @@ from crawler.store.filelocks import daemon_state_path
 from schedules.config import Job, Schedule, format_duration
 from schedules.history import close_abandoned_runs, last_run_by_job
 from schedules.logs import prune_crawl_logs
-from schedules.outcomes import record_outcome
+from schedules.outcomes import record_outcome, record_remote_outcome
+from schedules.remote import NodePool, RemoteOutcome, crawl_request
 from schedules.supervisor import CrawlProcess, Outcome
 from schedules.triggers import build_trigger, first_run, misfire_grace_seconds
 
@@ -100,6 +103,7 @@ class Daemon:
         self.alerts_file = str(Path(alerts_file).resolve()) if alerts_file else None
         self.alerts_command = list(alerts_command)
         self._alerts_lock = threading.Lock()  # one alerts run at a time
+        self.nodes = NodePool(schedule.daemon) if schedule.daemon.runner == "scrapyd" else None
 
     # --- lifecycle -----------------------------------------------------------
 
@@ -107,6 +111,11 @@ class Daemon:
         """Schedule the jobs and block until a signal stops the daemon; returns the exit status (0)."""
         if not self.jobs:
             raise DaemonError(f"{self.schedule.path}: no enabled job")
+        if self.nodes is not None and local_path(self.db_path) is not None:
+            raise DaemonError(
+                f"{self.schedule.path}: runner = 'scrapyd' needs a store the nodes can reach "
+                f"(--db postgresql://...), not the SQLite file {self.db_path}"
+            )
         # Held open for the daemon's life: a store's lock may live in its session.
         store = open_store(self.db_path)
         daemon_lock = store.daemon_lock()
@@ -260,6 +269,9 @@ class Daemon:
             self._running[job.id] = run_id
             self._runs_started += 1
         self._write_state()
+        if self.nodes is not None:
+            self._run_remote(job, run_id)
+            return
         process = CrawlProcess(
             self.command(job, run_id),
             log_path=self.crawl_log_path(run_id),
@@ -285,6 +297,62 @@ class Daemon:
         )
         self._record(job, run_id, outcome)
         self._prune_crawl_logs()
+        self._run_alerts(job, run_id)
+
+    def _run_remote(self, job: Job, run_id: int) -> None:
+        """Hand the run to a Scrapyd node and follow it; a run lost with its node is rescheduled
+        (as a new run) on another node, once per node."""
+        lost_nodes: set[str] = set()
+        while True:
+            arguments, settings = crawl_request(
+                job,
+                run_id,
+                db_url=self.db_path,
+                sources_file=self.sources_file,
+                topics_file=self.topics_file,
+            )
+            node, placed = self.nodes.place(
+                # Unique across databases and attempts: a node lists the jobs it ran
+                # for every daemon, and an old job of the same run id must not pass for this one.
+                job_id=f"newsmon-run-{run_id}-{uuid.uuid4().hex[:12]}",
+                arguments=arguments,
+                settings=settings,
+                exclude=lost_nodes,
+            )
+            self._write_state()
+            if node is None:
+                outcome = RemoteOutcome("", "", "unplaced", None, False, 0.0, placed)
+            else:
+                logger.info(
+                    "job %s: run %d scheduled on node %s (Scrapyd job %s)",
+                    job.id,
+                    run_id,
+                    node,
+                    placed,
+                )
+                outcome = self.nodes.follow(
+                    node,
+                    placed,
+                    timeout=job.timeout.total_seconds(),
+                    kill_grace=job.kill_grace.total_seconds(),
+                    stop_at=lambda: self._stop_at,
+                )
+            with open_store(self.db_path) as store:
+                row, lost = record_remote_outcome(
+                    store, job, run_id, outcome, self.schedule.daemon.shutdown_grace
+                )
+            self._log_row(job, run_id, row, outcome.duration)
+            if not lost or self._stopping.is_set():
+                break
+            lost_nodes.add(node)
+            with open_store(self.db_path) as store:
+                run_id = start_run(
+                    store, trigger="schedule", sources=self._source_names(job), job_id=job.id
+                )
+            logger.warning("job %s: rescheduled on another node as run %d", job.id, run_id)
+            with self._lock:
+                self._running[job.id] = run_id
+                self._runs_started += 1
         self._run_alerts(job, run_id)
 
     def crawl_log_path(self, run_id: int) -> Path:
@@ -329,6 +397,9 @@ class Daemon:
         """Make the run's row say how the crawl ended, then log one line about it."""
         with open_store(self.db_path) as store:
             row = record_outcome(store, job, run_id, outcome, self.schedule.daemon.shutdown_grace)
+        self._log_row(job, run_id, row, outcome.duration)
+
+    def _log_row(self, job: Job, run_id: int, row: dict, duration: float) -> None:
         level = logging.INFO if row["status"] in ("ok", "skipped") else logging.WARNING
         logger.log(
             level,
@@ -336,7 +407,7 @@ class Daemon:
             job.id,
             run_id,
             row["status"],
-            outcome.duration,
+            duration,
             row["pages_fetched"],
             row["articles_new"],
             row["errors"],
@@ -411,6 +482,8 @@ class Daemon:
             "schedules": str(self.schedule.path),
             "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "jobs": jobs,
+            "runner": self.schedule.daemon.runner,
+            "nodes": self.nodes.snapshot() if self.nodes is not None else {},
         }
         with self._state_lock:
             if self._closed:

@@ -188,6 +188,57 @@ enabled = false
             "[defaults]: field 'timeout'",
             "not a duration",
         ),
+        (
+            '[daemon]\nrunner = "k8s"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon]: field 'runner'",
+            "'k8s' is not one of local, scrapyd",
+        ),
+        (
+            '[daemon]\nrunner = "scrapyd"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon]: field 'runner'",
+            "needs at least one [[daemon.node]]",
+        ),
+        (
+            '[daemon]\nnodes = ["ftp://crawl1:6800"]\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: field 'url'",
+            "not an http(s) URL with a host",
+        ),
+        (
+            '[daemon]\nnodes = ["http://crawl1:99999"]\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: field 'url'",
+            "out of range",
+        ),
+        (
+            '[daemon]\nnodes = ["http://u:p@crawl1:6800"]\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: field 'url'",
+            "credentials go in 'username'",
+        ),
+        (
+            '[daemon]\nnodes = ["http://a:1", "http://a:1/"]\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #2: field 'url'",
+            "listed twice",
+        ),
+        (
+            '[[daemon.node]]\nurl = "http://a:1"\nusername = "u"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: field 'password'",
+            "needs both 'username' and a password",
+        ),
+        (
+            '[[daemon.node]]\nurl = "http://a:1"\nusername = "u"\npassword_env = "NEWSMON_TEST_UNSET_PW"\n'
+            '[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: field 'password_env'",
+            "NEWSMON_TEST_UNSET_PW is not set",
+        ),
+        (
+            '[[daemon.node]]\nurl = "http://a:1"\nport = 2\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: unknown field 'port'",
+            "known:",
+        ),
+        (
+            '[daemon]\npoll_interval = "0"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon]: field 'poll_interval'",
+            "",
+        ),
         ("[[jobs]]\nid = 'a'", "unknown top-level key 'jobs'", ""),
         ("[daemon]", "no [[job]] entries", ""),
         ("[[job]\n", "invalid TOML", ""),
@@ -268,3 +319,44 @@ def test_format_duration():
         "1h",
         "2d",
     ]
+
+
+def test_scrapyd_nodes_as_tables_or_urls(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSMON_TEST_NODE_PW", "s3cret")
+    path = tmp_path / "s.toml"
+    path.write_text(
+        """
+[daemon]
+runner = "scrapyd"
+project = "news-prod"
+poll_interval = "2s"
+node_timeout = "90s"
+[[daemon.node]]
+url = "http://crawl1.example:6800/"
+[[daemon.node]]
+url = "https://crawl2.example/scrapyd"
+username = "newsmon"
+password_env = "NEWSMON_TEST_NODE_PW"
+[[job]]
+id = "a"
+every = "1h"
+"""
+    )
+    daemon = load_schedules(path).daemon
+    assert daemon.runner == "scrapyd" and daemon.project == "news-prod"
+    assert daemon.poll_interval == timedelta(seconds=2)
+    assert daemon.node_timeout == timedelta(seconds=90)
+    first, second = daemon.nodes
+    assert (first.url, first.name, first.username, first.password) == (
+        "http://crawl1.example:6800", "crawl1.example:6800", None, None
+    )  # fmt: skip
+    assert (second.url, second.username, second.password) == (
+        "https://crawl2.example/scrapyd", "newsmon", "s3cret"
+    )  # fmt: skip
+    assert "s3cret" not in repr(second)
+    path.write_text(
+        '[daemon]\nnodes = ["http://a:6800", "http://b:6800"]\n[[job]]\nid = "a"\nevery = "1h"'
+    )
+    daemon = load_schedules(path).daemon
+    assert daemon.runner == "local" and [n.name for n in daemon.nodes] == ["a:6800", "b:6800"]
+    assert load_schedules(DEFAULT_SCHEDULES_FILE).daemon.runner == "local"

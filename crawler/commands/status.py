@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import click
 import psutil
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.commands.options import (
@@ -213,6 +214,8 @@ def status(
     state = daemon_state(db_path)
     report = {
         "daemon": {"running": state is not None, "pid": state.get("pid") if state else None},
+        # Scrapyd nodes as the daemon last saw them (runner = "scrapyd").
+        "nodes": state.get("nodes", {}) if state else {},
         "jobs": _jobs(db, plan, state, now) if plan else [],
         # Rows still marked running: crawls in progress, or abandoned when their process is gone.
         "unfinished_runs": [run.to_json() for run in query_runs(db, status="running", limit=100)],
@@ -237,6 +240,25 @@ def _print_status(report: dict, now: datetime) -> None:
         f"daemon: running (pid {daemon['pid']})" if daemon["running"] else "daemon: not running",
         highlight=False,
     )
+    if report["nodes"]:
+        table = Table(title="Scrapyd nodes", title_justify="left")
+        for column in ("node", "state", "running", "pending", "checked"):
+            table.add_column(column)
+        for name, node in report["nodes"].items():
+            state = {
+                True: "up",
+                False: f"[red]down[/]: {escape(str(node['error']))}",
+                None: "not used yet",
+            }
+            checked = node.get("checked_at")
+            table.add_row(
+                name,
+                state[node["up"]],
+                str(node.get("running", "")),
+                str(node.get("pending", "")),
+                _local(datetime.fromisoformat(checked), now) if checked else "",
+            )
+        console.print(table)
     if report["jobs"]:
         table = Table(title="jobs", title_justify="left")
         for column in ("job", "cadence", "last run", "result", "next run"):
