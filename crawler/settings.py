@@ -41,6 +41,9 @@ NEWSMON_PROGRESS_INTERVAL = (
 NEWSMON_INCREMENTAL = True  # skip articles already stored
 NEWSMON_CONDITIONAL_REQUESTS = True  # If-None-Match / If-Modified-Since on feeds and sitemaps
 NEWSMON_RECORD_RUNS = True  # write crawl_runs / crawl_run_sources rows
+NEWSMON_RECORD_POLLS = (
+    True  # record feed polls and lags, obey Retry-After (crawler/middlewares/polls.py)
+)
 
 # --- politeness ------------------------------------------------------------
 USER_AGENT = f"newsmon/{__version__} (news monitoring crawler; +https://newsmon.invalid/bot)"
@@ -88,6 +91,8 @@ DOWNLOADER_MIDDLEWARES = {
     # before RobotsTxtMiddleware (100): a refused host's robots.txt is not fetched either
     "crawler.middlewares.privatenet.PrivateNetworkMiddleware": 90,
     "crawler.middlewares.conditional.ConditionalRequestsMiddleware": 560,
+    # after RetryMiddleware (550): it records every attempt and stops the retry of a Retry-After
+    "crawler.middlewares.polls.FeedPollsMiddleware": 570,
 }
 
 ITEM_PIPELINES = {

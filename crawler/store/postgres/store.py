@@ -28,6 +28,7 @@ from crawler.store.postgres.stories import StoryReads, StoryWrites
 from crawler.store.postgres.unported import Unported
 from crawler.store.sqlite.archives import ArchiveStore
 from crawler.store.sqlite.articles import ArticleReads
+from crawler.store.sqlite.freshness import FreshnessStore
 from crawler.store.sqlite.store import UNWRAPPED
 from crawler.store.sqlite.translations import TranslationReads, TranslationWrites
 
@@ -46,7 +47,14 @@ class PostgresTransaction(
 
 @_translated
 class PostgresStore(
-    ArticleReads, StoryReads, TranslationReads, ArticleStore, RunStore, ArchiveStore, Unported
+    ArticleReads,
+    StoryReads,
+    TranslationReads,
+    ArticleStore,
+    RunStore,
+    ArchiveStore,
+    FreshnessStore,
+    Unported,
 ):
     """A newsmon database on a PostgreSQL server (``postgresql://user:pw@host:port/name``)."""
 
