@@ -1,0 +1,91 @@
+"""Adaptive jobs: the daemon (a subprocess, TZ=Asia/Yerevan) polls each source when its feeds are due.
+
+The fake crawl (``tests/fake_crawl.py``) records polls as the real crawl does,
+with as many new entries per poll as a test asks, so a busy and a quiet
+source can be told apart in seconds; the planning itself is tested with a
+fake clock in ``test_polling.py``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from tests.test_schedules_daemon import runs_of, start_daemon, wait_for
+
+ADAPTIVE = """
+[daemon]
+startup_delay = "0s"
+shutdown_grace = "5s"
+max_parallel = 4
+
+[adaptive]
+tick = "1s"
+min_interval = "1s"
+max_interval = "1h"
+default_interval = "1s"
+
+[defaults]
+memory = "none"
+lock_wait = "0"
+
+[[job]]
+id = "feeds"
+adaptive = true
+discovery = ["feeds"]
+sources = ["a", "b"]
+settings = { FAKE_POLL_NEW = "a=5,b=0" }
+"""
+
+
+def crawls_of(db, source: str) -> int:
+    return len([r for r in runs_of(db, "feeds") if r["sources"] == f'["{source}"]'])
+
+
+def test_a_busy_source_is_polled_more_often_than_a_quiet_one_and_a_restart_keeps_the_rates(
+    tmp_path,
+):
+    daemon = start_daemon(tmp_path, ADAPTIVE)
+    try:
+        # The quiet source's polls, once enough to learn from, find nothing: it is left alone.
+        wait_for(lambda: crawls_of(daemon.db, "a") >= 10, 90, "10 crawls of the busy source")
+        quiet = crawls_of(daemon.db, "b")
+        busy = crawls_of(daemon.db, "a")
+        time.sleep(4)
+        assert crawls_of(daemon.db, "b") == quiet
+        assert crawls_of(daemon.db, "a") > busy
+        assert daemon.stop() < 30 and daemon.proc.returncode == 0
+    finally:
+        if daemon.proc.poll() is None:
+            daemon.proc.kill()
+    runs = runs_of(daemon.db, "feeds")
+    assert all(r["status"] == "ok" and r["trigger"] == "schedule" for r in runs), runs
+    assert quiet < busy
+    assert "b is due" in daemon.log() and "learned" in daemon.log()
+
+    # A new daemon reads what was learned from the store: the quiet source stays quiet.
+    before = {name: crawls_of(daemon.db, name) for name in "ab"}
+    again = start_daemon(tmp_path, ADAPTIVE)
+    try:
+        wait_for(lambda: crawls_of(again.db, "a") >= before["a"] + 3, 60, "the busy source again")
+        assert crawls_of(again.db, "b") == before["b"]
+        assert again.stop() < 30
+    finally:
+        if again.proc.poll() is None:
+            again.proc.kill()
+
+
+def test_a_failing_source_backs_off_in_the_daemon(tmp_path):
+    text = ADAPTIVE.replace(
+        'FAKE_POLL_NEW = "a=5,b=0"', 'FAKE_POLL_NEW = "a=5,b=5", FAKE_POLL_STATUS = "b=500"'
+    ).replace('max_interval = "1h"', 'max_interval = "1m"')
+    daemon = start_daemon(tmp_path, text)
+    try:
+        wait_for(lambda: crawls_of(daemon.db, "a") >= 12, 90, "12 crawls of the healthy source")
+        assert daemon.stop() < 30
+    finally:
+        if daemon.proc.poll() is None:
+            daemon.proc.kill()
+    # Each failure in a row lengthens the wait (2 s, 3 s, 4 s ... at a 1 s default);
+    # the recovery is shown with a fake clock in test_polling.py.
+    assert crawls_of(daemon.db, "b") < crawls_of(daemon.db, "a")
+    assert "backoff" in daemon.log()
