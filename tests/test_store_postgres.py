@@ -87,3 +87,25 @@ def test_a_reading_command_on_postgresql_says_it_is_not_available_yet(
     result = run_newsmon(*command, "--db", postgres_url)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr == f"newsmon: error: {method} is not available on PostgreSQL yet\n"
+
+
+def test_the_freshness_view_gives_the_medians_of_the_last_day(postgres_url):
+    from datetime import UTC, datetime, timedelta
+
+    from crawler.polling import iso
+    from crawler.store.values import ArticleLag
+
+    now = datetime.now(UTC)
+    with open_store(postgres_url) as store:
+        with store.write() as tx:
+            ids = [tx.insert_article(row(n), None) for n in range(3)]
+        store.record_lags(
+            [
+                ArticleLag(ids[0], "wire", iso(now), lag_feed_s=60.0),
+                ArticleLag(ids[1], "wire", iso(now), lag_feed_s=180.0, lag_publication_s=5.0),
+                ArticleLag(ids[2], "wire", iso(now - timedelta(days=2)), lag_feed_s=9999.0),
+            ]
+        )
+    with psycopg.connect(postgres_url) as conn:
+        rows = conn.execute("SELECT * FROM freshness").fetchall()
+    assert [tuple(r[:4]) for r in rows] == [("wire", 2, 5.0, 120.0)]
