@@ -169,6 +169,32 @@ enabled = false
             "duplicate id",
         ),
         (
+            '[[job]]\nid = "a"\nadaptive = true\nevery = "1h"',
+            "job 'a': field 'every'",
+            "an adaptive job polls each source when it is due",
+        ),
+        ('[[job]]\nid = "a"\nadaptive = "yes"', "job 'a': field 'adaptive'", "type bool"),
+        (
+            '[adaptive]\nmin_interval = "2h"\nmax_interval = "1h"\n[[job]]\nid = "a"\nadaptive = true',
+            "[adaptive]: field 'min_interval'",
+            "longer than max_interval (1h)",
+        ),
+        (
+            '[adaptive]\ndefault_interval = "1d"\n[[job]]\nid = "a"\nadaptive = true',
+            "[adaptive]: field 'default_interval'",
+            "between min_interval and max_interval",
+        ),
+        (
+            '[adaptive]\ntick = "often"\n[[job]]\nid = "a"\nadaptive = true',
+            "[adaptive]: field 'tick'",
+            "is not a duration",
+        ),
+        (
+            '[adaptive]\nrate = "1m"\n[[job]]\nid = "a"\nadaptive = true',
+            "[adaptive]: unknown field 'rate'",
+            "known:",
+        ),
+        (
             '[daemon]\nmax_parallel = 0\n[[job]]\nid = "a"\nevery = "1h"',
             "[daemon]: field 'max_parallel'",
             "at least 1",
@@ -268,3 +294,20 @@ def test_format_duration():
         "1h",
         "2d",
     ]
+
+
+def test_an_adaptive_job_and_its_defaults(tmp_path):
+    path = tmp_path / "schedules.toml"
+    path.write_text(
+        '[defaults]\njitter = "1m"\n[adaptive]\ntick = "45s"\nmin_interval = "5m"\n'
+        '[[job]]\nid = "feeds"\nadaptive = true\ndiscovery = ["feeds"]\n'
+        '[[job]]\nid = "maps"\nevery = "1h"\n'
+    )
+    plan = load_schedules(path)
+    feeds, maps = plan.jobs
+    assert feeds.adaptive and feeds.every is None and feeds.cadence == "adaptive"
+    assert feeds.jitter == timedelta(0)  # the defaults' jitter spreads fixed cadences only
+    assert not maps.adaptive and maps.jitter == timedelta(minutes=1)
+    assert plan.adaptive.tick == timedelta(seconds=45)
+    assert plan.adaptive.bounds.min_interval == timedelta(minutes=5)
+    assert plan.adaptive.bounds.max_interval == timedelta(hours=6)
