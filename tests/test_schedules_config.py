@@ -22,7 +22,8 @@ def test_default_schedule_is_valid_and_sensible():
     plan = load_schedules(sources=load_sources())
     assert plan.path == DEFAULT_SCHEDULES_FILE
     jobs = {job.id: job for job in plan.enabled_jobs}
-    assert jobs["feeds"].every == timedelta(minutes=15) and jobs["feeds"].discovery == ("feeds",)
+    assert jobs["feeds"].adaptive and jobs["feeds"].discovery == ("feeds",)
+    assert plan.adaptive.min_interval <= plan.adaptive.default_interval <= timedelta(minutes=15)
     assert jobs["sitemaps"].every == timedelta(hours=1) and jobs["sitemaps"].discovery == (
         "sitemaps",
     )
@@ -31,8 +32,10 @@ def test_default_schedule_is_valid_and_sensible():
     )
     for job in jobs.values():
         assert job.sources == ()  # every enabled source
-        assert job.timeout < job.every  # a routine run ends before its next turn
-        assert job.memory and job.jitter < job.every
+        assert job.memory
+        if not job.adaptive:
+            assert job.timeout < job.every  # a routine run ends before its next turn
+            assert job.jitter < job.every
     assert plan.daemon.shutdown_grace > timedelta(0)
 
 
