@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from crawler.config import Source
 from crawler.freshness import RETRY_AFTER_CAP, Bounds, Decision, Poll, next_poll
 from crawler.store.base import Store
 from crawler.store.values import ArticleLag, ListedEntry, PollRow
@@ -273,3 +274,40 @@ def source_bounds(
         max_interval=max(low, high),
         default=min(max(defaults.default, low), max(low, high)),
     )
+
+
+POLLED_KINDS = ("feeds", "sitemaps")
+"""Discovery kinds whose documents are polls; a source with none of them is not planned."""
+
+
+def polled_urls(source: Source, discovery: Iterable[str]) -> tuple[str, ...]:
+    """The feed (and, when the crawl reads them, sitemap) URLs of ``source`` a crawl polls."""
+    kinds = set(discovery)
+    return (
+        *(source.feeds if "feeds" in kinds else ()),
+        *(source.sitemaps if "sitemaps" in kinds else ()),
+    )
+
+
+def source_plans(
+    store: Store,
+    sources: Iterable[Source],
+    discovery: Iterable[str],
+    defaults: Bounds,
+    now: datetime,
+) -> dict[str, tuple[SourcePlan, Bounds]]:
+    """``source -> (its plan, its bounds)`` for the enabled live sources with a polled document.
+
+    The learned state is the store's ``feed_polls`` alone, so a restarted
+    daemon, ``newsmon status`` and a crawl see the same plan.
+    """
+    discovery = tuple(discovery)
+    wanted = []
+    for source in sources:
+        urls = polled_urls(source, discovery)
+        if source.enabled and not source.archive_only and urls:
+            bounds = source_bounds(defaults, source.min_interval, source.max_interval)
+            wanted.append((source.name, urls, bounds))
+    history = store.feed_polls(iso(now - HISTORY), [u for _, urls, _ in wanted for u in urls])
+    plans = plan_sources(wanted, history)
+    return {name: (plans[name], bounds) for name, _, bounds in wanted}

@@ -36,10 +36,10 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler.polling import source_plans
 from crawler.runs import set_run_process, start_run
 from crawler.store import Store, StoreError, local_path, open_store
 from crawler.store.filelocks import daemon_state_path
-from schedules.adaptive import source_plans
 from schedules.config import Job, Schedule, format_duration
 from schedules.history import close_abandoned_runs, last_run_by_job
 from schedules.logs import prune_crawl_logs
@@ -394,6 +394,17 @@ class Daemon:
             argv += ["--topics", self.topics_file]
         if job.since:
             argv += ["--since", job.since]
+        if job.adaptive:
+            adaptive = self.schedule.adaptive
+            # The crawl requests only the source's feeds that are due (or will be by the next tick).
+            for name, value in (
+                ("NEWSMON_POLL_DUE_ONLY", "True"),
+                ("NEWSMON_POLL_MIN_INTERVAL", format_duration(adaptive.min_interval)),
+                ("NEWSMON_POLL_MAX_INTERVAL", format_duration(adaptive.max_interval)),
+                ("NEWSMON_POLL_DEFAULT_INTERVAL", format_duration(adaptive.default_interval)),
+                ("NEWSMON_POLL_AHEAD", format_duration(adaptive.tick)),
+            ):
+                argv += ["-s", f"{name}={value}"]
         for name, value in job.settings:
             argv += ["-s", f"{name}={value}"]
         return argv

@@ -107,3 +107,22 @@ def test_the_lag_of_a_new_article_is_recorded_and_shown_by_status(mock_web, mock
         "status", "--db", str(db), "--sources", str(mock_sources), env={"COLUMNS": "400"}
     )
     assert "default: every 15m" in text.stdout and "from feed" in text.stdout
+
+
+def test_an_adaptive_crawl_requests_only_the_feeds_that_are_due(mock_web, mock_sources, tmp_path):
+    db = tmp_path / "news.db"
+    base = mock_web.base_url("azpress")
+    mock_web.route("azpress", "/rss2", mock_web.routes["azpress"]["/rss"])
+    assert crawl(mock_sources, db, "azpress").returncode == 0
+    assert feed_requests(mock_web, "azpress", "/rss") == 1
+    # A second feed for the source: never polled, so due; the first was polled a moment ago.
+    text = mock_sources.read_text().replace(f'"{base}/rss"', f'"{base}/rss", "{base}/rss2"')
+    mock_sources.write_text(text)
+    due_only = ["-s", "NEWSMON_POLL_DUE_ONLY=True", "-s", "NEWSMON_POLL_DEFAULT_INTERVAL=10m"]
+    second = crawl(mock_sources, db, "azpress", *due_only)
+    assert second.returncode == 0, second.stderr
+    assert feed_requests(mock_web, "azpress", "/rss") == 1
+    assert feed_requests(mock_web, "azpress", "/rss2") == 1
+    # Without the daemon's setting a crawl reads every feed, as before.
+    assert crawl(mock_sources, db, "azpress").returncode == 0
+    assert feed_requests(mock_web, "azpress", "/rss") == 2

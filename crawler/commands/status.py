@@ -22,10 +22,9 @@ from crawler.commands.options import (
 )
 from crawler.config import ConfigError, Source, load_sources
 from crawler.durations import parse_duration
-from crawler.polling import iso
+from crawler.polling import iso, source_plans
 from crawler.store import Store, StoreError, open_store, store_exists
 from crawler.store.filelocks import daemon_state_path
-from schedules.adaptive import source_plans
 from schedules.config import AdaptiveSettings, Schedule, format_duration, load_schedules
 from schedules.health import HealthRule, judge_health, span
 from schedules.history import last_run_by_job, source_activity

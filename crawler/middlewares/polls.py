@@ -10,6 +10,11 @@ the crawl stored. A feed whose last answer was a 429 / 503 with
 later one (``freshness/retry_after_skipped``): Scrapy's own retry of that
 answer is turned off.
 
+With ``NEWSMON_POLL_DUE_ONLY`` (set by the daemon's adaptive jobs) only the
+feeds that are due, or will be within ``NEWSMON_POLL_AHEAD``, are requested
+(``freshness/not_due``): a source is crawled because one of its feeds is
+due, and its other feeds keep their own rates.
+
 Placed after RetryMiddleware (550) and ConditionalRequestsMiddleware (560),
 so that it sees each attempt's answer before they do.
 """
@@ -17,14 +22,16 @@ so that it sees each attempt's answer before they do.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from crawler.durations import parse_duration
 from crawler.extensions.store import CrawlStore
-from crawler.freshness import RETRY_AFTER_CAP
+from crawler.freshness import RETRY_AFTER_CAP, Bounds
 from crawler.polling import (
+    POLLED_KINDS,
     RETRY_AFTER_UNTIL,
     PollDraft,
     cache_max_age,
@@ -32,6 +39,7 @@ from crawler.polling import (
     parse_retry_after,
     record_polls,
     retry_blocks,
+    source_plans,
 )
 from crawler.store import StoreError
 
@@ -50,26 +58,55 @@ def feed_url(request) -> str:
 
 
 class FeedPollsMiddleware:
-    def __init__(self, crawler, shared: CrawlStore):
+    def __init__(
+        self, crawler, shared: CrawlStore, due_only: Bounds | None = None, ahead=timedelta(0)
+    ):
         self.stats = crawler.stats
         self.shared = shared
+        self.due_only = due_only
+        """The default bounds when only due feeds are requested (None: every feed is)."""
+        self.ahead = ahead
         self.drafts: list[PollDraft] = []
         self.blocks: dict[str, datetime] = {}
+        self.not_due: dict[str, datetime] = {}
         self.started_at: datetime | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("NEWSMON_RECORD_POLLS", True):
+        settings = crawler.settings
+        if not settings.getbool("NEWSMON_RECORD_POLLS", True):
             raise NotConfigured
-        return cls(crawler, CrawlStore.of(crawler))
+        due_only = None
+        if settings.getbool("NEWSMON_POLL_DUE_ONLY", False):
+            due_only = Bounds(
+                min_interval=parse_duration(settings.get("NEWSMON_POLL_MIN_INTERVAL", "2m")),
+                max_interval=parse_duration(settings.get("NEWSMON_POLL_MAX_INTERVAL", "6h")),
+                default=parse_duration(settings.get("NEWSMON_POLL_DEFAULT_INTERVAL", "15m")),
+            )
+        ahead = parse_duration(settings.get("NEWSMON_POLL_AHEAD", "0"), allow_zero=True)
+        return cls(crawler, CrawlStore.of(crawler), due_only, ahead)
 
     def spider_opened(self, spider=None):
-        self.started_at = datetime.now(UTC).replace(microsecond=0)
+        self.started_at = now = datetime.now(UTC).replace(microsecond=0)
         store = self.shared.acquire()
-        history = store.feed_polls(iso(self.started_at - RETRY_AFTER_CAP))
-        self.blocks = retry_blocks(history, self.started_at)
+        history = store.feed_polls(iso(now - RETRY_AFTER_CAP))
+        self.blocks = retry_blocks(history, now)
+        if self.due_only is not None:
+            plans = source_plans(
+                store,
+                getattr(spider, "selected_sources", ()),
+                getattr(spider, "discovery", POLLED_KINDS),
+                self.due_only,
+                now,
+            )
+            self.not_due = {
+                feed.feed_url: feed.due_at
+                for plan, _ in plans.values()
+                for feed in plan.feeds
+                if feed.due_at > now + self.ahead
+            }
 
     def spider_closed(self, spider=None, reason=None):
         # Polls of an interrupted crawl happened all the same: they are recorded too.
@@ -94,6 +131,10 @@ class FeedPollsMiddleware:
             self.stats.set_value(RETRY_AFTER_UNTIL + url, until.isoformat())
             logger.info("not requested: %s asked to wait until %s (Retry-After)", url, iso(until))
             raise IgnoreRequest(f"retry-after until {iso(until)}")
+        if url in self.not_due:
+            self.stats.inc_value("freshness/not_due")
+            logger.debug("not requested: %s is due at %s", url, iso(self.not_due[url]))
+            raise IgnoreRequest(f"not due before {iso(self.not_due[url])}")
         return None
 
     def process_response(self, request, response, spider=None):
