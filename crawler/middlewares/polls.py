@@ -91,6 +91,14 @@ class FeedPollsMiddleware:
     def spider_opened(self, spider=None):
         self.started_at = now = datetime.now(UTC).replace(microsecond=0)
         store = self.shared.acquire()
+        try:
+            self._plan(store, spider, now)
+        except StoreError as exc:
+            # The crawl still reads every feed; what it polls is recorded at the end.
+            self.stats.inc_value("freshness/not_planned")
+            logger.error("feed polls not read (Retry-After and due times not applied): %s", exc)
+
+    def _plan(self, store, spider, now: datetime) -> None:
         history = store.feed_polls(iso(now - RETRY_AFTER_CAP))
         self.blocks = retry_blocks(history, now)
         if self.due_only is not None:
