@@ -366,9 +366,11 @@ class Daemon:
             kill_grace=job.kill_grace.total_seconds(),
             stop_at=lambda: self._stop_at,
         )
-        self._record(job, run_id, outcome)
+        row = self._record(job, run_id, outcome)
         self._prune_crawl_logs()
-        self._run_alerts(job, run_id)
+        # An adaptive job's many small crawls mostly find nothing new: no alerts process for those.
+        if not job.adaptive or row["articles_new"]:
+            self._run_alerts(job, run_id)
 
     def crawl_log_path(self, run_id: int) -> Path:
         """Where one run's output and Scrapy log go."""
@@ -419,8 +421,8 @@ class Daemon:
         except ConfigError:
             return []  # the crawl reports the problem and the run is recorded as failed
 
-    def _record(self, job: Job, run_id: int, outcome: Outcome) -> None:
-        """Make the run's row say how the crawl ended, then log one line about it."""
+    def _record(self, job: Job, run_id: int, outcome: Outcome) -> dict:
+        """Make the run's row say how the crawl ended, log one line about it; the row."""
         with open_store(self.db_path) as store:
             row = record_outcome(store, job, run_id, outcome, self.schedule.daemon.shutdown_grace)
         level = logging.INFO if row["status"] in ("ok", "skipped") else logging.WARNING
@@ -436,6 +438,7 @@ class Daemon:
             row["errors"],
             f" ({row['message']})" if row["status"] != "ok" and row["message"] else "",
         )
+        return row
 
     def _run_alerts(self, job: Job, run_id: int) -> None:
         """Deliver pending alerts after a crawl, in a child process (a hung SMTP server or a
