@@ -6,6 +6,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response as ScrapyResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.middlewares.polls import FeedPollsMiddleware
 from tests.conftest import run_newsmon
 from tests.mockweb import content
 from tests.mockweb.server import Response
@@ -126,3 +133,48 @@ def test_an_adaptive_crawl_requests_only_the_feeds_that_are_due(mock_web, mock_s
     # Without the daemon's setting a crawl reads every feed, as before.
     assert crawl(mock_sources, db, "azpress").returncode == 0
     assert feed_requests(mock_web, "azpress", "/rss") == 2
+
+
+# --- the middleware alone, built with Scrapy's get_crawler -------------------------------
+
+
+def polls_middleware(tmp_path):
+    crawler = get_crawler(settings_dict={"NEWSMON_DB": str(tmp_path / "news.db")})
+    middleware = FeedPollsMiddleware.from_crawler(crawler)
+    middleware.spider_opened()
+    return crawler, middleware
+
+
+def feed_request(url: str, **meta):
+    return Request(url, meta={"newsmon_source": "wire", "newsmon_kind": "feed", **meta})
+
+
+def test_the_middleware_records_each_attempt_and_obeys_retry_after(tmp_path):
+    crawler, middleware = polls_middleware(tmp_path)
+    article = feed_request("https://wire.example/a/1", newsmon_kind="article")
+    assert middleware.process_request(article) is None
+    assert middleware.process_response(article, ScrapyResponse(article.url)) is not None
+    # A timeout is a poll without a status; a request refused before it left is none.
+    first = feed_request("https://wire.example/rss")
+    middleware.process_exception(first, TimeoutError())
+    middleware.process_exception(first, IgnoreRequest("robots.txt"))
+    # Redirected: the poll is of the URL the source lists.
+    moved = feed_request("https://wire.example/new-rss", redirect_urls=["https://wire.example/rss"])
+    answer = ScrapyResponse(moved.url, status=429, headers={"Retry-After": "120"}, request=moved)
+    middleware.process_response(moved, answer)
+    assert moved.meta["dont_retry"] is True  # Scrapy's retry would ask again at once
+    assert [(d.feed_url, d.status) for d in middleware.drafts] == [
+        ("https://wire.example/rss", None),
+        ("https://wire.example/rss", 429),
+    ]
+    assert middleware.drafts[1].retry_after.total_seconds() == 120
+    with pytest.raises(IgnoreRequest, match="retry-after until"):
+        middleware.process_request(feed_request("https://wire.example/rss"))
+    assert crawler.stats.get_value("freshness/retry_after_skipped") == 1
+    ok = feed_request("https://wire.example/other")
+    middleware.process_response(
+        ok, ScrapyResponse(ok.url, headers={"Cache-Control": "max-age=300"}, request=ok)
+    )
+    assert ok.meta["newsmon_poll"].hint.total_seconds() == 300
+    middleware.spider_closed(reason="finished")
+    assert crawler.stats.get_value("freshness/polls") == 3
