@@ -8,8 +8,10 @@ fake clock in ``test_polling.py``.
 
 from __future__ import annotations
 
+import json
 import time
 
+from tests.conftest import run_newsmon
 from tests.test_schedules_daemon import runs_of, start_daemon, wait_for
 
 ADAPTIVE = """
@@ -89,3 +91,28 @@ def test_a_failing_source_backs_off_in_the_daemon(tmp_path):
     # the recovery is shown with a fake clock in test_polling.py.
     assert crawls_of(daemon.db, "b") < crawls_of(daemon.db, "a")
     assert "backoff" in daemon.log()
+
+
+def test_status_names_the_sources_an_adaptive_job_is_crawling(tmp_path):
+    daemon = start_daemon(
+        tmp_path, ADAPTIVE.replace('FAKE_POLL_NEW = "a=5,b=0"', 'FAKE_SLEEP = "30"')
+    )
+    try:
+
+        def note():
+            result = run_newsmon(
+                "status", "--db", str(daemon.db), "--schedules", str(tmp_path / "schedules.toml"),
+                "--sources", str(tmp_path / "sources.toml"), "--json",
+            )  # fmt: skip
+            if result.returncode != 0:
+                return None
+            jobs = {job["job"]: job for job in json.loads(result.stdout)["jobs"]}
+            text = jobs["feeds"]["next_run_note"]
+            return text if "a (run" in text and "b (run" in text else None
+
+        text = wait_for(note, 60, "both sources crawling")
+        assert text.startswith("crawling now: a (run ")
+        assert daemon.stop() < 30
+    finally:
+        if daemon.proc.poll() is None:
+            daemon.proc.kill()

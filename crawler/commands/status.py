@@ -103,6 +103,9 @@ def _jobs(db, plan: Schedule, state: dict | None, now: datetime) -> list[dict]:
             row["next_run_at"] = entry.get("next_run_at")
             if entry.get("running_run_id"):
                 row["next_run_note"] = f"running now (run {entry['running_run_id']})"
+            elif running := entry.get("running_sources"):
+                crawls = ", ".join(f"{name} (run {run})" for name, run in sorted(running.items()))
+                row["next_run_note"] = f"crawling now: {crawls}"
         elif job.enabled:
             at = first_run(job, last_runs.get(job.id), now, plan.daemon.startup_delay).at
             row["next_run_at"] = at.isoformat()
