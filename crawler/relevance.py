@@ -8,7 +8,10 @@ within ``window`` words of it, so a lone "blockade" in a Gaza story or
 (the title, then each sentence of the body); a unit with terms in context
 scores 1 (``title_weight`` for the title) and the topic matches when the sum
 reaches ``min_score``: one sentence that mentions the corridor in passing is
-not enough. The rule format is documented at the top of ``topics.toml``.
+not enough. A topic is an event: terms that name only its setting (the
+corridor's name, roads, the Red Cross) never make it on their own, and a
+sentence that names the corridor with a word of its closure counts as one that
+names the event. The rule format is documented at the top of ``topics.toml``.
 
 Text and terms are folded the same way before matching (``crawler.textfold``:
 case, Azerbaijani dotted/dotless i, diacritics, NFKC forms such as the
@@ -108,6 +111,10 @@ class Pattern:
     """Evidence a term brings to its sentence (1 for a term, ``weak_weight`` for a weak one)."""
     anchored: bool
     """The term itself contains an anchor ("Lachin corridor"), so it is its own context."""
+    context: bool = False
+    """The term names the setting (a place, a route, an organisation there in every
+    year: "Lachin corridor", "road", "Red Cross"), not an event: a topic with evidence
+    of nothing else is not matched (see ``context_terms``)."""
 
 
 @dataclass(frozen=True)
@@ -137,8 +144,9 @@ class Topic:
     short_body: int = 0
     """A body of at most this many sentences needs only one sentence with terms in context."""
     refer_span: int = 2
-    """Sentences after one with a strong term in context in which a referring or weak word
-    carries the topic without an anchor of its own ("the corridor", "the contingent")."""
+    """Sentences before or after one with a strong term in context in which a referring or
+    weak word carries the topic without an anchor of its own ("the corridor", "the
+    contingent")."""
     names_seen: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Cache: folded text of a hit -> index of its pattern."""
 
@@ -255,6 +263,12 @@ class _Text:
         return unicodedata.normalize("NFC", self.original[start:end])
 
 
+def _within(units: list[int], unit: int, span: int) -> bool:
+    """Whether a unit of sorted ``units`` other than ``unit`` lies within ``span`` of it."""
+    first = bisect_left(units, unit - span)
+    return any(other != unit for other in units[first : bisect_right(units, unit + span)])
+
+
 def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
     if topic.period is not None and out_of_period(topic.period, *text.when()):
         return 0.0, []
@@ -285,32 +299,43 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         for w, (start, _, pattern, _) in zip(words, hits, strict=True)
         if pattern.anchored and (pattern.kind != "carried" or start > first_anchor)
     ]
+
+    def near_anchor(word: int) -> bool:
+        near = bisect_left(anchor_words, word - topic.window)
+        return near < len(anchor_words) and anchor_words[near] <= word + topic.window
+
+    # Units that name the event, found first: a strong term in context, or the
+    # corridor's name with a weak word of the event beside it ("the Lachin corridor
+    # remains closed", "a checkpoint at the start of the Lachin road"). A referring or
+    # weak word names what they name in other sentences too ("The shops have run out
+    # of food. … Artsakh has been under blockade since December 12").
+    strong: set[int] = set()
+    named: set[int] = set()  # units with a term that holds a place name
+    eventful: set[int] = set()  # units with a weak word of the event, in context
+    for (_, _, pattern, _), word, unit in zip(hits, words, units, strict=True):
+        if pattern.kind == "term" and pattern.anchored:
+            named.add(unit)
+        elif pattern.kind in ("term", "weak") and not pattern.context and near_anchor(word):
+            (strong if pattern.kind == "term" else eventful).add(unit)
+    strong_units = sorted(strong | (named & eventful))
     evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
     used: list[tuple[int, int]] = []
     own_unit: dict[int, int] = {}  # term -> the first unit it fills
     repeats: dict[int, list[tuple[int, int, int, float]]] = {}  # unit -> place-name terms again
-    established: int | None = None  # unit of the first strong term in context
-    latest: int | None = None  # unit of the latest strong term in context
     for (start, end, pattern, index), word, unit in zip(hits, words, units, strict=True):
         if pattern.kind in ("anchor", "carried", "ignore"):
             continue
-        # Right after a sentence that set the topic, "the corridor", "the road", "the
+        # Beside a sentence that set the topic, "the corridor", "the road", "the
         # contingent" name what that sentence named, wherever the place name is.
-        refers = (
-            pattern.kind in ("weak", "refer")
-            and latest is not None
-            and latest < unit <= latest + topic.refer_span
-        )
+        refers = pattern.kind in ("weak", "refer") and _within(strong_units, unit, topic.refer_span)
         if refers:
             evidence.setdefault(unit, {})[index] = 1.0
             used.append((start, end))
             continue
         if pattern.kind == "refer":
             continue
-        if not pattern.anchored:
-            near = bisect_left(anchor_words, word - topic.window)
-            if near == len(anchor_words) or anchor_words[near] > word + topic.window:
-                continue
+        if not pattern.anchored and not near_anchor(word):
+            continue
         # A term that holds its own place name ("Lachin corridor") and a weak term
         # are evidence on their own in one sentence per text: an article naming the
         # corridor in every sentence (its history, its route), or the Red Cross or
@@ -318,19 +343,15 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         # corridor still adds to a strong term beside it; a weak term does not.
         weight = pattern.weight
         first_unit = own_unit.setdefault(index, unit)
-        if pattern.kind == "weak" and established is not None and established < unit:
-            # Once a strong term has set the topic, a weak one refers back to it:
-            # "Russian servicemen" after "peacekeepers", "the Red Cross" after
-            # "the blockade" carry the sentence.
+        if pattern.kind == "weak" and _within(strong_units, unit, len(units)):
+            # Once a strong term has set the topic, a weak one anywhere in the text
+            # refers to it: "Russian servicemen" beside "peacekeepers", "the shops
+            # have run out" before "the blockade" carry their sentences.
             weight = 1.0
         elif (pattern.anchored or pattern.kind == "weak") and first_unit != unit:
             if pattern.anchored:
                 repeats.setdefault(unit, []).append((start, end, index, weight))
             continue
-        if pattern.kind == "term" and not pattern.anchored:
-            if established is None:
-                established = unit
-            latest = unit
         evidence.setdefault(unit, {})[index] = weight
         used.append((start, end))
     for unit, repeated in repeats.items():
@@ -346,6 +367,15 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         if unit == 0 and all(topic.patterns[index].anchored for index in weights):
             weight = 1.0
         score += min(1.0, sum(weights.values())) * weight
+    # The corridor named with its roads, routes and the Red Cross, however often, is
+    # the setting: the topic is an event (a blockade, a contingent's work), so some
+    # term must name one (the August 2022 move of the corridor's route, the search
+    # for the missing, are not the blockade): the topic does not apply, as outside
+    # its period.
+    if not any(
+        not topic.patterns[index].context for weights in evidence.values() for index in weights
+    ):
+        return 0.0, []
     needed = topic.min_score
     # A short agency text says its subject once, in its lead: one full sentence
     # there is enough (a photo caption after the lead is not).
@@ -445,6 +475,7 @@ _TOPIC_KEYS = {
     "short_body",
     "referring_terms",
     "refer_span",
+    "context_terms",
 }
 
 _MONTH = re.compile(r"^((?:19|20)\d\d)-(0[1-9]|1[0-2])$")
@@ -519,6 +550,7 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
         raise ConfigError(f"{path}: {where}: missing field 'terms'")
     terms = _term_list(path, where, "terms", raw["terms"])
     weak = _term_list(path, where, "weak_terms", raw.get("weak_terms", []))
+    context = _term_list(path, where, "context_terms", raw.get("context_terms", []))
     weak_weight = _number(path, where, raw, "weak_weight", 0.5, minimum=0)
     ignore = _term_list(path, where, "ignore", raw.get("ignore", []))
     carried = _term_list(path, where, "carried_anchors", raw.get("carried_anchors", []))
@@ -536,14 +568,15 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     anchor_regex = re.compile(r"(?<!\w)(?:" + "|".join(_term_regex(a) for a in anchors) + ")")
     patterns = [Pattern(a, "anchor", 0.0, True) for a in anchors]
     patterns += [Pattern(a, "carried", 0.0, True) for a in carried]
-    for kind, items, weight in (
-        ("term", terms, 1.0),
-        ("weak", weak, weak_weight),
-        ("refer", referring, 1.0),
+    for kind, items, weight, setting in (
+        ("term", terms, 1.0, False),
+        ("weak", weak, weak_weight, False),
+        ("weak", context, weak_weight, True),
+        ("refer", referring, 1.0, True),
     ):
         for term in items:
-            sample = fold(term.replace("*", ""))
-            patterns.append(Pattern(term, kind, weight, bool(anchor_regex.search(sample))))
+            anchored = bool(anchor_regex.search(fold(term.replace("*", ""))))
+            patterns.append(Pattern(term, kind, weight, anchored, setting or anchored))
     # An ignored phrase is consumed by the scan, so the terms and anchors inside
     # it ("Zangezur corridor", "Qarabag FK") are never seen.
     patterns += [Pattern(term, "ignore", 0.0, False) for term in ignore]

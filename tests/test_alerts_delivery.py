@@ -83,9 +83,17 @@ def add_story(store, n: int, *, minutes: int, story: int | None = None, **kw) ->
         return tx.insert_article(row(n, first_seen_at=seen, **values), story)
 
 
-def alerts_file(tmp_path: Path, body: str, delivery: str = "", smtp_port: int | None = None):
+def alerts_file(
+    tmp_path: Path,
+    body: str,
+    delivery: str = "",
+    smtp_port: int | None = None,
+    timeout: str = "20s",
+):
+    # A generous timeout: a command channel starts a Python process, which takes
+    # well over a second on a loaded machine. The slow-receiver test sets its own.
     text = f'[[alert]]\nname = "desk"\ntopics = ["karabakh-blockade"]\n{body}\n'
-    text += f'[delivery]\ntimeout = "0.5s"\nretry_first = "1m"\nretry_max = "4m"\n{delivery}\n'
+    text += f'[delivery]\ntimeout = "{timeout}"\nretry_first = "1m"\nretry_max = "4m"\n{delivery}\n'
     if smtp_port:
         text += f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\ntls = "none"\nfrom = "nm@example.org"\n'
     path = tmp_path / "alerts.toml"
@@ -180,7 +188,7 @@ def test_a_redirect_is_not_a_delivery(store, receiver, tmp_path):
 
 def test_a_slow_receiver_times_out_then_gets_the_story_once(store, receiver, tmp_path):
     clock = Clock()
-    alerts = alerts_file(tmp_path, f'webhook = "{receiver.url}"')
+    alerts = alerts_file(tmp_path, f'webhook = "{receiver.url}"', timeout="0.5s")
     run(store, alerts, clock)
     a = add_story(store, 1, minutes=1)
     receiver.mode = "slow"
