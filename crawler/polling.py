@@ -85,10 +85,13 @@ class PollDraft:
     hint: timedelta | None = None
     entries: list[tuple[str, str | None]] = field(default_factory=list)
     """``(URL key, publication time ISO 8601 UTC or None)`` of each entry listed."""
+    read: bool = False
+    """Whether the document was read (a 304, an error or an unparsable answer lists nothing known)."""
 
     def listed(self, entries: Iterable[tuple[str, str | None]], hint: timedelta | None) -> None:
         """The entries the feed's document listed, and the update period it states."""
         self.entries.extend(entries)
+        self.read = True
         if hint is not None:
             # The feed's own statement beats a generic Cache-Control.
             self.hint = hint
@@ -124,6 +127,7 @@ def record_polls(store: Store, drafts: Sequence[PollDraft], *, started_at: datet
                 entry_times=tuple(sorted(t for k in new if (t := published[k]))),
                 retry_after_s=_seconds(draft.retry_after),
                 hint_s=_seconds(draft.hint),
+                listed=len(published) if draft.read else None,
             )
         )
         entries += [
@@ -185,6 +189,7 @@ def to_poll(row: PollRow) -> Poll:
         entry_times=tuple(parse_iso(t) for t in row.entry_times),
         retry_after=timedelta(seconds=row.retry_after_s) if row.retry_after_s is not None else None,
         hint=timedelta(seconds=row.hint_s) if row.hint_s is not None else None,
+        listed=row.listed,
     )
 
 

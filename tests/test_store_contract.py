@@ -471,7 +471,7 @@ def test_feed_polls_listed_entries_and_lags(store):
     feed = "https://wire.example/rss"
     polls = [
         PollRow(feed, "wire", "2024-06-01T08:00:00+00:00", 200, 2,
-                ("2024-06-01T07:50:00+00:00",), None, 600.0),
+                ("2024-06-01T07:50:00+00:00",), None, 600.0, 20),
         PollRow(feed, "wire", "2024-06-01T08:10:00+00:00", 429, 0, (), 120.0, None),
         PollRow("https://other.example/rss", "other", "2024-06-01T08:05:00+00:00", None),
     ]  # fmt: skip

@@ -266,6 +266,8 @@ class PollRow:
     """``Retry-After`` of a 429 / 503, in seconds."""
     hint_s: float | None = None
     """The feed's own update period (``ttl``, ``sy:updatePeriod``, ``Cache-Control: max-age``), seconds."""
+    listed: int | None = None
+    """How many entries the document listed in all (None: unknown, a 304 or an error)."""
 
 
 @dataclass(frozen=True)

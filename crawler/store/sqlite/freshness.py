@@ -38,7 +38,8 @@ FRESHNESS_TABLES = [
         new_entries INTEGER NOT NULL DEFAULT 0,
         entry_times TEXT NOT NULL DEFAULT '[]',
         retry_after_s {real},
-        hint_s {real}
+        hint_s {real},
+        listed INTEGER
     )
     """,
     "CREATE INDEX idx_feed_polls_feed ON feed_polls(feed_url, at)",
@@ -133,10 +134,10 @@ class FreshnessStore:
         with self.write() as tx:
             tx.conn.executemany(
                 "INSERT INTO feed_polls (feed_url, source, at, status, new_entries, entry_times, "
-                "retry_after_s, hint_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "retry_after_s, hint_s, listed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (p.feed_url, p.source, p.at, p.status, p.new_entries,
-                     json.dumps(list(p.entry_times)), p.retry_after_s, p.hint_s)
+                     json.dumps(list(p.entry_times)), p.retry_after_s, p.hint_s, p.listed)
                     for p in polls
                 ],
             )  # fmt: skip
@@ -172,13 +173,13 @@ class FreshnessStore:
             where += f" AND feed_url IN ({', '.join('?' for _ in feeds)})"
             params += list(feeds)
         history: dict[str, list[PollRow]] = {}
-        for url, source, at, status, new, times, retry, hint in self.conn.execute(
-            "SELECT feed_url, source, at, status, new_entries, entry_times, retry_after_s, hint_s "
-            f"FROM feed_polls WHERE {where} ORDER BY feed_url, at, id",
+        for url, source, at, status, new, times, retry, hint, listed in self.conn.execute(
+            "SELECT feed_url, source, at, status, new_entries, entry_times, retry_after_s, hint_s, "
+            f"listed FROM feed_polls WHERE {where} ORDER BY feed_url, at, id",
             params,
         ):
             history.setdefault(url, []).append(
-                PollRow(url, source, at, status, new, _times(times), retry, hint)
+                PollRow(url, source, at, status, new, _times(times), retry, hint, listed)
             )
         return history
 
