@@ -49,6 +49,15 @@ NEWSMON_PROGRESS_INTERVAL = (
 NEWSMON_INCREMENTAL = True  # skip articles already stored
 NEWSMON_CONDITIONAL_REQUESTS = True  # If-None-Match / If-Modified-Since on feeds and sitemaps
 NEWSMON_RECORD_RUNS = True  # write crawl_runs / crawl_run_sources rows
+# Record feed polls and lags, obey Retry-After (crawler/middlewares/polls.py).
+NEWSMON_RECORD_POLLS = True
+# Adaptive crawls (set by the daemon from its [adaptive] table): request only the
+# feeds due within NEWSMON_POLL_AHEAD, planned within these default bounds.
+NEWSMON_POLL_DUE_ONLY = False
+NEWSMON_POLL_MIN_INTERVAL = "2m"
+NEWSMON_POLL_MAX_INTERVAL = "6h"
+NEWSMON_POLL_DEFAULT_INTERVAL = "15m"
+NEWSMON_POLL_AHEAD = "0"
 
 # --- politeness ------------------------------------------------------------
 USER_AGENT = f"newsmon/{__version__} (news monitoring crawler; +https://newsmon.invalid/bot)"
@@ -96,6 +105,8 @@ DOWNLOADER_MIDDLEWARES = {
     # before RobotsTxtMiddleware (100): a refused host's robots.txt is not fetched either
     "crawler.middlewares.privatenet.PrivateNetworkMiddleware": 90,
     "crawler.middlewares.conditional.ConditionalRequestsMiddleware": 560,
+    # after RetryMiddleware (550): it records every attempt and stops the retry of a Retry-After
+    "crawler.middlewares.polls.FeedPollsMiddleware": 570,
 }
 
 ITEM_PIPELINES = {

@@ -27,6 +27,7 @@ from crawler.config import (
     parse_discovery,
 )
 from crawler.durations import parse_duration, parse_since
+from crawler.freshness import Bounds
 from crawler.overrides import SETTING_NAME
 from schedules import DEFAULT_SCHEDULES_FILE
 
@@ -95,10 +96,14 @@ class Job:
     """How late a run may still start (None: one interval)."""
     enabled: bool = True
     """A disabled job is validated but not scheduled."""
+    adaptive: bool = False
+    """Poll each source when its feeds are due (``crawler.polling``), not on a fixed cadence."""
 
     @property
     def cadence(self) -> str:
-        """``every 15m`` or ``cron 20 */4 * * * (UTC)``, for logs and ``newsmon status``."""
+        """``every 15m``, ``cron 20 */4 * * * (UTC)`` or ``adaptive``, for logs and ``newsmon status``."""
+        if self.adaptive:
+            return "adaptive"
         if self.every is not None:
             return f"every {format_duration(self.every)}"
         return f"cron {self.cron} ({self.timezone})"
@@ -149,12 +154,35 @@ class DaemonSettings:
 
 
 @dataclass(frozen=True)
+class AdaptiveSettings:
+    """Settings of adaptive jobs (the ``[adaptive]`` table): the daemon's tick and the default bounds."""
+
+    tick: timedelta = timedelta(seconds=30)
+    """How often the daemon looks for sources whose feeds are due."""
+    min_interval: timedelta = timedelta(minutes=2)
+    """A feed is never polled more often (a source's ``min_interval`` overrides it)."""
+    max_interval: timedelta = timedelta(hours=6)
+    """... nor more seldom (a source's ``max_interval`` overrides it)."""
+    default_interval: timedelta = timedelta(minutes=15)
+    """The interval of a feed with too little history to learn from."""
+
+    @property
+    def bounds(self) -> Bounds:
+        return Bounds(
+            min_interval=self.min_interval,
+            max_interval=self.max_interval,
+            default=self.default_interval,
+        )
+
+
+@dataclass(frozen=True)
 class Schedule:
     """A validated schedules file."""
 
     path: Path
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     jobs: tuple[Job, ...] = ()
+    adaptive: AdaptiveSettings = field(default_factory=AdaptiveSettings)
 
     @property
     def enabled_jobs(self) -> list[Job]:
@@ -176,9 +204,12 @@ def format_duration(value: timedelta) -> str:
 
 _JOB_KEYS = {
     "id", "every", "cron", "timezone", "jitter", "timeout", "kill_grace", "memory", "lock_wait",
-    "since", "sources", "discovery", "settings", "misfire_grace", "enabled",
+    "since", "sources", "discovery", "settings", "misfire_grace", "enabled", "adaptive",
 }  # fmt: skip
-_DEFAULTS_KEYS = _JOB_KEYS - {"id", "every", "cron", "misfire_grace"}
+_DEFAULTS_KEYS = _JOB_KEYS - {"id", "every", "cron", "misfire_grace", "adaptive"}
+# A fixed cadence's fields: an adaptive job has none of them.
+_CADENCE_KEYS = ("every", "cron", "timezone", "jitter", "misfire_grace")
+_ADAPTIVE_KEYS = {"tick", "min_interval", "max_interval", "default_interval"}
 _DAEMON_KEYS = {
     "shutdown_grace", "startup_delay", "max_parallel", "keep_crawl_logs", "runner", "node",
     "nodes", "project", "poll_interval", "node_timeout",
@@ -306,6 +337,13 @@ def _job(
     check.where = f"{path}: job {job_id!r}"
     check.unknown(raw, _JOB_KEYS)
     fields = {**defaults, **_job_fields(check, raw, sources)}
+    if check.typed(raw, "adaptive", bool):
+        if extra := [key for key in _CADENCE_KEYS if key in raw]:
+            raise check.fail(
+                extra[0], "an adaptive job polls each source when it is due: no fixed cadence"
+            )
+        fields.pop("jitter", None)  # from [defaults]: a fixed cadence's spread
+        return Job(id=job_id, adaptive=True, **fields)
     if "cron" in raw:
         fields["cron"] = _cron(check, raw, fields.get("timezone", "UTC"))
     if ("every" in fields) == ("cron" in fields):
@@ -418,6 +456,23 @@ def _node(check: _Checker, raw: Any) -> Node:
     return Node(url=url.strip().rstrip("/"), username=username, password=password)
 
 
+def _adaptive(path: Path, raw: Any) -> AdaptiveSettings:
+    check = _Checker(f"{path}: [adaptive]")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{check.where}: must be a table")
+    check.unknown(raw, _ADAPTIVE_KEYS)
+    values = {key: check.duration(raw, key) for key in _ADAPTIVE_KEYS if key in raw}
+    settings = AdaptiveSettings(**values)
+    if settings.min_interval > settings.max_interval:
+        raise check.fail(
+            "min_interval",
+            f"longer than max_interval ({format_duration(settings.max_interval)})",
+        )
+    if not settings.min_interval <= settings.default_interval <= settings.max_interval:
+        raise check.fail("default_interval", "must lie between min_interval and max_interval")
+    return settings
+
+
 def load_schedules(path: str | Path | None = None, *, sources: SourceSet | None = None) -> Schedule:
     """Load and validate a schedules file (``schedules/default.toml`` by default).
 
@@ -425,12 +480,14 @@ def load_schedules(path: str | Path | None = None, *, sources: SourceSet | None 
     """
     path = Path(path) if path else DEFAULT_SCHEDULES_FILE
     data = load_toml(path)
-    unknown = sorted(set(data) - {"daemon", "defaults", "job"})
+    unknown = sorted(set(data) - {"daemon", "defaults", "adaptive", "job"})
     if unknown:
         raise ConfigError(
-            f"{path}: unknown top-level key {unknown[0]!r} (expected [daemon], [defaults], [[job]])"
+            f"{path}: unknown top-level key {unknown[0]!r} "
+            "(expected [daemon], [defaults], [adaptive], [[job]])"
         )
     daemon = _daemon(path, data.get("daemon", {}))
+    adaptive = _adaptive(path, data.get("adaptive", {}))
     raw_defaults = data.get("defaults", {})
     check = _Checker(f"{path}: [defaults]")
     if not isinstance(raw_defaults, dict):
@@ -446,4 +503,4 @@ def load_schedules(path: str | Path | None = None, *, sources: SourceSet | None 
         if any(j.id == job.id for j in jobs):
             raise ConfigError(f"{path}: job {job.id!r}: duplicate id")
         jobs.append(job)
-    return Schedule(path=path, daemon=daemon, jobs=tuple(jobs))
+    return Schedule(path=path, daemon=daemon, jobs=tuple(jobs), adaptive=adaptive)

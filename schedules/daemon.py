@@ -36,9 +36,11 @@ from apscheduler.events import (
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler.polling import source_plans
 from crawler.runs import set_run_process, start_run
-from crawler.store import Store, local_path, open_store
+from crawler.store import Store, StoreError, local_path, open_store
 from crawler.store.filelocks import daemon_state_path
 from schedules.config import Job, Schedule, format_duration
 from schedules.history import close_abandoned_runs, last_run_by_job
@@ -95,7 +97,9 @@ class Daemon:
         self._stopping = threading.Event()
         self._stop_at: float | None = None
         self._lock = threading.Lock()
-        self._running: dict[str, int] = {}  # job id -> run id
+        self._running: dict[str, int] = {}  # job id (adaptive: "job:source") -> run id
+        self._queued: set[str] = set()  # "job:source" of adaptive crawls waiting or running
+        self._launched: dict[str, datetime] = {}  # "job:source" -> when it was last queued
         self._active = 0
         self._runs_started = 0
         self._closed = False
@@ -160,8 +164,28 @@ class Daemon:
             timezone=UTC,
         )
         now = datetime.now(UTC)
+        tick = self.schedule.adaptive.tick
         for job in self.jobs.values():
             first = first_run(job, last_runs.get(job.id), now, settings.startup_delay)
+            if job.adaptive:
+                self.scheduler.add_job(
+                    self._tick,
+                    trigger=IntervalTrigger(seconds=tick.total_seconds(), timezone=UTC),
+                    args=[job.id],
+                    id=job.id,
+                    name=job.id,
+                    next_run_time=first.at,
+                    misfire_grace_time=max(1, int(tick.total_seconds())),
+                )
+                logger.info(
+                    "job %s: adaptive (looks for due sources every %s), %s, %s; first look %s",
+                    job.id,
+                    format_duration(tick),
+                    ",".join(job.discovery),
+                    ", ".join(job.sources) or "all sources",
+                    utc(first.at),
+                )
+                continue
             self.scheduler.add_job(
                 self._run_job,
                 trigger=build_trigger(job),
@@ -244,36 +268,95 @@ class Daemon:
 
     # --- one run ---------------------------------------------------------------
 
-    def _run_job(self, job_id: str) -> None:
-        with self._lock:
-            if self._stopping.is_set():
-                return
-            self._active += 1
+    def _run_job(self, job_id: str, source: str | None = None) -> None:
+        """One run of ``job``; of an adaptive job, the run of its due ``source``."""
+        key = job_id if source is None else f"{job_id}:{source}"
         try:
-            self._run(self.jobs[job_id])
-        except Exception:
-            logger.exception("job %s: the run could not be carried out", job_id)
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self._active += 1
+            try:
+                self._run(self.jobs[job_id], key, [source] if source else None)
+            except Exception:
+                logger.exception("job %s: the run could not be carried out", key)
+            finally:
+                with self._lock:
+                    self._running.pop(key, None)
+                self._write_state()
+                with self._lock:
+                    self._active -= 1
         finally:
             with self._lock:
-                self._running.pop(job_id, None)
-            self._write_state()
-            with self._lock:
-                self._active -= 1
+                self._queued.discard(key)
 
-    def _run(self, job: Job) -> None:
+    def _tick(self, job_id: str) -> None:
+        """Queue a crawl of each source of an adaptive job whose feeds are due.
+
+        Each due source gets its own crawl, queued for a free slot of the
+        daemon's pool (``max_parallel``), so a slow outlet holds one slot and
+        delays no other. A source queued or running is not queued again, nor
+        one queued less than its ``min_interval`` ago (a crawl that records no
+        poll, because it failed to start, must not be repeated every tick).
+        """
+        if self._stopping.is_set():
+            return
+        from crawler.config import ConfigError, load_sources
+
+        job = self.jobs[job_id]
+        now = datetime.now(UTC)
+        try:
+            sources = [
+                s
+                for s in load_sources(self.sources_file)
+                if not job.sources or s.name in job.sources
+            ]
+            with open_store(self.db_path) as store:
+                plans = source_plans(
+                    store, sources, job.discovery, self.schedule.adaptive.bounds, now
+                )
+        except (ConfigError, StoreError) as exc:
+            logger.error("job %s: cannot tell which sources are due: %s", job_id, exc)
+            return
+        for name, (plan, bounds) in plans.items():
+            key = f"{job_id}:{name}"
+            with self._lock:
+                last = self._launched.get(key)
+                if (
+                    key in self._queued
+                    or not plan.due(now)
+                    or (last is not None and now - last < bounds.min_interval)
+                ):
+                    continue
+                self._queued.add(key)
+                self._launched[key] = now
+            logger.info("job %s: %s is due (%s)", job_id, name, plan.next.decision.reason)
+            self.scheduler.add_job(
+                self._run_job,
+                args=[job_id, name],
+                id=key,
+                name=key,
+                next_run_time=now,
+                misfire_grace_time=None,
+            )
+
+    def _run(self, job: Job, key: str, sources: list[str] | None = None) -> None:
         with open_store(self.db_path) as store:
             run_id = start_run(
-                store, trigger="schedule", sources=self._source_names(job), job_id=job.id
+                store,
+                trigger="schedule",
+                sources=sources or self._source_names(job),
+                job_id=job.id,
             )
         with self._lock:
-            self._running[job.id] = run_id
+            self._running[key] = run_id
             self._runs_started += 1
         self._write_state()
         if self.nodes is not None:
             self._run_remote(job, run_id)
             return
         process = CrawlProcess(
-            self.command(job, run_id),
+            self.command(job, run_id, sources),
             log_path=self.crawl_log_path(run_id),
             memory_limit=job.memory,
         )
@@ -295,9 +378,11 @@ class Daemon:
             kill_grace=job.kill_grace.total_seconds(),
             stop_at=lambda: self._stop_at,
         )
-        self._record(job, run_id, outcome)
+        row = self._record(job, run_id, outcome)
         self._prune_crawl_logs()
-        self._run_alerts(job, run_id)
+        # An adaptive job's many small crawls mostly find nothing new: no alerts process for those.
+        if not job.adaptive or row["articles_new"]:
+            self._run_alerts(job, run_id)
 
     def _run_remote(self, job: Job, run_id: int) -> None:
         """Hand the run to a Scrapyd node and follow it; a run lost with its node is rescheduled
@@ -359,12 +444,12 @@ class Daemon:
         """Where one run's output and Scrapy log go."""
         return self.crawl_log_dir / f"run-{run_id}.log"
 
-    def command(self, job: Job, run_id: int) -> list[str]:
-        """The ``newsmon crawl`` command line of one run of ``job``."""
+    def command(self, job: Job, run_id: int, sources: list[str] | None = None) -> list[str]:
+        """The ``newsmon crawl`` command line of one run of ``job`` (of ``sources`` if given)."""
         wait = job.lock_wait.total_seconds()
         argv = [
             *self.crawl_command,
-            *job.sources,
+            *(sources or job.sources),
             "--db", self.db_path,
             "--discovery", ",".join(job.discovery),
             "--wait", f"{wait:g}s" if wait else "0",
@@ -379,6 +464,17 @@ class Daemon:
             argv += ["--topics", self.topics_file]
         if job.since:
             argv += ["--since", job.since]
+        if job.adaptive:
+            adaptive = self.schedule.adaptive
+            # The crawl requests only the source's feeds that are due (or will be by the next tick).
+            for name, value in (
+                ("NEWSMON_POLL_DUE_ONLY", "True"),
+                ("NEWSMON_POLL_MIN_INTERVAL", format_duration(adaptive.min_interval)),
+                ("NEWSMON_POLL_MAX_INTERVAL", format_duration(adaptive.max_interval)),
+                ("NEWSMON_POLL_DEFAULT_INTERVAL", format_duration(adaptive.default_interval)),
+                ("NEWSMON_POLL_AHEAD", format_duration(adaptive.tick)),
+            ):
+                argv += ["-s", f"{name}={value}"]
         for name, value in job.settings:
             argv += ["-s", f"{name}={value}"]
         return argv
@@ -393,8 +489,8 @@ class Daemon:
         except ConfigError:
             return []  # the crawl reports the problem and the run is recorded as failed
 
-    def _record(self, job: Job, run_id: int, outcome: Outcome) -> None:
-        """Make the run's row say how the crawl ended, then log one line about it."""
+    def _record(self, job: Job, run_id: int, outcome: Outcome) -> dict:
+        """Make the run's row say how the crawl ended, log one line about it; the row."""
         with open_store(self.db_path) as store:
             row = record_outcome(store, job, run_id, outcome, self.schedule.daemon.shutdown_grace)
         self._log_row(job, run_id, row, outcome.duration)
@@ -413,6 +509,7 @@ class Daemon:
             row["errors"],
             f" ({row['message']})" if row["status"] != "ok" and row["message"] else "",
         )
+        return row
 
     def _run_alerts(self, job: Job, run_id: int) -> None:
         """Deliver pending alerts after a crawl, in a child process (a hung SMTP server or a
@@ -470,12 +567,20 @@ class Daemon:
             running = dict(self._running)
         jobs = {}
         for job in self.scheduler.get_jobs():
+            if job.id not in self.jobs:
+                continue  # an adaptive job's crawl of one source, waiting for a slot
             next_run = getattr(job, "next_run_time", None)
             jobs[job.id] = {
                 "next_run_at": next_run.astimezone(UTC).isoformat() if next_run else None
             }
         for job_id in jobs:
             jobs[job_id]["running_run_id"] = running.get(job_id)
+            # An adaptive job's crawls, one per source: "job:source" -> run id.
+            jobs[job_id]["running_sources"] = {
+                key.split(":", 1)[1]: run
+                for key, run in running.items()
+                if key.startswith(f"{job_id}:")
+            }
         state = {
             "pid": os.getpid(),
             "db": self.db_path,

@@ -22,7 +22,8 @@ def test_default_schedule_is_valid_and_sensible():
     plan = load_schedules(sources=load_sources())
     assert plan.path == DEFAULT_SCHEDULES_FILE
     jobs = {job.id: job for job in plan.enabled_jobs}
-    assert jobs["feeds"].every == timedelta(minutes=15) and jobs["feeds"].discovery == ("feeds",)
+    assert jobs["feeds"].adaptive and jobs["feeds"].discovery == ("feeds",)
+    assert plan.adaptive.min_interval <= plan.adaptive.default_interval <= timedelta(minutes=15)
     assert jobs["sitemaps"].every == timedelta(hours=1) and jobs["sitemaps"].discovery == (
         "sitemaps",
     )
@@ -31,8 +32,10 @@ def test_default_schedule_is_valid_and_sensible():
     )
     for job in jobs.values():
         assert job.sources == ()  # every enabled source
-        assert job.timeout < job.every  # a routine run ends before its next turn
-        assert job.memory and job.jitter < job.every
+        assert job.memory
+        if not job.adaptive:
+            assert job.timeout < job.every  # a routine run ends before its next turn
+            assert job.jitter < job.every
     assert plan.daemon.shutdown_grace > timedelta(0)
 
 
@@ -167,6 +170,32 @@ enabled = false
             '[[job]]\nid = "a"\nevery = "1h"\n[[job]]\nid = "a"\nevery = "2h"',
             "job 'a'",
             "duplicate id",
+        ),
+        (
+            '[[job]]\nid = "a"\nadaptive = true\nevery = "1h"',
+            "job 'a': field 'every'",
+            "an adaptive job polls each source when it is due",
+        ),
+        ('[[job]]\nid = "a"\nadaptive = "yes"', "job 'a': field 'adaptive'", "type bool"),
+        (
+            '[adaptive]\nmin_interval = "2h"\nmax_interval = "1h"\n[[job]]\nid = "a"\nadaptive = true',
+            "[adaptive]: field 'min_interval'",
+            "longer than max_interval (1h)",
+        ),
+        (
+            '[adaptive]\ndefault_interval = "1d"\n[[job]]\nid = "a"\nadaptive = true',
+            "[adaptive]: field 'default_interval'",
+            "between min_interval and max_interval",
+        ),
+        (
+            '[adaptive]\ntick = "often"\n[[job]]\nid = "a"\nadaptive = true',
+            "[adaptive]: field 'tick'",
+            "is not a duration",
+        ),
+        (
+            '[adaptive]\nrate = "1m"\n[[job]]\nid = "a"\nadaptive = true',
+            "[adaptive]: unknown field 'rate'",
+            "known:",
         ),
         (
             '[daemon]\nmax_parallel = 0\n[[job]]\nid = "a"\nevery = "1h"',
@@ -360,3 +389,20 @@ every = "1h"
     daemon = load_schedules(path).daemon
     assert daemon.runner == "local" and [n.name for n in daemon.nodes] == ["a:6800", "b:6800"]
     assert load_schedules(DEFAULT_SCHEDULES_FILE).daemon.runner == "local"
+
+
+def test_an_adaptive_job_and_its_defaults(tmp_path):
+    path = tmp_path / "schedules.toml"
+    path.write_text(
+        '[defaults]\njitter = "1m"\n[adaptive]\ntick = "45s"\nmin_interval = "5m"\n'
+        '[[job]]\nid = "feeds"\nadaptive = true\ndiscovery = ["feeds"]\n'
+        '[[job]]\nid = "maps"\nevery = "1h"\n'
+    )
+    plan = load_schedules(path)
+    feeds, maps = plan.jobs
+    assert feeds.adaptive and feeds.every is None and feeds.cadence == "adaptive"
+    assert feeds.jitter == timedelta(0)  # the defaults' jitter spreads fixed cadences only
+    assert not maps.adaptive and maps.jitter == timedelta(minutes=1)
+    assert plan.adaptive.tick == timedelta(seconds=45)
+    assert plan.adaptive.bounds.min_interval == timedelta(minutes=5)
+    assert plan.adaptive.bounds.max_interval == timedelta(hours=6)

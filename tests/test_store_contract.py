@@ -30,6 +30,7 @@ from crawler.store import (
     open_store,
     store_exists,
 )
+from crawler.store.values import ArticleLag, ListedEntry, PollRow, SourceFreshness
 from pipelines.storage import store_articles
 from tests.conftest import run_newsmon
 
@@ -453,6 +454,85 @@ def sql_offenders(path: Path, name: str) -> list[str]:
             if node.func.attr in DRIVER_CALLS:
                 found.append((node.lineno, f".{node.func.attr}() call"))
     return [f"{name}:{line}: {what}" for line, what in sorted(found)]
+
+
+def test_feed_polls_listed_entries_and_lags(store):
+    feed = "https://wire.example/rss"
+    polls = [
+        PollRow(feed, "wire", "2024-06-01T08:00:00+00:00", 200, 2,
+                ("2024-06-01T07:50:00+00:00",), None, 600.0, 20),
+        PollRow(feed, "wire", "2024-06-01T08:10:00+00:00", 429, 0, (), 120.0, None),
+        PollRow("https://other.example/rss", "other", "2024-06-01T08:05:00+00:00", None),
+    ]  # fmt: skip
+    entries = [
+        ListedEntry(feed, "wire.example/a/1", "wire", "2024-06-01T08:00:00+00:00"),
+        ListedEntry(feed, "wire.example/a/2", "wire", "2024-06-01T08:00:00+00:00",
+                    "2024-06-01T07:50:00+00:00"),
+    ]  # fmt: skip
+    store.record_polls(polls, entries, polls_since="2024-05-25", entries_since="2024-05-01")
+    # Listed again later: the entry keeps its first listing.
+    again = [ListedEntry(feed, "wire.example/a/1", "wire", "2024-06-01T09:00:00+00:00")]
+    store.record_polls([], again, polls_since="2024-05-25", entries_since="2024-05-01")
+    history = store.feed_polls("2024-06-01T00:00:00+00:00")
+    assert history[feed] == polls[:2]
+    assert history["https://other.example/rss"] == [polls[2]]
+    assert store.feed_polls("2024-06-01T08:06:00+00:00", [feed]) == {feed: [polls[1]]}
+    assert store.feed_polls("2000", []) == {}
+    assert store.listed_before(feed, ["wire.example/a/1", "wire.example/a/9"]) == {
+        "wire.example/a/1": "2024-06-01T08:00:00+00:00"
+    }
+    # Old polls of a feed recorded again are dropped; so are entries no longer listed.
+    later = PollRow(feed, "wire", "2024-06-09T08:00:00+00:00", 304)
+    store.record_polls(
+        [later],
+        [],
+        polls_since="2024-06-02T00:00:00+00:00",
+        entries_since="2024-06-01T08:30:00+00:00",
+    )
+    assert store.feed_polls("2000", [feed]) == {feed: [later]}
+    assert store.listed_before(feed, ["wire.example/a/1", "wire.example/a/2"]) == {
+        "wire.example/a/1": "2024-06-01T08:00:00+00:00"
+    }
+
+    with store.write() as tx:
+        old = tx.insert_article(row(1, source="wire"), None)
+        new = tx.insert_article(
+            row(2, source="wire", first_seen_at="2024-06-01T08:00:40+00:00"), None
+        )
+        other = tx.insert_article(
+            row(3, source="wire", first_seen_at="2024-06-01T08:02:00+00:00"), None
+        )
+        tx.add_aliases(other, ["wire.example/alias/3"])
+    found = store.new_articles(
+        ["wire.example/a/1", "wire.example/a/2", "wire.example/alias/3"],
+        "2024-06-01T08:00:00+00:00",
+    )
+    assert sorted((f.key, f.article_id, f.first_seen_at) for f in found) == [
+        ("wire.example/a/2", new, "2024-06-01T08:00:40+00:00"),
+        ("wire.example/alias/3", other, "2024-06-01T08:02:00+00:00"),
+    ]
+    assert old not in {f.article_id for f in found}
+    lags = [
+        ArticleLag(new, "wire", "2024-06-01T08:00:40+00:00", None, "2024-06-01T08:00:00+00:00", None, 40.0),
+        ArticleLag(other, "wire", "2024-06-01T08:02:00+00:00", "2024-06-01T07:00:00+00:00", None, 3720.0, None),
+        ArticleLag(old, "old", "2024-01-01T00:00:00+00:00", None, None, 10.0, 10.0),
+    ]  # fmt: skip
+    store.record_lags(lags)
+    store.record_lags([ArticleLag(new, "wire", "2024-06-01T08:00:40+00:00", lag_feed_s=1.0)])
+    assert store.freshness("2024-06-01T00:00:00+00:00") == {
+        "wire": SourceFreshness("wire", 2, 3720.0, 40.0, "2024-06-01T08:02:00+00:00")
+    }
+
+
+def test_the_freshness_median_of_an_even_and_an_odd_count(store):
+    with store.write() as tx:
+        ids = [tx.insert_article(row(n, source="s"), None) for n in range(5)]
+    store.record_lags(
+        [ArticleLag(i, "even" if n < 4 else "odd", "2024-06-01T00:00:00+00:00", lag_feed_s=float(v))
+         for n, (i, v) in enumerate(zip(ids, (10, 40, 20, 1000, 7), strict=True))]
+    )  # fmt: skip
+    medians = {k: v.median_lag_feed_s for k, v in store.freshness("2024-01-01").items()}
+    assert medians == {"even": 30.0, "odd": 7.0}
 
 
 def test_no_sql_outside_the_store_package():

@@ -142,3 +142,25 @@ def test_readers_rows_come_from_a_server_side_cursor(postgres_url):
             rows.close()
             assert open_cursors() == 0
         assert [a["id"] for a in store.export_articles()] == [1, 2, 3]
+
+
+def test_the_freshness_view_gives_the_medians_of_the_last_day(postgres_url):
+    from datetime import UTC, datetime, timedelta
+
+    from crawler.polling import iso
+    from crawler.store.values import ArticleLag
+
+    now = datetime.now(UTC)
+    with open_store(postgres_url) as store:
+        with store.write() as tx:
+            ids = [tx.insert_article(row(n), None) for n in range(3)]
+        store.record_lags(
+            [
+                ArticleLag(ids[0], "wire", iso(now), lag_feed_s=60.0),
+                ArticleLag(ids[1], "wire", iso(now), lag_feed_s=180.0, lag_publication_s=5.0),
+                ArticleLag(ids[2], "wire", iso(now - timedelta(days=2)), lag_feed_s=9999.0),
+            ]
+        )
+    with psycopg.connect(postgres_url) as conn:
+        rows = conn.execute("SELECT * FROM freshness").fetchall()
+    assert [tuple(r[:4]) for r in rows] == [("wire", 2, 5.0, 120.0)]

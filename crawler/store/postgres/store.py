@@ -29,6 +29,7 @@ from crawler.store.postgres.search import count_matches, search_articles
 from crawler.store.postgres.stories import StoryReads, StoryWrites
 from crawler.store.sqlite.archives import ArchiveStore
 from crawler.store.sqlite.articles import ArticleReads
+from crawler.store.sqlite.freshness import FreshnessStore
 from crawler.store.sqlite.store import UNWRAPPED
 from crawler.store.sqlite.translations import TranslationReads, TranslationWrites
 
@@ -55,6 +56,7 @@ class PostgresStore(
     AlertStore,
     ReadingStore,
     ArchiveStore,
+    FreshnessStore,
 ):
     """A newsmon database on a PostgreSQL server (``postgresql://user:pw@host:port/name``)."""
 
