@@ -353,7 +353,7 @@ class Daemon:
             self._runs_started += 1
         self._write_state()
         if self.nodes is not None:
-            self._run_remote(job, run_id)
+            self._run_remote(job, key, run_id, sources)
             return
         process = CrawlProcess(
             self.command(job, run_id, sources),
@@ -384,7 +384,7 @@ class Daemon:
         if not job.adaptive or row["articles_new"]:
             self._run_alerts(job, run_id)
 
-    def _run_remote(self, job: Job, run_id: int) -> None:
+    def _run_remote(self, job: Job, key: str, run_id: int, sources: list[str] | None) -> None:
         """Hand the run to a Scrapyd node and follow it; a run lost with its node is rescheduled
         (as a new run) on another node, once per node."""
         lost_nodes: set[str] = set()
@@ -395,6 +395,8 @@ class Daemon:
                 db_url=self.db_path,
                 sources_file=self.sources_file,
                 topics_file=self.topics_file,
+                sources=sources,
+                extra_settings=self._poll_settings(job),
             )
             node, placed = self.nodes.place(
                 # Unique across databases and attempts: a node lists the jobs it ran
@@ -432,11 +434,14 @@ class Daemon:
             lost_nodes.add(node)
             with open_store(self.db_path) as store:
                 run_id = start_run(
-                    store, trigger="schedule", sources=self._source_names(job), job_id=job.id
+                    store,
+                    trigger="schedule",
+                    sources=sources or self._source_names(job),
+                    job_id=job.id,
                 )
             logger.warning("job %s: rescheduled on another node as run %d", job.id, run_id)
             with self._lock:
-                self._running[job.id] = run_id
+                self._running[key] = run_id
                 self._runs_started += 1
         self._run_alerts(job, run_id)
 
@@ -464,20 +469,23 @@ class Daemon:
             argv += ["--topics", self.topics_file]
         if job.since:
             argv += ["--since", job.since]
-        if job.adaptive:
-            adaptive = self.schedule.adaptive
-            # The crawl requests only the source's feeds that are due (or will be by the next tick).
-            for name, value in (
-                ("NEWSMON_POLL_DUE_ONLY", "True"),
-                ("NEWSMON_POLL_MIN_INTERVAL", format_duration(adaptive.min_interval)),
-                ("NEWSMON_POLL_MAX_INTERVAL", format_duration(adaptive.max_interval)),
-                ("NEWSMON_POLL_DEFAULT_INTERVAL", format_duration(adaptive.default_interval)),
-                ("NEWSMON_POLL_AHEAD", format_duration(adaptive.tick)),
-            ):
-                argv += ["-s", f"{name}={value}"]
-        for name, value in job.settings:
+        for name, value in (*self._poll_settings(job), *job.settings):
             argv += ["-s", f"{name}={value}"]
         return argv
+
+    def _poll_settings(self, job: Job) -> list[tuple[str, str]]:
+        """An adaptive job's crawl requests only the source's feeds that are due (or will be
+        by the next tick), on this machine or on a Scrapyd node alike."""
+        if not job.adaptive:
+            return []
+        adaptive = self.schedule.adaptive
+        return [
+            ("NEWSMON_POLL_DUE_ONLY", "True"),
+            ("NEWSMON_POLL_MIN_INTERVAL", format_duration(adaptive.min_interval)),
+            ("NEWSMON_POLL_MAX_INTERVAL", format_duration(adaptive.max_interval)),
+            ("NEWSMON_POLL_DEFAULT_INTERVAL", format_duration(adaptive.default_interval)),
+            ("NEWSMON_POLL_AHEAD", format_duration(adaptive.tick)),
+        ]
 
     def _source_names(self, job: Job) -> list[str]:
         if job.sources:

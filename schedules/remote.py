@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -212,6 +212,8 @@ def crawl_request(
     db_url: str,
     sources_file: str | None,
     topics_file: str | None,
+    sources: Sequence[str] | None = None,
+    extra_settings: Iterable[tuple[str, str]] = (),
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The spider arguments and settings of one run on a node: what ``newsmon crawl`` would get.
 
@@ -220,8 +222,9 @@ def crawl_request(
     closes it. Files named here must exist at the same path on the nodes.
     """
     arguments = {"discovery": ",".join(job.discovery)}
-    if job.sources:
-        arguments["sources"] = ",".join(job.sources)
+    if sources or job.sources:
+        # An adaptive job's run crawls the one source that is due, not the job's list.
+        arguments["sources"] = ",".join(sources or job.sources)
     if job.since:
         arguments["since"] = job.since
     settings = {
@@ -234,5 +237,6 @@ def crawl_request(
         settings["NEWSMON_SOURCES_FILE"] = sources_file
     if topics_file:
         settings["NEWSMON_TOPICS_FILE"] = topics_file
+    settings.update(dict(extra_settings))
     settings.update(dict(job.settings))
     return arguments, settings

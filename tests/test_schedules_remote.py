@@ -261,3 +261,33 @@ def test_the_run_row_says_how_the_job_ended(
             store.finish_run(run_id, status="ok", per_source={})
         row, was_lost = record_remote_outcome(store, JOB, run_id, result, timedelta(seconds=60))
     assert (row["status"], row["message"], was_lost) == (status, message, lost)
+
+
+def test_an_adaptive_run_on_a_node_crawls_only_its_due_source_and_feeds(tmp_path):
+    from schedules.config import load_schedules
+    from schedules.daemon import Daemon
+
+    path = tmp_path / "schedules.toml"
+    path.write_text(
+        '[daemon]\nrunner = "scrapyd"\nnodes = ["http://127.0.0.1:1"]\n'
+        '[adaptive]\ntick = "45s"\n[[job]]\nid = "feeds"\nadaptive = true\ndiscovery = ["feeds"]\n'
+    )
+    schedule = load_schedules(path)
+    (job,) = schedule.jobs
+    daemon = Daemon(schedule, db_path="postgresql://pg/newsmon")
+    poll_settings = daemon._poll_settings(job)
+    assert ("NEWSMON_POLL_DUE_ONLY", "True") in poll_settings
+    assert ("NEWSMON_POLL_AHEAD", "45s") in poll_settings
+    local = daemon.command(job, 7, ["armwire"])
+    assert all(f"{name}={value}" in local for name, value in poll_settings)
+    arguments, settings = crawl_request(
+        job,
+        7,
+        db_url=daemon.db_path,
+        sources_file=None,
+        topics_file=None,
+        sources=["armwire"],
+        extra_settings=poll_settings,
+    )
+    assert arguments == {"discovery": "feeds", "sources": "armwire"}
+    assert all(settings[name] == value for name, value in poll_settings)
