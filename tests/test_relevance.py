@@ -591,15 +591,17 @@ def test_real_set_shape():
 
 # Floors a little under the figures measured when the rules were last changed
 # (docs/quality.md): they catch a regression, they are not the goal of issue #13.
-# The held-out half is that of batches 1-3; batches 4 and 5 were the second and third
-# rounds' unseen sets (batch 5 measured once, at the third round's end: 0.923 / 0.941).
+# The held-out half is that of batches 1-3; batches 4, 5 and 6 were the second, third
+# and fourth rounds' unseen sets (batch 6 measured once, at the fourth round's end:
+# 0.940 / 0.887).
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
     [
         ("relevance-dev", 0.94, 0.90),
-        ("heldout", 0.93, 0.93),
-        ("batch 4", 0.94, 0.96),
-        ("batch 5", 0.90, 0.92),
+        ("heldout", 0.95, 0.93),
+        ("batch 4", 0.96, 0.96),
+        ("batch 5", 0.96, 0.96),
+        ("batch 6", 0.92, 0.86),
     ],
 )
 def test_precision_and_recall_on_real_texts(
