@@ -353,8 +353,14 @@ def test_the_anchor_scan_skips_only_texts_that_score_nothing(topics, shared_data
             t.name: relevance_module._score(t, relevance_module._Text(title, body))
             for t in topics.topics
         }
-        assert found.scores == {name: score for name, (score, _) in full.items()}
-        assert found.terms == {name: terms for name, (_, terms) in full.items() if terms}
+        assert found.scores == {name: score for name, (score, _, _) in full.items()}
+        # A topic matched only by the short-text rule may be dropped beside a stronger one.
+        assert found.terms == {
+            name: terms for name, (_, terms, _) in full.items() if terms and name in found.topics
+        }
+        assert {name for name, (_, terms, short) in full.items() if terms and not short} <= set(
+            found.topics
+        )
         skipped += topics.anchors.search(relevance_module._Text(title, body).folded) is None
     # The shortcut is taken (unrelated pages) and not taken (labelled articles) on this set.
     assert 40 <= skipped < len(texts) - 40
@@ -585,15 +591,17 @@ def test_real_set_shape():
 
 # Floors a little under the figures measured when the rules were last changed
 # (docs/quality.md): they catch a regression, they are not the goal of issue #13.
-# The held-out half is that of batches 1-3; batches 4 and 5 were the second and third
-# rounds' unseen sets (batch 5 measured once, at the third round's end: 0.923 / 0.941).
+# The held-out half is that of batches 1-3; batches 4, 5 and 6 were the second, third
+# and fourth rounds' unseen sets (batch 6 measured once, at the fourth round's end:
+# 0.940 / 0.887).
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
     [
         ("relevance-dev", 0.94, 0.90),
-        ("heldout", 0.93, 0.93),
-        ("batch 4", 0.94, 0.96),
-        ("batch 5", 0.90, 0.92),
+        ("heldout", 0.95, 0.93),
+        ("batch 4", 0.96, 0.96),
+        ("batch 5", 0.96, 0.96),
+        ("batch 6", 0.92, 0.86),
     ],
 )
 def test_precision_and_recall_on_real_texts(
@@ -1041,3 +1049,134 @@ def test_a_place_term_with_a_word_of_the_event_names_it(topics, language, eventf
     after = f" {_FILLER[language]}{_WEAK_ELSEWHERE[language]}"
     assert BLOCKADE in topics.match("", eventful + after, published).topics
     assert BLOCKADE not in topics.match("", plain + after, published).topics
+
+
+# --- fourth round: the contingent as a place or an addressee; secondary short mentions -----
+
+
+@pytest.mark.parametrize(
+    ("language", "setting", "event"),
+    [
+        (
+            "en",
+            "A mine exploded near Shusha, in the territory where the Russian peacekeeping "
+            "contingent is temporarily deployed. Information on the incident was passed on to "
+            "the Russian peacekeepers. Two soldiers were wounded.",
+            "A mine exploded near Shusha. The Russian peacekeepers cleared the road. The "
+            "peacekeepers escorted the wounded to Stepanakert.",
+        ),
+        (
+            "ru",
+            "Протест прошел на участке дороги у Шуши, находящемся под временным контролем "
+            "российских миротворцев. Об инциденте сообщили российскому миротворческому "
+            "командованию. Пострадавших нет.",
+            "Протест прошел на участке дороги у Шуши. Российские миротворцы оцепили участок. "
+            "Миротворцы провели переговоры с участниками.",
+        ),
+        (
+            "az",
+            "Hadisə Rusiya sülhməramlı kontingentinin müvəqqəti yerləşdirildiyi Şuşa rayonu "
+            "ərazisində baş verib. Hadisə barədə Rusiya sülhməramlı kontingentinin "
+            "komandanlığına məlumat verilib. Yaralılar var.",
+            "Hadisə Şuşa rayonu ərazisində baş verib. Rusiya sülhməramlıları yolu bağlayıb. "
+            "Sülhməramlılar yaralıları xəstəxanaya aparıb.",
+        ),
+        (
+            "hy",
+            "Մարտունի համայնքի այգիներում աշխատող գյուղացիների ուղղությամբ կրակ է բացվել։ Դեպքի մասին "
+            "տեղեկությունները փոխանցվել են ռուս խաղաղապահներին։ Ռուս խաղաղապահների "
+            "ժամանակավոր դիրքերը մոտ են։",
+            "Մարտունի համայնքի այգիներում աշխատող գյուղացիների ուղղությամբ կրակ է բացվել։ Ռուս "
+            "խաղաղապահները ժամանել են գյուղ։ Խաղաղապահներն ուղեկցել են գյուղացիներին։",
+        ),
+    ],
+)
+def test_the_contingent_as_a_place_or_an_addressee_is_not_its_event(
+    topics, language, setting, event
+):
+    assert PEACEKEEPERS not in topics.match("", setting).topics, language
+    assert PEACEKEEPERS in topics.match("", event).topics, language
+
+
+def test_a_setting_phrase_far_from_the_term_leaves_it_an_event(tmp_path):
+    path = write_topics(
+        tmp_path,
+        MINIMAL
+        + 'setting_terms = ["temporarily deployed"]\nsetting_span = 3\n'
+        + 'context_terms = ["road"]\n',
+    )
+    topics = load_topics(path)
+    near = "Karabakh, where the blockade is temporarily deployed. Karabakh blockade holds."
+    far = (
+        "Karabakh blockade tightened on Monday while other units were elsewhere temporarily "
+        "deployed. Karabakh blockade holds."
+    )
+    assert topics.match("", near).scores["t"] == 1.5
+    assert topics.match("", far).topics == ["t"]
+
+
+def test_setting_terms_are_validated(tmp_path):
+    path = write_topics(tmp_path, MINIMAL + 'setting_terms = ["tempor(ary)"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_topics(path)
+    assert "field 'setting_terms'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("language", "body"),
+    [
+        (
+            "en",
+            "The eco-activists did not hamper the passage of 26 vehicles of the Russian "
+            "peacekeepers moving from Khankendi towards Lachin. This proves that allegations of "
+            "the protesters blocking the Khankendi-Lachin road are disinformation.",
+        ),
+        (
+            "ru",
+            "Экоактивисты на дороге Ханкенди-Лачин пропустили 20 машин российских миротворцев. "
+            "Это опровергает сообщения о блокаде дороги.",
+        ),
+    ],
+)
+def test_a_short_text_gives_its_one_sentence_rule_to_its_main_topic_only(topics, language, body):
+    result = topics.match("", body)
+    assert result.topics == [BLOCKADE], (language, result.scores)
+
+
+def test_a_short_text_about_one_topic_still_needs_one_sentence(topics):
+    body = "Russian peacekeepers escorted 30 residents to Stepanakert. More later."
+    assert topics.match("", body).topics == [PEACEKEEPERS]
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "body"),
+    [
+        (
+            "en",
+            "Azerbaijani ecologists continue protests on Lachin-Shusha road",
+            "The activists gathered on Monday.",
+        ),
+        (
+            "ru",
+            "",
+            "Вечером колонна грузовиков пересекла мост через реку Хакари. Армянская сторона "
+            "установила контрольно-пропускной пункт у въезда на дорогу Лачин – Ханкенди.",
+        ),
+        (
+            "hy",
+            "",
+            "Ծանր հիվանդների տեղափոխումը Երևան անհնար է դարձել։ Նախարարը նշեց, որ զրոյացվել է "
+            "անցանելիությունը Լաչինի միջանցքով։",
+        ),
+        (
+            "az",
+            "",
+            "Azərbaycan Laçın-Xankəndi yolunun başlanğıcında sərhəd-keçid məntəqəsi yaradıb. "
+            "Məntəqədə heç bir maneə yoxdur, Laçın-Xankəndi yolu ilə hərəkət davam edir.",
+        ),
+    ],
+)
+def test_the_lachin_road_by_its_azerbaijani_names_with_a_word_of_the_event(
+    topics, language, title, body
+):
+    assert BLOCKADE in topics.match(title, body, "2023-05-01").topics, language
