@@ -128,10 +128,6 @@ def backfill(
     end = _usage_check("--until", window_end, until) if until else None
     if end is not None and start is not None and end < start:
         raise click.BadParameter(f"{until!r} is before --since {since!r}", param_hint="--until")
-    if archive == "commoncrawl":
-        raise click.BadParameter(
-            "Common Crawl is not supported yet: use wayback", param_hint="--archive"
-        )
     overrides = _settings_pairs(settings)
     if overrides:
         _usage_check("-s", check_overrides, overrides, _project_settings())

@@ -238,7 +238,19 @@ def m002_translations_archives(conn: QmarkConnection) -> None:
         index.add(article_id, signature(title, text.story_text(body, source), language), source)
 
 
-MIGRATIONS: list[Callable[[QmarkConnection], None]] = [m001_initial, m002_translations_archives]
+def m003_archives_listings(conn: QmarkConnection) -> None:
+    """SQLite's m042: how far each backfill listing got, and where Common Crawl keeps a capture."""
+    from crawler.store.sqlite.archives import LISTINGS_TABLE
+
+    conn.execute("ALTER TABLE archive_captures ADD COLUMN location TEXT")
+    conn.execute(LISTINGS_TABLE)
+
+
+MIGRATIONS: list[Callable[[QmarkConnection], None]] = [
+    m001_initial,
+    m002_translations_archives,
+    m003_archives_listings,
+]
 
 
 def pending(conn: QmarkConnection) -> list[str]:
