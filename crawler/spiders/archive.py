@@ -12,9 +12,9 @@ original URL, the archive and the capture time.
 The ledger records what was listed and fetched (``archive_captures``) and
 how far each listing got (``archive_listings``): a backfill that is
 interrupted resumes its listings after the last page recorded and never
-fetches a capture twice. With several archives (``all``) a source's
-listings all end before its captures are fetched, so each URL is fetched
-once, from the archive holding its earliest capture.
+fetches a capture twice. With several listings per source (``all``, or
+Common Crawl's crawls) a source's listings all end before its captures are
+fetched, so each URL is fetched once, its earliest capture.
 
 Arguments (``scrapy crawl archive -a NAME=VALUE``):
   sources   comma-separated source names (default: every enabled source, archive_only ones too)
@@ -60,6 +60,12 @@ __all__ = ["ARCHIVES", "ArchiveSpider", "archive_stat"]
 
 class ArchiveSpider(WarcFiles, NewsSpider):
     name = "archive"
+    # The progress view's own columns (before the pipelines' new, upd, dup, errors).
+    progress_columns = (
+        ("archive/{}/listed", "listed"),
+        ("archive/{}/skipped", "skipped"),
+        ("archive/{}/fetched", "fetched"),
+    )
     # Archives ask for modest rates: one request at a time per host, a delay between.
     custom_settings = {"CONCURRENT_REQUESTS_PER_DOMAIN": 1, "DOWNLOAD_DELAY": 1.0}
 
@@ -118,8 +124,9 @@ class ArchiveSpider(WarcFiles, NewsSpider):
         spider.requested = 0
         spider.warc_batch = max(1, settings.getint("CONCURRENT_REQUESTS", 16))
         spider.unmarked = {}  # archive -> keys of captures whose items may not be committed yet
-        # With several archives, captures are fetched once every listing of their source ended.
-        spider.merging = len(spider.archives) > 1
+        # With several listings per source (several archives, Common Crawl's crawls), a
+        # source's captures are fetched once all its listings ended: each URL's earliest.
+        spider.merging = "commoncrawl" in spider.archives
         spider.open_listings = {}  # source -> listings not ended yet (merging only)
         crawler.signals.connect(spider._mark_fetched, signal=scrapy.signals.spider_closed)
         return spider
@@ -229,24 +236,16 @@ class ArchiveSpider(WarcFiles, NewsSpider):
         except CdxError as exc:
             yield from self._garbage(None, response, exc)
             return
-        # Oldest first: the earliest capture of a URL is the one fetched.
+        # Only crawls that can hold captures of the window, listed oldest first.
         crawls = sorted(
             (c for c in crawls if c.overlaps(self.since, self.until)),
             key=lambda c: (c.start is None, c.start, c.id),
         )
         self.crawler.stats.set_value("archive/commoncrawl/crawls", len(crawls))
         for source in self.selected_sources:
-            if self.merging and crawls:
+            if crawls:
                 self.open_listings[source.name] += len(crawls) - 1
-            elif crawls:
-                for row in self._the_store().pending_captures(
-                    "commoncrawl", source.name, *self._window()
-                ):
-                    if (
-                        request := self._capture_request(source, "commoncrawl", _capture(row))
-                    ) is not None:
-                        yield request
-            if not crawls:
+            else:
                 yield from self._listing_ended(source)
             for crawl in crawls:
                 listing = self._resumed("commoncrawl", source, crawl.id)
@@ -315,7 +314,7 @@ class ArchiveSpider(WarcFiles, NewsSpider):
                 yield request
 
     def _listing_ended(self, source: Source):
-        """With several archives: once a source's last listing ended, its captures, each URL's earliest."""
+        """Once a source's last listing ended (merging): its captures to fetch, each URL's earliest."""
         if not self.merging:
             return
         self.open_listings[source.name] -= 1
