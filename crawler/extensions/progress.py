@@ -96,10 +96,15 @@ class Progress:
             )
         return table
 
-    def spider_opened(self, spider):
+    def follow(self, spider) -> None:
+        """Show ``spider``'s sources, and its own columns if it names some (``progress_columns``)."""
         self.sources = [s.name for s in getattr(spider, "selected_sources", [])]
         self.extra = tuple(getattr(spider, "progress_columns", ()))
+        # Its own columns replace the pages fetched, which count listing requests too.
         self.columns = self.extra + COLUMNS[1:] if self.extra else COLUMNS
+
+    def spider_opened(self, spider):
+        self.follow(spider)
         self.started = time.monotonic()
         if self.live:
             # transient: the summary table replaces the live one at the end
