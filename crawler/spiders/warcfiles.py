@@ -46,8 +46,10 @@ class WarcFiles:
     """The ``archive`` spider's reading of ``--warc`` files (a mixin of :class:`ArchiveSpider`)."""
 
     async def _from_warcs(self):
+        # Up to warc_batch pages are extracted at once; each page's items go on as soon
+        # as it is done, so one slow page does not hold the others back.
         store = self._the_store()
-        batch = []
+        running: set[asyncio.Task] = set()
         for source, page in _warc_pages(self):
             stat = functools.partial(archive_stat, source.name)
             self.crawler.stats.inc_value(stat("listed"))
@@ -66,13 +68,15 @@ class WarcFiles:
                 break
             self.requested += 1
             self.crawler.stats.inc_value(stat("fetched"))
-            batch.append(self._warc_items(source, page))
-            if len(batch) >= self.warc_batch:
-                for item in await _gathered(batch):
+            running.add(asyncio.ensure_future(self._warc_items(source, page)))
+            while len(running) >= self.warc_batch:
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for item in _items_of(done):
                     yield item
-                batch = []
-        for item in await _gathered(batch):
-            yield item
+        while running:
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for item in _items_of(done):
+                yield item
 
     async def _warc_items(self, source: Source, page: WarcPage) -> list:
         meta = self._meta(source, "article", newsmon_via="warc")
@@ -107,8 +111,8 @@ def _warc_pages(spider):
         stats.inc_value("warc/not_responses", counts.get("other", 0))
 
 
-async def _gathered(batch: list) -> list:
-    return [item for items in await asyncio.gather(*batch) for item in items]
+def _items_of(done: set[asyncio.Task]) -> list:
+    return [item for task in done for item in task.result()]
 
 
 def _source_of(url: str, by_site: dict[str, Source]) -> Source | None:
