@@ -12,6 +12,8 @@ Usage::
 
     python benchmarks/backfill.py                  # 10k pages over 20 outlets
     python benchmarks/backfill.py --articles 500   # a quick run
+    python benchmarks/backfill.py --keep DIR       # also keep the WARC and sources file in DIR
+    python benchmarks/backfill.py --reuse DIR      # only the backfill, from a kept WARC
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import shutil
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -87,11 +90,36 @@ def report(name: str, result: dict, articles: int) -> dict:
     return figures
 
 
+def run_backfill(warc: Path, sources: Path, db: Path, work: Path) -> dict:
+    return run_measured(
+        [sys.executable, "-m", "crawler.cli", "backfill", "--warc", str(warc),
+         "--sources", str(sources), "--db", str(db),
+         "--log-file", str(work / "backfill.log"), *_settings_args(COMMON_SETTINGS)],
+        work, "backfill",
+    )  # fmt: skip
+
+
+def backfill_only(kept: Path) -> None:
+    """The backfill alone, from a WARC and sources file kept by an earlier run (no web, no crawl)."""
+    with tempfile.TemporaryDirectory(prefix="newsmon-backfill-bench-") as tmp:
+        work = Path(tmp)
+        result = run_backfill(kept / "pages.warc.gz", kept / "sources.toml", work / "b.db", work)
+        if result["returncode"] != 0:
+            raise SystemExit(f"benchmark: backfill failed:\n{result['stderr'][-2000:]}")
+        print(json.dumps({"backfill": report("backfill", result, stored(work / "b.db"))}))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--outlets", type=int, default=20)
+    parser.add_argument("--keep", type=Path, help="copy the WARC and sources file to this folder")
+    parser.add_argument(
+        "--reuse", type=Path, help="a folder kept by --keep: run only the backfill, from its WARC"
+    )
     args = parser.parse_args(argv)
+    if args.reuse:
+        return backfill_only(args.reuse)
     with tempfile.TemporaryDirectory(prefix="newsmon-backfill-bench-") as tmp:
         work = Path(tmp)
         print(
@@ -103,6 +131,10 @@ def main(argv: list[str] | None = None) -> None:
             warc = work / "pages.warc.gz"
             count = write_warc(warc, web.info["bases"], args.articles)
             print(f"WARC: {count} responses, {mib(warc.stat().st_size)}", flush=True)
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                shutil.copy(warc, args.keep / "pages.warc.gz")
+                shutil.copy(web.sources, args.keep / "sources.toml")
             settings = _settings_args(COMMON_SETTINGS)
             crawl_db = work / "crawl.db"
             crawl = run_measured(
@@ -112,12 +144,7 @@ def main(argv: list[str] | None = None) -> None:
                 work, "crawl",
             )  # fmt: skip
             backfill_db = work / "backfill.db"
-            backfill = run_measured(
-                [sys.executable, "-m", "crawler.cli", "backfill", "--warc", str(warc),
-                 "--sources", str(web.sources), "--db", str(backfill_db),
-                 "--log-file", str(work / "backfill.log"), *settings],
-                work, "backfill",
-            )  # fmt: skip
+            backfill = run_backfill(warc, web.sources, backfill_db, work)
         finally:
             web.stop()
         for name, result in (("crawl", crawl), ("backfill", backfill)):

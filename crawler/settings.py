@@ -133,6 +133,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 # --- backfill from web archives (newsmon backfill; crawler/spiders/archive.py) --------
 NEWSMON_WAYBACK_CDX = "https://web.archive.org/cdx/search/cdx"
 NEWSMON_WAYBACK_ROOT = "https://web.archive.org/web"
+# Common Crawl: the list of crawls (each names its index server) and the host of the WARC files.
+NEWSMON_COMMONCRAWL_INDEX = "https://index.commoncrawl.org/collinfo.json"
+NEWSMON_COMMONCRAWL_DATA = "https://data.commoncrawl.org"
 NEWSMON_ARCHIVE_PAGE_SIZE = 1000  # CDX rows per listing request (then its resume key)
 NEWSMON_ARCHIVE_BACKOFF = 2.0  # seconds before the first retry of a 5xx, doubled each time
 NEWSMON_ARCHIVE_MAX_WAIT = 300.0  # longest Retry-After honoured (seconds)

@@ -59,6 +59,38 @@ def test_elsewhere_a_plain_line_every_few_seconds():
     assert short.interval == 0.25
 
 
+def test_a_backfill_shows_what_it_listed_skipped_and_fetched_per_source():
+    from crawler.spiders.archive import ArchiveSpider, archive_stat
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=120, color_system=None)
+    view, stats = progress(console)
+    sources = [type("Source", (), {"name": name}) for name in ("alpha", "beta")]
+    view.follow(
+        type(
+            "Spider",
+            (),
+            {"selected_sources": sources, "progress_columns": ArchiveSpider.progress_columns},
+        )
+    )
+    stats.inc_value(archive_stat("alpha", "listed"), 40)
+    stats.inc_value(archive_stat("alpha", "skipped"), 3)
+    stats.inc_value(archive_stat("alpha", "fetched"), 12)
+    stats.inc_value(archive_stat("beta", "listed"), 2)
+    inc_source(stats, "alpha", "articles_new", 9)
+    console.print(view.table())
+    header = next(line for line in out.getvalue().splitlines() if "listed" in line)
+    assert [cell.strip() for cell in header.split("┃")[2:6]] == [
+        "listed",
+        "skipped",
+        "fetched",
+        "new",
+    ]
+    rows = {line.split()[1]: line for line in out.getvalue().splitlines() if line.count("│") > 2}
+    assert [cell.strip() for cell in rows["alpha"].split("│")[2:6]] == ["40", "3", "12", "9"]
+    assert view.line().endswith(", 42 listed, 3 skipped, 12 fetched")
+
+
 def test_a_crawl_whose_stderr_is_not_a_terminal_prints_progress_lines_as_it_goes(tmp_path):
     web = MockWeb()
 

@@ -21,6 +21,9 @@ from crawler.store.filelocks import (
     source_lock_path,
 )
 from tests.conftest import REPO_ROOT, run_newsmon
+from tests.mockweb import content
+from tests.mockweb.wayback import Capture, StandInWayback
+from tests.test_spiders_archive import page
 
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0"]
 
@@ -158,3 +161,71 @@ def test_the_daemon_state_file_is_found_from_any_name_of_the_database(tmp_path):
     link.symlink_to(real)
     assert daemon_state_path(real) == real.parent / "news.schedule.json"
     assert daemon_state_path(link) == daemon_state_path(real)
+
+
+@pytest.mark.slow
+def test_backfill_takes_the_same_locks_as_crawl(mock_web, mock_sources, tmp_path):
+    wayback = StandInWayback(mock_web)
+    for article in content.ARTICLES:
+        base = mock_web.base_url(article.site)
+        wayback.add(Capture("20230115093000", base + article.path, page(article, base)))
+    db = tmp_path / "news.db"
+    args = [
+        "backfill", "--sources", str(mock_sources), "--db", str(db), "--since", "2023-01-01",
+        "-s", f"NEWSMON_WAYBACK_CDX={wayback.cdx_url}", "-s", f"NEWSMON_WAYBACK_ROOT={wayback.root}",
+        "-s", "NEWSMON_ALLOW_PRIVATE_NETWORKS=True", "-s", "NEWSMON_PROGRESS_INTERVAL=0", *FAST,
+    ]  # fmt: skip
+    crawling = SourceLocks(lock_dir(db), ["armwire"])
+    crawling.acquire(0, run_id=42)
+    try:
+        busy_only = run_newsmon(*args, "armwire", "--wait", "0")
+        assert busy_only.returncode == 4, busy_only.stderr
+        assert "skipped source 'armwire'" in busy_only.stderr and "run 42" in busy_only.stderr
+        assert "every source was busy" in busy_only.stderr
+        assert wayback.listings() == []
+
+        # Waited for: the crawl ends within --wait, then the backfill runs the source.
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", *args, "armwire", "--wait", "60s"],
+            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        said = waiting.stderr.readline()
+        assert "source 'armwire' is being crawled by another process" in said, said
+        crawling.release()
+        out, err = waiting.communicate(timeout=120)
+        assert waiting.returncode == 0, err
+        assert "backfill finished" in out
+    finally:
+        crawling.release()
+    conn = sqlite3.connect(db)
+    sources = {row[0] for row in conn.execute("SELECT DISTINCT source FROM articles")}
+    conn.close()
+    assert sources == {"armwire"}
+
+    # A backfill holds its sources' locks while it runs: a crawl of them skips them.
+    slow = {path: handler for path, handler in mock_web.routes["wayback"].items()}
+    mock_web.route("wayback", "/cdx", lambda request: (time.sleep(3), slow["/cdx"](request))[1])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", *args, "rusnews", "--wait", "0"],
+        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not wayback.listings():
+            time.sleep(0.05)
+        crawl = run_newsmon(
+            "crawl",
+            "rusnews",
+            "--sources",
+            str(mock_sources),
+            "--db",
+            str(db),
+            "--wait",
+            "0",
+            *FAST,
+        )
+        assert crawl.returncode == 4, crawl.stderr
+        assert "skipped source 'rusnews'" in crawl.stderr
+    finally:
+        process.wait(timeout=60)
+    assert process.returncode == 0

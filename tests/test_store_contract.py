@@ -30,7 +30,7 @@ from crawler.store import (
     open_store,
     store_exists,
 )
-from crawler.store.values import ArticleLag, ListedEntry, PollRow, SourceFreshness
+from crawler.store.values import ArticleLag, ListedEntry, Listing, PollRow, SourceFreshness
 from pipelines.storage import store_articles
 from tests.conftest import run_newsmon
 
@@ -408,10 +408,12 @@ def test_read_windows_and_the_capture_ledger(store):
     store.save_read_windows({"https://a.example/feed": "2023-06-01"})
     assert store.read_windows() == {"https://a.example/feed": "2023-06-01",
                                     "https://b.example/map": "x"}  # fmt: skip
-    listed = [("k1", "https://a.example/1", "20240105"), ("k2", "https://a.example/2", "20240110")]
+    listed = [("k1", "https://a.example/1", "20240105", None),
+              ("k2", "https://a.example/2", "20240110", "f.warc.gz 10 20")]  # fmt: skip
     assert sorted(store.record_captures("wayback", "a", listed)) == listed
     # Listed again: an earlier capture of a URL not fetched yet replaces the later one.
-    again = [("k1", "https://a.example/1", "20231201"), ("k2", "https://a.example/2", "20240301")]
+    again = [("k1", "https://a.example/1", "20231201", "g.warc.gz 0 5"),
+             ("k2", "https://a.example/2", "20240301", None)]  # fmt: skip
     assert sorted(store.record_captures("wayback", "a", again)) == [again[0], listed[1]]
     store.mark_captures("wayback", ["k1"], "fetched")
     assert store.pending_captures("wayback", "a", "20240101", None) == [listed[1]]
@@ -419,6 +421,25 @@ def test_read_windows_and_the_capture_ledger(store):
     assert store.record_captures("wayback", "a", [again[0]]) == []  # fetched: not listed again
     assert store.capture_states() == {"a": {"fetched": 1, "listed": 1}}
     assert store.capture_states("warc") == {}
+
+
+def test_listing_progress_is_saved_with_the_page_it_follows(store):
+    assert store.listing("wayback", "a", "2023-01-01", None) is None
+    page = Listing("2023-01-01", None, cursor="key1", pages=1)
+    store.record_captures("wayback", "a", [("k1", "https://a.example/1", "20230105", None)], page)
+    assert store.listing("wayback", "a", "2023-01-01", None) == page
+    # Per window and per index: a closed window and a Common Crawl crawl are other listings.
+    assert store.listing("wayback", "a", "2023-01-01", "2023-02-01") is None
+    cc = Listing("2023-01-01", "2023-02-01", "CC-MAIN-2023-06", cursor="3/7", pages=3)
+    store.record_captures("commoncrawl", "a", [], cc)
+    assert store.listing("commoncrawl", "a", "2023-01-01", "2023-02-01", "CC-MAIN-2023-06") == cc
+    assert store.listing("commoncrawl", "a", "2023-01-01", "2023-02-01") is None
+    done = Listing("2023-01-01", None, cursor=None, pages=2, done=True)
+    store.record_captures("wayback", "a", [], done)
+    assert store.listing("wayback", "a", "2023-01-01", None) == done
+    assert store.pending_captures("wayback", "a", "2023-01-01", None) == [
+        ("k1", "https://a.example/1", "20230105", None)
+    ]
 
 
 # --- no SQL outside the store ------------------------------------------------------------

@@ -35,6 +35,8 @@ class Capture:
     """When the archive captured it, ``YYYYMMDDhhmmss`` (UTC)."""
     key: str
     """``crawler.urls.url_key`` of ``url``: one capture per key is kept."""
+    location: str | None = None
+    """Where its WARC record lies, for archives that say (Common Crawl: ``filename offset length``)."""
 
     @property
     def captured_at(self) -> str:
@@ -150,7 +152,7 @@ def select_captures(
             continue
         timestamp = row.get("timestamp", "")
         parse_timestamp(timestamp)
-        capture = Capture(url=url, timestamp=timestamp, key=key)
+        capture = Capture(url=url, timestamp=timestamp, key=key, location=row.get("location"))
         kept = earliest.get(key)
         if kept is None or timestamp < kept.timestamp:
             if kept is not None:

@@ -94,6 +94,21 @@ def read_pages(path: str | Path, counts: dict[str, int] | None = None) -> Iterat
             yield page
 
 
+def read_record(data: bytes) -> WarcPage:
+    """The page of one ``response`` record (a gzip member or plain), as a data host serves it by range."""
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            record = next(ArchiveIterator(io.BytesIO(data)))
+            page = _page(record) if str(record.format).startswith("warc") else None
+    except StopIteration:
+        raise WarcDamaged("not a WARC record (empty)") from None
+    except Exception as exc:  # warcio raises many kinds on damage
+        raise WarcDamaged(f"not a WARC record ({type(exc).__name__})") from None
+    if page is None:
+        raise WarcDamaged("not a WARC response record")
+    return page
+
+
 def _page(record) -> WarcPage | None:
     if record.rec_type != "response" or record.http_headers is None:
         record.content_stream().read()  # consumed so the iterator can check the next record

@@ -18,14 +18,17 @@ from crawler.commands.crawl import (
     _settings_pairs,
     _usable_log_file,
     _usage_check,
+    _wait_seconds,
     default_log_file,
     run_crawl,
+    take_source_locks,
 )
 from crawler.commands.options import db_option, sources_option, topics_option
 from crawler.config import ConfigError, load_sources
 from crawler.durations import parse_since
 from crawler.overrides import check_overrides
 from crawler.relevance import load_topics
+from crawler.runs import EXIT_BUSY
 from crawler.stats import per_source
 
 COUNTERS = ("listed", "not_articles", "skipped", "fetched", "failed")
@@ -65,6 +68,13 @@ COUNTERS = ("listed", "not_articles", "skipped", "fetched", "failed")
     help="With --warc: every record belongs to this source (default: records of configured sources' sites).",
 )
 @click.option(
+    "--wait",
+    "lock_wait",
+    default="30s",
+    show_default=True,
+    help="How long to wait for a source that a crawl or another backfill is running before skipping it (0: skip at once).",
+)
+@click.option(
     "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a setting."
 )
 @click.option("-v", "--verbose", count=True, help="Log to the terminal instead of the log file.")
@@ -85,6 +95,7 @@ def backfill(
     limit: int | None,
     warc_files: tuple[str, ...],
     warc_source: str | None,
+    lock_wait: str,
     settings: tuple[str, ...],
     verbose: int,
     log_file: str | None,
@@ -97,17 +108,25 @@ def backfill(
       newsmon backfill artsakhpress --since 2020-11-01 --limit 500
       newsmon backfill --warc CC-NEWS-20230115.warc.gz --warc crawl.warc
       newsmon backfill --warc export.warc.gz --source artsakhpress
-    Captures are listed through the archive's CDX index (NEWSMON_WAYBACK_CDX),
-    fetched from NEWSMON_WAYBACK_ROOT one at a time with a delay, and go
-    through the same extraction and pipelines as a crawl. A ledger in the
-    database records what was listed and fetched: run the same command again
-    after an interruption and it fetches only the rest.
+      newsmon backfill --archive all --since 2023-01-01 --until 2023-03-31
+    Captures are listed through the archive's CDX index (the Wayback
+    Machine's NEWSMON_WAYBACK_CDX; each Common Crawl crawl's index, from
+    NEWSMON_COMMONCRAWL_INDEX), fetched one at a time with a delay
+    (NEWSMON_WAYBACK_ROOT; WARC records by byte range from
+    NEWSMON_COMMONCRAWL_DATA), and go through the same extraction and
+    pipelines as a crawl. With --archive all, each URL is fetched once, from
+    the archive with its earliest capture. A ledger in the database records
+    how far each listing got and what was fetched: run the same command again
+    after an interruption and it lists and fetches only the rest.
+    A source that a crawl or another backfill is running is waited for up to
+    --wait, then skipped.
     With --warc, only the response records of the configured sources' sites
     are read (all of them with --source); a damaged or truncated file keeps
     the pages before the damage.
     Exit status: 0 when the backfill ran, 1 when the archive answered
-    something that is not a CDX listing or a WARC file is damaged, 2 on a
-    usage or configuration error, 5 when the database could not be written.
+    something that is not a CDX listing or a WARC record, or a WARC file is
+    damaged, 2 on a usage or configuration error, 4 when every source was
+    busy, 5 when the database could not be written.
     """
     source_set = load_sources(sources_file)
     if warc_source and source_names:
@@ -128,17 +147,19 @@ def backfill(
     end = _usage_check("--until", window_end, until) if until else None
     if end is not None and start is not None and end < start:
         raise click.BadParameter(f"{until!r} is before --since {since!r}", param_hint="--until")
-    if archive == "commoncrawl":
-        raise click.BadParameter(
-            "Common Crawl is not supported yet: use wayback", param_hint="--archive"
-        )
     overrides = _settings_pairs(settings)
     if overrides:
         _usage_check("-s", check_overrides, overrides, _project_settings())
+    wait_seconds = _wait_seconds(lock_wait)
     if log_file or not verbose:
         log_file = _usable_log_file(log_file, db_path)
     store = _open_store(db_path)
-    names = [s.name for s in selected]
+    locks, busy = take_source_locks(store, [s.name for s in selected], wait_seconds, db_path)
+    click.get_current_context().call_on_close(locks.release)
+    names = locks.held
+    if not names:
+        click.echo("newsmon: nothing backfilled: every source was busy", err=True)
+        sys.exit(EXIT_BUSY)
     from crawler.spiders.archive import ArchiveSpider
 
     try:
@@ -178,13 +199,22 @@ def backfill(
             f"newsmon: error: {stats['warc/damage']} (the pages before it were read)", err=True
         )
         sys.exit(EXIT_FAILED)
-    if stats.get("archive/garbage"):
-        click.echo(
-            "newsmon: error: the archive answered something that is not a CDX listing "
-            f"({int(stats['archive/garbage'])} time(s); see the log)",
-            err=True,
-        )
+    if stats.get("archive/garbage") or stats.get("archive/bad_records"):
+        click.echo(f"newsmon: error: {garbage_message(stats)}", err=True)
         sys.exit(EXIT_FAILED)
+
+
+def garbage_message(stats: Mapping[str, object]) -> str:
+    """One line on what an archive answered that newsmon could not read."""
+    parts = []
+    if garbage := int(stats.get("archive/garbage", 0)):
+        parts.append(
+            "the archive answered something that is not a CDX listing "
+            f"({garbage} time(s), first: {stats.get('archive/garbage_first', 'see the log')})"
+        )
+    if bad := int(stats.get("archive/bad_records", 0)):
+        parts.append(f"{bad} capture(s) from the archive's data host were not WARC records")
+    return "; ".join(parts) + " (the rest was read; details in the log)"
 
 
 def backfill_counts(names: list[str], stats: Mapping[str, object]) -> dict[str, dict[str, int]]:

@@ -38,6 +38,7 @@ from crawler.runs import (
 from crawler.stats import per_source
 from crawler.store import (
     Holder,
+    SourceLocks,
     Store,
     StoreError,
     UnsupportedStoreError,
@@ -186,18 +187,9 @@ def crawl(
 
     # Per-source locks first, before any row is written or the crawl starts:
     # the run then records only the sources it really crawls.
-    names = [s.name for s in selected]
-    locks = store.source_locks(names)
-    try:
-        busy = locks.acquire(wait_seconds, run_id=run_id, on_wait=_announce_wait(wait_seconds))
-    except StoreError as exc:
-        locks.release()
-        _database_error(db_path, str(exc))
-    for name, holder in busy.items():
-        click.echo(
-            f"newsmon: skipped source {name!r}: another crawl is running it ({_who(holder)})",
-            err=True,
-        )
+    locks, busy = take_source_locks(
+        store, [s.name for s in selected], wait_seconds, db_path, run_id
+    )
     names = locks.held
 
     skipped_note = "skipped busy source(s): " + "; ".join(
@@ -292,6 +284,27 @@ def crawl(
             err=True,
         )
         sys.exit(EXIT_UNREACHABLE)
+
+
+def take_source_locks(
+    store: Store, names: list[str], wait_seconds: float, db_path: str, run_id: int | None = None
+) -> tuple[SourceLocks, dict[str, Holder | None]]:
+    """The locks of the free sources (waiting up to ``wait_seconds`` for busy ones), and those still busy.
+
+    A crawl and a backfill take the same locks: two of them never run one source at once.
+    """
+    locks = store.source_locks(names)
+    try:
+        busy = locks.acquire(wait_seconds, run_id=run_id, on_wait=_announce_wait(wait_seconds))
+    except StoreError as exc:
+        locks.release()
+        _database_error(db_path, str(exc))
+    for name, holder in busy.items():
+        click.echo(
+            f"newsmon: skipped source {name!r}: another crawl is running it ({_who(holder)})",
+            err=True,
+        )
+    return locks, busy
 
 
 def _usage_check(option: str, check, *args, **kwargs):

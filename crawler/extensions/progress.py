@@ -21,13 +21,13 @@ from crawler.durations import format_elapsed
 from crawler.stats import describe_errors, error_kinds
 
 LIVE_REFRESH_S = 0.5
-# Per-source columns of the live view: (stats counter, header).
+# Per-source columns of the live view: (stats key with {} for the source, header).
 COLUMNS = (
-    ("pages_fetched", "pages"),
-    ("articles_new", "new"),
-    ("articles_updated", "upd"),
-    ("duplicates", "dup"),
-    ("errors", "errors"),
+    ("source/{}/pages_fetched", "pages"),
+    ("source/{}/articles_new", "new"),
+    ("source/{}/articles_updated", "upd"),
+    ("source/{}/duplicates", "dup"),
+    ("source/{}/errors", "errors"),
 )
 
 
@@ -41,6 +41,9 @@ class Progress:
             raise NotConfigured("NEWSMON_PROGRESS_INTERVAL <= 0: no progress lines")
         self.interval = LIVE_REFRESH_S if self.live else interval
         self.sources: list[str] = []
+        # A spider may name other columns (the backfill: listed, fetched, skipped …).
+        self.columns: tuple[tuple[str, str], ...] = COLUMNS
+        self.extra: tuple[tuple[str, str], ...] = ()
         self.started = time.monotonic()
         self.view: Live | None = None
         self.loop: task.LoopingCall | None = None
@@ -67,6 +70,10 @@ class Progress:
             f"{count('newsmon/articles_updated')} updated, {count('newsmon/duplicates')} duplicates, "
             f"{count('newsmon/errors')} errors, {self._queued()} queued; "
             f"{answered}/{len(self.sources)} sources answered"
+            + "".join(
+                f", {sum(count(key.format(name)) for name in self.sources)} {header}"
+                for key, header in self.extra
+            )
         )
 
     def table(self) -> Table:
@@ -77,20 +84,27 @@ class Progress:
             title_justify="left",
         )
         table.add_column("source", no_wrap=True)
-        for _, header in COLUMNS:
+        for _, header in self.columns:
             table.add_column(header, justify="right", no_wrap=True)
         table.add_column("main errors", overflow="ellipsis", no_wrap=True)
         snapshot = self.stats.get_stats()
         for name in self.sources:
             table.add_row(
                 name,
-                *(str(self._count(f"source/{name}/{counter}")) for counter, _ in COLUMNS),
+                *(str(self._count(key.format(name))) for key, _ in self.columns),
                 describe_errors(error_kinds(snapshot, name), top=2),
             )
         return table
 
-    def spider_opened(self, spider):
+    def follow(self, spider) -> None:
+        """Show ``spider``'s sources, and its own columns if it names some (``progress_columns``)."""
         self.sources = [s.name for s in getattr(spider, "selected_sources", [])]
+        self.extra = tuple(getattr(spider, "progress_columns", ()))
+        # Its own columns replace the pages fetched, which count listing requests too.
+        self.columns = self.extra + COLUMNS[1:] if self.extra else COLUMNS
+
+    def spider_opened(self, spider):
+        self.follow(spider)
         self.started = time.monotonic()
         if self.live:
             # transient: the summary table replaces the live one at the end

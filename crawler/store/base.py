@@ -26,6 +26,7 @@ from crawler.store.values import (  # noqa: F401 (re-exported: callers import th
     ArticleRef,
     Holder,
     ListedEntry,
+    Listing,
     NewArticle,
     PollRow,
     RunRow,
@@ -445,17 +446,31 @@ class Store(Reads, Protocol):
     def save_read_windows(self, windows: Mapping[str, str]) -> None: ...
 
     def record_captures(
-        self, archive: str, source: str, captures: Sequence[tuple[str, str, str]]
-    ) -> list[tuple[str, str, str]]:
-        """Add listed ``(url_key, url, captured)`` to the backfill ledger; return those not fetched yet.
+        self,
+        archive: str,
+        source: str,
+        captures: Sequence[tuple[str, str, str, str | None]],
+        listing: Listing | None = None,
+    ) -> list[tuple[str, str, str, str | None]]:
+        """Add listed ``(url_key, url, captured, location)`` to the backfill ledger; return those not fetched yet.
 
-        ``captured`` is ISO 8601 UTC; an unfetched capture gives way to an earlier one of the same URL."""
+        ``captured`` is ISO 8601 UTC; ``location`` where the archive keeps the
+        record (or None); an unfetched capture gives way to an earlier one of
+        the same URL. ``listing``: how far the listing got with this page,
+        written in the same transaction (a listing resumes after the last
+        page whose captures are in the ledger)."""
+        ...
+
+    def listing(
+        self, archive: str, source: str, since: str, until: str | None, part: str = ""
+    ) -> Listing | None:
+        """How far the listing of ``source`` in ``archive`` over this window got (None: never started)."""
         ...
 
     def pending_captures(
         self, archive: str, source: str, since: str, until: str | None
-    ) -> list[tuple[str, str, str]]:
-        """``(url_key, url, captured)`` of ``source`` listed in the window but not fetched yet."""
+    ) -> list[tuple[str, str, str, str | None]]:
+        """``(url_key, url, captured, location)`` of ``source`` listed in the window but not fetched yet."""
         ...
 
     def mark_captures(self, archive: str, url_keys: Sequence[str], state: str) -> None:

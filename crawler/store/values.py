@@ -182,6 +182,24 @@ EXPORT_FIELDS = (
 LIST_FIELDS = ("authors", "tags", "topics")
 
 
+@dataclass(frozen=True)
+class Listing:
+    """How far a backfill has listed one source in one archive over one window."""
+
+    since: str
+    """The window's start, ISO 8601 UTC."""
+    until: str | None
+    """The window's end, ISO 8601 UTC (None: open, up to now)."""
+    part: str = ""
+    """The index listed: a Common Crawl crawl id; ``""`` for an archive with one index."""
+    cursor: str | None = None
+    """Where the next page starts: a CDX resume key, or ``page/pages`` of a Common Crawl index."""
+    pages: int = 0
+    """Pages of the listing done."""
+    done: bool = False
+    """The listing reached its end (a later run lists the window again from the start)."""
+
+
 def chunks(values: Sequence, size: int) -> Iterator[Sequence]:
     """``values`` in slices of at most ``size`` (backends bound the parameters of one statement)."""
     for start in range(0, len(values), size):

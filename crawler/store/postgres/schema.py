@@ -326,12 +326,21 @@ def m005_freshness(conn: QmarkConnection) -> None:
     conn.execute(f"CREATE VIEW freshness AS {freshness_query(PG_DAY_AGO)}")
 
 
+def m006_archives_listings(conn: QmarkConnection) -> None:
+    """SQLite's m042: how far each backfill listing got, and where Common Crawl keeps a capture."""
+    from crawler.store.sqlite.archives import LISTINGS_TABLE
+
+    conn.execute("ALTER TABLE archive_captures ADD COLUMN location TEXT")
+    conn.execute(LISTINGS_TABLE)
+
+
 MIGRATIONS: list[Callable[[QmarkConnection], None]] = [
     m001_initial,
     m002_translations_archives,
     m003_alerts_reading,
     m004_search_index_folds,
     m005_freshness,
+    m006_archives_listings,
 ]
 
 

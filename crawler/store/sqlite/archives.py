@@ -14,7 +14,23 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-from crawler.store.base import chunks, utcnow_iso
+from crawler.store.base import Listing, chunks, utcnow_iso
+
+LISTINGS_TABLE = """
+    CREATE TABLE archive_listings (
+        archive TEXT NOT NULL,
+        source TEXT NOT NULL,
+        since TEXT NOT NULL,
+        until TEXT NOT NULL,
+        part TEXT NOT NULL,
+        cursor TEXT,
+        pages INTEGER NOT NULL DEFAULT 0,
+        done INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (archive, source, since, until, part)
+    )
+"""
+"""The table of m042 (PostgreSQL: m003), created as written by both backends: never edit it, add a migration."""
 
 
 class ArchiveStore:
@@ -35,41 +51,76 @@ class ArchiveStore:
             )
 
     def record_captures(
-        self, archive: str, source: str, captures: Sequence[tuple[str, str, str]]
-    ) -> list[tuple[str, str, str]]:
-        """Add listed ``(url_key, url, captured)`` to the ledger; returns those still to fetch.
+        self,
+        archive: str,
+        source: str,
+        captures: Sequence[tuple[str, str, str, str | None]],
+        listing: Listing | None = None,
+    ) -> list[tuple[str, str, str, str | None]]:
+        """Add listed ``(url_key, url, captured, location)`` to the ledger; returns those still to fetch.
 
         A URL listed before keeps its row, except that a capture not yet
         fetched gives way to an earlier one (a later listing may reach
-        further back).
+        further back). ``listing`` is saved in the same transaction, so a
+        listing resumed after a kill starts after the last page recorded.
         """
         now = utcnow_iso()
         with self.write() as tx:
             tx.conn.executemany(
-                "INSERT INTO archive_captures (archive, url_key, source, url, captured, listed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (archive, url_key) DO UPDATE SET "
-                "url = excluded.url, captured = excluded.captured "
+                "INSERT INTO archive_captures "
+                "(archive, url_key, source, url, captured, location, listed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (archive, url_key) DO UPDATE SET "
+                "url = excluded.url, captured = excluded.captured, location = excluded.location "
                 "WHERE archive_captures.state = 'listed' "
                 "AND excluded.captured < archive_captures.captured",
-                [(archive, key, source, url, captured, now) for key, url, captured in captures],
+                [
+                    (archive, key, source, url, captured, location, now)
+                    for key, url, captured, location in captures
+                ],
             )
             pending = []
-            for part in chunks([key for key, _, _ in captures], 500):
+            for part in chunks([c[0] for c in captures], 500):
                 pending += tx.conn.execute(
-                    "SELECT url_key, url, captured FROM archive_captures WHERE archive = ? "
-                    f"AND state = 'listed' AND url_key IN ({', '.join('?' for _ in part)})",
+                    "SELECT url_key, url, captured, location FROM archive_captures "
+                    f"WHERE archive = ? AND state = 'listed' AND url_key IN ({', '.join('?' for _ in part)})",
                     [archive, *part],
                 ).fetchall()
+            if listing is not None:
+                tx.conn.execute(
+                    "INSERT INTO archive_listings "
+                    "(archive, source, since, until, part, cursor, pages, done, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (archive, source, since, until, part) DO UPDATE SET "
+                    "cursor = excluded.cursor, pages = excluded.pages, done = excluded.done, "
+                    "updated_at = excluded.updated_at",
+                    [
+                        archive, source, listing.since, listing.until or "", listing.part,
+                        listing.cursor, listing.pages, int(listing.done), now,
+                    ],
+                )  # fmt: skip
         return [tuple(row) for row in pending]
+
+    def listing(
+        self, archive: str, source: str, since: str, until: str | None, part: str = ""
+    ) -> Listing | None:
+        row = self.conn.execute(
+            "SELECT cursor, pages, done FROM archive_listings WHERE archive = ? AND source = ? "
+            "AND since = ? AND until = ? AND part = ?",
+            [archive, source, since, until or "", part],
+        ).fetchone()
+        if row is None:
+            return None
+        return Listing(since, until, part, cursor=row[0], pages=row[1], done=bool(row[2]))
 
     def pending_captures(
         self, archive: str, source: str, since: str, until: str | None
-    ) -> list[tuple[str, str, str]]:
-        """``(url_key, url, captured)`` listed for ``source`` in the window but not fetched yet."""
+    ) -> list[tuple[str, str, str, str | None]]:
+        """``(url_key, url, captured, location)`` listed for ``source`` in the window but not fetched yet."""
         return [
             tuple(row)
             for row in self.conn.execute(
-                "SELECT url_key, url, captured FROM archive_captures WHERE archive = ? AND source = ? "
+                "SELECT url_key, url, captured, location FROM archive_captures "
+                "WHERE archive = ? AND source = ? "
                 "AND state = 'listed' AND captured >= ? AND captured <= ? ORDER BY captured",
                 [archive, source, since, until or "9999"],
             )

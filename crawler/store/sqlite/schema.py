@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from crawler.store.sqlite.archives import LISTINGS_TABLE
 from crawler.store.sqlite.connection import write_transaction
 
 migrations = Migrations("newsmon")
@@ -401,6 +402,15 @@ def m041_archives_captures(db: sqlite_utils.Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_archive_captures_source ON archive_captures(source, state)")
+
+
+@migrations()
+def m042_archives_listings(db: sqlite_utils.Database) -> None:
+    """Backfill: how far each listing got (resumed after a kill), and where Common Crawl keeps a capture."""
+    # location: "filename offset length" of the capture's WARC record, for
+    # archives whose index says it (Common Crawl); NULL for the Wayback Machine.
+    db.execute("ALTER TABLE archive_captures ADD COLUMN location TEXT")
+    db.execute(LISTINGS_TABLE)
 
 
 @migrations()
