@@ -53,6 +53,11 @@ def base_path(folder: Path, size: int) -> Path:
     return folder / f"base-{size}.db"
 
 
+def partial_path(path: Path) -> Path:
+    """Where the archive ``path`` is built (renamed to ``path`` when complete)."""
+    return path.with_name(path.name + ".partial")
+
+
 def build_sqlite(
     path: Path, size: int, workers: int = 2, milestones: tuple[int, ...] = ()
 ) -> float:
@@ -63,7 +68,7 @@ def build_sqlite(
     larger archive are a smaller one.
     """
     started = time.perf_counter()
-    partial = path.with_name(path.name + ".partial")
+    partial = partial_path(path)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{partial}{suffix}").unlink(missing_ok=True)
     store = open_store(partial)
@@ -130,14 +135,52 @@ def _batches(cursor: sqlite3.Cursor) -> Iterator[list[tuple]]:
         yield rows
 
 
-def copy_to_postgresql(sqlite_path: Path, url: str, workers: int = 2) -> float:
-    """Fill the empty PostgreSQL database ``url`` with every archive row of ``sqlite_path``; seconds."""
+def _growing(path: Path, names: str, size: int) -> Iterator[list[tuple]]:
+    """Batches of the first ``size`` articles in id order (id first in ``names``), read while
+    the archive at ``path`` is being built (as its ``.partial`` file, whose committed rows a
+    reader sees)."""
+    last = 0
+    while last < size:
+        current = path if path.exists() else partial_path(path)
+        try:
+            source = sqlite3.connect(f"file:{current}?mode=ro", uri=True)
+            try:
+                rows = source.execute(
+                    f"SELECT {names} FROM articles WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+                    [last, size, ROWS_PER_READ],
+                ).fetchall()
+            finally:
+                source.close()
+        except sqlite3.Error:  # renamed or checkpointed under us: read again
+            rows = []
+        if not rows:
+            time.sleep(15)
+            continue
+        last = rows[-1][0]
+        yield rows
+
+
+def copy_to_postgresql(
+    sqlite_path: Path, url: str, workers: int = 2, follow: Path | None = None, size: int = 0
+) -> float:
+    """Fill the empty PostgreSQL database ``url`` with every archive row of ``sqlite_path``; seconds.
+
+    ``follow``: a larger archive being built, whose first ``size`` articles
+    are ``sqlite_path``'s: they are copied from it as they are committed, the
+    other tables from ``sqlite_path`` once it exists.
+    """
     import psycopg
 
     started = time.perf_counter()
     open_store(url).close()  # the schema, migrated
-    source = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+    while not (sqlite_path.exists() or partial_path(sqlite_path).exists()):
+        time.sleep(15)
+    source = sqlite3.connect(
+        f"file:{sqlite_path if sqlite_path.exists() else partial_path(sqlite_path)}?mode=ro",
+        uri=True,
+    )
     columns = [row[1] for row in source.execute("PRAGMA table_info(articles)")]
+    source.close()
     with psycopg.connect(url, autocommit=True) as conn:
         # The rows come from a consistent archive: skip the per-row foreign-key checks.
         conn.execute("SET session_replication_role = replica")
@@ -158,11 +201,18 @@ def copy_to_postgresql(sqlite_path: Path, url: str, workers: int = 2) -> float:
         try:
             for table, names in COPIED:
                 names = names or ", ".join(shared)
-                read = source.execute(f"SELECT {names} FROM {table} ORDER BY 1")
                 target_names = names + (", search_vector" if table == "articles" else "")
                 with conn.transaction(), conn.cursor() as cursor:
                     with cursor.copy(f"COPY {table} ({target_names}) FROM STDIN") as copy:
-                        batches = _batches(read)
+                        if table == "articles" and follow is not None:
+                            batches = _growing(follow, names, size)
+                        else:
+                            while not sqlite_path.exists():
+                                time.sleep(15)
+                            source = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+                            batches = _batches(
+                                source.execute(f"SELECT {names} FROM {table} ORDER BY 1")
+                            )
                         if table == "articles":
                             batches = (
                                 pool.imap(_vectors, batches) if pool else map(_vectors, batches)
@@ -170,11 +220,14 @@ def copy_to_postgresql(sqlite_path: Path, url: str, workers: int = 2) -> float:
                         for batch in batches:
                             for row in batch:
                                 copy.write_row(row)
+                        if not (table == "articles" and follow is not None):
+                            source.close()
                 print(f"    {table} copied ({time.perf_counter() - started:,.0f} s)", flush=True)
         finally:
             if pool is not None:
                 pool.close()
                 pool.join()
+        conn.execute("SET maintenance_work_mem = '1GB'")  # the GIN index built in memory
         for _name, definition in indexes:
             conn.execute(definition)
         conn.execute(
@@ -182,7 +235,6 @@ def copy_to_postgresql(sqlite_path: Path, url: str, workers: int = 2) -> float:
             "GREATEST((SELECT MAX(id) FROM articles), 1))"
         )
         conn.execute("VACUUM ANALYZE")
-    source.close()
     return time.perf_counter() - started
 
 
@@ -246,8 +298,12 @@ def _ids(user: str) -> tuple[int, int]:
     return entry.pw_uid, entry.pw_gid
 
 
-def postgresql_base(pg, folder: Path, size: int, workers: int) -> str:
-    """The URL of the PostgreSQL base of ``size`` articles on ``pg``, copied from the SQLite one if new."""
+def postgresql_base(pg, folder: Path, size: int, workers: int, follow: int = 0) -> str:
+    """The URL of the PostgreSQL base of ``size`` articles on ``pg``, copied from the SQLite one if new.
+
+    ``follow``: the SQLite base of that many articles is being built by
+    another process; copy the articles as they come.
+    """
     import psycopg
 
     name = f"base_{size}"
@@ -255,10 +311,11 @@ def postgresql_base(pg, folder: Path, size: int, workers: int) -> str:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
     if exists:
         return pg.url(name)
-    sqlite_base = ensure_sqlite(folder, size, workers)
+    sqlite_base = base_path(folder, size) if follow else ensure_sqlite(folder, size, workers)
     loading = f"loading_{size}"
     url = postgresql_copy(pg.url(), "template0", loading)
-    seconds = copy_to_postgresql(sqlite_base, url, workers)
+    growing = base_path(folder, follow) if follow else None
+    seconds = copy_to_postgresql(sqlite_base, url, workers, growing, size)
     with psycopg.connect(pg.url(), autocommit=True) as conn:
         conn.execute(f'ALTER DATABASE "{loading}" RENAME TO "{name}"')
     print(f"PostgreSQL base of {size:,} articles copied in {seconds:,.0f} s", flush=True)
@@ -283,12 +340,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="processes making the rows")
     parser.add_argument("--postgresql", action="store_true",
                         help="also a PostgreSQL base, on a server kept under FOLDER/pg")  # fmt: skip
+    parser.add_argument("--follow", type=int, default=0, metavar="N",
+                        help="with --postgresql: only copy, following the SQLite base of N "
+                        "articles that another run is building")  # fmt: skip
     args = parser.parse_args(argv)
     try:
         sizes = [int(s) for s in args.sizes.split(",")]
     except ValueError:
         print(f"--sizes: not a list of integers: {args.sizes!r}", file=sys.stderr)
         return 2
+    if args.follow:
+        for size in sizes:
+            postgresql_base(
+                server(args.folder / "pg"), args.folder, size, args.workers, args.follow
+            )
+        return 0
     # The smaller bases are copies of the largest on its way (when it is built).
     missing = tuple(s for s in sizes if not base_path(args.folder, s).exists())
     ensure_sqlite(args.folder, max(sizes), args.workers, missing)
