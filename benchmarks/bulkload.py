@@ -25,6 +25,7 @@ articles stored by one run do not change the next one's.
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing
 import os
 import shutil
@@ -65,21 +66,28 @@ def build_sqlite(
 
     On the way, a copy is kept of the archive at each of ``milestones``
     (``base_path`` of that size beside ``path``): the first articles of a
-    larger archive are a smaller one.
+    larger archive are a smaller one. A build that was stopped goes on from
+    the last transaction its ``.partial`` file holds (chunks are made from
+    their first article's number, whichever run makes them).
     """
     started = time.perf_counter()
     partial = partial_path(path)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{partial}{suffix}").unlink(missing_ok=True)
     store = open_store(partial)
     conn = store.conn
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     conn.execute("PRAGMA synchronous = OFF")  # a half-built archive is thrown away anyway
-    jobs = [(first, min(first + CHUNK, size)) for first in range(0, size, CHUNK)]
+    done = store.count_articles()
+    if done:
+        print(f"    going on from the {done:,} articles of {partial}", flush=True)
+    jobs = [(first, min(first + CHUNK, size)) for first in range(done, size, CHUNK)]
     pool = multiprocessing.Pool(workers) if workers > 1 else None
+    # The chunks waiting to be written are millions of small tuples with no
+    # cycles: the collector's full passes over them would cost the loading
+    # process (the bottleneck) more than the rows themselves.
+    gc.disable()
     try:
         chunks = pool.imap(_worker_chunk, jobs) if pool else map(_worker_chunk, jobs)
-        done, loading = 0, 0.0
+        loading = 0.0
         pending: list[tuple] = []
         for chunk in chunks:
             pending.append(chunk)
@@ -90,12 +98,14 @@ def build_sqlite(
                 loading += time.perf_counter() - began
                 pending = []
                 if done in milestones and done != size:
-                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                    shutil.copyfile(partial, base_path(path.parent, done))
+                    # The backup API: a consistent copy whatever readers hold the WAL.
+                    with sqlite3.connect(base_path(path.parent, done)) as target:
+                        conn.backup(target)
                 print(f"    {done:>9,} articles loaded ({time.perf_counter() - started:,.0f} s, "
                       f"{loading:,.0f} s of it writing)", flush=True)  # fmt: skip
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
+        gc.enable()
         store.close()
         if pool is not None:
             pool.close()
