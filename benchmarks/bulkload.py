@@ -183,11 +183,11 @@ def copy_to_postgresql(
 
     started = time.perf_counter()
     open_store(url).close()  # the schema, migrated
-    while not (sqlite_path.exists() or partial_path(sqlite_path).exists()):
+    reading = follow if follow is not None else sqlite_path
+    while not (reading.exists() or partial_path(reading).exists()):
         time.sleep(15)
     source = sqlite3.connect(
-        f"file:{sqlite_path if sqlite_path.exists() else partial_path(sqlite_path)}?mode=ro",
-        uri=True,
+        f"file:{reading if reading.exists() else partial_path(reading)}?mode=ro", uri=True
     )
     columns = [row[1] for row in source.execute("PRAGMA table_info(articles)")]
     source.close()
