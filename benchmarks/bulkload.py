@@ -219,7 +219,10 @@ def copy_to_postgresql(
                         else:
                             while not sqlite_path.exists():
                                 time.sleep(15)
-                            source = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+                            # The pool's feeder thread reads the cursor.
+                            source = sqlite3.connect(
+                                f"file:{sqlite_path}?mode=ro", uri=True, check_same_thread=False
+                            )
                             batches = _batches(
                                 source.execute(f"SELECT {names} FROM {table} ORDER BY 1")
                             )
