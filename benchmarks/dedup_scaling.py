@@ -142,7 +142,9 @@ def make_chunk(corpus: Corpus, start: int, stop: int) -> tuple:
     originals (at most 500 back), with a dateline and fewer paragraphs.
     """
     rng = corpus.rng
-    rng.seed(start)  # a chunk is the same whichever process makes it
+    # A chunk is the same whichever process makes it, and after whichever chunks.
+    rng.seed(start)
+    corpus.recent_titles.clear()
     stored: list[tuple[int, str, list[str]]] = []
     rows, bands, paras_rows, signatures, keys = [], [], [], [], []
     when = "2023-01-01T00:00:00+00:00"
