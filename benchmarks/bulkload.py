@@ -2,8 +2,8 @@
 
 The rows are the dedup scaling benchmark's (``dedup_scaling.make_chunk``:
 articles with their story-index rows and translation-index rows, as storage
-would leave them), made by worker processes. What makes the load fast and
-what it leaves is the same as a crawl's:
+would leave them), made by worker processes. The archive holds what the
+pipelines' storage would have written; what makes the load fast:
 
 - SQLite: the rows go in through the store's own bulk writes
   (``load_articles``, ``load_translations``: the full-text index through the
@@ -14,7 +14,10 @@ what it leaves is the same as a crawl's:
 - PostgreSQL: every table is copied from such a SQLite archive with ``COPY``
   (psycopg 3 ``cursor.copy``), the ``tsvector`` of each article made by the
   store's own :func:`crawler.store.textsearch.tsvector_text` in worker
-  processes; the secondary indexes are dropped for the load and made again.
+  processes; the secondary indexes are dropped for the load and made again,
+  the foreign-key triggers skipped (``session_replication_role = replica``:
+  the rows come from a consistent archive). ``--follow N`` copies the
+  articles while another run is still building the SQLite base of N.
 
 A base archive is kept under a folder (``--reuse DIR`` of the benchmarks) and
 never measured on: :func:`working_copy` gives a measurement its own copy
