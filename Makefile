@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DB     ?= data/newsmon.db
 STAMP  := $(VENV)/.installed
 
-.PHONY: crawl test lint bench-quality bench-crawl schedule status clean lock
+.PHONY: crawl test lint bench-quality bench-crawl schedule status clean lock scrapyd-node
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ schedule: $(STAMP)
 
 status: $(STAMP)
 	$(BIN)/newsmon status --db $(DB)
+
+# Serve this checkout as a Scrapyd node (docs/scaling.md, "Setting up nodes"):
+# make scrapyd-node NODE_BIND=0.0.0.0
+NODE_DIR  ?= data/node
+NODE_BIND ?= 127.0.0.1
+NODE_PORT ?= 6800
+scrapyd-node: $(STAMP)
+	$(BIN)/newsmon scrapyd-node --dir $(NODE_DIR) --bind $(NODE_BIND) --port $(NODE_PORT)
 
 # Regenerate the lock after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -9,7 +9,9 @@ Figures printed:
    peak memory (RSS of the process and its children, summed).
    With ``--compare-postgresql``, newsmon also crawls into a PostgreSQL
    database (a throwaway server of the machine's binaries): its pages/s and
-   CPU per page, the database server's CPU included.
+   CPU per page, the database server's CPU included. With ``--compare-scrapyd``
+   (which implies it), the daemon also crawls the same web on two Scrapyd
+   nodes of this machine into PostgreSQL (benchmarks/nodes.py).
 2. A second ``newsmon crawl`` over the unchanged web: article requests
    (target 0) and the share of feed requests that were conditional (target
    100 %).
@@ -171,6 +173,25 @@ def run_newsmon(web: Web, db: Path, log: Path, extra: dict | None = None) -> dic
     return result
 
 
+def run_nodes(web: Web, postgres, nodes, work: Path, extra: dict | None) -> dict:
+    """One crawl of the web by the daemon over two Scrapyd nodes (benchmarks/nodes.py)."""
+    from nodes import run_on_nodes
+
+    web.reset()
+    settings = {
+        name: int(value) if isinstance(value, bool) else value
+        for name, value in {**COMMON_SETTINGS, **(extra or {})}.items()
+    }
+    run = run_on_nodes(
+        nodes, postgres.create_database(), web.sources, work, settings, postgres.cpu_seconds
+    )
+    run["requests"] = web.stats()
+    # As run_measured reports it; the database server's share is added by the caller.
+    run.update(cpu=run["node_cpu"] + run["daemon_cpu"], cpu_main=run["node_cpu"])
+    run.update(peak_rss=0, peak_rss_main=0)
+    return run
+
+
 def run_bare(web: Web, log: Path) -> dict:
     settings = {**COMMON_SETTINGS, "LOG_FILE": str(log)}
     web.reset()
@@ -193,7 +214,7 @@ def mib(n: float) -> str:
     return f"{n / 2**20:.0f} MiB"
 
 
-def crawl_figures(args, work: Path, postgres=None) -> dict:
+def crawl_figures(args, work: Path, postgres=None, nodes=None) -> dict:
     """The crawl figures; with ``postgres`` (a :class:`tests.pgserver.PostgresServer`) newsmon
     also crawls into a database of that server, its CPU per page counting the server's."""
     print(
@@ -209,12 +230,15 @@ def crawl_figures(args, work: Path, postgres=None) -> dict:
         # may be shared, and a burst of other work should not decide the ratio.
         best: dict[str, dict] = {}
         names = ("bare", "newsmon") + (("newsmon-pg",) if postgres else ())
+        names += ("nodes-pg",) if nodes else ()
         for _ in range(args.repeat):
             for name in names:
                 cpu_before = web.cpu_seconds()
                 db_cpu_before = postgres.cpu_seconds() if postgres else 0.0
                 if name == "bare":
                     run = run_bare(web, work / "bare.log")
+                elif name == "nodes-pg":
+                    run = run_nodes(web, postgres, nodes, work, args.newsmon_settings)
                 elif name == "newsmon-pg":
                     db = postgres.create_database()
                     run = run_newsmon(web, db, work / "newsmon-pg.log", args.newsmon_settings)
@@ -226,7 +250,7 @@ def crawl_figures(args, work: Path, postgres=None) -> dict:
                 run["server_cpu"] = web.cpu_seconds() - cpu_before
                 # The database server works for the crawl too: its CPU is the crawl's.
                 run["db_cpu"] = postgres.cpu_seconds() - db_cpu_before if postgres else 0.0
-                run["cpu"] += run["db_cpu"] if name == "newsmon-pg" else 0.0
+                run["cpu"] += run["db_cpu"] if name in ("newsmon-pg", "nodes-pg") else 0.0
                 fetched = run["requests"].get("article", 0)
                 run["pages"] = fetched
                 run["pages_per_s"] = fetched / run["wall"]
@@ -244,12 +268,35 @@ def crawl_figures(args, work: Path, postgres=None) -> dict:
             figures["postgresql"] = {
                 x: best["newsmon-pg"][x] for x in ("pages", "wall", "cpu", "db_cpu", "pages_per_s")
             }
-            for name in ("newsmon", "newsmon-pg"):
+            if nodes:
+                figures["scrapyd"] = {
+                    x: best["nodes-pg"][x]
+                    for x in (
+                        "pages",
+                        "wall",
+                        "cpu",
+                        "db_cpu",
+                        "node_cpu",
+                        "daemon_cpu",
+                        "pages_per_s",
+                    )
+                }
+            for name in ("newsmon", "newsmon-pg") + (("nodes-pg",) if nodes else ()):
                 run = best[name]
+                per_page = {
+                    k: run.get(k, 0.0) / max(run["pages"], 1) * 1000
+                    for k in ("cpu", "db_cpu", "node_cpu", "daemon_cpu")
+                }
+                nodes_share = (
+                    f", Scrapyd nodes and their crawls {per_page['node_cpu']:.1f}, "
+                    f"daemon {per_page['daemon_cpu']:.1f}"
+                    if name == "nodes-pg"
+                    else ""
+                )
                 print(
                     f"  {name:10s} best {run['pages_per_s']:6.1f} pages/s, "
-                    f"CPU {run['cpu'] / max(run['pages'], 1) * 1000:.1f} ms/page "
-                    f"(database server {run['db_cpu'] / max(run['pages'], 1) * 1000:.1f} ms/page)",
+                    f"CPU {per_page['cpu']:.1f} ms/page "
+                    f"(database server {per_page['db_cpu']:.1f}{nodes_share} ms/page)",
                     flush=True,
                 )
         runs = {name: best[name] for name in ("bare", "newsmon")}
@@ -369,6 +416,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also crawl into PostgreSQL (a throwaway server of the machine's binaries)",
     )
+    parser.add_argument(
+        "--compare-scrapyd",
+        action="store_true",
+        help="also crawl on two Scrapyd nodes of this machine into PostgreSQL (implies --compare-postgresql)",
+    )
     parser.add_argument("--skip-crawl", action="store_true", help="only the storage figures")
     parser.add_argument("--skip-storage", action="store_true", help="only the crawl figures")
     parser.add_argument(
@@ -400,13 +452,20 @@ def main(argv: list[str] | None = None) -> None:
     )
     figures: dict = {"cpus": os.cpu_count()}
     try:
-        if not args.skip_crawl and args.compare_postgresql:
+        if not args.skip_crawl and (args.compare_postgresql or args.compare_scrapyd):
             from tests.pgserver import PostgresServer
+            from tests.scrapydnodes import ScrapydNode
 
             server = PostgresServer().start()
+            nodes = []
             try:
-                figures["crawl"] = crawl_figures(args, work, server)
+                if args.compare_scrapyd:
+                    for i in (1, 2):
+                        nodes.append(ScrapydNode(work / f"node{i}", poll_interval=0.5).start())
+                figures["crawl"] = crawl_figures(args, work, server, nodes)
             finally:
+                for node in nodes:
+                    node.stop()
                 server.stop()
         elif not args.skip_crawl:
             figures["crawl"] = crawl_figures(args, work)

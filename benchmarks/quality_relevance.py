@@ -60,9 +60,10 @@ def _from_excerpt(record: dict) -> dict:
     }
 
 
-# Batch 4 was collected for the second round of rule changes and is kept out of
-# the halves: it is that round's unseen set, measured once at its end.
-UNSEEN_BATCH = 4
+# Batches 4, 5 and 6 were collected for the second, third and fourth rounds of rule
+# changes and are kept out of the halves: each is its round's unseen set, measured
+# once at that round's end.
+UNSEEN_BATCHES = (4, 5, 6)
 
 
 def load_real(
@@ -70,13 +71,13 @@ def load_real(
 ) -> list[dict]:
     """Excerpts of real articles from ``real.jsonl``: one half (``tune`` /
     ``heldout``) or both (``half`` None), of one ``batch`` or all batches but
-    the unseen one (``unseen`` True includes it)."""
+    the unseen ones (``unseen`` True includes them)."""
     return [
         _from_excerpt(r)
         for r in _jsonl(DATA_DIR / "real.jsonl")
         if half in (None, r["split"])
         and batch in (None, r["batch"])
-        and (unseen or batch == UNSEEN_BATCH or r["batch"] != UNSEEN_BATCH)
+        and (unseen or batch is not None or r["batch"] not in UNSEEN_BATCHES)
     ]
 
 
@@ -95,14 +96,20 @@ def labelled_sets() -> list[tuple[str, list[dict], dict[str, float]]]:
     the first round's rules were final and measured once. The second round
     looked at the errors of the tune half and relevance-dev only; batch 4 was
     collected and labelled before it and measured at its end, and is not part
-    of either half. Excerpts carry their page's publication date where the page
-    shows one, as a crawled article does."""
+    of either half. The third round looked at the errors of every set above;
+    batch 5 was collected and labelled before it changed any rule and measured
+    once, at its end. The fourth round looked at the errors of every set above
+    (batch 5 included); batch 6 was collected and labelled before it changed any
+    rule and measured once, at its end. Excerpts carry their page's publication date where the
+    page shows one, as a crawled article does."""
     sets = [(split, load_split(split), {"precision": TARGET, "recall": TARGET}) for split in SPLITS]
     sets.append(("real: relevance-dev", load_relevance_dev(), REAL_TARGETS))
     sets += [(f"real: {half} half", load_real(half), REAL_TARGETS) for half in ("tune", "heldout")]
     sets.append(("real: batch 2, heldout half", load_real("heldout", 2), REAL_TARGETS))
     sets.append(("real: batch 3, unseen in round 1", load_real(None, 3), REAL_TARGETS))
-    sets.append(("real: batch 4, unseen", load_real(None, UNSEEN_BATCH), REAL_TARGETS))
+    sets.append(("real: batch 4, unseen in round 2", load_real(None, 4), REAL_TARGETS))
+    sets.append(("real: batch 5, unseen in round 3", load_real(None, 5), REAL_TARGETS))
+    sets.append(("real: batch 6, unseen in round 4", load_real(None, 6), REAL_TARGETS))
     return [(name, articles, targets) for name, articles, targets in sets if articles]
 
 

@@ -48,6 +48,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crawler.commands.backfill:backfill",
         "Read articles of a past window from web archives.",
     ),
+    "scrapyd-node": (
+        "crawler.commands.node:scrapyd_node",
+        "Serve the crawls of this installation as a Scrapyd node.",
+    ),
 }
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from w3lib.url import canonicalize_url as w3_canonicalize_url
 
+from crawler.durations import parse_duration
 from crawler.firstcrawl import parse_first_window
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -67,6 +69,10 @@ class Source:
     """Regular expression an article's URL matches (``newsmon backfill`` keeps only those captures)."""
     archive_only: bool = False
     """The outlet is gone: ``crawl`` skips it, ``backfill`` reads it from web archives."""
+    min_interval: timedelta | None = None
+    """Adaptive polling never asks its feeds more often (None: the schedules file's default)."""
+    max_interval: timedelta | None = None
+    """... nor more seldom (None: the schedules file's default)."""
 
     @property
     def date_languages(self) -> list[str]:
@@ -91,6 +97,8 @@ _FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "family": (str, False),
     "article_pattern": (str, False),
     "archive_only": (bool, False),
+    "min_interval": (str, False),
+    "max_interval": (str, False),
 }
 
 
@@ -247,6 +255,17 @@ def _validate_source(path: Path, index: int, raw: Any) -> Source:
             raise ConfigError(
                 f"{where}: field 'article_pattern': not a regular expression ({exc})"
             ) from None
+    intervals = {}
+    for key in ("min_interval", "max_interval"):
+        if key in raw:
+            try:
+                intervals[key] = parse_duration(raw[key])
+            except ValueError as exc:
+                raise ConfigError(f"{where}: field {key!r}: {exc}") from None
+    if len(intervals) == 2 and intervals["min_interval"] > intervals["max_interval"]:
+        raise ConfigError(
+            f"{where}: field 'min_interval': longer than max_interval ({raw['max_interval']})"
+        )
     if not (
         lists["feeds"] or lists["sitemaps"] or raw.get("wordpress_api") or raw.get("archive_only")
     ):
@@ -270,6 +289,7 @@ def _validate_source(path: Path, index: int, raw: Any) -> Source:
         family=raw.get("family", "").strip(),
         article_pattern=raw.get("article_pattern"),
         archive_only=raw.get("archive_only", False),
+        **intervals,
     )
 
 

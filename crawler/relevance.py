@@ -8,7 +8,10 @@ within ``window`` words of it, so a lone "blockade" in a Gaza story or
 (the title, then each sentence of the body); a unit with terms in context
 scores 1 (``title_weight`` for the title) and the topic matches when the sum
 reaches ``min_score``: one sentence that mentions the corridor in passing is
-not enough. The rule format is documented at the top of ``topics.toml``.
+not enough. A topic is an event: terms that name only its setting (the
+corridor's name, roads, the Red Cross) never make it on their own, and a
+sentence that names the corridor with a word of its closure counts as one that
+names the event. The rule format is documented at the top of ``topics.toml``.
 
 Text and terms are folded the same way before matching (``crawler.textfold``:
 case, Azerbaijani dotted/dotless i, diacritics, NFKC forms such as the
@@ -103,11 +106,17 @@ class Pattern:
     kind: str
     """``anchor``, ``carried`` (an anchor only after a real one: "the region"), ``term``,
     ``weak``, ``refer`` (a word that refers back to a strong term: "the corridor",
-    "the contingent") or ``ignore`` (a phrase skipped whole)."""
+    "the contingent"), ``setting`` (words that make a term beside them a place or a
+    notice: "temporarily deployed", "area of responsibility") or ``ignore`` (a phrase
+    skipped whole)."""
     weight: float
     """Evidence a term brings to its sentence (1 for a term, ``weak_weight`` for a weak one)."""
     anchored: bool
     """The term itself contains an anchor ("Lachin corridor"), so it is its own context."""
+    context: bool = False
+    """The term names the setting (a place, a route, an organisation there in every
+    year: "Lachin corridor", "road", "Red Cross"), not an event: a topic with evidence
+    of nothing else is not matched (see ``context_terms``)."""
 
 
 @dataclass(frozen=True)
@@ -137,8 +146,15 @@ class Topic:
     short_body: int = 0
     """A body of at most this many sentences needs only one sentence with terms in context."""
     refer_span: int = 2
-    """Sentences after one with a strong term in context in which a referring or weak word
-    carries the topic without an anchor of its own ("the corridor", "the contingent")."""
+    """Sentences before or after one with a strong term in context in which a referring or
+    weak word carries the topic without an anchor of its own ("the corridor", "the
+    contingent")."""
+    weak_weight: float = 0.5
+    """What a weak word weighs, and a term that only names the setting."""
+    setting_span: int = 5
+    """Words between a term and a ``setting`` phrase that make the term a mention of the
+    topic's setting ("in the area under the temporary control of the Russian
+    peacekeepers"), not of its event."""
     names_seen: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Cache: folded text of a hit -> index of its pattern."""
 
@@ -255,9 +271,17 @@ class _Text:
         return unicodedata.normalize("NFC", self.original[start:end])
 
 
-def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
+def _within(units: list[int], unit: int, span: int) -> bool:
+    """Whether a unit of sorted ``units`` other than ``unit`` lies within ``span`` of it."""
+    first = bisect_left(units, unit - span)
+    return any(other != unit for other in units[first : bisect_right(units, unit + span)])
+
+
+def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
+    """The topic's score in ``text``, the hits found when it matches, and whether it
+    matched only by the short-text rule (one strong sentence in a short body)."""
     if topic.period is not None and out_of_period(topic.period, *text.when()):
-        return 0.0, []
+        return 0.0, [], False
     # The scan runs without groups (groups make Python's regex engine ~30x
     # slower); a hit is then named by the first branch that matches exactly its
     # text, which is the branch that won the scan (same order), remembered per
@@ -277,7 +301,7 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         None,
     )
     if first_anchor is None:
-        return 0.0, []
+        return 0.0, [], False
     words, units = text.words_and_units([start for start, _, _, _ in hits])
     # "The region", "the enclave" place a sentence only once a real anchor came before.
     anchor_words = [
@@ -285,32 +309,74 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         for w, (start, _, pattern, _) in zip(words, hits, strict=True)
         if pattern.anchored and (pattern.kind != "carried" or start > first_anchor)
     ]
+
+    def near_anchor(word: int) -> bool:
+        near = bisect_left(anchor_words, word - topic.window)
+        return near < len(anchor_words) and anchor_words[near] <= word + topic.window
+
+    # Units that name the event, found first: a strong term in context, or the
+    # corridor's name with a weak word of the event beside it ("the Lachin corridor
+    # remains closed", "a checkpoint at the start of the Lachin road"). A referring or
+    # weak word names what they name in other sentences too ("The shops have run out
+    # of food. … Artsakh has been under blockade since December 12").
+    # A term beside a setting phrase names where something happened or whom it was
+    # reported to ("in the territory where the Russian peacekeeping contingent is
+    # temporarily deployed", "the peacekeepers were informed"), not the topic's event:
+    # it weighs as a word of the setting, and never as the sentence that set the topic.
+    setting_words = [
+        (word, unit)
+        for word, unit, (_, _, pattern, _) in zip(words, units, hits, strict=True)
+        if pattern.kind == "setting"
+    ]
+    placed: set[int] = set()  # hits (by position) that only name the setting
+    if setting_words:
+        for position, ((_, _, pattern, _), word, unit) in enumerate(
+            zip(hits, words, units, strict=True)
+        ):
+            if pattern.kind == "term" and any(
+                other_unit == unit and abs(other - word) <= topic.setting_span
+                for other, other_unit in setting_words
+            ):
+                placed.add(position)
+    strong: set[int] = set()
+    named: set[int] = set()  # units with a term that holds a place name
+    eventful: set[int] = set()  # units with a weak word of the event, in context
+    for position, ((_, _, pattern, _), word, unit) in enumerate(
+        zip(hits, words, units, strict=True)
+    ):
+        if position in placed:
+            continue
+        if pattern.kind == "term" and pattern.anchored:
+            named.add(unit)
+        elif pattern.kind in ("term", "weak") and not pattern.context and near_anchor(word):
+            (strong if pattern.kind == "term" else eventful).add(unit)
+    strong_units = sorted(strong | (named & eventful))
     evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
     used: list[tuple[int, int]] = []
     own_unit: dict[int, int] = {}  # term -> the first unit it fills
     repeats: dict[int, list[tuple[int, int, int, float]]] = {}  # unit -> place-name terms again
-    established: int | None = None  # unit of the first strong term in context
-    latest: int | None = None  # unit of the latest strong term in context
-    for (start, end, pattern, index), word, unit in zip(hits, words, units, strict=True):
-        if pattern.kind in ("anchor", "carried", "ignore"):
+    setting: dict[int, float] = {}  # unit -> weight of its mentions of the setting alone
+    for position, ((start, end, pattern, index), word, unit) in enumerate(
+        zip(hits, words, units, strict=True)
+    ):
+        if pattern.kind in ("anchor", "carried", "ignore", "setting"):
             continue
-        # Right after a sentence that set the topic, "the corridor", "the road", "the
+        if position in placed:
+            if pattern.anchored or near_anchor(word):
+                setting[unit] = topic.weak_weight
+                used.append((start, end))
+            continue
+        # Beside a sentence that set the topic, "the corridor", "the road", "the
         # contingent" name what that sentence named, wherever the place name is.
-        refers = (
-            pattern.kind in ("weak", "refer")
-            and latest is not None
-            and latest < unit <= latest + topic.refer_span
-        )
+        refers = pattern.kind in ("weak", "refer") and _within(strong_units, unit, topic.refer_span)
         if refers:
             evidence.setdefault(unit, {})[index] = 1.0
             used.append((start, end))
             continue
         if pattern.kind == "refer":
             continue
-        if not pattern.anchored:
-            near = bisect_left(anchor_words, word - topic.window)
-            if near == len(anchor_words) or anchor_words[near] > word + topic.window:
-                continue
+        if not pattern.anchored and not near_anchor(word):
+            continue
         # A term that holds its own place name ("Lachin corridor") and a weak term
         # are evidence on their own in one sentence per text: an article naming the
         # corridor in every sentence (its history, its route), or the Red Cross or
@@ -318,19 +384,15 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
         # corridor still adds to a strong term beside it; a weak term does not.
         weight = pattern.weight
         first_unit = own_unit.setdefault(index, unit)
-        if pattern.kind == "weak" and established is not None and established < unit:
-            # Once a strong term has set the topic, a weak one refers back to it:
-            # "Russian servicemen" after "peacekeepers", "the Red Cross" after
-            # "the blockade" carry the sentence.
+        if pattern.kind == "weak" and _within(strong_units, unit, len(units)):
+            # Once a strong term has set the topic, a weak one anywhere in the text
+            # refers to it: "Russian servicemen" beside "peacekeepers", "the shops
+            # have run out" before "the blockade" carry their sentences.
             weight = 1.0
         elif (pattern.anchored or pattern.kind == "weak") and first_unit != unit:
             if pattern.anchored:
                 repeats.setdefault(unit, []).append((start, end, index, weight))
             continue
-        if pattern.kind == "term" and not pattern.anchored:
-            if established is None:
-                established = unit
-            latest = unit
         evidence.setdefault(unit, {})[index] = weight
         used.append((start, end))
     for unit, repeated in repeats.items():
@@ -339,13 +401,23 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
                 evidence[unit].setdefault(index, weight)
                 used.append((start, end))
     score = 0.0
-    for unit, weights in evidence.items():
+    for unit in evidence.keys() | setting.keys():
+        weights = evidence.get(unit, {})
         weight = topic.title_weight if unit == 0 else 1.0
         # A headline that only names the corridor ("Lachin corridor", a history of
         # it) weighs as one sentence: the name alone is a place, not an event.
         if unit == 0 and all(topic.patterns[index].anchored for index in weights):
             weight = 1.0
-        score += min(1.0, sum(weights.values())) * weight
+        score += min(1.0, sum(weights.values()) + setting.get(unit, 0.0)) * weight
+    # The corridor named with its roads, routes and the Red Cross, however often, is
+    # the setting: the topic is an event (a blockade, a contingent's work), so some
+    # term must name one (the August 2022 move of the corridor's route, the search
+    # for the missing, are not the blockade): the topic does not apply, as outside
+    # its period.
+    if not any(
+        not topic.patterns[index].context for weights in evidence.values() for index in weights
+    ):
+        return 0.0, [], False
     needed = topic.min_score
     # A short agency text says its subject once, in its lead: one full sentence
     # there is enough (a photo caption after the lead is not).
@@ -356,14 +428,14 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str]]:
     ):
         needed = min(needed, 1.0)
     if score < needed:
-        return score, []
+        return score, [], False
     found: dict[str, str] = {}
     anchors = [
         (start, end) for start, end, pattern, _ in hits if pattern.kind in ("anchor", "carried")
     ]
     for start, end in used + anchors:
         found.setdefault(text.folded[start:end], text.surface(start, end))
-    return score, list(found.values())
+    return score, list(found.values()), score < topic.min_score
 
 
 @dataclass(frozen=True)
@@ -415,12 +487,25 @@ class TopicSet:
         scores: dict[str, float] = {}
         if self.anchors.search(text.folded) is None:
             return RelevanceResult(scores={topic.name: 0.0 for topic in self.topics})
+        short: set[str] = set()
         for topic in self.topics:
-            score, found = _score(topic, text)
+            score, found, by_short_rule = _score(topic, text)
             scores[topic.name] = score
             if found:
                 topics.append(topic.name)
                 terms[topic.name] = found
+                if by_short_rule:
+                    short.add(topic.name)
+        # A short text says its subject once, in its lead; a second topic named there
+        # beside a subject that scores more ("the peacekeepers' vehicles passed the
+        # protest site") is a mention in a text about something else, and needs what
+        # any mention needs: the headline or a second sentence.
+        for name in short:
+            if any(
+                other > scores[name] for other_name, other in scores.items() if other_name != name
+            ):
+                topics.remove(name)
+                del terms[name]
         return RelevanceResult(
             topics=topics, terms=terms, score=max(scores.values(), default=0.0), scores=scores
         )
@@ -445,6 +530,9 @@ _TOPIC_KEYS = {
     "short_body",
     "referring_terms",
     "refer_span",
+    "context_terms",
+    "setting_terms",
+    "setting_span",
 }
 
 _MONTH = re.compile(r"^((?:19|20)\d\d)-(0[1-9]|1[0-2])$")
@@ -519,10 +607,12 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
         raise ConfigError(f"{path}: {where}: missing field 'terms'")
     terms = _term_list(path, where, "terms", raw["terms"])
     weak = _term_list(path, where, "weak_terms", raw.get("weak_terms", []))
+    context = _term_list(path, where, "context_terms", raw.get("context_terms", []))
     weak_weight = _number(path, where, raw, "weak_weight", 0.5, minimum=0)
     ignore = _term_list(path, where, "ignore", raw.get("ignore", []))
     carried = _term_list(path, where, "carried_anchors", raw.get("carried_anchors", []))
     referring = _term_list(path, where, "referring_terms", raw.get("referring_terms", []))
+    settings = _term_list(path, where, "setting_terms", raw.get("setting_terms", []))
     if not anchors or not terms:
         raise ConfigError(f"{path}: {where}: fields 'anchors' and 'terms' must not be empty")
     search_terms = raw.get("search_terms", [])
@@ -536,14 +626,16 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     anchor_regex = re.compile(r"(?<!\w)(?:" + "|".join(_term_regex(a) for a in anchors) + ")")
     patterns = [Pattern(a, "anchor", 0.0, True) for a in anchors]
     patterns += [Pattern(a, "carried", 0.0, True) for a in carried]
-    for kind, items, weight in (
-        ("term", terms, 1.0),
-        ("weak", weak, weak_weight),
-        ("refer", referring, 1.0),
+    for kind, items, weight, setting in (
+        ("term", terms, 1.0, False),
+        ("weak", weak, weak_weight, False),
+        ("weak", context, weak_weight, True),
+        ("refer", referring, 1.0, True),
     ):
         for term in items:
-            sample = fold(term.replace("*", ""))
-            patterns.append(Pattern(term, kind, weight, bool(anchor_regex.search(sample))))
+            anchored = bool(anchor_regex.search(fold(term.replace("*", ""))))
+            patterns.append(Pattern(term, kind, weight, anchored, setting or anchored))
+    patterns += [Pattern(term, "setting", 0.0, False, True) for term in settings]
     # An ignored phrase is consumed by the scan, so the terms and anchors inside
     # it ("Zangezur corridor", "Qarabag FK") are never seen.
     patterns += [Pattern(term, "ignore", 0.0, False) for term in ignore]
@@ -570,6 +662,8 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
         period=_period(path, where, raw.get("period")),
         short_body=int(_number(path, where, raw, "short_body", 0, minimum=0)),
         refer_span=int(_number(path, where, raw, "refer_span", 2, minimum=0)),
+        weak_weight=weak_weight,
+        setting_span=int(_number(path, where, raw, "setting_span", 5, minimum=0)),
     )
 
 

@@ -7,6 +7,8 @@ sets the database, sources and topics files from its options).
 
 from __future__ import annotations
 
+import os
+
 from crawler import __version__
 
 BOT_NAME = "newsmon"
@@ -14,7 +16,9 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- newsmon ---------------------------------------------------------------
-NEWSMON_DB = "data/newsmon.db"
+# `scrapy crawl news` (a Scrapyd node's crawls) finds the store as the commands do;
+# `newsmon` commands and the daemon set it per crawl (`-s NEWSMON_DB=...`).
+NEWSMON_DB = os.environ.get("NEWSMON_DB") or "data/newsmon.db"
 NEWSMON_SOURCES_FILE = None  # None: crawler/sources.toml
 NEWSMON_TOPICS_FILE = None  # None: crawler/topics.toml
 NEWSMON_SINCE = "2d"  # recent window of a routine crawl
@@ -34,6 +38,10 @@ NEWSMON_ALLOW_PRIVATE_NETWORKS = False  # fetch private / loopback addresses for
 NEWSMON_FEED_MAX_ENTRIES = 1000  # entries followed per feed document; the rest are counted as cut
 NEWSMON_TRIGGER = "manual"
 NEWSMON_RUN_ID = None  # crawl_runs row to close at the end (set by the command line)
+# `scrapy crawl news` (on a Scrapyd node) locks its sources when the spider opens,
+# waiting this many seconds for one another crawl holds; `newsmon crawl` locks them itself.
+NEWSMON_TAKE_SOURCE_LOCKS = True
+NEWSMON_LOCK_WAIT = 30.0
 NEWSMON_PROGRESS_INTERVAL = (
     5.0  # seconds between progress lines when stderr is not a terminal (0: none)
 )
@@ -41,6 +49,15 @@ NEWSMON_PROGRESS_INTERVAL = (
 NEWSMON_INCREMENTAL = True  # skip articles already stored
 NEWSMON_CONDITIONAL_REQUESTS = True  # If-None-Match / If-Modified-Since on feeds and sitemaps
 NEWSMON_RECORD_RUNS = True  # write crawl_runs / crawl_run_sources rows
+# Record feed polls and lags, obey Retry-After (crawler/middlewares/polls.py).
+NEWSMON_RECORD_POLLS = True
+# Adaptive crawls (set by the daemon from its [adaptive] table): request only the
+# feeds due within NEWSMON_POLL_AHEAD, planned within these default bounds.
+NEWSMON_POLL_DUE_ONLY = False
+NEWSMON_POLL_MIN_INTERVAL = "2m"
+NEWSMON_POLL_MAX_INTERVAL = "6h"
+NEWSMON_POLL_DEFAULT_INTERVAL = "15m"
+NEWSMON_POLL_AHEAD = "0"
 
 # --- politeness ------------------------------------------------------------
 USER_AGENT = f"newsmon/{__version__} (news monitoring crawler; +https://newsmon.invalid/bot)"
@@ -88,6 +105,8 @@ DOWNLOADER_MIDDLEWARES = {
     # before RobotsTxtMiddleware (100): a refused host's robots.txt is not fetched either
     "crawler.middlewares.privatenet.PrivateNetworkMiddleware": 90,
     "crawler.middlewares.conditional.ConditionalRequestsMiddleware": 560,
+    # after RetryMiddleware (550): it records every attempt and stops the retry of a Retry-After
+    "crawler.middlewares.polls.FeedPollsMiddleware": 570,
 }
 
 ITEM_PIPELINES = {
@@ -100,6 +119,8 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.sourcestats.SourceStats": 500,
+    # After SourceStats: the run it opens is narrowed to the sources locked.
+    "crawler.extensions.sourcelocks.SourceLocksExtension": 510,
     # Both open a listening socket (the remote-control one runs code sent to it).
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,

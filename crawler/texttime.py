@@ -53,14 +53,28 @@ def _own_month(m: re.Match) -> tuple[int, int]:
 
 
 _YEAR = re.compile(r"(?<![\d.,])(?:19[89]\d|20[0-3]\d)(?!\d)")
-# A round number followed by a word is a count ("2000 civilians"), unless the
-# word says year in one of the languages ("2000 год", "2000-ci il", "2000 թ.").
-_NOT_A_YEAR = re.compile(r"\s+(?!год|г\.|гг|թ|il|ci|cu|cü|cı|year|y\.)[^\W\d_]")
+# A round number followed by a word or a case ending is a count ("2000 civilians",
+# "2000-dən çox", "2000-ից ավելի"), unless the word says year in one of the
+# languages ("2000 год", "2000-ci il", "2000 թ.").
+_NOT_A_YEAR = re.compile(r"(?:\s+|-)(?!год|г\.|гг|թ|il|ci|cu|cü|cı|year|y\.)[^\W\d_]")
+# A date that ends a span is a deadline, not the day the text speaks from
+# ("until November 2025", "до ноября 2025", "մինչև 2025 թ. նոյեմբեր", "2025-ci ilin
+# noyabrına qədər").
+_UNTIL_BEFORE = re.compile(r"(?<!\w)(?:until|till|до|մինչև)\s*$", re.IGNORECASE)
+_UNTIL_AFTER = re.compile(r"\w*\s+(?:qədər|dək)(?!\w)", re.IGNORECASE)
 _OWN_DATE_SPAN = 300
 _DATELINE = 60
 # Years that far before a topic's period, and no later one, put a text in another
 # time; a closer year is usually the background (the 2020 war behind the 2022 blockade).
 YEAR_SLACK = 2
+
+
+def _deadline(line: str, m: re.Match) -> bool:
+    """Whether the date ``m`` in ``line`` ends a span ("until November 2025")."""
+    return bool(
+        _UNTIL_BEFORE.search(line, max(0, m.start() - 12), m.start())
+        or _UNTIL_AFTER.match(line, m.end())
+    )
 
 
 def text_time(text: str, title_end: int = 0) -> tuple[tuple[int, int] | None, list[int]]:
@@ -73,7 +87,7 @@ def text_time(text: str, title_end: int = 0) -> tuple[tuple[int, int] | None, li
     """
     own = None
     for number, line in enumerate(text[: title_end + 1 + _OWN_DATE_SPAN].split("\n")):
-        m = _OWN_DATE.search(line)
+        m = next((m for m in _OWN_DATE.finditer(line) if not _deadline(line, m)), None)
         if m and (m["y1"] or m["y2"] or number == 0 or len(line) <= _DATELINE):
             own = _own_month(m)
             break

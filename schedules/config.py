@@ -9,11 +9,13 @@ so the command line prints it as one line.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from crawler.config import (
@@ -25,6 +27,7 @@ from crawler.config import (
     parse_discovery,
 )
 from crawler.durations import parse_duration, parse_since
+from crawler.freshness import Bounds
 from crawler.overrides import SETTING_NAME
 from schedules import DEFAULT_SCHEDULES_FILE
 
@@ -93,13 +96,37 @@ class Job:
     """How late a run may still start (None: one interval)."""
     enabled: bool = True
     """A disabled job is validated but not scheduled."""
+    adaptive: bool = False
+    """Poll each source when its feeds are due (``crawler.polling``), not on a fixed cadence."""
 
     @property
     def cadence(self) -> str:
-        """``every 15m`` or ``cron 20 */4 * * * (UTC)``, for logs and ``newsmon status``."""
+        """``every 15m``, ``cron 20 */4 * * * (UTC)`` or ``adaptive``, for logs and ``newsmon status``."""
+        if self.adaptive:
+            return "adaptive"
         if self.every is not None:
             return f"every {format_duration(self.every)}"
         return f"cron {self.cron} ({self.timezone})"
+
+
+RUNNERS = ("local", "scrapyd")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One Scrapyd node the daemon may hand crawls to (a ``[[daemon.node]]`` entry)."""
+
+    url: str
+    """Base URL of its HTTP API, without a trailing slash, e.g. ``http://crawl1:6800``."""
+    username: str | None = None
+    """HTTP basic-auth user (Scrapyd's ``username`` setting), or None."""
+    password: str | None = field(default=None, repr=False)
+    """Its password, from the file or from the variable named by ``password_env``."""
+
+    @property
+    def name(self) -> str:
+        """``host:port``, as logs and ``newsmon status`` show the node."""
+        return urlsplit(self.url).netloc
 
 
 @dataclass(frozen=True)
@@ -114,6 +141,38 @@ class DaemonSettings:
     """At most this many crawls at once; a due job waits for a free slot."""
     keep_crawl_logs: int = 200
     """Per-run crawl logs kept under ``logs/crawls/`` (older ones are deleted)."""
+    runner: str = "local"
+    """Where crawls run: ``"local"`` (child processes) or ``"scrapyd"`` (the ``nodes``)."""
+    nodes: tuple[Node, ...] = ()
+    """Scrapyd nodes, tried least busy first (runner ``"scrapyd"``)."""
+    project: str = "newsmon"
+    """Scrapyd project the crawls run in (the name the project was deployed under)."""
+    poll_interval: timedelta = timedelta(seconds=5)
+    """How often a crawl on a node is looked at (``listjobs.json``)."""
+    node_timeout: timedelta = timedelta(seconds=60)
+    """A node that does not answer for this long has lost its crawl, which is rescheduled."""
+
+
+@dataclass(frozen=True)
+class AdaptiveSettings:
+    """Settings of adaptive jobs (the ``[adaptive]`` table): the daemon's tick and the default bounds."""
+
+    tick: timedelta = timedelta(seconds=30)
+    """How often the daemon looks for sources whose feeds are due."""
+    min_interval: timedelta = timedelta(minutes=2)
+    """A feed is never polled more often (a source's ``min_interval`` overrides it)."""
+    max_interval: timedelta = timedelta(hours=6)
+    """... nor more seldom (a source's ``max_interval`` overrides it)."""
+    default_interval: timedelta = timedelta(minutes=15)
+    """The interval of a feed with too little history to learn from."""
+
+    @property
+    def bounds(self) -> Bounds:
+        return Bounds(
+            min_interval=self.min_interval,
+            max_interval=self.max_interval,
+            default=self.default_interval,
+        )
 
 
 @dataclass(frozen=True)
@@ -123,6 +182,7 @@ class Schedule:
     path: Path
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     jobs: tuple[Job, ...] = ()
+    adaptive: AdaptiveSettings = field(default_factory=AdaptiveSettings)
 
     @property
     def enabled_jobs(self) -> list[Job]:
@@ -144,10 +204,17 @@ def format_duration(value: timedelta) -> str:
 
 _JOB_KEYS = {
     "id", "every", "cron", "timezone", "jitter", "timeout", "kill_grace", "memory", "lock_wait",
-    "since", "sources", "discovery", "settings", "misfire_grace", "enabled",
+    "since", "sources", "discovery", "settings", "misfire_grace", "enabled", "adaptive",
 }  # fmt: skip
-_DEFAULTS_KEYS = _JOB_KEYS - {"id", "every", "cron", "misfire_grace"}
-_DAEMON_KEYS = {"shutdown_grace", "startup_delay", "max_parallel", "keep_crawl_logs"}
+_DEFAULTS_KEYS = _JOB_KEYS - {"id", "every", "cron", "misfire_grace", "adaptive"}
+# A fixed cadence's fields: an adaptive job has none of them.
+_CADENCE_KEYS = ("every", "cron", "timezone", "jitter", "misfire_grace")
+_ADAPTIVE_KEYS = {"tick", "min_interval", "max_interval", "default_interval"}
+_DAEMON_KEYS = {
+    "shutdown_grace", "startup_delay", "max_parallel", "keep_crawl_logs", "runner", "node",
+    "nodes", "project", "poll_interval", "node_timeout",
+}  # fmt: skip
+_NODE_KEYS = {"url", "username", "password", "password_env"}
 
 
 class _Checker:
@@ -270,6 +337,13 @@ def _job(
     check.where = f"{path}: job {job_id!r}"
     check.unknown(raw, _JOB_KEYS)
     fields = {**defaults, **_job_fields(check, raw, sources)}
+    if check.typed(raw, "adaptive", bool):
+        if extra := [key for key in _CADENCE_KEYS if key in raw]:
+            raise check.fail(
+                extra[0], "an adaptive job polls each source when it is due: no fixed cadence"
+            )
+        fields.pop("jitter", None)  # from [defaults]: a fixed cadence's spread
+        return Job(id=job_id, adaptive=True, **fields)
     if "cron" in raw:
         fields["cron"] = _cron(check, raw, fields.get("timezone", "UTC"))
     if ("every" in fields) == ("cron" in fields):
@@ -312,7 +386,91 @@ def _daemon(path: Path, raw: Any) -> DaemonSettings:
             if value < minimum:
                 raise check.fail(key, f"must be at least {minimum}")
             values[key] = value
+    for key in ("poll_interval", "node_timeout"):
+        if (value := check.duration(raw, key)) is not None:
+            values[key] = value
+    if "project" in raw:
+        value = check.typed(raw, "project", str)
+        if not _JOB_ID.match(value):
+            raise check.fail("project", "letters, digits, '-', '_' or '.'")
+        values["project"] = value
+    runner = check.typed(raw, "runner", str) or "local"
+    if runner not in RUNNERS:
+        raise check.fail("runner", f"{runner!r} is not one of {', '.join(RUNNERS)}")
+    values["runner"] = runner
+    nodes = _nodes(path, check, raw)
+    if runner == "scrapyd" and not nodes:
+        raise check.fail("runner", "'scrapyd' needs at least one [[daemon.node]] with its url")
+    values["nodes"] = nodes
     return DaemonSettings(**values)
+
+
+def _nodes(path: Path, check: _Checker, raw: dict) -> tuple[Node, ...]:
+    """The ``[[daemon.node]]`` tables and the ``nodes = [...]`` URLs, validated."""
+    if "node" in raw and "nodes" in raw:
+        raise check.fail("nodes", "give the nodes either as [[daemon.node]] or as nodes = [...]")
+    key = "node" if "node" in raw else "nodes"
+    entries = raw.get(key, [])
+    if not isinstance(entries, list):
+        raise check.fail(key, "must be a list of node URLs or [[daemon.node]] tables")
+    nodes: list[Node] = []
+    for index, entry in enumerate(entries):
+        node_check = _Checker(f"{path}: [daemon] node #{index + 1}")
+        node = _node(node_check, {"url": entry} if isinstance(entry, str) else entry)
+        if any(n.url == node.url for n in nodes):
+            raise node_check.fail("url", f"{node.url!r} is listed twice")
+        nodes.append(node)
+    return tuple(nodes)
+
+
+def _node(check: _Checker, raw: Any) -> Node:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{check.where}: must be a URL string or a table with 'url'")
+    check.unknown(raw, _NODE_KEYS)
+    url = check.typed(raw, "url", str)
+    if not url:
+        raise check.fail("url", "required, e.g. 'http://crawl1:6800'")
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise check.fail("url", f"{url!r} is not an http(s) URL with a host")
+    if parts.username or parts.password:
+        raise check.fail("url", "credentials go in 'username' and 'password' (or 'password_env')")
+    try:
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError as exc:
+        raise check.fail("url", f"{url!r}: {exc}") from None
+    username = check.typed(raw, "username", str)
+    password = check.typed(raw, "password", str)
+    env = check.typed(raw, "password_env", str)
+    if password is not None and env is not None:
+        raise check.fail("password_env", "give either 'password' or 'password_env'")
+    if env is not None:
+        password = os.environ.get(env)
+        if password is None:
+            raise check.fail("password_env", f"the environment variable {env} is not set")
+    if (username is None) != (password is None):
+        raise check.fail(
+            "username" if username is None else "password",
+            "HTTP basic auth needs both 'username' and a password",
+        )
+    return Node(url=url.strip().rstrip("/"), username=username, password=password)
+
+
+def _adaptive(path: Path, raw: Any) -> AdaptiveSettings:
+    check = _Checker(f"{path}: [adaptive]")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{check.where}: must be a table")
+    check.unknown(raw, _ADAPTIVE_KEYS)
+    values = {key: check.duration(raw, key) for key in _ADAPTIVE_KEYS if key in raw}
+    settings = AdaptiveSettings(**values)
+    if settings.min_interval > settings.max_interval:
+        raise check.fail(
+            "min_interval",
+            f"longer than max_interval ({format_duration(settings.max_interval)})",
+        )
+    if not settings.min_interval <= settings.default_interval <= settings.max_interval:
+        raise check.fail("default_interval", "must lie between min_interval and max_interval")
+    return settings
 
 
 def load_schedules(path: str | Path | None = None, *, sources: SourceSet | None = None) -> Schedule:
@@ -322,12 +480,14 @@ def load_schedules(path: str | Path | None = None, *, sources: SourceSet | None 
     """
     path = Path(path) if path else DEFAULT_SCHEDULES_FILE
     data = load_toml(path)
-    unknown = sorted(set(data) - {"daemon", "defaults", "job"})
+    unknown = sorted(set(data) - {"daemon", "defaults", "adaptive", "job"})
     if unknown:
         raise ConfigError(
-            f"{path}: unknown top-level key {unknown[0]!r} (expected [daemon], [defaults], [[job]])"
+            f"{path}: unknown top-level key {unknown[0]!r} "
+            "(expected [daemon], [defaults], [adaptive], [[job]])"
         )
     daemon = _daemon(path, data.get("daemon", {}))
+    adaptive = _adaptive(path, data.get("adaptive", {}))
     raw_defaults = data.get("defaults", {})
     check = _Checker(f"{path}: [defaults]")
     if not isinstance(raw_defaults, dict):
@@ -343,4 +503,4 @@ def load_schedules(path: str | Path | None = None, *, sources: SourceSet | None 
         if any(j.id == job.id for j in jobs):
             raise ConfigError(f"{path}: job {job.id!r}: duplicate id")
         jobs.append(job)
-    return Schedule(path=path, daemon=daemon, jobs=tuple(jobs))
+    return Schedule(path=path, daemon=daemon, jobs=tuple(jobs), adaptive=adaptive)

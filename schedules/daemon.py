@@ -4,7 +4,8 @@ The daemon opens the run's ``crawl_runs`` row, starts ``newsmon crawl
 --run-id N --trigger schedule ...`` through :mod:`schedules.supervisor`, and
 when the child is gone makes sure the row tells what happened (the crawl
 closes it itself when it ends normally; a timeout, crash or kill is recorded
-here). It never imports Scrapy, holds no state across runs beyond
+here). With ``runner = "scrapyd"`` the run goes to a Scrapyd node instead
+(:mod:`schedules.remote`). It never imports Scrapy, holds no state across runs beyond
 APScheduler's in-memory jobs, and refuses to start twice on one database.
 
 For tests and benchmarks, ``NEWSMON_DAEMON_REPORT=FILE`` makes the daemon
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,14 +36,17 @@ from apscheduler.events import (
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler.polling import source_plans
 from crawler.runs import set_run_process, start_run
-from crawler.store import Store, local_path, open_store
+from crawler.store import Store, StoreError, local_path, open_store
 from crawler.store.filelocks import daemon_state_path
 from schedules.config import Job, Schedule, format_duration
 from schedules.history import close_abandoned_runs, last_run_by_job
 from schedules.logs import prune_crawl_logs
-from schedules.outcomes import record_outcome
+from schedules.outcomes import record_outcome, record_remote_outcome
+from schedules.remote import NodePool, RemoteOutcome, crawl_request
 from schedules.supervisor import CrawlProcess, Outcome
 from schedules.triggers import build_trigger, first_run, misfire_grace_seconds
 
@@ -92,7 +97,9 @@ class Daemon:
         self._stopping = threading.Event()
         self._stop_at: float | None = None
         self._lock = threading.Lock()
-        self._running: dict[str, int] = {}  # job id -> run id
+        self._running: dict[str, int] = {}  # job id (adaptive: "job:source") -> run id
+        self._queued: set[str] = set()  # "job:source" of adaptive crawls waiting or running
+        self._launched: dict[str, datetime] = {}  # "job:source" -> when it was last queued
         self._active = 0
         self._runs_started = 0
         self._closed = False
@@ -100,6 +107,7 @@ class Daemon:
         self.alerts_file = str(Path(alerts_file).resolve()) if alerts_file else None
         self.alerts_command = list(alerts_command)
         self._alerts_lock = threading.Lock()  # one alerts run at a time
+        self.nodes = NodePool(schedule.daemon) if schedule.daemon.runner == "scrapyd" else None
 
     # --- lifecycle -----------------------------------------------------------
 
@@ -107,6 +115,11 @@ class Daemon:
         """Schedule the jobs and block until a signal stops the daemon; returns the exit status (0)."""
         if not self.jobs:
             raise DaemonError(f"{self.schedule.path}: no enabled job")
+        if self.nodes is not None and local_path(self.db_path) is not None:
+            raise DaemonError(
+                f"{self.schedule.path}: runner = 'scrapyd' needs a store the nodes can reach "
+                f"(--db postgresql://...), not the SQLite file {self.db_path}"
+            )
         # Held open for the daemon's life: a store's lock may live in its session.
         store = open_store(self.db_path)
         daemon_lock = store.daemon_lock()
@@ -151,8 +164,28 @@ class Daemon:
             timezone=UTC,
         )
         now = datetime.now(UTC)
+        tick = self.schedule.adaptive.tick
         for job in self.jobs.values():
             first = first_run(job, last_runs.get(job.id), now, settings.startup_delay)
+            if job.adaptive:
+                self.scheduler.add_job(
+                    self._tick,
+                    trigger=IntervalTrigger(seconds=tick.total_seconds(), timezone=UTC),
+                    args=[job.id],
+                    id=job.id,
+                    name=job.id,
+                    next_run_time=first.at,
+                    misfire_grace_time=max(1, int(tick.total_seconds())),
+                )
+                logger.info(
+                    "job %s: adaptive (looks for due sources every %s), %s, %s; first look %s",
+                    job.id,
+                    format_duration(tick),
+                    ",".join(job.discovery),
+                    ", ".join(job.sources) or "all sources",
+                    utc(first.at),
+                )
+                continue
             self.scheduler.add_job(
                 self._run_job,
                 trigger=build_trigger(job),
@@ -235,33 +268,95 @@ class Daemon:
 
     # --- one run ---------------------------------------------------------------
 
-    def _run_job(self, job_id: str) -> None:
-        with self._lock:
-            if self._stopping.is_set():
-                return
-            self._active += 1
+    def _run_job(self, job_id: str, source: str | None = None) -> None:
+        """One run of ``job``; of an adaptive job, the run of its due ``source``."""
+        key = job_id if source is None else f"{job_id}:{source}"
         try:
-            self._run(self.jobs[job_id])
-        except Exception:
-            logger.exception("job %s: the run could not be carried out", job_id)
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self._active += 1
+            try:
+                self._run(self.jobs[job_id], key, [source] if source else None)
+            except Exception:
+                logger.exception("job %s: the run could not be carried out", key)
+            finally:
+                with self._lock:
+                    self._running.pop(key, None)
+                self._write_state()
+                with self._lock:
+                    self._active -= 1
         finally:
             with self._lock:
-                self._running.pop(job_id, None)
-            self._write_state()
-            with self._lock:
-                self._active -= 1
+                self._queued.discard(key)
 
-    def _run(self, job: Job) -> None:
+    def _tick(self, job_id: str) -> None:
+        """Queue a crawl of each source of an adaptive job whose feeds are due.
+
+        Each due source gets its own crawl, queued for a free slot of the
+        daemon's pool (``max_parallel``), so a slow outlet holds one slot and
+        delays no other. A source queued or running is not queued again, nor
+        one queued less than its ``min_interval`` ago (a crawl that records no
+        poll, because it failed to start, must not be repeated every tick).
+        """
+        if self._stopping.is_set():
+            return
+        from crawler.config import ConfigError, load_sources
+
+        job = self.jobs[job_id]
+        now = datetime.now(UTC)
+        try:
+            sources = [
+                s
+                for s in load_sources(self.sources_file)
+                if not job.sources or s.name in job.sources
+            ]
+            with open_store(self.db_path) as store:
+                plans = source_plans(
+                    store, sources, job.discovery, self.schedule.adaptive.bounds, now
+                )
+        except (ConfigError, StoreError) as exc:
+            logger.error("job %s: cannot tell which sources are due: %s", job_id, exc)
+            return
+        for name, (plan, bounds) in plans.items():
+            key = f"{job_id}:{name}"
+            with self._lock:
+                last = self._launched.get(key)
+                if (
+                    key in self._queued
+                    or not plan.due(now)
+                    or (last is not None and now - last < bounds.min_interval)
+                ):
+                    continue
+                self._queued.add(key)
+                self._launched[key] = now
+            logger.info("job %s: %s is due (%s)", job_id, name, plan.next.decision.reason)
+            self.scheduler.add_job(
+                self._run_job,
+                args=[job_id, name],
+                id=key,
+                name=key,
+                next_run_time=now,
+                misfire_grace_time=None,
+            )
+
+    def _run(self, job: Job, key: str, sources: list[str] | None = None) -> None:
         with open_store(self.db_path) as store:
             run_id = start_run(
-                store, trigger="schedule", sources=self._source_names(job), job_id=job.id
+                store,
+                trigger="schedule",
+                sources=sources or self._source_names(job),
+                job_id=job.id,
             )
         with self._lock:
-            self._running[job.id] = run_id
+            self._running[key] = run_id
             self._runs_started += 1
         self._write_state()
+        if self.nodes is not None:
+            self._run_remote(job, key, run_id, sources)
+            return
         process = CrawlProcess(
-            self.command(job, run_id),
+            self.command(job, run_id, sources),
             log_path=self.crawl_log_path(run_id),
             memory_limit=job.memory,
         )
@@ -283,20 +378,83 @@ class Daemon:
             kill_grace=job.kill_grace.total_seconds(),
             stop_at=lambda: self._stop_at,
         )
-        self._record(job, run_id, outcome)
+        row = self._record(job, run_id, outcome)
         self._prune_crawl_logs()
+        # An adaptive job's many small crawls mostly find nothing new: no alerts process for those.
+        if not job.adaptive or row["articles_new"]:
+            self._run_alerts(job, run_id)
+
+    def _run_remote(self, job: Job, key: str, run_id: int, sources: list[str] | None) -> None:
+        """Hand the run to a Scrapyd node and follow it; a run lost with its node is rescheduled
+        (as a new run) on another node, once per node."""
+        lost_nodes: set[str] = set()
+        while True:
+            arguments, settings = crawl_request(
+                job,
+                run_id,
+                db_url=self.db_path,
+                sources_file=self.sources_file,
+                topics_file=self.topics_file,
+                sources=sources,
+                extra_settings=self._poll_settings(job),
+            )
+            node, placed = self.nodes.place(
+                # Unique across databases and attempts: a node lists the jobs it ran
+                # for every daemon, and an old job of the same run id must not pass for this one.
+                job_id=f"newsmon-run-{run_id}-{uuid.uuid4().hex[:12]}",
+                arguments=arguments,
+                settings=settings,
+                exclude=lost_nodes,
+            )
+            self._write_state()
+            if node is None:
+                outcome = RemoteOutcome("", "", "unplaced", None, False, 0.0, placed)
+            else:
+                logger.info(
+                    "job %s: run %d scheduled on node %s (Scrapyd job %s)",
+                    job.id,
+                    run_id,
+                    node,
+                    placed,
+                )
+                outcome = self.nodes.follow(
+                    node,
+                    placed,
+                    timeout=job.timeout.total_seconds(),
+                    kill_grace=job.kill_grace.total_seconds(),
+                    stop_at=lambda: self._stop_at,
+                )
+            with open_store(self.db_path) as store:
+                row, lost = record_remote_outcome(
+                    store, job, run_id, outcome, self.schedule.daemon.shutdown_grace
+                )
+            self._log_row(job, run_id, row, outcome.duration)
+            if not lost or self._stopping.is_set():
+                break
+            lost_nodes.add(node)
+            with open_store(self.db_path) as store:
+                run_id = start_run(
+                    store,
+                    trigger="schedule",
+                    sources=sources or self._source_names(job),
+                    job_id=job.id,
+                )
+            logger.warning("job %s: rescheduled on another node as run %d", job.id, run_id)
+            with self._lock:
+                self._running[key] = run_id
+                self._runs_started += 1
         self._run_alerts(job, run_id)
 
     def crawl_log_path(self, run_id: int) -> Path:
         """Where one run's output and Scrapy log go."""
         return self.crawl_log_dir / f"run-{run_id}.log"
 
-    def command(self, job: Job, run_id: int) -> list[str]:
-        """The ``newsmon crawl`` command line of one run of ``job``."""
+    def command(self, job: Job, run_id: int, sources: list[str] | None = None) -> list[str]:
+        """The ``newsmon crawl`` command line of one run of ``job`` (of ``sources`` if given)."""
         wait = job.lock_wait.total_seconds()
         argv = [
             *self.crawl_command,
-            *job.sources,
+            *(sources or job.sources),
             "--db", self.db_path,
             "--discovery", ",".join(job.discovery),
             "--wait", f"{wait:g}s" if wait else "0",
@@ -311,9 +469,23 @@ class Daemon:
             argv += ["--topics", self.topics_file]
         if job.since:
             argv += ["--since", job.since]
-        for name, value in job.settings:
+        for name, value in (*self._poll_settings(job), *job.settings):
             argv += ["-s", f"{name}={value}"]
         return argv
+
+    def _poll_settings(self, job: Job) -> list[tuple[str, str]]:
+        """An adaptive job's crawl requests only the source's feeds that are due (or will be
+        by the next tick), on this machine or on a Scrapyd node alike."""
+        if not job.adaptive:
+            return []
+        adaptive = self.schedule.adaptive
+        return [
+            ("NEWSMON_POLL_DUE_ONLY", "True"),
+            ("NEWSMON_POLL_MIN_INTERVAL", format_duration(adaptive.min_interval)),
+            ("NEWSMON_POLL_MAX_INTERVAL", format_duration(adaptive.max_interval)),
+            ("NEWSMON_POLL_DEFAULT_INTERVAL", format_duration(adaptive.default_interval)),
+            ("NEWSMON_POLL_AHEAD", format_duration(adaptive.tick)),
+        ]
 
     def _source_names(self, job: Job) -> list[str]:
         if job.sources:
@@ -325,10 +497,13 @@ class Daemon:
         except ConfigError:
             return []  # the crawl reports the problem and the run is recorded as failed
 
-    def _record(self, job: Job, run_id: int, outcome: Outcome) -> None:
-        """Make the run's row say how the crawl ended, then log one line about it."""
+    def _record(self, job: Job, run_id: int, outcome: Outcome) -> dict:
+        """Make the run's row say how the crawl ended, log one line about it; the row."""
         with open_store(self.db_path) as store:
             row = record_outcome(store, job, run_id, outcome, self.schedule.daemon.shutdown_grace)
+        self._log_row(job, run_id, row, outcome.duration)
+
+    def _log_row(self, job: Job, run_id: int, row: dict, duration: float) -> None:
         level = logging.INFO if row["status"] in ("ok", "skipped") else logging.WARNING
         logger.log(
             level,
@@ -336,12 +511,13 @@ class Daemon:
             job.id,
             run_id,
             row["status"],
-            outcome.duration,
+            duration,
             row["pages_fetched"],
             row["articles_new"],
             row["errors"],
             f" ({row['message']})" if row["status"] != "ok" and row["message"] else "",
         )
+        return row
 
     def _run_alerts(self, job: Job, run_id: int) -> None:
         """Deliver pending alerts after a crawl, in a child process (a hung SMTP server or a
@@ -399,18 +575,28 @@ class Daemon:
             running = dict(self._running)
         jobs = {}
         for job in self.scheduler.get_jobs():
+            if job.id not in self.jobs:
+                continue  # an adaptive job's crawl of one source, waiting for a slot
             next_run = getattr(job, "next_run_time", None)
             jobs[job.id] = {
                 "next_run_at": next_run.astimezone(UTC).isoformat() if next_run else None
             }
         for job_id in jobs:
             jobs[job_id]["running_run_id"] = running.get(job_id)
+            # An adaptive job's crawls, one per source: "job:source" -> run id.
+            jobs[job_id]["running_sources"] = {
+                key.split(":", 1)[1]: run
+                for key, run in running.items()
+                if key.startswith(f"{job_id}:")
+            }
         state = {
             "pid": os.getpid(),
             "db": self.db_path,
             "schedules": str(self.schedule.path),
             "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "jobs": jobs,
+            "runner": self.schedule.daemon.runner,
+            "nodes": self.nodes.snapshot() if self.nodes is not None else {},
         }
         with self._state_lock:
             if self._closed:

@@ -53,6 +53,42 @@ class Outcome:
         return lines[-1][:300] if lines else ""
 
 
+class StopPlan:
+    """When a crawl is stopped: softly at its timeout or the daemon's shutdown, for good
+    ``kill_grace`` later. Shared by local crawls and crawls on Scrapyd nodes."""
+
+    def __init__(
+        self,
+        started: float,
+        timeout: float,
+        kill_grace: float,
+        stop_at: Callable[[], float | None],
+    ):
+        self.deadline = started + timeout
+        self.kill_grace = kill_grace
+        self.stop_at = stop_at  # polled: the daemon sets it when it shuts down
+        self.stopped_for: str | None = None
+        """``"timeout"`` or ``"shutdown"`` once the soft stop is due."""
+        self.soft_sent: float | None = None
+        self.killed = False
+
+    def due(self, now: float) -> str | None:
+        """``"soft"`` or ``"kill"`` when that step is due at ``now`` (each once), else None."""
+        if self.soft_sent is None:
+            shutdown_at = self.stop_at()
+            if now >= self.deadline:
+                self.stopped_for = "timeout"
+            elif shutdown_at is not None and now >= shutdown_at:
+                self.stopped_for = "shutdown"
+            if self.stopped_for:
+                self.soft_sent = now
+                return "soft"
+        elif not self.killed and now >= self.soft_sent + self.kill_grace:
+            self.killed = True
+            return "kill"
+        return None
+
+
 class CrawlProcess:
     """A child process started under a memory limit, in its own session, output to ``log_path``."""
 
@@ -118,29 +154,18 @@ class CrawlProcess:
         ``stop_at`` is polled: the daemon sets it when it shuts down.
         """
         started = clock()
-        deadline = started + timeout
-        stopped_for: str | None = None
-        soft_sent: float | None = None
-        killed = False
+        stop = StopPlan(started, timeout, kill_grace, stop_at)
         while not self._exited():
-            now = clock()
-            if soft_sent is None:
-                shutdown_at = stop_at()
-                if now >= deadline:
-                    stopped_for = "timeout"
-                elif shutdown_at is not None and now >= shutdown_at:
-                    stopped_for = "shutdown"
-                if stopped_for:
-                    self.soft_stop()
-                    soft_sent = now
-            elif not killed and now >= soft_sent + kill_grace:
+            action = stop.due(clock())
+            if action == "soft":
+                self.soft_stop()
+            elif action == "kill":
                 logger.warning(
                     "crawl pid %d still running %.0fs after SIGINT: killing its process group",
                     self.pid,
                     kill_grace,
                 )
                 self.kill_group()
-                killed = True
             time.sleep(POLL_SECONDS)
         # The exited leader is still an unreaped zombie here, so its process
         # group id cannot have been reused: anything left in the group is the
@@ -150,8 +175,8 @@ class CrawlProcess:
         self._reaped = True
         return Outcome(
             returncode=returncode,
-            stopped_for=stopped_for,
-            killed=killed,
+            stopped_for=stop.stopped_for,
+            killed=stop.killed,
             duration=clock() - started,
             log_tail=self._tail(),
             memory_errors=self._count("MemoryError"),

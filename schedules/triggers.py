@@ -97,6 +97,8 @@ def first_run(
     """The first run of ``job`` in a daemon started at ``now``, given its last recorded run."""
     soon = now + startup_delay
     history = "never ran" if last_run is None else f"last run {_ago(now - last_run)} ago"
+    if job.adaptive:
+        return FirstRun(soon, "adaptive: each source when its feeds are due")
     if job.every is not None:
         # An interval has no phase of its own: a job that never ran is simply due.
         if last_run is None:

@@ -1,4 +1,5 @@
-"""Real receivers on 127.0.0.1 for the alerts tests: an HTTP webhook receiver and an SMTP server.
+"""Real receivers on 127.0.0.1 for the alerts tests: an HTTP webhook receiver and an SMTP server
+(plain, STARTTLS or implicit TLS, with or without AUTH, over certificates made here).
 
 The HTTP receiver answers each POST as its ``mode`` says (``ok``, ``500``,
 ``slow``: no answer before the sender's timeout, ``delay``: a short wait, then 2xx, ``redirect``: 307) and keeps the bodies it accepted (answered 2xx in time) apart from
@@ -8,14 +9,20 @@ test sees one webhook URL go down and come back.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -102,10 +109,13 @@ class Receiver:
 
 
 class Mailbox:
-    """aiosmtpd handler keeping each message; ``refuse`` answers DATA with a temporary failure."""
+    """aiosmtpd handler keeping each message; ``refuse`` answers DATA with a temporary failure.
+
+    ``sessions`` records, per accepted message, whether it came over TLS and who logged in."""
 
     def __init__(self):
         self.messages = []
+        self.sessions: list[dict] = []
         self.refuse = False
 
     async def handle_DATA(self, server, session, envelope):
@@ -114,11 +124,119 @@ class Mailbox:
         self.messages.append(
             (envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default))
         )
+        login = session.auth_data.login.decode() if session.authenticated else None
+        # STARTTLS sets session.ssl; an implicit-TLS connection has TLS from its transport.
+        tls = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
+        self.sessions.append({"tls": tls, "login": login})
         return "250 OK"
 
 
-def smtp_server() -> tuple[Controller, Mailbox]:
+def smtp_server(**options) -> tuple[Controller, Mailbox]:
+    """An SMTP server on 127.0.0.1; ``options`` go to aiosmtpd (``tls_context``,
+    ``require_starttls``, ``authenticator``, ``ssl_context`` for implicit TLS …)."""
     mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), **options)
     controller.start()
     return controller, mailbox
+
+
+def password_check(user: str, password: str):
+    """An aiosmtpd authenticator accepting ``user`` with ``password`` only."""
+
+    def check(server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            user.encode(),
+            password.encode(),
+        )
+        return AuthResult(success=ok, handled=False, auth_data=auth_data)
+
+    return check
+
+
+@dataclass(frozen=True)
+class Certificates:
+    """A certificate authority of the test's own and a server certificate it signed for
+    127.0.0.1 and localhost, as PEM files."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+
+def make_certificates(folder: Path) -> Certificates:
+    """A CA and a server certificate made with ``cryptography`` (Scrapy's dependency)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(UTC)
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    def pem_key(key) -> bytes:
+        return key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("newsmon test CA"))
+        .issuer_name(name("newsmon test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )  # fmt: skip
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("127.0.0.1"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([x509.OID_SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    made = Certificates(folder / "ca.pem", folder / "server.pem", folder / "server.key")
+    made.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    made.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    made.key.write_bytes(pem_key(key))
+    return made

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,18 @@ import pytest
 from tests.mockweb import MockWeb
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(params=["Asia/Yerevan", "America/Los_Angeles"])
+def local_zone(request, monkeypatch):
+    """The process's local zone set away from UTC (both sides of it), for tests of
+    code that must read UTC whatever the machine's zone; use with
+    ``pytestmark = pytest.mark.usefixtures("local_zone")``."""
+    monkeypatch.setenv("TZ", request.param)
+    time.tzset()
+    yield request.param
+    monkeypatch.undo()
+    time.tzset()
 
 
 def shared_data_dir() -> Path:
@@ -82,3 +95,12 @@ def postgres_server():
 def postgres_url(postgres_server) -> str:
     """A new, empty database on the session's server."""
     return postgres_server.create_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_db(request, tmp_path) -> str:
+    """The ``--db`` value of each backend, not created yet: a file path, or an empty database
+    of the session's server (for the commands' tests that run on both)."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")
+    return str(tmp_path / "news.db")

@@ -10,6 +10,9 @@ Its behaviour is chosen with the ``-s NAME=VALUE`` settings a schedule job passe
   FAKE_ALLOC_MB=N       allocate N MB (to hit the memory limit)
   FAKE_PIDS=DIR         write the pids of this process and its grandchild into DIR
   FAKE_JOURNAL=FILE     append "<time> start|end <source> <pid>" lines while holding the sources
+  FAKE_POLL_NEW=a=5,b=0 record a poll of each feed of these sources (from --sources) listing
+                        that many entries no earlier poll listed
+  FAKE_POLL_STATUS=a=500 the status of those polls (default 200)
 
 Like the real crawl it takes the per-source locks (waiting up to --wait) and
 closes its ``crawl_runs`` row with per-source counters.
@@ -34,6 +37,37 @@ def note(journal: str | None, event: str, sources: list[str]) -> None:
             )
 
 
+def _per_source(text: str) -> dict[str, str]:
+    return dict(pair.split("=", 1) for pair in text.split(",") if pair)
+
+
+def record_fake_polls(db, sources_file: str | None, names: list[str], settings: dict) -> None:
+    """Polls as a real crawl records them: new entries are links no earlier poll listed."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from crawler.config import load_sources
+    from crawler.polling import PollDraft, record_polls
+
+    new = _per_source(settings["FAKE_POLL_NEW"])
+    statuses = _per_source(settings.get("FAKE_POLL_STATUS", ""))
+    now = datetime.now(UTC)
+    drafts = []
+    for source in load_sources(sources_file):
+        if source.name in names and source.name in new:
+            status = int(statuses.get(source.name, "200"))
+            for feed in source.feeds:
+                draft = PollDraft(feed, source.name, now, status)
+                if status == 200:
+                    keys = [
+                        f"{source.name}.example/{uuid.uuid4().hex}"
+                        for _ in range(int(new[source.name]))
+                    ]
+                    draft.listed([(key, None) for key in keys], None)
+                drafts.append(draft)
+    record_polls(db, drafts, started_at=now)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("sources", nargs="*")
@@ -42,6 +76,7 @@ def main() -> int:
     parser.add_argument("--job-id")
     parser.add_argument("--trigger", default="manual")
     parser.add_argument("--wait", default="0")
+    parser.add_argument("--sources", dest="sources_file")
     parser.add_argument("-s", dest="settings", action="append", default=[])
     args, _ = parser.parse_known_args()
     settings = dict(s.split("=", 1) for s in args.settings)
@@ -93,6 +128,8 @@ def main() -> int:
 
     note(journal, "end", locks.held)
     db = open_store(args.db)
+    if "FAKE_POLL_NEW" in settings:
+        record_fake_polls(db, args.sources_file, locks.held, settings)
     counts = {name: {"pages_fetched": 1, "articles_new": 1} for name in locks.held}
     db.finish_run(
         run_id,

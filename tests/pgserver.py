@@ -61,6 +61,22 @@ def _server_user() -> str | None:
     return SERVER_USER
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of a process, its live descendants, and the descendants it has reaped."""
+    import psutil
+
+    root = psutil.Process(pid)
+    times = root.cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for child in root.children(recursive=True):
+        try:
+            child_times = child.cpu_times()
+        except psutil.Error:
+            continue  # ended meanwhile: counted in its parent's children times
+        total += child_times.user + child_times.system
+    return total
+
+
 class PostgresServer:
     """One PostgreSQL cluster in a temporary folder: :meth:`start`, :meth:`url`, :meth:`stop`."""
 
@@ -115,19 +131,7 @@ class PostgresServer:
 
     def cpu_seconds(self) -> float:
         """CPU time the server has used so far: postmaster, live backends and the backends it reaped."""
-        import psutil
-
-        pid = int((self.data / "postmaster.pid").read_text().split()[0])
-        postmaster = psutil.Process(pid)
-        times = postmaster.cpu_times()
-        total = times.user + times.system + times.children_user + times.children_system
-        for child in postmaster.children(recursive=True):
-            try:
-                child_times = child.cpu_times()
-            except psutil.Error:
-                continue  # ended meanwhile: counted in the postmaster's children times
-            total += child_times.user + child_times.system
-        return total
+        return tree_cpu_seconds(int((self.data / "postmaster.pid").read_text().split()[0]))
 
     def stop(self) -> None:
         try:

@@ -71,19 +71,22 @@ def test_smtp_settings_come_from_the_environment_where_the_file_is_silent(tmp_pa
     env = {
         "NEWSMON_SMTP_HOST": "mail.example.org",
         "NEWSMON_SMTP_PORT": "999",
-        "NEWSMON_SMTP_TLS": "none",
+        "NEWSMON_SMTP_TLS": "ssl",
         "NEWSMON_SMTP_FROM": "nm@example.org",
         "NEWSMON_SMTP_USER": "nm",
+        "NEWSMON_SMTP_CA_FILE": "ca.pem",
     }
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
     smtp = load(tmp_path, text, env).smtp
     assert (smtp.host, smtp.port, smtp.tls, smtp.sender, smtp.user) == (
         "mail.example.org",
         2525,
-        "none",
+        "ssl",
         "nm@example.org",
         "nm",
     )
     assert smtp.password_env == "NEWSMON_SMTP_PASSWORD"
+    assert smtp.ca_file == str(tmp_path / "ca.pem")  # beside the alerts file
 
 
 @pytest.mark.parametrize(
@@ -106,6 +109,10 @@ def test_smtp_settings_come_from_the_environment_where_the_file_is_silent(tmp_pa
         ('[[alert]]\nname = "a"\nemail = "d@example.org"',
          "alert 'a': field 'email': no SMTP server (set host in [smtp] or NEWSMON_SMTP_HOST)"),
         ('[[alert]]\nname = "a"\ncommand = "x"\n[[alert]]\nname = "a"\ncommand = "y"', "alert 'a': duplicate name"),
+        ('[[alert]]\nname = "a"\ncommand = "x"\n[smtp]\nhost = "h"\nfrom = "f@example.org"\ntls = "none"\nuser = "u"',
+         "[smtp]: field 'user': a login needs tls = \"starttls\" or \"ssl\" (the password would cross"),
+        ('[[alert]]\nname = "a"\ncommand = "x"\n[smtp]\nhost = "h"\nfrom = "f@example.org"\nca_file = "no.pem"',
+         "[smtp]: field 'ca_file': no such file "),
         ('[[alert]]\nname = "a"\ncommand = "x"\n[smtp]\nhost = "h"\nfrom = "f@example.org"\npassword = "s3cret"',
          "[smtp]: unknown key 'password' (give the password in the environment: NEWSMON_SMTP_PASSWORD"),
         ('[[alert]]\nname = "a"\ncommand = "x"\n[smtp]\nhost = "h"', "[smtp]: missing field 'from'"),

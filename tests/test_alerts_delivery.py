@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +17,11 @@ import pytest
 from crawler.alerts.config import load_alerts
 from crawler.alerts.delivery import SAMPLE_STORY, run_alerts, send_sample
 from crawler.store import open_store
-from tests.alert_servers import Receiver, smtp_server
+from tests.alert_servers import Receiver, make_certificates, password_check, smtp_server
 from tests.test_store_contract import row
+
+# The implicit-TLS test server requires AUTH without aiosmtpd's own TLS flag (see tls_servers).
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
 START = datetime(2024, 6, 1, tzinfo=UTC)
 STORY_FIELDS = {"story_id", "title", "url", "outlets", "languages", "first_seen", "topics"}
@@ -83,9 +87,17 @@ def add_story(store, n: int, *, minutes: int, story: int | None = None, **kw) ->
         return tx.insert_article(row(n, first_seen_at=seen, **values), story)
 
 
-def alerts_file(tmp_path: Path, body: str, delivery: str = "", smtp_port: int | None = None):
+def alerts_file(
+    tmp_path: Path,
+    body: str,
+    delivery: str = "",
+    smtp_port: int | None = None,
+    timeout: str = "20s",
+):
+    # A generous timeout: a command channel starts a Python process, which takes
+    # well over a second on a loaded machine. The slow-receiver test sets its own.
     text = f'[[alert]]\nname = "desk"\ntopics = ["karabakh-blockade"]\n{body}\n'
-    text += f'[delivery]\ntimeout = "0.5s"\nretry_first = "1m"\nretry_max = "4m"\n{delivery}\n'
+    text += f'[delivery]\ntimeout = "{timeout}"\nretry_first = "1m"\nretry_max = "4m"\n{delivery}\n'
     if smtp_port:
         text += f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\ntls = "none"\nfrom = "nm@example.org"\n'
     path = tmp_path / "alerts.toml"
@@ -180,7 +192,7 @@ def test_a_redirect_is_not_a_delivery(store, receiver, tmp_path):
 
 def test_a_slow_receiver_times_out_then_gets_the_story_once(store, receiver, tmp_path):
     clock = Clock()
-    alerts = alerts_file(tmp_path, f'webhook = "{receiver.url}"')
+    alerts = alerts_file(tmp_path, f'webhook = "{receiver.url}"', timeout="0.5s")
     run(store, alerts, clock)
     a = add_story(store, 1, minutes=1)
     receiver.mode = "slow"
@@ -290,12 +302,111 @@ def test_email_login_needs_the_password_in_the_environment(store, mailbox, tmp_p
     path = tmp_path / "alerts.toml"
     path.write_text(
         '[[alert]]\nname = "m"\nemail = "desk@example.org"\n'
-        f'[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\ntls = "none"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\ntls = "starttls"\n'
         'from = "nm@example.org"\nuser = "nm"\npassword_env = "NEWSMON_TEST_NO_SUCH_VAR"\n'
     )
     alerts = load_alerts(path, topic_names=set(), env={})
     (result,) = send_sample(None, alerts, alerts.get("m"))
     assert result.error.endswith("$NEWSMON_TEST_NO_SUCH_VAR is not set") and box.messages == []
+
+
+# --- e-mail over TLS, with a login -------------------------------------------------------------
+
+USER, PASSWORD = "nm", "s3cret"
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory):
+    return make_certificates(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+def tls_servers(certificates):
+    """A submission server (STARTTLS required, then AUTH required) and an implicit-TLS one."""
+    submission = smtp_server(
+        tls_context=certificates.server_context(),
+        require_starttls=True,
+        auth_required=True,
+        authenticator=password_check(USER, PASSWORD),
+    )
+    # aiosmtpd counts only STARTTLS as TLS for AUTH; this whole connection is TLS.
+    implicit = smtp_server(
+        ssl_context=certificates.server_context(),
+        auth_required=True,
+        auth_require_tls=False,
+        authenticator=password_check(USER, PASSWORD),
+    )
+    yield {"starttls": submission, "ssl": implicit}
+    for controller, _ in (submission, implicit):
+        controller.stop()
+
+
+def tls_alerts(tmp_path, servers, tls: str, *, ca: Path | None, user: bool = True):
+    controller, box = servers[tls]
+    box.messages.clear()
+    box.sessions.clear()
+    path = tmp_path / "alerts.toml"
+    path.write_text(
+        '[[alert]]\nname = "m"\nemail = "desk@example.org"\n[delivery]\ntimeout = "5s"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\ntls = "{tls}"\n'
+        'from = "nm@example.org"\n'
+        + (f'user = "{USER}"\npassword_env = "NEWSMON_TEST_SMTP_PASSWORD"\n' if user else "")
+        + (f'ca_file = "{ca}"\n' if ca else "")
+    )
+    return load_alerts(path, topic_names=set(), env={}), box
+
+
+@pytest.mark.parametrize("tls", ["starttls", "ssl"])
+def test_email_over_tls_with_a_login(tls, tls_servers, certificates, store, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSMON_TEST_SMTP_PASSWORD", PASSWORD)
+    alerts, box = tls_alerts(tmp_path, tls_servers, tls, ca=certificates.ca)
+    clock = Clock()
+    run(store, alerts, clock)
+    add_story(store, 1, minutes=1, title="Hakari bridge closed")
+    (result,) = run(store, alerts, clock)
+    assert (result.error, result.stories) == (None, 1)
+    assert box.sessions == [{"tls": True, "login": USER}]
+    (_, message), = box.messages  # fmt: skip
+    assert message["Subject"] == "newsmon m: 1 new story"
+
+
+def test_a_wrong_password_is_one_line_and_retried(tls_servers, certificates, store, tmp_path,
+                                                  monkeypatch):  # fmt: skip
+    monkeypatch.setenv("NEWSMON_TEST_SMTP_PASSWORD", "wrong")
+    alerts, box = tls_alerts(tmp_path, tls_servers, "starttls", ca=certificates.ca)
+    clock = Clock()
+    run(store, alerts, clock)
+    add_story(store, 1, minutes=1)
+    (failed,) = run(store, alerts, clock)
+    assert failed.error.endswith(": 535 5.7.8 Authentication credentials invalid")
+    assert failed.retry_at and box.messages == []
+    monkeypatch.setenv("NEWSMON_TEST_SMTP_PASSWORD", PASSWORD)
+    clock.advance(minutes=1)
+    (result,) = run(store, alerts, clock)
+    assert (result.error, result.stories, len(box.messages)) == (None, 1, 1)
+
+
+def test_a_certificate_no_authority_vouches_for_is_refused(tls_servers, store, tmp_path,
+                                                         monkeypatch):  # fmt: skip
+    monkeypatch.setenv("NEWSMON_TEST_SMTP_PASSWORD", PASSWORD)
+    for tls in ("starttls", "ssl"):
+        alerts, box = tls_alerts(tmp_path, tls_servers, tls, ca=None)  # the system's authorities
+        (result,) = send_sample(None, alerts, alerts.get("m"))
+        assert (
+            "the server's certificate is not trusted (unable to get local issuer certificate;"
+            in (result.error)
+        )
+        assert "\n" not in result.error and box.messages == []
+
+
+def test_a_server_that_demands_tls_and_a_login_refuses_a_plain_anonymous_message(
+    tls_servers, tmp_path
+):
+    alerts, box = tls_alerts(tmp_path, tls_servers, "starttls", ca=None, user=False)
+    plain = replace(alerts, smtp=replace(alerts.smtp, tls="none"))
+    (result,) = send_sample(None, plain, plain.get("m"))
+    assert result.error.endswith(": 530 Must issue a STARTTLS command first")
+    assert box.messages == []
 
 
 # --- command --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from crawler.store import open_store
 from tests.alert_servers import Receiver
 from tests.conftest import REPO_ROOT, run_newsmon
-from tests.test_schedules_daemon import runs_of, start_daemon, wait_for
+from tests.test_schedules_daemon import start_daemon, wait_for
 from tests.test_store_contract import row
 
 
@@ -41,9 +41,9 @@ def write_alerts(path, body: str, extra: str = "") -> str:
     return str(path)
 
 
-def test_run_delivers_once_and_says_what_it_did(tmp_path, receiver):
+def test_run_delivers_once_and_says_what_it_did(tmp_path, receiver, store_db):
     receiver.reset()
-    db = tmp_path / "news.db"
+    db = store_db
     ids = seed(db, 3)
     alerts = write_alerts(tmp_path / "a.toml", f'webhook = "{receiver.url}"')
     first = run_newsmon("alerts", "run", "--alerts", alerts, "--db", str(db))
@@ -55,9 +55,9 @@ def test_run_delivers_once_and_says_what_it_did(tmp_path, receiver):
     assert sorted(receiver.story_ids()) == ids
 
 
-def test_a_failed_channel_exits_1_and_is_retried_later(tmp_path, receiver):
+def test_a_failed_channel_exits_1_and_is_retried_later(tmp_path, receiver, store_db):
     receiver.reset()
-    db = tmp_path / "news.db"
+    db = store_db
     seed(db, 1)
     alerts = write_alerts(tmp_path / "a.toml", f'webhook = "{receiver.url}"')
     receiver.mode = "500"
@@ -71,15 +71,15 @@ def test_a_failed_channel_exits_1_and_is_retried_later(tmp_path, receiver):
     assert receiver.accepted == []
 
 
-def test_two_runs_at_once_never_deliver_a_story_twice(tmp_path, receiver):
+def test_two_runs_at_once_never_deliver_a_story_twice(tmp_path, receiver, store_db):
     receiver.reset()
     receiver.mode = "delay"
-    db = tmp_path / "news.db"
+    db = store_db
     ids = seed(db, 12)
     alerts = write_alerts(
         tmp_path / "a.toml", f'webhook = "{receiver.url}"', "[delivery]\nmax_stories = 1\n"
     )
-    argv = [sys.executable, "-m", "crawler.cli", "alerts", "run", "--alerts", alerts, "--db", str(db)]  # fmt: skip
+    argv = [sys.executable, "-m", "crawler.cli", "alerts", "run", "--alerts", alerts, "--db", db]  # fmt: skip
     procs = [
         subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True) for _ in range(2)
     ]
@@ -149,9 +149,16 @@ settings = { FAKE_SLEEP = "0.1" }
 RECORD = "import sys, pathlib; pathlib.Path(sys.argv[1]).open('a').write(sys.stdin.read() + '\\n')"
 
 
+def finished_runs(db, job: str) -> list:
+    with open_store(db, read_only=True) as store:
+        return [run for run in store.runs(job_id=job) if run.finished_at]
+
+
 @pytest.mark.slow
-def test_the_daemon_runs_alerts_after_every_crawl_and_survives_a_failing_one(tmp_path, monkeypatch):
-    db = tmp_path / "news.db"
+def test_the_daemon_runs_alerts_after_every_crawl_and_survives_a_failing_one(
+    tmp_path, monkeypatch, store_db
+):
+    db = store_db
     ids = seed(db, 2)
     out = tmp_path / "got.jsonl"
     command = json.dumps([sys.executable, "-c", RECORD, str(out)])
@@ -160,10 +167,10 @@ def test_the_daemon_runs_alerts_after_every_crawl_and_survives_a_failing_one(tmp
         f'[[alert]]\nname = "desk"\nsince = "2000-01-01"\ncommand = {command}\n'
     )
     monkeypatch.setenv("NEWSMON_ALERTS", str(tmp_path / "alerts.toml"))
-    daemon = start_daemon(tmp_path, DAEMON)
+    daemon = start_daemon(tmp_path, DAEMON, db=db if db.startswith("postgresql://") else None)
     try:
         wait_for(lambda: out.exists() and out.read_text().strip(), what="the alert")
-        wait_for(lambda: len([r for r in runs_of(db, "quick") if r["finished_at"]]) >= 3,
+        wait_for(lambda: len(finished_runs(db, "quick")) >= 3,
                  what="crawls after the failing alert")  # fmt: skip
         daemon.stop()
     finally:

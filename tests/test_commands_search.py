@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -26,8 +25,8 @@ RU = "Движение по Лачинскому коридору остаетс
 
 
 @pytest.fixture
-def db_path(tmp_path):
-    path = tmp_path / "news.db"
+def db_path(store_db):
+    path = store_db
     store = open_store(path)
     store_articles(
         store,
@@ -118,9 +117,8 @@ def test_a_malformed_query_is_a_one_line_error(db_path, query):
     assert result.stderr.count("\n") == 1 and result.stderr.startswith(
         "newsmon: error: invalid search query"
     )
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 4
-    conn.close()
+    with open_store(db_path, read_only=True) as store:
+        assert store.count_articles() == 4
 
 
 def test_values_are_parameters_not_sql(db_path):
@@ -129,9 +127,8 @@ def test_values_are_parameters_not_sql(db_path):
     result = run("Lachin", "--db", str(db_path), "--source", "x' OR '1'='1")
     assert result.exit_code == 2 and "--source \"x' OR '1'='1\": no stored article" in result.stderr
     assert "known: armwire, azpress, rusnews" in result.stderr
-    conn = sqlite3.connect(db_path)
-    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 4
-    conn.close()
+    with open_store(db_path, read_only=True) as store:
+        assert store.count_articles() == 4
 
 
 def test_missing_database_is_an_error_and_not_created(tmp_path):
@@ -170,8 +167,8 @@ TYPED = [
 
 
 @pytest.fixture
-def typed_db(tmp_path):
-    path = tmp_path / "typed.db"
+def typed_db(store_db):
+    path = store_db
     store = open_store(path)
     items = [
         item(n, body * 2, title=title, source=f"s{n}", published_at=at)

@@ -27,8 +27,8 @@ CHESS = (
 
 
 @pytest.fixture
-def db_path(tmp_path):
-    path = tmp_path / "news.db"
+def db_path(store_db):
+    path = store_db
     store = open_store(path)
     store_articles(
         store,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from crawler.config import DEFAULT_SOURCES_FILE, ConfigError, load_sources
@@ -59,6 +61,15 @@ def test_good_file_loads(tmp_path):
             "is not an ISO 639-1 language code",
         ),
         (GOOD.replace('feeds = ["https://one.example/feed/"]', ""), "needs at least one of"),
+        (
+            GOOD + 'min_interval = "soon"\n',
+            "source 'one': field 'min_interval': 'soon' is not a duration",
+        ),
+        (GOOD + "max_interval = 60\n", "field 'max_interval' must be of type str"),
+        (
+            GOOD + 'min_interval = "2h"\nmax_interval = "30m"\n',
+            "source 'one': field 'min_interval': longer than max_interval (30m)",
+        ),
         ("[[source]\nname=", "invalid TOML"),
         ("", "no [[source]] entries"),
         (
@@ -224,3 +235,10 @@ def test_family_names_the_editions_of_one_outlet(tmp_path):
     )
     with pytest.raises(ConfigError, match="source 'one': field 'family' must be letters"):
         load_sources(write(tmp_path, GOOD + 'family = "a b"\n'))
+
+
+def test_polling_bounds_of_a_source(tmp_path):
+    source = load_sources(write(tmp_path, GOOD + 'min_interval = "5m"\nmax_interval = "2h"\n'))
+    assert source.get("one").min_interval == timedelta(minutes=5)
+    assert source.get("one").max_interval == timedelta(hours=2)
+    assert load_sources(write(tmp_path, GOOD)).get("one").min_interval is None

@@ -353,8 +353,14 @@ def test_the_anchor_scan_skips_only_texts_that_score_nothing(topics, shared_data
             t.name: relevance_module._score(t, relevance_module._Text(title, body))
             for t in topics.topics
         }
-        assert found.scores == {name: score for name, (score, _) in full.items()}
-        assert found.terms == {name: terms for name, (_, terms) in full.items() if terms}
+        assert found.scores == {name: score for name, (score, _, _) in full.items()}
+        # A topic matched only by the short-text rule may be dropped beside a stronger one.
+        assert found.terms == {
+            name: terms for name, (_, terms, _) in full.items() if terms and name in found.topics
+        }
+        assert {name for name, (_, terms, short) in full.items() if terms and not short} <= set(
+            found.topics
+        )
         skipped += topics.anchors.search(relevance_module._Text(title, body).folded) is None
     # The shortcut is taken (unrelated pages) and not taken (labelled articles) on this set.
     assert 40 <= skipped < len(texts) - 40
@@ -585,10 +591,18 @@ def test_real_set_shape():
 
 # Floors a little under the figures measured when the rules were last changed
 # (docs/quality.md): they catch a regression, they are not the goal of issue #13.
-# The held-out half is that of batches 1-3; batch 4 was the second round's unseen set.
+# The held-out half is that of batches 1-3; batches 4, 5 and 6 were the second, third
+# and fourth rounds' unseen sets (batch 6 measured once, at the fourth round's end:
+# 0.940 / 0.887).
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
-    [("relevance-dev", 0.94, 0.90), ("heldout", 0.87, 0.85), ("batch 4", 0.91, 0.89)],
+    [
+        ("relevance-dev", 0.94, 0.90),
+        ("heldout", 0.95, 0.93),
+        ("batch 4", 0.96, 0.96),
+        ("batch 5", 0.96, 0.96),
+        ("batch 6", 0.92, 0.86),
+    ],
 )
 def test_precision_and_recall_on_real_texts(
     topics, shared_data, which, precision_floor, recall_floor
@@ -598,9 +612,9 @@ def test_precision_and_recall_on_real_texts(
     else:
         records = load_real_excerpts(DATA / "real.jsonl")
         if which == "heldout":
-            records = [r for r in records if r["split"] == "heldout" and r["batch"] != 4]
+            records = [r for r in records if r["split"] == "heldout" and r["batch"] < 4]
         else:
-            records = [r for r in records if r["batch"] == 4]
+            records = [r for r in records if r["batch"] == int(which.split()[-1])]
     precision, recall = micro_figures(topics, records)
     assert precision >= precision_floor and recall >= recall_floor, (which, precision, recall)
 
@@ -752,18 +766,25 @@ def test_a_word_naming_the_topic_again_carries_it_after_a_strong_sentence(
     assert topics.match("", filler + again).scores[topic] == 0
 
 
-def test_a_referring_word_before_any_strong_sentence_counts_nothing(tmp_path):
+def test_a_referring_word_counts_within_refer_span_of_a_strong_sentence(tmp_path):
     path = write_topics(
         tmp_path,
         MINIMAL + 'referring_terms = ["corridor"]\nrefer_span = 1\n',
     )
     topics = load_topics(path)
     assert topics.topics[0].refer_span == 1
-    assert not topics.match("", "The corridor is long. Karabakh is under blockade.").relevant
+    # Just before or just after the sentence that names the event.
+    assert topics.match("", "The corridor is long. Karabakh is under blockade.").relevant
     assert topics.match("", "Karabakh is under blockade. The corridor is long.").relevant
+    # Farther than refer_span on either side.
     assert not topics.match(
         "", "Karabakh is under blockade. Nothing. The corridor is long."
     ).relevant
+    assert not topics.match(
+        "", "The corridor is long. Nothing. Karabakh is under blockade."
+    ).relevant
+    # With no strong sentence at all.
+    assert not topics.match("", "The corridor is long. The corridor is in Karabakh.").relevant
 
 
 @pytest.mark.parametrize(
@@ -792,3 +813,370 @@ def test_a_referring_word_before_any_strong_sentence_counts_nothing(tmp_path):
 )
 def test_italian_french_and_german_texts_carry_the_topics(topics, title, body, expected):
     assert set(topics.match(title, body).topics) == expected
+
+
+# The corridor named with its roads and routes is a place, not the blockade: the
+# August 2022 move of its route. A word of the event beside it makes the topic.
+@pytest.mark.parametrize(
+    ("title", "body", "event"),
+    [
+        (
+            "A new route of the Lachin corridor",
+            "The new route of the Lachin corridor opened on Tuesday evening. "
+            "The road starts at Stepanakert and joins the old road after 5 km. "
+            "Drivers turn left at the sign and follow the new road.",
+            "The road has been blockaded since December.",
+        ),
+        (
+            "Задействован новый маршрут",
+            "Новый маршрут Лачинского коридора задействован во вторник. "
+            "Дорога начинается у Степанакерта и через 5 км соединяется со старой трассой. "
+            "Водители сворачивают налево и едут по новой дороге.",
+            "Дорога заблокирована с декабря.",
+        ),
+        (
+            "Նոր ճանապարհ",
+            "Լաչինի միջանցքի նոր ճանապարհը գործում է երեքշաբթի երեկոյից։ "
+            "Ճանապարհը սկսվում է Ստեփանակերտից և 5 կմ հետո միանում հին ճանապարհին։ "
+            "Վարորդները թեքվում են ձախ և շարունակում նոր ճանապարհով։",
+            "Ճանապարհը շրջափակված է դեկտեմբերից։",
+        ),
+        (
+            "Yeni marşrut",
+            "Laçın dəhlizinin yeni marşrutu çərşənbə axşamı istifadəyə verilib. "
+            "Yol Xankəndidən başlayır və 5 km sonra köhnə yola qoşulur. "
+            "Sürücülər sola dönüb yeni yolla gedirlər.",
+            "Yol dekabrdan blokadadadır.",
+        ),
+    ],
+)
+def test_route_words_with_the_corridors_name_are_no_event(topics, title, body, event):
+    published = "2023-03-01T10:00:00+00:00"
+    assert BLOCKADE not in topics.match(title, body, published).topics
+    assert BLOCKADE in topics.match(title, body + " " + event, published).topics
+
+
+def test_context_terms_are_validated_and_name_the_setting(tmp_path):
+    path = write_topics(tmp_path, MINIMAL + 'context_terms = ["road"]\n')
+    topic = load_topics(path).topics[0]
+    assert [p.context for p in topic.patterns if p.text == "road"] == [True]
+    assert not any(p.context for p in topic.patterns if p.kind == "term" and not p.anchored)
+    with pytest.raises(ConfigError, match="context_terms"):
+        load_topics(write_topics(tmp_path, MINIMAL + "context_terms = [1]\n"))
+
+
+# A weak word before or after the sentence that names the event carries it too ("The
+# shops have run out of food. … under blockade since December 12"; the contingent's
+# observation posts beside a sentence on the peacekeepers).
+@pytest.mark.parametrize(
+    ("language", "topic", "weak", "strong"),
+    [
+        (
+            "en",
+            BLOCKADE,
+            "The shops of Stepanakert have run out of food and fuel.",
+            "Artsakh has been under blockade since December 12.",
+        ),
+        (
+            "ru",
+            BLOCKADE,
+            "В Степанакерте острая нехватка продуктов и топлива.",
+            "Карабах находится в блокаде с 12 декабря.",
+        ),
+        (
+            "hy",
+            BLOCKADE,
+            "Ստեփանակերտում սննդի և վառելիքի պակաս կա։",
+            "Արցախը շրջափակման մեջ է դեկտեմբերի 12-ից։",
+        ),
+        (
+            "az",
+            BLOCKADE,
+            "Xankəndidə humanitar vəziyyət ağırlaşıb.",
+            "Qarabağ dekabrın 12-dən blokadadadır.",
+        ),
+        (
+            "ru",
+            BLOCKADE,
+            "Колонна с продуктами стоит у Степанакерта третий день.",
+            "Карабах находится в блокаде с 12 декабря.",
+        ),
+        (
+            "hy",
+            BLOCKADE,
+            "Սննդով շարասյունը երրորդ օրն է կանգնած է Ստեփանակերտի մոտ։",
+            "Արցախը շրջափակման մեջ է դեկտեմբերի 12-ից։",
+        ),
+        (
+            "az",
+            BLOCKADE,
+            "Ərzaq karvanı üçüncü gündür Xankəndi yaxınlığında gözləyir.",
+            "Qarabağ dekabrın 12-dən blokadadadır.",
+        ),
+        (
+            "en",
+            PEACEKEEPERS,
+            "The observation post near Stepanakert watches the road day and night.",
+            "Russian peacekeepers escorted 2000 cars through the Lachin corridor this week.",
+        ),
+        (
+            "ru",
+            PEACEKEEPERS,
+            "Наблюдательный пост у Степанакерта круглосуточно следит за дорогой.",
+            "Российские миротворцы за неделю сопроводили 2000 машин по Лачинскому коридору.",
+        ),
+        (
+            "hy",
+            PEACEKEEPERS,
+            "Ստեփանակերտի մոտ դիտակետը գիշեր-ցերեկ հսկում է ճանապարհը։",
+            "Ռուս խաղաղապահներն այս շաբաթ Լաչինի միջանցքով ուղեկցել են 2000 մեքենա։",
+        ),
+        (
+            "az",
+            PEACEKEEPERS,
+            "Xankəndi yaxınlığındakı müşahidə postu gecə-gündüz yola nəzarət edir.",
+            "Rusiya sülhməramlıları bu həftə Laçın dəhlizi ilə 2000 maşını müşayiət ediblər.",
+        ),
+    ],
+)
+def test_a_weak_word_beside_a_strong_sentence_counts(topics, language, topic, weak, strong):
+    published = "2023-01-20T10:00:00+00:00"
+    filler = _FILLER[language] * 3
+    assert topic in topics.match("", f"{weak} {strong} {filler}", published).topics
+    assert topic in topics.match("", f"{strong} {weak} {filler}", published).topics
+    # Farther from it, the weak word still refers to it (it has a place name near).
+    assert topic in topics.match("", f"{weak} {filler}{strong}", published).topics
+    # The strong sentence alone is one sentence; the weak one alone names no event.
+    assert topic not in topics.match("", f"{strong} {filler}", published).topics
+    assert topics.match("", f"{weak} {filler}", published).scores[topic] < 2
+
+
+# The Red Cross works in the region in every year: with the corridor's name and its
+# roads it is the setting of a story about the missing, not the blockade.
+@pytest.mark.parametrize(
+    ("body", "event"),
+    [
+        (
+            "The Red Cross teams search the roads of Karabakh for remains. "
+            "Identification will take months. "
+            "Volunteers work along the Lachin corridor.",
+            "Their trucks have been stopped since the blockade began.",
+        ),
+        (
+            "Группы Красного Креста ищут останки вдоль дорог Карабаха. "
+            "Опознание займет месяцы. "
+            "Волонтеры работают вдоль Лачинского коридора.",
+            "Их машины не пропускают с начала блокады.",
+        ),
+        (
+            "Կարմիր խաչի խմբերը աճյուններ են փնտրում Ղարաբաղի ճանապարհներին։ "
+            "Նույնականացումը կտևի ամիսներ։ "
+            "Կամավորներն աշխատում են Լաչինի միջանցքի երկայնքով։",
+            "Նրանց մեքենաները չեն անցնում շրջափակման սկզբից։",
+        ),
+        (
+            "Qırmızı Xaç qrupları Qarabağda yolda qalıqları axtarır. "
+            "Şəxsiyyətin müəyyənləşdirilməsi aylar çəkəcək. "
+            "Könüllülər Laçın dəhlizi boyunca işləyir.",
+            "Onların maşınları blokada başlayandan buraxılmır.",
+        ),
+    ],
+)
+def test_the_red_cross_with_the_corridors_name_is_no_event(topics, body, event):
+    published = "2023-03-01T10:00:00+00:00"
+    result = topics.match("", body, published)
+    # Two sentences with words of the topic, but all of them name the setting: the
+    # topic does not apply (scored 0, as a text outside its period is).
+    assert result.scores[BLOCKADE] == 0 and BLOCKADE not in result.topics
+    assert BLOCKADE in topics.match("", body + " " + event, published).topics
+
+
+# A term that holds a place name (the corridor, the Aghdam-Khankendi road Azerbaijan
+# offered instead in 2023) with a weak word of the event in one sentence names the
+# event, as a strong term does: a weak word elsewhere then refers to it. The place
+# term with nothing of the event is the setting.
+_WEAK_ELSEWHERE = {
+    "en": "Patients cannot travel to Yerevan.",
+    "ru": "Пациенты не могут выехать в Ереван.",
+    "hy": "Հիվանդները չեն կարող մեկնել Երևան։",
+    "az": "Xəstələr İrəvana gedə bilmir.",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "eventful", "plain"),
+    [
+        ("en", "The Lachin corridor remains closed.", "The Lachin corridor is 5 km wide."),
+        (
+            "ru",
+            "На Лачинском коридоре установлен КПП.",
+            "Лачинский коридор имеет ширину пять километров.",
+        ),
+        (
+            "hy",
+            "Լաչինի միջանցքում անցակետ է տեղադրվել։",
+            "Լաչինի միջանցքի լայնությունը հինգ կիլոմետր է։",
+        ),
+        (
+            "az",
+            "Laçın-Xankəndi yolunun başlanğıcında sərhəd-buraxılış məntəqəsi qurulub.",
+            "Laçın-Xankəndi yolunun eni beş kilometrdir.",
+        ),
+        (
+            "en",
+            "Two trucks wait on the Aghdam-Khankendi road with humanitarian cargo.",
+            "The Aghdam-Khankendi road was repaved last year.",
+        ),
+        (
+            "ru",
+            "Грузовики с гуманитарным грузом ждут на дороге Агдам-Ханкенди.",
+            "Дорогу Агдам-Ханкенди отремонтировали в прошлом году.",
+        ),
+        (
+            "hy",
+            "Ակնա-Ստեփանակերտ ճանապարհին բեռնատարները սպասում են մարդասիրական բեռով։",
+            "Ակնա-Ստեփանակերտ ճանապարհը վերանորոգվել է անցյալ տարի։",
+        ),
+        (
+            "az",
+            "Ərzaq yükü olan iki maşın Ağdam-Xankəndi yolunda gözləyir.",
+            "Ağdam-Xankəndi yolu ötən il təmir olunub.",
+        ),
+    ],
+)
+def test_a_place_term_with_a_word_of_the_event_names_it(topics, language, eventful, plain):
+    published = "2023-05-01T10:00:00+00:00"
+    after = f" {_FILLER[language]}{_WEAK_ELSEWHERE[language]}"
+    assert BLOCKADE in topics.match("", eventful + after, published).topics
+    assert BLOCKADE not in topics.match("", plain + after, published).topics
+
+
+# --- fourth round: the contingent as a place or an addressee; secondary short mentions -----
+
+
+@pytest.mark.parametrize(
+    ("language", "setting", "event"),
+    [
+        (
+            "en",
+            "A mine exploded near Shusha, in the territory where the Russian peacekeeping "
+            "contingent is temporarily deployed. Information on the incident was passed on to "
+            "the Russian peacekeepers. Two soldiers were wounded.",
+            "A mine exploded near Shusha. The Russian peacekeepers cleared the road. The "
+            "peacekeepers escorted the wounded to Stepanakert.",
+        ),
+        (
+            "ru",
+            "Протест прошел на участке дороги у Шуши, находящемся под временным контролем "
+            "российских миротворцев. Об инциденте сообщили российскому миротворческому "
+            "командованию. Пострадавших нет.",
+            "Протест прошел на участке дороги у Шуши. Российские миротворцы оцепили участок. "
+            "Миротворцы провели переговоры с участниками.",
+        ),
+        (
+            "az",
+            "Hadisə Rusiya sülhməramlı kontingentinin müvəqqəti yerləşdirildiyi Şuşa rayonu "
+            "ərazisində baş verib. Hadisə barədə Rusiya sülhməramlı kontingentinin "
+            "komandanlığına məlumat verilib. Yaralılar var.",
+            "Hadisə Şuşa rayonu ərazisində baş verib. Rusiya sülhməramlıları yolu bağlayıb. "
+            "Sülhməramlılar yaralıları xəstəxanaya aparıb.",
+        ),
+        (
+            "hy",
+            "Մարտունի համայնքի այգիներում աշխատող գյուղացիների ուղղությամբ կրակ է բացվել։ Դեպքի մասին "
+            "տեղեկությունները փոխանցվել են ռուս խաղաղապահներին։ Ռուս խաղաղապահների "
+            "ժամանակավոր դիրքերը մոտ են։",
+            "Մարտունի համայնքի այգիներում աշխատող գյուղացիների ուղղությամբ կրակ է բացվել։ Ռուս "
+            "խաղաղապահները ժամանել են գյուղ։ Խաղաղապահներն ուղեկցել են գյուղացիներին։",
+        ),
+    ],
+)
+def test_the_contingent_as_a_place_or_an_addressee_is_not_its_event(
+    topics, language, setting, event
+):
+    assert PEACEKEEPERS not in topics.match("", setting).topics, language
+    assert PEACEKEEPERS in topics.match("", event).topics, language
+
+
+def test_a_setting_phrase_far_from_the_term_leaves_it_an_event(tmp_path):
+    path = write_topics(
+        tmp_path,
+        MINIMAL
+        + 'setting_terms = ["temporarily deployed"]\nsetting_span = 3\n'
+        + 'context_terms = ["road"]\n',
+    )
+    topics = load_topics(path)
+    near = "Karabakh, where the blockade is temporarily deployed. Karabakh blockade holds."
+    far = (
+        "Karabakh blockade tightened on Monday while other units were elsewhere temporarily "
+        "deployed. Karabakh blockade holds."
+    )
+    assert topics.match("", near).scores["t"] == 1.5
+    assert topics.match("", far).topics == ["t"]
+
+
+def test_setting_terms_are_validated(tmp_path):
+    path = write_topics(tmp_path, MINIMAL + 'setting_terms = ["tempor(ary)"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_topics(path)
+    assert "field 'setting_terms'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("language", "body"),
+    [
+        (
+            "en",
+            "The eco-activists did not hamper the passage of 26 vehicles of the Russian "
+            "peacekeepers moving from Khankendi towards Lachin. This proves that allegations of "
+            "the protesters blocking the Khankendi-Lachin road are disinformation.",
+        ),
+        (
+            "ru",
+            "Экоактивисты на дороге Ханкенди-Лачин пропустили 20 машин российских миротворцев. "
+            "Это опровергает сообщения о блокаде дороги.",
+        ),
+    ],
+)
+def test_a_short_text_gives_its_one_sentence_rule_to_its_main_topic_only(topics, language, body):
+    result = topics.match("", body)
+    assert result.topics == [BLOCKADE], (language, result.scores)
+
+
+def test_a_short_text_about_one_topic_still_needs_one_sentence(topics):
+    body = "Russian peacekeepers escorted 30 residents to Stepanakert. More later."
+    assert topics.match("", body).topics == [PEACEKEEPERS]
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "body"),
+    [
+        (
+            "en",
+            "Azerbaijani ecologists continue protests on Lachin-Shusha road",
+            "The activists gathered on Monday.",
+        ),
+        (
+            "ru",
+            "",
+            "Вечером колонна грузовиков пересекла мост через реку Хакари. Армянская сторона "
+            "установила контрольно-пропускной пункт у въезда на дорогу Лачин – Ханкенди.",
+        ),
+        (
+            "hy",
+            "",
+            "Ծանր հիվանդների տեղափոխումը Երևան անհնար է դարձել։ Նախարարը նշեց, որ զրոյացվել է "
+            "անցանելիությունը Լաչինի միջանցքով։",
+        ),
+        (
+            "az",
+            "",
+            "Azərbaycan Laçın-Xankəndi yolunun başlanğıcında sərhəd-keçid məntəqəsi yaradıb. "
+            "Məntəqədə heç bir maneə yoxdur, Laçın-Xankəndi yolu ilə hərəkət davam edir.",
+        ),
+    ],
+)
+def test_the_lachin_road_by_its_azerbaijani_names_with_a_word_of_the_event(
+    topics, language, title, body
+):
+    assert BLOCKADE in topics.match(title, body, "2023-05-01").topics, language

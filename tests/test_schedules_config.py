@@ -22,7 +22,8 @@ def test_default_schedule_is_valid_and_sensible():
     plan = load_schedules(sources=load_sources())
     assert plan.path == DEFAULT_SCHEDULES_FILE
     jobs = {job.id: job for job in plan.enabled_jobs}
-    assert jobs["feeds"].every == timedelta(minutes=15) and jobs["feeds"].discovery == ("feeds",)
+    assert jobs["feeds"].adaptive and jobs["feeds"].discovery == ("feeds",)
+    assert plan.adaptive.min_interval <= plan.adaptive.default_interval <= timedelta(minutes=15)
     assert jobs["sitemaps"].every == timedelta(hours=1) and jobs["sitemaps"].discovery == (
         "sitemaps",
     )
@@ -31,8 +32,10 @@ def test_default_schedule_is_valid_and_sensible():
     )
     for job in jobs.values():
         assert job.sources == ()  # every enabled source
-        assert job.timeout < job.every  # a routine run ends before its next turn
-        assert job.memory and job.jitter < job.every
+        assert job.memory
+        if not job.adaptive:
+            assert job.timeout < job.every  # a routine run ends before its next turn
+            assert job.jitter < job.every
     assert plan.daemon.shutdown_grace > timedelta(0)
 
 
@@ -169,6 +172,32 @@ enabled = false
             "duplicate id",
         ),
         (
+            '[[job]]\nid = "a"\nadaptive = true\nevery = "1h"',
+            "job 'a': field 'every'",
+            "an adaptive job polls each source when it is due",
+        ),
+        ('[[job]]\nid = "a"\nadaptive = "yes"', "job 'a': field 'adaptive'", "type bool"),
+        (
+            '[adaptive]\nmin_interval = "2h"\nmax_interval = "1h"\n[[job]]\nid = "a"\nadaptive = true',
+            "[adaptive]: field 'min_interval'",
+            "longer than max_interval (1h)",
+        ),
+        (
+            '[adaptive]\ndefault_interval = "1d"\n[[job]]\nid = "a"\nadaptive = true',
+            "[adaptive]: field 'default_interval'",
+            "between min_interval and max_interval",
+        ),
+        (
+            '[adaptive]\ntick = "often"\n[[job]]\nid = "a"\nadaptive = true',
+            "[adaptive]: field 'tick'",
+            "is not a duration",
+        ),
+        (
+            '[adaptive]\nrate = "1m"\n[[job]]\nid = "a"\nadaptive = true',
+            "[adaptive]: unknown field 'rate'",
+            "known:",
+        ),
+        (
             '[daemon]\nmax_parallel = 0\n[[job]]\nid = "a"\nevery = "1h"',
             "[daemon]: field 'max_parallel'",
             "at least 1",
@@ -187,6 +216,57 @@ enabled = false
             '[defaults]\ntimeout = "soon"\n[[job]]\nid = "a"\nevery = "1h"',
             "[defaults]: field 'timeout'",
             "not a duration",
+        ),
+        (
+            '[daemon]\nrunner = "k8s"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon]: field 'runner'",
+            "'k8s' is not one of local, scrapyd",
+        ),
+        (
+            '[daemon]\nrunner = "scrapyd"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon]: field 'runner'",
+            "needs at least one [[daemon.node]]",
+        ),
+        (
+            '[daemon]\nnodes = ["ftp://crawl1:6800"]\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: field 'url'",
+            "not an http(s) URL with a host",
+        ),
+        (
+            '[daemon]\nnodes = ["http://crawl1:99999"]\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: field 'url'",
+            "out of range",
+        ),
+        (
+            '[daemon]\nnodes = ["http://u:p@crawl1:6800"]\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: field 'url'",
+            "credentials go in 'username'",
+        ),
+        (
+            '[daemon]\nnodes = ["http://a:1", "http://a:1/"]\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #2: field 'url'",
+            "listed twice",
+        ),
+        (
+            '[[daemon.node]]\nurl = "http://a:1"\nusername = "u"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: field 'password'",
+            "needs both 'username' and a password",
+        ),
+        (
+            '[[daemon.node]]\nurl = "http://a:1"\nusername = "u"\npassword_env = "NEWSMON_TEST_UNSET_PW"\n'
+            '[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: field 'password_env'",
+            "NEWSMON_TEST_UNSET_PW is not set",
+        ),
+        (
+            '[[daemon.node]]\nurl = "http://a:1"\nport = 2\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: unknown field 'port'",
+            "known:",
+        ),
+        (
+            '[daemon]\npoll_interval = "0"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon]: field 'poll_interval'",
+            "",
         ),
         ("[[jobs]]\nid = 'a'", "unknown top-level key 'jobs'", ""),
         ("[daemon]", "no [[job]] entries", ""),
@@ -268,3 +348,61 @@ def test_format_duration():
         "1h",
         "2d",
     ]
+
+
+def test_scrapyd_nodes_as_tables_or_urls(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSMON_TEST_NODE_PW", "s3cret")
+    path = tmp_path / "s.toml"
+    path.write_text(
+        """
+[daemon]
+runner = "scrapyd"
+project = "news-prod"
+poll_interval = "2s"
+node_timeout = "90s"
+[[daemon.node]]
+url = "http://crawl1.example:6800/"
+[[daemon.node]]
+url = "https://crawl2.example/scrapyd"
+username = "newsmon"
+password_env = "NEWSMON_TEST_NODE_PW"
+[[job]]
+id = "a"
+every = "1h"
+"""
+    )
+    daemon = load_schedules(path).daemon
+    assert daemon.runner == "scrapyd" and daemon.project == "news-prod"
+    assert daemon.poll_interval == timedelta(seconds=2)
+    assert daemon.node_timeout == timedelta(seconds=90)
+    first, second = daemon.nodes
+    assert (first.url, first.name, first.username, first.password) == (
+        "http://crawl1.example:6800", "crawl1.example:6800", None, None
+    )  # fmt: skip
+    assert (second.url, second.username, second.password) == (
+        "https://crawl2.example/scrapyd", "newsmon", "s3cret"
+    )  # fmt: skip
+    assert "s3cret" not in repr(second)
+    path.write_text(
+        '[daemon]\nnodes = ["http://a:6800", "http://b:6800"]\n[[job]]\nid = "a"\nevery = "1h"'
+    )
+    daemon = load_schedules(path).daemon
+    assert daemon.runner == "local" and [n.name for n in daemon.nodes] == ["a:6800", "b:6800"]
+    assert load_schedules(DEFAULT_SCHEDULES_FILE).daemon.runner == "local"
+
+
+def test_an_adaptive_job_and_its_defaults(tmp_path):
+    path = tmp_path / "schedules.toml"
+    path.write_text(
+        '[defaults]\njitter = "1m"\n[adaptive]\ntick = "45s"\nmin_interval = "5m"\n'
+        '[[job]]\nid = "feeds"\nadaptive = true\ndiscovery = ["feeds"]\n'
+        '[[job]]\nid = "maps"\nevery = "1h"\n'
+    )
+    plan = load_schedules(path)
+    feeds, maps = plan.jobs
+    assert feeds.adaptive and feeds.every is None and feeds.cadence == "adaptive"
+    assert feeds.jitter == timedelta(0)  # the defaults' jitter spreads fixed cadences only
+    assert not maps.adaptive and maps.jitter == timedelta(minutes=1)
+    assert plan.adaptive.tick == timedelta(seconds=45)
+    assert plan.adaptive.bounds.min_interval == timedelta(minutes=5)
+    assert plan.adaptive.bounds.max_interval == timedelta(hours=6)

@@ -62,7 +62,10 @@ def start_daemon(
     *,
     crawl_command: str | None = None,
     sources: Path | None = None,
+    db: str | None = None,
 ) -> Daemon:
+    """The daemon over ``db`` (default: ``news.db`` in ``directory``; a server store's logs
+    and state then go to ``directory``, its working folder)."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "schedules.toml").write_text(schedules)
     if sources is None:
@@ -75,12 +78,13 @@ def start_daemon(
         "NEWSMON_CRAWL_COMMAND": crawl_command or f"{sys.executable} {FAKE_CRAWL}",
     }
     env.pop("NEWSMON_DB", None)
-    command = [sys.executable, "-m", "crawler.cli", "schedule", "--db", str(directory / "news.db"),
+    command = [sys.executable, "-m", "crawler.cli", "schedule", "--db", db or str(directory / "news.db"),
                "--schedules", str(directory / "schedules.toml"), "--sources", str(sources)]  # fmt: skip
     with (directory / "daemon.err").open("ab") as err:
         proc = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=REPO_ROOT
-        )
+            command, stdout=subprocess.DEVNULL, stderr=err, env=env,
+            cwd=REPO_ROOT if db is None else directory,
+        )  # fmt: skip
     return Daemon(proc=proc, dir=directory, started=time.time())
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -18,14 +17,8 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
-@pytest.fixture(autouse=True, params=["Asia/Yerevan", "America/Los_Angeles"])
-def local_zone(request, monkeypatch):
-    """Every test with the process's local zone away from UTC."""
-    monkeypatch.setenv("TZ", request.param)
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+# Every test with the process's local zone away from UTC (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("local_zone")
 
 
 def run(ago: timedelta, status: str = "ok", message: str | None = None, **counts) -> Run:

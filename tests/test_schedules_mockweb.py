@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -204,3 +205,52 @@ timeout = "60s"
     )  # stored once, by the scheduled crawl
     logs = "".join(p.read_text(errors="replace") for p in (daemon.dir / "logs").rglob("*.log"))
     assert "database is locked" not in logs + daemon.log() + err
+
+
+def test_an_adaptive_job_crawls_each_source_on_its_own_when_due(mock_web, mock_sources, tmp_path):
+    hold(mock_web, "rusnews", "/atom.xml", never := threading.Event())  # one slow outlet
+    daemon = start_daemon(
+        tmp_path,
+        f"""
+[daemon]
+startup_delay = "0s"
+shutdown_grace = "1s"
+max_parallel = 3
+[adaptive]
+tick = "1s"
+min_interval = "1s"
+default_interval = "1h"
+[[job]]
+id = "feeds"
+adaptive = true
+discovery = ["feeds"]
+since = "all"
+kill_grace = "2s"
+settings = {FAST}
+""",
+        crawl_command=CRAWL,
+        sources=mock_sources,
+    )
+    try:
+        # Never polled, so due at once; then not for the default hour.
+        # The crawl closes its row before its process has ended: wait for both.
+        finished = lambda site: [  # noqa: E731
+            r
+            for r in runs_of(daemon.db, "feeds")
+            if r["finished_at"] and site in r["sources"] and gone(r["pid"])
+        ]
+        wait_for(lambda: finished("armwire") and finished("azpress"), 90, "two outlets crawled")
+        time.sleep(3)
+        assert daemon.stop() < 60
+    finally:
+        never.set()
+        if daemon.proc.poll() is None:
+            daemon.proc.kill()
+    runs = runs_of(daemon.db, "feeds")
+    # One crawl per source: the slow outlet's did not hold the others up, and none ran twice.
+    assert sorted(json.loads(r["sources"])[0] for r in runs) == sorted(content.SITES)
+    assert all(r["status"] == "ok" for r in runs if "rusnews" not in r["sources"]), [
+        (r["sources"], r["status"], r["message"]) for r in runs
+    ]
+    polls = query(daemon.db, "SELECT source, status FROM feed_polls")
+    assert {(p["source"], p["status"]) for p in polls} >= {("armwire", 200), ("azpress", 200)}

@@ -17,14 +17,8 @@ NOW = datetime(
 DELAY = timedelta(seconds=30)
 
 
-@pytest.fixture(autouse=True, params=["Asia/Yerevan", "America/Los_Angeles"])
-def local_zone(request, monkeypatch):
-    """Run every test with the process's local zone set away from UTC."""
-    monkeypatch.setenv("TZ", request.param)
-    time.tzset()
-    yield request.param
-    monkeypatch.undo()
-    time.tzset()
+# Every test with the process's local zone away from UTC (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("local_zone")
 
 
 def interval_job(every: str = "15m", **kwargs) -> Job:

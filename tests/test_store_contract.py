@@ -30,7 +30,7 @@ from crawler.store import (
     open_store,
     store_exists,
 )
-from crawler.store.postgres.unported import UNPORTED
+from crawler.store.values import ArticleLag, ListedEntry, PollRow, SourceFreshness
 from pipelines.storage import store_articles
 from tests.conftest import run_newsmon
 
@@ -45,18 +45,8 @@ def store_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/news.db"  # tmp_path is absolute: sqlite:////...
     if request.param == "postgresql":
-        if unported := request.node.get_closest_marker("not_on_postgresql"):
-            pytest.skip(unported.kwargs["reason"])
         return request.getfixturevalue("postgres_url")  # an empty database: no tables yet
     raise AssertionError(request.param)
-
-
-ALERTS_NOT_ON_POSTGRESQL = pytest.mark.not_on_postgresql(
-    reason="alerts are not available on PostgreSQL yet"
-)
-READING_NOT_ON_POSTGRESQL = pytest.mark.not_on_postgresql(
-    reason="stories, search_stories and export are not available on PostgreSQL yet"
-)
 
 
 @pytest.fixture
@@ -466,6 +456,85 @@ def sql_offenders(path: Path, name: str) -> list[str]:
     return [f"{name}:{line}: {what}" for line, what in sorted(found)]
 
 
+def test_feed_polls_listed_entries_and_lags(store):
+    feed = "https://wire.example/rss"
+    polls = [
+        PollRow(feed, "wire", "2024-06-01T08:00:00+00:00", 200, 2,
+                ("2024-06-01T07:50:00+00:00",), None, 600.0, 20),
+        PollRow(feed, "wire", "2024-06-01T08:10:00+00:00", 429, 0, (), 120.0, None),
+        PollRow("https://other.example/rss", "other", "2024-06-01T08:05:00+00:00", None),
+    ]  # fmt: skip
+    entries = [
+        ListedEntry(feed, "wire.example/a/1", "wire", "2024-06-01T08:00:00+00:00"),
+        ListedEntry(feed, "wire.example/a/2", "wire", "2024-06-01T08:00:00+00:00",
+                    "2024-06-01T07:50:00+00:00"),
+    ]  # fmt: skip
+    store.record_polls(polls, entries, polls_since="2024-05-25", entries_since="2024-05-01")
+    # Listed again later: the entry keeps its first listing.
+    again = [ListedEntry(feed, "wire.example/a/1", "wire", "2024-06-01T09:00:00+00:00")]
+    store.record_polls([], again, polls_since="2024-05-25", entries_since="2024-05-01")
+    history = store.feed_polls("2024-06-01T00:00:00+00:00")
+    assert history[feed] == polls[:2]
+    assert history["https://other.example/rss"] == [polls[2]]
+    assert store.feed_polls("2024-06-01T08:06:00+00:00", [feed]) == {feed: [polls[1]]}
+    assert store.feed_polls("2000", []) == {}
+    assert store.listed_before(feed, ["wire.example/a/1", "wire.example/a/9"]) == {
+        "wire.example/a/1": "2024-06-01T08:00:00+00:00"
+    }
+    # Old polls of a feed recorded again are dropped; so are entries no longer listed.
+    later = PollRow(feed, "wire", "2024-06-09T08:00:00+00:00", 304)
+    store.record_polls(
+        [later],
+        [],
+        polls_since="2024-06-02T00:00:00+00:00",
+        entries_since="2024-06-01T08:30:00+00:00",
+    )
+    assert store.feed_polls("2000", [feed]) == {feed: [later]}
+    assert store.listed_before(feed, ["wire.example/a/1", "wire.example/a/2"]) == {
+        "wire.example/a/1": "2024-06-01T08:00:00+00:00"
+    }
+
+    with store.write() as tx:
+        old = tx.insert_article(row(1, source="wire"), None)
+        new = tx.insert_article(
+            row(2, source="wire", first_seen_at="2024-06-01T08:00:40+00:00"), None
+        )
+        other = tx.insert_article(
+            row(3, source="wire", first_seen_at="2024-06-01T08:02:00+00:00"), None
+        )
+        tx.add_aliases(other, ["wire.example/alias/3"])
+    found = store.new_articles(
+        ["wire.example/a/1", "wire.example/a/2", "wire.example/alias/3"],
+        "2024-06-01T08:00:00+00:00",
+    )
+    assert sorted((f.key, f.article_id, f.first_seen_at) for f in found) == [
+        ("wire.example/a/2", new, "2024-06-01T08:00:40+00:00"),
+        ("wire.example/alias/3", other, "2024-06-01T08:02:00+00:00"),
+    ]
+    assert old not in {f.article_id for f in found}
+    lags = [
+        ArticleLag(new, "wire", "2024-06-01T08:00:40+00:00", None, "2024-06-01T08:00:00+00:00", None, 40.0),
+        ArticleLag(other, "wire", "2024-06-01T08:02:00+00:00", "2024-06-01T07:00:00+00:00", None, 3720.0, None),
+        ArticleLag(old, "old", "2024-01-01T00:00:00+00:00", None, None, 10.0, 10.0),
+    ]  # fmt: skip
+    store.record_lags(lags)
+    store.record_lags([ArticleLag(new, "wire", "2024-06-01T08:00:40+00:00", lag_feed_s=1.0)])
+    assert store.freshness("2024-06-01T00:00:00+00:00") == {
+        "wire": SourceFreshness("wire", 2, 3720.0, 40.0, "2024-06-01T08:02:00+00:00")
+    }
+
+
+def test_the_freshness_median_of_an_even_and_an_odd_count(store):
+    with store.write() as tx:
+        ids = [tx.insert_article(row(n, source="s"), None) for n in range(5)]
+    store.record_lags(
+        [ArticleLag(i, "even" if n < 4 else "odd", "2024-06-01T00:00:00+00:00", lag_feed_s=float(v))
+         for n, (i, v) in enumerate(zip(ids, (10, 40, 20, 1000, 7), strict=True))]
+    )  # fmt: skip
+    medians = {k: v.median_lag_feed_s for k, v in store.freshness("2024-01-01").items()}
+    assert medians == {"even": 30.0, "odd": 7.0}
+
+
 def test_no_sql_outside_the_store_package():
     offenders = [
         line
@@ -545,7 +614,6 @@ def alert_archive(store):
     return store, a, b
 
 
-@ALERTS_NOT_ON_POSTGRESQL
 def test_alert_stories_fold_copies_into_one_story(alert_archive):
     store, a, b = alert_archive
     pending = store.alert_stories(since=at(1), pending_for=("x", "webhook"))
@@ -562,7 +630,6 @@ def test_alert_stories_fold_copies_into_one_story(alert_archive):
         store.alert_stories(search='"unbalanced')
 
 
-@ALERTS_NOT_ON_POSTGRESQL
 def test_an_alert_story_is_pending_until_its_channel_accepted_it(alert_archive):
     store, a, b = alert_archive
     lease = dict(owner="me", now=at(6), lease_until=at(7))
@@ -586,7 +653,6 @@ def test_an_alert_story_is_pending_until_its_channel_accepted_it(alert_archive):
     assert pending() == []
 
 
-@ALERTS_NOT_ON_POSTGRESQL
 def test_an_alert_channel_lease_is_exclusive_and_failures_back_off(store):
     assert store.alert_start("x", at(1)) == at(1) and store.alert_start("x", at(5)) == at(1)
     mine = store.claim_alert_channel("x", "email", owner="me", now=at(1), lease_until=at(2))
@@ -624,7 +690,6 @@ def stories_archive(store):
     return store
 
 
-@READING_NOT_ON_POSTGRESQL
 def test_stories_are_newest_first_with_copies_in_order(stories_archive):
     found = list(stories_archive.stories())
     assert [s.outlets for s in found] == [["sport"], ["wire", "kavkaz"]]
@@ -642,7 +707,6 @@ def test_stories_are_newest_first_with_copies_in_order(stories_archive):
     assert len(list(stories_archive.stories(limit=1))) == 1
 
 
-@READING_NOT_ON_POSTGRESQL
 def test_search_gives_one_hit_per_story(stories_archive):
     (hit,) = stories_archive.search_stories("Lachin corridor")
     assert (hit.source, hit.matching_copies) == ("kavkaz", 2)  # the newest copy
@@ -652,7 +716,6 @@ def test_search_gives_one_hit_per_story(stories_archive):
         stories_archive.search_stories("Lachin OR")
 
 
-@READING_NOT_ON_POSTGRESQL
 def test_export_streams_selected_articles_and_a_subset_store(stories_archive, tmp_path):
     rows = list(stories_archive.export_articles(ArticleFilter(sources=("kavkaz", "sport"))))
     assert [r["source"] for r in rows] == ["kavkaz", "sport"] and list(rows[0]) == list(
@@ -670,8 +733,15 @@ def test_export_streams_selected_articles_and_a_subset_store(stories_archive, tm
         assert [h.source for h in handed.search_stories("Stepanakert")] == ["kavkaz"]
 
 
-def test_what_postgresql_lacks_is_refused_in_one_line(postgres_url):
-    with open_store(postgres_url) as store:
-        for name in UNPORTED:
-            with pytest.raises(StoreError, match=f"^{name} is not available on PostgreSQL yet$"):
-                getattr(store, name)("x")
+def test_search_by_story_reaches_past_many_copies_of_one_story(store):
+    def dated(n: int, day: int, **kw) -> dict:
+        return row(n, title="Hakari bridge", published_at=f"2024-01-{day:02d}T00:00:00+00:00", **kw)
+
+    with store.write() as tx:
+        older = tx.insert_article(dated(1, 1), None)
+        newer = tx.insert_article(dated(2, 2), None)
+        for n in range(3, 13):  # more copies than a first read of matches holds
+            tx.insert_article(dated(n, 3, source=f"s{n}"), newer)
+    hits = store.search_stories("Hakari", limit=2)
+    assert [hit.story_id for hit in hits] == [newer, older]
+    assert hits[0].matching_copies == 11 and len(hits[0].also_in) == 10

@@ -7,10 +7,12 @@ import pytest
 from crawler.store import SearchQueryError
 from crawler.store.textsearch import (
     COLUMN_GAP,
+    index_words,
     parse_query,
     search_document,
     snippet,
     tsvector_text,
+    typed_query,
 )
 
 
@@ -92,3 +94,32 @@ def test_the_tsvector_keeps_title_and_body_apart():
         f"'o':{body + 4}B 'brien':{body + 5}B"
     )
     assert tsvector_text("", "it's") == f"'it':{1 + COLUMN_GAP}B 's':{2 + COLUMN_GAP}B"
+
+
+@pytest.mark.parametrize(
+    ("query", "tsquery"),
+    [
+        ("Nagorno-Karabakh", "('nagorno' <-> 'karabakh')"),
+        ("LAÇIN", "('lacin')"),  # the dotless ı folded as SQLite's index folds it
+        ("Lacin*", "('lacin':*)"),
+        ("title:market", "('market':A)"),  # a column filter is the column's weight
+        ('body:"closed road"*', "('closed':B <-> 'road':*B)"),
+        ("a OR b NOT c", "(('a') | (('b') & !('c')))"),
+        ("NEAR(a b, 1)", "(('a' <1> 'b' | 'b' <1> 'a' | 'a' <2> 'b' | 'b' <2> 'a'))"),
+    ],
+)
+def test_a_query_as_typed_is_translated(query, tsquery):
+    assert typed_query(query).tsquery == tsquery
+
+
+def test_a_query_as_typed_keeps_ftsquery_messages_and_marks():
+    with pytest.raises(SearchQueryError, match="unknown column 'nosuchcolumn'"):
+        typed_query("nosuchcolumn:word")
+    parsed = typed_query("vəziyyət NOT bread")
+    assert parsed.words == {"veziyyet"}
+    assert snippet("Laçın: vəziyyət sabitdir", parsed) == "Laçın: [vəziyyət] sabitdir"
+
+
+def test_the_index_folds_what_the_tokenizer_leaves_alone():
+    assert tsvector_text("Laçın", "") == "'lacin':1A"
+    assert index_words("Azərbaycan ıxxx ﬁx") == ["azerbaycan", "ixxx", "fix"]

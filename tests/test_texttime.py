@@ -32,6 +32,23 @@ def test_the_texts_own_date(text, own):
     assert text_time(text)[0] == own
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Putin recalled the presence of peacekeepers in Karabakh until November 2025",
+        "Путин: миротворцы останутся в Карабахе до ноября 2025 года",
+        "Խաղաղապահները Ղարաբաղում կմնան մինչև 2025 թվականի նոյեմբեր",
+        "Sülhməramlılar Qarabağda 2025-ci ilin noyabrına qədər qalacaq",
+    ],
+)
+def test_a_deadline_in_the_title_is_not_the_texts_own_date(title):
+    # The date a span ends at is in the future of the text, not when it speaks from.
+    assert text_time(title + "\nText.", len(title))[0] is None
+    undated = title.replace("until ", "in ").replace("до ", "в ").replace("մինչև ", "")
+    undated = undated.replace("noyabrına qədər", "noyabrında")
+    assert text_time(undated + "\nText.", len(undated))[0] == (2025, 11)
+
+
 def test_the_own_date_is_looked_for_near_the_start_only():
     text = "\n" + "Words without a date. " * 30 + "\n2019-05-01"
     assert text_time(text)[0] is None
@@ -44,6 +61,9 @@ def test_the_own_date_is_looked_for_near_the_start_only():
         ("\nНа пункте находятся 2000 гражданских лиц.", []),  # a count, not a year
         ("\nВ 2000 году всё было иначе.", [2000]),
         ("\nPrice: 1,995 drams; call 2023.", [2023]),
+        # A round number with a case ending is a count too; with a year ending, a year.
+        ("\nPostdan 2000-dən çox maşın keçib, 2000-ci ildə isə yox.", [2000]),
+        ("\nԱնցակետով անցել է 2000-ից ավելի մեքենա։", []),
     ],
 )
 def test_the_years_a_text_names(text, years):

@@ -154,24 +154,32 @@ def send_email(
     env = os.environ if env is None else env
     message = email_message(alert, stories, smtp)
     where = f"email via {smtp.host}:{smtp.port}"
+    password = None
+    if smtp.user:
+        # Known before connecting: a server is never contacted for a login that cannot be made.
+        password = env.get(smtp.password_env)
+        if password is None:
+            raise ChannelError(f"{where}: ${smtp.password_env} is not set")
     try:
         if smtp.tls == "ssl":
             client = smtplib.SMTP_SSL(
-                smtp.host, smtp.port, timeout=timeout, context=ssl.create_default_context()
+                smtp.host, smtp.port, timeout=timeout, context=_tls_context(smtp)
             )
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
         with client:
             if smtp.tls == "starttls":
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=_tls_context(smtp))
             if smtp.user:
-                password = env.get(smtp.password_env)
-                if password is None:
-                    raise ChannelError(f"{where}: ${smtp.password_env} is not set")
                 client.login(smtp.user, password)
             refused = client.send_message(message)
     except smtplib.SMTPException as exc:
-        raise ChannelError(f"{where}: {' '.join(str(exc).split())}") from None
+        raise ChannelError(f"{where}: {smtp_error_text(exc)}") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise ChannelError(
+            f"{where}: the server's certificate is not trusted ({exc.verify_message}; "
+            "a private certificate authority goes in [smtp] ca_file)"
+        ) from None
     except TimeoutError:
         raise ChannelError(f"{where}: timed out") from None
     except OSError as exc:
@@ -182,6 +190,28 @@ def send_email(
         logger.warning(
             "alert %s: %s: recipients refused: %s", alert.name, where, ", ".join(sorted(refused))
         )
+
+
+def _tls_context(smtp: Smtp) -> ssl.SSLContext:
+    """Certificates checked against the system's authorities, or only ``ca_file``'s when given."""
+    return ssl.create_default_context(cafile=smtp.ca_file)
+
+
+def smtp_error_text(exc: smtplib.SMTPException) -> str:
+    """One line for an SMTP failure: the server's code and words (``535 5.7.8 Authentication
+    credentials invalid``), not the tuple of bytes smtplib's message is."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        return " ".join(f"{exc.smtp_code} {text}".split())
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        refusals = [
+            f"{address}: {code} {answer.decode('utf-8', 'replace') if isinstance(answer, bytes) else answer}"
+            for address, (code, answer) in sorted(exc.recipients.items())
+        ]
+        return " ".join(f"every recipient refused ({'; '.join(refusals)})".split())
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def send_command(alert: Alert, stories: Sequence[AlertStory], *, timeout: float) -> None:

@@ -43,6 +43,9 @@ class Smtp:
     """Login name; None: no authentication."""
     password_env: str = DEFAULT_PASSWORD_ENV
     """The environment variable holding the password (read when sending)."""
+    ca_file: str | None = None
+    """PEM file of the certificate authorities that vouch for the server's certificate, in
+    place of the system's (a relay with a private CA); None: the system's."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ _SMTP_FIELDS: dict[str, type | tuple[type, ...]] = {
     "user": str,
     "from": str,
     "password_env": str,
+    "ca_file": str,
 }
 _DELIVERY_FIELDS = {"timeout": str, "retry_first": str, "retry_max": str, "max_stories": int}
 
@@ -294,13 +298,26 @@ def _smtp(path: Path, raw: Any, env: Mapping[str, str]) -> Smtp | None:
     if not sender:
         raise ConfigError(f"{where}: missing field 'from' (or NEWSMON_SMTP_FROM)")
     _addresses(where, "from", sender)
+    user = value("user")
+    if user and tls == "none":
+        raise ConfigError(
+            f'{where}: field \'user\': a login needs tls = "starttls" or "ssl" '
+            "(the password would cross the network unencrypted)"
+        )
+    ca_file = value("ca_file")
+    if ca_file:
+        # Relative to the alerts file, as a service's working folder is anyone's guess.
+        ca_file = str(path.parent / Path(ca_file).expanduser())
+        if not Path(ca_file).is_file():
+            raise ConfigError(f"{where}: field 'ca_file': no such file {ca_file}")
     return Smtp(
         host=host,
         port=port,
         tls=tls,
         sender=sender,
-        user=value("user"),
+        user=user,
         password_env=raw.get("password_env", DEFAULT_PASSWORD_ENV),
+        ca_file=ca_file,
     )
 
 

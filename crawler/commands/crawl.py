@@ -398,6 +398,8 @@ def run_crawl(
         settings.set("NEWSMON_TOPICS_FILE", topics_file, priority="cmdline")
     settings.set("NEWSMON_RUN_ID", run_id, priority="cmdline")
     settings.set("NEWSMON_TRIGGER", trigger, priority="cmdline")
+    # The command has locked the sources before the crawl (and names the busy ones).
+    settings.set("NEWSMON_TAKE_SOURCE_LOCKS", False, priority="cmdline")
     # The terminal gets progress and the summary; the full log (with
     # tracebacks of failed downloads) goes to a file unless -v is given.
     if verbose:

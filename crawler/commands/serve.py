@@ -10,6 +10,7 @@ import click
 
 from crawler.commands.options import db_option, topics_option
 from crawler.store import StoreError, local_path, store_exists
+from crawler.store.values import redacted
 
 EXIT_USAGE = 2
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -59,11 +60,15 @@ def serve(db_path: str, host: str, port: int, topics_file: str | None) -> None:
 
     try:
         path = local_path(db_path)
+        if path is None:
+            _fail(
+                f"{redacted(db_path)}: newsmon serve reads a SQLite file; copy the collection into "
+                f"one with newsmon export --format sqlite --db {redacted(db_path)} --out newsmon.db, "
+                "then newsmon serve --db newsmon.db"
+            )
         exists = store_exists(db_path)
     except StoreError as exc:
         _fail(str(exc))
-    if path is None:
-        _fail(f"{db_path}: newsmon serve needs a SQLite database file")
     if not exists:
         _fail(f"{db_path}: no such database (run newsmon crawl first, or give --db)")
     with open(path, "rb") as head:

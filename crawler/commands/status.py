@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import click
 import psutil
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.commands.options import (
@@ -20,11 +21,12 @@ from crawler.commands.options import (
     schedules_option,
     sources_option,
 )
-from crawler.config import ConfigError, load_sources
+from crawler.config import ConfigError, Source, load_sources
 from crawler.durations import parse_duration
+from crawler.polling import iso, source_plans
 from crawler.store import Store, StoreError, open_store, store_exists
 from crawler.store.filelocks import daemon_state_path
-from schedules.config import Schedule, format_duration, load_schedules
+from schedules.config import AdaptiveSettings, Schedule, format_duration, load_schedules
 from schedules.health import HealthRule, judge_health, span
 from schedules.history import last_run_by_job, source_activity
 from schedules.history import runs as query_runs
@@ -102,6 +104,9 @@ def _jobs(db, plan: Schedule, state: dict | None, now: datetime) -> list[dict]:
             row["next_run_at"] = entry.get("next_run_at")
             if entry.get("running_run_id"):
                 row["next_run_note"] = f"running now (run {entry['running_run_id']})"
+            elif running := entry.get("running_sources"):
+                crawls = ", ".join(f"{name} (run {run})" for name, run in sorted(running.items()))
+                row["next_run_note"] = f"crawling now: {crawls}"
         elif job.enabled:
             at = first_run(job, last_runs.get(job.id), now, plan.daemon.startup_delay).at
             row["next_run_at"] = at.isoformat()
@@ -110,11 +115,53 @@ def _jobs(db, plan: Schedule, state: dict | None, now: datetime) -> list[dict]:
     return rows
 
 
+LAG_PERIOD = timedelta(days=1)
+"""The recent past over which each source's median lag is shown."""
+
 # Runs read per source: enough to see a failing streak of days at a 15-minute cadence.
 _HEALTH_RUNS = 500
 
 
-def _sources(db, names: list[str], rule: HealthRule, now: datetime) -> list[dict]:
+def _polling(db, plan: Schedule | None, sources: list[Source], now: datetime) -> dict[str, dict]:
+    """Per source: its feeds' current interval and why, when it was last and is next polled."""
+    adaptive = AdaptiveSettings() if plan is None else plan.adaptive
+    job = next((j for j in plan.enabled_jobs if j.adaptive), None) if plan else None
+    plans = source_plans(db, sources, job.discovery if job else ("feeds",), adaptive.bounds, now)
+    out = {}
+    for name, (source_plan, _) in plans.items():
+        feed = source_plan.next
+        last = max((f.last_poll for f in source_plan.feeds if f.last_poll), default=None)
+        out[name] = {
+            "interval_seconds": int(feed.decision.interval.total_seconds()),
+            "kind": feed.decision.kind,
+            "reason": feed.decision.reason,
+            "last_poll_at": last.isoformat() if last else None,
+            "next_poll_at": None if feed.last_poll is None else feed.due_at.isoformat(),
+        }
+    return out
+
+
+def _freshness(db, now: datetime) -> dict[str, dict]:
+    """Per source: median lags of the articles stored over the last day."""
+    return {
+        name: {
+            "articles": row.articles,
+            "median_lag_publication_seconds": row.median_lag_publication_s,
+            "median_lag_feed_seconds": row.median_lag_feed_s,
+            "last_new_article_at": row.last_stored_at,
+        }
+        for name, row in db.freshness(iso(now - LAG_PERIOD)).items()
+    }
+
+
+def _sources(
+    db,
+    names: list[str],
+    rule: HealthRule,
+    now: datetime,
+    polling: dict[str, dict],
+    freshness: dict[str, dict],
+) -> list[dict]:
     rows = []
     for name in names:
         # Runs that ended, newest first: the first is the source's last run. A
@@ -139,9 +186,32 @@ def _sources(db, names: list[str], rule: HealthRule, now: datetime) -> list[dict
                 "last_run": history[0].to_json() if history else None,
                 "health": health.to_json(),
                 "unhealthy": list(health.reasons),
+                "polling": polling.get(name),
+                "freshness": freshness.get(name),
             }
         )
     return rows
+
+
+def _polling_text(polling: dict | None) -> str:
+    """The polling cell: the current interval of the source's next feed, and why."""
+    if polling is None:
+        return "[dim]no feed[/]"
+    return f"every {_span(polling['interval_seconds'])} [dim]({polling['reason']})[/]"
+
+
+def _lag_text(freshness: dict | None) -> str:
+    """The lag cell: median from first listing in a feed, and from publication, to the row."""
+    if not freshness:
+        return "[dim]no new article[/]"
+    parts = []
+    for key, label in (
+        ("median_lag_feed_seconds", "feed"),
+        ("median_lag_publication_seconds", "published"),
+    ):
+        if freshness[key] is not None:
+            parts.append(f"{_span(freshness[key])} from {label}")
+    return ", ".join(parts) + f" [dim]({freshness['articles']} new)[/]"
 
 
 def _health_text(health: dict, now: datetime) -> str:
@@ -204,19 +274,27 @@ def status(
             raise
         plan, warnings = None, [f"schedules not shown: {exc}"]
     try:
-        configured = [s.name for s in load_sources(sources_file) if s.enabled]
+        loaded = list(load_sources(sources_file))
     except ConfigError as exc:
         if sources_file:
             raise
-        configured, warnings = [], [*warnings, f"sources file not read: {exc}"]
+        loaded, warnings = [], [*warnings, f"sources file not read: {exc}"]
+    configured = [s.name for s in loaded if s.enabled]
     names = list(dict.fromkeys([*configured, *db.source_names_in_history()]))
     state = daemon_state(db_path)
+    try:
+        polling, freshness = _polling(db, plan, loaded, now), _freshness(db, now)
+    except StoreError as exc:  # a database no crawl of this version has opened yet
+        polling, freshness = {}, {}
+        warnings = [*warnings, f"polling and lags not shown: {exc}"]
     report = {
         "daemon": {"running": state is not None, "pid": state.get("pid") if state else None},
+        # Scrapyd nodes as the daemon last saw them (runner = "scrapyd").
+        "nodes": state.get("nodes", {}) if state else {},
         "jobs": _jobs(db, plan, state, now) if plan else [],
         # Rows still marked running: crawls in progress, or abandoned when their process is gone.
         "unfinished_runs": [run.to_json() for run in query_runs(db, status="running", limit=100)],
-        "sources": _sources(db, names, rule, now),
+        "sources": _sources(db, names, rule, now, polling, freshness),
         "database": db.describe(),
         "window": format_duration(rule.window),
         "warnings": warnings,
@@ -237,6 +315,25 @@ def _print_status(report: dict, now: datetime) -> None:
         f"daemon: running (pid {daemon['pid']})" if daemon["running"] else "daemon: not running",
         highlight=False,
     )
+    if report["nodes"]:
+        table = Table(title="Scrapyd nodes", title_justify="left")
+        for column in ("node", "state", "running", "pending", "checked"):
+            table.add_column(column)
+        for name, node in report["nodes"].items():
+            state = {
+                True: "up",
+                False: f"[red]down[/]: {escape(str(node['error']))}",
+                None: "not used yet",
+            }
+            checked = node.get("checked_at")
+            table.add_row(
+                name,
+                state[node["up"]],
+                str(node.get("running", "")),
+                str(node.get("pending", "")),
+                _local(datetime.fromisoformat(checked), now) if checked else "",
+            )
+        console.print(table)
     if report["jobs"]:
         table = Table(title="jobs", title_justify="left")
         for column in ("job", "cadence", "last run", "result", "next run"):
@@ -271,7 +368,8 @@ def _print_status(report: dict, now: datetime) -> None:
         title_justify="left",
     )
     for column, justify in (("source", "left"), ("last run", "left"), ("trigger", "left"), ("result", "left"),
-                            ("pages", "right"), ("new", "right"), ("errors", "right"), ("health", "left")):  # fmt: skip
+                            ("pages", "right"), ("new", "right"), ("errors", "right"), ("health", "left"),
+                            ("polling", "left"), ("median lag (1d)", "left")):  # fmt: skip
         table.add_column(column, justify=justify)
     for source in report["sources"]:
         last = source["last_run"]
@@ -284,7 +382,13 @@ def _print_status(report: dict, now: datetime) -> None:
                 last["status"],
                 *(str(last.get(c, "-")) for c in ("pages_fetched", "articles_new", "errors")),
             ]
-        table.add_row(source["source"], *cells, health)
+        table.add_row(
+            source["source"],
+            *cells,
+            health,
+            _polling_text(source["polling"]),
+            _lag_text(source["freshness"]),
+        )
     console.print(table)
     database = report["database"]
     console.print(

@@ -4,8 +4,10 @@ error kinds, how the crawl ended and how long it took."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from crawler.durations import format_elapsed
+from crawler.polling import RETRY_AFTER_UNTIL
 from crawler.stats import SOURCE_COUNTERS, describe_errors, error_kinds
 
 
@@ -73,6 +75,13 @@ def elapsed_seconds(stats: dict, now: float | None = None) -> float | None:
     return (now or time.time()) - started.timestamp()
 
 
+def _until(value: str) -> str:
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+    except ValueError:
+        return value
+
+
 def summary_lines(stats: dict, *, run_id: int | None, db_path: str) -> list[str]:
     """The lines under the summary table: how and how fast the crawl ended, what it skipped, where it went."""
     killed_by = stats.get("newsmon/killed_by")
@@ -94,6 +103,11 @@ def summary_lines(stats: dict, *, run_id: int | None, db_path: str) -> list[str]
             f"{skipped} stored article(s) not fetched again, "
             f"{not_modified} feed(s)/sitemap(s) unchanged (304)"
         )
+    for key, until in sorted(stats.items()):
+        if key.startswith(RETRY_AFTER_UNTIL):
+            lines.append(
+                f"skipped: {key[len(RETRY_AFTER_UNTIL) :]}: retry-after until {_until(until)}"
+            )
     refused = int(stats.get("privatenet/refused", 0))
     if refused:
         lines.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.sax
 from dataclasses import dataclass
+from datetime import timedelta
 
 import feedparser
 
@@ -44,6 +45,33 @@ class ParsedFeed:
     """True when the XML is broken and feedparser's loose parser recovered the entries."""
     skipped: int = 0
     """Entries left out because their link is not http(s) (``javascript:``, ``file:`` ...)."""
+    update_period: timedelta | None = None
+    """How often the feed says it changes: RSS ``ttl``, or ``sy:updatePeriod`` / ``sy:updateFrequency``."""
+
+
+_SY_PERIODS = {
+    "hourly": timedelta(hours=1),
+    "daily": timedelta(days=1),
+    "weekly": timedelta(weeks=1),
+    "monthly": timedelta(days=30),
+    "yearly": timedelta(days=365),
+}
+
+
+def update_period(channel: dict) -> timedelta | None:
+    """The feed's own update period from its channel (feedparser's ``feed``); None when it gives none.
+
+    ``ttl`` is in minutes; ``sy:updateFrequency`` is the number of updates per
+    ``sy:updatePeriod`` (1 when absent). A value that is not a positive number is ignored.
+    """
+    ttl = str(channel.get("ttl") or "").strip()
+    if ttl.isdigit() and int(ttl) > 0:
+        return timedelta(minutes=int(ttl))
+    period = _SY_PERIODS.get(str(channel.get("sy_updateperiod") or "").strip().lower())
+    if period is None:
+        return None
+    frequency = str(channel.get("sy_updatefrequency") or "1").strip()
+    return period / int(frequency) if frequency.isdigit() and int(frequency) > 0 else period
 
 
 def parse_feed(body: bytes, url: str) -> ParsedFeed:
@@ -88,4 +116,5 @@ def parse_feed(body: bytes, url: str) -> ParsedFeed:
         version=parsed.get("version") or "",
         malformed=broken_xml and bool(entries),
         skipped=skipped,
+        update_period=update_period(parsed.get("feed") or {}),
     )

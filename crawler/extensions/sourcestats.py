@@ -11,6 +11,7 @@ import logging
 
 from scrapy import signals
 
+from crawler.extensions.sourcelocks import BUSY_STAT
 from crawler.extensions.store import CrawlStore
 from crawler.runs import start_run
 from crawler.stats import describe_errors, error_kinds, inc_error, inc_source, per_source
@@ -57,12 +58,17 @@ class SourceStats:
         # A crawl stopped early may simply not have got to any page yet.
         if reason == "finished" and counts and not any(c["pages_fetched"] for c in counts.values()):
             status = "unreachable"
+        # Sources other crawls held (SourceLocksExtension): with none left, nothing was crawled.
+        busy = stats.get(BUSY_STAT)
+        if busy and not counts:
+            status = "skipped"
         errors = error_kinds(stats, None)
         message = "; ".join(
             part
             for part in (
                 "" if reason == "finished" else f"stopped: {reason}",
                 f"errors: {describe_errors(errors)}" if errors else "",
+                f"skipped busy source(s): {busy}" if busy else "",
             )
             if part
         )

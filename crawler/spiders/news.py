@@ -213,6 +213,23 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.set_value(f"{STAT_PREFIX}{name}/{kind}", since.isoformat())
             logger.info("first crawl of %s's %s: window from %s", name, kind, since.isoformat())
 
+    def _listed(self, response, source: Source, entries, hint=None) -> None:
+        """Tell the feed's poll (crawler.middlewares.polls) which entries its document listed."""
+        poll = response.meta.get("newsmon_poll")
+        if poll is None:
+            return
+        listed = []
+        for url, published_raw in entries:
+            if (key := url_key(url)) is not None:
+                published = parse_date(
+                    published_raw,
+                    timezone=source.timezone,
+                    languages=source.date_languages,
+                    now=self.started_at,
+                )
+                listed.append((key, to_iso(published)))
+        poll.listed(listed, hint)
+
     def _too_old(self, raw: str | None, source: Source, kind: str) -> bool:
         since = self._since(source, kind)
         if since is None or not raw:
@@ -306,6 +323,12 @@ class NewsSpider(scrapy.Spider):
             self._error(source.name, "feed_invalid", response.url, parsed.error)
             return
         self._read_kinds.add((source.name, "feeds"))
+        self._listed(
+            response,
+            source,
+            ((e.url, e.published_raw) for e in parsed.entries),
+            parsed.update_period,
+        )
         stats = self.crawler.stats
         stats.inc_value("feeds/entries", len(parsed.entries))
         if parsed.skipped:
@@ -401,6 +424,11 @@ class NewsSpider(scrapy.Spider):
                 if self._followable(url):
                     yield self._sitemap_request(url, source, depth + 1)
             return
+        self._listed(
+            response,
+            source,
+            ((response.urljoin(e.loc), e.news_publication_date) for e in parsed.entries),
+        )
         for entry in parsed.entries:
             date = entry.news_publication_date or entry.lastmod
             if self._too_old(date, source, "sitemaps"):

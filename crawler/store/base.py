@@ -22,11 +22,16 @@ from crawler.store.values import (  # noqa: F401 (re-exported: callers import th
     AlertClaim,
     AlertStory,
     ArticleFilter,
+    ArticleLag,
     ArticleRef,
     Holder,
+    ListedEntry,
+    NewArticle,
+    PollRow,
     RunRow,
     ScoredArticle,
     SearchQueryError,
+    SourceFreshness,
     StoreError,
     Story,
     StoryHit,
@@ -459,4 +464,40 @@ class Store(Reads, Protocol):
 
     def capture_states(self, archive: str | None = None) -> dict[str, dict[str, int]]:
         """``source -> state -> count`` of the backfill ledger."""
+        ...
+
+    # --- freshness: feed polls, the entries they listed, lags (crawler.polling) ---
+    def listed_before(self, feed_url: str, keys: Sequence[str]) -> dict[str, str]:
+        """``key -> first listed at`` of those of entry ``keys`` an earlier poll of ``feed_url`` listed."""
+        ...
+
+    def record_polls(
+        self,
+        polls: Sequence[PollRow],
+        entries: Sequence[ListedEntry],
+        *,
+        polls_since: str,
+        entries_since: str,
+    ) -> None:
+        """Record polls and the entries they listed (an entry listed before keeps its first time);
+        drop the polls of these feeds older than ``polls_since`` (or past the most recent
+        ones kept per feed) and their entries last listed before ``entries_since``."""
+        ...
+
+    def feed_polls(
+        self, since: str, feeds: Sequence[str] | None = None
+    ) -> dict[str, list[PollRow]]:
+        """``feed url -> its polls answered from since``, oldest first (of ``feeds`` only, if given)."""
+        ...
+
+    def new_articles(self, keys: Sequence[str], since: str) -> list[NewArticle]:
+        """The articles known under one of ``keys`` (URL key or alias) whose row was made at or after ``since``."""
+        ...
+
+    def record_lags(self, lags: Sequence[ArticleLag]) -> None:
+        """Record new articles' lags (an article recorded before keeps its row)."""
+        ...
+
+    def freshness(self, since: str) -> dict[str, SourceFreshness]:
+        """``source -> its median lags`` over the articles stored at or after ``since``."""
         ...

@@ -20,6 +20,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from crawler.store.base import SearchQueryError
+from crawler.store.ftsquery import Near, Phrase, fold_for_index
+from crawler.store.ftsquery import parse as parse_typed
 
 _BREAKS = re.compile(r"[\W_]+")
 _TOKENS = re.compile(r'\s*(?:(")|(\()|(\))|([^\s"()]+))')
@@ -59,6 +61,13 @@ def search_words(text: str) -> list[str]:
     return _BREAKS.sub(" ", fts5_fold(text or "")).split()
 
 
+def index_words(text: str) -> list[str]:
+    """The words of ``text`` as the PostgreSQL index holds them: the letters FTS5's tokenizer
+    leaves alone folded first (:data:`crawler.store.ftsquery.INDEX_FOLDS`, as SQLite's index
+    triggers fold them), then :func:`search_words`."""
+    return search_words(fold_for_index(text or ""))
+
+
 def search_document(text: str) -> str:
     """``text`` reduced to its searchable words, space-separated (what the index is built from)."""
     return " ".join(search_words(text))
@@ -79,10 +88,10 @@ def tsvector_text(title: str, body: str) -> str:
     :func:`search_words`'s and the body's positions start after a gap.
     """
     positions: dict[str, list[str]] = {}
-    title_words = search_words(title)
+    title_words = index_words(title)
     for weight, first, words in (
         ("A", 1, title_words),
-        ("B", len(title_words) + 1 + COLUMN_GAP, search_words(body)),
+        ("B", len(title_words) + 1 + COLUMN_GAP, index_words(body)),
     ):
         for offset, word in enumerate(words):
             found = positions.setdefault(word, [])
@@ -102,9 +111,9 @@ class ParsedQuery:
     """Folded prefixes of ``prefix*`` terms."""
 
 
-def _lexeme(word: str, prefix: bool = False) -> str:
+def _lexeme(word: str, prefix: bool = False, weight: str = "") -> str:
     quoted = "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-    return quoted + (":*" if prefix else "")
+    return quoted + (":" + "*" * prefix + weight if prefix or weight else "")
 
 
 def parse_query(query: str) -> ParsedQuery:
@@ -206,8 +215,8 @@ def _phrase(term: str) -> tuple[list[str], bool]:
     return search_words(term.rstrip("*").strip('"')), star
 
 
-def _phrase_query(terms: list[str], star: bool) -> str:
-    lexemes = [_lexeme(t) for t in terms[:-1]] + [_lexeme(terms[-1], star)]
+def _phrase_query(terms: list[str], star: bool, weight: str = "") -> str:
+    lexemes = [_lexeme(t, weight=weight) for t in terms[:-1]] + [_lexeme(terms[-1], star, weight)]
     return lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")"
 
 
@@ -227,6 +236,13 @@ def _near(inside: str, text: str) -> tuple[str, set[str], set[str]]:
     phrases = [_phrase(term) for term in _NEAR_TERMS.findall(body)]
     if len(phrases) < 2 or any(not terms for terms, _ in phrases):
         raise SearchQueryError(f"syntax error: NEAR needs two phrases or more in: {text}")
+    return _near_query(phrases, distance)
+
+
+def _near_query(
+    phrases: list[tuple[list[str], bool]], distance: int
+) -> tuple[str, set[str], set[str]]:
+    """The tsquery of NEAR over ``(folded words, prefix)`` phrases, and the words it marks."""
     words = {w for terms, star in phrases for w in (terms[:-1] if star else terms)}
     prefixes = {terms[-1] for terms, star in phrases if star}
     pairs = []
@@ -245,13 +261,61 @@ def _near(inside: str, text: str) -> tuple[str, set[str], set[str]]:
     return "(" + " & ".join(pairs) + ")", words, prefixes
 
 
+_WEIGHTS = {"title": "A", "body": "B"}
+"""The ``tsvector`` weight of each column a ``column:word`` filter names (see :func:`tsvector_text`)."""
+
+
+def typed_query(query: str) -> ParsedQuery:
+    """A query as people type it (:mod:`crawler.store.ftsquery`: words quoted, hyphens and
+    apostrophes kept inside a word, letters folded as the index folds them, ``title:``/``body:``
+    filters, FTS5's operators) as a ``tsquery``: what SQLite's FTS5 finds, PostgreSQL finds.
+
+    Raises :class:`SearchQueryError` with ftsquery's message naming what is wrong.
+    """
+    words: set[str] = set()
+    prefixes: set[str] = set()
+
+    def phrase_terms(phrase: Phrase) -> list[str]:
+        terms = index_words(phrase.text)
+        if not terms:
+            raise SearchQueryError(f"{phrase.text!r} has no word to search for")
+        return terms
+
+    def node_query(node, marked: bool) -> str:
+        if isinstance(node, Phrase):
+            terms = phrase_terms(node)
+            if marked:
+                words.update(terms[:-1] if node.prefix else terms)
+                if node.prefix:
+                    prefixes.add(terms[-1])
+            query_text = _phrase_query(terms, node.prefix, _WEIGHTS.get(node.column or "", ""))
+            return query_text if query_text.startswith("(") else f"({query_text})"
+        if isinstance(node, Near):
+            group, near_words, near_prefixes = _near_query(
+                [(phrase_terms(p), p.prefix) for p in node.phrases],
+                NEAR_DEFAULT if node.distance is None else node.distance,
+            )
+            if marked:
+                words.update(near_words)
+                prefixes.update(near_prefixes)
+            return group
+        if node.operator == "NOT":
+            left, right = node.operands
+            return f"({node_query(left, marked)} & !{node_query(right, False)})"
+        joiner = " & " if node.operator == "AND" else " | "
+        return "(" + joiner.join(node_query(o, marked) for o in node.operands) + ")"
+
+    tsquery = node_query(parse_typed(query), True)
+    return ParsedQuery(tsquery, frozenset(words), frozenset(prefixes))
+
+
 _WORD = re.compile(r"[^\W_]+")
 
 
 def _marked(token: str, parsed: ParsedQuery) -> bool:
     """Whether a word of the text is one the query matched."""
     prefixes = tuple(parsed.prefixes)
-    return any(w in parsed.words or w.startswith(prefixes) for w in search_words(token))
+    return any(w in parsed.words or w.startswith(prefixes) for w in index_words(token))
 
 
 def snippet(
@@ -264,7 +328,7 @@ def snippet(
         return ""
 
     prefixes = tuple(parsed.prefixes)
-    folded = search_words(text)
+    folded = index_words(text)
     if len(folded) == len(found):
         # One pass over the whole text; folding kept the words apart as they were.
         hits = [w in parsed.words or w.startswith(prefixes) for w in folded]

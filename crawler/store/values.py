@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,11 @@ from datetime import UTC, datetime
 def utcnow_iso() -> str:
     """Now, ISO 8601 UTC with seconds precision (how the store writes times)."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def redacted(url: str) -> str:
+    """A ``--db`` value without its password (it appears in messages and ``status``)."""
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
 
 
 class StoreError(RuntimeError):
@@ -246,3 +252,81 @@ def translate_driver_errors(
         return cls
 
     return decorate
+
+
+@dataclass(frozen=True)
+class PollRow:
+    """One recorded request of a feed or news sitemap (``feed_polls``)."""
+
+    feed_url: str
+    source: str
+    at: str
+    """When it was answered, ISO 8601 UTC."""
+    status: int | None
+    """HTTP status; None for a network error."""
+    new_entries: int = 0
+    """Entries no earlier poll of this feed listed."""
+    entry_times: tuple[str, ...] = ()
+    """Publication times (ISO 8601 UTC) of those new entries, where the feed gives them."""
+    retry_after_s: float | None = None
+    """``Retry-After`` of a 429 / 503, in seconds."""
+    hint_s: float | None = None
+    """The feed's own update period (``ttl``, ``sy:updatePeriod``, ``Cache-Control: max-age``), seconds."""
+    listed: int | None = None
+    """How many entries the document listed in all (None: unknown, a 304 or an error)."""
+
+
+@dataclass(frozen=True)
+class ListedEntry:
+    """An entry (article link) a poll of a feed listed."""
+
+    feed_url: str
+    key: str
+    """URL key of the entry's link (:func:`crawler.urls.url_key`)."""
+    source: str
+    listed_at: str
+    """When the poll that listed it was answered, ISO 8601 UTC."""
+    published_at: str | None = None
+    """Publication time the feed gives, ISO 8601 UTC."""
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article first stored at or after some time, found under one of the keys asked for."""
+
+    key: str
+    """The key it was asked for and found under."""
+    article_id: int
+    source: str
+    published_at: str | None
+    first_seen_at: str
+    """When its row was created, ISO 8601 UTC."""
+
+
+@dataclass(frozen=True)
+class ArticleLag:
+    """How long a new article took to reach its row (``article_lags``)."""
+
+    article_id: int
+    source: str
+    stored_at: str
+    """When its row was created, ISO 8601 UTC."""
+    published_at: str | None = None
+    first_listed_at: str | None = None
+    """When a poll of a feed first listed it, ISO 8601 UTC."""
+    lag_publication_s: float | None = None
+    """``stored_at - published_at`` in seconds (None when the publication time is unknown)."""
+    lag_feed_s: float | None = None
+    """``stored_at - first_listed_at`` in seconds (None when no feed listed it)."""
+
+
+@dataclass(frozen=True)
+class SourceFreshness:
+    """A source's lags over a recent period (the ``freshness`` view, or since a given time)."""
+
+    source: str
+    articles: int
+    """New articles with a lag recorded in the period."""
+    median_lag_publication_s: float | None
+    median_lag_feed_s: float | None
+    last_stored_at: str | None

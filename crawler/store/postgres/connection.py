@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import psycopg
 
 from crawler.store.base import StoreError
+from crawler.store.values import redacted  # noqa: F401 (callers import it from here)
 
 CONNECT_TIMEOUT_S = 30
 _QMARK = re.compile(r"[?%]")
@@ -44,6 +45,7 @@ class QmarkConnection:
 
     def __init__(self, raw: psycopg.Connection):
         self.raw = raw
+        self._cursors = 0
 
     @staticmethod
     def sql(statement: str) -> str:
@@ -57,6 +59,17 @@ class QmarkConnection:
         if rows:
             with self.raw.cursor() as cursor:
                 cursor.executemany(self.sql(statement), rows)
+
+    def stream(
+        self, statement: str, params: Sequence[object] | None = None, *, batch: int = 1000
+    ) -> Iterator[tuple]:
+        """The rows of a query, ``batch`` at a time from a server-side cursor (in a transaction of
+        its own, or the caller's): the client never holds the whole result."""
+        self._cursors += 1
+        with self.raw.transaction(), self.raw.cursor(name=f"newsmon_{self._cursors}") as cursor:
+            cursor.itersize = batch
+            cursor.execute(self.sql(statement), _bound(params))
+            yield from cursor
 
     def close(self) -> None:
         self.raw.close()
@@ -86,8 +99,3 @@ def one_line(exc: BaseException) -> str:
     """The first line of a driver error (psycopg adds DETAIL and HINT lines)."""
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
-
-
-def redacted(url: str) -> str:
-    """``url`` without its password (it appears in messages and ``status``)."""
-    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)

@@ -10,7 +10,7 @@ import psycopg
 from crawler.store.base import StoreError
 from crawler.store.postgres.connection import QmarkConnection, one_line
 from crawler.store.sqlite.search import SNIPPET_CLOSE, SNIPPET_OPEN
-from crawler.store.textsearch import parse_query, snippet
+from crawler.store.textsearch import snippet, typed_query
 
 
 def search_articles(
@@ -21,11 +21,10 @@ def search_articles(
     sources: Sequence[str] = (),
     relevant: bool = False,
 ) -> list[dict]:
-    """Articles matching ``query`` (FTS5 syntax), best first (title matches weigh more).
-
-    Raises :class:`SearchQueryError` for a query FTS5 would refuse too.
+    """Articles matching ``query`` (words as typed, FTS5 operators kept, as on SQLite), best
+    first (title matches weigh more). Raises :class:`SearchQueryError` naming what is wrong.
     """
-    parsed = parse_query(query)
+    parsed = typed_query(query)
     where = ["a.search_vector @@ q.q"]
     params: list[object] = [parsed.tsquery]
     if sources:
@@ -55,7 +54,7 @@ def count_matches(conn: QmarkConnection, query: str) -> int:
     """How many articles match ``query`` (benchmarks report it beside the time)."""
     return conn.execute(
         "SELECT count(*) FROM articles WHERE search_vector @@ ?::tsquery",
-        [parse_query(query).tsquery],
+        [typed_query(query).tsquery],
     ).fetchone()[0]
 
 

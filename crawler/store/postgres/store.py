@@ -19,15 +19,17 @@ import psycopg
 
 from crawler.store.base import StoreError, translate_driver_errors
 from crawler.store.postgres import connection, schema
+from crawler.store.postgres.alerts import AlertStore
 from crawler.store.postgres.articles import ArticleStore, ArticleWrites
 from crawler.store.postgres.connection import QmarkConnection, one_line, redacted
 from crawler.store.postgres.locks import AdvisoryLock, Session, SourceLocks
+from crawler.store.postgres.reading import ReadingStore
 from crawler.store.postgres.runs import RunStore
 from crawler.store.postgres.search import count_matches, search_articles
 from crawler.store.postgres.stories import StoryReads, StoryWrites
-from crawler.store.postgres.unported import Unported
 from crawler.store.sqlite.archives import ArchiveStore
 from crawler.store.sqlite.articles import ArticleReads
+from crawler.store.sqlite.freshness import FreshnessStore
 from crawler.store.sqlite.store import UNWRAPPED
 from crawler.store.sqlite.translations import TranslationReads, TranslationWrites
 
@@ -46,7 +48,15 @@ class PostgresTransaction(
 
 @_translated
 class PostgresStore(
-    ArticleReads, StoryReads, TranslationReads, ArticleStore, RunStore, ArchiveStore, Unported
+    ArticleReads,
+    StoryReads,
+    TranslationReads,
+    ArticleStore,
+    RunStore,
+    AlertStore,
+    ReadingStore,
+    ArchiveStore,
+    FreshnessStore,
 ):
     """A newsmon database on a PostgreSQL server (``postgresql://user:pw@host:port/name``)."""
 

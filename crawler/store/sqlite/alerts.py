@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from crawler.store.base import AlertClaim, AlertStory, SearchQueryError, StoreError, chunks
+from crawler.store.sqlite.reading import TOPIC_ELEMENTS
 
 _STORY_BATCH = 500
 
@@ -46,24 +47,35 @@ def shape_stories(rows: Sequence[tuple]) -> list[AlertStory]:
     return [AlertStory(**{**s, "topics": sorted(s["topics"])}) for s in stories.values()]
 
 
-# Delivered outlets of a story on one channel, through every article id of the
-# story (see the module docstring); 0 when never delivered. CROSS JOIN keeps
-# SQLite from scanning the channel's whole ledger once per story.
-_DELIVERED = (
-    "COALESCE((SELECT MAX(d.outlets) FROM articles a2 CROSS JOIN alert_deliveries d "
-    "ON d.alert = ? AND d.channel = ? AND d.story_id = a2.id WHERE a2.story_id = s.sid), 0)"
-)
-
-
 class AlertStore:
-    """The alert methods of :class:`crawler.store.base.Store` over ``self.conn``."""
+    """The alert methods of :class:`crawler.store.base.Store` over ``self.conn``.
+
+    What SQL dialects write differently is in class attributes (and
+    :meth:`_match_clause`, :meth:`_story_ids`), which the PostgreSQL backend overrides.
+    """
 
     conn: sqlite3.Connection
+
+    # Delivered outlets of a story on one channel, through every article id of the
+    # story (see the module docstring); 0 when never delivered. CROSS JOIN keeps
+    # SQLite from scanning the channel's whole ledger once per story.
+    _DELIVERED = (
+        "COALESCE((SELECT MAX(d.outlets) FROM articles a2 CROSS JOIN alert_deliveries d "
+        "ON d.alert = ? AND d.channel = ? AND d.story_id = a2.id WHERE a2.story_id = s.sid), 0)"
+    )
+    _INSERT_NEW = "INSERT OR IGNORE INTO"
+    """With :data:`_INSERT_NEW_END`: insert a row unless its key is there."""
+    _INSERT_NEW_END = ""
+    _UPSERT_DELIVERY = "INSERT OR REPLACE INTO"
+    _UPSERT_DELIVERY_END = ""
+    _TOPICS = TOPIC_ELEMENTS
+    """The elements of a JSON list column ``{col}``, as rows of ``jt.value``."""
 
     def alert_start(self, alert: str, now: str) -> str:
         with self.write() as tx:
             tx.conn.execute(
-                "INSERT OR IGNORE INTO alerts (name, created_at) VALUES (?, ?)", [alert, now]
+                f"{self._INSERT_NEW} alerts (name, created_at) VALUES (?, ?){self._INSERT_NEW_END}",
+                [alert, now],
             )
             return tx.conn.execute(
                 "SELECT created_at FROM alerts WHERE name = ?", [alert]
@@ -83,17 +95,14 @@ class AlertStore:
         params: list[object] = []
         if topics:
             hit_where.append(
-                "EXISTS (SELECT 1 FROM json_each(a.topics) t "
-                f"WHERE t.value IN ({', '.join('?' for _ in topics)}))"
+                f"EXISTS (SELECT 1 FROM {self._TOPICS.format(col='a.topics')} "
+                f"WHERE jt.value IN ({', '.join('?' for _ in topics)}))"
             )
             params.extend(topics)
         if search:
-            # Checked per candidate (a seek in the match list): a query matching most of
-            # the archive would otherwise build the whole list first.
-            hit_where.append(
-                "EXISTS (SELECT 1 FROM articles_fts f WHERE f.rowid = a.id AND f.articles_fts MATCH ?)"
-            )
-            params.append(search)
+            clause, match = self._match_clause(search)
+            hit_where.append(clause)
+            params.append(match)
         if since:
             # A story first seen from `since` on has every copy seen from then on.
             hit_where.append("a.first_seen_at >= ?")
@@ -103,7 +112,7 @@ class AlertStore:
             where.append("s.first_seen >= ?")
             params.append(since)
         if pending_for:
-            where.append(f"{_DELIVERED} < (CASE WHEN ? THEN s.outlets ELSE 1 END)")
+            where.append(f"{self._DELIVERED} < (CASE WHEN ? = 1 THEN s.outlets ELSE 1 END)")
             params.extend([*pending_for, int(updates)])
         order = "s.first_seen, s.sid" if pending_for else "s.first_seen DESC, s.sid DESC"
         sql = (
@@ -116,13 +125,24 @@ class AlertStore:
             f"ORDER BY {order} LIMIT ?"
         )
         params.append(limit)
+        return self._stories(self._story_ids(sql, params, searching=bool(search)))
+
+    def _match_clause(self, search: str) -> tuple[str, object]:
+        """The condition that article ``a`` matches the full-text ``search``, and its parameter."""
+        # Checked per candidate (a seek in the match list): a query matching most of
+        # the archive would otherwise build the whole list first.
+        return (
+            "EXISTS (SELECT 1 FROM articles_fts f WHERE f.rowid = a.id AND f.articles_fts MATCH ?)",
+            search,
+        )
+
+    def _story_ids(self, sql: str, params: list[object], *, searching: bool) -> list[int]:
         try:
-            ids = [sid for (sid,) in self.conn.execute(sql, params)]
+            return [sid for (sid,) in self.conn.execute(sql, params)]
         except sqlite3.OperationalError as exc:
-            if search and "no such table" not in str(exc):
+            if searching and "no such table" not in str(exc):
                 raise SearchQueryError(str(exc)) from None
             raise StoreError(str(exc)) from None
-        return self._stories(ids)
 
     def _stories(self, ids: list[int]) -> list[AlertStory]:
         by_id: dict[int, AlertStory] = {}
@@ -141,7 +161,8 @@ class AlertStore:
     ) -> AlertClaim:
         with self.write() as tx:
             tx.conn.execute(
-                "INSERT OR IGNORE INTO alert_channels (alert, channel) VALUES (?, ?)",
+                f"{self._INSERT_NEW} alert_channels (alert, channel) VALUES (?, ?)"
+                f"{self._INSERT_NEW_END}",
                 [alert, channel],
             )
             failures, next_at, holder, held_until = tx.conn.execute(
@@ -172,8 +193,8 @@ class AlertStore:
     ) -> None:
         with self.write() as tx:
             tx.conn.executemany(
-                "INSERT OR REPLACE INTO alert_deliveries (alert, channel, story_id, outlets, "
-                "delivered_at) VALUES (?, ?, ?, ?, ?)",
+                f"{self._UPSERT_DELIVERY} alert_deliveries (alert, channel, story_id, outlets, "
+                f"delivered_at) VALUES (?, ?, ?, ?, ?){self._UPSERT_DELIVERY_END}",
                 [(alert, channel, s.story_id, len(s.outlets), now) for s in stories],
             )
             tx.conn.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from crawler.store.base import (
@@ -26,6 +26,8 @@ from crawler.store.sqlite.search import SNIPPET_CLOSE, SNIPPET_OPEN, match_expre
 NO_FILTER = ArticleFilter()
 _WHEN = "coalesce({a}.published_at, {a}.first_seen_at)"
 _COPY_CHUNK = 1000
+TOPIC_ELEMENTS = "json_each({col}) jt"
+"""The elements of the JSON list in column ``{col}``, as rows with a ``jt.value``."""
 
 
 def _streamed(method):
@@ -33,22 +35,27 @@ def _streamed(method):
     (the store's own wrapper only sees the call that makes the generator)."""
 
     @functools.wraps(method)
-    def translated(*args, **kwargs):
+    def translated(self, *args, **kwargs):
         try:
-            yield from method(*args, **kwargs)
-        except sqlite3.Error as exc:
-            raise StoreError(str(exc) or type(exc).__name__) from exc
+            yield from method(self, *args, **kwargs)
+        except self._DRIVER_ERROR as exc:
+            text = str(exc).strip() or type(exc).__name__
+            raise StoreError(text.splitlines()[0]) from exc
 
     return translated
 
 
-def where(filters: ArticleFilter, alias: str = "a") -> tuple[str, list[object]]:
-    """The SQL condition (and its parameters) selecting the articles ``filters`` names."""
-    clauses, params = ["1"], []
+def where(
+    filters: ArticleFilter, alias: str = "a", topics: str = TOPIC_ELEMENTS
+) -> tuple[str, list[object]]:
+    """The SQL condition (and its parameters) selecting the articles ``filters`` names
+    (``topics``: the backend's :data:`TOPIC_ELEMENTS`)."""
+    clauses, params = ["TRUE"], []
     if filters.relevant:
         clauses.append(f"{alias}.relevant = 1")
     if filters.topic is not None:
-        clauses.append(f"EXISTS (SELECT 1 FROM json_each({alias}.topics) WHERE value = ?)")
+        element = topics.format(col=f"{alias}.topics")
+        clauses.append(f"EXISTS (SELECT 1 FROM {element} WHERE jt.value = ?)")
         params.append(filters.topic)
     if filters.sources:
         clauses.append(f"{alias}.source IN ({', '.join('?' for _ in filters.sources)})")
@@ -74,15 +81,32 @@ def _lists(row: dict) -> dict:
 
 
 class ReadingStore:
-    """Reads for people over ``self.conn`` (mixed into the SQLite store)."""
+    """Reads for people over ``self.conn`` (mixed into the SQLite store).
+
+    The PostgreSQL backend overrides what its dialect writes differently:
+    :data:`_TOPICS`, :meth:`_stream`, :meth:`_columns`, :meth:`search_stories`.
+    """
 
     conn: sqlite3.Connection
+    _DRIVER_ERROR: type[Exception] = sqlite3.Error
+    _TOPICS = TOPIC_ELEMENTS
+
+    def _where(self, filters: ArticleFilter, alias: str = "a") -> tuple[str, list[object]]:
+        return where(filters, alias, self._TOPICS)
+
+    def _stream(self, sql: str, params: list[object]) -> Iterator[tuple]:
+        """The rows of a query as the driver hands them over (never the whole result at once)."""
+        yield from self.conn.execute(sql, params)
+
+    def _columns(self, table: str) -> list[str]:
+        """The column names of ``table``, in order."""
+        return [c for (c,) in self.conn.execute(f"SELECT name FROM pragma_table_info('{table}')")]
 
     @_streamed
     def stories(
         self, filters: ArticleFilter = NO_FILTER, *, limit: int | None = None
     ) -> Iterator[Story]:
-        condition, params = where(filters)
+        condition, params = self._where(filters)
         # Copies are joined back through the story_id index: a second pass over
         # the selected articles per story would be quadratic.
         sql = (
@@ -93,9 +117,9 @@ class ReadingStore:
             f"FROM s JOIN articles a ON a.story_id = s.sid WHERE {condition} "
             f"ORDER BY s.first_seen DESC, s.sid DESC, {_WHEN.format(a='a')}, a.id"
         )
-        cursor = self.conn.execute(sql, [*params, *([limit] if limit is not None else []), *params])
+        rows = self._stream(sql, [*params, *([limit] if limit is not None else []), *params])
         story: dict | None = None
-        for sid, first_seen, title, url, source, published_at, language, topics in cursor:
+        for sid, first_seen, title, url, source, published_at, language, topics in rows:
             if story is None or story["story_id"] != sid:
                 if story is not None:
                     yield _story(story)
@@ -114,7 +138,7 @@ class ReadingStore:
         self, query: str, filters: ArticleFilter = NO_FILTER, *, limit: int = 20
     ) -> list[StoryHit]:
         match = match_expression(self.conn, query)
-        condition, params = where(filters)
+        condition, params = self._where(filters)
         when = _WHEN.format(a="a")
         try:
             # Newest first down the date index, each article checked against the
@@ -127,14 +151,7 @@ class ReadingStore:
                 f"ORDER BY {when} DESC, a.id DESC",
                 [match, *params],
             )
-            rows, stories = [], set()
-            for row in cursor:
-                if row[1] in stories:
-                    continue
-                stories.add(row[1])
-                rows.append(row)
-                if len(rows) == limit:
-                    break
+            rows = newest_per_story(cursor, limit)
             cursor.close()
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):
@@ -151,29 +168,7 @@ class ReadingStore:
                 [match, *ids],
             )
         )
-        hits = []
-        for article_id, sid, published_at, source, title, url, relevant, topics in rows:
-            story = copies.get(sid, [])
-            hits.append(
-                StoryHit(
-                    story_id=sid,
-                    id=article_id,
-                    published_at=published_at,
-                    source=source,
-                    title=title,
-                    url=url,
-                    relevant=bool(relevant),
-                    topics=_lists({"topics": topics})["topics"],
-                    snippet=snippets.get(article_id) or "",
-                    matching_copies=sum(copy["id"] in snippets for copy in story),
-                    also_in=[
-                        {k: v for k, v in copy.items() if k != "id"}
-                        for copy in story
-                        if copy["id"] != article_id
-                    ],
-                )
-            )
-        return hits
+        return story_hits(rows, copies, snippets)
 
     def _date_index(self) -> str:
         """``INDEXED BY`` the articles' date index (m021), or nothing on an older read-only copy."""
@@ -200,13 +195,13 @@ class ReadingStore:
 
     @_streamed
     def export_articles(self, filters: ArticleFilter = NO_FILTER) -> Iterator[dict]:
-        condition, params = where(filters)
-        cursor = self.conn.execute(
+        condition, params = self._where(filters)
+        rows = self._stream(
             f"SELECT {', '.join('a.' + f for f in EXPORT_FIELDS)} FROM articles a "
             f"WHERE {condition} ORDER BY a.id",
             params,
         )
-        for row in cursor:
+        for row in rows:
             yield _lists(dict(zip(EXPORT_FIELDS, row, strict=True)))
 
     def export_subset(self, path: str, filters: ArticleFilter = NO_FILTER) -> int:
@@ -214,26 +209,26 @@ class ReadingStore:
 
         if Path(path).exists():
             raise StoreError(f"{path}: already exists (the subset goes into a new file)")
-        condition, params = where(filters)
-        inner, inner_params = where(filters, "b")
-        columns = [
-            c for (c,) in self.conn.execute("SELECT name FROM pragma_table_info('articles')")
-        ]
-        picked = [f"a.{c}" for c in columns if c != "story_id"]
-        # story_id is the id of the story's first article; in the subset, its
-        # first article there (the original may have been left out).
-        articles = self.conn.execute(
-            f"SELECT {', '.join(picked)}, (SELECT min(b.id) FROM articles b "
-            f"WHERE b.story_id = a.story_id AND {inner}) FROM articles a WHERE {condition} ORDER BY a.id",
-            [*inner_params, *params],
-        )
+        condition, params = self._where(filters)
+        inner, inner_params = self._where(filters, "b")
         target = SqliteStore.open(path)
         count = 0
         try:
-            names = [c for c in columns if c != "story_id"] + ["story_id"]
+            # The subset's own schema decides: another backend's extra columns
+            # (PostgreSQL's search vector) stay behind.
+            kept = set(target._columns("articles"))
+            columns = [c for c in self._columns("articles") if c in kept and c != "story_id"]
+            # story_id is the id of the story's first article; in the subset, its
+            # first article there (the original may have been left out).
+            articles = self._stream(
+                f"SELECT {', '.join('a.' + c for c in columns)}, (SELECT min(b.id) FROM articles b "
+                f"WHERE b.story_id = a.story_id AND {inner}) FROM articles a WHERE {condition} "
+                "ORDER BY a.id",
+                [*inner_params, *params],
+            )
             for chunk in _chunks(articles):
                 with target.write() as tx:
-                    tx.load_articles(names, chunk)
+                    tx.load_articles([*columns, "story_id"], chunk)
                 count += len(chunk)
             for table, key in (
                 ("article_versions", "article_id"),
@@ -241,11 +236,9 @@ class ReadingStore:
                 ("story_bands", "article_id"),
                 ("story_paragraphs", "article_id"),
             ):
-                names = [
-                    c
-                    for (c,) in self.conn.execute(f"SELECT name FROM pragma_table_info('{table}')")
-                ]
-                rows = self.conn.execute(
+                kept = set(target._columns(table))
+                names = [c for c in self._columns(table) if c in kept]
+                rows = self._stream(
                     f"SELECT {', '.join('t.' + n for n in names)} FROM {table} t "
                     f"JOIN articles a ON a.id = t.{key} WHERE {condition}",
                     params,
@@ -260,14 +253,16 @@ class ReadingStore:
 
     def known_values(self, field: str) -> list[str]:
         if field == "topics":
-            sql = "SELECT DISTINCT value FROM articles, json_each(articles.topics) ORDER BY 1"
+            elements = self._TOPICS.format(col="a.topics")
+            sql = f"SELECT DISTINCT jt.value FROM articles a, {elements} ORDER BY 1"
         else:
             sql = f"SELECT DISTINCT {_column(field)} FROM articles ORDER BY 1"
         return [value for (value,) in self.conn.execute(sql)]
 
     def has_value(self, field: str, value: str) -> bool:
         if field == "topics":
-            sql = "SELECT 1 FROM articles, json_each(articles.topics) WHERE json_each.value = ? LIMIT 1"
+            elements = self._TOPICS.format(col="a.topics")
+            sql = f"SELECT 1 FROM articles a, {elements} WHERE jt.value = ? LIMIT 1"
         else:
             sql = f"SELECT 1 FROM articles WHERE {_column(field)} = ? LIMIT 1"
         return self.conn.execute(sql, [value]).fetchone() is not None
@@ -291,6 +286,57 @@ def _story(story: dict) -> Story:
     )
 
 
-def _chunks(cursor) -> Iterator[list]:
-    while chunk := cursor.fetchmany(_COPY_CHUNK):
+def newest_per_story(rows: Iterable[tuple], limit: int) -> list[tuple]:
+    """The first row of each story (``row[1]``) among ``rows``, newest first, up to ``limit``
+    stories; reads no further than it needs."""
+    found, stories = [], set()
+    for row in rows:
+        if row[1] in stories:
+            continue
+        stories.add(row[1])
+        found.append(row)
+        if len(found) == limit:
+            break
+    return found
+
+
+def story_hits(
+    rows: list[tuple], copies: dict[int, list[dict]], snippets: dict[int, str]
+) -> list[StoryHit]:
+    """The hits of :meth:`ReadingStore.search_stories`: ``rows`` are each story's newest
+    matching article ``(id, story_id, published_at, source, title, url, relevant, topics)``,
+    ``copies`` every copy of those stories, ``snippets`` the snippet of each copy that matches."""
+    hits = []
+    for article_id, sid, published_at, source, title, url, relevant, topics in rows:
+        story = copies.get(sid, [])
+        hits.append(
+            StoryHit(
+                story_id=sid,
+                id=article_id,
+                published_at=published_at,
+                source=source,
+                title=title,
+                url=url,
+                relevant=bool(relevant),
+                topics=_lists({"topics": topics})["topics"],
+                snippet=snippets.get(article_id) or "",
+                matching_copies=sum(copy["id"] in snippets for copy in story),
+                also_in=[
+                    {k: v for k, v in copy.items() if k != "id"}
+                    for copy in story
+                    if copy["id"] != article_id
+                ],
+            )
+        )
+    return hits
+
+
+def _chunks(rows: Iterator[tuple]) -> Iterator[list]:
+    chunk: list = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == _COPY_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
         yield chunk

@@ -401,3 +401,14 @@ def m041_archives_captures(db: sqlite_utils.Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_archive_captures_source ON archive_captures(source, state)")
+
+
+@migrations()
+def m050_freshness_polls(db: sqlite_utils.Database) -> None:
+    """Adaptive polling and lags: each feed's polls, the entries feeds listed, each new article's lag."""
+    from crawler.store.sqlite.freshness import FRESHNESS_TABLES, SQLITE_DAY_AGO, freshness_query
+
+    for statement in FRESHNESS_TABLES:
+        db.execute(statement.format(id="INTEGER", real="REAL", bigint="INTEGER"))
+    # Medians per source over the last day, for datasette and sqlite-utils users.
+    db.execute(f"CREATE VIEW freshness AS {freshness_query(SQLITE_DAY_AGO)}")

@@ -23,6 +23,7 @@ from crawler.store.sqlite import connection
 from crawler.store.sqlite.alerts import AlertStore
 from crawler.store.sqlite.archives import ArchiveStore
 from crawler.store.sqlite.articles import ArticleReads, ArticleStore, ArticleWrites
+from crawler.store.sqlite.freshness import FreshnessStore
 from crawler.store.sqlite.reading import ReadingStore
 from crawler.store.sqlite.runs import RunStore
 from crawler.store.sqlite.search import count_matches, search_articles
@@ -78,6 +79,7 @@ class SqliteStore(
     AlertStore,
     ReadingStore,
     ArchiveStore,
+    FreshnessStore,
 ):
     """A newsmon database in one SQLite file."""
 

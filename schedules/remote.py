@@ -1,0 +1,242 @@
+"""Crawls on Scrapyd nodes: choosing a node, scheduling a run there, following it to its end.
+
+The daemon's ``runner = "scrapyd"`` hands each run to the least busy node
+that answers (``daemonstatus.json``), as ``scrapy crawl news`` with the
+arguments and settings a local run gets (``schedule.json``), follows it
+(``listjobs.json``), and past the job's timeout (or the daemon's shutdown
+grace) stops it with ``cancel.json``: SIGINT first, on which Scrapy closes
+gracefully and records its counters, SIGKILL ``kill_grace`` later. A node
+that does not answer for ``node_timeout`` has lost its crawl: the daemon
+records the run as failed and reschedules it on another node. What the
+daemon knows of each node (up or down, why, its load) goes into its state
+file for ``newsmon status``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from schedules.config import DaemonSettings, Job, Node
+from schedules.scrapyd import NodeError, ScrapydClient
+from schedules.supervisor import StopPlan
+
+logger = logging.getLogger("newsmon.schedule")
+
+SPIDER = "news"
+
+
+@dataclass(frozen=True)
+class RemoteOutcome:
+    """How a run handed to a node ended, as the daemon saw it."""
+
+    node: str
+    """The node's name (``host:port``); empty when no node took the run."""
+    job_id: str
+    """Scrapyd's job id."""
+    ended: str
+    """``finished`` (the node says so), ``lost`` (the node stopped answering, or forgot the job),
+    ``unplaced`` (no node accepted it)."""
+    stopped_for: str | None
+    """``"timeout"`` or ``"shutdown"`` when the daemon cancelled it, else None."""
+    killed: bool
+    """True when the graceful stop was not enough and SIGKILL was sent."""
+    duration: float
+    """Seconds from scheduling to the end."""
+    detail: str = ""
+    """Why the node was lost or no node took the run; the job's log URL once finished."""
+
+
+class NodePool:
+    """The nodes, their health as last seen, and the choice of a node for the next run."""
+
+    def __init__(self, settings: DaemonSettings, *, client=ScrapydClient):
+        self.settings = settings
+        self.clients = {node.name: client(node) for node in settings.nodes}
+        self.nodes: dict[str, Node] = {node.name: node for node in settings.nodes}
+        self.health: dict[str, dict] = {
+            node.name: {"url": node.url, "up": None, "checked_at": None, "error": None}
+            for node in settings.nodes
+        }
+        self._lock = threading.Lock()
+
+    def _seen(self, name: str, *, error: str | None = None, **load) -> None:
+        entry = self.health[name]
+        was_up = entry["up"]
+        entry.update(
+            up=error is None,
+            error=error,
+            checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            **load,
+        )
+        if error is not None and was_up is not False:
+            logger.warning("node %s is down: %s", name, error)
+        elif error is None and was_up is False:
+            logger.info("node %s is back", name)
+
+    def mark_down(self, name: str, error: str) -> None:
+        with self._lock:
+            self._seen(name, error=error)
+
+    def snapshot(self) -> dict[str, dict]:
+        """Each node's health, for the daemon's state file."""
+        with self._lock:
+            return {name: dict(entry) for name, entry in self.health.items()}
+
+    def place(
+        self,
+        *,
+        job_id: str,
+        arguments: dict[str, str],
+        settings: dict[str, str],
+        exclude: set[str] = frozenset(),
+    ) -> tuple[str, str] | tuple[None, str]:
+        """Schedule a crawl on the least busy node that answers: ``(node, Scrapyd job id)``,
+        or ``(None, why)`` when no node took it.
+
+        Held under a lock from the load query to ``schedule.json``, so two runs
+        due at once see each other's job in the nodes' counts.
+        """
+        with self._lock:
+            loads = {}
+            for name, client in self.clients.items():
+                if name in exclude:
+                    continue
+                try:
+                    load = client.load()
+                except NodeError as exc:
+                    self._seen(name, error=str(exc))
+                    continue
+                self._seen(name, running=load.running, pending=load.pending)
+                loads[name] = load.busy
+            # Least busy first; among equals, the order of the schedules file.
+            for name in sorted(loads, key=loads.get):
+                try:
+                    scrapyd_job = self.clients[name].schedule(
+                        self.settings.project,
+                        SPIDER,
+                        job_id=job_id,
+                        arguments=arguments,
+                        settings=settings,
+                    )
+                except NodeError as exc:
+                    self._seen(name, error=str(exc))
+                    continue
+                return name, scrapyd_job
+        problems = [
+            f"{name}: {self.health[name]['error']}" if name not in exclude else f"{name}: lost"
+            for name in self.clients
+        ]
+        return None, "no Scrapyd node took the run (" + "; ".join(problems) + ")"
+
+    def follow(
+        self,
+        name: str,
+        scrapyd_job: str,
+        *,
+        timeout: float,
+        kill_grace: float,
+        stop_at: Callable[[], float | None] = lambda: None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> RemoteOutcome:
+        """Wait for a job to end on node ``name``, cancelling it at ``timeout`` or at ``stop_at()``."""
+        client = self.clients[name]
+        project = self.settings.project
+        poll = self.settings.poll_interval.total_seconds()
+        lost_after = self.settings.node_timeout.total_seconds()
+        started = clock()
+        stop = StopPlan(started, timeout, kill_grace, stop_at)
+        last_answer = started
+
+        def outcome(ended: str, detail: str = "") -> RemoteOutcome:
+            return RemoteOutcome(
+                node=name,
+                job_id=scrapyd_job,
+                ended=ended,
+                stopped_for=stop.stopped_for,
+                killed=stop.killed,
+                duration=clock() - started,
+                detail=detail,
+            )
+
+        while True:
+            now = clock()
+            try:
+                state, entry = client.job_state(project, scrapyd_job)
+            except NodeError as exc:
+                self.mark_down(name, str(exc))
+                if now - last_answer >= lost_after:
+                    return outcome("lost", f"no answer for {now - last_answer:.0f}s: {exc}")
+                sleep(poll)
+                continue
+            last_answer = now
+            if self.health[name]["up"] is False:
+                with self._lock:
+                    self._seen(name)
+            if state == "finished":
+                return outcome("finished", entry.get("log_url") or "")
+            if state is None:
+                if stop.soft_sent is not None:
+                    return outcome("finished")  # cancelled while still pending: dropped
+                return outcome("lost", f"the node no longer knows job {scrapyd_job} (restarted?)")
+            action = stop.due(now)
+            if action == "soft":
+                self._cancel(name, scrapyd_job, "INT")
+            elif action == "kill":
+                logger.warning(
+                    "job %s on %s still running %.0fs after SIGINT: SIGKILL",
+                    scrapyd_job,
+                    name,
+                    kill_grace,
+                )
+                self._cancel(name, scrapyd_job, "KILL")
+            sleep(poll)
+
+    def _cancel(self, name: str, scrapyd_job: str, signal: str) -> None:
+        try:
+            self.clients[name].cancel(self.settings.project, scrapyd_job, signal)
+        except NodeError as exc:
+            # Followed on: a node that stays silent is lost, one that answers is asked again.
+            logger.warning("cancel of job %s on %s failed: %s", scrapyd_job, name, exc)
+
+
+def crawl_request(
+    job: Job,
+    run_id: int,
+    *,
+    db_url: str,
+    sources_file: str | None,
+    topics_file: str | None,
+    sources: Sequence[str] | None = None,
+    extra_settings: Iterable[tuple[str, str]] = (),
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The spider arguments and settings of one run on a node: what ``newsmon crawl`` would get.
+
+    The run's row is opened by the daemon (``NEWSMON_RUN_ID``); the crawl on
+    the node takes it over, locks its sources (waiting ``lock_wait``) and
+    closes it. Files named here must exist at the same path on the nodes.
+    """
+    arguments = {"discovery": ",".join(job.discovery)}
+    if sources or job.sources:
+        # An adaptive job's run crawls the one source that is due, not the job's list.
+        arguments["sources"] = ",".join(sources or job.sources)
+    if job.since:
+        arguments["since"] = job.since
+    settings = {
+        "NEWSMON_DB": db_url,
+        "NEWSMON_RUN_ID": str(run_id),
+        "NEWSMON_TRIGGER": "schedule",
+        "NEWSMON_LOCK_WAIT": f"{job.lock_wait.total_seconds():g}",
+    }
+    if sources_file:
+        settings["NEWSMON_SOURCES_FILE"] = sources_file
+    if topics_file:
+        settings["NEWSMON_TOPICS_FILE"] = topics_file
+    settings.update(dict(extra_settings))
+    settings.update(dict(job.settings))
+    return arguments, settings

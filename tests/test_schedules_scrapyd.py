@@ -1,0 +1,322 @@
+"""The daemon's Scrapyd runner with two real ``scrapyd`` nodes, a real PostgreSQL and the mock news web.
+
+The nodes (``newsmon scrapyd-node``, this checkout installed) are started once
+per session; a test that kills one has it started again by the next.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from crawler.store import open_store
+from schedules.config import Node
+from schedules.scrapyd import ScrapydClient
+from tests.conftest import REPO_ROOT
+from tests.mockweb import content
+from tests.scrapydnodes import ScrapydNode, free_port
+from tests.test_schedules_daemon import wait_for
+from tests.test_schedules_mockweb import hold
+
+pytestmark = pytest.mark.slow
+
+FAST = '{ AUTOTHROTTLE_ENABLED = "0", DOWNLOAD_DELAY = "0", NEWSMON_EXTRACT_WORKERS = "0" }'
+
+
+@pytest.fixture(scope="session")
+def scrapyd_nodes(tmp_path_factory):
+    """Two Scrapyd nodes on 127.0.0.1, each in its own folder."""
+    nodes = [ScrapydNode(tmp_path_factory.mktemp(f"scrapyd-{i}")) for i in (1, 2)]
+    try:
+        for node in nodes:
+            node.start()
+        yield nodes
+    finally:
+        for node in nodes:
+            node.stop()
+
+
+@pytest.fixture
+def nodes(scrapyd_nodes) -> list[ScrapydNode]:
+    """The two nodes, both up (one killed by an earlier test is started again)."""
+    for node in scrapyd_nodes:
+        if not node.alive():
+            node.start()
+    return scrapyd_nodes
+
+
+def query(url: str, sql: str, params=()) -> list[dict]:
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        try:
+            return conn.execute(sql, params).fetchall()
+        except psycopg.errors.UndefinedTable:  # the daemon is creating the schema
+            return []
+
+
+def runs(url: str) -> list[dict]:
+    return query(url, "SELECT * FROM crawl_runs ORDER BY id")
+
+
+class Daemon:
+    """``newsmon schedule`` on a PostgreSQL store, in its own folder (its state file lands there)."""
+
+    def __init__(self, folder: Path, db: str, schedules: str, sources: Path):
+        self.folder, self.db = folder, db
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "schedules.toml").write_text(schedules)
+        env = {
+            **os.environ,
+            "TZ": "Asia/Yerevan",
+            "NEWSMON_DAEMON_REPORT": str(folder / "report.json"),
+        }
+        env.pop("NEWSMON_DB", None)
+        self.sources = sources
+        with (folder / "daemon.err").open("ab") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "crawler.cli", "schedule", "--db", db,
+                 "--schedules", str(folder / "schedules.toml"), "--sources", str(sources)],
+                stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=folder,
+            )  # fmt: skip
+
+    def log(self) -> str:
+        return (self.folder / "daemon.err").read_text()
+
+    def status(self) -> dict:
+        done = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "status", "--db", self.db,
+             "--sources", str(self.sources), "--json"],
+            capture_output=True, text=True, cwd=self.folder, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def schedules(nodes: list[str], jobs: str, **daemon: str) -> str:
+    extra = "".join(f"{key} = {value}\n" for key, value in daemon.items())
+    node_tables = "".join(f'[[daemon.node]]\nurl = "{url}"\n' for url in nodes)
+    return f"""
+[daemon]
+runner = "scrapyd"
+startup_delay = "0s"
+shutdown_grace = "5s"
+poll_interval = "0.3s"
+node_timeout = "3s"
+{extra}
+{node_tables}
+[defaults]
+since = "all"
+kill_grace = "20s"
+settings = {FAST}
+{jobs}
+"""
+
+
+def start_daemon(tmp_path: Path, db: str, node_urls: list[str], jobs: str, sources: Path) -> Daemon:
+    return Daemon(tmp_path / "daemon", db, schedules(node_urls, jobs), sources)
+
+
+def placed(daemon: Daemon, nodes: list[ScrapydNode], run_id: int) -> tuple[ScrapydNode, str] | None:
+    """The node a run was scheduled on and its Scrapyd job id, as the daemon logged them."""
+    match = re.search(rf"run {run_id} scheduled on node (\S+) \(Scrapyd job (\S+)\)", daemon.log())
+    if match is None:
+        return None
+    (node,) = [n for n in nodes if n.name == match.group(1)]
+    return node, match.group(2)
+
+
+def stored_once(db: str) -> list[str]:
+    urls = [r["url"] for r in query(db, "SELECT url FROM articles")]
+    assert len(urls) == len(set(urls))
+    return urls
+
+
+def test_runs_spread_over_both_nodes_and_a_node_down_is_skipped_and_shown(
+    nodes, mock_web, mock_sources, postgres_url, tmp_path
+):
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    daemon = start_daemon(
+        tmp_path,
+        postgres_url,
+        [down, *(n.url for n in nodes)],
+        """
+[[job]]
+id = "armwire"
+every = "1h"
+sources = ["armwire"]
+[[job]]
+id = "rest"
+every = "1h"
+sources = ["azpress", "rusnews"]
+""",
+        mock_sources,
+    )
+    try:
+        done = wait_for(
+            lambda: (
+                len([r for r in runs(postgres_url) if r["finished_at"]]) == 2 and daemon.status()
+            ),
+            120,
+            "two runs",
+        )
+        status = done["nodes"]
+        assert status[down.removeprefix("http://")]["up"] is False
+        assert "Connection refused" in status[down.removeprefix("http://")]["error"]
+        assert all(status[n.name]["up"] for n in nodes)
+        text = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "status", "--db", postgres_url,
+             "--sources", str(mock_sources)],
+            capture_output=True, text=True, cwd=daemon.folder, timeout=60,
+        ).stdout  # fmt: skip
+        assert "Scrapyd nodes" in text and "down" in text
+    finally:
+        daemon.stop()
+    rows = runs(postgres_url)
+    assert [
+        (r["job_id"], r["status"], r["trigger"]) for r in sorted(rows, key=lambda r: r["job_id"])
+    ] == [
+        ("armwire", "ok", "schedule"),
+        ("rest", "ok", "schedule"),
+    ], rows
+    # Least busy first: the second run went to the node the first did not take.
+    on = [placed(daemon, nodes, r["id"]) for r in rows]
+    assert {node.name for node, _ in on} == {n.name for n in nodes}
+    assert all(job in node.jobs()["finished"] for node, job in on)
+    assert all(r["pages_fetched"] > 0 for r in rows)
+    assert len(stored_once(postgres_url)) == len(content.ARTICLES)
+    assert f"node {down.removeprefix('http://')} is down" in daemon.log()
+    report = json.loads((daemon.folder / "report.json").read_text())
+    assert report["runs_started"] == 2 and "scrapy" not in report["modules"]
+
+
+def test_a_killed_node_s_run_is_recorded_failed_and_rescheduled_on_the_other(
+    nodes, mock_web, mock_sources, postgres_url, tmp_path
+):
+    release = threading.Event()
+    hold(mock_web, "armwire", "/feed/", release, times=1)  # the first crawl hangs on it
+    daemon = start_daemon(
+        tmp_path,
+        postgres_url,
+        [n.url for n in nodes],
+        """
+[[job]]
+id = "all"
+every = "1h"
+""",
+        mock_sources,
+    )
+    try:
+        first = wait_for(lambda: runs(postgres_url), 60, "the first run")[0]
+        node, job = wait_for(lambda: placed(daemon, nodes, first["id"]), 60, "the placement")
+        wait_for(lambda: job in node.jobs()["running"], 60, "the crawl on its node")
+        # The crawl has its sources locked once it has taken the run over (its pid).
+        wait_for(lambda: runs(postgres_url)[0]["pid"] != daemon.proc.pid, 60, "the node's crawl")
+        time.sleep(1)
+        node.kill()
+        wait_for(
+            lambda: len(rows := runs(postgres_url)) == 2 and rows[1]["finished_at"],
+            120,
+            "the rerun",
+        )
+    finally:
+        release.set()
+        daemon.stop()
+    lost, rerun = runs(postgres_url)
+    assert lost["status"] == "failed" and lost["message"].startswith(f"node {node.name} lost"), lost
+    assert rerun["status"] == "ok" and rerun["job_id"] == "all", (rerun, daemon.log())
+    (other,) = [n for n in nodes if n is not node]
+    assert placed(daemon, nodes, rerun["id"])[0] is other
+    assert len(stored_once(postgres_url)) == len(content.ARTICLES)
+    assert "rescheduled on another node" in daemon.log()
+
+
+def test_a_run_past_its_timeout_is_cancelled_on_its_node(
+    nodes, mock_web, mock_sources, postgres_url, tmp_path
+):
+    release = threading.Event()
+    hold(mock_web, "rusnews", "/atom.xml", release)
+    daemon = start_daemon(
+        tmp_path,
+        postgres_url,
+        [n.url for n in nodes],
+        """
+[[job]]
+id = "rusnews"
+every = "1h"
+sources = ["rusnews"]
+discovery = ["feeds"]
+timeout = "4s"
+""",
+        mock_sources,
+    )
+    try:
+        (row,) = wait_for(
+            lambda: [r for r in runs(postgres_url) if r["finished_at"]], 120, "the timeout"
+        )
+    finally:
+        release.set()
+        daemon.stop()
+    assert row["status"] == "timeout", row
+    assert row["message"].startswith("exceeded its 4s timeout on node 127.0.0.1:"), row
+    assert "stopped gracefully (SIGINT)" in row["message"]
+    node, job = placed(daemon, nodes, row["id"])
+    assert "/cancel.json" in node.output()
+    assert job in node.jobs()["finished"]
+
+
+def test_a_crawl_on_a_node_takes_its_sources_locks(nodes, mock_web, mock_sources, postgres_url):
+    node = nodes[0]
+    with open_store(postgres_url) as store:
+        locks = store.source_locks(["azpress"])
+        assert not locks.acquire(0)  # this process crawls azpress, as far as the node can tell
+        try:
+            client = ScrapydClient(Node(url=node.url))
+            job = client.schedule(
+                "newsmon", "news", job_id="locks-busy",
+                arguments={"sources": "azpress,armwire", "since": "all", "discovery": "feeds"},
+                settings={"NEWSMON_DB": postgres_url, "NEWSMON_SOURCES_FILE": str(mock_sources),
+                          "NEWSMON_LOCK_WAIT": "0", "AUTOTHROTTLE_ENABLED": "0",
+                          "NEWSMON_EXTRACT_WORKERS": "0"},
+            )  # fmt: skip
+            wait_for(lambda: job in node.jobs()["finished"], 120, "the node's crawl")
+        finally:
+            locks.release()
+    (row,) = runs(postgres_url)
+    assert row["status"] == "ok" and row["trigger"] == "manual"
+    assert row["sources"] in (["armwire"], '["armwire"]')
+    assert "skipped busy source(s): azpress (pid" in row["message"]
+    sources = {r["source"] for r in query(postgres_url, "SELECT source FROM articles")}
+    assert sources == {"armwire"}
+
+
+def test_runner_scrapyd_refuses_a_sqlite_store(tmp_path, mock_sources):
+    (tmp_path / "schedules.toml").write_text(
+        schedules(["http://127.0.0.1:6800"], '[[job]]\nid = "x"\nevery = "1h"\n')
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "schedule", "--db", str(tmp_path / "news.db"),
+         "--schedules", str(tmp_path / "schedules.toml"), "--sources", str(mock_sources)],
+        capture_output=True, text=True, cwd=REPO_ROOT, timeout=60,
+    )  # fmt: skip
+    assert done.returncode != 0
+    lines = [line for line in done.stderr.splitlines() if "runner = 'scrapyd'" in line]
+    assert lines and "not the SQLite file" in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
