@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import sys
 import tempfile
@@ -141,7 +142,9 @@ def make_chunk(corpus: Corpus, start: int, stop: int) -> tuple:
     originals (at most 500 back), with a dateline and fewer paragraphs.
     """
     rng = corpus.rng
-    rng.seed(start)  # a chunk is the same whichever process makes it
+    # A chunk is the same whichever process makes it, and after whichever chunks.
+    rng.seed(start)
+    corpus.recent_titles.clear()
     stored: list[tuple[int, str, list[str]]] = []
     rows, bands, paras_rows, signatures, keys = [], [], [], [], []
     when = "2023-01-01T00:00:00+00:00"
@@ -357,7 +360,7 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
     stories.TranslationIndex.candidates = counting_translations
     transaction_class.band_candidates = counting_rows(original_bands, "band_rows")
     transaction_class.translation_key_holders = counting_rows(original_keys, "key_rows")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         for item in items:
             item.fetched_at = "2023-02-01T00:00:00+00:00"
@@ -372,7 +375,7 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
         stories.TranslationIndex.candidates = original_translations
         transaction_class.band_candidates = original_bands
         transaction_class.translation_key_holders = original_keys
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     found = {}
     for url in expected:
         stored = store.find_article([url_key(url)])
@@ -385,6 +388,7 @@ def measure(db_path: Path, store, corpus: Corpus, size: int, tag: str) -> dict:
     stats = crawler.stats.get_stats()
     return {
         "ms": 1000 * elapsed / len(items),
+        "cpu_ms": 1000 * cpu / len(items),
         "band_rows": counts["band_rows"] / max(1, counts["finds"]),
         "candidates": counts["candidates"] / max(1, counts["finds"]),
         "recent_joined": sum(joined["recent"]) / max(1, len(joined["recent"])),
@@ -418,6 +422,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--verbose", action="store_true", help="list the copies that missed their story"
     )
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="DIR",
+        help="keep the filled databases in DIR (built in bulk once: benchmarks/bulkload.py) "
+        "and measure on a copy of each",
+    )
     args = parser.parse_args(argv)
     try:
         sizes = sorted(int(s) for s in args.sizes.split(","))
@@ -427,47 +438,71 @@ def main(argv: list[str] | None = None) -> int:
     if args.db is not None and args.db.exists():
         print(f"--db: {args.db} exists; give a new file", file=sys.stderr)
         return 2
+    print(
+        f"{'stored':>9} {'ms/article: best':>16} {'median':>6} {'CPU ms':>6} {'band rows':>9} "
+        f"{'compared':>8} {'copies joined: recent':>21} {'old':>5} {'key rows':>8} {'compared':>8} "
+        f"{'translations joined':>19} {'fill s':>7} {'load':>5}"
+    )
+    if args.reuse is not None:
+        from bulkload import ensure_sqlite, working_copy
+
+        for size in sizes:
+            started = time.perf_counter()
+            base = ensure_sqlite(args.reuse, size, args.workers)
+            fill_seconds = time.perf_counter() - started
+            db_path = working_copy(base, args.reuse / "measured.db")
+            corpus = Corpus()
+            with open_store(db_path) as db:
+                rounds = [
+                    measure(db_path, db, corpus, size, f"n{size}r{r}") for r in range(args.rounds)
+                ]
+            report(size, rounds, fill_seconds, args.verbose)
+        return 0
     pool = multiprocessing.Pool(args.workers) if args.workers > 1 else None
     with tempfile.TemporaryDirectory() as tmp:
         db_path = args.db or Path(tmp) / "scaling.db"
         db = open_store(db_path)
         corpus = Corpus()
         filled = 0
-        print(
-            f"{'stored':>9} {'ms/article: best':>16} {'median':>6} {'band rows':>9} {'compared':>8} "
-            f"{'copies joined: recent':>21} {'old':>5} {'key rows':>8} {'compared':>8} "
-            f"{'translations joined':>19} {'fill s':>7}"
-        )
         for size in sizes:
             started = time.perf_counter()
             fill(db, corpus, filled, size, pool)
             fill_seconds = time.perf_counter() - started
-            # Timings on a shared machine are noisy: the best of a few
-            # rounds is the cost; the counters do not depend on the load.
             rounds = [
                 measure(db_path, db, corpus, size, f"n{size}r{r}") for r in range(args.rounds)
             ]
             filled = db.count_articles()
-            times = sorted(r["ms"] for r in rounds)
-
-            def mean(key, rounds=rounds):
-                return sum(r[key] for r in rounds) / len(rounds)
-
-            print(
-                f"{size:>9,} {times[0]:>16.2f} {times[len(times) // 2]:>6.2f} {mean('band_rows'):>9.1f} "
-                f"{mean('candidates'):>8.2f} {mean('recent_joined'):>21.2f} {mean('old_joined'):>5.2f} "
-                f"{mean('key_rows'):>8.1f} {mean('compared'):>8.2f} "
-                f"{mean('translations_joined'):>19.2f} {fill_seconds:>7.0f}",
-                flush=True,
-            )
-            if args.verbose:
-                for url, story, got in (m for r in rounds for m in r["missed"]):
-                    print(f"    missed: {url} should join story {story}, got {got}")
+            report(size, rounds, fill_seconds, args.verbose)
         db.close()
     if pool is not None:
         pool.close()
         pool.join()
     return 0
+
+
+def report(size: int, rounds: list[dict], fill_seconds: float, verbose: bool) -> None:
+    """One line of figures for ``size`` stored articles.
+
+    Timings on a shared machine are noisy: the best of a few rounds is the
+    cost, the CPU time (of this process: the pipelines and SQLite) beside it
+    moves less with the load; the counters do not depend on the load.
+    """
+    times = sorted(r["ms"] for r in rounds)
+
+    def mean(key):
+        return sum(r[key] for r in rounds) / len(rounds)
+
+    print(
+        f"{size:>9,} {times[0]:>16.2f} {times[len(times) // 2]:>6.2f} "
+        f"{min(r['cpu_ms'] for r in rounds):>6.2f} {mean('band_rows'):>9.1f} "
+        f"{mean('candidates'):>8.2f} {mean('recent_joined'):>21.2f} {mean('old_joined'):>5.2f} "
+        f"{mean('key_rows'):>8.1f} {mean('compared'):>8.2f} "
+        f"{mean('translations_joined'):>19.2f} {fill_seconds:>7.0f} {os.getloadavg()[0]:>5.1f}",
+        flush=True,
+    )
+    if verbose:
+        for url, story, got in (m for r in rounds for m in r["missed"]):
+            print(f"    missed: {url} should join story {story}, got {got}")
 
 
 if __name__ == "__main__":

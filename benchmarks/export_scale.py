@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import shutil
 import statistics
 import subprocess
@@ -117,10 +118,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, help="keep the archive here (reused if present)")
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--skip-rebuild", action="store_true")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="DIR",
+        help="the archive is DIR's base of --size articles (built in bulk once if missing: "
+        "benchmarks/bulkload.py); the exports are written to --workdir or a temporary folder",
+    )
     args = parser.parse_args(argv)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="newsmon-export-"))
     work.mkdir(parents=True, exist_ok=True)
     db_path = work / f"archive-{args.size}.db"
+    if args.reuse is not None:
+        from bulkload import ensure_sqlite
+
+        db_path = ensure_sqlite(args.reuse, args.size, args.workers)
     try:
         if not db_path.exists():
             seconds = build(db_path, args.size, args.workers)
@@ -131,12 +143,13 @@ def main(argv: list[str] | None = None) -> None:
             print(f"folded full-text index rebuilt (migration m020) in {seconds:,.1f} s "
                   f"({seconds / args.size * 1e6:.0f} µs per article)", flush=True)  # fmt: skip
         for query, ms in search_times(db_path).items():
-            print(f"  newsmon search {query!r:28s} {ms:8.1f} ms (median of 3)", flush=True)
+            print(f"  newsmon search {query!r:28s} {ms:8.1f} ms (median of 3; load average "
+                  f"{os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
         for fmt in filter(None, args.formats.split(",")):
             figures = run_export(db_path, fmt, work / f"export.{fmt}")
             print(f"  export --format {fmt:6s}: {figures['wall_s']:7.1f} s wall, {figures['cpu_s']:7.1f} s CPU, "
                   f"peak RSS {figures['peak_rss_mib']:6.1f} MiB, output {figures['out_mib']:8.1f} MiB "
-                  f"({figures['summary']})", flush=True)  # fmt: skip
+                  f"({figures['summary']}; load average {os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)

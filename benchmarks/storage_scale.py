@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -104,42 +105,82 @@ def storage_figures(sizes: list[int], work: Path, workers: int = 2, db_url: str 
             started = time.perf_counter()
             fill(db, corpus, filled, size, pool)
             build = time.perf_counter() - started
-            # Timings on a shared machine are noisy: the best of a few rounds is the cost.
             rounds = [measure(db_path, db, corpus, size, f"p{size}r{r}") for r in range(ROUNDS)]
             filled = db.count_articles()
-            ms = min(r["ms"] for r in rounds)
-            size_bytes = _db_bytes(db_path)
-            results.append(
-                {
-                    "stored": size,
-                    "ms_per_article": ms,
-                    "median_ms_per_article": statistics.median(r["ms"] for r in rounds),
-                    "build_s": build,
-                    "db_bytes": size_bytes,
-                    "bytes_per_article": (size_bytes - empty_bytes) / max(1, filled),
-                }
-            )
-            print(
-                f"  {size:>9,} stored: {ms:6.2f} ms/article (best of {ROUNDS} rounds of mixed new, copied, "
-                f"re-fetched and edited articles; database {size_bytes / 2**20:,.0f} MiB, "
-                f"{(size_bytes - empty_bytes) / max(1, filled) / 1024:,.1f} KiB/article above the empty schema, "
-                f"filled in {build:,.0f} s)",
-                flush=True,
-            )
+            results.append(_per_article(size, rounds, build, _db_bytes(db_path), empty_bytes))
     finally:
         db.close()
         if pool is not None:
             pool.close()
             pool.join()
+    return {"per_article": results, "fts": _search_figures(db_path, corpus, filled)}
+
+
+def reused_figures(
+    sizes: list[int], folder: Path, workers: int = 2, backend: str = "sqlite"
+) -> dict:
+    """The same figures on bases kept in ``folder`` (built in bulk once), each measured on a copy."""
+    from bulkload import ensure_sqlite, postgresql_base, postgresql_copy, server, working_copy
+
+    pg = server(folder / "pg") if backend == "postgresql" else None
+    if pg is not None:
+        empty = postgresql_copy(pg.url(), "template0", "empty")
+        open_store(empty).close()
+    else:
+        empty = folder / "empty.db"
+        open_store(empty).close()
+    empty_bytes = _db_bytes(empty)
+    print("dedup + storage cost per article (target: flat):", flush=True)
+    results = []
+    for size in sorted(sizes):
+        started = time.perf_counter()
+        base = (postgresql_base(pg, folder, size, workers) if pg else
+                ensure_sqlite(folder, size, workers))  # fmt: skip
+        build = time.perf_counter() - started
+        measured = (postgresql_copy(pg.url(), f"base_{size}", "measured") if pg else
+                    working_copy(base, folder / "measured.db"))  # fmt: skip
+        corpus = Corpus()
+        with open_store(measured) as db:
+            rounds = [measure(measured, db, corpus, size, f"p{size}r{r}") for r in range(ROUNDS)]
+        results.append(_per_article(size, rounds, build, _db_bytes(base), empty_bytes))
+    return {"per_article": results, "fts": _search_figures(base, Corpus(), size)}
+
+
+def _per_article(
+    size: int, rounds: list[dict], build: float, size_bytes: int, empty_bytes: int
+) -> dict:
+    # Timings on a shared machine are noisy: the best of a few rounds is the cost.
+    ms = min(r["ms"] for r in rounds)
+    cpu = min(r["cpu_ms"] for r in rounds)
+    above = (size_bytes - empty_bytes) / max(1, size)
+    print(
+        f"  {size:>9,} stored: {ms:6.2f} ms/article, {cpu:5.2f} ms CPU of this process (best of "
+        f"{ROUNDS} rounds of mixed new, copied, re-fetched and edited articles; database "
+        f"{size_bytes / 2**20:,.0f} MiB, {above / 1024:,.1f} KiB/article above the empty schema, "
+        f"filled in {build:,.0f} s; load average {os.getloadavg()[0]:.1f})",
+        flush=True,
+    )
+    return {
+        "stored": size,
+        "ms_per_article": ms,
+        "cpu_ms_per_article": cpu,
+        "median_ms_per_article": statistics.median(r["ms"] for r in rounds),
+        "build_s": build,
+        "db_bytes": size_bytes,
+        "bytes_per_article": above,
+    }
+
+
+def _search_figures(db_path: Path | str, corpus: Corpus, filled: int) -> dict:
     fts = fts_times(db_path, corpus)
     print(
         f"full-text query (newsmon search) at {filled:,} articles: median {fts['median_ms']:.1f} ms, "
-        f"p90 {fts['p90_ms']:.1f} ms (target median < 50 ms)",
+        f"p90 {fts['p90_ms']:.1f} ms (target median < 50 ms; load average {os.getloadavg()[0]:.1f})",
         flush=True,
     )
     for query, ms in fts["per_query_ms"].items():
         print(f"    {query!s:36s} {ms:7.1f} ms  {fts['matches'][query]:>9,} matches", flush=True)
-    return {"per_article": results, "fts": fts}
+    return fts
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -149,10 +190,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--db", default="", help="an empty PostgreSQL database to fill instead")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        metavar="DIR",
+        help="keep the filled databases in DIR (built in bulk once, benchmarks/bulkload.py; "
+        "PostgreSQL: a server kept in DIR/pg) and measure on a copy of each",
+    )
     args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.reuse is not None:
+        reused_figures(sizes, args.reuse, args.workers, args.backend)
+        return
     work = args.workdir or Path(tempfile.mkdtemp(prefix="newsmon-scale-"))
     work.mkdir(parents=True, exist_ok=True)
-    sizes = [int(s) for s in args.sizes.split(",")]
     if args.backend == "postgresql" and not args.db:
         from tests.pgserver import PostgresServer
 
