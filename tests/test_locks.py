@@ -203,15 +203,19 @@ def test_backfill_takes_the_same_locks_as_crawl(mock_web, mock_sources, tmp_path
     assert sources == {"armwire"}
 
     # A backfill holds its sources' locks while it runs: a crawl of them skips them.
+    # Its listing is held until the crawl has tried, however slowly that crawl starts.
     slow = {path: handler for path, handler in mock_web.routes["wayback"].items()}
-    mock_web.route("wayback", "/cdx", lambda request: (time.sleep(3), slow["/cdx"](request))[1])
+    crawled = threading.Event()
+    mock_web.route("wayback", "/cdx", lambda request: (crawled.wait(60), slow["/cdx"](request))[1])
+    listed_before = len(wayback.listings())
     process = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", *args, "rusnews", "--wait", "0"],
         cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not wayback.listings():
+        # The armwire backfill above listed already: wait for this one's listing.
+        while time.monotonic() < deadline and len(wayback.listings()) <= listed_before:
             time.sleep(0.05)
         crawl = run_newsmon(
             "crawl",
@@ -227,5 +231,6 @@ def test_backfill_takes_the_same_locks_as_crawl(mock_web, mock_sources, tmp_path
         assert crawl.returncode == 4, crawl.stderr
         assert "skipped source 'rusnews'" in crawl.stderr
     finally:
+        crawled.set()
         process.wait(timeout=60)
     assert process.returncode == 0
