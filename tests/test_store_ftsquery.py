@@ -168,3 +168,17 @@ def test_updates_and_deletes_keep_the_folded_index_in_step(tmp_path):
         store.conn.execute("DELETE FROM articles WHERE id = 2")
         assert [h.id for h in store.search_stories("елка")] == []
         store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+
+
+def test_the_index_has_prefix_lists_and_prefix_queries_still_fold(tmp_path):
+    path = tmp_path / "new.db"
+    _archive(path, migrated=True)
+    with open_store(path) as store:
+        (sql,) = store.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'articles_fts'"
+        ).fetchone()
+        assert "prefix='2 3'" in sql
+        assert [h.id for h in store.search_stories("La*")] == [1]
+        assert [h.id for h in store.search_stories("Lac*")] == [1]
+        assert [h.id for h in store.search_stories("Ստե*")] == [3]
+        store.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")

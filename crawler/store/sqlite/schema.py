@@ -422,3 +422,28 @@ def m050_freshness_polls(db: sqlite_utils.Database) -> None:
         db.execute(statement.format(id="INTEGER", real="REAL", bigint="INTEGER"))
     # Medians per source over the last day, for datasette and sqlite-utils users.
     db.execute(f"CREATE VIEW freshness AS {freshness_query(SQLITE_DAY_AGO)}")
+
+
+FTS_WITH_PREFIXES = (
+    'CREATE VIRTUAL TABLE "articles_fts" USING FTS5 ("title", "body", '
+    "tokenize='unicode61 remove_diacritics 2', content=\"articles\", prefix='2 3')"
+)
+
+
+@migrations()
+def m060_fts_prefix_index(db: sqlite_utils.Database) -> None:
+    """Two- and three-letter prefix indexes on ``articles_fts``: ``ang*`` then reads one list
+    instead of merging every indexed word that starts so (seconds at 500k articles without)."""
+    from crawler.store.sqlite import ftsfold
+
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()
+    if "prefix=" in sql:
+        return
+    folded = ftsfold.is_folded(db.conn)
+    # The triggers name the table and outlive it: they index into the new one.
+    db.execute("DROP TABLE articles_fts")
+    db.execute(FTS_WITH_PREFIXES)
+    if folded:
+        ftsfold.rebuild(db.conn)
+    else:
+        db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
