@@ -31,7 +31,7 @@ from typing import Any
 
 from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
 from crawler.textfold import fold, fold_offsets
-from crawler.texttime import out_of_period, text_time
+from crawler.texttime import named_years, out_of_period, text_time
 
 __all__ = ["Pattern", "RelevanceResult", "Topic", "TopicSet", "fold", "load_topics"]
 
@@ -204,6 +204,26 @@ _RELATED_LINE = (
     + r")(?!\w)[^\n]*$"
 )
 _SKIPPED_LINE = re.compile(f"{_TAG_LINE}|{_RELATED_LINE}", re.MULTILINE)
+# An aside that compares with another case ("(for comparison, in November 2020
+# Russia deployed a contingent in Nagorno-Karabakh)"): a story about another mission
+# or another blockade names Karabakh there, and that place must not anchor the rest.
+_COMPARISON_OPENINGS = (
+    "for comparison",
+    "by comparison",
+    "in comparison",
+    "compare",
+    "для сравнения",
+    "по сравнению с",
+    "сравните",
+    "համեմատության համար",
+    "համեմատենք",
+    "müqayisə üçün",
+    "müqayisə edək",
+)
+_COMPARISON = "(?:" + "|".join(re.escape(fold(o)) for o in _COMPARISON_OPENINGS) + r")(?!\w)"
+_COMPARISON_ASIDE = re.compile(
+    rf"\(\s*{_COMPARISON}[^()\n]*\)|(?:^|(?<=[.!?։]\s)){_COMPARISON}[^.!?։\n]*", re.MULTILINE
+)
 
 
 _PUBLISHED = re.compile(r"((?:19|20)\d\d)-(0[1-9]|1[0-2])")
@@ -220,12 +240,13 @@ class _Text:
         folded = fold(self.original)
         self.title_end = len(fold(title or ""))
         body_start = self.title_end + 1
-        self.folded = folded[:body_start] + _SKIPPED_LINE.sub(
-            lambda m: "\x01" * len(m.group()), folded[body_start:]
-        )
+        body = _SKIPPED_LINE.sub(lambda m: "\x01" * len(m.group()), folded[body_start:])
+        body = _COMPARISON_ASIDE.sub(lambda m: "\x01" * len(m.group()), body)
+        self.folded = folded[:body_start] + body
         self._unit_starts: list[int] | None = None
         self._offsets: list[int] | None | bool = False
         self._when: tuple[tuple[int, int] | None, list[int], tuple[int, int] | None] | None = None
+        self._year_units: list[tuple[int, int]] | None = None
 
     def when(self) -> tuple[tuple[int, int] | None, list[int], tuple[int, int] | None]:
         """The text's own (year, month) near its start, the years it names, and the
@@ -235,6 +256,14 @@ class _Text:
             m = _PUBLISHED.match(self.published or "")
             self._when = (own, years, (int(m[1]), int(m[2])) if m else None)
         return self._when
+
+    def year_units(self) -> list[tuple[int, int]]:
+        """(unit, year) of every year the text names."""
+        if self._year_units is None:
+            found = named_years(self.folded)
+            _, units = self.words_and_units([start for start, _ in found])
+            self._year_units = [(unit, year) for unit, (_, year) in zip(units, found, strict=True)]
+        return self._year_units
 
     def unit_count(self) -> int:
         """Units of the text: the title, then each body sentence."""
@@ -280,7 +309,10 @@ def _within(units: list[int], unit: int, span: int) -> bool:
 def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     """The topic's score in ``text``, the hits found when it matches, and whether it
     matched only by the short-text rule (one strong sentence in a short body)."""
-    if topic.period is not None and out_of_period(topic.period, *text.when()):
+    own, years, published = text.when()
+    # The text's own date and its publication decide first; the years it names
+    # are weighed once the topic's hits are known (below).
+    if topic.period is not None and out_of_period(topic.period, own, [], published):
         return 0.0, [], False
     # The scan runs without groups (groups make Python's regex engine ~30x
     # slower); a hit is then named by the first branch that matches exactly its
@@ -303,6 +335,14 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     if first_anchor is None:
         return 0.0, [], False
     words, units = text.words_and_units([start for start, _, _, _ in hits])
+    # The years of the headline, the lead and the sentences that hold the topic's
+    # places or words date what the text says of it; a year elsewhere is someone's
+    # past ("awarded Hero of Russia in 2017", "born in 1975"), not when it happened.
+    if topic.period is not None and own is None and years:
+        hit_units = {0, 1, *units}
+        topical = [year for unit, year in text.year_units() if unit in hit_units]
+        if out_of_period(topic.period, None, topical, published):
+            return 0.0, [], False
     # "The region", "the enclave" place a sentence only once a real anchor came before.
     anchor_words = [
         w

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["YEAR_SLACK", "out_of_period", "text_time"]
+__all__ = ["YEAR_SLACK", "named_years", "out_of_period", "text_time"]
 
 # The text's own date near its start: 2023-04, 2023-04-25, 25.04.2023, 25-04-2023,
 # "August 2022", "12 января 2023", "Nov 09, 2020", "2020 թվականի նոյեմբերի",
@@ -91,12 +91,16 @@ def text_time(text: str, title_end: int = 0) -> tuple[tuple[int, int] | None, li
         if m and (m["y1"] or m["y2"] or number == 0 or len(line) <= _DATELINE):
             own = _own_month(m)
             break
-    years = [
-        int(m.group())
+    return own, [year for _, year in named_years(text)]
+
+
+def named_years(text: str) -> list[tuple[int, int]]:
+    """(offset, year) of every year ``text`` names, in order (a round count is not one)."""
+    return [
+        (m.start(), int(m.group()))
         for m in _YEAR.finditer(text)
         if int(m.group()) % 100 or not _NOT_A_YEAR.match(text, m.end())
     ]
-    return own, years
 
 
 def out_of_period(
