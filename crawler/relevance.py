@@ -335,6 +335,10 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     if first_anchor is None:
         return 0.0, [], False
     words, units = text.words_and_units([start for start, _, _, _ in hits])
+    dated = own or published
+    dated_within = topic.period is None or (
+        dated is not None and topic.period[0] <= dated <= topic.period[1]
+    )
     # The years of the headline, the lead and the sentences that hold the topic's
     # places or words date what the text says of it; a year elsewhere is someone's
     # past ("awarded Hero of Russia in 2017", "born in 1975"), not when it happened.
@@ -444,10 +448,18 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     for unit in evidence.keys() | setting.keys():
         weights = evidence.get(unit, {})
         weight = topic.title_weight if unit == 0 else 1.0
-        # A headline that only names the corridor ("Lachin corridor", a history of
-        # it) weighs as one sentence: the name alone is a place, not an event.
-        if unit == 0 and all(topic.patterns[index].anchored for index in weights):
-            weight = 1.0
+        # A headline weighs double when it names the event: a strong term, or the
+        # corridor's name with a word of its closure. One that only names the corridor
+        # (a history of it) weighs as one sentence, and so does one of weak words only
+        # ("112 patients moved by air") unless the text is dated within the topic's
+        # period, when patients moved from Karabakh are the blockade's.
+        if unit == 0 and 0 not in strong_units:
+            only_names = all(topic.patterns[index].anchored for index in weights)
+            event_words = sum(
+                w for index, w in weights.items() if not topic.patterns[index].context
+            )
+            if only_names or not (dated_within or event_words >= 1.0):
+                weight = 1.0
         score += min(1.0, sum(weights.values()) + setting.get(unit, 0.0)) * weight
     # The corridor named with its roads, routes and the Red Cross, however often, is
     # the setting: the topic is an event (a blockade, a contingent's work), so some
