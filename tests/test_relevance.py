@@ -1364,3 +1364,42 @@ def test_a_headline_of_weak_words_weighs_double_only_within_the_period(
 ):
     assert BLOCKADE not in topics.match(title, body).topics, language
     assert BLOCKADE in topics.match(title, body, "2023-06-12").topics, language
+
+
+# What ran short under the blockade (bread, flour, fuel) carries a sentence once the
+# text has named the blockade elsewhere ("200 grams of bread a day … ration coupons").
+@pytest.mark.parametrize(
+    ("language", "short", "named", "other"),
+    [
+        (
+            "en",
+            "In Artsakh every person may now buy 200 grams of bread a day.",
+            "Ration coupons were handed out in Stepanakert on 4 September.",
+            "Residents asked why the authorities had not stored wheat.",
+        ),
+        (
+            "hy",
+            "Արցախում այսօրվանից յուրաքանչյուր շնչին վաճառվում է օրական 200 գրամ հաց։",
+            "Սեպտեմբերի 4-ին արցախցիներին բաժանվել են կտրոններ։",
+            "Բնակիչը հարց է ուղղում ղեկավարներին։",
+        ),
+        (
+            "ru",
+            "В Арцахе теперь продают по 200 граммов хлеба в день на человека.",
+            "4 сентября жителям Степанакерта раздали талоны.",
+            "Жители спрашивают, почему власти не запасли зерно.",
+        ),
+        (
+            "az",
+            "Xankəndidə hər kəsə gündə 200 qram çörək satılır.",
+            "Sentyabrın 4-də Xankəndidə ərzaq talonları paylanıb, blokada davam edir.",
+            "Sakinlər hakimiyyətin niyə taxıl saxlamadığını soruşur.",
+        ),
+    ],
+)
+def test_what_ran_short_carries_a_sentence_beside_the_blockade(
+    topics, language, short, named, other
+):
+    assert BLOCKADE in topics.match("", f"{short} {named} {other}").topics, language
+    # Without the sentence on bread the text names the blockade once.
+    assert BLOCKADE not in topics.match("", f"{other} {named} {other}").topics, language
