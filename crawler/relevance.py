@@ -25,13 +25,14 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
 from crawler.textfold import fold, fold_offsets
-from crawler.texttime import named_years, out_of_period, text_time
+from crawler.texttime import named_years, out_of_period, text_time, years_back
 
 __all__ = ["Pattern", "RelevanceResult", "Topic", "TopicSet", "fold", "load_topics"]
 
@@ -258,9 +259,14 @@ class _Text:
         return self._when
 
     def year_units(self) -> list[tuple[int, int]]:
-        """(unit, year) of every year the text names."""
+        """(unit, year) of every year the text names, and of every year it looks back to
+        ("23 years ago" from its publication, or from today when that is unknown)."""
         if self._year_units is None:
+            _, _, published = self.when()
+            now = published[0] if published else date.today().year
             found = named_years(self.folded)
+            found += [(start, now - back) for start, back in years_back(self.folded)]
+            found.sort()
             _, units = self.words_and_units([start for start, _ in found])
             self._year_units = [(unit, year) for unit, (_, year) in zip(units, found, strict=True)]
         return self._year_units
@@ -309,7 +315,7 @@ def _within(units: list[int], unit: int, span: int) -> bool:
 def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     """The topic's score in ``text``, the hits found when it matches, and whether it
     matched only by the short-text rule (one strong sentence in a short body)."""
-    own, years, published = text.when()
+    own, _, published = text.when()
     # The text's own date and its publication decide first; the years it names
     # are weighed once the topic's hits are known (below).
     if topic.period is not None and out_of_period(topic.period, own, [], published):
@@ -342,10 +348,10 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     # The years of the headline, the lead and the sentences that hold the topic's
     # places or words date what the text says of it; a year elsewhere is someone's
     # past ("awarded Hero of Russia in 2017", "born in 1975"), not when it happened.
-    if topic.period is not None and own is None and years:
+    if topic.period is not None and own is None:
         hit_units = {0, 1, *units}
         topical = [year for unit, year in text.year_units() if unit in hit_units]
-        if out_of_period(topic.period, None, topical, published):
+        if topical and out_of_period(topic.period, None, topical, published):
             return 0.0, [], False
     # "The region", "the enclave" place a sentence only once a real anchor came before.
     anchor_words = [
