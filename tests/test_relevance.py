@@ -1441,3 +1441,16 @@ def test_an_anniversary_looks_back_out_of_the_period(topics, language, title, bo
     assert BLOCKADE not in topics.match(title, body).topics, language
     # Without the look back nothing dates the text: the words of a blockade decide.
     assert BLOCKADE in topics.match("", body).topics, language
+
+
+# Coming and going on the road ("gediş-gəliş", the Azerbaijani word for free movement)
+# carries a sentence beside one on the checkpoint at the start of the Lachin road.
+def test_azerbaijani_coming_and_going_is_a_word_of_the_event(topics):
+    checkpoint = (
+        "Azərbaycan Laçın-Xankəndi yolundan sui-istifadə səbəbindən sərhəd-keçid məntəqəsi yaradıb."
+    )
+    said = "Bunu Xarici İşlər Nazirliyinin rəsmisi tviter hesabında yazıb."
+    movement = "Qarabağ bölgəsinin sakinlərinin hər iki istiqamətə gediş-gəlişi təmin olunacaq."
+    other = "Qarabağ bölgəsinin sakinləri üçün yeni məktəb tikiləcək."
+    assert BLOCKADE in topics.match("", f"{checkpoint} {said} {movement}").topics
+    assert BLOCKADE not in topics.match("", f"{checkpoint} {said} {other}").topics
