@@ -221,7 +221,8 @@ _COMPARISON_OPENINGS = (
     "müqayisə üçün",
     "müqayisə edək",
 )
-_COMPARISON = "(?:" + "|".join(re.escape(fold(o)) for o in _COMPARISON_OPENINGS) + r")(?!\w)"
+_COMPARISON_FOLDED = tuple(fold(opening) for opening in _COMPARISON_OPENINGS)
+_COMPARISON = "(?:" + "|".join(re.escape(o) for o in _COMPARISON_FOLDED) + r")(?!\w)"
 _COMPARISON_ASIDE = re.compile(
     rf"\(\s*{_COMPARISON}[^()\n]*\)|(?:^|(?<=[.!?։]\s)){_COMPARISON}[^.!?։\n]*", re.MULTILINE
 )
@@ -242,12 +243,21 @@ class _Text:
         self.title_end = len(fold(title or ""))
         body_start = self.title_end + 1
         body = _SKIPPED_LINE.sub(lambda m: "\x01" * len(m.group()), folded[body_start:])
-        body = _COMPARISON_ASIDE.sub(lambda m: "\x01" * len(m.group()), body)
         self.folded = folded[:body_start] + body
         self._unit_starts: list[int] | None = None
         self._offsets: list[int] | None | bool = False
         self._when: tuple[tuple[int, int] | None, list[int], tuple[int, int] | None] | None = None
         self._year_units: list[tuple[int, int]] | None = None
+
+    def drop_asides(self) -> None:
+        """Blank comparison asides; done once the text is known to name a place (it can
+        only take places away, and most texts name none)."""
+        if any(opening in self.folded for opening in _COMPARISON_FOLDED):
+            body_start = self.title_end + 1
+            body = _COMPARISON_ASIDE.sub(
+                lambda m: "\x01" * len(m.group()), self.folded[body_start:]
+            )
+            self.folded = self.folded[:body_start] + body
 
     def when(self) -> tuple[tuple[int, int] | None, list[int], tuple[int, int] | None]:
         """The text's own (year, month) near its start, the years it names, and the
@@ -545,6 +555,7 @@ class TopicSet:
         scores: dict[str, float] = {}
         if self.anchors.search(text.folded) is None:
             return RelevanceResult(scores={topic.name: 0.0 for topic in self.topics})
+        text.drop_asides()
         short: set[str] = set()
         for topic in self.topics:
             score, found, by_short_rule = _score(topic, text)
