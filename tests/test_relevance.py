@@ -591,17 +591,17 @@ def test_real_set_shape():
 
 # Floors a little under the figures measured when the rules were last changed
 # (docs/quality.md): they catch a regression, they are not the goal of issue #13.
-# The held-out half is that of batches 1-3; batches 4, 5 and 6 were the second, third
-# and fourth rounds' unseen sets (batch 6 measured once, at the fourth round's end:
-# 0.940 / 0.887).
+# The held-out half is that of batches 1-3; batches 4 to 7 were the second to fifth
+# rounds' unseen sets (batch 7 measured once, at the fifth round's end: 0.893 / 0.847).
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
     [
         ("relevance-dev", 0.94, 0.90),
-        ("heldout", 0.95, 0.93),
+        ("heldout", 0.97, 0.95),
         ("batch 4", 0.96, 0.96),
         ("batch 5", 0.96, 0.96),
-        ("batch 6", 0.92, 0.86),
+        ("batch 6", 0.94, 0.92),
+        ("batch 7", 0.87, 0.82),
     ],
 )
 def test_precision_and_recall_on_real_texts(
