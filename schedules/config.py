@@ -122,6 +122,9 @@ class Node:
     """HTTP basic-auth user (Scrapyd's ``username`` setting), or None."""
     password: str | None = field(default=None, repr=False)
     """Its password, from the file or from the variable named by ``password_env``."""
+    slots: int | None = None
+    """Crawls it may carry at once (running + waiting in its queue); None: the ``max_proc``
+    its ``daemonstatus.json`` reports (``newsmon scrapyd-node`` does), else 1."""
 
     @property
     def name(self) -> str:
@@ -214,7 +217,7 @@ _DAEMON_KEYS = {
     "shutdown_grace", "startup_delay", "max_parallel", "keep_crawl_logs", "runner", "node",
     "nodes", "project", "poll_interval", "node_timeout",
 }  # fmt: skip
-_NODE_KEYS = {"url", "username", "password", "password_env"}
+_NODE_KEYS = {"url", "username", "password", "password_env", "slots"}
 
 
 class _Checker:
@@ -453,7 +456,10 @@ def _node(check: _Checker, raw: Any) -> Node:
             "username" if username is None else "password",
             "HTTP basic auth needs both 'username' and a password",
         )
-    return Node(url=url.strip().rstrip("/"), username=username, password=password)
+    slots = check.typed(raw, "slots", int)
+    if slots is not None and slots < 1:
+        raise check.fail("slots", "must be at least 1")
+    return Node(url=url.strip().rstrip("/"), username=username, password=password, slots=slots)
 
 
 def _adaptive(path: Path, raw: Any) -> AdaptiveSettings:
