@@ -147,7 +147,7 @@ class DaemonSettings:
     runner: str = "local"
     """Where crawls run: ``"local"`` (child processes) or ``"scrapyd"`` (the ``nodes``)."""
     nodes: tuple[Node, ...] = ()
-    """Scrapyd nodes, tried least busy first (runner ``"scrapyd"``)."""
+    """Scrapyd nodes, the one with the most free slots first (runner ``"scrapyd"``)."""
     project: str = "newsmon"
     """Scrapyd project the crawls run in (the name the project was deployed under)."""
     poll_interval: timedelta = timedelta(seconds=5)

@@ -1,13 +1,16 @@
 """Crawls on Scrapyd nodes: choosing a node, scheduling a run there, following it to its end.
 
-The daemon's ``runner = "scrapyd"`` hands each run to the least busy node
-that answers (``daemonstatus.json``), as ``scrapy crawl news`` with the
+The daemon's ``runner = "scrapyd"`` hands each run to the node that answers
+with the most free slots (``daemonstatus.json``; a full node gets nothing,
+and with every node full the run waits), as ``scrapy crawl news`` with the
 arguments and settings a local run gets (``schedule.json``), follows it
 (``listjobs.json``), and past the job's timeout (or the daemon's shutdown
 grace) stops it with ``cancel.json``: SIGINT first, on which Scrapy closes
 gracefully and records its counters, SIGKILL ``kill_grace`` later. A node
 that does not answer for ``node_timeout`` has lost its crawl: the daemon
-records the run as failed and reschedules it on another node. What the
+records the run as failed and reschedules it on another node. A daemon
+started later follows the runs an earlier one left on nodes (the run's row
+names its node and job) with the same :meth:`NodePool.follow`. What the
 daemon knows of each node (up or down, why, its load) goes into its state
 file for ``newsmon status``.
 """

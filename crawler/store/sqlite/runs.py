@@ -111,7 +111,8 @@ class RunStore:
     def set_run_node(self, run_id: int, *, node: str, node_job: str) -> None:
         with self.write() as tx:
             tx.conn.execute(
-                "UPDATE crawl_runs SET node = ?, node_job = ? WHERE id = ?", [node, node_job, run_id]
+                "UPDATE crawl_runs SET node = ?, node_job = ? WHERE id = ?",
+                [node, node_job, run_id],
             )
 
     def mark_run(self, run_id: int, *, status: str, message: str) -> None:
