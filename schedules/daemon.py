@@ -261,7 +261,8 @@ class Daemon:
         self.scheduler.add_job(
             self._carry,
             args=[key, partial(self._run_remote, job, key, sources,
-                               taken_over=(row.id, node, row.node_job, elapsed), rerun=known)],
+                               taken_over=(row.id, node, row.node_job, elapsed),
+                               rerun=known and self.remote)],
             id=f"taken-over-run-{row.id}",
             name=f"{job.id} (run {row.id})",
             next_run_time=now,
