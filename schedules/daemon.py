@@ -5,7 +5,8 @@ The daemon opens the run's ``crawl_runs`` row, starts ``newsmon crawl
 when the child is gone makes sure the row tells what happened (the crawl
 closes it itself when it ends normally; a timeout, crash or kill is recorded
 here). With ``runner = "scrapyd"`` the run goes to a Scrapyd node instead
-(:mod:`schedules.remote`). It never imports Scrapy, holds no state across runs beyond
+(:mod:`schedules.noderuns`, :mod:`schedules.remote`); on start-up the daemon
+follows again the node runs an earlier daemon left. It never imports Scrapy, holds no state across runs beyond
 APScheduler's in-memory jobs, and refuses to start twice on one database.
 
 For tests and benchmarks, ``NEWSMON_DAEMON_REPORT=FILE`` makes the daemon
@@ -23,11 +24,9 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from functools import partial
+from datetime import UTC, datetime
 from pathlib import Path
 
 from apscheduler.events import (
@@ -42,14 +41,15 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.polling import source_plans
-from crawler.runs import process_gone, set_run_process, start_run
-from crawler.store import RunRow, Store, StoreError, local_path, open_store
+from crawler.runs import set_run_process, start_run
+from crawler.store import Store, StoreError, local_path, open_store
 from crawler.store.filelocks import daemon_state_path
-from schedules.config import Job, Node, Schedule, format_duration
-from schedules.history import close_abandoned_runs, last_run_by_job, parse_time
+from schedules.config import Job, Schedule, format_duration
+from schedules.history import close_abandoned_runs, last_run_by_job
 from schedules.logs import prune_crawl_logs
-from schedules.outcomes import record_outcome, record_remote_outcome
-from schedules.remote import NodePool, Placement, RemoteOutcome, crawl_request
+from schedules.noderuns import NodeRuns
+from schedules.outcomes import record_outcome
+from schedules.remote import NodePool
 from schedules.supervisor import CrawlProcess, Outcome
 from schedules.triggers import build_trigger, first_run, misfire_grace_seconds
 
@@ -58,7 +58,6 @@ logger = logging.getLogger("newsmon.schedule")
 DEFAULT_CRAWL_COMMAND = (sys.executable, "-m", "crawler.cli", "crawl")
 DEFAULT_ALERTS_COMMAND = (sys.executable, "-m", "crawler.cli", "alerts", "run")
 ALERTS_TIMEOUT_S = 600
-BEHIND = "behind another run waiting for a free node slot"
 
 
 class DaemonError(RuntimeError):
@@ -69,7 +68,7 @@ def utc(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
-class Daemon:
+class Daemon(NodeRuns):
     """Runs the jobs of a schedule until SIGTERM/SIGINT; see :meth:`run`."""
 
     def __init__(
@@ -221,53 +220,6 @@ class Daemon:
         self.scheduler.add_listener(
             self._on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED
         )
-
-    def _take_over(self, store: Store, row: RunRow, now: datetime) -> None:
-        """Follow again a run an earlier daemon handed to a Scrapyd node and could not see to its end.
-
-        The run keeps its row and its job's slot (no second run of the job
-        while it goes on); its timeout counts from the row's start. The node
-        then says how it ended, as for a run this daemon placed, and a run
-        the node lost (or that the node does not answer for about
-        ``node_timeout``) is recorded as failed and runs again elsewhere.
-        """
-        job = self.jobs.get(row.job_id or "")
-        known = job is not None
-        if job is None:  # a job since removed from the schedules file: the default limits
-            job = Job(id=row.job_id or f"run-{row.id}")
-        sources = list(row.sources) if job.adaptive else None
-        if job.adaptive and len(row.sources) == 1:
-            key = f"{job.id}:{row.sources[0]}"
-        else:
-            key = job.id if known else f"taken-over:{row.id}"
-        if process_gone(row.pid, row.host, row.pid_started):
-            # Still waiting in the node's queue: held by the daemon that placed it, gone now.
-            set_run_process(store, row.id, os.getpid())
-        node = self.nodes.name_of(row.node)
-        elapsed = max(0.0, (now - parse_time(row.started_at)).total_seconds())
-        with self._lock:
-            self._running[key] = row.id
-            self._queued.add(key)
-        logger.warning(
-            "job %s: run %d was left on node %s (Scrapyd job %s) by an earlier daemon, %s ago: "
-            "followed again%s",
-            job.id,
-            row.id,
-            node,
-            row.node_job,
-            format_duration(timedelta(seconds=round(elapsed))),
-            "" if known else " (the job is no longer in the schedules file: default limits)",
-        )
-        self.scheduler.add_job(
-            self._carry,
-            args=[key, partial(self._run_remote, job, key, sources,
-                               taken_over=(row.id, node, row.node_job, elapsed),
-                               rerun=known and self.remote)],
-            id=f"taken-over-run-{row.id}",
-            name=f"{job.id} (run {row.id})",
-            next_run_time=now,
-            misfire_grace_time=None,
-        )  # fmt: skip
 
     def _install_signal_handlers(self) -> None:
         signal.signal(signal.SIGTERM, self._on_signal)
@@ -463,141 +415,6 @@ class Daemon:
             self._runs_started += 1
         self._write_state()
         return run_id
-
-    def _run_remote(
-        self,
-        job: Job,
-        key: str,
-        sources: list[str] | None,
-        *,
-        taken_over: tuple[int, str, str, float] | None = None,
-        rerun: bool = True,
-    ) -> None:
-        """Hand a run to a Scrapyd node and follow it; a run lost with its node is rescheduled
-        (as a new run) on another node, once per node.
-
-        ``taken_over``: the run is already on a node, ``(run id, node, Scrapyd
-        job, seconds under way)``: it is followed from there. ``rerun``: whether
-        a lost run runs again (not for a job no longer scheduled).
-        """
-        lost_nodes: set[str] = set()
-        while True:
-            if taken_over is not None:
-                (run_id, node, placed, elapsed), taken_over = taken_over, None
-            else:
-                started = self._place(job, key, sources, lost_nodes)
-                if started is None:
-                    return  # the daemon stopped while the run waited for a free slot
-                run_id, placement = started
-                node, placed, elapsed = placement.node, placement.job, 0.0
-            if node is None:
-                outcome = RemoteOutcome("", "", "unplaced", None, False, 0.0, placement.why)
-            else:
-                outcome = self.nodes.follow(
-                    node,
-                    placed,
-                    timeout=job.timeout.total_seconds(),
-                    kill_grace=job.kill_grace.total_seconds(),
-                    stop_at=lambda: self._stop_at,
-                    elapsed=elapsed,
-                )
-            with open_store(self.db_path) as store:
-                row, lost = record_remote_outcome(
-                    store, job, run_id, outcome, self.schedule.daemon.shutdown_grace
-                )
-            self._log_row(job, run_id, row, outcome.duration)
-            if not lost or not rerun or self._stopping.is_set():
-                break
-            lost_nodes.add(node)
-            logger.warning("job %s: run %d lost with its node: rescheduled on another node", job.id,
-                           run_id)  # fmt: skip
-        self._run_alerts(job, run_id)
-
-    def _place(
-        self, job: Job, key: str, sources: list[str] | None, lost_nodes: set[str]
-    ) -> tuple[int, Placement] | None:
-        """Wait for a free slot on a node, open the run's row and schedule the run there:
-        ``(run id, placement)``; None when the daemon stopped meanwhile.
-
-        One run at a time goes from "a node has room" to "scheduled there", so
-        runs due at once do not all see the same free slot (and open rows for
-        runs that then wait); the others queue behind it.
-        """
-        if not self._placing.acquire(blocking=False):
-            with self._lock:
-                self._waiting.setdefault(key, BEHIND)
-            self._placing.acquire()
-        try:
-            run_id = None
-            while self._wait_for_room(job, key, lost_nodes):
-                if run_id is None:
-                    run_id = self._open_run(job, key, sources)
-                    arguments, settings = crawl_request(
-                        job,
-                        run_id,
-                        db_url=self.db_path,
-                        sources_file=self.sources_file,
-                        topics_file=self.topics_file,
-                        sources=sources,
-                        extra_settings=self._poll_settings(job),
-                    )
-                placement = self.nodes.place(
-                    # Unique across databases and attempts: a node lists the jobs it ran for
-                    # every daemon, and an old job of the same run id must not pass for this one.
-                    job_id=f"newsmon-run-{run_id}-{uuid.uuid4().hex[:12]}",
-                    arguments=arguments,
-                    settings=settings,
-                    exclude=lost_nodes,
-                    on_choice=partial(self._record_node, run_id),
-                )
-                self._write_state()
-                if placement.node is not None:
-                    logger.info(
-                        "job %s: run %d scheduled on node %s (Scrapyd job %s)",
-                        job.id,
-                        run_id,
-                        placement.node,
-                        placement.job,
-                    )
-                if not placement.full:
-                    return run_id, placement
-                # Filled by something else (another daemon's runs, a manual crawl) since the look.
-            if run_id is not None:
-                with open_store(self.db_path) as store:
-                    store.finish_run(
-                        run_id,
-                        status="interrupted",
-                        message="the daemon shut down while the run waited for a free node slot",
-                        only_if_running=True,
-                    )
-            return None
-        finally:
-            self._placing.release()
-
-    def _wait_for_room(self, job: Job, key: str, exclude: set[str] = frozenset()) -> bool:
-        """Wait while every Scrapyd node that answers is full; False when the daemon stops meanwhile."""
-        while not self._stopping.is_set():
-            why = self.nodes.room(exclude)
-            if not why:
-                break
-            with self._lock:
-                first = self._waiting.get(key) in (None, BEHIND)
-                self._waiting[key] = why
-            if first:
-                logger.info("job %s: waits for a free node slot: %s", key, why)
-                self._write_state()
-            self._stopping.wait(self.schedule.daemon.poll_interval.total_seconds())
-        with self._lock:
-            waited = self._waiting.pop(key, None) is not None
-        if waited:
-            self._write_state()
-        return not self._stopping.is_set()
-
-    def _record_node(self, run_id: int, node: Node, scrapyd_job: str) -> None:
-        """Name the run's node and job in its row before the node may start it: a daemon
-        started after this one follows the run from there."""
-        with open_store(self.db_path) as store:
-            store.set_run_node(run_id, node=node.url, node_job=scrapyd_job)
 
     def crawl_log_path(self, run_id: int) -> Path:
         """Where one run's output and Scrapy log go."""

@@ -276,6 +276,9 @@ every = "1h"
 sources = ["rusnews"]
 discovery = ["feeds"]
 timeout = "4s"
+# The held feed lets go within its download timeout (20 s from its request): a graceful
+# close must not race the kill on a loaded machine.
+kill_grace = "60s"
 """,
         mock_sources,
     )
