@@ -153,7 +153,7 @@ class NodeRuns:
             self._placing.acquire()
         try:
             run_id = None
-            while self._wait_for_room(job, key, lost_nodes):
+            while self._wait_for_room(key, lost_nodes):
                 if run_id is None:
                     run_id = self._open_run(job, key, sources)
                     arguments, settings = crawl_request(
@@ -198,7 +198,7 @@ class NodeRuns:
         finally:
             self._placing.release()
 
-    def _wait_for_room(self, job: Job, key: str, exclude: set[str] = frozenset()) -> bool:
+    def _wait_for_room(self, key: str, exclude: set[str]) -> bool:
         """Wait while every Scrapyd node that answers is full; False when the daemon stops meanwhile."""
         while not self._stopping.is_set():
             why = self.nodes.room(exclude)

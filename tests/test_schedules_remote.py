@@ -6,6 +6,8 @@ on its own, with a fake clock, in a few milliseconds.
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import timedelta
 
 import pytest
@@ -370,3 +372,45 @@ def test_an_adaptive_run_on_a_node_crawls_only_its_due_source_and_feeds(tmp_path
     )
     assert arguments == {"discovery": "feeds", "sources": "armwire"}
     assert all(settings[name] == value for name, value in poll_settings)
+
+
+def test_a_daemon_takes_over_the_runs_an_earlier_one_left_on_nodes(tmp_path):
+    from dataclasses import replace
+
+    from schedules.config import load_schedules
+    from schedules.daemon import Daemon
+
+    path = tmp_path / "schedules.toml"
+    path.write_text('[[job]]\nid = "feeds"\nevery = "1h"\nsources = ["armwire"]\n')
+    schedule = load_schedules(path)  # a local runner now: it follows node runs, places none
+    db = tmp_path / "news.db"
+    with open_store(db) as store:
+        # Rows of processes that are gone (this pid, but another start time).
+        gone = {"pid": os.getpid(), "host": socket.gethostname(), "pid_started": 1.0}
+        local = store.start_run(trigger="schedule", sources=["armwire"], job_id="feeds", **gone)
+        on_node = store.start_run(trigger="schedule", sources=["armwire"], job_id="feeds", **gone)
+        store.set_run_node(on_node, node="http://old:1", node_job="newsmon-run-2-x")
+        daemon = Daemon(schedule, db_path=db)
+        daemon.nodes = NodePool(replace(schedule.daemon, nodes=()), client=FakeClient)
+        FakeClient.nodes = {}
+        daemon._prepare(store)
+        rows = {r.id: r for r in store.runs()}
+    assert rows[local].status == "abandoned"
+    assert (
+        rows[on_node].status == "running" and rows[on_node].pid_started != 1.0
+    )  # now the daemon's
+    assert daemon._running == {"feeds": on_node}
+    daemon._run_job("feeds")  # its turn while the run goes on: skipped
+    FakeClient.nodes["old:1"].states = [None]  # the node was restarted and lost its queue
+    (taken,) = [j for j in daemon.scheduler.get_jobs() if j.id == f"taken-over-run-{on_node}"]
+    taken.func(*taken.args)
+    with open_store(db) as store:
+        rows = {r.id: r for r in store.runs()}
+    assert sorted(rows) == [local, on_node]  # not run again by a local daemon
+    assert rows[on_node].status == "failed"
+    assert (
+        rows[on_node].message
+        == "node old:1 lost: the node no longer knows job newsmon-run-2-x (restarted?)"
+    )
+    assert daemon._running == {}
+    assert "not in the schedules file" in daemon.nodes.snapshot()["old:1"]["note"]
