@@ -154,6 +154,9 @@ class DaemonSettings:
     """How often a crawl on a node is looked at (``listjobs.json``)."""
     node_timeout: timedelta = timedelta(seconds=60)
     """A node that does not answer for this long has lost its crawl, which is rescheduled."""
+    leave_node_runs: bool = False
+    """On SIGTERM/SIGINT, leave the crawls on nodes running (their rows open) for the next
+    daemon to follow, instead of stopping them after ``shutdown_grace``."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,7 @@ _CADENCE_KEYS = ("every", "cron", "timezone", "jitter", "misfire_grace")
 _ADAPTIVE_KEYS = {"tick", "min_interval", "max_interval", "default_interval"}
 _DAEMON_KEYS = {
     "shutdown_grace", "startup_delay", "max_parallel", "keep_crawl_logs", "runner", "node",
-    "nodes", "project", "poll_interval", "node_timeout",
+    "nodes", "project", "poll_interval", "node_timeout", "leave_node_runs",
 }  # fmt: skip
 _NODE_KEYS = {"url", "username", "password", "password_env", "slots"}
 
@@ -405,6 +408,10 @@ def _daemon(path: Path, raw: Any) -> DaemonSettings:
     if runner == "scrapyd" and not nodes:
         raise check.fail("runner", "'scrapyd' needs at least one [[daemon.node]] with its url")
     values["nodes"] = nodes
+    if check.typed(raw, "leave_node_runs", bool):
+        if runner != "scrapyd":
+            raise check.fail("leave_node_runs", "only with runner = 'scrapyd'")
+        values["leave_node_runs"] = True
     return DaemonSettings(**values)
 
 

@@ -245,8 +245,14 @@ class Daemon(NodeRuns):
         with self._lock:
             running = dict(self._running)
         grace = format_duration(self.schedule.daemon.shutdown_grace)
-        if running:
-            runs = ", ".join(f"{job} (run {run})" for job, run in running.items())
+        runs = ", ".join(f"{job} (run {run})" for job, run in running.items())
+        if running and self.schedule.daemon.leave_node_runs:
+            logger.info(
+                "%s: no new crawls; running crawls go on on their nodes for the next daemon: %s",
+                signal_name,
+                runs,
+            )
+        elif running:
             logger.info(
                 "%s: no new crawls; running crawls get %s to finish: %s", signal_name, grace, runs
             )

@@ -125,6 +125,15 @@ class NodeRuns:
                     stop_at=lambda: self._stop_at,
                     elapsed=elapsed,
                 )
+                if outcome.ended == "left":
+                    logger.info(
+                        "job %s: run %d left running on node %s (Scrapyd job %s) for the next daemon",
+                        job.id,
+                        run_id,
+                        node,
+                        placed,
+                    )
+                    return
             with open_store(self.db_path) as store:
                 row, lost = record_remote_outcome(
                     store, job, run_id, outcome, self.schedule.daemon.shutdown_grace

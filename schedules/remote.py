@@ -43,7 +43,8 @@ class RemoteOutcome:
     """Scrapyd's job id."""
     ended: str
     """``finished`` (the node says so), ``lost`` (the node stopped answering, or forgot the job),
-    ``unplaced`` (no node accepted it)."""
+    ``unplaced`` (no node accepted it), ``left`` (the daemon shuts down and leaves it running:
+    ``leave_node_runs``)."""
     stopped_for: str | None
     """``"timeout"`` or ``"shutdown"`` when the daemon cancelled it, else None."""
     killed: bool
@@ -247,6 +248,8 @@ class NodePool:
             )
 
         while True:
+            if self.settings.leave_node_runs and stop_at() is not None:
+                return outcome("left")  # the next daemon follows it (its row names node and job)
             now = clock()
             try:
                 state, entry = client.job_state(project, scrapyd_job)

@@ -278,6 +278,16 @@ enabled = false
             "[daemon]: field 'poll_interval'",
             "",
         ),
+        (
+            '[daemon]\nleave_node_runs = true\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon]: field 'leave_node_runs'",
+            "only with runner = 'scrapyd'",
+        ),
+        (
+            '[daemon]\nleave_node_runs = "yes"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon]: field 'leave_node_runs'",
+            "must be of type bool",
+        ),
         ("[[jobs]]\nid = 'a'", "unknown top-level key 'jobs'", ""),
         ("[daemon]", "no [[job]] entries", ""),
         ("[[job]\n", "invalid TOML", ""),

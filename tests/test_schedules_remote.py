@@ -414,3 +414,29 @@ def test_a_daemon_takes_over_the_runs_an_earlier_one_left_on_nodes(tmp_path):
     )
     assert daemon._running == {}
     assert "not in the schedules file" in daemon.nodes.snapshot()["old:1"]["note"]
+
+
+def test_a_daemon_that_leaves_its_node_runs_stops_following_them_at_once(tmp_path):
+    from schedules.config import load_schedules
+    from schedules.daemon import Daemon
+
+    path = tmp_path / "schedules.toml"
+    path.write_text(
+        '[daemon]\nrunner = "scrapyd"\nnodes = ["http://a:1"]\nleave_node_runs = true\n'
+        '[[job]]\nid = "feeds"\nevery = "1h"\nsources = ["armwire"]\n'
+    )
+    schedule = load_schedules(path)
+    assert schedule.daemon.leave_node_runs
+    daemon = Daemon(schedule, db_path=tmp_path / "news.db")
+    daemon.nodes = NodePool(schedule.daemon, client=FakeClient)
+    node = FakeClient.nodes["a:1"]
+    node.states = ["running"]
+    with open_store(tmp_path / "news.db") as store:
+        run_id = start_run(store, trigger="schedule", sources=["armwire"], job_id="feeds")
+    daemon._stop_at = 0.0  # shutting down, its grace long over
+    daemon._run_remote(
+        schedule.jobs[0], "feeds", None, taken_over=(run_id, "a:1", "newsmon-run-1-x", 5.0)
+    )
+    assert node.cancels == []
+    with open_store(tmp_path / "news.db") as store:
+        assert store.run_summary(run_id)["status"] == "running"  # for the next daemon to follow
