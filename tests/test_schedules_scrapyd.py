@@ -338,9 +338,12 @@ def test_runner_scrapyd_refuses_a_sqlite_store(tmp_path, mock_sources):
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("stop", ["killed", "left"])
 def test_a_restarted_daemon_follows_its_predecessor_s_run_to_its_end(
-    nodes, mock_web, mock_sources, postgres_url, tmp_path
+    stop, nodes, mock_web, mock_sources, postgres_url, tmp_path
 ):
+    """The first daemon dies under the run (SIGKILL), or stops leaving it on its node
+    (SIGTERM with ``leave_node_runs``)."""
     release = threading.Event()
     hold(mock_web, "armwire", "/feed/", release, times=1, at_most=240)  # a slow crawl
     job = """
@@ -349,7 +352,8 @@ id = "armwire"
 every = "15s"
 sources = ["armwire"]
 """
-    text = schedules([n.url for n in nodes], job, PATIENT)
+    leave = {"leave_node_runs": "true"} if stop == "left" else {}
+    text = schedules([n.url for n in nodes], job, PATIENT, **leave)
     first = Daemon(tmp_path / "first", postgres_url, text, mock_sources)
     second = None
     try:
@@ -357,8 +361,13 @@ sources = ["armwire"]
         node, scrapyd_job = wait_for(lambda: placed(first, nodes, row["id"]), 60, "the placement")
         # The crawl on the node has taken the run over and holds its source's lock.
         wait_for(lambda: runs(postgres_url)[0]["pid"] != first.proc.pid, 120, "the node's crawl")
-        first.proc.kill()  # the daemon dies (not its node): nothing closes or cancels the run
-        first.proc.wait()
+        if stop == "killed":
+            first.proc.kill()  # the daemon dies (not its node): nothing closes or cancels the run
+            first.proc.wait()
+        else:
+            first.stop()
+            assert f"run {row['id']} left running on node {node.name}" in first.log()
+            assert runs(postgres_url)[0]["status"] == "running"
         second = Daemon(tmp_path / "second", postgres_url, text, mock_sources)
         wait_for(lambda: "followed again" in second.log(), 60, "the take-over")
         # The job comes due while its run goes on: no second crawl of the source.
@@ -366,9 +375,9 @@ sources = ["armwire"]
         assert [r["id"] for r in runs(postgres_url)] == [row["id"]]
         assert scrapyd_job in node.jobs()["running"]
         release.set()
-        done = wait_for(
-            lambda: (r := runs(postgres_url)[0])["finished_at"] and r, 120, "the run's end"
-        )
+        # The crawl closes its row, then the node reports its job finished to the daemon.
+        wait_for(lambda: f"job armwire: run {row['id']} ok" in second.log(), 120, "the run's end")
+        done = runs(postgres_url)[0]
     finally:
         release.set()
         first.stop()
@@ -379,7 +388,6 @@ sources = ["armwire"]
     assert f"run {row['id']} was left on node {node.name} (Scrapyd job {scrapyd_job})" in (
         second.log()
     )
-    assert f"job armwire: run {row['id']} ok" in second.log()  # recorded once, by the second
     later = [r for r in runs(postgres_url) if r["id"] != row["id"]]
     assert all(r["started_at"] >= done["finished_at"] for r in later)  # none while it ran
     urls = stored_once(postgres_url)
