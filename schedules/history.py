@@ -7,7 +7,7 @@ per-source counters, written when a crawl closes normally. A crawl that was kill
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -33,14 +33,20 @@ def parse_time(value: str | None) -> datetime | None:
 # ---------------------------------------------------------------------------
 
 
-def close_abandoned_runs(store: Store, *, alive: Callable[[int], bool] | None = None) -> list[int]:
+def close_abandoned_runs(
+    store: Store, *, alive: Callable[[int], bool] | None = None, keep: Collection[int] = ()
+) -> list[int]:
     """Close ``running`` rows whose process is gone (killed with no one left to record it).
 
-    Rows of crawls on another host are left alone. ``alive`` replaces the
-    process check (tests).
+    Rows of crawls on another host are left alone, and so are the runs in
+    ``keep`` (runs on Scrapyd nodes, which the daemon follows again: one still
+    waiting in a node's queue is held by the daemon that scheduled it, gone by
+    now). ``alive`` replaces the process check (tests).
     """
     closed = []
     for run_id, pid, host, pid_started in store.running_runs():
+        if run_id in keep:
+            continue
         if alive is not None:
             if pid and alive(pid):
                 continue
@@ -82,6 +88,9 @@ class Run:
     message: str | None
     counts: dict[str, int] = field(default_factory=dict)
     host: str | None = None
+    node: str | None = None
+    """URL of the Scrapyd node the run was handed to."""
+    node_job: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -94,6 +103,8 @@ class Run:
             "status": self.status,
             "pid": self.pid,
             "host": self.host,
+            "node": self.node,
+            "node_job": self.node_job,
             "message": self.message,
             **self.counts,
         }
@@ -145,6 +156,8 @@ def _run(row: RunRow, *, by_source: bool) -> Run:
         message=message,
         counts=counts,
         host=row.host,
+        node=row.node,
+        node_job=row.node_job,
     )
 
 

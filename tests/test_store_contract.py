@@ -381,6 +381,19 @@ def test_run_history_open_and_close(store):
     assert store.describe()["runs"] == 2
 
 
+def test_a_run_records_the_scrapyd_node_and_job_that_carry_it(store):
+    local = store.start_run(trigger="schedule", sources=["a"], job_id="feeds")
+    remote = store.start_run(trigger="schedule", sources=["b"], job_id="all")
+    store.set_run_node(remote, node="http://crawl1:6800", node_job="newsmon-run-2-ab")
+    store.set_run_node(remote, node="http://crawl2:6800", node_job="newsmon-run-2-cd")  # moved
+    rows = {r.id: r for r in store.runs(status="running")}
+    assert (rows[local].node, rows[local].node_job) == (None, None)
+    assert (rows[remote].node, rows[remote].node_job) == ("http://crawl2:6800", "newsmon-run-2-cd")
+    store.finish_run(remote, status="ok")
+    (closed,) = store.runs(status="ok")
+    assert closed.node == "http://crawl2:6800"  # still told once the run is closed
+
+
 # --- translation index and backfill ledger ----------------------------------------------
 
 

@@ -311,6 +311,11 @@ class Store(Reads, Protocol):
         """Record the process that now carries a run."""
         ...
 
+    def set_run_node(self, run_id: int, *, node: str, node_job: str) -> None:
+        """Record the Scrapyd node (its URL) and job that carry a run, so that a daemon started
+        later can follow it."""
+        ...
+
     def mark_run(self, run_id: int, *, status: str, message: str) -> None: ...
     def running_runs(self) -> list[tuple[int, int | None, str | None, float | None]]:
         """``(run id, pid, host, pid_started)`` of every run still marked running."""
