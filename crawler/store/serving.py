@@ -28,3 +28,46 @@ def serving_database_class(count_time_limit_ms: int):
             )
 
     return ServingDatabase
+
+
+TOPICS_TABLE = "article_topics"
+"""One row per article and topic (:mod:`crawler.store.sqlite.topics`, migration m070)."""
+
+
+def topics_contain_clause(param: str) -> str:
+    """A condition on ``articles`` rows: the article has the topic bound to ``:param``.
+
+    An index range of ``article_topics`` hands SQLite the matching rowids, where
+    Datasette's own ``topics__arraycontains`` unnests every row's JSON list.
+    """
+    return f"[id] in (select article_id from {TOPICS_TABLE} where topic = :{param})"
+
+
+async def has_topics_table(db) -> bool:
+    """Whether the Datasette database ``db`` has ``article_topics`` (a copy made before m070 has not)."""
+    return await db.table_exists(TOPICS_TABLE)
+
+
+async def topic_counts(
+    db, sql: str, params, *, limit: int, row_count: int | None, time_limit_ms: int
+) -> list[tuple[str, int]]:
+    """``(topic, articles)`` over the articles that ``sql`` (Datasette's ``select … from articles
+    where …``) selects, most first, at most ``limit``; read through ``article_topics``.
+
+    Each side drives the join where it is the smaller: a set smaller than the
+    table of topics is read first and each article's topics looked up; else
+    every topic row is checked against the set (a rowid lookup and the filters).
+    ``CROSS JOIN`` fixes that order (the database has no statistics to choose by).
+    """
+    (topic_rows,) = (await db.execute(f"select count(*) from {TOPICS_TABLE}")).first()
+    if row_count is not None and row_count < topic_rows:
+        joined = f"({sql}) f cross join {TOPICS_TABLE} t on t.article_id = f.id"
+    else:
+        joined = f"{TOPICS_TABLE} t cross join ({sql}) f on f.id = t.article_id"
+    results = await db.execute(
+        f"select t.topic, count(*) as n from {joined} group by t.topic "
+        f"order by n desc, t.topic limit {int(limit)}",
+        params,
+        custom_time_limit=time_limit_ms,
+    )
+    return [(topic, count) for topic, count in results.rows]

@@ -334,6 +334,13 @@ def m006_archives_listings(conn: QmarkConnection) -> None:
     conn.execute(LISTINGS_TABLE)
 
 
+def m007_serve_article_topics(conn: QmarkConnection) -> None:
+    """SQLite's m070: ``article_topics``, one row per article and topic, kept by a trigger."""
+    from crawler.store.postgres import topics
+
+    topics.create(conn)
+
+
 MIGRATIONS: list[Callable[[QmarkConnection], None]] = [
     m001_initial,
     m002_translations_archives,
@@ -341,6 +348,7 @@ MIGRATIONS: list[Callable[[QmarkConnection], None]] = [
     m004_search_index_folds,
     m005_freshness,
     m006_archives_listings,
+    m007_serve_article_topics,
 ]
 
 

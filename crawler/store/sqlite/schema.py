@@ -447,3 +447,12 @@ def m060_fts_prefix_index(db: sqlite_utils.Database) -> None:
         ftsfold.rebuild(db.conn)
     else:
         db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+
+
+@migrations()
+def m070_serve_article_topics(db: sqlite_utils.Database) -> None:
+    """``article_topics``, one row per article and topic, kept by triggers and filled from the
+    stored articles: ``newsmon serve`` counts and filters topics through it at 1M articles."""
+    from crawler.store.sqlite import topics
+
+    topics.create(db.conn)
