@@ -38,7 +38,12 @@ from datasette.utils import path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import Response
 
 from crawler.store.ftsquery import fold_fts_query
-from crawler.store.serving import has_topics_table, topic_counts, topics_contain_clause
+from crawler.store.serving import (
+    has_topics_table,
+    map_database,
+    topic_counts,
+    topics_contain_clause,
+)
 
 DATABASE = "newsmon"
 TOPICS = "topics"
@@ -187,6 +192,7 @@ def filters_from_request(request, database, table, datasette):
 def prepare_connection(conn):
     # Registered after Datasette's own escape_fts, which it replaces.
     conn.create_function("escape_fts", 1, fold_fts_query, deterministic=True)
+    map_database(conn)
 
 
 @hookimpl

