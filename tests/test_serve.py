@@ -445,3 +445,19 @@ def test_a_copy_made_before_article_topics_unnests_the_lists_where_it_can(tmp_pa
     # Over a set it can unnest in time, topics are counted item by item.
     assert _topic_counts(filtered) == {BLOCKADE: 1}
     assert sorted(row["id"] for row in by_topic.json()["rows"]) == [4, 6]
+
+
+def test_serving_connections_read_the_file_through_a_memory_map(tmp_path):
+    import asyncio
+
+    from crawler import serve
+
+    ds = serve.make_datasette(build_fixture_db(tmp_path / "c.db"), topics=[BLOCKADE])
+
+    async def mapped() -> int:
+        await ds.invoke_startup()
+        db = ds.get_database("newsmon")
+        return await db.execute_fn(lambda conn: conn.execute("PRAGMA mmap_size").fetchone()[0])
+
+    # SQLite's default is 0 (no map); builds cap the size just under 2 GiB.
+    assert asyncio.run(mapped()) >= 2**30
