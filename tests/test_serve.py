@@ -390,7 +390,7 @@ def test_the_topics_facet_and_filter_read_article_topics_over_any_set(tmp_path, 
     db = build_fixture_db(tmp_path / "big.db")
     # As if the table were too big to unnest every article's list in time.
     monkeypatch.setattr(plugin, "LIST_FACET_MAX_ROWS", 3)
-    whole, page, by_source, by_topic, both, search = _pages(
+    whole, page, by_source, by_topic, both, search, topic_and_more = _pages(
         db,
         [
             "/newsmon/articles.json",
@@ -400,6 +400,7 @@ def test_the_topics_facet_and_filter_read_article_topics_over_any_set(tmp_path, 
             f"/newsmon/articles.json?_shape=objects&topics__arraycontains={PEACEKEEPERS}"
             f"&topics__arraycontains={BLOCKADE}",
             "/newsmon/articles.json?_search=Lacin*",
+            f"/newsmon/articles.json?topics__arraycontains={BLOCKADE}&_search=Lacin*&source=apa",
         ],
     )
     assert _topic_counts(whole) == {BLOCKADE: 4, PEACEKEEPERS: 2}
@@ -416,6 +417,9 @@ def test_the_topics_facet_and_filter_read_article_topics_over_any_set(tmp_path, 
     assert "topics__arraycontains" not in shown[PEACEKEEPERS]["toggle_url"]
     assert f"topics__arraycontains={BLOCKADE}" in shown[BLOCKADE]["toggle_url"]
     assert [row["id"] for row in both.json()["rows"]] == [6]
+    assert _topic_counts(both) == {BLOCKADE: 1, PEACEKEEPERS: 1}
+    # A topic's page counts within article_topics; a topic and other filters, on the rows.
+    assert _topic_counts(topic_and_more) == {BLOCKADE: 1}
 
 
 def test_a_copy_made_before_article_topics_unnests_the_lists_where_it_can(tmp_path, monkeypatch):

@@ -127,10 +127,22 @@ class ListFacet(_BoundedFacet, ArrayFacet):
                 limit=size + 1,
                 row_count=self.row_count,
                 time_limit_ms=self.ds.setting("facet_time_limit_ms"),
+                having=self._topic_page(),
             )
         except QueryInterrupted:
             return results, [*timed_out, TOPICS]
         return [self._topics_result(topics[0], counts, size), *results], timed_out
+
+    def _topic_page(self) -> list[str] | None:
+        """The topics a page is filtered by, where nothing else narrows it (the facet's own
+        links): its articles are then known from ``article_topics`` alone."""
+        args = self.request.args
+        # Datasette's filters are the arguments not starting with "_", or with "__" in them.
+        narrowing = {k for k in args if not k.startswith("_") or "__" in k}
+        narrowing |= {k for k in args if k.startswith(("_search", "_where", "_next"))}
+        if narrowing != {TOPICS_FILTER}:
+            return None
+        return args.getlist(TOPICS_FILTER)
 
     def _topics_result(self, source_and_config: dict, counts: list, size: int) -> dict:
         """The facet as Datasette's array facet shows it (values toggle ``topics__arraycontains``)."""

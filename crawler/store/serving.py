@@ -71,17 +71,32 @@ async def has_topics_table(db) -> bool:
 
 
 async def topic_counts(
-    db, sql: str, params, *, limit: int, row_count: int | None, time_limit_ms: int
+    db,
+    sql: str,
+    params,
+    *,
+    limit: int,
+    row_count: int | None,
+    time_limit_ms: int,
+    having: list[str] | None = None,
 ) -> list[tuple[str, int]]:
     """``(topic, articles)`` over the articles that ``sql`` (Datasette's ``select … from articles
     where …``) selects, most first, at most ``limit``; read through ``article_topics``.
 
-    Each side drives the join where it is the smaller: a set smaller than the
+    ``having``: the set is exactly the articles with all these topics (a topic's
+    page, no other filter), counted within ``article_topics`` alone. Otherwise
+    each side drives the join where it is the smaller: a set smaller than the
     table of topics is read first and each article's topics looked up; else
     every topic row is checked against the set (a rowid lookup and the filters).
     ``CROSS JOIN`` fixes that order (the database has no statistics to choose by).
     """
-    if is_whole_table(sql):
+    if having:
+        joined = f"{TOPICS_TABLE} t " + " ".join(
+            f"join {TOPICS_TABLE} h{n} on h{n}.article_id = t.article_id and h{n}.topic = :having_{n}"
+            for n in range(len(having))
+        )
+        params = {f"having_{n}": topic for n, topic in enumerate(having)}
+    elif is_whole_table(sql):
         # Every article: the topics' own index holds the answer (the triggers
         # leave no row of an article that is gone).
         joined = f"{TOPICS_TABLE} t"
