@@ -134,6 +134,8 @@ COPIED = (
     ("story_paragraphs", "para_hash, article_id"),
     ("translation_signatures", "article_id, language, family, signature"),
     ("translation_keys", "key, article_id"),
+    # Filled by SQLite's triggers as the rows went in; PostgreSQL's do not fire in replica mode.
+    ("article_topics", "article_id, topic"),
 )
 ROWS_PER_READ = 20_000
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -12,7 +13,7 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from crawler.commands.export import export
-from crawler.store import EXPORT_FIELDS, open_store
+from crawler.store import EXPORT_FIELDS, ArticleFilter, open_store
 from pipelines.storage import store_articles
 from tests.conftest import run_newsmon
 from tests.test_pipelines_storage import item
@@ -151,3 +152,75 @@ def test_the_command_line_writes_utf8_to_a_pipe(db_path):
                          env={"PYTHONIOENCODING": "ascii"})  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["title"] == "Լաչինի միջանցք"
+
+
+def _translated(text: dict, n: int):
+    from crawler.fingerprint import content_hash
+    from crawler.items import ArticleItem
+
+    url = f"https://{text['source']}.example/{n}"
+    body = "\n\n".join(line for line in text["body"].splitlines() if line.strip())
+    return ArticleItem(
+        url=url, url_key=url, request_url=url, source=text["source"], title=text["title"], body=body,
+        content_hash=content_hash(None, body), language=text["language"],
+        published_at=text["published"], fetched_at=text["published"],
+    )  # fmt: skip
+
+
+def _stories(db: str) -> list[tuple]:
+    """``newsmon stories --json`` as the reader sees it, story ids aside (a subset renames them)."""
+    result = run_newsmon("stories", "--db", db, "--since", "2023-01-01", "--json")
+    assert result.returncode == 0, result.stderr
+    return [
+        (s["title"], s["first_seen"], s["outlets"], s["languages"], s["articles"])
+        for s in map(json.loads, result.stdout.splitlines())
+    ]
+
+
+def test_sqlite_subset_keeps_the_translation_index(store_db, tmp_path):
+    from benchmarks.quality_translations import load_texts
+
+    texts = {(t["group"], t["language"]): t for t in load_texts()}
+    hy, ru, en = (texts[("d06-salaries", language)] for language in ("hy", "ru", "en"))
+    older = texts[("d01-az-mfa-road", "en")]  # 2022: left out of the subset
+    with open_store(store_db) as store:
+        for n, text in enumerate([hy, older, ru], 1):
+            store_articles(store, [_translated(text, n)])
+    out = tmp_path / "subset.db"
+    result = run("--format", "sqlite", "--db", str(store_db), "--since", "2023-01-01", "--out", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    db = sqlite_utils.Database(out)
+    assert [r["article_id"] for r in db["translation_signatures"].rows] == [1, 3]
+    assert {r["article_id"] for r in db["translation_keys"].rows} == {1, 3}
+    (link,) = db["story_links"].rows
+    assert (link["article_id"], link["linked_id"], link["story_id"]) == (3, 1, 1)
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    db.close()
+    assert _stories(str(out)) == _stories(str(store_db))
+    # The translation that comes next joins the story in the subset as in the archive.
+    for db_url in (store_db, out):
+        with open_store(db_url) as store:
+            store_articles(store, [_translated(en, 4)])
+    (story,) = _stories(str(out))
+    assert [a["url"] for a in story[4]] == [f"https://news-am.example/{n}" for n in (1, 4, 3)]
+    assert _stories(str(out)) == _stories(str(store_db))
+    # Search groups the copies alike, and Datasette serves the same story.
+    hits = {}
+    for db_url in (store_db, out):
+        with open_store(db_url, read_only=True) as store:
+            hits[db_url] = [
+                (h.url, [c["url"] for c in h.also_in])
+                for h in store.search_stories("Artsakh", ArticleFilter(since="2023-01-01"))
+            ]
+    assert hits[out] == hits[store_db] and len(hits[out]) == 1
+    from crawler.serve import make_datasette
+
+    ds = make_datasette(out)
+
+    async def served():
+        await ds.invoke_startup()
+        return (await ds.client.get("/newsmon/stories.json?_shape=array&since=2023-01-01")).json()
+
+    (served_story,) = asyncio.run(served())
+    assert json.loads(served_story["outlets"]) == story[2]
+    assert [a["url"] for a in json.loads(served_story["articles"])] == [a["url"] for a in story[4]]

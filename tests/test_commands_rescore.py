@@ -92,6 +92,15 @@ def rows(path: Path) -> dict[int, tuple]:
         conn.close()
 
 
+def topic_rows(path: Path) -> set[tuple[int, str]]:
+    """What ``newsmon serve`` counts topics by (article_topics, migration m071)."""
+    conn = sqlite3.connect(path)
+    try:
+        return set(conn.execute("SELECT article_id, topic FROM article_topics"))
+    finally:
+        conn.close()
+
+
 def test_rescore_rewrites_changed_articles_and_reports(db_path):
     result = run_newsmon("rescore", "--db", str(db_path), "--batch-size", "2")
     assert result.returncode == 0, result.stderr
@@ -111,6 +120,7 @@ def test_rescore_rewrites_changed_articles_and_reports(db_path):
         and "Миротворцы" in stored[3][2]["russian-peacekeepers"]
     )
     assert stored[4] == (False, [], {}, 0.0)
+    assert topic_rows(db_path) == {(1, "karabakh-blockade"), (3, "russian-peacekeepers")}
     again = run_newsmon("rescore", "--db", str(db_path))
     assert again.returncode == 0 and "changed: 0" in again.stdout
 
@@ -125,6 +135,7 @@ def test_rescore_with_another_topics_file_and_db_from_environment(db_path, tmp_p
     assert "relevant: 2 -> 1" in result.stdout and "gaza: 0 -> 1" in result.stdout
     stored = rows(db_path)
     assert stored[2][:2] == (True, ["gaza"]) and [k for k, v in stored.items() if v[0]] == [2]
+    assert topic_rows(db_path) == {(2, "gaza")}
 
 
 def test_dry_run_writes_nothing(db_path):

@@ -431,8 +431,9 @@ class Store(Reads, Protocol):
         ...
 
     def export_subset(self, path: str, filters: ArticleFilter = ...) -> int:
-        """Write the selected articles with their versions, aliases and story index into a new
-        SQLite database at ``path`` (same schema, search working); the number of articles."""
+        """Write the selected articles with their versions, aliases, story index and translation
+        index into a new SQLite database at ``path`` (same schema, search working); the number
+        of articles."""
         ...
 
     def known_values(self, field: str) -> list[str]:

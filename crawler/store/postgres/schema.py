@@ -340,6 +340,13 @@ def m007_runs_node(conn: QmarkConnection) -> None:
     conn.execute("ALTER TABLE crawl_runs ADD COLUMN node_job TEXT")
 
 
+def m008_serve_article_topics(conn: QmarkConnection) -> None:
+    """SQLite's m071: ``article_topics``, one row per article and topic, kept by a trigger."""
+    from crawler.store.postgres import topics
+
+    topics.create(conn)
+
+
 MIGRATIONS: list[Callable[[QmarkConnection], None]] = [
     m001_initial,
     m002_translations_archives,
@@ -348,6 +355,7 @@ MIGRATIONS: list[Callable[[QmarkConnection], None]] = [
     m005_freshness,
     m006_archives_listings,
     m007_runs_node,
+    m008_serve_article_topics,
 ]
 
 

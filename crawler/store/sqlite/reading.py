@@ -28,6 +28,18 @@ _WHEN = "coalesce({a}.published_at, {a}.first_seen_at)"
 _COPY_CHUNK = 1000
 TOPIC_ELEMENTS = "json_each({col}) jt"
 """The elements of the JSON list in column ``{col}``, as rows with a ``jt.value``."""
+SUBSET_TABLES = (
+    "article_versions",
+    "url_aliases",
+    "story_bands",
+    "story_paragraphs",
+    "translation_signatures",
+    "translation_keys",
+    "story_links",
+)
+"""What a subset database holds of each of its articles beside the row (``export_subset``):
+earlier texts, other URLs, the copy index and the translation index, so that
+stories, search and a later crawl into it see what the archive saw."""
 
 
 def _streamed(method):
@@ -210,7 +222,7 @@ class ReadingStore:
         if Path(path).exists():
             raise StoreError(f"{path}: already exists (the subset goes into a new file)")
         condition, params = self._where(filters)
-        inner, inner_params = self._where(filters, "b")
+        story, story_params = self._subset_story(filters)
         target = SqliteStore.open(path)
         count = 0
         try:
@@ -218,38 +230,59 @@ class ReadingStore:
             # (PostgreSQL's search vector) stay behind.
             kept = set(target._columns("articles"))
             columns = [c for c in self._columns("articles") if c in kept and c != "story_id"]
-            # story_id is the id of the story's first article; in the subset, its
-            # first article there (the original may have been left out).
             articles = self._stream(
-                f"SELECT {', '.join('a.' + c for c in columns)}, (SELECT min(b.id) FROM articles b "
-                f"WHERE b.story_id = a.story_id AND {inner}) FROM articles a WHERE {condition} "
-                "ORDER BY a.id",
-                [*inner_params, *params],
+                f"SELECT {', '.join('a.' + c for c in columns)}, {story} FROM articles a "
+                f"WHERE {condition} ORDER BY a.id",
+                [*story_params, *params],
             )
             for chunk in _chunks(articles):
                 with target.write() as tx:
                     tx.load_articles([*columns, "story_id"], chunk)
                 count += len(chunk)
-            for table, key in (
-                ("article_versions", "article_id"),
-                ("url_aliases", "article_id"),
-                ("story_bands", "article_id"),
-                ("story_paragraphs", "article_id"),
-            ):
-                kept = set(target._columns(table))
-                names = [c for c in self._columns(table) if c in kept]
-                rows = self._stream(
-                    f"SELECT {', '.join('t.' + n for n in names)} FROM {table} t "
-                    f"JOIN articles a ON a.id = t.{key} WHERE {condition}",
-                    params,
-                )
-                insert = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
-                for chunk in _chunks(rows):
-                    with target.write() as tx:
-                        tx.conn.executemany(insert, chunk)
+            for table in SUBSET_TABLES:
+                self._copy_rows(target, table, filters)
         finally:
             target.close()
         return count
+
+    def _subset_story(self, filters: ArticleFilter) -> tuple[str, list[object]]:
+        """The story of article ``a`` in a subset: its story's first article there.
+
+        A story is named after its first article, which the subset may leave out.
+        """
+        inner, inner_params = self._where(filters, "b")
+        return (
+            f"(SELECT min(b.id) FROM articles b WHERE b.story_id = a.story_id AND {inner})",
+            inner_params,
+        )
+
+    def _copy_rows(self, target, table: str, filters: ArticleFilter) -> None:
+        """Copy into ``target`` the rows of ``table`` whose article is in the subset.
+
+        A story link is copied when the article it links to is in the subset
+        too, its story named as the subset names the articles' stories.
+        """
+        condition, params = self._where(filters)
+        kept = set(target._columns(table))
+        names = [c for c in self._columns(table) if c in kept]
+        values, joins, first_params = [f"t.{n}" for n in names], "", []
+        if table == "story_links":
+            story, story_params = self._subset_story(filters)
+            linked, linked_params = self._where(filters, "l")
+            values[names.index("story_id")] = story
+            joins = f"JOIN articles l ON l.id = t.linked_id AND {linked} "
+            first_params = [*story_params, *linked_params]
+        rows = self._stream(
+            f"SELECT {', '.join(values)} FROM {table} t JOIN articles a ON a.id = t.article_id "
+            f"{joins}WHERE {condition}",
+            [*first_params, *params],
+        )
+        insert = (
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+        )
+        for chunk in _chunks(rows):
+            with target.write() as tx:
+                tx.conn.executemany(insert, chunk)
 
     def known_values(self, field: str) -> list[str]:
         if field == "topics":

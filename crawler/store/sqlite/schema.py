@@ -455,3 +455,19 @@ def m070_runs_node(db: sqlite_utils.Database) -> None:
     there follows it again instead of taking it for abandoned."""
     db.execute("ALTER TABLE crawl_runs ADD COLUMN node TEXT")
     db.execute("ALTER TABLE crawl_runs ADD COLUMN node_job TEXT")
+
+
+@migrations()
+def m071_serve_article_topics(db: sqlite_utils.Database) -> None:
+    """``article_topics``, one row per article and topic, kept by triggers and filled from the
+    stored articles: ``newsmon serve`` counts and filters topics through it at 1M articles."""
+    from crawler.store.sqlite import topics
+
+    topics.create(db.conn)
+
+
+@migrations()
+def m072_serve_source_facet_index(db: sqlite_utils.Database) -> None:
+    """The articles page's source facet counts an index of the source alone: a third of the
+    (source, content_hash) index it read (as m011 did for the language facet)."""
+    db.execute("CREATE INDEX idx_articles_source ON articles(source)")

@@ -1,0 +1,117 @@
+"""``article_topics`` (crawler/store/sqlite/topics.py, crawler/store/postgres/topics.py): one row
+per article and topic, right after every kind of write, on both backends."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crawler.store import open_store
+
+COLUMNS = ("url", "url_key", "source", "title", "body", "fetched_at", "first_seen_at")
+COLUMNS += ("content_hash", "relevant", "topics")
+
+
+def article(n: int, topics) -> dict:
+    return {
+        "url": f"https://wire.example/a/{n}",
+        "url_key": f"wire.example/a/{n}",
+        "source": "wire",
+        "title": f"Title {n}",
+        "body": f"Body {n}.",
+        "fetched_at": "2024-01-01T00:00:00+00:00",
+        "first_seen_at": "2024-01-01T00:00:00+00:00",
+        "content_hash": f"h{n}",
+        "relevant": int(bool(topics)),
+        "topics": topics if isinstance(topics, str) else json.dumps(topics),
+    }
+
+
+def topic_rows(store) -> set[tuple[int, str]]:
+    return {
+        (int(a), t) for a, t in store.conn.execute("SELECT article_id, topic FROM article_topics")
+    }
+
+
+@pytest.fixture
+def store(store_db):
+    opened = open_store(store_db)
+    yield opened
+    opened.close()
+
+
+def test_every_write_keeps_article_topics(store):
+    with store.write() as tx:
+        one = tx.insert_article(article(1, ["blockade", "peacekeepers"]), None)
+        two = tx.insert_article(article(2, []), None)
+        tx.load_articles(COLUMNS, [tuple(article(3, ["blockade"]).values())])
+    three = store.find_article(["wire.example/a/3"]).id
+    assert topic_rows(store) == {(one, "blockade"), (one, "peacekeepers"), (three, "blockade")}
+    with store.write() as tx:
+        tx.update_article(one, {"topics": '["peacekeepers"]', "relevant": 1})
+        assert tx.set_relevance(
+            two, content_hash="h2", title="Title 2", relevant=True,
+            topics='["blockade"]', topic_terms="{}", score=1.0,
+        )  # fmt: skip
+        assert tx.set_relevance(
+            three, content_hash="h3", title="Title 3", relevant=False,
+            topics="[]", topic_terms="{}", score=0.0,
+        )  # fmt: skip
+        # A write that leaves the topics alone leaves their rows alone.
+        tx.update_article(one, {"title": "Title 1 (updated)"})
+    assert topic_rows(store) == {(one, "peacekeepers"), (two, "blockade")}
+
+
+@pytest.mark.parametrize(
+    "stored, expected",
+    [
+        ('["a", "a", "b"]', {"a", "b"}),  # a repeated topic counts once
+        ('["a", 3, null, ["x"]]', {"a"}),  # only strings are topic names
+        ('"a"', set()),  # not a list
+        ("{not json", set()),  # unreadable (rescore rewrites it): the write still goes through
+        ("", set()),
+    ],
+)
+def test_cells_that_are_not_a_list_of_names(store, stored, expected):
+    with store.write() as tx:
+        article_id = tx.insert_article(article(1, stored), None)
+    assert topic_rows(store) == {(article_id, t) for t in expected}
+    with store.write() as tx:
+        tx.update_article(article_id, {"topics": '["c"]'})
+        tx.update_article(article_id, {"topics": stored})
+    assert topic_rows(store) == {(article_id, t) for t in expected}
+
+
+UNDO_MIGRATION = {
+    "sqlite": [
+        "DROP TRIGGER article_topics_ai",
+        "DROP TRIGGER article_topics_au",
+        "DROP TRIGGER article_topics_ad",
+        "DROP TABLE article_topics",
+        "DELETE FROM _sqlite_migrations WHERE name = 'm071_serve_article_topics'",
+    ],
+    "postgresql": [
+        "DROP TABLE article_topics",
+        "DROP FUNCTION newsmon_article_topics() CASCADE",
+        "DROP FUNCTION newsmon_topic_list(TEXT)",
+        "DELETE FROM schema_migrations WHERE name = 'm008_serve_article_topics'",
+    ],
+}
+
+
+def test_the_migration_fills_the_table_from_the_stored_articles(store_db):
+    backend = "postgresql" if store_db.startswith("postgres") else "sqlite"
+    with open_store(store_db) as store, store.write() as tx:
+        for statement in UNDO_MIGRATION[backend]:  # a database from before the table
+            tx.conn.execute(statement)
+        ids = [tx.insert_article(article(n, topics), None) for n, topics in enumerate(
+            (["blockade"], [], ["blockade", "peacekeepers"], "{not json")
+        )]  # fmt: skip
+    with open_store(store_db) as store:
+        assert topic_rows(store) == {
+            (ids[0], "blockade"), (ids[2], "blockade"), (ids[2], "peacekeepers")
+        }  # fmt: skip
+        with store.write() as tx:  # and keeps it from then on
+            tx.update_article(ids[1], {"topics": '["peacekeepers"]'})
+        assert (ids[1], "peacekeepers") in topic_rows(store)
