@@ -819,3 +819,24 @@ def test_search_by_story_is_newest_first_whichever_way_the_matches_are_read(
     assert [hit.id for hit in store.search_stories('"Hakari bridge"')] == [ids[3], ids[1]]
     assert [hit.id for hit in store.search_stories("NEAR(Hakari closed, 2)")] == [ids[1]]
     assert [hit.id for hit in store.search_stories("bridge", limit=2)] == [ids[3], ids[4]]
+
+
+def test_newest_stories_rank_by_their_first_sighting_even_when_a_copy_is_newer(store):
+    """A story whose oldest copy is the oldest article ranks last, though its newest copy is the
+    newest article: the walk down the date index must not stop at the copy it meets first."""
+
+    def dated(n: int, day: int, source: str) -> dict:
+        return row(n, source=source, published_at=f"2024-01-{day:02d}T00:00:00+00:00")
+
+    with store.write() as tx:
+        late = tx.insert_article(dated(1, 1, "a"), None)
+        tx.insert_article(dated(2, 10, "b"), late)  # a copy of the first story, much later
+        middle = tx.insert_article(dated(3, 5, "c"), None)
+        recent = tx.insert_article(dated(4, 8, "d"), None)
+    everything = [story.story_id for story in store.stories()]
+    assert everything == [recent, middle, late]
+    assert [story.story_id for story in store.stories(limit=2)] == [recent, middle]
+    (oldest,) = [s for s in store.stories(limit=3) if s.story_id == late]
+    assert [a["source"] for a in oldest.articles] == ["a", "b"]
+    assert oldest.first_seen == "2024-01-01T00:00:00+00:00"
+    assert list(store.stories(ArticleFilter(sources=("zzz",)), limit=5)) == []
