@@ -1454,3 +1454,87 @@ def test_azerbaijani_coming_and_going_is_a_word_of_the_event(topics):
     other = "Qarabağ bölgəsinin sakinləri üçün yeni məktəb tikiləcək."
     assert BLOCKADE in topics.match("", f"{checkpoint} {said} {movement}").topics
     assert BLOCKADE not in topics.match("", f"{checkpoint} {said} {other}").topics
+
+
+# The region's districts and towns by both sides' names place a text as Karabakh or
+# Stepanakert do: the contingent's convoys to Kelbajar, its posts by Aghdam or Hadrut.
+@pytest.mark.parametrize(
+    ("language", "body"),
+    [
+        (
+            "en",
+            "Russian peacekeepers escorted the 14th aid convoy to the Kelbajar district. "
+            "The peacekeepers have delivered 2,400 tonnes of cargo so far.",
+        ),
+        (
+            "hy",
+            "Ռուս խաղաղապահներն ուղեկցել են 14-րդ ավտոշարասյունը Քարվաճառի շրջան։ "
+            "Խաղաղապահների աջակցությամբ առաքվել է ավելի քան 2400 տոննա բեռ։",
+        ),
+        (
+            "ru",
+            "Российские миротворцы сопроводили 14-ю колонну в Кельбаджарский район. "
+            "С помощью миротворцев доставлено более 2400 тонн грузов.",
+        ),
+        (
+            "az",
+            "Rusiya sülhməramlıları 14-cü karvanı Kəlbəcər rayonuna müşayiət edib. "
+            "Sülhməramlıların köməyi ilə 2400 tondan çox yük çatdırılıb.",
+        ),
+        (
+            "en",
+            "Russian peacekeepers set up a new post near Hadrut. "
+            "The peacekeepers patrol the road to Aghdam every day.",
+        ),
+        (
+            "ru",
+            "Российские миротворцы выставили новый пост у Гадрута. "
+            "Миротворцы ежедневно патрулируют дорогу на Агдам и Мардакерт.",
+        ),
+    ],
+)
+def test_the_regions_districts_and_towns_place_a_text(topics, language, body):
+    assert PEACEKEEPERS in topics.match("", body).topics, language
+    # Another region's town does not.
+    elsewhere = body
+    for name in (
+        "Kelbajar",
+        "Քարվաճառ",
+        "Кельбаджар",
+        "Kəlbəcər",
+        "Hadrut",
+        "Aghdam",
+        "Гадрут",
+        "Агдам",
+        "Мардакерт",
+    ):
+        elsewhere = elsewhere.replace(name, "Tiraspol")
+    assert PEACEKEEPERS not in topics.match("", elsewhere).topics, language
+
+
+# The contingent's post as a landmark ("near the post of the Russian peacekeepers") and
+# its "zone of temporary responsibility" name where the road protest stands, not the
+# contingent's doings.
+@pytest.mark.parametrize(
+    ("language", "setting", "doing"),
+    [
+        (
+            "en",
+            "The action takes place in Shusha, in the zone of temporary responsibility of "
+            "Russian peacekeepers. The protesters stand near the post of the Russian "
+            "peacekeepers on the Lachin road.",
+            "The action takes place in Shusha, where Russian peacekeepers met the "
+            "protesters. The Russian peacekeepers cleared the Lachin road.",
+        ),
+        (
+            "ru",
+            "Акция проходит в Шуше, в зоне временной ответственности российских миротворцев. "
+            "Экоактивисты стоят возле поста российских миротворцев на Лачинской дороге.",
+            "Акция проходит в Шуше, где российские миротворцы встретились с протестующими. "
+            "Российские миротворцы расчистили Лачинскую дорогу.",
+        ),
+    ],
+)
+def test_the_contingents_post_and_zone_are_the_protests_setting(topics, language, setting, doing):
+    assert PEACEKEEPERS not in topics.match("", setting).topics, language
+    assert PEACEKEEPERS in topics.match("", doing).topics, language
