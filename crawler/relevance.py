@@ -32,7 +32,7 @@ from typing import Any
 
 from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
 from crawler.textfold import fold, fold_offsets
-from crawler.texttime import named_years, out_of_period, text_time, years_back
+from crawler.texttime import ceasefire_time, named_years, out_of_period, text_time, years_back
 
 __all__ = ["Pattern", "RelevanceResult", "Topic", "TopicSet", "fold", "load_topics"]
 
@@ -265,7 +265,12 @@ class _Text:
         if self._when is None:
             own, years = text_time(self.original, self.title_end)
             m = _PUBLISHED.match(self.published or "")
-            self._when = (own, years, (int(m[1]), int(m[2])) if m else None)
+            published = (int(m[1]), int(m[2])) if m else None
+            # Undated, a text that names the ceasefire of November 2020 by its day
+            # alone was written in the months after the war.
+            if own is None and published is None:
+                own = ceasefire_time(self.original)
+            self._when = (own, years, published)
         return self._when
 
     def year_units(self) -> list[tuple[int, int]]:

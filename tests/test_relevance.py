@@ -1538,3 +1538,91 @@ def test_the_regions_districts_and_towns_place_a_text(topics, language, body):
 def test_the_contingents_post_and_zone_are_the_protests_setting(topics, language, setting, doing):
     assert PEACEKEEPERS not in topics.match("", setting).topics, language
     assert PEACEKEEPERS in topics.match("", doing).topics, language
+
+
+# An undated text that names the ceasefire of November 2020 by its day alone ("Recall
+# that on November 9 the leaders agreed …") was written in the months after the war:
+# the contingent's aid "through the Lachin corridor" then is not the blockade.
+@pytest.mark.parametrize(
+    ("language", "body", "day", "dated"),
+    [
+        (
+            "en",
+            "Russian peacekeepers delivered 10 tonnes of aid from Yerevan to Stepanakert through "
+            "the Lachin corridor. The humanitarian cargo was handed to the children of Karabakh. "
+            "Recall that on November 9 the leaders agreed on the deployment of the peacekeepers.",
+            "on November 9",
+            "on 9 November 2020",
+        ),
+        (
+            "hy",
+            "Ռուս խաղաղապահներն ապահովել են 10 տոննա հումանիտար օգնության տեղափոխումը Երևանից "
+            "Ստեփանակերտ՝ Լաչինի միջանցքով։ Հումանիտար բեռը նվիրվել է Լեռնային Ղարաբաղի "
+            "երեխաներին։ Հիշեցնենք, որ նոյեմբերի 9-ին ղեկավարները պայմանավորվածություն են ձեռք "
+            "բերել խաղաղապահների տեղակայման շուրջ։",
+            "նոյեմբերի 9-ին",
+            "2020 թվականի նոյեմբերի 9-ին",
+        ),
+        (
+            "ru",
+            "Российские миротворцы доставили 10 тонн гуманитарной помощи из Еревана в Степанакерт "
+            "по Лачинскому коридору. Гуманитарный груз передан детям Карабаха. Напомним, что "
+            "9 ноября лидеры подписали заявление о размещении миротворцев.",
+            "9 ноября",
+            "9 ноября 2020 года",
+        ),
+        (
+            "az",
+            "Rusiya sülhməramlıları İrəvandan Xankəndiyə Laçın dəhlizi ilə 10 ton humanitar yük "
+            "çatdırıb. Humanitar yük Qarabağdakı uşaqlara verilib. Xatırladaq ki, noyabrın 10-da "
+            "liderlər bəyanat imzalayıb.",
+            "noyabrın 10-da",
+            "2020-ci il noyabrın 10-da",
+        ),
+    ],
+)
+def test_the_ceasefire_named_by_its_day_dates_an_undated_text(topics, language, body, day, dated):
+    result = topics.match("", body)
+    assert BLOCKADE not in result.topics, language
+    # With the statement's year the text is undated again: its words decide.
+    assert BLOCKADE in topics.match("", body.replace(day, dated)).topics, language
+    # A publication date decides before the cue.
+    assert BLOCKADE in topics.match("", body, "2023-01-10").topics, language
+
+
+# The ceasefire statement of November 2020 and the Russian humanitarian response centre
+# set up with the contingent place a text that names no town ("the early withdrawal of
+# the Russian peacekeepers from the territory of Azerbaijan under the trilateral
+# statement").
+@pytest.mark.parametrize(
+    ("language", "body", "name"),
+    [
+        (
+            "en",
+            "The Russian peacekeepers will leave the territory of Azerbaijan early. They were "
+            "deployed under the trilateral statement, and the peacekeepers' withdrawal has begun.",
+            "the trilateral statement",
+        ),
+        (
+            "hy",
+            "Ռուսական խաղաղապահ զորակազմի հումանիտար արձագանքման կենտրոնը շարունակում է "
+            "աշխատանքը։ Խաղաղապահներն օգնություն են ցուցաբերում բազմազավակ ընտանիքներին։",
+            "հումանիտար արձագանքման կենտրոնը",
+        ),
+        (
+            "ru",
+            "Российские миротворцы досрочно покинут территорию Азербайджана. Миротворцы были "
+            "размещены по трехстороннему заявлению, их вывод начался.",
+            "трехстороннему заявлению",
+        ),
+        (
+            "az",
+            "Rusiya sülhməramlılarının Azərbaycan ərazisindən vaxtından əvvəl çıxarılması barədə "
+            "qərar qəbul edilib. Sülhməramlılar üçtərəfli bəyanata əsasən yerləşdirilmişdi.",
+            "üçtərəfli bəyanata",
+        ),
+    ],
+)
+def test_the_ceasefire_statement_and_the_response_centre_place_a_text(topics, language, body, name):
+    assert PEACEKEEPERS in topics.match("", body).topics, language
+    assert PEACEKEEPERS not in topics.match("", body.replace(name, "...")).topics, language
