@@ -1680,3 +1680,36 @@ def test_those_troops_name_the_contingent_again(topics, language, strong, again,
     # The other sentence said twice keeps the text past the short-text rule.
     assert PEACEKEEPERS in topics.match("", f"{strong} {again} {other}").topics, language
     assert PEACEKEEPERS not in topics.match("", f"{strong} {other} {other}").topics, language
+
+
+# A demand addressed to the contingent by the road protesters ("who demanded from the
+# Russian peacekeepers access to the mines", "требуют встречи с командующим") names it
+# as the addressee, as a notice sent to it does, not as the subject.
+@pytest.mark.parametrize(
+    ("language", "demand", "doing"),
+    [
+        (
+            "en",
+            "The Lachin corridor was blocked by Azerbaijani protesters, who demanded from the "
+            "Russian peacekeepers access to the mines.",
+            "The Lachin corridor was blocked by Azerbaijani protesters, and the Russian "
+            "peacekeepers escorted the Red Cross convoy past them.",
+        ),
+        (
+            "ru",
+            "Лачинский коридор был заблокирован пикетчиками, которые требовали от российских "
+            "миротворцев доступа к месторождениям.",
+            "Лачинский коридор был заблокирован пикетчиками, а российские миротворцы "
+            "сопроводили колонну Красного Креста.",
+        ),
+    ],
+)
+def test_a_demand_addressed_to_the_contingent_is_not_its_doing(topics, language, demand, doing):
+    other = {
+        "en": "The Russian peacekeepers' command in Stepanakert made no comment. "
+        "The checkpoint was set up in April.",
+        "ru": "Командование российских миротворцев в Степанакерте не дало комментариев. "
+        "Пропускной пункт установлен в апреле.",
+    }[language]
+    assert PEACEKEEPERS not in topics.match("", f"{demand} {other}").topics, language
+    assert PEACEKEEPERS in topics.match("", f"{doing} {other}").topics, language
