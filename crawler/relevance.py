@@ -248,6 +248,7 @@ class _Text:
         self._offsets: list[int] | None | bool = False
         self._when: tuple[tuple[int, int] | None, list[int], tuple[int, int] | None] | None = None
         self._year_units: list[tuple[int, int]] | None = None
+        self._ceasefire: tuple[int, int] | None | bool = False
 
     def drop_asides(self) -> None:
         """Blank comparison asides; done once the text is known to name a place (it can
@@ -265,13 +266,18 @@ class _Text:
         if self._when is None:
             own, years = text_time(self.original, self.title_end)
             m = _PUBLISHED.match(self.published or "")
-            published = (int(m[1]), int(m[2])) if m else None
-            # Undated, a text that names the ceasefire of November 2020 by its day
-            # alone was written in the months after the war.
-            if own is None and published is None:
-                own = ceasefire_time(self.original)
-            self._when = (own, years, published)
+            self._when = (own, years, (int(m[1]), int(m[2])) if m else None)
         return self._when
+
+    def ceasefire_dated(self) -> tuple[int, int] | None:
+        """For a text with no date of its own and no publication date, the months after
+        the 2020 war when it names the ceasefire of November 2020 by its day alone."""
+        if self._ceasefire is False:
+            own, _, published = self.when()
+            self._ceasefire = (
+                ceasefire_time(self.original) if own is None and published is None else None
+            )
+        return self._ceasefire
 
     def year_units(self) -> list[tuple[int, int]]:
         """(unit, year) of every year the text names, and of every year it looks back to
@@ -502,6 +508,12 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
         needed = min(needed, 1.0)
     if score < needed:
         return score, [], False
+    # Checked last, as few texts get here: an undated text that names the ceasefire of
+    # November 2020 by its day alone was written in the months after the war.
+    if topic.period is not None:
+        after_war = text.ceasefire_dated()
+        if after_war is not None and out_of_period(topic.period, after_war, [], None):
+            return 0.0, [], False
     found: dict[str, str] = {}
     anchors = [
         (start, end) for start, end, pattern, _ in hits if pattern.kind in ("anchor", "carried")

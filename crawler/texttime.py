@@ -123,27 +123,30 @@ def years_back(text: str) -> list[tuple[int, int]]:
 _CEASEFIRE_DAY = re.compile(
     r"(?<!\d)(?:9|10)(?:-?(?:th|го|ի|ին|da|də|u|cu))?\s+(?:of\s+)?(?:november|ноябр|նոյեմբեր|noyabr)"
     r"|(?:november|nov\.|ноябр\w*|նոյեմբերի|noyabr\w*)\s+(?:9|10)(?!\d)",
-    re.IGNORECASE,
 )
 _CEASEFIRE_WORD = re.compile(
     r"statement|agree|declaration|armistice|ceasefire|cease-fire|truce"
     r"|заявлени|соглашени|договорённост|договоренност|перемири|прекращени\w* огня"
     r"|հայտարարությ|համաձայնագ|պայմանավորվածությ|հրադադար|կրակի դադարեցմ"
-    r"|bəyanat|saziş|razılaş|atəşkəs|kapitulyasiya",
-    re.IGNORECASE,
+    r"|bəyanat|saziş|razılaş|atəşkəs|kapitulyasiya"
 )
 _CEASEFIRE_NEAR = 160
+_NOVEMBER = ("novemb", "nov.", "ноябр", "նոյեմբեր", "noyabr")
 _CEASEFIRE_YEAR_NEAR = 25
 
 
 def ceasefire_time(text: str) -> tuple[int, int] | None:
     """(2020, 11) when ``text`` names the ceasefire statement of 9-10 November by its day
     alone, with no year beside it: the year after the 2020 war; else None."""
-    for m in _CEASEFIRE_DAY.finditer(text):
-        beside = text[max(0, m.start() - _CEASEFIRE_YEAR_NEAR) : m.end() + _CEASEFIRE_YEAR_NEAR]
-        if _YEAR.search(beside):
+    lowered = text.lower()
+    # Most texts name no November: a substring test spares them the scan.
+    if not any(month in lowered for month in _NOVEMBER):
+        return None
+    for m in _CEASEFIRE_DAY.finditer(lowered):
+        start, end = m.start(), m.end()
+        if _YEAR.search(lowered, max(0, start - _CEASEFIRE_YEAR_NEAR), end + _CEASEFIRE_YEAR_NEAR):
             continue
-        near = text[max(0, m.start() - _CEASEFIRE_NEAR) : m.end() + _CEASEFIRE_NEAR]
+        near = lowered[max(0, start - _CEASEFIRE_NEAR) : end + _CEASEFIRE_NEAR]
         if _CEASEFIRE_WORD.search(near):
             return 2020, 11
     return None
