@@ -133,22 +133,28 @@ _CEASEFIRE_WORD = re.compile(
 _CEASEFIRE_NEAR = 160
 _NOVEMBER = ("novemb", "nov.", "ноябр", "նոյեմբեր", "noyabr")
 _CEASEFIRE_YEAR_NEAR = 25
+_CEASEFIRE_DAY_SPAN = 16
 
 
 def ceasefire_time(text: str) -> tuple[int, int] | None:
     """(2020, 11) when ``text`` names the ceasefire statement of 9-10 November by its day
     alone, with no year beside it: the year after the 2020 war; else None."""
     lowered = text.lower()
-    # Most texts name no November: a substring test spares them the scan.
-    if not any(month in lowered for month in _NOVEMBER):
-        return None
-    for m in _CEASEFIRE_DAY.finditer(lowered):
-        start, end = m.start(), m.end()
-        if _YEAR.search(lowered, max(0, start - _CEASEFIRE_YEAR_NEAR), end + _CEASEFIRE_YEAR_NEAR):
-            continue
-        near = lowered[max(0, start - _CEASEFIRE_NEAR) : end + _CEASEFIRE_NEAR]
-        if _CEASEFIRE_WORD.search(near):
-            return 2020, 11
+    # The day is looked for only around each November named (found by a plain
+    # substring search): most texts name none, and a scan of the whole text would cost
+    # more than the rest of the match.
+    for month in _NOVEMBER:
+        at = lowered.find(month)
+        while at != -1:
+            start = max(0, at - _CEASEFIRE_DAY_SPAN)
+            m = _CEASEFIRE_DAY.search(lowered, start, at + len(month) + _CEASEFIRE_DAY_SPAN)
+            if m and not _YEAR.search(
+                lowered, max(0, m.start() - _CEASEFIRE_YEAR_NEAR), m.end() + _CEASEFIRE_YEAR_NEAR
+            ):
+                near = lowered[max(0, m.start() - _CEASEFIRE_NEAR) : m.end() + _CEASEFIRE_NEAR]
+                if _CEASEFIRE_WORD.search(near):
+                    return 2020, 11
+            at = lowered.find(month, at + 1)
     return None
 
 
