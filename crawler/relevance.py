@@ -32,7 +32,7 @@ from typing import Any
 
 from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
 from crawler.textfold import fold, fold_offsets
-from crawler.texttime import named_years, out_of_period, text_time, years_back
+from crawler.texttime import ceasefire_time, named_years, out_of_period, text_time, years_back
 
 __all__ = ["Pattern", "RelevanceResult", "Topic", "TopicSet", "fold", "load_topics"]
 
@@ -248,6 +248,7 @@ class _Text:
         self._offsets: list[int] | None | bool = False
         self._when: tuple[tuple[int, int] | None, list[int], tuple[int, int] | None] | None = None
         self._year_units: list[tuple[int, int]] | None = None
+        self._ceasefire: tuple[int, int] | None | bool = False
 
     def drop_asides(self) -> None:
         """Blank comparison asides; done once the text is known to name a place (it can
@@ -267,6 +268,16 @@ class _Text:
             m = _PUBLISHED.match(self.published or "")
             self._when = (own, years, (int(m[1]), int(m[2])) if m else None)
         return self._when
+
+    def ceasefire_dated(self) -> tuple[int, int] | None:
+        """For a text with no date of its own and no publication date, the months after
+        the 2020 war when it names the ceasefire of November 2020 by its day alone."""
+        if self._ceasefire is False:
+            own, _, published = self.when()
+            self._ceasefire = (
+                ceasefire_time(self.original) if own is None and published is None else None
+            )
+        return self._ceasefire
 
     def year_units(self) -> list[tuple[int, int]]:
         """(unit, year) of every year the text names, and of every year it looks back to
@@ -497,6 +508,12 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
         needed = min(needed, 1.0)
     if score < needed:
         return score, [], False
+    # Checked last, as few texts get here: an undated text that names the ceasefire of
+    # November 2020 by its day alone was written in the months after the war.
+    if topic.period is not None:
+        after_war = text.ceasefire_dated()
+        if after_war is not None and out_of_period(topic.period, after_war, [], None):
+            return 0.0, [], False
     found: dict[str, str] = {}
     anchors = [
         (start, end) for start, end, pattern, _ in hits if pattern.kind in ("anchor", "carried")

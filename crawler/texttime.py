@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["YEAR_SLACK", "named_years", "out_of_period", "text_time", "years_back"]
+__all__ = [
+    "YEAR_SLACK",
+    "ceasefire_time",
+    "named_years",
+    "out_of_period",
+    "text_time",
+    "years_back",
+]
 
 # The text's own date near its start: 2023-04, 2023-04-25, 25.04.2023, 25-04-2023,
 # "August 2022", "12 января 2023", "Nov 09, 2020", "2020 թվականի նոյեմբերի",
@@ -107,6 +114,48 @@ _YEARS_BACK = re.compile(
 def years_back(text: str) -> list[tuple[int, int]]:
     """(offset, number of years) of every "N years ago" or "Nth anniversary" in folded ``text``."""
     return [(m.start(), int(m["n"])) for m in _YEARS_BACK.finditer(text) if int(m["n"]) > 0]
+
+
+# The ceasefire statement of 9-10 November 2020 named by its day alone ("the November 9
+# statement", "с 10 ноября", "նոյեմբերի 9-ի հայտարարությունը", "noyabrın 10-da imzalanmış
+# bəyanat"): a text that needs no year for it was written in the months after the 2020
+# war. Day and month in either order; the statement, agreement or ceasefire named near.
+_CEASEFIRE_DAY = re.compile(
+    r"(?<!\d)(?:9|10)(?:-?(?:th|го|ի|ին|da|də|u|cu))?\s+(?:of\s+)?(?:november|ноябр|նոյեմբեր|noyabr)"
+    r"|(?:november|nov\.|ноябр\w*|նոյեմբերի|noyabr\w*)\s+(?:9|10)(?!\d)",
+)
+_CEASEFIRE_WORD = re.compile(
+    r"statement|agree|declaration|armistice|ceasefire|cease-fire|truce"
+    r"|заявлени|соглашени|договорённост|договоренност|перемири|прекращени\w* огня"
+    r"|հայտարարությ|համաձայնագ|պայմանավորվածությ|հրադադար|կրակի դադարեցմ"
+    r"|bəyanat|saziş|razılaş|atəşkəs|kapitulyasiya"
+)
+_CEASEFIRE_NEAR = 160
+_NOVEMBER = ("novemb", "nov.", "ноябр", "նոյեմբեր", "noyabr")
+_CEASEFIRE_YEAR_NEAR = 25
+_CEASEFIRE_DAY_SPAN = 16
+
+
+def ceasefire_time(text: str) -> tuple[int, int] | None:
+    """(2020, 11) when ``text`` names the ceasefire statement of 9-10 November by its day
+    alone, with no year beside it: the year after the 2020 war; else None."""
+    lowered = text.lower()
+    # The day is looked for only around each November named (found by a plain
+    # substring search): most texts name none, and a scan of the whole text would cost
+    # more than the rest of the match.
+    for month in _NOVEMBER:
+        at = lowered.find(month)
+        while at != -1:
+            start = max(0, at - _CEASEFIRE_DAY_SPAN)
+            m = _CEASEFIRE_DAY.search(lowered, start, at + len(month) + _CEASEFIRE_DAY_SPAN)
+            if m and not _YEAR.search(
+                lowered, max(0, m.start() - _CEASEFIRE_YEAR_NEAR), m.end() + _CEASEFIRE_YEAR_NEAR
+            ):
+                near = lowered[max(0, m.start() - _CEASEFIRE_NEAR) : m.end() + _CEASEFIRE_NEAR]
+                if _CEASEFIRE_WORD.search(near):
+                    return 2020, 11
+            at = lowered.find(month, at + 1)
+    return None
 
 
 def named_years(text: str) -> list[tuple[int, int]]:

@@ -591,17 +591,18 @@ def test_real_set_shape():
 
 # Floors a little under the figures measured when the rules were last changed
 # (docs/quality.md): they catch a regression, they are not the goal of issue #13.
-# The held-out half is that of batches 1-3; batches 4 to 7 were the second to fifth
-# rounds' unseen sets (batch 7 measured once, at the fifth round's end: 0.893 / 0.847).
+# The held-out half is that of batches 1-3; batches 4 to 8 were the second to sixth
+# rounds' unseen sets (batch 8 measured once, at the sixth round's end: 0.952 / 0.909).
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
     [
-        ("relevance-dev", 0.94, 0.90),
+        ("relevance-dev", 0.94, 0.94),
         ("heldout", 0.97, 0.95),
-        ("batch 4", 0.96, 0.96),
-        ("batch 5", 0.96, 0.96),
+        ("batch 4", 0.96, 0.97),
+        ("batch 5", 0.97, 0.96),
         ("batch 6", 0.94, 0.92),
-        ("batch 7", 0.87, 0.82),
+        ("batch 7", 0.92, 0.89),
+        ("batch 8", 0.93, 0.88),
     ],
 )
 def test_precision_and_recall_on_real_texts(
@@ -1454,3 +1455,256 @@ def test_azerbaijani_coming_and_going_is_a_word_of_the_event(topics):
     other = "Qarabağ bölgəsinin sakinləri üçün yeni məktəb tikiləcək."
     assert BLOCKADE in topics.match("", f"{checkpoint} {said} {movement}").topics
     assert BLOCKADE not in topics.match("", f"{checkpoint} {said} {other}").topics
+
+
+# The region's districts and towns by both sides' names place a text as Karabakh or
+# Stepanakert do: the contingent's convoys to Kelbajar, its posts by Aghdam or Hadrut.
+@pytest.mark.parametrize(
+    ("language", "body"),
+    [
+        (
+            "en",
+            "Russian peacekeepers escorted the 14th aid convoy to the Kelbajar district. "
+            "The peacekeepers have delivered 2,400 tonnes of cargo so far.",
+        ),
+        (
+            "hy",
+            "Ռուս խաղաղապահներն ուղեկցել են 14-րդ ավտոշարասյունը Քարվաճառի շրջան։ "
+            "Խաղաղապահների աջակցությամբ առաքվել է ավելի քան 2400 տոննա բեռ։",
+        ),
+        (
+            "ru",
+            "Российские миротворцы сопроводили 14-ю колонну в Кельбаджарский район. "
+            "С помощью миротворцев доставлено более 2400 тонн грузов.",
+        ),
+        (
+            "az",
+            "Rusiya sülhməramlıları 14-cü karvanı Kəlbəcər rayonuna müşayiət edib. "
+            "Sülhməramlıların köməyi ilə 2400 tondan çox yük çatdırılıb.",
+        ),
+        (
+            "en",
+            "Russian peacekeepers set up a new post near Hadrut. "
+            "The peacekeepers patrol the road to Aghdam every day.",
+        ),
+        (
+            "ru",
+            "Российские миротворцы выставили новый пост у Гадрута. "
+            "Миротворцы ежедневно патрулируют дорогу на Агдам и Мардакерт.",
+        ),
+    ],
+)
+def test_the_regions_districts_and_towns_place_a_text(topics, language, body):
+    assert PEACEKEEPERS in topics.match("", body).topics, language
+    # Another region's town does not.
+    elsewhere = body
+    for name in (
+        "Kelbajar",
+        "Քարվաճառ",
+        "Кельбаджар",
+        "Kəlbəcər",
+        "Hadrut",
+        "Aghdam",
+        "Гадрут",
+        "Агдам",
+        "Мардакерт",
+    ):
+        elsewhere = elsewhere.replace(name, "Tiraspol")
+    assert PEACEKEEPERS not in topics.match("", elsewhere).topics, language
+
+
+# The contingent's post as a landmark ("near the post of the Russian peacekeepers") and
+# its "zone of temporary responsibility" name where the road protest stands, not the
+# contingent's doings.
+@pytest.mark.parametrize(
+    ("language", "setting", "doing"),
+    [
+        (
+            "en",
+            "The action takes place in Shusha, in the zone of temporary responsibility of "
+            "Russian peacekeepers. The protesters stand near the post of the Russian "
+            "peacekeepers on the Lachin road.",
+            "The action takes place in Shusha, where Russian peacekeepers met the "
+            "protesters. The Russian peacekeepers cleared the Lachin road.",
+        ),
+        (
+            "ru",
+            "Акция проходит в Шуше, в зоне временной ответственности российских миротворцев. "
+            "Экоактивисты стоят возле поста российских миротворцев на Лачинской дороге.",
+            "Акция проходит в Шуше, где российские миротворцы встретились с протестующими. "
+            "Российские миротворцы расчистили Лачинскую дорогу.",
+        ),
+    ],
+)
+def test_the_contingents_post_and_zone_are_the_protests_setting(topics, language, setting, doing):
+    assert PEACEKEEPERS not in topics.match("", setting).topics, language
+    assert PEACEKEEPERS in topics.match("", doing).topics, language
+
+
+# An undated text that names the ceasefire of November 2020 by its day alone ("Recall
+# that on November 9 the leaders agreed …") was written in the months after the war:
+# the contingent's aid "through the Lachin corridor" then is not the blockade.
+@pytest.mark.parametrize(
+    ("language", "body", "day", "dated"),
+    [
+        (
+            "en",
+            "Russian peacekeepers delivered 10 tonnes of aid from Yerevan to Stepanakert through "
+            "the Lachin corridor. The humanitarian cargo was handed to the children of Karabakh. "
+            "Recall that on November 9 the leaders agreed on the deployment of the peacekeepers.",
+            "on November 9",
+            "on 9 November 2020",
+        ),
+        (
+            "hy",
+            "Ռուս խաղաղապահներն ապահովել են 10 տոննա հումանիտար օգնության տեղափոխումը Երևանից "
+            "Ստեփանակերտ՝ Լաչինի միջանցքով։ Հումանիտար բեռը նվիրվել է Լեռնային Ղարաբաղի "
+            "երեխաներին։ Հիշեցնենք, որ նոյեմբերի 9-ին ղեկավարները պայմանավորվածություն են ձեռք "
+            "բերել խաղաղապահների տեղակայման շուրջ։",
+            "նոյեմբերի 9-ին",
+            "2020 թվականի նոյեմբերի 9-ին",
+        ),
+        (
+            "ru",
+            "Российские миротворцы доставили 10 тонн гуманитарной помощи из Еревана в Степанакерт "
+            "по Лачинскому коридору. Гуманитарный груз передан детям Карабаха. Напомним, что "
+            "9 ноября лидеры подписали заявление о размещении миротворцев.",
+            "9 ноября",
+            "9 ноября 2020 года",
+        ),
+        (
+            "az",
+            "Rusiya sülhməramlıları İrəvandan Xankəndiyə Laçın dəhlizi ilə 10 ton humanitar yük "
+            "çatdırıb. Humanitar yük Qarabağdakı uşaqlara verilib. Xatırladaq ki, noyabrın 10-da "
+            "liderlər bəyanat imzalayıb.",
+            "noyabrın 10-da",
+            "2020-ci il noyabrın 10-da",
+        ),
+    ],
+)
+def test_the_ceasefire_named_by_its_day_dates_an_undated_text(topics, language, body, day, dated):
+    result = topics.match("", body)
+    assert BLOCKADE not in result.topics, language
+    # With the statement's year the text is undated again: its words decide.
+    assert BLOCKADE in topics.match("", body.replace(day, dated)).topics, language
+    # A publication date decides before the cue.
+    assert BLOCKADE in topics.match("", body, "2023-01-10").topics, language
+
+
+# The ceasefire statement of November 2020 (in Azerbaijani reports, "üçtərəfli bəyanat")
+# and the Russian humanitarian response centre set up with the contingent place a text
+# that names no town ("the early withdrawal of the Russian peacekeepers from the
+# territory of Azerbaijan under the trilateral statement").
+@pytest.mark.parametrize(
+    ("language", "body", "name"),
+    [
+        (
+            "en",
+            "The Russian peacekeepers' Humanitarian Response Center handed out winter clothes. "
+            "The peacekeepers also delivered heaters to schools.",
+            "Humanitarian Response Center",
+        ),
+        (
+            "hy",
+            "Ռուսական խաղաղապահ զորակազմի հումանիտար արձագանքման կենտրոնը շարունակում է "
+            "աշխատանքը։ Խաղաղապահներն օգնություն են ցուցաբերում բազմազավակ ընտանիքներին։",
+            "հումանիտար արձագանքման կենտրոնը",
+        ),
+        (
+            "ru",
+            "Центр гуманитарного реагирования российских миротворцев раздал теплую одежду. "
+            "Миротворцы также доставили обогреватели в школы.",
+            "Центр гуманитарного реагирования",
+        ),
+        (
+            "az",
+            "Rusiya sülhməramlılarının Azərbaycan ərazisindən vaxtından əvvəl çıxarılması barədə "
+            "qərar qəbul edilib. Sülhməramlılar üçtərəfli bəyanata əsasən yerləşdirilmişdi.",
+            "üçtərəfli bəyanata",
+        ),
+    ],
+)
+def test_the_ceasefire_statement_and_the_response_centre_place_a_text(topics, language, body, name):
+    assert PEACEKEEPERS in topics.match("", body).topics, language
+    assert PEACEKEEPERS not in topics.match("", body.replace(name, "...")).topics, language
+
+
+# "Blockage" is written for the blockade too ("Due to Azerbaijan's blockage of the only
+# road connecting Artsakh to Armenia").
+def test_blockage_is_a_word_of_the_blockade(topics):
+    body = (
+        "Due to Azerbaijan's blockage of the only road connecting Artsakh to Armenia, three "
+        "patients have been in severe condition for days. On Wednesday the patients were "
+        "transferred to Armenia with the Red Cross."
+    )
+    assert BLOCKADE in topics.match("3 patients transferred from Karabakh", body).topics
+    assert (
+        BLOCKADE
+        not in topics.match(
+            "3 patients transferred from Karabakh", body.replace("blockage", "repair")
+        ).topics
+    )
+
+
+# "Those troops", "այդ զորքերը", "həmin qoşunlar" name the contingent again in
+# the sentences after one on the peacekeepers, as "the contingent" does.
+@pytest.mark.parametrize(
+    ("language", "strong", "again", "other"),
+    [
+        (
+            "en",
+            "The part of Karabakh still under Armenian control is guarded by Russian peacekeepers.",
+            "Yerevan has complained that those troops have failed to prevent the crisis.",
+            "Yerevan has complained that the talks have failed to prevent the crisis.",
+        ),
+        (
+            "hy",
+            "Ղարաբաղի այդ հատվածը հսկում են ռուս խաղաղապահները։",
+            "Երևանը դժգոհում է, որ այդ զորքերը չեն կանխել ճգնաժամը։",
+            "Երևանը դժգոհում է, որ բանակցությունները չեն կանխել ճգնաժամը։",
+        ),
+        (
+            "az",
+            "Qarabağın həmin hissəsini Rusiya sülhməramlıları qoruyur.",
+            "İrəvan şikayət edir ki, həmin qoşunlar böhranın qarşısını almayıb.",
+            "İrəvan şikayət edir ki, danışıqlar böhranın qarşısını almayıb.",
+        ),
+    ],
+)
+def test_those_troops_name_the_contingent_again(topics, language, strong, again, other):
+    # The other sentence said twice keeps the text past the short-text rule.
+    assert PEACEKEEPERS in topics.match("", f"{strong} {again} {other}").topics, language
+    assert PEACEKEEPERS not in topics.match("", f"{strong} {other} {other}").topics, language
+
+
+# A demand addressed to the contingent by the road protesters ("who demanded from the
+# Russian peacekeepers access to the mines", "требуют встречи с командующим") names it
+# as the addressee, as a notice sent to it does, not as the subject.
+@pytest.mark.parametrize(
+    ("language", "demand", "doing"),
+    [
+        (
+            "en",
+            "The Lachin corridor was blocked by Azerbaijani protesters, who demanded from the "
+            "Russian peacekeepers access to the mines.",
+            "The Lachin corridor was blocked by Azerbaijani protesters, and the Russian "
+            "peacekeepers escorted the Red Cross convoy past them.",
+        ),
+        (
+            "ru",
+            "Лачинский коридор был заблокирован пикетчиками, которые требовали от российских "
+            "миротворцев доступа к месторождениям.",
+            "Лачинский коридор был заблокирован пикетчиками, а российские миротворцы "
+            "сопроводили колонну Красного Креста.",
+        ),
+    ],
+)
+def test_a_demand_addressed_to_the_contingent_is_not_its_doing(topics, language, demand, doing):
+    other = {
+        "en": "The Russian peacekeepers' command in Stepanakert made no comment. "
+        "The checkpoint was set up in April.",
+        "ru": "Командование российских миротворцев в Степанакерте не дало комментариев. "
+        "Пропускной пункт установлен в апреле.",
+    }[language]
+    assert PEACEKEEPERS not in topics.match("", f"{demand} {other}").topics, language
+    assert PEACEKEEPERS in topics.match("", f"{doing} {other}").topics, language

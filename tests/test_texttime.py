@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.textfold import fold
-from crawler.texttime import out_of_period, text_time, years_back
+from crawler.texttime import ceasefire_time, out_of_period, text_time, years_back
 
 BLOCKADE = ((2022, 12), (2023, 9))
 
@@ -118,3 +118,30 @@ def test_out_of_period_with_the_publication_date(own, years, published, outside)
 )
 def test_how_many_years_a_text_looks_back(text, back):
     assert [n for _, n in years_back(fold(text))] == back
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        (
+            "Recall that on November 9 the leaders signed a statement on a full ceasefire.",
+            (2020, 11),
+        ),
+        ("Под заявлением от 10 ноября стоят подписи трех лидеров.", (2020, 11)),
+        (
+            "Հիշեցնենք, որ նոյեմբերի 9-ին երեք երկրների ղեկավարները պայմանավորվածություն են "
+            "ձեռք բերել։",
+            (2020, 11),
+        ),
+        ("Rusiya sülhməramlıları noyabrın 10-da imzalanmış bəyanatdan sonra gəlib.", (2020, 11)),
+        # With its year the statement dates nothing: any later text names it so.
+        ("The statement of 9 November 2020 set up the corridor.", None),
+        ("2020 թվականի նոյեմբերի 10-ի հայտարարությունը", None),
+        ("10 noyabr 2020-ci il tarixli üçtərəfli bəyanat", None),
+        # Another day of November, or the day with no statement near, is no cue.
+        ("The statement was signed on November 12.", None),
+        ("On November 9 the school reopened after repairs.", None),
+    ],
+)
+def test_the_ceasefire_named_by_its_day_alone(text, when):
+    assert ceasefire_time(text) == when
