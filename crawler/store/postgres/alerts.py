@@ -1,9 +1,9 @@
 """Alerts on PostgreSQL: their stories and the delivery ledger, SQLite's statements where they agree.
 
 The ledger's tables are SQLite's (migration ``m003_alerts_reading``); what
-differs is written here: ``ON CONFLICT`` for "insert unless there" and
-"replace", ``jsonb`` for the topics list, and the full-text condition, a
-``tsquery`` (:mod:`crawler.store.textsearch`) over the search vector.
+differs is written here: the join of the delivered outlets, ``jsonb`` for the
+topics list, and the full-text condition, a ``tsquery``
+(:mod:`crawler.store.textsearch`) over the search vector.
 """
 
 from __future__ import annotations
@@ -22,13 +22,6 @@ class AlertStore(SqliteAlertStore):
     _DELIVERED = (
         "COALESCE((SELECT MAX(d.outlets) FROM articles a2 JOIN alert_deliveries d "
         "ON d.alert = ? AND d.channel = ? AND d.story_id = a2.id WHERE a2.story_id = s.sid), 0)"
-    )
-    _INSERT_NEW = "INSERT INTO"
-    _INSERT_NEW_END = " ON CONFLICT DO NOTHING"
-    _UPSERT_DELIVERY = "INSERT INTO"
-    _UPSERT_DELIVERY_END = (
-        " ON CONFLICT (alert, channel, story_id) DO UPDATE SET outlets = excluded.outlets, "
-        "delivered_at = excluded.delivered_at"
     )
     _TOPICS = TOPIC_ELEMENTS
 

@@ -14,9 +14,15 @@ import sqlite3
 from collections.abc import Sequence
 
 from crawler.store.base import AlertClaim, AlertStory, SearchQueryError, StoreError, chunks
+from crawler.store.common import insert_new, upsert
 from crawler.store.sqlite.reading import TOPIC_ELEMENTS
 
 _STORY_BATCH = 500
+_UPSERT_DELIVERY = upsert(
+    "alert_deliveries",
+    ("alert", "channel", "story_id", "outlets", "delivered_at"),
+    key=("alert", "channel", "story_id"),
+)
 
 
 def shape_stories(rows: Sequence[tuple]) -> list[AlertStory]:
@@ -63,20 +69,12 @@ class AlertStore:
         "COALESCE((SELECT MAX(d.outlets) FROM articles a2 CROSS JOIN alert_deliveries d "
         "ON d.alert = ? AND d.channel = ? AND d.story_id = a2.id WHERE a2.story_id = s.sid), 0)"
     )
-    _INSERT_NEW = "INSERT OR IGNORE INTO"
-    """With :data:`_INSERT_NEW_END`: insert a row unless its key is there."""
-    _INSERT_NEW_END = ""
-    _UPSERT_DELIVERY = "INSERT OR REPLACE INTO"
-    _UPSERT_DELIVERY_END = ""
     _TOPICS = TOPIC_ELEMENTS
     """The elements of a JSON list column ``{col}``, as rows of ``jt.value``."""
 
     def alert_start(self, alert: str, now: str) -> str:
         with self.write() as tx:
-            tx.conn.execute(
-                f"{self._INSERT_NEW} alerts (name, created_at) VALUES (?, ?){self._INSERT_NEW_END}",
-                [alert, now],
-            )
+            tx.conn.execute(insert_new("alerts", ("name", "created_at")), [alert, now])
             return tx.conn.execute(
                 "SELECT created_at FROM alerts WHERE name = ?", [alert]
             ).fetchone()[0]
@@ -160,11 +158,7 @@ class AlertStore:
         self, alert: str, channel: str, *, owner: str, now: str, lease_until: str
     ) -> AlertClaim:
         with self.write() as tx:
-            tx.conn.execute(
-                f"{self._INSERT_NEW} alert_channels (alert, channel) VALUES (?, ?)"
-                f"{self._INSERT_NEW_END}",
-                [alert, channel],
-            )
+            tx.conn.execute(insert_new("alert_channels", ("alert", "channel")), [alert, channel])
             failures, next_at, holder, held_until = tx.conn.execute(
                 "SELECT failures, next_attempt_at, lease_owner, lease_until FROM alert_channels "
                 "WHERE alert = ? AND channel = ?",
@@ -193,8 +187,7 @@ class AlertStore:
     ) -> None:
         with self.write() as tx:
             tx.conn.executemany(
-                f"{self._UPSERT_DELIVERY} alert_deliveries (alert, channel, story_id, outlets, "
-                f"delivered_at) VALUES (?, ?, ?, ?, ?){self._UPSERT_DELIVERY_END}",
+                _UPSERT_DELIVERY,
                 [(alert, channel, s.story_id, len(s.outlets), now) for s in stories],
             )
             tx.conn.execute(

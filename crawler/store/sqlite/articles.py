@@ -1,4 +1,8 @@
-"""Articles, their versions and URL aliases, HTTP validators: the SQLite statements."""
+"""Articles, their versions and URL aliases, HTTP validators: the statements both backends run.
+
+PostgreSQL runs them through :class:`~crawler.store.postgres.connection.QmarkConnection`
+and overrides what it writes its own way (:mod:`crawler.store.postgres.articles`).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from crawler.store.base import ArticleRef, ScoredArticle, utcnow_iso
+from crawler.store.common import insert_new, upsert
 
 _REF = "a.id, a.url_key, a.content_hash, a.fetched_at, a.story_id"
+_ADD_ALIAS = insert_new("url_aliases", ("url_key", "article_id"))
+ADD_BAND = insert_new("story_bands", ("band_hash", "article_id"))
+ADD_PARAGRAPH = insert_new("story_paragraphs", ("para_hash", "article_id"))
 
 
 class ArticleReads:
@@ -81,10 +89,7 @@ class ArticleWrites:
         )
 
     def add_aliases(self, article_id: int, keys: Iterable[str]) -> None:
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO url_aliases (url_key, article_id) VALUES (?, ?)",
-            [(key, article_id) for key in keys],
-        )
+        self.conn.executemany(_ADD_ALIAS, [(key, article_id) for key in keys])
 
     def load_articles(
         self,
@@ -93,16 +98,15 @@ class ArticleWrites:
         bands: Iterable[tuple[int, int]] = (),
         paragraphs: Iterable[tuple[int, int]] = (),
     ) -> None:
+        self._insert_loaded(columns, rows)
+        self.conn.executemany(ADD_BAND, bands)
+        self.conn.executemany(ADD_PARAGRAPH, paragraphs)
+
+    def _insert_loaded(self, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+        """Insert the articles of :meth:`load_articles` (a backend adds what it indexes beside)."""
         self.conn.executemany(
             f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
             rows,
-        )
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)", bands
-        )
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO story_paragraphs (para_hash, article_id) VALUES (?, ?)",
-            paragraphs,
         )
 
     def set_relevance(
@@ -144,21 +148,29 @@ class ArticleStore:
         ).fetchall()
         return [ScoredArticle(*row) for row in rows]
 
+    # Since when an article counts as of the last day, in the dialect's date functions.
+    _DAY_AGO = "strftime('%Y-%m-%dT%H:%M:%S', 'now', '-1 day')"
+
     def describe(self) -> dict:
         one = lambda sql: self.conn.execute(sql).fetchone()[0]  # noqa: E731
-        path = self.path
-        size = sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
+        path, size = self._location()
         return {
-            "path": str(Path(path).resolve()),
+            "path": path,
             "size_bytes": size,
             "articles": one("SELECT COUNT(*) FROM articles"),
             "relevant_articles": one("SELECT COUNT(*) FROM articles WHERE relevant = 1"),
             "articles_last_24h": one(
-                "SELECT COUNT(*) FROM articles WHERE first_seen_at >= strftime('%Y-%m-%dT%H:%M:%S', 'now', '-1 day')"
+                f"SELECT COUNT(*) FROM articles WHERE first_seen_at >= {self._DAY_AGO}"
             ),
             "sources_with_articles": one("SELECT COUNT(DISTINCT source) FROM articles"),
             "runs": one("SELECT COUNT(*) FROM crawl_runs"),
         }
+
+    def _location(self) -> tuple[str, int]:
+        """Where the store is, as ``describe`` shows it, and its size in bytes."""
+        path = self.path
+        size = sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
+        return str(Path(path).resolve()), size
 
     def article_times(self, source: str, since: str) -> list[tuple[str | None, str]]:
         # An article's time is at most its publication, so only articles published
@@ -190,7 +202,6 @@ class ArticleStore:
         now = utcnow_iso()
         with self.write() as tx:
             tx.conn.executemany(
-                "INSERT OR REPLACE INTO http_validators (url, etag, last_modified, updated_at) "
-                "VALUES (?, ?, ?, ?)",
+                upsert("http_validators", ("url", "etag", "last_modified", "updated_at"), ("url",)),
                 [(url, etag, modified, now) for url, (etag, modified) in validators.items()],
             )

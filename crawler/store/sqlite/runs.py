@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from crawler.stats import SOURCE_COUNTERS as COUNTERS
 from crawler.store.base import RunRow, utcnow_iso
+from crawler.store.common import insert_new, upsert
 
 _RUN_COLUMNS = (
     "r.id, r.started_at, r.finished_at, r.trigger, r.job_id, r.sources, r.status, r.pid, r.message, "
@@ -20,18 +21,18 @@ _RUN_COLUMNS = (
 )
 _FIXED = 11
 """Columns of ``_RUN_COLUMNS``; the run's counters follow, then one source's."""
+_UPSERT_RUN_SOURCE = upsert(
+    "crawl_run_sources", ("run_id", "source", "status", *COUNTERS), key=("run_id", "source")
+)
 
 
 class RunStore:
-    """Run bookkeeping over ``self.conn``; writes go through ``self.write()``."""
+    """Run bookkeeping over ``self.conn``; writes go through ``self.write()``, new rows'
+    ids come from ``self._inserted_id`` (:class:`~crawler.store.common.BackendStore`)."""
 
     conn: sqlite3.Connection
 
-    # The statements whose syntax differs between backends (the PostgreSQL store overrides them).
-    _UPSERT_RUN_SOURCE = "INSERT OR REPLACE INTO crawl_run_sources"
-    _UPSERT_RUN_SOURCE_END = ""
-    _ADD_FIRST_CRAWL = "INSERT OR IGNORE INTO first_crawls"
-    _ADD_FIRST_CRAWL_END = ""
+    # The JSON functions differ between backends (the PostgreSQL store overrides them).
     _NAMES_SOURCE = "EXISTS (SELECT 1 FROM json_each(r.sources) WHERE json_each.value = ?)"
     _RUN_SOURCE_NAMES = "json_each(r.sources) AS n"
 
@@ -46,13 +47,13 @@ class RunStore:
         pid_started: float | None = None,
     ) -> int:
         with self.write() as tx:
-            cursor = tx.conn.execute(
+            return self._inserted_id(
+                tx.conn,
                 "INSERT INTO crawl_runs (started_at, trigger, job_id, sources, status, pid, host, "
                 "pid_started) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
                 [utcnow_iso(), trigger, job_id, json.dumps(sources), pid or os.getpid(), host,
                  pid_started],
             )  # fmt: skip
-            return int(cursor.lastrowid)
 
     def finish_run(
         self,
@@ -79,8 +80,7 @@ class RunStore:
                     "error" if counts.get("errors") and not counts.get("pages_fetched") else "ok"
                 )
                 tx.conn.execute(
-                    f"{self._UPSERT_RUN_SOURCE} (run_id, source, status, {', '.join(COUNTERS)}) "
-                    f"VALUES (?, ?, ?, {', '.join('?' for _ in COUNTERS)}){self._UPSERT_RUN_SOURCE_END}",
+                    _UPSERT_RUN_SOURCE,
                     [run_id, source, source_status, *(int(counts.get(c, 0)) for c in COUNTERS)],
                 )
         return True
@@ -185,7 +185,7 @@ class RunStore:
     def record_first_crawls(self, pairs: Iterable[tuple[str, str]], *, at: str) -> None:
         with self.write() as tx:
             tx.conn.executemany(
-                f"{self._ADD_FIRST_CRAWL} (source, kind, crawled_at) VALUES (?, ?, ?){self._ADD_FIRST_CRAWL_END}",
+                insert_new("first_crawls", ("source", "kind", "crawled_at")),
                 [(source, kind, at) for source, kind in pairs],
             )
 

@@ -13,11 +13,12 @@ Source locks are OS file locks in ``locks/`` beside the database file
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-from crawler.store.base import StoreError, translate_driver_errors
+from crawler.store.base import StoreError
+from crawler.store.common import BackendStore, driver_errors_as_store_errors
 from crawler.store.filelocks import FileLock, SourceLocks, lock_dir
 from crawler.store.sqlite import connection
 from crawler.store.sqlite.alerts import AlertStore
@@ -51,11 +52,8 @@ def sqlite_path(url: str) -> str:
     return rest[1:] or ":memory:"
 
 
-UNWRAPPED = {"write", "close", "open", "exists", "local_path", "source_locks", "daemon_lock"}
-"""Store methods that translate errors themselves (or raise none of the driver's)."""
-
-_driver_errors_as_store_errors = translate_driver_errors(
-    sqlite3.Error, lambda exc: str(exc) or type(exc).__name__, UNWRAPPED
+_driver_errors_as_store_errors = driver_errors_as_store_errors(
+    sqlite3.Error, BackendStore._error_line
 )
 
 
@@ -71,6 +69,7 @@ class SqliteTransaction(
 
 @_driver_errors_as_store_errors
 class SqliteStore(
+    BackendStore,
     ArticleReads,
     StoryReads,
     TranslationReads,
@@ -82,6 +81,10 @@ class SqliteStore(
     FreshnessStore,
 ):
     """A newsmon database in one SQLite file."""
+
+    _driver_errors = sqlite3.Error
+    _search_articles = staticmethod(search_articles)
+    _count_matches = staticmethod(count_matches)
 
     def __init__(self, url: str, db, path: str, read_only: bool = False):
         self.url = url
@@ -110,37 +113,13 @@ class SqliteStore(
         path = sqlite_path(url)
         return None if path == ":memory:" else Path(path)
 
-    def close(self) -> None:
-        self.conn.close()
+    # --- the hooks of BackendStore ------------------------------------------------
+    def _transaction(self) -> AbstractContextManager:
+        return connection.write_transaction(self.db)
 
-    def __enter__(self) -> SqliteStore:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    # --- transactions -----------------------------------------------------------
-    @contextmanager
-    def write(self) -> Iterator[SqliteTransaction]:
-        try:
-            with connection.write_transaction(self.db):
-                yield self._tx
-        except sqlite3.Error as exc:
-            raise StoreError(str(exc) or type(exc).__name__) from exc
-
-    # --- search -------------------------------------------------------------------
-    def search(
-        self,
-        query: str,
-        *,
-        limit: int = 20,
-        sources: Sequence[str] = (),
-        relevant: bool = False,
-    ) -> list[dict]:
-        return search_articles(self.conn, query, limit=limit, sources=sources, relevant=relevant)
-
-    def count_matches(self, query: str) -> int:
-        return count_matches(self.conn, query)
+    @staticmethod
+    def _inserted_id(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> int:
+        return int(conn.execute(sql, params).lastrowid)
 
     # --- locks ----------------------------------------------------------------------
     def _lock_dir(self) -> Path:

@@ -1,4 +1,8 @@
-"""The story index (:mod:`crawler.stories`): LSH bands and paragraphs of each article, in SQLite."""
+"""The story index (:mod:`crawler.stories`): LSH bands and paragraphs of each article.
+
+SQLite's statements; PostgreSQL runs the writes as they are and asks its own
+questions (:mod:`crawler.store.postgres.stories`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from crawler.store.base import chunks
+from crawler.store.common import newest_per_key
+from crawler.store.sqlite.articles import ADD_BAND, ADD_PARAGRAPH
 
 _KEYS_PER_QUERY = 500
 """Paragraph hashes per query (SQLite allows at least 999 parameters)."""
@@ -24,17 +30,13 @@ class StoryReads:
         ).fetchone()
 
     def band_candidates(self, bands: Sequence[int], per_band: int) -> list[tuple[int, int]]:
-        if not bands:
-            return []
-        # One statement, a LIMITed subquery per band.
-        part = (
-            "SELECT * FROM (SELECT band_hash, article_id FROM story_bands WHERE band_hash = ? "
-            "ORDER BY article_id DESC LIMIT ?)"
+        return newest_per_key(
+            self.conn,
+            "SELECT band_hash, article_id FROM story_bands WHERE band_hash = ? "
+            "ORDER BY article_id DESC LIMIT ?",
+            bands,
+            per_band,
         )
-        return self.conn.execute(
-            " UNION ALL ".join([part] * len(bands)),
-            [x for band in bands for x in (band, per_band)],
-        ).fetchall()
 
     def shared_paragraphs(self, keys: Sequence[int]) -> set[int]:
         shared: set[int] = set()
@@ -54,20 +56,14 @@ class StoryReads:
     def paragraph_holders(
         self, keys: Sequence[int], sample: int
     ) -> list[tuple[int, int | None, str]]:
-        found: list[tuple[int, int | None, str]] = []
-        for chunk in chunks(keys, _JUDGED_PER_QUERY):
-            # One statement, a LIMITed subquery per paragraph.
-            part = (
-                "SELECT * FROM (SELECT p.para_hash, a.story_id, a.source FROM story_paragraphs p "
-                "JOIN articles a ON a.id = p.article_id WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?)"
-            )
-            found.extend(
-                self.conn.execute(
-                    " UNION ALL ".join([part] * len(chunk)),
-                    [x for key in chunk for x in (key, sample)],
-                )
-            )
-        return found
+        return newest_per_key(
+            self.conn,
+            "SELECT p.para_hash, a.story_id, a.source FROM story_paragraphs p JOIN articles a "
+            "ON a.id = p.article_id WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?",
+            keys,
+            sample,
+            _JUDGED_PER_QUERY,
+        )
 
 
 class StoryWrites:
@@ -81,11 +77,5 @@ class StoryWrites:
     def index_story_text(
         self, article_id: int, bands: Iterable[int], paragraphs: Iterable[int]
     ) -> None:
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)",
-            [(band, article_id) for band in bands],
-        )
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO story_paragraphs (para_hash, article_id) VALUES (?, ?)",
-            [(key, article_id) for key in paragraphs],
-        )
+        self.conn.executemany(ADD_BAND, [(band, article_id) for band in bands])
+        self.conn.executemany(ADD_PARAGRAPH, [(key, article_id) for key in paragraphs])

@@ -5,14 +5,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from crawler.store.base import chunks
+from crawler.store.common import insert_new, newest_per_key, upsert
 
 _KEYS_PER_QUERY = 400
 """Signature keys per statement (two parameters each)."""
 
 # The SQL here is written for both backends (PostgreSQL runs it through
-# crawler.store.postgres.connection.QmarkConnection): ON CONFLICT, not INSERT OR.
-_ADD_KEY = "INSERT INTO translation_keys (key, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+# crawler.store.postgres.connection.QmarkConnection).
+_SIGNATURE_COLUMNS = ("article_id", "language", "family", "signature")
+_ADD_KEY = insert_new("translation_keys", ("key", "article_id"))
 
 
 class TranslationReads:
@@ -21,21 +22,14 @@ class TranslationReads:
     conn: sqlite3.Connection
 
     def translation_key_holders(self, keys: Sequence[str], per_key: int) -> list[tuple[str, int]]:
-        found: list[tuple[str, int]] = []
-        for chunk in chunks(keys, _KEYS_PER_QUERY):
-            # One statement, a LIMITed subquery per key: the cost does not grow with the table.
-            # The alias: PostgreSQL (before 16) wants one on a subquery in FROM.
-            part = (
-                "SELECT * FROM (SELECT key, article_id FROM translation_keys WHERE key = ? "
-                "ORDER BY article_id DESC LIMIT ?) AS held"
-            )
-            found.extend(
-                self.conn.execute(
-                    " UNION ALL ".join([part] * len(chunk)),
-                    [x for key in chunk for x in (key, per_key)],
-                )
-            )
-        return found
+        return newest_per_key(
+            self.conn,
+            "SELECT key, article_id FROM translation_keys WHERE key = ? "
+            "ORDER BY article_id DESC LIMIT ?",
+            keys,
+            per_key,
+            _KEYS_PER_QUERY,
+        )
 
     def translation_signatures(
         self, article_ids: Sequence[int], other_than: str | None
@@ -65,9 +59,7 @@ class TranslationWrites:
         keys: Iterable[str],
     ) -> None:
         self.conn.execute(
-            "INSERT INTO translation_signatures (article_id, language, family, signature) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
-            "language = excluded.language, family = excluded.family, signature = excluded.signature",
+            upsert("translation_signatures", _SIGNATURE_COLUMNS, ("article_id",)),
             [article_id, language, family, signature],
         )
         self.conn.executemany(_ADD_KEY, [(key, article_id) for key in keys])
@@ -76,10 +68,11 @@ class TranslationWrites:
         self, article_id: int, *, linked_id: int, story_id: int, kind: str, evidence: str, at: str
     ) -> None:
         self.conn.execute(
-            "INSERT INTO story_links (article_id, linked_id, story_id, kind, evidence, linked_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
-            "linked_id = excluded.linked_id, story_id = excluded.story_id, kind = excluded.kind, "
-            "evidence = excluded.evidence, linked_at = excluded.linked_at",
+            upsert(
+                "story_links",
+                ("article_id", "linked_id", "story_id", "kind", "evidence", "linked_at"),
+                ("article_id",),
+            ),
             [article_id, linked_id, story_id, kind, evidence, at],
         )
 
@@ -89,8 +82,7 @@ class TranslationWrites:
         keys: Iterable[tuple[str, int]],
     ) -> None:
         self.conn.executemany(
-            "INSERT INTO translation_signatures (article_id, language, family, signature) "
-            "VALUES (?, ?, ?, ?)",
+            f"INSERT INTO translation_signatures ({', '.join(_SIGNATURE_COLUMNS)}) VALUES (?, ?, ?, ?)",
             signatures,
         )
         self.conn.executemany(_ADD_KEY, keys)
