@@ -116,6 +116,7 @@ class BackendStore:
 
     @contextmanager
     def write(self) -> Iterator[Any]:
+        """A short write transaction; concurrent writers wait for each other, never duplicate a row."""
         try:
             with self._transaction():
                 yield self._tx
@@ -130,9 +131,12 @@ class BackendStore:
         sources: Sequence[str] = (),
         relevant: bool = False,
     ) -> list[dict]:
+        """Articles matching a full-text ``query``, best first: ``id, published_at, source, title,
+        url, relevant, snippet`` (matched words in ``[`` ``]``). Raises :class:`SearchQueryError`."""
         return self._search_articles(
             self.conn, query, limit=limit, sources=sources, relevant=relevant
         )
 
     def count_matches(self, query: str) -> int:
+        """How many articles a full-text ``query`` matches."""
         return self._count_matches(self.conn, query)

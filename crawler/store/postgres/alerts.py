@@ -9,8 +9,7 @@ topics list, and the full-text condition, a ``tsquery``
 from __future__ import annotations
 
 from crawler.store.postgres.connection import QmarkConnection
-from crawler.store.postgres.reading import TOPIC_ELEMENTS
-from crawler.store.sqlite.alerts import AlertStore as SqliteAlertStore
+from crawler.store.sql.alerts import AlertStore as SqliteAlertStore
 from crawler.store.textsearch import parse_query
 
 
@@ -23,7 +22,6 @@ class AlertStore(SqliteAlertStore):
         "COALESCE((SELECT MAX(d.outlets) FROM articles a2 JOIN alert_deliveries d "
         "ON d.alert = ? AND d.channel = ? AND d.story_id = a2.id WHERE a2.story_id = s.sid), 0)"
     )
-    _TOPICS = TOPIC_ELEMENTS
 
     def _match_clause(self, search: str) -> tuple[str, object]:
         # FTS5's own syntax, as SQLite hands the saved search to MATCH as written; parsed

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from crawler.store.postgres.connection import QmarkConnection, redacted
-from crawler.store.sqlite.articles import ArticleStore as SqliteArticleStore
-from crawler.store.sqlite.articles import ArticleWrites as SqliteArticleWrites
+from crawler.store.sql.articles import ArticleStore as SqliteArticleStore
+from crawler.store.sql.articles import ArticleWrites as SqliteArticleWrites
 from crawler.store.textsearch import tsvector_text
 
 SEARCH_VECTOR = "?::tsvector"

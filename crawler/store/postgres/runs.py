@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.store.sqlite.runs import RunStore as SqliteRunStore
+from crawler.store.sql.runs import RunStore as SqliteRunStore
 
 
 class RunStore(SqliteRunStore):

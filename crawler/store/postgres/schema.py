@@ -148,7 +148,7 @@ PG_DAY_AGO = (
 
 def m005_freshness(conn: QmarkConnection) -> None:
     """SQLite's m050: feed polls, the entries feeds listed, lags, and the ``freshness`` view."""
-    from crawler.store.sqlite.freshness import FRESHNESS_TABLES, freshness_query
+    from crawler.store.sql.freshness import FRESHNESS_TABLES, freshness_query
 
     for statement in FRESHNESS_TABLES:
         conn.execute(statement.format(**POSTGRES_TYPES))
@@ -157,7 +157,7 @@ def m005_freshness(conn: QmarkConnection) -> None:
 
 def m006_archives_listings(conn: QmarkConnection) -> None:
     """SQLite's m042: how far each backfill listing got, and where Common Crawl keeps a capture."""
-    from crawler.store.sqlite.archives import LISTINGS_TABLE
+    from crawler.store.sql.archives import LISTINGS_TABLE
 
     conn.execute("ALTER TABLE archive_captures ADD COLUMN location TEXT")
     conn.execute(LISTINGS_TABLE)

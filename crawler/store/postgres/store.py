@@ -17,8 +17,8 @@ from pathlib import Path
 
 import psycopg
 
-from crawler.store.base import StoreError
-from crawler.store.common import BackendStore, driver_errors_as_store_errors
+from crawler.store.base import Store, StoreError, WriteTransaction
+from crawler.store.common import driver_errors_as_store_errors
 from crawler.store.postgres import connection, schema
 from crawler.store.postgres.alerts import AlertStore
 from crawler.store.postgres.articles import ArticleStore, ArticleWrites
@@ -28,38 +28,17 @@ from crawler.store.postgres.reading import ReadingStore
 from crawler.store.postgres.runs import RunStore
 from crawler.store.postgres.search import count_matches, search_articles
 from crawler.store.postgres.stories import StoryReads
-from crawler.store.sqlite.archives import ArchiveStore
-from crawler.store.sqlite.articles import ArticleReads
-from crawler.store.sqlite.freshness import FreshnessStore
-from crawler.store.sqlite.stories import StoryWrites
-from crawler.store.sqlite.translations import TranslationReads, TranslationWrites
 
 _translated = driver_errors_as_store_errors(psycopg.Error, one_line)
 
 
 @_translated
-class PostgresTransaction(
-    ArticleReads, ArticleWrites, StoryReads, StoryWrites, TranslationReads, TranslationWrites
-):
+class PostgresTransaction(ArticleWrites, StoryReads, WriteTransaction):
     """The writes (and reads) of one write transaction."""
-
-    def __init__(self, conn: QmarkConnection):
-        self.conn = conn
 
 
 @_translated
-class PostgresStore(
-    BackendStore,
-    ArticleReads,
-    StoryReads,
-    TranslationReads,
-    ArticleStore,
-    RunStore,
-    AlertStore,
-    ReadingStore,
-    ArchiveStore,
-    FreshnessStore,
-):
+class PostgresStore(ArticleStore, RunStore, AlertStore, StoryReads, ReadingStore, Store):
     """A newsmon database on a PostgreSQL server (``postgresql://user:pw@host:port/name``)."""
 
     _driver_errors = psycopg.Error

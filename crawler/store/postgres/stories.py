@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from crawler.store.postgres.connection import QmarkConnection
-from crawler.store.sqlite.stories import StoryReads as SqliteStoryReads
+from crawler.store.sql.stories import StoryReads as SqliteStoryReads
 
 
 class StoryReads(SqliteStoryReads):

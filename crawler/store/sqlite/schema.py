@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from crawler.store.sqlite.archives import LISTINGS_TABLE
+from crawler.store.sql.archives import LISTINGS_TABLE
 from crawler.store.sqlite.connection import write_transaction
 from crawler.store.tables import SQLITE_TYPES, create_table
 
@@ -181,7 +181,7 @@ def m021_readcmds_article_when(db: sqlite_utils.Database) -> None:
 @migrations()
 def m030_alerts_ledger(db: sqlite_utils.Database) -> None:
     """The alerts' ledger: when each alert started, each channel's retry state and lease, and the
-    stories each channel accepted (crawler.store.sqlite.alerts)."""
+    stories each channel accepted (crawler.store.sql.alerts)."""
     db.execute(_table("alerts"))
     db.execute(_table("alert_channels"))
     db.execute(_table("alert_deliveries"))
@@ -222,7 +222,7 @@ def m042_archives_listings(db: sqlite_utils.Database) -> None:
 @migrations()
 def m050_freshness_polls(db: sqlite_utils.Database) -> None:
     """Adaptive polling and lags: each feed's polls, the entries feeds listed, each new article's lag."""
-    from crawler.store.sqlite.freshness import FRESHNESS_TABLES, SQLITE_DAY_AGO, freshness_query
+    from crawler.store.sql.freshness import FRESHNESS_TABLES, SQLITE_DAY_AGO, freshness_query
 
     for statement in FRESHNESS_TABLES:
         db.execute(statement.format(**SQLITE_TYPES))

@@ -17,19 +17,12 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from crawler.store.base import StoreError
+from crawler.store.base import Store, StoreError, WriteTransaction
 from crawler.store.common import BackendStore, driver_errors_as_store_errors
 from crawler.store.filelocks import FileLock, SourceLocks, lock_dir
 from crawler.store.sqlite import connection
-from crawler.store.sqlite.alerts import AlertStore
-from crawler.store.sqlite.archives import ArchiveStore
-from crawler.store.sqlite.articles import ArticleReads, ArticleStore, ArticleWrites
-from crawler.store.sqlite.freshness import FreshnessStore
 from crawler.store.sqlite.reading import ReadingStore
-from crawler.store.sqlite.runs import RunStore
 from crawler.store.sqlite.search import count_matches, search_articles
-from crawler.store.sqlite.stories import StoryReads, StoryWrites
-from crawler.store.sqlite.translations import TranslationReads, TranslationWrites
 
 _PREFIX = "sqlite://"
 
@@ -58,28 +51,12 @@ _driver_errors_as_store_errors = driver_errors_as_store_errors(
 
 
 @_driver_errors_as_store_errors
-class SqliteTransaction(
-    ArticleReads, ArticleWrites, StoryReads, StoryWrites, TranslationReads, TranslationWrites
-):
+class SqliteTransaction(WriteTransaction):
     """The writes (and reads) of one ``BEGIN IMMEDIATE`` transaction."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
 
 
 @_driver_errors_as_store_errors
-class SqliteStore(
-    BackendStore,
-    ArticleReads,
-    StoryReads,
-    TranslationReads,
-    ArticleStore,
-    RunStore,
-    AlertStore,
-    ReadingStore,
-    ArchiveStore,
-    FreshnessStore,
-):
+class SqliteStore(ReadingStore, Store):
     """A newsmon database in one SQLite file."""
 
     _driver_errors = sqlite3.Error

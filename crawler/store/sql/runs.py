@@ -12,8 +12,8 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 
 from crawler.stats import SOURCE_COUNTERS as COUNTERS
-from crawler.store.base import RunRow, utcnow_iso
 from crawler.store.common import insert_new, upsert
+from crawler.store.values import RunRow, utcnow_iso
 
 _RUN_COLUMNS = (
     "r.id, r.started_at, r.finished_at, r.trigger, r.job_id, r.sources, r.status, r.pid, r.message, "
@@ -46,6 +46,7 @@ class RunStore:
         host: str | None = None,
         pid_started: float | None = None,
     ) -> int:
+        """Open a ``running`` row held by process ``pid`` on ``host`` (started at ``pid_started``)."""
         with self.write() as tx:
             return self._inserted_id(
                 tx.conn,
@@ -102,6 +103,7 @@ class RunStore:
     def set_run_process(
         self, run_id: int, *, pid: int, host: str | None, pid_started: float | None
     ) -> None:
+        """Record the process that now carries a run."""
         with self.write() as tx:
             tx.conn.execute(
                 "UPDATE crawl_runs SET pid = ?, host = ?, pid_started = ? WHERE id = ?",
@@ -116,11 +118,13 @@ class RunStore:
             )
 
     def running_runs(self) -> list[tuple[int, int | None, str | None, float | None]]:
+        """``(run id, pid, host, pid_started)`` of every run still marked running."""
         return self.conn.execute(
             "SELECT id, pid, host, pid_started FROM crawl_runs WHERE status = 'running'"
         ).fetchall()
 
     def run_summary(self, run_id: int) -> dict:
+        """``status, pages_fetched, articles_new, errors, message`` of one run."""
         cursor = self.conn.execute(
             "SELECT status, pages_fetched, articles_new, errors, message FROM crawl_runs WHERE id = ?",
             [run_id],
@@ -128,6 +132,7 @@ class RunStore:
         return dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
 
     def last_run_by_job(self) -> dict[str, str]:
+        """Start (ISO 8601) of each job's latest scheduled run."""
         return dict(
             self.conn.execute(
                 "SELECT job_id, MAX(started_at) AS started_at FROM crawl_runs "
@@ -144,6 +149,7 @@ class RunStore:
         exclude_statuses: Sequence[str] = (),
         status: str | None = None,
     ) -> list[RunRow]:
+        """The latest runs, newest first, optionally of one source, one job or one stored status."""
         where: list[str] = []
         params: list[object] = []
         if status is not None:
@@ -175,6 +181,7 @@ class RunStore:
         return [_run_row(row) for row in self.conn.execute(sql, params)]
 
     def first_crawls(self, sources: Sequence[str]) -> set[tuple[str, str]]:
+        """The ``(source, discovery kind)`` pairs of ``sources`` that have had their first crawl."""
         marks = ", ".join("?" for _ in sources)
         return set(
             self.conn.execute(
@@ -183,6 +190,7 @@ class RunStore:
         )
 
     def record_first_crawls(self, pairs: Iterable[tuple[str, str]], *, at: str) -> None:
+        """Record first crawls (a pair recorded before keeps its first time)."""
         with self.write() as tx:
             tx.conn.executemany(
                 insert_new("first_crawls", ("source", "kind", "crawled_at")),
@@ -190,6 +198,7 @@ class RunStore:
             )
 
     def first_run_time(self, source: str) -> str | None:
+        """Start of the first run that named ``source``."""
         return self.conn.execute(
             f"SELECT MIN(r.started_at) FROM crawl_runs r, {self._RUN_SOURCE_NAMES} WHERE n.value = ?",
             [source],

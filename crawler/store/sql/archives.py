@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-from crawler.store.base import Listing, chunks, utcnow_iso
 from crawler.store.common import upsert
+from crawler.store.values import Listing, chunks, utcnow_iso
 
 LISTINGS_TABLE = """
     CREATE TABLE archive_listings (
@@ -55,6 +55,7 @@ class ArchiveStore:
     conn: sqlite3.Connection
 
     def read_windows(self) -> dict[str, str]:
+        """``url -> window start`` (ISO 8601 UTC; ``crawler.firstcrawl.ALL_TIME``: no limit) each feed or sitemap was last read in full with."""
         return dict(self.conn.execute("SELECT url, since FROM read_windows"))
 
     def save_read_windows(self, windows: Mapping[str, str]) -> None:
@@ -108,6 +109,7 @@ class ArchiveStore:
     def listing(
         self, archive: str, source: str, since: str, until: str | None, part: str = ""
     ) -> Listing | None:
+        """How far the listing of ``source`` in ``archive`` over this window got (None: never started)."""
         row = self.conn.execute(
             "SELECT cursor, pages, done FROM archive_listings WHERE archive = ? AND source = ? "
             "AND since = ? AND until = ? AND part = ?",
@@ -132,6 +134,7 @@ class ArchiveStore:
         ]
 
     def mark_captures(self, archive: str, url_keys: Sequence[str], state: str) -> None:
+        """``fetched``, ``failed`` or ``skipped``: these captures are not fetched again."""
         now = utcnow_iso()
         with self.write() as tx:
             tx.conn.executemany(

@@ -13,9 +13,8 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from crawler.store.base import AlertClaim, AlertStory, SearchQueryError, StoreError, chunks
 from crawler.store.common import insert_new, upsert
-from crawler.store.sqlite.reading import TOPIC_ELEMENTS
+from crawler.store.values import AlertClaim, AlertStory, SearchQueryError, StoreError, chunks
 
 _STORY_BATCH = 500
 _UPSERT_DELIVERY = upsert(
@@ -69,10 +68,12 @@ class AlertStore:
         "COALESCE((SELECT MAX(d.outlets) FROM articles a2 CROSS JOIN alert_deliveries d "
         "ON d.alert = ? AND d.channel = ? AND d.story_id = a2.id WHERE a2.story_id = s.sid), 0)"
     )
-    _TOPICS = TOPIC_ELEMENTS
-    """The elements of a JSON list column ``{col}``, as rows of ``jt.value``."""
+    _TOPICS: str
+    """The elements of a JSON list column ``{col}``, as rows of ``jt.value`` (the store's
+    readers supply it: ``TOPIC_ELEMENTS`` of its ``reading`` module)."""
 
     def alert_start(self, alert: str, now: str) -> str:
+        """When ``alert`` was first run (recorded at ``now`` the first time it is asked)."""
         with self.write() as tx:
             tx.conn.execute(insert_new("alerts", ("name", "created_at")), [alert, now])
             return tx.conn.execute(
@@ -89,6 +90,10 @@ class AlertStore:
         updates: bool = False,
         limit: int = 50,
     ) -> list[AlertStory]:
+        """Relevant stories (with one of ``topics`` if given, an article matching the full-text
+        ``search``), first seen from ``since``. With ``pending_for=(alert, channel)``: those the
+        channel has not accepted yet (or, with ``updates``, that more outlets carry since), oldest
+        first; without: the newest first. Raises :class:`SearchQueryError`."""
         hit_where = ["a.relevant = 1"]
         params: list[object] = []
         if topics:
@@ -157,6 +162,7 @@ class AlertStore:
     def claim_alert_channel(
         self, alert: str, channel: str, *, owner: str, now: str, lease_until: str
     ) -> AlertClaim:
+        """Take the channel's lease until ``lease_until`` if it is due and no other owner holds it."""
         with self.write() as tx:
             tx.conn.execute(insert_new("alert_channels", ("alert", "channel")), [alert, channel])
             failures, next_at, holder, held_until = tx.conn.execute(
@@ -185,6 +191,7 @@ class AlertStore:
         now: str,
         lease_until: str,
     ) -> None:
+        """The channel accepted ``stories``: remember them, clear its failures, extend the lease."""
         with self.write() as tx:
             tx.conn.executemany(
                 _UPSERT_DELIVERY,
@@ -201,6 +208,7 @@ class AlertStore:
     def record_alert_failure(
         self, alert: str, channel: str, *, owner: str, error: str, retry_at: str
     ) -> None:
+        """An attempt failed: count it, set the next attempt time, release the lease."""
         with self.write() as tx:
             tx.conn.execute(
                 "UPDATE alert_channels SET failures = failures + 1, next_attempt_at = ?, "

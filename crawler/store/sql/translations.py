@@ -22,6 +22,7 @@ class TranslationReads:
     conn: sqlite3.Connection
 
     def translation_key_holders(self, keys: Sequence[str], per_key: int) -> list[tuple[str, int]]:
+        """``(key, article id)`` of the newest ``per_key`` articles holding each signature key."""
         return newest_per_key(
             self.conn,
             "SELECT key, article_id FROM translation_keys WHERE key = ? "
@@ -34,6 +35,8 @@ class TranslationReads:
     def translation_signatures(
         self, article_ids: Sequence[int], other_than: str | None
     ) -> list[tuple[int, int | None, str | None, str | None, str | None, str]]:
+        """``(id, story_id, published or first seen, language, family, encoded signature)`` of
+        those of ``article_ids`` whose language is not ``other_than``."""
         if not article_ids:
             return []
         return self.conn.execute(
@@ -58,6 +61,7 @@ class TranslationWrites:
         signature: str,
         keys: Iterable[str],
     ) -> None:
+        """Index an article by its translation signature (replacing an earlier one) and its keys."""
         self.conn.execute(
             upsert("translation_signatures", _SIGNATURE_COLUMNS, ("article_id",)),
             [article_id, language, family, signature],
@@ -67,6 +71,7 @@ class TranslationWrites:
     def link_story(
         self, article_id: int, *, linked_id: int, story_id: int, kind: str, evidence: str, at: str
     ) -> None:
+        """Record why an article joined a story other than by copying (``kind``, evidence as JSON)."""
         self.conn.execute(
             upsert(
                 "story_links",
@@ -81,6 +86,7 @@ class TranslationWrites:
         signatures: Iterable[tuple[int, str | None, str | None, str]],
         keys: Iterable[tuple[str, int]],
     ) -> None:
+        """Bulk-insert ``(article id, language, family, signature)`` rows and ``(key, article id)`` rows."""
         self.conn.executemany(
             f"INSERT INTO translation_signatures ({', '.join(_SIGNATURE_COLUMNS)}) VALUES (?, ?, ?, ?)",
             signatures,
