@@ -72,6 +72,20 @@ def newest_per_key(
     return found
 
 
+def search_conditions(
+    match: str, term: object, sources: Sequence[str], relevant: bool
+) -> tuple[list[str], list[object]]:
+    """The conditions of :meth:`BackendStore.search` on articles ``a`` and their parameters: the
+    backend's full-text ``match`` (its parameter ``term``), then the sources and relevance."""
+    where, params = [match], [term]
+    if sources:
+        where.append(f"a.source IN ({', '.join('?' for _ in sources)})")
+        params.extend(sources)
+    if relevant:
+        where.append("a.relevant = 1")
+    return where, params
+
+
 def _insert(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
 

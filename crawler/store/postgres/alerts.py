@@ -1,4 +1,4 @@
-"""Alerts on PostgreSQL: their stories and the delivery ledger, SQLite's statements where they agree.
+"""Alerts on PostgreSQL: their stories and the delivery ledger: the hooks of the shared statements.
 
 The ledger's tables are SQLite's (migration ``m003_alerts_reading``); what
 differs is written here: the join of the delivered outlets, ``jsonb`` for the
@@ -9,11 +9,11 @@ topics list, and the full-text condition, a ``tsquery``
 from __future__ import annotations
 
 from crawler.store.postgres.connection import QmarkConnection
-from crawler.store.sql.alerts import AlertStore as SqliteAlertStore
+from crawler.store.sql import alerts as shared
 from crawler.store.textsearch import parse_query
 
 
-class AlertStore(SqliteAlertStore):
+class AlertStore(shared.AlertStore):
     """The alert methods of :class:`crawler.store.base.Store` over ``self.conn``."""
 
     conn: QmarkConnection

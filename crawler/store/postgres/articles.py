@@ -1,8 +1,9 @@
 """Articles, their versions and URL aliases, HTTP validators: what PostgreSQL writes its own way.
 
-Reads and writes whose SQL both backends accept come from the SQLite classes
-(through :class:`~crawler.store.postgres.connection.QmarkConnection`); this
-module holds the rest: the id drawn in the insert, quoted column names, the
+Reads and writes whose SQL both backends accept come from the shared classes
+(:mod:`crawler.store.sql.articles`, through
+:class:`~crawler.store.postgres.connection.QmarkConnection`); this module
+holds the rest: the id drawn in the insert, quoted column names, the
 search column filled beside the text, and the dialect hooks of ``describe``.
 """
 
@@ -11,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from crawler.store.postgres.connection import QmarkConnection, redacted
-from crawler.store.sql.articles import ArticleStore as SqliteArticleStore
-from crawler.store.sql.articles import ArticleWrites as SqliteArticleWrites
+from crawler.store.sql import articles as shared
 from crawler.store.textsearch import tsvector_text
 
 SEARCH_VECTOR = "?::tsvector"
@@ -23,7 +23,7 @@ def _columns(names: Iterable[str]) -> str:
     return ", ".join(f'"{name}"' for name in names)
 
 
-class ArticleWrites(SqliteArticleWrites):
+class ArticleWrites(shared.ArticleWrites):
     """Writes of articles inside a write transaction over ``self.conn``."""
 
     conn: QmarkConnection
@@ -69,20 +69,14 @@ class ArticleWrites(SqliteArticleWrites):
             )
 
 
-class ArticleStore(SqliteArticleStore):
+class ArticleStore(shared.ArticleStore):
     """Store-level reads of the archive and the HTTP validators over ``self.conn``."""
 
     conn: QmarkConnection
 
+    _LEAST = "LEAST"
     _DAY_AGO = "to_char(now() AT TIME ZONE 'UTC' - interval '1 day', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
 
     def _location(self) -> tuple[str, int]:
         size = self.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
         return redacted(self.url), size
-
-    def last_article_time(self, source: str) -> str | None:
-        return self.conn.execute(
-            "SELECT MAX(LEAST(COALESCE(published_at, first_seen_at), first_seen_at)) FROM articles "
-            "WHERE source = ?",
-            [source],
-        ).fetchone()[0]

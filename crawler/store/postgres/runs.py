@@ -1,11 +1,11 @@
-"""The crawl-run history in PostgreSQL: SQLite's statements, with ``jsonb`` for the sources list."""
+"""The crawl-run history in PostgreSQL: the shared statements, with ``jsonb`` for the sources list."""
 
 from __future__ import annotations
 
-from crawler.store.sql.runs import RunStore as SqliteRunStore
+from crawler.store.sql import runs as shared
 
 
-class RunStore(SqliteRunStore):
+class RunStore(shared.RunStore):
     """Run bookkeeping over ``self.conn``; writes go through ``self.write()``."""
 
     _NAMES_SOURCE = "r.sources::jsonb @> jsonb_build_array(?::text)"

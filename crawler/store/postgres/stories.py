@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from crawler.store.postgres.connection import QmarkConnection
-from crawler.store.sql.stories import StoryReads as SqliteStoryReads
+from crawler.store.sql import stories as shared
 
 
-class StoryReads(SqliteStoryReads):
+class StoryReads(shared.StoryReads):
     """Reads of the story index over ``self.conn``."""
 
     conn: QmarkConnection

@@ -160,8 +160,10 @@ class ArticleStore:
         ).fetchall()
         return [ScoredArticle(*row) for row in rows]
 
-    # Since when an article counts as of the last day, in the dialect's date functions.
+    # The dialect's hooks: since when an article counts as of the last day, and the
+    # smaller of two values (SQLite's MIN of two arguments is a scalar function).
     _DAY_AGO = "strftime('%Y-%m-%dT%H:%M:%S', 'now', '-1 day')"
+    _LEAST = "MIN"
 
     def describe(self) -> dict:
         """Where the store is and what it holds: ``path, size_bytes, articles, relevant_articles,
@@ -202,8 +204,8 @@ class ArticleStore:
     def last_article_time(self, source: str) -> str | None:
         """The latest time an article of ``source`` appeared: published, or first seen when earlier or unknown."""
         return self.conn.execute(
-            "SELECT MAX(MIN(COALESCE(published_at, first_seen_at), first_seen_at)) FROM articles "
-            "WHERE source = ?",
+            f"SELECT MAX({self._LEAST}(COALESCE(published_at, first_seen_at), first_seen_at)) "
+            "FROM articles WHERE source = ?",
             [source],
         ).fetchone()[0]
 

@@ -1,4 +1,4 @@
-"""The crawl-run history in ``crawl_runs`` and ``crawl_run_sources``: the SQLite statements.
+"""The crawl-run history in ``crawl_runs`` and ``crawl_run_sources``: the statements both backends run.
 
 Each method is its own short write transaction: the crawl command, the crawl
 itself and the scheduler daemon all record runs.

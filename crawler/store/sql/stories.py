@@ -1,6 +1,6 @@
 """The story index (:mod:`crawler.stories`): LSH bands and paragraphs of each article.
 
-SQLite's statements; PostgreSQL runs the writes as they are and asks its own
+The writes run on both backends; the reads are SQLite's, PostgreSQL asks its own
 questions (:mod:`crawler.store.postgres.stories`).
 """
 
