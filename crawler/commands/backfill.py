@@ -23,7 +23,7 @@ from crawler.commands.crawl import (
     run_crawl,
     take_source_locks,
 )
-from crawler.commands.options import db_option, sources_option, topics_option
+from crawler.commands.options import crawl_process_options, crawl_sources
 from crawler.config import ConfigError, load_sources
 from crawler.durations import parse_since
 from crawler.overrides import check_overrides
@@ -36,10 +36,7 @@ COUNTERS = ("listed", "not_articles", "skipped", "fetched", "failed")
 
 
 @click.command()
-@click.argument("source_names", metavar="[SOURCE]...", nargs=-1)
-@db_option
-@sources_option
-@topics_option
+@crawl_sources
 @click.option(
     "--since",
     default=None,
@@ -67,21 +64,9 @@ COUNTERS = ("listed", "not_articles", "skipped", "fetched", "failed")
     default=None,
     help="With --warc: every record belongs to this source (default: records of configured sources' sites).",
 )
-@click.option(
-    "--wait",
-    "lock_wait",
-    default="30s",
-    show_default=True,
-    help="How long to wait for a source that a crawl or another backfill is running before skipping it (0: skip at once).",
-)
-@click.option(
-    "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a setting."
-)
-@click.option("-v", "--verbose", count=True, help="Log to the terminal instead of the log file.")
-@click.option(
-    "--log-file",
-    type=click.Path(dir_okay=False),
-    help="Log file (default: logs/ beside the database).",
+@crawl_process_options(
+    "How long to wait for a source that a crawl or another backfill is running before skipping it "
+    "(0: skip at once)."
 )
 @_closing_on_signals
 def backfill(

@@ -13,11 +13,7 @@ from pathlib import Path
 
 import click
 
-from crawler.commands.options import (
-    db_option,
-    sources_option,
-    topics_option,
-)
+from crawler.commands.options import crawl_process_options, crawl_sources
 from crawler.commands.summary import print_summary
 from crawler.config import DISCOVERY_KINDS, ConfigError, load_sources, parse_discovery
 from crawler.durations import parse_duration, parse_since
@@ -88,10 +84,7 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command()
-@click.argument("source_names", metavar="[SOURCE]...", nargs=-1)
-@db_option
-@sources_option
-@topics_option
+@crawl_sources
 @click.option(
     "--since",
     default=None,
@@ -104,31 +97,8 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
     show_default=True,
     help="Comma-separated discovery kinds to use.",
 )
-@click.option(
-    "--wait",
-    "lock_wait",
-    default="30s",
-    show_default=True,
-    help="How long to wait for a source that another crawl is crawling before skipping it (0: skip at once).",
-)
-@click.option(
-    "-s",
-    "--set",
-    "settings",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy or NEWSMON_ setting (checked against its type before the crawl).",
-)
-@click.option(
-    "-v",
-    "--verbose",
-    count=True,
-    help="Log to the terminal instead of the log file (-v: INFO, -vv: DEBUG).",
-)
-@click.option(
-    "--log-file",
-    type=click.Path(dir_okay=False),
-    help="Crawl log file, in an existing folder (default: logs/crawl-YYYY-MM-DD.log beside the database).",
+@crawl_process_options(
+    "How long to wait for a source that another crawl is crawling before skipping it (0: skip at once)."
 )
 @click.option("--trigger", type=click.Choice(["manual", "schedule"]), default="manual", hidden=True)
 @click.option(
