@@ -55,6 +55,9 @@ def shape_stories(rows: Sequence[tuple]) -> list[AlertStory]:
 class AlertStore:
     """The alert methods of :class:`crawler.store.base.Store` over ``self.conn``.
 
+    A story is delivered once per alert and channel: the ledger is written only
+    after the channel accepted it; a lease keeps two ``alerts run`` off one channel.
+
     What SQL dialects write differently is in class attributes (and
     :meth:`_match_clause`, :meth:`_story_ids`), which the PostgreSQL backend overrides.
     """
