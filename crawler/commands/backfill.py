@@ -14,11 +14,8 @@ from crawler.commands.crawl import (
     _closing_on_signals,
     _database_error,
     _open_store,
-    _project_settings,
-    _settings_pairs,
-    _usable_log_file,
     _usage_check,
-    _wait_seconds,
+    checked_process_options,
     default_log_file,
     run_crawl,
     take_source_locks,
@@ -26,7 +23,6 @@ from crawler.commands.crawl import (
 from crawler.commands.options import crawl_process_options, crawl_sources
 from crawler.config import ConfigError, load_sources
 from crawler.durations import parse_since
-from crawler.overrides import check_overrides
 from crawler.relevance import load_topics
 from crawler.runs import EXIT_BUSY
 from crawler.stats import per_source
@@ -132,12 +128,9 @@ def backfill(
     end = _usage_check("--until", window_end, until) if until else None
     if end is not None and start is not None and end < start:
         raise click.BadParameter(f"{until!r} is before --since {since!r}", param_hint="--until")
-    overrides = _settings_pairs(settings)
-    if overrides:
-        _usage_check("-s", check_overrides, overrides, _project_settings())
-    wait_seconds = _wait_seconds(lock_wait)
-    if log_file or not verbose:
-        log_file = _usable_log_file(log_file, db_path)
+    overrides, wait_seconds, log_file = checked_process_options(
+        settings, lock_wait, log_file, verbose, db_path
+    )
     store = _open_store(db_path)
     locks, busy = take_source_locks(store, [s.name for s in selected], wait_seconds, db_path)
     click.get_current_context().call_on_close(locks.release)

@@ -147,12 +147,9 @@ def crawl(
     # a usage error leaves no trace in the database.
     _usage_check("--since", parse_since, since)
     discovery = ",".join(_usage_check("--discovery", parse_discovery, discovery))
-    overrides = _settings_pairs(settings)
-    if overrides:
-        _usage_check("-s", check_overrides, overrides, _project_settings())
-    wait_seconds = _wait_seconds(lock_wait)
-    if log_file or not verbose:
-        log_file = _usable_log_file(log_file, db_path)
+    overrides, wait_seconds, log_file = checked_process_options(
+        settings, lock_wait, log_file, verbose, db_path
+    )
     store = _open_store(db_path)
 
     # Per-source locks first, before any row is written or the crawl starts:
@@ -283,6 +280,20 @@ def _usage_check(option: str, check, *args, **kwargs):
         return check(*args, **kwargs)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def checked_process_options(
+    settings: tuple[str, ...], lock_wait: str, log_file: str | None, verbose: int, db_path: str
+) -> tuple[dict[str, str], float, str | None]:
+    """``-s``, ``--wait`` and ``--log-file`` of :func:`crawler.commands.options.crawl_process_options`
+    checked (a usage error, exit 2): the overrides, the wait in seconds, the log file opened."""
+    overrides = _settings_pairs(settings)
+    if overrides:
+        _usage_check("-s", check_overrides, overrides, _project_settings())
+    wait_seconds = _wait_seconds(lock_wait)
+    if log_file or not verbose:
+        log_file = _usable_log_file(log_file, db_path)
+    return overrides, wait_seconds, log_file
 
 
 def _wait_seconds(text: str) -> float:
