@@ -25,13 +25,14 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
 from crawler.textfold import fold, fold_offsets
-from crawler.texttime import out_of_period, text_time
+from crawler.texttime import named_years, out_of_period, text_time, years_back
 
 __all__ = ["Pattern", "RelevanceResult", "Topic", "TopicSet", "fold", "load_topics"]
 
@@ -204,6 +205,27 @@ _RELATED_LINE = (
     + r")(?!\w)[^\n]*$"
 )
 _SKIPPED_LINE = re.compile(f"{_TAG_LINE}|{_RELATED_LINE}", re.MULTILINE)
+# An aside that compares with another case ("(for comparison, in November 2020
+# Russia deployed a contingent in Nagorno-Karabakh)"): a story about another mission
+# or another blockade names Karabakh there, and that place must not anchor the rest.
+_COMPARISON_OPENINGS = (
+    "for comparison",
+    "by comparison",
+    "in comparison",
+    "compare",
+    "для сравнения",
+    "по сравнению с",
+    "сравните",
+    "համեմատության համար",
+    "համեմատենք",
+    "müqayisə üçün",
+    "müqayisə edək",
+)
+_COMPARISON_FOLDED = tuple(fold(opening) for opening in _COMPARISON_OPENINGS)
+_COMPARISON = "(?:" + "|".join(re.escape(o) for o in _COMPARISON_FOLDED) + r")(?!\w)"
+_COMPARISON_ASIDE = re.compile(
+    rf"\(\s*{_COMPARISON}[^()\n]*\)|(?:^|(?<=[.!?։]\s)){_COMPARISON}[^.!?։\n]*", re.MULTILINE
+)
 
 
 _PUBLISHED = re.compile(r"((?:19|20)\d\d)-(0[1-9]|1[0-2])")
@@ -220,12 +242,22 @@ class _Text:
         folded = fold(self.original)
         self.title_end = len(fold(title or ""))
         body_start = self.title_end + 1
-        self.folded = folded[:body_start] + _SKIPPED_LINE.sub(
-            lambda m: "\x01" * len(m.group()), folded[body_start:]
-        )
+        body = _SKIPPED_LINE.sub(lambda m: "\x01" * len(m.group()), folded[body_start:])
+        self.folded = folded[:body_start] + body
         self._unit_starts: list[int] | None = None
         self._offsets: list[int] | None | bool = False
         self._when: tuple[tuple[int, int] | None, list[int], tuple[int, int] | None] | None = None
+        self._year_units: list[tuple[int, int]] | None = None
+
+    def drop_asides(self) -> None:
+        """Blank comparison asides; done once the text is known to name a place (it can
+        only take places away, and most texts name none)."""
+        if any(opening in self.folded for opening in _COMPARISON_FOLDED):
+            body_start = self.title_end + 1
+            body = _COMPARISON_ASIDE.sub(
+                lambda m: "\x01" * len(m.group()), self.folded[body_start:]
+            )
+            self.folded = self.folded[:body_start] + body
 
     def when(self) -> tuple[tuple[int, int] | None, list[int], tuple[int, int] | None]:
         """The text's own (year, month) near its start, the years it names, and the
@@ -235,6 +267,19 @@ class _Text:
             m = _PUBLISHED.match(self.published or "")
             self._when = (own, years, (int(m[1]), int(m[2])) if m else None)
         return self._when
+
+    def year_units(self) -> list[tuple[int, int]]:
+        """(unit, year) of every year the text names, and of every year it looks back to
+        ("23 years ago" from its publication, or from today when that is unknown)."""
+        if self._year_units is None:
+            _, _, published = self.when()
+            now = published[0] if published else date.today().year
+            found = named_years(self.folded)
+            found += [(start, now - back) for start, back in years_back(self.folded)]
+            found.sort()
+            _, units = self.words_and_units([start for start, _ in found])
+            self._year_units = [(unit, year) for unit, (_, year) in zip(units, found, strict=True)]
+        return self._year_units
 
     def unit_count(self) -> int:
         """Units of the text: the title, then each body sentence."""
@@ -280,7 +325,10 @@ def _within(units: list[int], unit: int, span: int) -> bool:
 def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     """The topic's score in ``text``, the hits found when it matches, and whether it
     matched only by the short-text rule (one strong sentence in a short body)."""
-    if topic.period is not None and out_of_period(topic.period, *text.when()):
+    own, _, published = text.when()
+    # The text's own date and its publication decide first; the years it names
+    # are weighed once the topic's hits are known (below).
+    if topic.period is not None and out_of_period(topic.period, own, [], published):
         return 0.0, [], False
     # The scan runs without groups (groups make Python's regex engine ~30x
     # slower); a hit is then named by the first branch that matches exactly its
@@ -303,6 +351,18 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     if first_anchor is None:
         return 0.0, [], False
     words, units = text.words_and_units([start for start, _, _, _ in hits])
+    dated = own or published
+    dated_within = topic.period is None or (
+        dated is not None and topic.period[0] <= dated <= topic.period[1]
+    )
+    # The years of the headline, the lead and the sentences that hold the topic's
+    # places or words date what the text says of it; a year elsewhere is someone's
+    # past ("awarded Hero of Russia in 2017", "born in 1975"), not when it happened.
+    if topic.period is not None and own is None:
+        hit_units = {0, 1, *units}
+        topical = [year for unit, year in text.year_units() if unit in hit_units]
+        if topical and out_of_period(topic.period, None, topical, published):
+            return 0.0, [], False
     # "The region", "the enclave" place a sentence only once a real anchor came before.
     anchor_words = [
         w
@@ -404,10 +464,18 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     for unit in evidence.keys() | setting.keys():
         weights = evidence.get(unit, {})
         weight = topic.title_weight if unit == 0 else 1.0
-        # A headline that only names the corridor ("Lachin corridor", a history of
-        # it) weighs as one sentence: the name alone is a place, not an event.
-        if unit == 0 and all(topic.patterns[index].anchored for index in weights):
-            weight = 1.0
+        # A headline weighs double when it names the event: a strong term, or the
+        # corridor's name with a word of its closure. One that only names the corridor
+        # (a history of it) weighs as one sentence, and so does one of weak words only
+        # ("112 patients moved by air") unless the text is dated within the topic's
+        # period, when patients moved from Karabakh are the blockade's.
+        if unit == 0 and 0 not in strong_units:
+            only_names = all(topic.patterns[index].anchored for index in weights)
+            event_words = sum(
+                w for index, w in weights.items() if not topic.patterns[index].context
+            )
+            if only_names or not (dated_within or event_words >= 1.0):
+                weight = 1.0
         score += min(1.0, sum(weights.values()) + setting.get(unit, 0.0)) * weight
     # The corridor named with its roads, routes and the Red Cross, however often, is
     # the setting: the topic is an event (a blockade, a contingent's work), so some
@@ -487,6 +555,7 @@ class TopicSet:
         scores: dict[str, float] = {}
         if self.anchors.search(text.folded) is None:
             return RelevanceResult(scores={topic.name: 0.0 for topic in self.topics})
+        text.drop_asides()
         short: set[str] = set()
         for topic in self.topics:
             score, found, by_short_rule = _score(topic, text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["YEAR_SLACK", "out_of_period", "text_time"]
+__all__ = ["YEAR_SLACK", "named_years", "out_of_period", "text_time", "years_back"]
 
 # The text's own date near its start: 2023-04, 2023-04-25, 25.04.2023, 25-04-2023,
 # "August 2022", "12 января 2023", "Nov 09, 2020", "2020 թվականի նոյեմբերի",
@@ -91,12 +91,31 @@ def text_time(text: str, title_end: int = 0) -> tuple[tuple[int, int] | None, li
         if m and (m["y1"] or m["y2"] or number == 0 or len(line) <= _DATELINE):
             own = _own_month(m)
             break
-    years = [
-        int(m.group())
+    return own, [year for _, year in named_years(text)]
+
+
+# "23 years ago", "the 30th anniversary": the text looks back that many years from
+# its own time. Matched on folded text (crawler.textfold: lower case, no diacritics).
+_YEARS_BACK = re.compile(
+    r"(?<![\d.,])(?P<n>\d{1,3})(?:[ -]|-?(?:th|st|nd|rd|ci|cı|cu|ое|ая|я|й|ой)[ -]?)?"
+    r"(?:years? ago|year anniversary|anniversary|(?:года|лет|год) назад|(?:летие|летия|летию)"
+    r"|годовщин\w*|տարի առաջ|ամյակ\w*|տարելից\w*|il (?:evvel|once)|ildonum\w*)",
+    re.IGNORECASE,
+)
+
+
+def years_back(text: str) -> list[tuple[int, int]]:
+    """(offset, number of years) of every "N years ago" or "Nth anniversary" in folded ``text``."""
+    return [(m.start(), int(m["n"])) for m in _YEARS_BACK.finditer(text) if int(m["n"]) > 0]
+
+
+def named_years(text: str) -> list[tuple[int, int]]:
+    """(offset, year) of every year ``text`` names, in order (a round count is not one)."""
+    return [
+        (m.start(), int(m.group()))
         for m in _YEAR.finditer(text)
         if int(m.group()) % 100 or not _NOT_A_YEAR.match(text, m.end())
     ]
-    return own, years
 
 
 def out_of_period(

@@ -122,6 +122,9 @@ class Node:
     """HTTP basic-auth user (Scrapyd's ``username`` setting), or None."""
     password: str | None = field(default=None, repr=False)
     """Its password, from the file or from the variable named by ``password_env``."""
+    slots: int | None = None
+    """Crawls it may carry at once (running + waiting in its queue); None: the ``max_proc``
+    its ``daemonstatus.json`` reports (``newsmon scrapyd-node`` does), else 1."""
 
     @property
     def name(self) -> str:
@@ -144,13 +147,16 @@ class DaemonSettings:
     runner: str = "local"
     """Where crawls run: ``"local"`` (child processes) or ``"scrapyd"`` (the ``nodes``)."""
     nodes: tuple[Node, ...] = ()
-    """Scrapyd nodes, tried least busy first (runner ``"scrapyd"``)."""
+    """Scrapyd nodes, the one with the most free slots first (runner ``"scrapyd"``)."""
     project: str = "newsmon"
     """Scrapyd project the crawls run in (the name the project was deployed under)."""
     poll_interval: timedelta = timedelta(seconds=5)
     """How often a crawl on a node is looked at (``listjobs.json``)."""
     node_timeout: timedelta = timedelta(seconds=60)
     """A node that does not answer for this long has lost its crawl, which is rescheduled."""
+    leave_node_runs: bool = False
+    """On SIGTERM/SIGINT, leave the crawls on nodes running (their rows open) for the next
+    daemon to follow, instead of stopping them after ``shutdown_grace``."""
 
 
 @dataclass(frozen=True)
@@ -212,9 +218,9 @@ _CADENCE_KEYS = ("every", "cron", "timezone", "jitter", "misfire_grace")
 _ADAPTIVE_KEYS = {"tick", "min_interval", "max_interval", "default_interval"}
 _DAEMON_KEYS = {
     "shutdown_grace", "startup_delay", "max_parallel", "keep_crawl_logs", "runner", "node",
-    "nodes", "project", "poll_interval", "node_timeout",
+    "nodes", "project", "poll_interval", "node_timeout", "leave_node_runs",
 }  # fmt: skip
-_NODE_KEYS = {"url", "username", "password", "password_env"}
+_NODE_KEYS = {"url", "username", "password", "password_env", "slots"}
 
 
 class _Checker:
@@ -402,6 +408,10 @@ def _daemon(path: Path, raw: Any) -> DaemonSettings:
     if runner == "scrapyd" and not nodes:
         raise check.fail("runner", "'scrapyd' needs at least one [[daemon.node]] with its url")
     values["nodes"] = nodes
+    if check.typed(raw, "leave_node_runs", bool):
+        if runner != "scrapyd":
+            raise check.fail("leave_node_runs", "only with runner = 'scrapyd'")
+        values["leave_node_runs"] = True
     return DaemonSettings(**values)
 
 
@@ -453,7 +463,10 @@ def _node(check: _Checker, raw: Any) -> Node:
             "username" if username is None else "password",
             "HTTP basic auth needs both 'username' and a password",
         )
-    return Node(url=url.strip().rstrip("/"), username=username, password=password)
+    slots = check.typed(raw, "slots", int)
+    if slots is not None and slots < 1:
+        raise check.fail("slots", "must be at least 1")
+    return Node(url=url.strip().rstrip("/"), username=username, password=password, slots=slots)
 
 
 def _adaptive(path: Path, raw: Any) -> AdaptiveSettings:

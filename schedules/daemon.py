@@ -5,7 +5,8 @@ The daemon opens the run's ``crawl_runs`` row, starts ``newsmon crawl
 when the child is gone makes sure the row tells what happened (the crawl
 closes it itself when it ends normally; a timeout, crash or kill is recorded
 here). With ``runner = "scrapyd"`` the run goes to a Scrapyd node instead
-(:mod:`schedules.remote`). It never imports Scrapy, holds no state across runs beyond
+(:mod:`schedules.noderuns`, :mod:`schedules.remote`); on start-up the daemon
+follows again the node runs an earlier daemon left. It never imports Scrapy, holds no state across runs beyond
 APScheduler's in-memory jobs, and refuses to start twice on one database.
 
 For tests and benchmarks, ``NEWSMON_DAEMON_REPORT=FILE`` makes the daemon
@@ -23,7 +24,8 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,8 +47,9 @@ from crawler.store.filelocks import daemon_state_path
 from schedules.config import Job, Schedule, format_duration
 from schedules.history import close_abandoned_runs, last_run_by_job
 from schedules.logs import prune_crawl_logs
-from schedules.outcomes import record_outcome, record_remote_outcome
-from schedules.remote import NodePool, RemoteOutcome, crawl_request
+from schedules.noderuns import NodeRuns
+from schedules.outcomes import record_outcome
+from schedules.remote import NodePool
 from schedules.supervisor import CrawlProcess, Outcome
 from schedules.triggers import build_trigger, first_run, misfire_grace_seconds
 
@@ -65,7 +68,7 @@ def utc(dt: datetime) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
-class Daemon:
+class Daemon(NodeRuns):
     """Runs the jobs of a schedule until SIGTERM/SIGINT; see :meth:`run`."""
 
     def __init__(
@@ -107,7 +110,14 @@ class Daemon:
         self.alerts_file = str(Path(alerts_file).resolve()) if alerts_file else None
         self.alerts_command = list(alerts_command)
         self._alerts_lock = threading.Lock()  # one alerts run at a time
-        self.nodes = NodePool(schedule.daemon) if schedule.daemon.runner == "scrapyd" else None
+        self.remote = schedule.daemon.runner == "scrapyd"
+        # A local runner places nothing on nodes, but follows the runs an earlier
+        # daemon with runner = "scrapyd" left on them.
+        self.nodes = NodePool(
+            schedule.daemon if self.remote else replace(schedule.daemon, nodes=())
+        )
+        self._waiting: dict[str, str] = {}  # run key -> why it waits for a free node slot
+        self._placing = threading.Lock()  # see _place
 
     # --- lifecycle -----------------------------------------------------------
 
@@ -115,7 +125,7 @@ class Daemon:
         """Schedule the jobs and block until a signal stops the daemon; returns the exit status (0)."""
         if not self.jobs:
             raise DaemonError(f"{self.schedule.path}: no enabled job")
-        if self.nodes is not None and local_path(self.db_path) is not None:
+        if self.remote and local_path(self.db_path) is not None:
             raise DaemonError(
                 f"{self.schedule.path}: runner = 'scrapyd' needs a store the nodes can reach "
                 f"(--db postgresql://...), not the SQLite file {self.db_path}"
@@ -149,7 +159,8 @@ class Daemon:
         return 0
 
     def _prepare(self, store: Store) -> None:
-        for run_id in close_abandoned_runs(store):
+        on_nodes = [r for r in store.runs(status="running", limit=100_000) if r.node]
+        for run_id in close_abandoned_runs(store, keep={r.id for r in on_nodes}):
             logger.warning(
                 "run %d was left open by a process that is gone: recorded as abandoned", run_id
             )
@@ -204,6 +215,8 @@ class Daemon:
                 utc(first.at),
                 first.reason,
             )
+        for row in on_nodes:
+            self._take_over(store, row, now)
         self.scheduler.add_listener(
             self._on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED
         )
@@ -232,8 +245,14 @@ class Daemon:
         with self._lock:
             running = dict(self._running)
         grace = format_duration(self.schedule.daemon.shutdown_grace)
-        if running:
-            runs = ", ".join(f"{job} (run {run})" for job, run in running.items())
+        runs = ", ".join(f"{job} (run {run})" for job, run in running.items())
+        if running and self.schedule.daemon.leave_node_runs:
+            logger.info(
+                "%s: no new crawls; running crawls go on on their nodes for the next daemon: %s",
+                signal_name,
+                runs,
+            )
+        elif running:
             logger.info(
                 "%s: no new crawls; running crawls get %s to finish: %s", signal_name, grace, runs
             )
@@ -271,13 +290,27 @@ class Daemon:
     def _run_job(self, job_id: str, source: str | None = None) -> None:
         """One run of ``job``; of an adaptive job, the run of its due ``source``."""
         key = job_id if source is None else f"{job_id}:{source}"
+        with self._lock:
+            taken_over = self._running.get(key) if source is None else None
+        if taken_over is not None:
+            logger.info(
+                "job %s: still running (run %d, taken over from an earlier daemon); "
+                "this turn is skipped",
+                key,
+                taken_over,
+            )
+            return
+        self._carry(key, lambda: self._run(self.jobs[job_id], key, [source] if source else None))
+
+    def _carry(self, key: str, work: Callable[[], None]) -> None:
+        """Carry out one run under ``key``, counted as active until it ends."""
         try:
             with self._lock:
                 if self._stopping.is_set():
                     return
                 self._active += 1
             try:
-                self._run(self.jobs[job_id], key, [source] if source else None)
+                work()
             except Exception:
                 logger.exception("job %s: the run could not be carried out", key)
             finally:
@@ -341,20 +374,10 @@ class Daemon:
             )
 
     def _run(self, job: Job, key: str, sources: list[str] | None = None) -> None:
-        with open_store(self.db_path) as store:
-            run_id = start_run(
-                store,
-                trigger="schedule",
-                sources=sources or self._source_names(job),
-                job_id=job.id,
-            )
-        with self._lock:
-            self._running[key] = run_id
-            self._runs_started += 1
-        self._write_state()
-        if self.nodes is not None:
-            self._run_remote(job, key, run_id, sources)
+        if self.remote:
+            self._run_remote(job, key, sources)
             return
+        run_id = self._open_run(job, key, sources)
         process = CrawlProcess(
             self.command(job, run_id, sources),
             log_path=self.crawl_log_path(run_id),
@@ -384,66 +407,20 @@ class Daemon:
         if not job.adaptive or row["articles_new"]:
             self._run_alerts(job, run_id)
 
-    def _run_remote(self, job: Job, key: str, run_id: int, sources: list[str] | None) -> None:
-        """Hand the run to a Scrapyd node and follow it; a run lost with its node is rescheduled
-        (as a new run) on another node, once per node."""
-        lost_nodes: set[str] = set()
-        while True:
-            arguments, settings = crawl_request(
-                job,
-                run_id,
-                db_url=self.db_path,
-                sources_file=self.sources_file,
-                topics_file=self.topics_file,
-                sources=sources,
-                extra_settings=self._poll_settings(job),
+    def _open_run(self, job: Job, key: str, sources: list[str] | None) -> int:
+        """Open the row of a run of ``job`` carried under ``key``; its id."""
+        with open_store(self.db_path) as store:
+            run_id = start_run(
+                store,
+                trigger="schedule",
+                sources=sources or self._source_names(job),
+                job_id=job.id,
             )
-            node, placed = self.nodes.place(
-                # Unique across databases and attempts: a node lists the jobs it ran
-                # for every daemon, and an old job of the same run id must not pass for this one.
-                job_id=f"newsmon-run-{run_id}-{uuid.uuid4().hex[:12]}",
-                arguments=arguments,
-                settings=settings,
-                exclude=lost_nodes,
-            )
-            self._write_state()
-            if node is None:
-                outcome = RemoteOutcome("", "", "unplaced", None, False, 0.0, placed)
-            else:
-                logger.info(
-                    "job %s: run %d scheduled on node %s (Scrapyd job %s)",
-                    job.id,
-                    run_id,
-                    node,
-                    placed,
-                )
-                outcome = self.nodes.follow(
-                    node,
-                    placed,
-                    timeout=job.timeout.total_seconds(),
-                    kill_grace=job.kill_grace.total_seconds(),
-                    stop_at=lambda: self._stop_at,
-                )
-            with open_store(self.db_path) as store:
-                row, lost = record_remote_outcome(
-                    store, job, run_id, outcome, self.schedule.daemon.shutdown_grace
-                )
-            self._log_row(job, run_id, row, outcome.duration)
-            if not lost or self._stopping.is_set():
-                break
-            lost_nodes.add(node)
-            with open_store(self.db_path) as store:
-                run_id = start_run(
-                    store,
-                    trigger="schedule",
-                    sources=sources or self._source_names(job),
-                    job_id=job.id,
-                )
-            logger.warning("job %s: rescheduled on another node as run %d", job.id, run_id)
-            with self._lock:
-                self._running[key] = run_id
-                self._runs_started += 1
-        self._run_alerts(job, run_id)
+        with self._lock:
+            self._running[key] = run_id
+            self._runs_started += 1
+        self._write_state()
+        return run_id
 
     def crawl_log_path(self, run_id: int) -> Path:
         """Where one run's output and Scrapy log go."""
@@ -573,6 +550,7 @@ class Daemon:
             return
         with self._lock:
             running = dict(self._running)
+            waiting = dict(self._waiting)
         jobs = {}
         for job in self.scheduler.get_jobs():
             if job.id not in self.jobs:
@@ -589,6 +567,10 @@ class Daemon:
                 for key, run in running.items()
                 if key.startswith(f"{job_id}:")
             }
+            # Why its run (or an adaptive job's crawls) wait for a free slot on a node.
+            jobs[job_id]["waiting"] = next(
+                (why for key, why in waiting.items() if key.split(":", 1)[0] == job_id), None
+            )
         state = {
             "pid": os.getpid(),
             "db": self.db_path,
@@ -596,7 +578,7 @@ class Daemon:
             "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "jobs": jobs,
             "runner": self.schedule.daemon.runner,
-            "nodes": self.nodes.snapshot() if self.nodes is not None else {},
+            "nodes": self.nodes.snapshot(),
         }
         with self._state_lock:
             if self._closed:

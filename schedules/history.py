@@ -7,7 +7,7 @@ per-source counters, written when a crawl closes normally. A crawl that was kill
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,14 +33,20 @@ def parse_time(value: str | None) -> datetime | None:
 # ---------------------------------------------------------------------------
 
 
-def close_abandoned_runs(store: Store, *, alive: Callable[[int], bool] | None = None) -> list[int]:
+def close_abandoned_runs(
+    store: Store, *, alive: Callable[[int], bool] | None = None, keep: Collection[int] = ()
+) -> list[int]:
     """Close ``running`` rows whose process is gone (killed with no one left to record it).
 
-    Rows of crawls on another host are left alone. ``alive`` replaces the
-    process check (tests).
+    Rows of crawls on another host are left alone, and so are the runs in
+    ``keep`` (runs on Scrapyd nodes, which the daemon follows again: one still
+    waiting in a node's queue is held by the daemon that scheduled it, gone by
+    now). ``alive`` replaces the process check (tests).
     """
     closed = []
     for run_id, pid, host, pid_started in store.running_runs():
+        if run_id in keep:
+            continue
         if alive is not None:
             if pid and alive(pid):
                 continue
@@ -91,6 +97,8 @@ class Run(RunRow):
             "status": self.status,
             "pid": self.pid,
             "host": self.host,
+            "node": self.node,
+            "node_job": self.node_job,
             "message": self.message,
             **self.counts,
         }

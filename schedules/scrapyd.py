@@ -31,6 +31,9 @@ class NodeLoad:
 
     running: int
     pending: int
+    max_proc: int | None = None
+    """The crawls the node runs at once, when it says (``newsmon scrapyd-node`` does; a stock
+    Scrapyd does not)."""
 
     @property
     def busy(self) -> int:
@@ -77,7 +80,12 @@ class ScrapydClient:
     def load(self) -> NodeLoad:
         """Jobs running and waiting on the node (all projects)."""
         reply = self._call("daemonstatus.json")
-        return NodeLoad(running=int(reply.get("running", 0)), pending=int(reply.get("pending", 0)))
+        max_proc = reply.get("max_proc")
+        return NodeLoad(
+            running=int(reply.get("running", 0)),
+            pending=int(reply.get("pending", 0)),
+            max_proc=max_proc if isinstance(max_proc, int) and max_proc > 0 else None,
+        )
 
     def schedule(
         self,

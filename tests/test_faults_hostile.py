@@ -10,6 +10,7 @@ stay small in memory and store the good articles listed beside the traps.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -278,8 +279,11 @@ def test_size_limits_stop_bombs_and_huge_pages_without_reading_them_whole(crawl)
 def test_non_http_links_are_never_followed(crawl):
     result, web, _, _ = crawl
     assert web.requests("ftp-bait") == []
-    # every request that reached the downloader reached the mock web: none went to file:, ftp: or data:
-    assert result.stats["downloader/request_count"] == len(web.requests())
+    # no request for file:, ftp: or data: reached the downloader (their handlers are off, so one
+    # would fail there as NotSupported and be logged with its URL)
+    assert not [key for key in result.stats if "NotSupported" in key]
+    assert not re.search(r"<GET (?:file|ftp|data|s3):", result.log)
+    assert len(web.requests()) > 0
     assert (
         result.stats["discovery/unsupported_scheme"] >= 6
     )  # sitemap index 2, urlset 4, feed links

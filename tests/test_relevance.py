@@ -591,17 +591,17 @@ def test_real_set_shape():
 
 # Floors a little under the figures measured when the rules were last changed
 # (docs/quality.md): they catch a regression, they are not the goal of issue #13.
-# The held-out half is that of batches 1-3; batches 4, 5 and 6 were the second, third
-# and fourth rounds' unseen sets (batch 6 measured once, at the fourth round's end:
-# 0.940 / 0.887).
+# The held-out half is that of batches 1-3; batches 4 to 7 were the second to fifth
+# rounds' unseen sets (batch 7 measured once, at the fifth round's end: 0.893 / 0.847).
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
     [
         ("relevance-dev", 0.94, 0.90),
-        ("heldout", 0.95, 0.93),
+        ("heldout", 0.97, 0.95),
         ("batch 4", 0.96, 0.96),
         ("batch 5", 0.96, 0.96),
-        ("batch 6", 0.92, 0.86),
+        ("batch 6", 0.94, 0.92),
+        ("batch 7", 0.87, 0.82),
     ],
 )
 def test_precision_and_recall_on_real_texts(
@@ -1180,3 +1180,277 @@ def test_the_lachin_road_by_its_azerbaijani_names_with_a_word_of_the_event(
     topics, language, title, body
 ):
     assert BLOCKADE in topics.match(title, body, "2023-05-01").topics, language
+
+
+# --- fifth round: classes of the errors on batches 1-6 and relevance-dev ------------------
+
+
+# A year in a sentence about someone's past (an award, a birth) is not when the text's
+# events happen: only the headline, the lead and the sentences that hold the topic's
+# places or words date it. The same year in the lead still does.
+@pytest.mark.parametrize(
+    ("language", "title", "lead", "rest", "past"),
+    [
+        (
+            "en",
+            "Russian peacekeepers arrive in Nagorno-Karabakh",
+            "Russian peacekeepers have been deployed in Nagorno-Karabakh. Their headquarters "
+            "will be in Stepanakert.",
+            "General Rustam Muradov will command the contingent.",
+            "He was awarded the title Hero of Russia in {year} for the operation in Syria.",
+        ),
+        (
+            "ru",
+            "Российские миротворцы прибыли в Нагорный Карабах",
+            "Российские миротворцы развернуты в Нагорном Карабахе. Штаб разместится в "
+            "Степанакерте.",
+            "Командовать контингентом будет генерал Рустам Мурадов.",
+            "В {year} году он получил звание Героя России за операцию в Сирии.",
+        ),
+        (
+            "hy",
+            "Ռուս խաղաղապահները ժամանել են Լեռնային Ղարաբաղ",
+            "Ռուս խաղաղապահները տեղակայվել են Լեռնային Ղարաբաղում։ Շտաբը կլինի Ստեփանակերտում։",
+            "Զորակազմը կղեկավարի գեներալ Ռուստամ Մուրադովը։",
+            "Նա {year} թվականին Ռուսաստանի հերոսի կոչում է ստացել Սիրիայում գործողության համար։",
+        ),
+        (
+            "az",
+            "Rusiya sülhməramlıları Dağlıq Qarabağa gəlib",
+            "Rusiya sülhməramlıları Dağlıq Qarabağda yerləşdirilib. Qərargah Xankəndidə olacaq.",
+            "Kontingentə general Rüstəm Muradov komandanlıq edəcək.",
+            "O, {year}-ci ildə Suriyadakı əməliyyata görə Rusiya Qəhrəmanı adını alıb.",
+        ),
+    ],
+)
+def test_a_year_of_someones_past_does_not_date_the_text(topics, language, title, lead, rest, past):
+    body = f"{lead} {rest} {past.format(year=2017)}"
+    assert PEACEKEEPERS in topics.match(title, body).topics, language
+    # The year in the lead is the text's time: a 2017 story is not the contingent's.
+    dated_lead = f"{past.format(year=2017)} {lead} {rest}"
+    assert PEACEKEEPERS not in topics.match(title, dated_lead).topics, language
+
+
+# A story about another mission that compares it with Karabakh in an aside: the place
+# named in the comparison anchors nothing else. Without the comparison marker the
+# same sentences would carry the contingent.
+@pytest.mark.parametrize(
+    ("language", "first", "aside", "marker", "last"),
+    [
+        (
+            "en",
+            "The CSTO sent a peacekeeping contingent of 2,500 troops to Kazakhstan within three days",
+            "in November 2020 Russia deployed a peacekeeping contingent of 2,000 in "
+            "Nagorno-Karabakh just as fast",
+            "for comparison, ",
+            "On 11 January Tokayev said the peacekeepers' mission was over.",
+        ),
+        (
+            "ru",
+            "ОДКБ за трое суток перебросила в Казахстан миротворческий контингент из 2500 человек",
+            "в ноябре 2020 года Россия столь же быстро развернула в Нагорном Карабахе "
+            "миротворческий контингент численностью около 2000 человек",
+            "для сравнения, ",
+            "11 января Токаев заявил, что миссия миротворцев завершена.",
+        ),
+        (
+            "hy",
+            "ՀԱՊԿ-ն երեք օրում Ղազախստան տեղափոխեց 2500 հոգանոց խաղաղապահ զորակազմ",
+            "2020 թվականի նոյեմբերին Ռուսաստանը նույնքան արագ Լեռնային Ղարաբաղում տեղակայեց "
+            "մոտ 2000 հոգանոց խաղաղապահ զորակազմ",
+            "համեմատության համար, ",
+            "Հունվարի 11-ին Տոկաևը հայտարարեց, որ խաղաղապահների առաքելությունն ավարտված է։",
+        ),
+        (
+            "az",
+            "KTMT üç gün ərzində Qazaxıstana 2500 nəfərlik sülhməramlı kontingent göndərdi",
+            "2020-ci ilin noyabrında Rusiya Dağlıq Qarabağda 2000 nəfərlik sülhməramlı "
+            "kontingenti eyni sürətlə yerləşdirdi",
+            "müqayisə üçün, ",
+            "Yanvarın 11-də Tokayev sülhməramlıların missiyasının başa çatdığını bildirdi.",
+        ),
+    ],
+)
+def test_a_comparison_aside_does_not_place_the_text(topics, language, first, aside, marker, last):
+    compared = f"{first} ({marker}{aside}). {last}"
+    assert PEACEKEEPERS not in topics.match("", compared, "2022-01-14").topics, language
+    plain = f"{first} ({aside}). {last}"
+    assert PEACEKEEPERS in topics.match("", plain, "2022-01-14").topics, language
+
+
+# Words of the blockade's effects in every language (patients, protests, queues,
+# shortages): after a sentence that names the blockade they carry theirs. Without
+# them the text has one sentence on the blockade, a passing mention.
+@pytest.mark.parametrize(
+    ("language", "strong", "effect", "neutral"),
+    [
+        (
+            "en",
+            "The Lachin corridor has been blocked since December 12.",
+            "People stand in queues for bread in Stepanakert for hours.",
+            "People met in Stepanakert for hours.",
+        ),
+        (
+            "hy",
+            "Լաչինի միջանցքը շրջափակված է դեկտեմբերի 12-ից։",
+            "Մինչ այժմ 77 պացիենտ է տեղափոխվել Երևան։",
+            "Մինչ այժմ 77 մարդ է մեկնել Երևան։",
+        ),
+        (
+            "hy",
+            "Արցախցիները պահանջել են ապաշրջափակել Լաչինի միջանցքը։",
+            "Մի խումբ արցախցիներ բողոքի ակցիա են իրականացնում շտաբի դիմաց։",
+            "Մի խումբ արցախցիներ հավաքվել են շտաբի դիմաց։",
+        ),
+        (
+            "ru",
+            "Лачинский коридор заблокирован с 12 декабря.",
+            "В Степанакерте люди часами стоят в очередях за хлебом.",
+            "В Степанакерте люди часами гуляют по улицам.",
+        ),
+        (
+            "az",
+            "Laçın dəhlizində blokada davam edir.",
+            "Xankəndidə ərzaq qıtlığı yaranıb, çörək dükanları qarşısında növbələr var.",
+            "Xankəndidə yeni park açılıb, insanlar orada gəzir.",
+        ),
+    ],
+)
+def test_words_of_the_blockades_effects_in_every_language(
+    topics, language, strong, effect, neutral
+):
+    filler = {
+        "en": "The minister spoke to reporters.",
+        "hy": "Նախարարը խոսել է լրագրողների հետ։",
+        "ru": "Министр выступил перед журналистами.",
+        "az": "Nazir jurnalistlərlə danışıb.",
+    }[language]
+    with_effect = f"{strong} {filler} {effect}"
+    assert BLOCKADE in topics.match("", with_effect, "2023-03-01").topics, language
+    without = f"{strong} {filler} {neutral}"
+    assert BLOCKADE not in topics.match("", without, "2023-03-01").topics, language
+
+
+# A headline of weak words only ("112 patients moved from Karabakh by air") weighs as
+# one sentence, unless the text is dated within the blockade (patients moved then are
+# the blockade's) or the headline holds two words of the event.
+@pytest.mark.parametrize(
+    ("language", "title", "body"),
+    [
+        (
+            "en",
+            "112 patients moved from Karabakh by road",
+            "The ministry gave the figures on Sunday.",
+        ),
+        (
+            "hy",
+            "Ղարաբաղից ճանապարհով Հայաստան է տեղափոխվել 112 պացիենտ",
+            "Թվերը հրապարակել է նախարարությունը։",
+        ),
+        (
+            "ru",
+            "Из Карабаха по дороге вывезли 112 пациентов",
+            "Данные сообщило министерство.",
+        ),
+        (
+            "az",
+            "Qarabağdan yol ilə 112 xəstə aparılıb",
+            "Rəqəmləri nazirlik açıqlayıb.",
+        ),
+    ],
+)
+def test_a_headline_of_weak_words_weighs_double_only_within_the_period(
+    topics, language, title, body
+):
+    assert BLOCKADE not in topics.match(title, body).topics, language
+    assert BLOCKADE in topics.match(title, body, "2023-06-12").topics, language
+
+
+# What ran short under the blockade (bread, flour, fuel) carries a sentence once the
+# text has named the blockade elsewhere ("200 grams of bread a day … ration coupons").
+@pytest.mark.parametrize(
+    ("language", "short", "named", "other"),
+    [
+        (
+            "en",
+            "In Artsakh every person may now buy 200 grams of bread a day.",
+            "Ration coupons were handed out in Stepanakert on 4 September.",
+            "Residents asked why the authorities had not stored wheat.",
+        ),
+        (
+            "hy",
+            "Արցախում այսօրվանից յուրաքանչյուր շնչին վաճառվում է օրական 200 գրամ հաց։",
+            "Սեպտեմբերի 4-ին արցախցիներին բաժանվել են կտրոններ։",
+            "Բնակիչը հարց է ուղղում ղեկավարներին։",
+        ),
+        (
+            "ru",
+            "В Арцахе теперь продают по 200 граммов хлеба в день на человека.",
+            "4 сентября жителям Степанакерта раздали талоны.",
+            "Жители спрашивают, почему власти не запасли зерно.",
+        ),
+        (
+            "az",
+            "Xankəndidə hər kəsə gündə 200 qram çörək satılır.",
+            "Sentyabrın 4-də Xankəndidə ərzaq talonları paylanıb, blokada davam edir.",
+            "Sakinlər hakimiyyətin niyə taxıl saxlamadığını soruşur.",
+        ),
+    ],
+)
+def test_what_ran_short_carries_a_sentence_beside_the_blockade(
+    topics, language, short, named, other
+):
+    assert BLOCKADE in topics.match("", f"{short} {named} {other}").topics, language
+    # Without the sentence on bread the text names the blockade once.
+    assert BLOCKADE not in topics.match("", f"{other} {named} {other}").topics, language
+
+
+# "23 years ago today Berdzor was liberated": an anniversary looks back to the 1990s
+# war, whose blockade of Karabakh is not the blockade of 2022-23 (looked back from the
+# publication date, or from today when the page gives none).
+@pytest.mark.parametrize(
+    ("language", "title", "body"),
+    [
+        (
+            "en",
+            "23 years ago today Berdzor was liberated",
+            "The road linking Artsakh to Armenia was opened and the blockade ring of "
+            "Karabakh was broken. Until then Artsakh was under an economic blockade.",
+        ),
+        (
+            "hy",
+            "23 տարի առաջ այս օրն ազատագրվեց Բերձորը",
+            "Բացվեց Արցախը Հայաստանին կապող ճանապարհը եւ ճեղքվեց Ղարաբաղի շրջափակման օղակը։ "
+            "Մինչ այդ Արցախը գտնվում էր տնտեսական շրջափակման մեջ։",
+        ),
+        (
+            "ru",
+            "23 года назад был освобожден Бердзор",
+            "Открылась дорога, связывающая Арцах с Арменией, и было прорвано кольцо блокады "
+            "Карабаха. До этого Арцах находился в экономической блокаде.",
+        ),
+        (
+            "az",
+            "23 il əvvəl Laçın işğal olundu",
+            "Laçın dəhlizi açıldı və Qarabağın blokadası qırıldı. Bundan əvvəl Xankəndi "
+            "blokadada idi.",
+        ),
+    ],
+)
+def test_an_anniversary_looks_back_out_of_the_period(topics, language, title, body):
+    assert BLOCKADE not in topics.match(title, body).topics, language
+    # Without the look back nothing dates the text: the words of a blockade decide.
+    assert BLOCKADE in topics.match("", body).topics, language
+
+
+# Coming and going on the road ("gediş-gəliş", the Azerbaijani word for free movement)
+# carries a sentence beside one on the checkpoint at the start of the Lachin road.
+def test_azerbaijani_coming_and_going_is_a_word_of_the_event(topics):
+    checkpoint = (
+        "Azərbaycan Laçın-Xankəndi yolundan sui-istifadə səbəbindən sərhəd-keçid məntəqəsi yaradıb."
+    )
+    said = "Bunu Xarici İşlər Nazirliyinin rəsmisi tviter hesabında yazıb."
+    movement = "Qarabağ bölgəsinin sakinlərinin hər iki istiqamətə gediş-gəlişi təmin olunacaq."
+    other = "Qarabağ bölgəsinin sakinləri üçün yeni məktəb tikiləcək."
+    assert BLOCKADE in topics.match("", f"{checkpoint} {said} {movement}").topics
+    assert BLOCKADE not in topics.match("", f"{checkpoint} {said} {other}").topics

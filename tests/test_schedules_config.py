@@ -259,6 +259,16 @@ enabled = false
             "NEWSMON_TEST_UNSET_PW is not set",
         ),
         (
+            '[[daemon.node]]\nurl = "http://a:1"\nslots = 0\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: field 'slots'",
+            "must be at least 1",
+        ),
+        (
+            '[[daemon.node]]\nurl = "http://a:1"\nslots = "4"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon] node #1: field 'slots'",
+            "must be of type int",
+        ),
+        (
             '[[daemon.node]]\nurl = "http://a:1"\nport = 2\n[[job]]\nid = "a"\nevery = "1h"',
             "[daemon] node #1: unknown field 'port'",
             "known:",
@@ -267,6 +277,16 @@ enabled = false
             '[daemon]\npoll_interval = "0"\n[[job]]\nid = "a"\nevery = "1h"',
             "[daemon]: field 'poll_interval'",
             "",
+        ),
+        (
+            '[daemon]\nleave_node_runs = true\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon]: field 'leave_node_runs'",
+            "only with runner = 'scrapyd'",
+        ),
+        (
+            '[daemon]\nleave_node_runs = "yes"\n[[job]]\nid = "a"\nevery = "1h"',
+            "[daemon]: field 'leave_node_runs'",
+            "must be of type bool",
         ),
         ("[[jobs]]\nid = 'a'", "unknown top-level key 'jobs'", ""),
         ("[daemon]", "no [[job]] entries", ""),
@@ -364,6 +384,7 @@ node_timeout = "90s"
 url = "http://crawl1.example:6800/"
 [[daemon.node]]
 url = "https://crawl2.example/scrapyd"
+slots = 6
 username = "newsmon"
 password_env = "NEWSMON_TEST_NODE_PW"
 [[job]]
@@ -379,9 +400,10 @@ every = "1h"
     assert (first.url, first.name, first.username, first.password) == (
         "http://crawl1.example:6800", "crawl1.example:6800", None, None
     )  # fmt: skip
-    assert (second.url, second.username, second.password) == (
-        "https://crawl2.example/scrapyd", "newsmon", "s3cret"
+    assert (second.url, second.username, second.password, second.slots) == (
+        "https://crawl2.example/scrapyd", "newsmon", "s3cret", 6
     )  # fmt: skip
+    assert first.slots is None  # what the node says, else 1
     assert "s3cret" not in repr(second)
     path.write_text(
         '[daemon]\nnodes = ["http://a:6800", "http://b:6800"]\n[[job]]\nid = "a"\nevery = "1h"'

@@ -60,11 +60,13 @@ def test_mark_run_keeps_the_counters_the_crawl_recorded(db):
 def test_abandoned_runs_are_closed_only_when_their_process_is_gone(db):
     alive_run = add_run(db, ["a"], status="running")
     dead_run = add_run(db, ["b"], status="running")
+    on_node = add_run(db, ["c"], status="running")  # its scheduling daemon is gone too
     set_run_process(db, alive_run, 111)
     set_run_process(db, dead_run, 222)
-    assert close_abandoned_runs(db, alive=lambda pid: pid == 111) == [dead_run]
+    set_run_process(db, on_node, 333)
+    assert close_abandoned_runs(db, alive=lambda pid: pid == 111, keep={on_node}) == [dead_run]
     statuses = dict(db.conn.execute("SELECT id, status FROM crawl_runs").fetchall())
-    assert statuses == {alive_run: "running", dead_run: "abandoned"}
+    assert statuses == {alive_run: "running", dead_run: "abandoned", on_node: "running"}
 
 
 def test_runs_of_one_source_carry_that_sources_counters(db):

@@ -21,15 +21,24 @@ FAST = '{ AUTOTHROTTLE_ENABLED = "0", DOWNLOAD_DELAY = "0" }'
 CRAWL = f"{sys.executable} -m crawler.cli crawl"
 
 
-def hold(web, site: str, path: str, release: threading.Event, *, times: int = 1_000_000) -> None:
-    """Make ``path`` hang until ``release`` is set (only its first ``times`` requests)."""
+def hold(
+    web,
+    site: str,
+    path: str,
+    release: threading.Event,
+    *,
+    times: int = 1_000_000,
+    at_most: float = 30,
+) -> None:
+    """Make ``path`` hang until ``release`` is set, ``at_most`` seconds (only its first ``times``
+    requests)."""
     original = web.routes[site][path]
     count = {"n": 0}
 
     def slow(request):
         count["n"] += 1
         if count["n"] <= times:
-            release.wait(30)
+            release.wait(at_most)
         return original(request)
 
     web.route(site, path, slow)

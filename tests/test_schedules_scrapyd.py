@@ -6,6 +6,7 @@ per session; a test that kills one has it started again by the next.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -32,6 +33,8 @@ from tests.test_schedules_mockweb import hold
 pytestmark = pytest.mark.slow
 
 FAST = '{ AUTOTHROTTLE_ENABLED = "0", DOWNLOAD_DELAY = "0", NEWSMON_EXTRACT_WORKERS = "0" }'
+# A feed held by the test hangs until released, not until the download timeout gives up on it.
+PATIENT = FAST.replace(" }", ', DOWNLOAD_TIMEOUT = "300" }')
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +98,8 @@ class Daemon:
     def status(self) -> dict:
         done = subprocess.run(
             [sys.executable, "-m", "crawler.cli", "status", "--db", self.db,
-             "--sources", str(self.sources), "--json"],
+             "--sources", str(self.sources), "--schedules", str(self.folder / "schedules.toml"),
+             "--json"],
             capture_output=True, text=True, cwd=self.folder, timeout=60,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
@@ -110,7 +114,7 @@ class Daemon:
                 self.proc.kill()
 
 
-def schedules(nodes: list[str], jobs: str, **daemon: str) -> str:
+def schedules(nodes: list[str], jobs: str, settings: str = FAST, **daemon: str) -> str:
     extra = "".join(f"{key} = {value}\n" for key, value in daemon.items())
     node_tables = "".join(f'[[daemon.node]]\nurl = "{url}"\n' for url in nodes)
     return f"""
@@ -125,9 +129,17 @@ node_timeout = "3s"
 [defaults]
 since = "all"
 kill_grace = "20s"
-settings = {FAST}
+settings = {settings}
 {jobs}
 """
+
+
+def feed_jobs(*sites: str) -> str:
+    """One hourly job per site, of its feeds only."""
+    return "".join(
+        f'[[job]]\nid = "{site}"\nevery = "1h"\nsources = ["{site}"]\ndiscovery = ["feeds"]\n'
+        for site in sites
+    )
 
 
 def start_daemon(tmp_path: Path, db: str, node_urls: list[str], jobs: str, sources: Path) -> Daemon:
@@ -264,6 +276,9 @@ every = "1h"
 sources = ["rusnews"]
 discovery = ["feeds"]
 timeout = "4s"
+# The held feed lets go within its download timeout (20 s from its request): a graceful
+# close must not race the kill on a loaded machine.
+kill_grace = "60s"
 """,
         mock_sources,
     )
@@ -321,3 +336,153 @@ def test_runner_scrapyd_refuses_a_sqlite_store(tmp_path, mock_sources):
     lines = [line for line in done.stderr.splitlines() if "runner = 'scrapyd'" in line]
     assert lines and "not the SQLite file" in lines[0], done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("stop", ["killed", "left"])
+def test_a_restarted_daemon_follows_its_predecessor_s_run_to_its_end(
+    stop, nodes, mock_web, mock_sources, postgres_url, tmp_path
+):
+    """The first daemon dies under the run (SIGKILL), or stops leaving it on its node
+    (SIGTERM with ``leave_node_runs``)."""
+    release = threading.Event()
+    hold(mock_web, "armwire", "/feed/", release, times=1, at_most=240)  # a slow crawl
+    job = """
+[[job]]
+id = "armwire"
+every = "15s"
+sources = ["armwire"]
+"""
+    leave = {"leave_node_runs": "true"} if stop == "left" else {}
+    text = schedules([n.url for n in nodes], job, PATIENT, **leave)
+    first = Daemon(tmp_path / "first", postgres_url, text, mock_sources)
+    second = None
+    try:
+        (row,) = wait_for(lambda: runs(postgres_url), 60, "the run")
+        node, scrapyd_job = wait_for(lambda: placed(first, nodes, row["id"]), 60, "the placement")
+        # The crawl on the node has taken the run over and holds its source's lock.
+        wait_for(lambda: runs(postgres_url)[0]["pid"] != first.proc.pid, 120, "the node's crawl")
+        if stop == "killed":
+            first.proc.kill()  # the daemon dies (not its node): nothing closes or cancels the run
+            first.proc.wait()
+        else:
+            first.stop()
+            assert f"run {row['id']} left running on node {node.name}" in first.log()
+            assert runs(postgres_url)[0]["status"] == "running"
+        second = Daemon(tmp_path / "second", postgres_url, text, mock_sources)
+        wait_for(lambda: "followed again" in second.log(), 60, "the take-over")
+        # The job comes due while its run goes on: no second crawl of the source.
+        wait_for(lambda: "taken over from an earlier daemon" in second.log(), 60, "a turn")
+        assert [r["id"] for r in runs(postgres_url)] == [row["id"]]
+        assert scrapyd_job in node.jobs()["running"]
+        release.set()
+        # The crawl closes its row, then the node reports its job finished to the daemon.
+        wait_for(lambda: f"job armwire: run {row['id']} ok" in second.log(), 120, "the run's end")
+        done = runs(postgres_url)[0]
+    finally:
+        release.set()
+        first.stop()
+        if second is not None:
+            second.stop()
+    assert done["status"] == "ok" and done["pages_fetched"] > 0, (done, second.log())
+    assert done["node"] == node.url and done["node_job"] == scrapyd_job
+    assert f"run {row['id']} was left on node {node.name} (Scrapyd job {scrapyd_job})" in (
+        second.log()
+    )
+    later = [r for r in runs(postgres_url) if r["id"] != row["id"]]
+    assert all(r["started_at"] >= done["finished_at"] for r in later)  # none while it ran
+    urls = stored_once(postgres_url)
+    assert urls and {r["source"] for r in query(postgres_url, "SELECT source FROM articles")} == {
+        "armwire"
+    }
+
+
+def test_a_run_left_on_a_node_that_is_gone_or_forgot_it_is_failed_and_run_again(
+    nodes, mock_web, mock_sources, postgres_url, tmp_path
+):
+    gone = f"http://127.0.0.1:{free_port()}"  # nothing listens there any more
+    with open_store(postgres_url) as store:
+        on_gone = store.start_run(trigger="schedule", sources=["armwire"], job_id="armwire")
+        store.set_run_node(on_gone, node=gone, node_job=f"newsmon-run-{on_gone}-0")
+        forgotten = store.start_run(trigger="schedule", sources=["azpress"], job_id="azpress")
+        store.set_run_node(forgotten, node=nodes[0].url, node_job="newsmon-run-never-scheduled")
+    daemon = start_daemon(
+        tmp_path,
+        postgres_url,
+        [n.url for n in nodes],
+        feed_jobs("armwire", "azpress"),
+        mock_sources,
+    )
+    try:
+        wait_for(
+            lambda: len(rows := runs(postgres_url)) == 4 and all(r["finished_at"] for r in rows),
+            180,
+            "both runs again",
+        )
+    finally:
+        daemon.stop()
+    rows = {r["id"]: r for r in runs(postgres_url)}
+    assert rows[on_gone]["status"] == "failed"
+    assert rows[on_gone]["message"].startswith(
+        f"node {gone.removeprefix('http://')} lost: no answer for"
+    ), rows[on_gone]
+    assert rows[forgotten]["status"] == "failed"
+    assert "no longer knows job newsmon-run-never-scheduled" in rows[forgotten]["message"]
+    reruns = [r for r in rows.values() if r["id"] not in (on_gone, forgotten)]
+    assert sorted((r["job_id"], r["status"]) for r in reruns) == [
+        ("armwire", "ok"),
+        ("azpress", "ok"),
+    ], daemon.log()
+    # The node no longer in the file was followed, and given nothing new.
+    assert all(r["node"] in {n.url for n in nodes} for r in reruns)
+    assert "rescheduled on another node" in daemon.log()
+
+
+def test_nodes_get_no_more_runs_than_their_slots_and_a_run_waits_for_one(
+    nodes, mock_web, mock_sources, postgres_url, tmp_path
+):
+    assert nodes[0].api("daemonstatus.json")["max_proc"] == 4  # what the node says it runs
+    release = threading.Event()
+    for site, path in (("armwire", "/feed/"), ("azpress", "/rss"), ("rusnews", "/atom.xml")):
+        hold(mock_web, site, path, release, times=1, at_most=240)
+    node_tables = "".join(f'[[daemon.node]]\nurl = "{n.url}"\nslots = 1\n' for n in nodes)
+    jobs = feed_jobs("armwire", "azpress", "rusnews")
+    text = schedules([], jobs, PATIENT, max_parallel="3").replace(
+        "[defaults]", node_tables + "[defaults]"
+    )
+    daemon = Daemon(tmp_path / "daemon", postgres_url, text, mock_sources)
+    try:
+        status = wait_for(
+            lambda: (
+                len(runs(postgres_url)) == 2
+                and (s := daemon.status())
+                and any("waiting for a free node slot" in j["next_run_note"] for j in s["jobs"])
+                and s
+            ),
+            120,
+            "a run waiting for a slot",
+        )
+        (waiting,) = [j for j in status["jobs"] if "waiting" in j["next_run_note"]]
+        assert "every Scrapyd node that answers is full" in waiting["next_run_note"]
+        assert all(status["nodes"][n.name]["slots"] == 1 for n in nodes)
+        assert {placed(daemon, nodes, r["id"])[0].name for r in runs(postgres_url)} == {
+            n.name for n in nodes
+        }  # one on each
+        release.set()
+        wait_for(
+            lambda: len(rows := runs(postgres_url)) == 3 and all(r["finished_at"] for r in rows),
+            180,
+            "the third run",
+        )
+    finally:
+        release.set()
+        daemon.stop()
+    assert [r["status"] for r in runs(postgres_url)] == ["ok"] * 3, daemon.log()
+    assert "waits for a free node slot" in daemon.log()
+    on = [placed(daemon, nodes, r["id"]) for r in runs(postgres_url)]
+    for node in nodes:  # a node never ran two of them at once
+        ours = {job for n, job in on if n is node}
+        finished = node.api("listjobs.json", project="newsmon")["finished"]
+        spans = sorted((j["start_time"], j["end_time"]) for j in finished if j["id"] in ours)
+        assert len(spans) == len(ours)
+        assert all(end <= start for (_, end), (start, _) in itertools.pairwise(spans)), spans
+    assert len(stored_once(postgres_url)) == len([a for a in content.ARTICLES if a.in_feed])

@@ -381,6 +381,19 @@ def test_run_history_open_and_close(store):
     assert store.describe()["runs"] == 2
 
 
+def test_a_run_records_the_scrapyd_node_and_job_that_carry_it(store):
+    local = store.start_run(trigger="schedule", sources=["a"], job_id="feeds")
+    remote = store.start_run(trigger="schedule", sources=["b"], job_id="all")
+    store.set_run_node(remote, node="http://crawl1:6800", node_job="newsmon-run-2-ab")
+    store.set_run_node(remote, node="http://crawl2:6800", node_job="newsmon-run-2-cd")  # moved
+    rows = {r.id: r for r in store.runs(status="running")}
+    assert (rows[local].node, rows[local].node_job) == (None, None)
+    assert (rows[remote].node, rows[remote].node_job) == ("http://crawl2:6800", "newsmon-run-2-cd")
+    store.finish_run(remote, status="ok")
+    (closed,) = store.runs(status="ok")
+    assert closed.node == "http://crawl2:6800"  # still told once the run is closed
+
+
 # --- translation index and backfill ledger ----------------------------------------------
 
 
@@ -770,3 +783,39 @@ def test_search_by_story_reaches_past_many_copies_of_one_story(store):
     hits = store.search_stories("Hakari", limit=2)
     assert [hit.story_id for hit in hits] == [newer, older]
     assert hits[0].matching_copies == 11 and len(hits[0].also_in) == 10
+
+
+@pytest.mark.parametrize("few", [0, 20_000], ids=["date-walk", "every-match"])
+def test_search_by_story_is_newest_first_whichever_way_the_matches_are_read(
+    store, monkeypatch, few
+):
+    """PostgreSQL reads a query's matches through its GIN index when few articles match, else
+    walks the date index; both give one answer (SQLite has one way, the same answer)."""
+    from crawler.store.postgres import reading
+
+    monkeypatch.setattr(reading, "FEW_MATCHES", few)
+    bodies = {
+        1: "The Hakari bridge was closed again.",
+        2: "Closed for repairs, said the Hakari office; the bridge stays open.",
+        3: "The Hakari bridge reopened.",
+        4: "No bridge here.",
+    }
+    with store.write() as tx:
+        ids = {
+            n: tx.insert_article(
+                row(
+                    n,
+                    body=body,
+                    source=f"s{n}",
+                    published_at=None if n == 3 else f"2024-01-0{n}T00:00:00+00:00",
+                    first_seen_at=f"2024-01-0{n + 5}T00:00:00+00:00",
+                ),
+                None,
+            )
+            for n, body in bodies.items()
+        }
+    newest_first = [ids[3], ids[2], ids[1]]  # 3 has no publication time: its first sighting
+    assert [hit.id for hit in store.search_stories("Hakari")] == newest_first
+    assert [hit.id for hit in store.search_stories('"Hakari bridge"')] == [ids[3], ids[1]]
+    assert [hit.id for hit in store.search_stories("NEAR(Hakari closed, 2)")] == [ids[1]]
+    assert [hit.id for hit in store.search_stories("bridge", limit=2)] == [ids[3], ids[4]]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.texttime import out_of_period, text_time
+from crawler.textfold import fold
+from crawler.texttime import out_of_period, text_time, years_back
 
 BLOCKADE = ((2022, 12), (2023, 9))
 
@@ -97,3 +98,23 @@ def test_out_of_period(own, years, outside):
 )
 def test_out_of_period_with_the_publication_date(own, years, published, outside):
     assert out_of_period(BLOCKADE, own, years, published) is outside
+
+
+@pytest.mark.parametrize(
+    ("text", "back"),
+    [
+        ("23 years ago today Berdzor was liberated", [23]),
+        ("the 30th anniversary of the liberation of Shushi", [30]),
+        ("25 лет назад был открыт Лачинский коридор", [25]),
+        ("30-летие освобождения Шуши", [30]),
+        ("23 տարի առաջ այս օրն ազատագրվեց Բերձորը", [23]),
+        ("Շուշիի ազատագրման 30-ամյակը", [30]),
+        ("Laçının işğalından 22 il əvvəl", [22]),
+        ("Xocalı faciəsinin 31-ci ildönümü", [31]),
+        # Counts and years are not looking back.
+        ("в 2020 году 5 человек погибли", []),
+        ("2000 civilians left", []),
+    ],
+)
+def test_how_many_years_a_text_looks_back(text, back):
+    assert [n for _, n in years_back(fold(text))] == back

@@ -41,6 +41,8 @@ def scrapyd_conf(
     ]
     if username:
         lines += [f"username = {username}", f"password = {password}"]
+    # Scrapyd's own answer plus max_proc: the daemon weighs nodes by their free slots.
+    lines += ["", "[services]", "daemonstatus.json = crawler.nodestatus.DaemonStatus"]
     return "\n".join([*lines, ""])
 
 

@@ -102,7 +102,9 @@ def _jobs(db, plan: Schedule, state: dict | None, now: datetime) -> list[dict]:
         if job.enabled and state is not None:
             entry = state.get("jobs", {}).get(job.id, {})
             row["next_run_at"] = entry.get("next_run_at")
-            if entry.get("running_run_id"):
+            if entry.get("waiting"):
+                row["next_run_note"] = f"waiting for a free node slot: {entry['waiting']}"
+            elif entry.get("running_run_id"):
                 row["next_run_note"] = f"running now (run {entry['running_run_id']})"
             elif running := entry.get("running_sources"):
                 crawls = ", ".join(f"{name} (run {run})" for name, run in sorted(running.items()))
@@ -317,7 +319,7 @@ def _print_status(report: dict, now: datetime) -> None:
     )
     if report["nodes"]:
         table = Table(title="Scrapyd nodes", title_justify="left")
-        for column in ("node", "state", "running", "pending", "checked"):
+        for column in ("node", "state", "running", "pending", "slots", "checked"):
             table.add_column(column)
         for name, node in report["nodes"].items():
             state = {
@@ -326,11 +328,13 @@ def _print_status(report: dict, now: datetime) -> None:
                 None: "not used yet",
             }
             checked = node.get("checked_at")
+            note = f" [dim]({escape(node['note'])})[/]" if node.get("note") else ""
             table.add_row(
                 name,
-                state[node["up"]],
+                state[node["up"]] + note,
                 str(node.get("running", "")),
                 str(node.get("pending", "")),
+                str(node.get("slots", "")),
                 _local(datetime.fromisoformat(checked), now) if checked else "",
             )
         console.print(table)
@@ -358,6 +362,8 @@ def _print_status(report: dict, now: datetime) -> None:
     for run in report["unfinished_runs"]:
         started = _local(datetime.fromisoformat(run["started_at"]), now)
         where = f"pid {run['pid']}" + (f" on {run['host']}" if run["host"] else "")
+        if run.get("node"):
+            where += f", Scrapyd job {run['node_job']} on {run['node']}"
         line = f"run {run['id']} ({run['trigger']}, started {started}, {where}): "
         if run["status"] == "abandoned":
             console.print(f"{line}[red]abandoned[/]: {run['message']}", highlight=False)

@@ -95,6 +95,10 @@ class RunRow:
     """Host of the process that carries the run."""
     pid_started: float | None = None
     """Start time (epoch seconds) of that process, to tell a reused pid."""
+    node: str | None = None
+    """URL of the Scrapyd node the daemon handed the run to (None: a local crawl)."""
+    node_job: str | None = None
+    """Scrapyd's job id of the run on that node."""
 
 
 @dataclass(frozen=True)

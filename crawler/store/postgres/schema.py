@@ -163,6 +163,12 @@ def m006_archives_listings(conn: QmarkConnection) -> None:
     conn.execute(LISTINGS_TABLE)
 
 
+def m007_runs_node(conn: QmarkConnection) -> None:
+    """SQLite's m070: the Scrapyd node and job that carry a run."""
+    conn.execute("ALTER TABLE crawl_runs ADD COLUMN node TEXT")
+    conn.execute("ALTER TABLE crawl_runs ADD COLUMN node_job TEXT")
+
+
 MIGRATIONS: list[Callable[[QmarkConnection], None]] = [
     m001_initial,
     m002_translations_archives,
@@ -170,6 +176,7 @@ MIGRATIONS: list[Callable[[QmarkConnection], None]] = [
     m004_search_index_folds,
     m005_freshness,
     m006_archives_listings,
+    m007_runs_node,
 ]
 
 

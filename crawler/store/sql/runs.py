@@ -17,9 +17,9 @@ from crawler.store.values import RunRow, utcnow_iso
 
 _RUN_COLUMNS = (
     "r.id, r.started_at, r.finished_at, r.trigger, r.job_id, r.sources, r.status, r.pid, r.message, "
-    "r.host, r.pid_started"
+    "r.host, r.pid_started, r.node, r.node_job"
 )
-_FIXED = 11
+_FIXED = 13
 """Columns of ``_RUN_COLUMNS``; the run's counters follow, then one source's."""
 _UPSERT_RUN_SOURCE = upsert(
     "crawl_run_sources", ("run_id", "source", "status", *COUNTERS), key=("run_id", "source")
@@ -108,6 +108,15 @@ class RunStore:
             tx.conn.execute(
                 "UPDATE crawl_runs SET pid = ?, host = ?, pid_started = ? WHERE id = ?",
                 [pid, host, pid_started, run_id],
+            )
+
+    def set_run_node(self, run_id: int, *, node: str, node_job: str) -> None:
+        """Record the Scrapyd node (its URL) and job that carry a run, so that a daemon started
+        later can follow it."""
+        with self.write() as tx:
+            tx.conn.execute(
+                "UPDATE crawl_runs SET node = ?, node_job = ? WHERE id = ?",
+                [node, node_job, run_id],
             )
 
     def mark_run(self, run_id: int, *, status: str, message: str) -> None:
@@ -212,9 +221,8 @@ class RunStore:
 
 
 def _run_row(row: tuple) -> RunRow:
-    run_id, started, finished, trigger, job_id, sources, status, pid, message, host, pid_started = (
-        row[:_FIXED]
-    )
+    (run_id, started, finished, trigger, job_id, sources, status, pid, message, host, pid_started,
+     node, node_job) = row[:_FIXED]  # fmt: skip
     n = len(COUNTERS)
     counts = dict(zip(COUNTERS, (int(v) for v in row[_FIXED : _FIXED + n]), strict=True))
     source_status = source_counts = None
@@ -236,4 +244,6 @@ def _run_row(row: tuple) -> RunRow:
         source_counts=source_counts,
         host=host,
         pid_started=pid_started,
+        node=node,
+        node_job=node_job,
     )

@@ -253,3 +253,11 @@ def m060_fts_prefix_index(db: sqlite_utils.Database) -> None:
         ftsfold.rebuild(db.conn)
     else:
         db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+
+
+@migrations()
+def m070_runs_node(db: sqlite_utils.Database) -> None:
+    """The Scrapyd node and job that carry a run: a daemon restarted while the run goes on
+    there follows it again instead of taking it for abandoned."""
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN node TEXT")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN node_job TEXT")
