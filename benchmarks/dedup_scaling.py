@@ -223,6 +223,20 @@ def fill(store, corpus: Corpus, start: int, stop: int, pool=None) -> None:
             tx.load_translations(signatures, keys)
 
 
+def probe_page(
+    corpus: Corpus, source: str, name: str, title: str, paras: list[str], **more
+) -> ArticleItem:
+    """A page of ``source`` at its probe URL ``name``, carrying ``title`` and ``paras``."""
+    return ArticleItem(
+        url=f"https://{source}.example/probe/{name}",
+        source=source,
+        title=title,
+        body=corpus.page(source, title, paras),
+        language=language_of(source),
+        **more,
+    )
+
+
 def probe_items(
     store, corpus: Corpus, size: int, tag: str
 ) -> tuple[list[ArticleItem], dict[str, int]]:
@@ -231,19 +245,9 @@ def probe_items(
     items, expected, used = [], {}, corpus.used
     for n in range(PROBE):
         kind = rng.random()
-        source = f"s{n % SOURCES}"
-        url = f"https://{source}.example/probe/{tag}/{n}"
         if kind < 0.45:
             title, paras = corpus.story()
-            items.append(
-                ArticleItem(
-                    url=url,
-                    source=source,
-                    title=title,
-                    body=corpus.page(source, title, paras),
-                    language=language_of(source),
-                )
-            )
+            items.append(probe_page(corpus, f"s{n % SOURCES}", f"{tag}/{n}", title, paras))
             continue
         # A stored article, recent or old, used once: an original (copies sit in its story).
         translated = kind < 0.5 or kind >= 0.95
@@ -273,34 +277,19 @@ def probe_items(
             other = f"s{(int(stored_source[1:]) + 1) % SOURCES}"
             facts = [s + "." for p in text for s in p.split(". ") if s.startswith("Reported ")]
             title, paras = corpus.story([f.rstrip(".") + "." for f in facts[:2]] or None)
-            url = f"https://{other}.example/probe/{tag}/{n}"
-            items.append(
-                ArticleItem(
-                    url=url,
-                    source=other,
-                    title=title,
-                    body=corpus.page(other, title, paras),
-                    language=language_of(other),
-                    published_at="2023-01-01T06:00:00+00:00",
-                )
+            page = probe_page(
+                corpus, other, f"{tag}/{n}", title, paras, published_at="2023-01-01T06:00:00+00:00"
             )
-            expected[url] = (story, "translation")
+            items.append(page)
+            expected[page.url] = (story, "translation")
         elif kind < 0.8:
             other = (
                 f"s{(int(stored_source[1:]) + 1 + n % (SOURCES - 1)) % SOURCES}"  # another outlet
             )
             copy = ["CAPITAL –" + text[0], *text[1 : max(2, len(text) - 1)]]
-            url = f"https://{other}.example/probe/{tag}/{n}"
-            items.append(
-                ArticleItem(
-                    url=url,
-                    source=other,
-                    title=title,
-                    body=corpus.page(other, title, copy),
-                    language=language_of(other),
-                )
-            )
-            expected[url] = (story, "recent" if kind < 0.65 else "old")
+            page = probe_page(corpus, other, f"{tag}/{n}", title, copy)
+            items.append(page)
+            expected[page.url] = (story, "recent" if kind < 0.65 else "old")
         elif kind < 0.9:
             items.append(
                 ArticleItem(

@@ -164,13 +164,13 @@ def judge_health(
         last_article = max(article_times)
     if not runs:
         return Health(state="unknown", last_article=last_article)
-    checked = runs[0].finished_at or runs[0].started_at
+    checked = runs[0].finished or runs[0].started
     reasons = []
 
     recent = [t for t in article_times if t >= now - rule.window]
     measured = usual_gap(recent) if len(recent) >= rule.min_articles else None
     gap = measured or rule.default_gap
-    since = last_article or first_crawl or runs[-1].started_at
+    since = last_article or first_crawl or runs[-1].started
     quiet = max(timedelta(0), checked - since)
     if quiet > max(rule.floor, gap * rule.factor):
         if last_article is None:
@@ -190,7 +190,7 @@ def judge_health(
         if not run_failed(run):
             break
         failing.append(run)
-    failing_since = failing[-1].started_at if failing else None
+    failing_since = failing[-1].started if failing else None
     if failing and checked - failing_since >= rule.error_span:
         reasons.append(f"errors for {span(checked - failing_since)}: {trouble(failing[0])}")
 

@@ -8,7 +8,7 @@ per-source counters, written when a crawl closes normally. A crawl that was kill
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from crawler.runs import process_gone, shown_status
@@ -72,31 +72,25 @@ def last_run_by_job(store: Store) -> dict[str, datetime]:
     return {job: parse_time(started) for job, started in store.last_run_by_job().items()}
 
 
-@dataclass
-class Run:
-    """One row of the history; with a source filter, the counters are that source's."""
+@dataclass(frozen=True)
+class Run(RunRow):
+    """One row of the history as shown: its ``status`` is the judged one (``abandoned``, or the
+    source's own when its crawl closed normally with errors), and with a source filter its
+    ``counts`` and ``message`` are that source's view."""
 
-    id: int
-    started_at: datetime
-    finished_at: datetime | None
-    trigger: str
-    job_id: str | None
-    sources: list[str]
-    status: str
-    """The run's status, or the source's own when its crawl closed normally with errors."""
-    pid: int | None
-    message: str | None
-    counts: dict[str, int] = field(default_factory=dict)
-    host: str | None = None
-    node: str | None = None
-    """URL of the Scrapyd node the run was handed to."""
-    node_job: str | None = None
+    @property
+    def started(self) -> datetime:
+        return parse_time(self.started_at)
+
+    @property
+    def finished(self) -> datetime | None:
+        return parse_time(self.finished_at)
 
     def to_json(self) -> dict:
         return {
             "id": self.id,
-            "started_at": self.started_at.isoformat(),
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "started_at": self.started.isoformat(),
+            "finished_at": self.finished.isoformat() if self.finished else None,
             "trigger": self.trigger,
             "job_id": self.job_id,
             "sources": self.sources,
@@ -144,21 +138,7 @@ def _run(row: RunRow, *, by_source: bool) -> Run:
         counts = {}  # a multi-source run that stopped before recording this source's counts
     else:
         counts = dict(row.counts)
-    return Run(
-        id=row.id,
-        started_at=parse_time(row.started_at),
-        finished_at=parse_time(row.finished_at),
-        trigger=row.trigger,
-        job_id=row.job_id,
-        sources=row.sources,
-        status=status,
-        pid=row.pid,
-        message=message,
-        counts=counts,
-        host=row.host,
-        node=row.node,
-        node_job=row.node_job,
-    )
+    return Run(**{**vars(row), "status": status, "message": message, "counts": counts})
 
 
 @dataclass(frozen=True)

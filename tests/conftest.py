@@ -97,6 +97,16 @@ def postgres_url(postgres_server) -> str:
     return postgres_server.create_database()
 
 
+def stored(db: str, items: list) -> str:
+    """``db`` (a ``--db`` value) with ``items`` stored as the crawl stores them."""
+    from crawler.store import open_store
+    from pipelines.storage import store_articles
+
+    with open_store(db) as store:
+        store_articles(store, items)
+    return db
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_db(request, tmp_path) -> str:
     """The ``--db`` value of each backend, not created yet: a file path, or an empty database

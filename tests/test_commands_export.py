@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from crawler.commands.export import export
 from crawler.store import EXPORT_FIELDS, ArticleFilter, open_store
 from pipelines.storage import store_articles
-from tests.conftest import run_newsmon
+from tests.conftest import run_newsmon, stored
 from tests.test_pipelines_storage import item
 
 RU = (
@@ -31,10 +31,8 @@ EN = (
 
 @pytest.fixture
 def db_path(store_db):
-    path = store_db
-    store = open_store(path)
-    store_articles(
-        store,
+    return stored(
+        store_db,
         [
             item(1, RU, title='Лачин: "коридор", день 30', source="rusnews", language="ru",
                  authors=["Иван Петров", "Anna Smith"], published_at="2023-01-10T08:00:00+00:00"),
@@ -46,8 +44,6 @@ def db_path(store_db):
                  topics=[], published_at="2023-01-13T08:00:00+00:00"),
         ],
     )  # fmt: skip
-    store.close()
-    return path
 
 
 def run(*args: str):

@@ -9,8 +9,7 @@ from click.testing import CliRunner
 
 from crawler.commands.search import plain, search
 from crawler.store import open_store
-from pipelines.storage import store_articles
-from tests.conftest import run_newsmon
+from tests.conftest import run_newsmon, stored
 from tests.test_pipelines_storage import item
 
 LACHIN = (
@@ -26,10 +25,8 @@ RU = "Движение по Лачинскому коридору остаетс
 
 @pytest.fixture
 def db_path(store_db):
-    path = store_db
-    store = open_store(path)
-    store_articles(
-        store,
+    return stored(
+        store_db,
         [
             item(1, LACHIN, title="Lachin corridor closed", source="armwire", relevant=True),
             item(2, CHESS, title="Chess team fourth", source="armwire", relevant=False),
@@ -42,8 +39,6 @@ def db_path(store_db):
             ),
         ],
     )
-    store.close()
-    return path
 
 
 def run(*args: str):
@@ -168,15 +163,13 @@ TYPED = [
 
 @pytest.fixture
 def typed_db(store_db):
-    path = store_db
-    store = open_store(path)
-    items = [
-        item(n, body * 2, title=title, source=f"s{n}", published_at=at)
-        for n, body, title, at in TYPED
-    ]
-    store_articles(store, items)
-    store.close()
-    return path
+    return stored(
+        store_db,
+        [
+            item(n, body * 2, title=title, source=f"s{n}", published_at=at)
+            for n, body, title, at in TYPED
+        ],
+    )
 
 
 def titles_of(result) -> list[str]:

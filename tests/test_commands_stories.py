@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from crawler.commands.stories import stories
 from crawler.store import ArticleFilter, open_store
-from pipelines.storage import store_articles
+from tests.conftest import stored
 from tests.test_pipelines_storage import item
 
 BLOCKADE = (
@@ -28,10 +28,8 @@ CHESS = (
 
 @pytest.fixture
 def db_path(store_db):
-    path = store_db
-    store = open_store(path)
-    store_articles(
-        store,
+    return stored(
+        store_db,
         [
             item(1, BLOCKADE, title="Corridor closed", source="armwire", language="en",
                  published_at="2023-01-10T08:00:00+00:00"),
@@ -46,8 +44,6 @@ def db_path(store_db):
                  topics=[], published_at="2023-03-01T08:00:00+00:00"),
         ],
     )  # fmt: skip
-    store.close()
-    return path
 
 
 def run(*args: str):

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.usefixtures("local_zone")
 
 def run(ago: timedelta, status: str = "ok", message: str | None = None, **counts) -> Run:
     started = NOW - ago
-    return Run(id=0, started_at=started, finished_at=started + MIN, trigger="schedule",
+    return Run(id=0, started_at=started.isoformat(), finished_at=(started + MIN).isoformat(),
+               trigger="schedule",
                job_id="feeds", sources=["s"], status=status, pid=None, message=message,
                counts={"pages_fetched": 1, "errors": 0, "articles_new": 0, **counts})  # fmt: skip
 

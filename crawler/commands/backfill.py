@@ -14,19 +14,15 @@ from crawler.commands.crawl import (
     _closing_on_signals,
     _database_error,
     _open_store,
-    _project_settings,
-    _settings_pairs,
-    _usable_log_file,
     _usage_check,
-    _wait_seconds,
+    checked_process_options,
     default_log_file,
     run_crawl,
     take_source_locks,
 )
-from crawler.commands.options import db_option, sources_option, topics_option
+from crawler.commands.options import crawl_process_options, crawl_sources
 from crawler.config import ConfigError, load_sources
 from crawler.durations import parse_since
-from crawler.overrides import check_overrides
 from crawler.relevance import load_topics
 from crawler.runs import EXIT_BUSY
 from crawler.stats import per_source
@@ -36,10 +32,7 @@ COUNTERS = ("listed", "not_articles", "skipped", "fetched", "failed")
 
 
 @click.command()
-@click.argument("source_names", metavar="[SOURCE]...", nargs=-1)
-@db_option
-@sources_option
-@topics_option
+@crawl_sources
 @click.option(
     "--since",
     default=None,
@@ -67,21 +60,9 @@ COUNTERS = ("listed", "not_articles", "skipped", "fetched", "failed")
     default=None,
     help="With --warc: every record belongs to this source (default: records of configured sources' sites).",
 )
-@click.option(
-    "--wait",
-    "lock_wait",
-    default="30s",
-    show_default=True,
-    help="How long to wait for a source that a crawl or another backfill is running before skipping it (0: skip at once).",
-)
-@click.option(
-    "-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a setting."
-)
-@click.option("-v", "--verbose", count=True, help="Log to the terminal instead of the log file.")
-@click.option(
-    "--log-file",
-    type=click.Path(dir_okay=False),
-    help="Log file (default: logs/ beside the database).",
+@crawl_process_options(
+    "How long to wait for a source that a crawl or another backfill is running before skipping it "
+    "(0: skip at once)."
 )
 @_closing_on_signals
 def backfill(
@@ -147,12 +128,9 @@ def backfill(
     end = _usage_check("--until", window_end, until) if until else None
     if end is not None and start is not None and end < start:
         raise click.BadParameter(f"{until!r} is before --since {since!r}", param_hint="--until")
-    overrides = _settings_pairs(settings)
-    if overrides:
-        _usage_check("-s", check_overrides, overrides, _project_settings())
-    wait_seconds = _wait_seconds(lock_wait)
-    if log_file or not verbose:
-        log_file = _usable_log_file(log_file, db_path)
+    overrides, wait_seconds, log_file = checked_process_options(
+        settings, lock_wait, log_file, verbose, db_path
+    )
     store = _open_store(db_path)
     locks, busy = take_source_locks(store, [s.name for s in selected], wait_seconds, db_path)
     click.get_current_context().call_on_close(locks.release)

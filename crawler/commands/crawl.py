@@ -13,11 +13,7 @@ from pathlib import Path
 
 import click
 
-from crawler.commands.options import (
-    db_option,
-    sources_option,
-    topics_option,
-)
+from crawler.commands.options import crawl_process_options, crawl_sources
 from crawler.commands.summary import print_summary
 from crawler.config import DISCOVERY_KINDS, ConfigError, load_sources, parse_discovery
 from crawler.durations import parse_duration, parse_since
@@ -88,10 +84,7 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command()
-@click.argument("source_names", metavar="[SOURCE]...", nargs=-1)
-@db_option
-@sources_option
-@topics_option
+@crawl_sources
 @click.option(
     "--since",
     default=None,
@@ -104,31 +97,8 @@ def _settings_pairs(values: tuple[str, ...]) -> dict[str, str]:
     show_default=True,
     help="Comma-separated discovery kinds to use.",
 )
-@click.option(
-    "--wait",
-    "lock_wait",
-    default="30s",
-    show_default=True,
-    help="How long to wait for a source that another crawl is crawling before skipping it (0: skip at once).",
-)
-@click.option(
-    "-s",
-    "--set",
-    "settings",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy or NEWSMON_ setting (checked against its type before the crawl).",
-)
-@click.option(
-    "-v",
-    "--verbose",
-    count=True,
-    help="Log to the terminal instead of the log file (-v: INFO, -vv: DEBUG).",
-)
-@click.option(
-    "--log-file",
-    type=click.Path(dir_okay=False),
-    help="Crawl log file, in an existing folder (default: logs/crawl-YYYY-MM-DD.log beside the database).",
+@crawl_process_options(
+    "How long to wait for a source that another crawl is crawling before skipping it (0: skip at once)."
 )
 @click.option("--trigger", type=click.Choice(["manual", "schedule"]), default="manual", hidden=True)
 @click.option(
@@ -177,12 +147,9 @@ def crawl(
     # a usage error leaves no trace in the database.
     _usage_check("--since", parse_since, since)
     discovery = ",".join(_usage_check("--discovery", parse_discovery, discovery))
-    overrides = _settings_pairs(settings)
-    if overrides:
-        _usage_check("-s", check_overrides, overrides, _project_settings())
-    wait_seconds = _wait_seconds(lock_wait)
-    if log_file or not verbose:
-        log_file = _usable_log_file(log_file, db_path)
+    overrides, wait_seconds, log_file = checked_process_options(
+        settings, lock_wait, log_file, verbose, db_path
+    )
     store = _open_store(db_path)
 
     # Per-source locks first, before any row is written or the crawl starts:
@@ -313,6 +280,20 @@ def _usage_check(option: str, check, *args, **kwargs):
         return check(*args, **kwargs)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def checked_process_options(
+    settings: tuple[str, ...], lock_wait: str, log_file: str | None, verbose: int, db_path: str
+) -> tuple[dict[str, str], float, str | None]:
+    """``-s``, ``--wait`` and ``--log-file`` of :func:`crawler.commands.options.crawl_process_options`
+    checked (a usage error, exit 2): the overrides, the wait in seconds, the log file opened."""
+    overrides = _settings_pairs(settings)
+    if overrides:
+        _usage_check("-s", check_overrides, overrides, _project_settings())
+    wait_seconds = _wait_seconds(lock_wait)
+    if log_file or not verbose:
+        log_file = _usable_log_file(log_file, db_path)
+    return overrides, wait_seconds, log_file
 
 
 def _wait_seconds(text: str) -> float:

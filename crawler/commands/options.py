@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -88,3 +89,50 @@ since_option = click.option(
 until_option = click.option(
     "--until", help="Only what was published before: a time, or a date (that day included)."
 )
+
+
+def _stacked(*decorators: Callable) -> Callable:
+    # Applied bottom-up as written above a function, so --help lists them in this order.
+    def decorate(command: Callable) -> Callable:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return decorate
+
+
+crawl_sources = _stacked(
+    click.argument("source_names", metavar="[SOURCE]...", nargs=-1),
+    db_option,
+    sources_option,
+    topics_option,
+)
+"""``[SOURCE]...`` and the store, sources and topics files: what ``crawl`` and ``backfill`` read."""
+
+
+def crawl_process_options(wait_help: str) -> Callable:
+    """``--wait`` (with ``wait_help``), ``-s``, ``-v`` and ``--log-file``: how ``crawl`` and
+    ``backfill`` take the source locks, set Scrapy up and log."""
+    return _stacked(
+        click.option("--wait", "lock_wait", default="30s", show_default=True, help=wait_help),
+        click.option(
+            "-s",
+            "--set",
+            "settings",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Override a Scrapy or NEWSMON_ setting (checked against its type before the crawl).",
+        ),
+        click.option(
+            "-v",
+            "--verbose",
+            count=True,
+            help="Log to the terminal instead of the log file (-v: INFO, -vv: DEBUG).",
+        ),
+        click.option(
+            "--log-file",
+            type=click.Path(dir_okay=False),
+            help="Crawl log file, in an existing folder (default: logs/crawl-YYYY-MM-DD.log beside "
+            "the database).",
+        ),
+    )

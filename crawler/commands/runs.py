@@ -75,9 +75,9 @@ def runs(db_path: str, source: str | None, job_id: str | None, limit: int, as_js
 
 def took(run: Run) -> str:
     """How long a finished run took; ``-`` while it has no end."""
-    if run.finished_at is None:
+    if run.finished is None:
         return "-"
-    return format_elapsed((run.finished_at - run.started_at).total_seconds())
+    return format_elapsed((run.finished - run.started).total_seconds())
 
 
 def details(run: Run) -> str:
@@ -97,7 +97,7 @@ def render_runs(history: list[Run], width: int, *, title: str) -> list[Text]:
         rows = [
             [
                 str(run.id),
-                run.started_at.astimezone().strftime(started_format),
+                run.started.astimezone().strftime(started_format),
                 took(run),
                 run.status,
                 *(str(run.counts[key]) if key in run.counts else "-" for key, _ in COUNTERS),

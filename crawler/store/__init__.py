@@ -5,7 +5,7 @@ pipeline picks a files store (``STORE_SCHEMES``): a plain path or
 ``sqlite:///path`` opens the SQLite backend, ``postgresql://…`` (or
 ``postgres://…``) the PostgreSQL one. A backend is a class with
 ``open(url, *, migrate, read_only)``, ``exists(url)`` and ``local_path(url)``
-class methods whose instances implement :class:`crawler.store.base.Store`;
+class methods, derived from :class:`crawler.store.base.Store`;
 it is registered here by import path so that no backend's driver is imported
 until a store of that kind is opened.
 

@@ -268,8 +268,11 @@ def translate_driver_errors(
 
     def decorate(cls):
         for name in dir(cls):
+            # Names are checked first: getattr of some dunders an ABC lists fails.
+            if name.startswith("_") or name in skip:
+                continue
             method = getattr(cls, name)
-            if not name.startswith("_") and name not in skip and inspect.isfunction(method):
+            if inspect.isfunction(method):
                 setattr(cls, name, wrap(method))
         return cls
 

@@ -1,20 +1,19 @@
-"""Alerts on PostgreSQL: their stories and the delivery ledger, SQLite's statements where they agree.
+"""Alerts on PostgreSQL: their stories and the delivery ledger: the hooks of the shared statements.
 
 The ledger's tables are SQLite's (migration ``m003_alerts_reading``); what
-differs is written here: ``ON CONFLICT`` for "insert unless there" and
-"replace", ``jsonb`` for the topics list, and the full-text condition, a
-``tsquery`` (:mod:`crawler.store.textsearch`) over the search vector.
+differs is written here: the join of the delivered outlets, ``jsonb`` for the
+topics list, and the full-text condition, a ``tsquery``
+(:mod:`crawler.store.textsearch`) over the search vector.
 """
 
 from __future__ import annotations
 
 from crawler.store.postgres.connection import QmarkConnection
-from crawler.store.postgres.reading import TOPIC_ELEMENTS
-from crawler.store.sqlite.alerts import AlertStore as SqliteAlertStore
+from crawler.store.sql import alerts as shared
 from crawler.store.textsearch import parse_query
 
 
-class AlertStore(SqliteAlertStore):
+class AlertStore(shared.AlertStore):
     """The alert methods of :class:`crawler.store.base.Store` over ``self.conn``."""
 
     conn: QmarkConnection
@@ -23,14 +22,6 @@ class AlertStore(SqliteAlertStore):
         "COALESCE((SELECT MAX(d.outlets) FROM articles a2 JOIN alert_deliveries d "
         "ON d.alert = ? AND d.channel = ? AND d.story_id = a2.id WHERE a2.story_id = s.sid), 0)"
     )
-    _INSERT_NEW = "INSERT INTO"
-    _INSERT_NEW_END = " ON CONFLICT DO NOTHING"
-    _UPSERT_DELIVERY = "INSERT INTO"
-    _UPSERT_DELIVERY_END = (
-        " ON CONFLICT (alert, channel, story_id) DO UPDATE SET outlets = excluded.outlets, "
-        "delivered_at = excluded.delivered_at"
-    )
-    _TOPICS = TOPIC_ELEMENTS
 
     def _match_clause(self, search: str) -> tuple[str, object]:
         # FTS5's own syntax, as SQLite hands the saved search to MATCH as written; parsed

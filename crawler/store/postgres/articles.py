@@ -1,19 +1,18 @@
 """Articles, their versions and URL aliases, HTTP validators: what PostgreSQL writes its own way.
 
-Reads and writes whose SQL both backends accept come from the SQLite classes
-(through :class:`~crawler.store.postgres.connection.QmarkConnection`); this
-module holds the rest: ids returned by ``RETURNING``, ``ON CONFLICT`` for
-"insert unless there", and the search column filled beside the text.
+Reads and writes whose SQL both backends accept come from the shared classes
+(:mod:`crawler.store.sql.articles`, through
+:class:`~crawler.store.postgres.connection.QmarkConnection`); this module
+holds the rest: the id drawn in the insert, quoted column names, the
+search column filled beside the text, and the dialect hooks of ``describe``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from crawler.store.base import utcnow_iso
 from crawler.store.postgres.connection import QmarkConnection, redacted
-from crawler.store.sqlite.articles import ArticleStore as SqliteArticleStore
-from crawler.store.sqlite.articles import ArticleWrites as SqliteArticleWrites
+from crawler.store.sql import articles as shared
 from crawler.store.textsearch import tsvector_text
 
 SEARCH_VECTOR = "?::tsvector"
@@ -24,7 +23,7 @@ def _columns(names: Iterable[str]) -> str:
     return ", ".join(f'"{name}"' for name in names)
 
 
-class ArticleWrites(SqliteArticleWrites):
+class ArticleWrites(shared.ArticleWrites):
     """Writes of articles inside a write transaction over ``self.conn``."""
 
     conn: QmarkConnection
@@ -55,19 +54,7 @@ class ArticleWrites(SqliteArticleWrites):
                 [tsvector_text(title, body), article_id],
             )
 
-    def add_aliases(self, article_id: int, keys: Iterable[str]) -> None:
-        self.conn.executemany(
-            "INSERT INTO url_aliases (url_key, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(key, article_id) for key in keys],
-        )
-
-    def load_articles(
-        self,
-        columns: Sequence[str],
-        rows: Iterable[Sequence[object]],
-        bands: Iterable[tuple[int, int]] = (),
-        paragraphs: Iterable[tuple[int, int]] = (),
-    ) -> None:
+    def _insert_loaded(self, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
         title, body = list(columns).index("title"), list(columns).index("body")
         marks = ", ".join("?" for _ in columns)
         self.conn.executemany(
@@ -80,49 +67,16 @@ class ArticleWrites(SqliteArticleWrites):
                 "SELECT setval(pg_get_serial_sequence('articles', 'id'), "
                 "GREATEST((SELECT MAX(id) FROM articles), 1))"
             )
-        self.conn.executemany(
-            "INSERT INTO story_bands (band_hash, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            bands,
-        )
-        self.conn.executemany(
-            "INSERT INTO story_paragraphs (para_hash, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            paragraphs,
-        )
 
 
-class ArticleStore(SqliteArticleStore):
+class ArticleStore(shared.ArticleStore):
     """Store-level reads of the archive and the HTTP validators over ``self.conn``."""
 
     conn: QmarkConnection
 
-    def describe(self) -> dict:
-        one = lambda sql: self.conn.execute(sql).fetchone()[0]  # noqa: E731
-        return {
-            "path": redacted(self.url),
-            "size_bytes": one("SELECT pg_database_size(current_database())"),
-            "articles": one("SELECT COUNT(*) FROM articles"),
-            "relevant_articles": one("SELECT COUNT(*) FROM articles WHERE relevant = 1"),
-            "articles_last_24h": one(
-                "SELECT COUNT(*) FROM articles WHERE first_seen_at >= "
-                "to_char(now() AT TIME ZONE 'UTC' - interval '1 day', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-            ),
-            "sources_with_articles": one("SELECT COUNT(DISTINCT source) FROM articles"),
-            "runs": one("SELECT COUNT(*) FROM crawl_runs"),
-        }
+    _LEAST = "LEAST"
+    _DAY_AGO = "to_char(now() AT TIME ZONE 'UTC' - interval '1 day', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
 
-    def last_article_time(self, source: str) -> str | None:
-        return self.conn.execute(
-            "SELECT MAX(LEAST(COALESCE(published_at, first_seen_at), first_seen_at)) FROM articles "
-            "WHERE source = ?",
-            [source],
-        ).fetchone()[0]
-
-    def save_http_validators(self, validators: Mapping[str, tuple[str | None, str | None]]) -> None:
-        now = utcnow_iso()
-        with self.write() as tx:
-            tx.conn.executemany(
-                "INSERT INTO http_validators (url, etag, last_modified, updated_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
-                "last_modified = excluded.last_modified, updated_at = excluded.updated_at",
-                [(url, etag, modified, now) for url, (etag, modified) in validators.items()],
-            )
+    def _location(self) -> tuple[str, int]:
+        size = self.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        return redacted(self.url), size

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import psycopg
 
 from crawler.store.base import StoreError
+from crawler.store.common import search_conditions
 from crawler.store.postgres.connection import QmarkConnection, one_line
 from crawler.store.sqlite.search import SNIPPET_CLOSE, SNIPPET_OPEN
 from crawler.store.textsearch import snippet, typed_query
@@ -25,13 +26,8 @@ def search_articles(
     first (title matches weigh more). Raises :class:`SearchQueryError` naming what is wrong.
     """
     parsed = typed_query(query)
-    where = ["a.search_vector @@ q.q"]
-    params: list[object] = [parsed.tsquery]
-    if sources:
-        where.append("a.source = ANY(?)")
-        params.append(list(sources))
-    if relevant:
-        where.append("a.relevant = 1")
+    # The query's parameter is bound in the FROM clause below, before the sources'.
+    where, params = search_conditions("a.search_vector @@ q.q", parsed.tsquery, sources, relevant)
     params.append(limit)
     try:
         cursor = conn.execute(

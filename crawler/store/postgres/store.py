@@ -11,13 +11,14 @@ Driver errors leave as :class:`StoreError` with the server's first line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import psycopg
 
-from crawler.store.base import StoreError, translate_driver_errors
+from crawler.store.base import Store, StoreError, WriteTransaction
+from crawler.store.common import driver_errors_as_store_errors
 from crawler.store.postgres import connection, schema
 from crawler.store.postgres.alerts import AlertStore
 from crawler.store.postgres.articles import ArticleStore, ArticleWrites
@@ -26,39 +27,24 @@ from crawler.store.postgres.locks import AdvisoryLock, Session, SourceLocks
 from crawler.store.postgres.reading import ReadingStore
 from crawler.store.postgres.runs import RunStore
 from crawler.store.postgres.search import count_matches, search_articles
-from crawler.store.postgres.stories import StoryReads, StoryWrites
-from crawler.store.sqlite.archives import ArchiveStore
-from crawler.store.sqlite.articles import ArticleReads
-from crawler.store.sqlite.freshness import FreshnessStore
-from crawler.store.sqlite.store import UNWRAPPED
-from crawler.store.sqlite.translations import TranslationReads, TranslationWrites
+from crawler.store.postgres.stories import StoryReads
 
-_translated = translate_driver_errors(psycopg.Error, one_line, UNWRAPPED)
+_translated = driver_errors_as_store_errors(psycopg.Error, one_line)
 
 
 @_translated
-class PostgresTransaction(
-    ArticleReads, ArticleWrites, StoryReads, StoryWrites, TranslationReads, TranslationWrites
-):
+class PostgresTransaction(ArticleWrites, StoryReads, WriteTransaction):
     """The writes (and reads) of one write transaction."""
 
-    def __init__(self, conn: QmarkConnection):
-        self.conn = conn
-
 
 @_translated
-class PostgresStore(
-    ArticleReads,
-    StoryReads,
-    TranslationReads,
-    ArticleStore,
-    RunStore,
-    AlertStore,
-    ReadingStore,
-    ArchiveStore,
-    FreshnessStore,
-):
+class PostgresStore(ArticleStore, RunStore, AlertStore, StoryReads, ReadingStore, Store):
     """A newsmon database on a PostgreSQL server (``postgresql://user:pw@host:port/name``)."""
+
+    _driver_errors = psycopg.Error
+    _error_line = staticmethod(one_line)
+    _search_articles = staticmethod(search_articles)
+    _count_matches = staticmethod(count_matches)
 
     def __init__(self, url: str, conn: QmarkConnection, read_only: bool = False):
         self.url = url
@@ -101,37 +87,13 @@ class PostgresStore(
     def local_path(cls, url: str) -> Path | None:
         return None
 
-    def close(self) -> None:
-        self.conn.close()
+    # --- the hooks of BackendStore ------------------------------------------------
+    def _transaction(self) -> AbstractContextManager:
+        return connection.write_transaction(self.conn)
 
-    def __enter__(self) -> PostgresStore:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    # --- transactions -----------------------------------------------------------
-    @contextmanager
-    def write(self) -> Iterator[PostgresTransaction]:
-        try:
-            with connection.write_transaction(self.conn):
-                yield self._tx
-        except psycopg.Error as exc:
-            raise StoreError(one_line(exc)) from exc
-
-    # --- search -------------------------------------------------------------------
-    def search(
-        self,
-        query: str,
-        *,
-        limit: int = 20,
-        sources: Sequence[str] = (),
-        relevant: bool = False,
-    ) -> list[dict]:
-        return search_articles(self.conn, query, limit=limit, sources=sources, relevant=relevant)
-
-    def count_matches(self, query: str) -> int:
-        return count_matches(self.conn, query)
+    @staticmethod
+    def _inserted_id(conn: QmarkConnection, sql: str, params: Sequence[object]) -> int:
+        return conn.execute(f"{sql} RETURNING id", params).fetchone()[0]
 
     # --- locks ----------------------------------------------------------------------
     def source_locks(self, sources: Iterable[str]) -> SourceLocks:

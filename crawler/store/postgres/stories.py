@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from crawler.store.postgres.connection import QmarkConnection
-from crawler.store.sqlite.stories import StoryReads as SqliteStoryReads
-from crawler.store.sqlite.stories import StoryWrites as SqliteStoryWrites
+from crawler.store.sql import stories as shared
 
 
-class StoryReads(SqliteStoryReads):
+class StoryReads(shared.StoryReads):
     """Reads of the story index over ``self.conn``."""
 
     conn: QmarkConnection
@@ -48,21 +47,3 @@ class StoryReads(SqliteStoryReads):
             [list(keys), sample],
         )
         return [tuple(r) for r in rows]
-
-
-class StoryWrites(SqliteStoryWrites):
-    """Writes to the story index inside a write transaction over ``self.conn``."""
-
-    conn: QmarkConnection
-
-    def index_story_text(
-        self, article_id: int, bands: Iterable[int], paragraphs: Iterable[int]
-    ) -> None:
-        self.conn.executemany(
-            "INSERT INTO story_bands (band_hash, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(band, article_id) for band in bands],
-        )
-        self.conn.executemany(
-            "INSERT INTO story_paragraphs (para_hash, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(key, article_id) for key in paragraphs],
-        )

@@ -9,10 +9,16 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from crawler.store.sqlite.archives import LISTINGS_TABLE
+from crawler.store.sql.archives import LISTINGS_TABLE
 from crawler.store.sqlite.connection import write_transaction
+from crawler.store.tables import SQLITE_TYPES, create_table
 
 migrations = Migrations("newsmon")
+
+
+def _table(name: str) -> str:
+    # Indented as the statements were when written here: SQLite keeps the text.
+    return create_table(name, SQLITE_TYPES, indent="    ")
 
 
 def apply_migrations(db: sqlite_utils.Database) -> None:
@@ -25,39 +31,7 @@ def apply_migrations(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db.execute(
-        """
-        CREATE TABLE articles (
-            id INTEGER PRIMARY KEY,
-            url TEXT NOT NULL,
-            url_key TEXT NOT NULL UNIQUE,
-            source TEXT NOT NULL,
-            title TEXT NOT NULL,
-            body TEXT NOT NULL,
-            published_at TEXT,
-            published_raw TEXT,
-            modified_at TEXT,
-            modified_raw TEXT,
-            date_source TEXT,
-            language TEXT,
-            authors TEXT NOT NULL DEFAULT '[]',
-            description TEXT,
-            section TEXT,
-            tags TEXT NOT NULL DEFAULT '[]',
-            image TEXT,
-            fetched_url TEXT,
-            discovered_via TEXT,
-            fetched_at TEXT NOT NULL,
-            first_seen_at TEXT NOT NULL,
-            content_hash TEXT NOT NULL,
-            story_id INTEGER REFERENCES articles(id),
-            relevant INTEGER NOT NULL DEFAULT 0,
-            topics TEXT NOT NULL DEFAULT '[]',
-            topic_terms TEXT NOT NULL DEFAULT '{}',
-            relevance_score REAL NOT NULL DEFAULT 0
-        )
-        """
-    )
+    db.execute(_table("articles"))
     db.execute("CREATE INDEX idx_articles_source_published ON articles(source, published_at)")
     db.execute("CREATE INDEX idx_articles_published ON articles(published_at)")
     db.execute("CREATE INDEX idx_articles_story ON articles(story_id)")
@@ -69,82 +43,15 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         create_triggers=True,
         tokenize="unicode61 remove_diacritics 2",
     )
-    db.execute(
-        """
-        CREATE TABLE url_aliases (
-            url_key TEXT PRIMARY KEY,
-            article_id INTEGER NOT NULL REFERENCES articles(id)
-        )
-        """
-    )
+    db.execute(_table("url_aliases"))
     db.execute("CREATE INDEX idx_url_aliases_article ON url_aliases(article_id)")
-    db.execute(
-        """
-        CREATE TABLE article_versions (
-            id INTEGER PRIMARY KEY,
-            article_id INTEGER NOT NULL REFERENCES articles(id),
-            title TEXT NOT NULL,
-            body TEXT NOT NULL,
-            content_hash TEXT NOT NULL,
-            published_at TEXT,
-            modified_at TEXT,
-            fetched_at TEXT NOT NULL,
-            replaced_at TEXT NOT NULL
-        )
-        """
-    )
+    db.execute(_table("article_versions"))
     db.execute("CREATE INDEX idx_article_versions_article ON article_versions(article_id)")
-    db.execute(
-        """
-        CREATE TABLE crawl_runs (
-            id INTEGER PRIMARY KEY,
-            started_at TEXT NOT NULL,
-            finished_at TEXT,
-            trigger TEXT NOT NULL CHECK (trigger IN ('manual', 'schedule')),
-            job_id TEXT,
-            sources TEXT NOT NULL DEFAULT '[]',
-            status TEXT NOT NULL DEFAULT 'running',
-            pid INTEGER,
-            pages_fetched INTEGER NOT NULL DEFAULT 0,
-            articles_new INTEGER NOT NULL DEFAULT 0,
-            articles_updated INTEGER NOT NULL DEFAULT 0,
-            duplicates INTEGER NOT NULL DEFAULT 0,
-            dropped INTEGER NOT NULL DEFAULT 0,
-            errors INTEGER NOT NULL DEFAULT 0,
-            relevant INTEGER NOT NULL DEFAULT 0,
-            message TEXT
-        )
-        """
-    )
+    db.execute(_table("crawl_runs"))
     db.execute("CREATE INDEX idx_crawl_runs_started ON crawl_runs(started_at)")
-    db.execute(
-        """
-        CREATE TABLE crawl_run_sources (
-            run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
-            source TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'ok',
-            pages_fetched INTEGER NOT NULL DEFAULT 0,
-            articles_new INTEGER NOT NULL DEFAULT 0,
-            articles_updated INTEGER NOT NULL DEFAULT 0,
-            duplicates INTEGER NOT NULL DEFAULT 0,
-            dropped INTEGER NOT NULL DEFAULT 0,
-            errors INTEGER NOT NULL DEFAULT 0,
-            relevant INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (run_id, source)
-        )
-        """
-    )
+    db.execute(_table("crawl_run_sources"))
     db.execute("CREATE INDEX idx_crawl_run_sources_source ON crawl_run_sources(source, run_id)")
-    db.execute(
-        """
-        CREATE TABLE http_validators (
-            url TEXT PRIMARY KEY,
-            etag TEXT,
-            last_modified TEXT,
-            updated_at TEXT NOT NULL
-        )
-        """
-    )
+    db.execute(_table("http_validators"))
 
 
 @migrations()
@@ -170,24 +77,8 @@ def m003_story_index(db: sqlite_utils.Database) -> None:
     from crawler.store.sqlite.store import SqliteTransaction
     from crawler.stories import StoryIndex
 
-    db.execute(
-        """
-        CREATE TABLE story_bands (
-            band_hash INTEGER NOT NULL,
-            article_id INTEGER NOT NULL REFERENCES articles(id),
-            PRIMARY KEY (band_hash, article_id)
-        ) WITHOUT ROWID
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE story_paragraphs (
-            para_hash INTEGER NOT NULL,
-            article_id INTEGER NOT NULL REFERENCES articles(id),
-            PRIMARY KEY (para_hash, article_id)
-        ) WITHOUT ROWID
-        """
-    )
+    db.execute(_table("story_bands"))
+    db.execute(_table("story_paragraphs"))
     # Articles stored before the index existed are indexed once, here, oldest first.
     index = StoryIndex(SqliteTransaction(db.conn))
     for article_id, source, body in db.conn.execute(
@@ -209,16 +100,7 @@ def m004_runs_pid_host(db: sqlite_utils.Database) -> None:
 @migrations()
 def m005_sched_first_crawls(db: sqlite_utils.Database) -> None:
     """When each source's discovery kind (feeds, sitemaps, wordpress) had its first crawl (crawler.firstcrawl)."""
-    db.execute(
-        """
-        CREATE TABLE first_crawls (
-            source TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            crawled_at TEXT NOT NULL,
-            PRIMARY KEY (source, kind)
-        ) WITHOUT ROWID
-        """
-    )
+    db.execute(_table("first_crawls"))
     # A source with a stored article or a run that fetched a page of it has
     # had its first crawl already, of every kind.
     db.execute(
@@ -239,37 +121,9 @@ def m006_translations_index(db: sqlite_utils.Database) -> None:
     from crawler.stories import StoryIndex, TranslationIndex
     from crawler.translations import signature
 
-    db.execute(
-        """
-        CREATE TABLE translation_keys (
-            key TEXT NOT NULL,
-            article_id INTEGER NOT NULL REFERENCES articles(id),
-            PRIMARY KEY (key, article_id)
-        ) WITHOUT ROWID
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE translation_signatures (
-            article_id INTEGER PRIMARY KEY REFERENCES articles(id),
-            language TEXT,
-            family TEXT,
-            signature TEXT NOT NULL
-        )
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE story_links (
-            article_id INTEGER PRIMARY KEY REFERENCES articles(id),
-            linked_id INTEGER NOT NULL REFERENCES articles(id),
-            story_id INTEGER NOT NULL,
-            kind TEXT NOT NULL,
-            evidence TEXT NOT NULL DEFAULT '{}',
-            linked_at TEXT NOT NULL
-        )
-        """
-    )
+    db.execute(_table("translation_keys"))
+    db.execute(_table("translation_signatures"))
+    db.execute(_table("story_links"))
     db.execute("CREATE INDEX idx_story_links_story ON story_links(story_id)")
     # Articles stored before the index existed are signed once, here; their
     # family is their source (the sources file is not read by migrations).
@@ -327,35 +181,10 @@ def m021_readcmds_article_when(db: sqlite_utils.Database) -> None:
 @migrations()
 def m030_alerts_ledger(db: sqlite_utils.Database) -> None:
     """The alerts' ledger: when each alert started, each channel's retry state and lease, and the
-    stories each channel accepted (crawler.store.sqlite.alerts)."""
-    db.execute("CREATE TABLE alerts (name TEXT PRIMARY KEY, created_at TEXT NOT NULL)")
-    db.execute(
-        """
-        CREATE TABLE alert_channels (
-            alert TEXT NOT NULL,
-            channel TEXT NOT NULL,
-            failures INTEGER NOT NULL DEFAULT 0,
-            next_attempt_at TEXT,
-            last_error TEXT,
-            last_success_at TEXT,
-            lease_owner TEXT,
-            lease_until TEXT,
-            PRIMARY KEY (alert, channel)
-        )
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE alert_deliveries (
-            alert TEXT NOT NULL,
-            channel TEXT NOT NULL,
-            story_id INTEGER NOT NULL,
-            outlets INTEGER NOT NULL,
-            delivered_at TEXT NOT NULL,
-            PRIMARY KEY (alert, channel, story_id)
-        ) WITHOUT ROWID
-        """
-    )
+    stories each channel accepted (crawler.store.sql.alerts)."""
+    db.execute(_table("alerts"))
+    db.execute(_table("alert_channels"))
+    db.execute(_table("alert_deliveries"))
     # The stories of an alert run are the relevant ones first seen since its start.
     db.execute("CREATE INDEX idx_articles_relevant_first_seen ON articles(relevant, first_seen_at)")
 
@@ -365,15 +194,7 @@ def m040_archives_read_windows(db: sqlite_utils.Database) -> None:
     """The window start each feed or sitemap was last read in full with (crawler.firstcrawl.reaches_further_back)."""
     # Beside http_validators rather than in it: a document without validators
     # still has a window, and the validators' writes stay as they are.
-    db.execute(
-        """
-        CREATE TABLE read_windows (
-            url TEXT PRIMARY KEY,
-            since TEXT NOT NULL,
-            read_at TEXT NOT NULL
-        )
-        """
-    )
+    db.execute(_table("read_windows"))
 
 
 @migrations()
@@ -385,22 +206,7 @@ def m041_archives_captures(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE articles ADD COLUMN captured_at TEXT")
     # One row per (archive, URL): what a listing found and whether its bytes
     # were fetched, so an interrupted backfill resumes and never fetches twice.
-    db.execute(
-        """
-        CREATE TABLE archive_captures (
-            archive TEXT NOT NULL,
-            url_key TEXT NOT NULL,
-            source TEXT NOT NULL,
-            url TEXT NOT NULL,
-            captured TEXT NOT NULL,
-            state TEXT NOT NULL DEFAULT 'listed'
-                CHECK (state IN ('listed', 'fetched', 'failed', 'skipped')),
-            listed_at TEXT NOT NULL,
-            fetched_at TEXT,
-            PRIMARY KEY (archive, url_key)
-        ) WITHOUT ROWID
-        """
-    )
+    db.execute(_table("archive_captures"))
     db.execute("CREATE INDEX idx_archive_captures_source ON archive_captures(source, state)")
 
 
@@ -416,10 +222,10 @@ def m042_archives_listings(db: sqlite_utils.Database) -> None:
 @migrations()
 def m050_freshness_polls(db: sqlite_utils.Database) -> None:
     """Adaptive polling and lags: each feed's polls, the entries feeds listed, each new article's lag."""
-    from crawler.store.sqlite.freshness import FRESHNESS_TABLES, SQLITE_DAY_AGO, freshness_query
+    from crawler.store.sql.freshness import FRESHNESS_TABLES, SQLITE_DAY_AGO, freshness_query
 
     for statement in FRESHNESS_TABLES:
-        db.execute(statement.format(id="INTEGER", real="REAL", bigint="INTEGER"))
+        db.execute(statement.format(**SQLITE_TYPES))
     # Medians per source over the last day, for datasette and sqlite-utils users.
     db.execute(f"CREATE VIEW freshness AS {freshness_query(SQLITE_DAY_AGO)}")
 

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from crawler.store.base import SearchQueryError, StoreError
+from crawler.store.common import search_conditions
 from crawler.store.ftsquery import fts5_query
 from crawler.store.sqlite.ftsfold import is_folded
 
@@ -26,13 +27,9 @@ def search_articles(
     :class:`SearchQueryError` when the query is not valid FTS5, and
     :class:`StoreError` when the database has no articles' index.
     """
-    where = ["articles_fts MATCH ?"]
-    params: list[object] = [match_expression(conn, query)]
-    if sources:
-        where.append(f"a.source IN ({', '.join('?' for _ in sources)})")
-        params.extend(sources)
-    if relevant:
-        where.append("a.relevant = 1")
+    where, params = search_conditions(
+        "articles_fts MATCH ?", match_expression(conn, query), sources, relevant
+    )
     params.append(limit)
     try:
         cursor = conn.execute(

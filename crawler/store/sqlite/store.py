@@ -13,22 +13,16 @@ Source locks are OS file locks in ``locks/`` beside the database file
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-from crawler.store.base import StoreError, translate_driver_errors
+from crawler.store.base import Store, StoreError, WriteTransaction
+from crawler.store.common import BackendStore, driver_errors_as_store_errors
 from crawler.store.filelocks import FileLock, SourceLocks, lock_dir
 from crawler.store.sqlite import connection
-from crawler.store.sqlite.alerts import AlertStore
-from crawler.store.sqlite.archives import ArchiveStore
-from crawler.store.sqlite.articles import ArticleReads, ArticleStore, ArticleWrites
-from crawler.store.sqlite.freshness import FreshnessStore
 from crawler.store.sqlite.reading import ReadingStore
-from crawler.store.sqlite.runs import RunStore
 from crawler.store.sqlite.search import count_matches, search_articles
-from crawler.store.sqlite.stories import StoryReads, StoryWrites
-from crawler.store.sqlite.translations import TranslationReads, TranslationWrites
 
 _PREFIX = "sqlite://"
 
@@ -51,37 +45,23 @@ def sqlite_path(url: str) -> str:
     return rest[1:] or ":memory:"
 
 
-UNWRAPPED = {"write", "close", "open", "exists", "local_path", "source_locks", "daemon_lock"}
-"""Store methods that translate errors themselves (or raise none of the driver's)."""
-
-_driver_errors_as_store_errors = translate_driver_errors(
-    sqlite3.Error, lambda exc: str(exc) or type(exc).__name__, UNWRAPPED
+_driver_errors_as_store_errors = driver_errors_as_store_errors(
+    sqlite3.Error, BackendStore._error_line
 )
 
 
 @_driver_errors_as_store_errors
-class SqliteTransaction(
-    ArticleReads, ArticleWrites, StoryReads, StoryWrites, TranslationReads, TranslationWrites
-):
+class SqliteTransaction(WriteTransaction):
     """The writes (and reads) of one ``BEGIN IMMEDIATE`` transaction."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
 
 
 @_driver_errors_as_store_errors
-class SqliteStore(
-    ArticleReads,
-    StoryReads,
-    TranslationReads,
-    ArticleStore,
-    RunStore,
-    AlertStore,
-    ReadingStore,
-    ArchiveStore,
-    FreshnessStore,
-):
+class SqliteStore(ReadingStore, Store):
     """A newsmon database in one SQLite file."""
+
+    _driver_errors = sqlite3.Error
+    _search_articles = staticmethod(search_articles)
+    _count_matches = staticmethod(count_matches)
 
     def __init__(self, url: str, db, path: str, read_only: bool = False):
         self.url = url
@@ -110,37 +90,13 @@ class SqliteStore(
         path = sqlite_path(url)
         return None if path == ":memory:" else Path(path)
 
-    def close(self) -> None:
-        self.conn.close()
+    # --- the hooks of BackendStore ------------------------------------------------
+    def _transaction(self) -> AbstractContextManager:
+        return connection.write_transaction(self.db)
 
-    def __enter__(self) -> SqliteStore:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    # --- transactions -----------------------------------------------------------
-    @contextmanager
-    def write(self) -> Iterator[SqliteTransaction]:
-        try:
-            with connection.write_transaction(self.db):
-                yield self._tx
-        except sqlite3.Error as exc:
-            raise StoreError(str(exc) or type(exc).__name__) from exc
-
-    # --- search -------------------------------------------------------------------
-    def search(
-        self,
-        query: str,
-        *,
-        limit: int = 20,
-        sources: Sequence[str] = (),
-        relevant: bool = False,
-    ) -> list[dict]:
-        return search_articles(self.conn, query, limit=limit, sources=sources, relevant=relevant)
-
-    def count_matches(self, query: str) -> int:
-        return count_matches(self.conn, query)
+    @staticmethod
+    def _inserted_id(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> int:
+        return int(conn.execute(sql, params).lastrowid)
 
     # --- locks ----------------------------------------------------------------------
     def _lock_dir(self) -> Path:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-from crawler.store.base import Listing, chunks, utcnow_iso
+from crawler.store.common import upsert
+from crawler.store.values import Listing, chunks, utcnow_iso
 
 LISTINGS_TABLE = """
     CREATE TABLE archive_listings (
@@ -33,20 +34,35 @@ LISTINGS_TABLE = """
 """The table of m042 (PostgreSQL: m003), created as written by both backends: never edit it, add a migration."""
 
 
+# A URL listed before keeps its row, except that a capture not yet fetched
+# gives way to an earlier one.
+_ADD_CAPTURE = upsert(
+    "archive_captures",
+    ("archive", "url_key", "source", "url", "captured", "location", "listed_at"),
+    key=("archive", "url_key"),
+    update=("url", "captured", "location"),
+    where="archive_captures.state = 'listed' AND excluded.captured < archive_captures.captured",
+)
+_LISTING_KEY = ("archive", "source", "since", "until", "part")
+_SAVE_LISTING = upsert(
+    "archive_listings", (*_LISTING_KEY, "cursor", "pages", "done", "updated_at"), _LISTING_KEY
+)
+
+
 class ArchiveStore:
     """Store-level reads and writes of backfills over ``self.conn``."""
 
     conn: sqlite3.Connection
 
     def read_windows(self) -> dict[str, str]:
+        """``url -> window start`` (ISO 8601 UTC; ``crawler.firstcrawl.ALL_TIME``: no limit) each feed or sitemap was last read in full with."""
         return dict(self.conn.execute("SELECT url, since FROM read_windows"))
 
     def save_read_windows(self, windows: Mapping[str, str]) -> None:
         now = utcnow_iso()
         with self.write() as tx:
             tx.conn.executemany(
-                "INSERT INTO read_windows (url, since, read_at) VALUES (?, ?, ?) ON CONFLICT (url) "
-                "DO UPDATE SET since = excluded.since, read_at = excluded.read_at",
+                upsert("read_windows", ("url", "since", "read_at"), ("url",)),
                 [(url, since, now) for url, since in windows.items()],
             )
 
@@ -67,12 +83,7 @@ class ArchiveStore:
         now = utcnow_iso()
         with self.write() as tx:
             tx.conn.executemany(
-                "INSERT INTO archive_captures "
-                "(archive, url_key, source, url, captured, location, listed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (archive, url_key) DO UPDATE SET "
-                "url = excluded.url, captured = excluded.captured, location = excluded.location "
-                "WHERE archive_captures.state = 'listed' "
-                "AND excluded.captured < archive_captures.captured",
+                _ADD_CAPTURE,
                 [
                     (archive, key, source, url, captured, location, now)
                     for key, url, captured, location in captures
@@ -87,12 +98,7 @@ class ArchiveStore:
                 ).fetchall()
             if listing is not None:
                 tx.conn.execute(
-                    "INSERT INTO archive_listings "
-                    "(archive, source, since, until, part, cursor, pages, done, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (archive, source, since, until, part) DO UPDATE SET "
-                    "cursor = excluded.cursor, pages = excluded.pages, done = excluded.done, "
-                    "updated_at = excluded.updated_at",
+                    _SAVE_LISTING,
                     [
                         archive, source, listing.since, listing.until or "", listing.part,
                         listing.cursor, listing.pages, int(listing.done), now,
@@ -103,6 +109,7 @@ class ArchiveStore:
     def listing(
         self, archive: str, source: str, since: str, until: str | None, part: str = ""
     ) -> Listing | None:
+        """How far the listing of ``source`` in ``archive`` over this window got (None: never started)."""
         row = self.conn.execute(
             "SELECT cursor, pages, done FROM archive_listings WHERE archive = ? AND source = ? "
             "AND since = ? AND until = ? AND part = ?",
@@ -127,6 +134,7 @@ class ArchiveStore:
         ]
 
     def mark_captures(self, archive: str, url_keys: Sequence[str], state: str) -> None:
+        """``fetched``, ``failed`` or ``skipped``: these captures are not fetched again."""
         now = utcnow_iso()
         with self.write() as tx:
             tx.conn.executemany(

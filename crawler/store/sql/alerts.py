@@ -13,10 +13,15 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from crawler.store.base import AlertClaim, AlertStory, SearchQueryError, StoreError, chunks
-from crawler.store.sqlite.reading import TOPIC_ELEMENTS
+from crawler.store.common import insert_new, upsert
+from crawler.store.values import AlertClaim, AlertStory, SearchQueryError, StoreError, chunks
 
 _STORY_BATCH = 500
+_UPSERT_DELIVERY = upsert(
+    "alert_deliveries",
+    ("alert", "channel", "story_id", "outlets", "delivered_at"),
+    key=("alert", "channel", "story_id"),
+)
 
 
 def shape_stories(rows: Sequence[tuple]) -> list[AlertStory]:
@@ -50,6 +55,9 @@ def shape_stories(rows: Sequence[tuple]) -> list[AlertStory]:
 class AlertStore:
     """The alert methods of :class:`crawler.store.base.Store` over ``self.conn``.
 
+    A story is delivered once per alert and channel: the ledger is written only
+    after the channel accepted it; a lease keeps two ``alerts run`` off one channel.
+
     What SQL dialects write differently is in class attributes (and
     :meth:`_match_clause`, :meth:`_story_ids`), which the PostgreSQL backend overrides.
     """
@@ -63,20 +71,14 @@ class AlertStore:
         "COALESCE((SELECT MAX(d.outlets) FROM articles a2 CROSS JOIN alert_deliveries d "
         "ON d.alert = ? AND d.channel = ? AND d.story_id = a2.id WHERE a2.story_id = s.sid), 0)"
     )
-    _INSERT_NEW = "INSERT OR IGNORE INTO"
-    """With :data:`_INSERT_NEW_END`: insert a row unless its key is there."""
-    _INSERT_NEW_END = ""
-    _UPSERT_DELIVERY = "INSERT OR REPLACE INTO"
-    _UPSERT_DELIVERY_END = ""
-    _TOPICS = TOPIC_ELEMENTS
-    """The elements of a JSON list column ``{col}``, as rows of ``jt.value``."""
+    _TOPICS: str
+    """The elements of a JSON list column ``{col}``, as rows of ``jt.value`` (the store's
+    readers supply it: ``TOPIC_ELEMENTS`` of its ``reading`` module)."""
 
     def alert_start(self, alert: str, now: str) -> str:
+        """When ``alert`` was first run (recorded at ``now`` the first time it is asked)."""
         with self.write() as tx:
-            tx.conn.execute(
-                f"{self._INSERT_NEW} alerts (name, created_at) VALUES (?, ?){self._INSERT_NEW_END}",
-                [alert, now],
-            )
+            tx.conn.execute(insert_new("alerts", ("name", "created_at")), [alert, now])
             return tx.conn.execute(
                 "SELECT created_at FROM alerts WHERE name = ?", [alert]
             ).fetchone()[0]
@@ -91,6 +93,10 @@ class AlertStore:
         updates: bool = False,
         limit: int = 50,
     ) -> list[AlertStory]:
+        """Relevant stories (with one of ``topics`` if given, an article matching the full-text
+        ``search``), first seen from ``since``. With ``pending_for=(alert, channel)``: those the
+        channel has not accepted yet (or, with ``updates``, that more outlets carry since), oldest
+        first; without: the newest first. Raises :class:`SearchQueryError`."""
         hit_where = ["a.relevant = 1"]
         params: list[object] = []
         if topics:
@@ -159,12 +165,9 @@ class AlertStore:
     def claim_alert_channel(
         self, alert: str, channel: str, *, owner: str, now: str, lease_until: str
     ) -> AlertClaim:
+        """Take the channel's lease until ``lease_until`` if it is due and no other owner holds it."""
         with self.write() as tx:
-            tx.conn.execute(
-                f"{self._INSERT_NEW} alert_channels (alert, channel) VALUES (?, ?)"
-                f"{self._INSERT_NEW_END}",
-                [alert, channel],
-            )
+            tx.conn.execute(insert_new("alert_channels", ("alert", "channel")), [alert, channel])
             failures, next_at, holder, held_until = tx.conn.execute(
                 "SELECT failures, next_attempt_at, lease_owner, lease_until FROM alert_channels "
                 "WHERE alert = ? AND channel = ?",
@@ -191,10 +194,10 @@ class AlertStore:
         now: str,
         lease_until: str,
     ) -> None:
+        """The channel accepted ``stories``: remember them, clear its failures, extend the lease."""
         with self.write() as tx:
             tx.conn.executemany(
-                f"{self._UPSERT_DELIVERY} alert_deliveries (alert, channel, story_id, outlets, "
-                f"delivered_at) VALUES (?, ?, ?, ?, ?){self._UPSERT_DELIVERY_END}",
+                _UPSERT_DELIVERY,
                 [(alert, channel, s.story_id, len(s.outlets), now) for s in stories],
             )
             tx.conn.execute(
@@ -208,6 +211,7 @@ class AlertStore:
     def record_alert_failure(
         self, alert: str, channel: str, *, owner: str, error: str, retry_at: str
     ) -> None:
+        """An attempt failed: count it, set the next attempt time, release the lease."""
         with self.write() as tx:
             tx.conn.execute(
                 "UPDATE alert_channels SET failures = failures + 1, next_attempt_at = ?, "

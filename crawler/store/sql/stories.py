@@ -1,11 +1,17 @@
-"""The story index (:mod:`crawler.stories`): LSH bands and paragraphs of each article, in SQLite."""
+"""The story index (:mod:`crawler.stories`): LSH bands and paragraphs of each article.
+
+The writes run on both backends; the reads are SQLite's, PostgreSQL asks its own
+questions (:mod:`crawler.store.postgres.stories`).
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from crawler.store.base import chunks
+from crawler.store.common import newest_per_key
+from crawler.store.sql.articles import ADD_BAND, ADD_PARAGRAPH
+from crawler.store.values import chunks
 
 _KEYS_PER_QUERY = 500
 """Paragraph hashes per query (SQLite allows at least 999 parameters)."""
@@ -19,24 +25,23 @@ class StoryReads:
     conn: sqlite3.Connection
 
     def story_info(self, article_id: int) -> tuple[str, int | None, str] | None:
+        """``(source, story_id, content_hash)`` of a stored article."""
         return self.conn.execute(
             "SELECT source, story_id, content_hash FROM articles WHERE id = ?", [article_id]
         ).fetchone()
 
     def band_candidates(self, bands: Sequence[int], per_band: int) -> list[tuple[int, int]]:
-        if not bands:
-            return []
-        # One statement, a LIMITed subquery per band.
-        part = (
-            "SELECT * FROM (SELECT band_hash, article_id FROM story_bands WHERE band_hash = ? "
-            "ORDER BY article_id DESC LIMIT ?)"
+        """``(band, article id)`` of the newest ``per_band`` articles holding each band."""
+        return newest_per_key(
+            self.conn,
+            "SELECT band_hash, article_id FROM story_bands WHERE band_hash = ? "
+            "ORDER BY article_id DESC LIMIT ?",
+            bands,
+            per_band,
         )
-        return self.conn.execute(
-            " UNION ALL ".join([part] * len(bands)),
-            [x for band in bands for x in (band, per_band)],
-        ).fetchall()
 
     def shared_paragraphs(self, keys: Sequence[int]) -> set[int]:
+        """Those of paragraph hashes ``keys`` that two stored articles or more hold."""
         shared: set[int] = set()
         for chunk in chunks(keys, _KEYS_PER_QUERY):
             values = ", ".join("(?)" for _ in chunk)
@@ -54,20 +59,15 @@ class StoryReads:
     def paragraph_holders(
         self, keys: Sequence[int], sample: int
     ) -> list[tuple[int, int | None, str]]:
-        found: list[tuple[int, int | None, str]] = []
-        for chunk in chunks(keys, _JUDGED_PER_QUERY):
-            # One statement, a LIMITed subquery per paragraph.
-            part = (
-                "SELECT * FROM (SELECT p.para_hash, a.story_id, a.source FROM story_paragraphs p "
-                "JOIN articles a ON a.id = p.article_id WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?)"
-            )
-            found.extend(
-                self.conn.execute(
-                    " UNION ALL ".join([part] * len(chunk)),
-                    [x for key in chunk for x in (key, sample)],
-                )
-            )
-        return found
+        """``(paragraph, story_id, source)`` of the newest ``sample`` articles holding each of ``keys``."""
+        return newest_per_key(
+            self.conn,
+            "SELECT p.para_hash, a.story_id, a.source FROM story_paragraphs p JOIN articles a "
+            "ON a.id = p.article_id WHERE p.para_hash = ? ORDER BY p.article_id DESC LIMIT ?",
+            keys,
+            sample,
+            _JUDGED_PER_QUERY,
+        )
 
 
 class StoryWrites:
@@ -76,16 +76,12 @@ class StoryWrites:
     conn: sqlite3.Connection
 
     def merge_story(self, into: int, other: int) -> None:
+        """Move every article of story ``other`` into story ``into``."""
         self.conn.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [into, other])
 
     def index_story_text(
         self, article_id: int, bands: Iterable[int], paragraphs: Iterable[int]
     ) -> None:
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO story_bands (band_hash, article_id) VALUES (?, ?)",
-            [(band, article_id) for band in bands],
-        )
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO story_paragraphs (para_hash, article_id) VALUES (?, ?)",
-            [(key, article_id) for key in paragraphs],
-        )
+        """Add the article's bands and paragraph hashes to the story index (existing rows kept)."""
+        self.conn.executemany(ADD_BAND, [(band, article_id) for band in bands])
+        self.conn.executemany(ADD_PARAGRAPH, [(key, article_id) for key in paragraphs])

@@ -5,14 +5,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
-from crawler.store.base import chunks
+from crawler.store.common import insert_new, newest_per_key, upsert
 
 _KEYS_PER_QUERY = 400
 """Signature keys per statement (two parameters each)."""
 
 # The SQL here is written for both backends (PostgreSQL runs it through
-# crawler.store.postgres.connection.QmarkConnection): ON CONFLICT, not INSERT OR.
-_ADD_KEY = "INSERT INTO translation_keys (key, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+# crawler.store.postgres.connection.QmarkConnection).
+_SIGNATURE_COLUMNS = ("article_id", "language", "family", "signature")
+_ADD_KEY = insert_new("translation_keys", ("key", "article_id"))
 
 
 class TranslationReads:
@@ -21,25 +22,21 @@ class TranslationReads:
     conn: sqlite3.Connection
 
     def translation_key_holders(self, keys: Sequence[str], per_key: int) -> list[tuple[str, int]]:
-        found: list[tuple[str, int]] = []
-        for chunk in chunks(keys, _KEYS_PER_QUERY):
-            # One statement, a LIMITed subquery per key: the cost does not grow with the table.
-            # The alias: PostgreSQL (before 16) wants one on a subquery in FROM.
-            part = (
-                "SELECT * FROM (SELECT key, article_id FROM translation_keys WHERE key = ? "
-                "ORDER BY article_id DESC LIMIT ?) AS held"
-            )
-            found.extend(
-                self.conn.execute(
-                    " UNION ALL ".join([part] * len(chunk)),
-                    [x for key in chunk for x in (key, per_key)],
-                )
-            )
-        return found
+        """``(key, article id)`` of the newest ``per_key`` articles holding each signature key."""
+        return newest_per_key(
+            self.conn,
+            "SELECT key, article_id FROM translation_keys WHERE key = ? "
+            "ORDER BY article_id DESC LIMIT ?",
+            keys,
+            per_key,
+            _KEYS_PER_QUERY,
+        )
 
     def translation_signatures(
         self, article_ids: Sequence[int], other_than: str | None
     ) -> list[tuple[int, int | None, str | None, str | None, str | None, str]]:
+        """``(id, story_id, published or first seen, language, family, encoded signature)`` of
+        those of ``article_ids`` whose language is not ``other_than``."""
         if not article_ids:
             return []
         return self.conn.execute(
@@ -64,10 +61,9 @@ class TranslationWrites:
         signature: str,
         keys: Iterable[str],
     ) -> None:
+        """Index an article by its translation signature (replacing an earlier one) and its keys."""
         self.conn.execute(
-            "INSERT INTO translation_signatures (article_id, language, family, signature) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
-            "language = excluded.language, family = excluded.family, signature = excluded.signature",
+            upsert("translation_signatures", _SIGNATURE_COLUMNS, ("article_id",)),
             [article_id, language, family, signature],
         )
         self.conn.executemany(_ADD_KEY, [(key, article_id) for key in keys])
@@ -75,11 +71,13 @@ class TranslationWrites:
     def link_story(
         self, article_id: int, *, linked_id: int, story_id: int, kind: str, evidence: str, at: str
     ) -> None:
+        """Record why an article joined a story other than by copying (``kind``, evidence as JSON)."""
         self.conn.execute(
-            "INSERT INTO story_links (article_id, linked_id, story_id, kind, evidence, linked_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
-            "linked_id = excluded.linked_id, story_id = excluded.story_id, kind = excluded.kind, "
-            "evidence = excluded.evidence, linked_at = excluded.linked_at",
+            upsert(
+                "story_links",
+                ("article_id", "linked_id", "story_id", "kind", "evidence", "linked_at"),
+                ("article_id",),
+            ),
             [article_id, linked_id, story_id, kind, evidence, at],
         )
 
@@ -88,9 +86,9 @@ class TranslationWrites:
         signatures: Iterable[tuple[int, str | None, str | None, str]],
         keys: Iterable[tuple[str, int]],
     ) -> None:
+        """Bulk-insert ``(article id, language, family, signature)`` rows and ``(key, article id)`` rows."""
         self.conn.executemany(
-            "INSERT INTO translation_signatures (article_id, language, family, signature) "
-            "VALUES (?, ?, ?, ?)",
+            f"INSERT INTO translation_signatures ({', '.join(_SIGNATURE_COLUMNS)}) VALUES (?, ?, ?, ?)",
             signatures,
         )
         self.conn.executemany(_ADD_KEY, keys)

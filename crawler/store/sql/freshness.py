@@ -20,8 +20,14 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from crawler.store.base import chunks
-from crawler.store.values import ArticleLag, ListedEntry, NewArticle, PollRow, SourceFreshness
+from crawler.store.values import (
+    ArticleLag,
+    ListedEntry,
+    NewArticle,
+    PollRow,
+    SourceFreshness,
+    chunks,
+)
 
 MAX_POLLS_PER_FEED = 200
 """Polls kept per feed, so that the history the daemon reads on each tick stays small:
@@ -112,6 +118,7 @@ class FreshnessStore:
     conn: sqlite3.Connection
 
     def listed_before(self, feed_url: str, keys: Sequence[str]) -> dict[str, str]:
+        """``key -> first listed at`` of those of entry ``keys`` an earlier poll of ``feed_url`` listed."""
         found: dict[str, str] = {}
         for part in chunks(list(dict.fromkeys(keys)), 500):
             found.update(
@@ -131,6 +138,9 @@ class FreshnessStore:
         polls_since: str,
         entries_since: str,
     ) -> None:
+        """Record polls and the entries they listed (an entry listed before keeps its first time);
+        drop the polls of these feeds older than ``polls_since`` (or past the most recent
+        ones kept per feed) and their entries last listed before ``entries_since``."""
         with self.write() as tx:
             tx.conn.executemany(
                 "INSERT INTO feed_polls (feed_url, source, at, status, new_entries, entry_times, "
@@ -166,6 +176,7 @@ class FreshnessStore:
     def feed_polls(
         self, since: str, feeds: Sequence[str] | None = None
     ) -> dict[str, list[PollRow]]:
+        """``feed url -> its polls answered from since``, oldest first (of ``feeds`` only, if given)."""
         where, params = "at >= ?", [since]
         if feeds is not None:
             if not feeds:
@@ -184,6 +195,7 @@ class FreshnessStore:
         return history
 
     def new_articles(self, keys: Sequence[str], since: str) -> list[NewArticle]:
+        """The articles known under one of ``keys`` (URL key or alias) whose row was made at or after ``since``."""
         found: list[NewArticle] = []
         columns = "a.id, a.source, a.published_at, a.first_seen_at"
         for part in chunks(list(dict.fromkeys(keys)), 400):
@@ -199,6 +211,7 @@ class FreshnessStore:
         return found
 
     def record_lags(self, lags: Sequence[ArticleLag]) -> None:
+        """Record new articles' lags (an article recorded before keeps its row)."""
         with self.write() as tx:
             tx.conn.executemany(
                 "INSERT INTO article_lags (article_id, source, stored_at, published_at, "
@@ -212,6 +225,7 @@ class FreshnessStore:
             )  # fmt: skip
 
     def freshness(self, since: str) -> dict[str, SourceFreshness]:
+        """``source -> its median lags`` over the articles stored at or after ``since``."""
         return {
             row[0]: SourceFreshness(*row)
             for row in self.conn.execute(freshness_query("?"), [since])

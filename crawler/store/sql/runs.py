@@ -1,4 +1,4 @@
-"""The crawl-run history in ``crawl_runs`` and ``crawl_run_sources``: the SQLite statements.
+"""The crawl-run history in ``crawl_runs`` and ``crawl_run_sources``: the statements both backends run.
 
 Each method is its own short write transaction: the crawl command, the crawl
 itself and the scheduler daemon all record runs.
@@ -12,7 +12,8 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 
 from crawler.stats import SOURCE_COUNTERS as COUNTERS
-from crawler.store.base import RunRow, utcnow_iso
+from crawler.store.common import insert_new, upsert
+from crawler.store.values import RunRow, utcnow_iso
 
 _RUN_COLUMNS = (
     "r.id, r.started_at, r.finished_at, r.trigger, r.job_id, r.sources, r.status, r.pid, r.message, "
@@ -20,18 +21,18 @@ _RUN_COLUMNS = (
 )
 _FIXED = 13
 """Columns of ``_RUN_COLUMNS``; the run's counters follow, then one source's."""
+_UPSERT_RUN_SOURCE = upsert(
+    "crawl_run_sources", ("run_id", "source", "status", *COUNTERS), key=("run_id", "source")
+)
 
 
 class RunStore:
-    """Run bookkeeping over ``self.conn``; writes go through ``self.write()``."""
+    """Run bookkeeping over ``self.conn``; writes go through ``self.write()``, new rows'
+    ids come from ``self._inserted_id`` (:class:`~crawler.store.common.BackendStore`)."""
 
     conn: sqlite3.Connection
 
-    # The statements whose syntax differs between backends (the PostgreSQL store overrides them).
-    _UPSERT_RUN_SOURCE = "INSERT OR REPLACE INTO crawl_run_sources"
-    _UPSERT_RUN_SOURCE_END = ""
-    _ADD_FIRST_CRAWL = "INSERT OR IGNORE INTO first_crawls"
-    _ADD_FIRST_CRAWL_END = ""
+    # The JSON functions differ between backends (the PostgreSQL store overrides them).
     _NAMES_SOURCE = "EXISTS (SELECT 1 FROM json_each(r.sources) WHERE json_each.value = ?)"
     _RUN_SOURCE_NAMES = "json_each(r.sources) AS n"
 
@@ -45,14 +46,15 @@ class RunStore:
         host: str | None = None,
         pid_started: float | None = None,
     ) -> int:
+        """Open a ``running`` row held by process ``pid`` on ``host`` (started at ``pid_started``)."""
         with self.write() as tx:
-            cursor = tx.conn.execute(
+            return self._inserted_id(
+                tx.conn,
                 "INSERT INTO crawl_runs (started_at, trigger, job_id, sources, status, pid, host, "
                 "pid_started) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)",
                 [utcnow_iso(), trigger, job_id, json.dumps(sources), pid or os.getpid(), host,
                  pid_started],
             )  # fmt: skip
-            return int(cursor.lastrowid)
 
     def finish_run(
         self,
@@ -79,8 +81,7 @@ class RunStore:
                     "error" if counts.get("errors") and not counts.get("pages_fetched") else "ok"
                 )
                 tx.conn.execute(
-                    f"{self._UPSERT_RUN_SOURCE} (run_id, source, status, {', '.join(COUNTERS)}) "
-                    f"VALUES (?, ?, ?, {', '.join('?' for _ in COUNTERS)}){self._UPSERT_RUN_SOURCE_END}",
+                    _UPSERT_RUN_SOURCE,
                     [run_id, source, source_status, *(int(counts.get(c, 0)) for c in COUNTERS)],
                 )
         return True
@@ -102,6 +103,7 @@ class RunStore:
     def set_run_process(
         self, run_id: int, *, pid: int, host: str | None, pid_started: float | None
     ) -> None:
+        """Record the process that now carries a run."""
         with self.write() as tx:
             tx.conn.execute(
                 "UPDATE crawl_runs SET pid = ?, host = ?, pid_started = ? WHERE id = ?",
@@ -109,6 +111,8 @@ class RunStore:
             )
 
     def set_run_node(self, run_id: int, *, node: str, node_job: str) -> None:
+        """Record the Scrapyd node (its URL) and job that carry a run, so that a daemon started
+        later can follow it."""
         with self.write() as tx:
             tx.conn.execute(
                 "UPDATE crawl_runs SET node = ?, node_job = ? WHERE id = ?",
@@ -123,11 +127,13 @@ class RunStore:
             )
 
     def running_runs(self) -> list[tuple[int, int | None, str | None, float | None]]:
+        """``(run id, pid, host, pid_started)`` of every run still marked running."""
         return self.conn.execute(
             "SELECT id, pid, host, pid_started FROM crawl_runs WHERE status = 'running'"
         ).fetchall()
 
     def run_summary(self, run_id: int) -> dict:
+        """``status, pages_fetched, articles_new, errors, message`` of one run."""
         cursor = self.conn.execute(
             "SELECT status, pages_fetched, articles_new, errors, message FROM crawl_runs WHERE id = ?",
             [run_id],
@@ -135,6 +141,7 @@ class RunStore:
         return dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
 
     def last_run_by_job(self) -> dict[str, str]:
+        """Start (ISO 8601) of each job's latest scheduled run."""
         return dict(
             self.conn.execute(
                 "SELECT job_id, MAX(started_at) AS started_at FROM crawl_runs "
@@ -151,6 +158,7 @@ class RunStore:
         exclude_statuses: Sequence[str] = (),
         status: str | None = None,
     ) -> list[RunRow]:
+        """The latest runs, newest first, optionally of one source, one job or one stored status."""
         where: list[str] = []
         params: list[object] = []
         if status is not None:
@@ -182,6 +190,7 @@ class RunStore:
         return [_run_row(row) for row in self.conn.execute(sql, params)]
 
     def first_crawls(self, sources: Sequence[str]) -> set[tuple[str, str]]:
+        """The ``(source, discovery kind)`` pairs of ``sources`` that have had their first crawl."""
         marks = ", ".join("?" for _ in sources)
         return set(
             self.conn.execute(
@@ -190,13 +199,15 @@ class RunStore:
         )
 
     def record_first_crawls(self, pairs: Iterable[tuple[str, str]], *, at: str) -> None:
+        """Record first crawls (a pair recorded before keeps its first time)."""
         with self.write() as tx:
             tx.conn.executemany(
-                f"{self._ADD_FIRST_CRAWL} (source, kind, crawled_at) VALUES (?, ?, ?){self._ADD_FIRST_CRAWL_END}",
+                insert_new("first_crawls", ("source", "kind", "crawled_at")),
                 [(source, kind, at) for source, kind in pairs],
             )
 
     def first_run_time(self, source: str) -> str | None:
+        """Start of the first run that named ``source``."""
         return self.conn.execute(
             f"SELECT MIN(r.started_at) FROM crawl_runs r, {self._RUN_SOURCE_NAMES} WHERE n.value = ?",
             [source],
