@@ -821,9 +821,16 @@ def test_search_by_story_is_newest_first_whichever_way_the_matches_are_read(
     assert [hit.id for hit in store.search_stories("bridge", limit=2)] == [ids[3], ids[4]]
 
 
-def test_newest_stories_rank_by_their_first_sighting_even_when_a_copy_is_newer(store):
+@pytest.mark.parametrize("walk", [250, 1], ids=["walk", "group"])
+def test_newest_stories_rank_by_their_first_sighting_even_when_a_copy_is_newer(
+    store, monkeypatch, walk
+):
     """A story whose oldest copy is the oldest article ranks last, though its newest copy is the
-    newest article: the walk down the date index must not stop at the copy it meets first."""
+    newest article: the walk down the date index must not stop at the copy it meets first; where
+    the walk runs too long, grouping every article gives the same answer."""
+    from crawler.store.sqlite import reading
+
+    monkeypatch.setattr(reading, "STORY_WALK", walk)
 
     def dated(n: int, day: int, source: str) -> dict:
         return row(n, source=source, published_at=f"2024-01-{day:02d}T00:00:00+00:00")
@@ -840,3 +847,8 @@ def test_newest_stories_rank_by_their_first_sighting_even_when_a_copy_is_newer(s
     assert [a["source"] for a in oldest.articles] == ["a", "b"]
     assert oldest.first_seen == "2024-01-01T00:00:00+00:00"
     assert list(store.stories(ArticleFilter(sources=("zzz",)), limit=5)) == []
+    LATER = "2024-02-01T00:00:00+00:00"
+    with store.write() as tx:  # undated, stored at one time: ties broken by story, newest first
+        tied = [tx.insert_article(row(n, source="e", first_seen_at=LATER), None) for n in (5, 6, 7)]
+    assert [story.story_id for story in store.stories(limit=2)] == [tied[2], tied[1]]
+    assert [story.story_id for story in store.stories(limit=4)] == [*tied[::-1], recent]

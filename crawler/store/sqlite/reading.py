@@ -6,6 +6,7 @@ an export of a million articles holds one row (one story) at a time.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import sqlite3
@@ -25,6 +26,11 @@ from crawler.store.sqlite.search import SNIPPET_CLOSE, SNIPPET_OPEN, match_expre
 
 NO_FILTER = ArticleFilter()
 _WHEN = "coalesce({a}.published_at, {a}.first_seen_at)"
+STORY_WALK = 250
+"""Articles a listing of the newest stories walks per story wanted before it groups every
+selected article instead."""
+_ABOVE_ANY_ID = float("inf")
+"""Ranks after every story id: ``(t, _ABOVE_ANY_ID)`` follows every story first seen at ``t``."""
 _COPY_CHUNK = 1000
 TOPIC_ELEMENTS = "json_each({col}) jt"
 """The elements of the JSON list in column ``{col}``, as rows with a ``jt.value``."""
@@ -119,17 +125,31 @@ class ReadingStore:
         self, filters: ArticleFilter = NO_FILTER, *, limit: int | None = None
     ) -> Iterator[Story]:
         condition, params = self._where(filters)
+        grouped = (
+            f"SELECT a.story_id AS sid, min({_WHEN.format(a='a')}) AS first_seen "
+            f"FROM articles a WHERE {condition} GROUP BY a.story_id"
+        )
+        if limit is None:  # every story: each selected article grouped by its story
+            selected, selected_params = grouped, params
+        else:
+            newest = self._newest_stories(condition, params, limit)
+            if newest is None:
+                selected = f"{grouped} ORDER BY first_seen DESC, sid DESC LIMIT ?"
+                selected_params = [*params, limit]
+            elif not newest:
+                return
+            else:
+                selected = " UNION ALL ".join(["SELECT ? AS sid, ? AS first_seen"] * len(newest))
+                selected_params = [value for story in newest for value in story]
         # Copies are joined back through the story_id index: a second pass over
         # the selected articles per story would be quadratic.
         sql = (
-            f"WITH s AS (SELECT a.story_id AS sid, min({_WHEN.format(a='a')}) AS first_seen "
-            f"FROM articles a WHERE {condition} GROUP BY a.story_id "
-            f"ORDER BY first_seen DESC, sid DESC{' LIMIT ?' if limit is not None else ''}) "
+            f"WITH s AS ({selected}) "
             f"SELECT s.sid, s.first_seen, a.title, a.url, a.source, a.published_at, a.language, a.topics "
             f"FROM s JOIN articles a ON a.story_id = s.sid WHERE {condition} "
             f"ORDER BY s.first_seen DESC, s.sid DESC, {_WHEN.format(a='a')}, a.id"
         )
-        rows = self._stream(sql, [*params, *([limit] if limit is not None else []), *params])
+        rows = self._stream(sql, [*selected_params, *params])
         story: dict | None = None
         for sid, first_seen, title, url, source, published_at, language, topics in rows:
             if story is None or story["story_id"] != sid:
@@ -145,6 +165,49 @@ class ReadingStore:
             story["articles"].append({"url": url, "source": source, "published_at": published_at})
         if story is not None:
             yield _story(story)
+
+    def _newest_stories(
+        self, condition: str, params: list[object], limit: int
+    ) -> list[tuple] | None:
+        """``(story_id, first_seen)`` of the ``limit`` stories first seen last among the selected
+        articles, newest first, without grouping every selected article (9.8 s at 1M);
+        ``None`` when the walk below runs past :data:`STORY_WALK` articles per story.
+
+        The selected articles are walked newest first down the date index; each story met is
+        given its first sighting (its oldest selected article, through the story index). A
+        story not met yet has its articles all later in the walk, so it was first seen at the
+        walk's time or before; once ``limit`` stories met were first seen after that time, no
+        other can come before them. Where many articles share one time (a bulk import's
+        undated articles) the walk cannot stop early and the caller groups instead.
+        """
+        when = _WHEN.format(a="a")
+        budget = STORY_WALK * limit
+        ranks: list[tuple] = []  # (first_seen, story_id) of the stories met, ascending
+        met: set[int] = set()
+        walk = self._stream(
+            f"SELECT a.story_id, {when} FROM articles a WHERE {condition} "
+            f"ORDER BY {when} DESC, a.id DESC LIMIT ?",
+            [*params, budget],
+        )
+        walked = 0
+        try:
+            for story_id, at in walk:
+                walked += 1
+                if story_id not in met:
+                    met.add(story_id)
+                    (first_seen,) = self.conn.execute(
+                        f"SELECT min({when}) FROM articles a WHERE a.story_id = ? AND {condition}",
+                        [story_id, *params],
+                    ).fetchone()
+                    bisect.insort(ranks, (first_seen, story_id))
+                # stories met that were first seen after ``at``: those ranked above (at, any id)
+                if len(ranks) - bisect.bisect_right(ranks, (at, _ABOVE_ANY_ID)) >= limit:
+                    return [(story, seen) for seen, story in ranks[::-1][:limit]]
+        finally:
+            walk.close()
+        if walked < budget:  # every selected article seen
+            return [(story, seen) for seen, story in ranks[::-1][:limit]]
+        return None
 
     def search_stories(
         self, query: str, filters: ArticleFilter = NO_FILTER, *, limit: int = 20
