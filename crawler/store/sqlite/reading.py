@@ -202,12 +202,13 @@ class ReadingStore:
                     bisect.insort(ranks, (first_seen, story_id))
                 # stories met that were first seen after ``at``: those ranked above (at, any id)
                 if len(ranks) - bisect.bisect_right(ranks, (at, _ABOVE_ANY_ID)) >= limit:
-                    return [(story, seen) for seen, story in ranks[::-1][:limit]]
+                    break
+            else:
+                if walked == budget:  # stopped by the budget, not by having seen every article
+                    return None
         finally:
             walk.close()
-        if walked < budget:  # every selected article seen
-            return [(story, seen) for seen, story in ranks[::-1][:limit]]
-        return None
+        return [(story, seen) for seen, story in ranks[::-1][:limit]]
 
     def search_stories(
         self, query: str, filters: ArticleFilter = NO_FILTER, *, limit: int = 20
