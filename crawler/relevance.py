@@ -411,17 +411,25 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
                 placed.add(position)
     strong: set[int] = set()
     named: set[int] = set()  # units with a term that holds a place name
-    eventful: set[int] = set()  # units with a weak word of the event, in context
-    for position, ((_, _, pattern, _), word, unit) in enumerate(
+    eventful: dict[int, set[int]] = {}  # unit -> its weak words of the event, in context
+    for position, ((_, _, pattern, index), word, unit) in enumerate(
         zip(hits, words, units, strict=True)
     ):
         if position in placed:
             continue
         if pattern.kind == "term" and pattern.anchored:
             named.add(unit)
-        elif pattern.kind in ("term", "weak") and not pattern.context and near_anchor(word):
-            (strong if pattern.kind == "term" else eventful).add(unit)
-    strong_units = sorted(strong | (named & eventful))
+        elif pattern.kind == "term" and not pattern.context and near_anchor(word):
+            strong.add(unit)
+        elif pattern.kind == "weak" and not pattern.context and near_anchor(word):
+            eventful.setdefault(unit, set()).add(index)
+    strong |= named & eventful.keys()
+    # Within the period two words of the event in one sentence name it, as a strong
+    # term does: patients moved by the Red Cross while aid is barred (July 2023) are the
+    # blockade's even where no sentence says "blockade". Undated, they may be any year's.
+    if dated_within and topic.period is not None:
+        strong |= {unit for unit, words_of_event in eventful.items() if len(words_of_event) >= 2}
+    strong_units = sorted(strong)
     evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
     used: list[tuple[int, int]] = []
     own_unit: dict[int, int] = {}  # term -> the first unit it fills
