@@ -297,6 +297,18 @@ class _Text:
         self.words_and_units([])
         return len(self._unit_starts)
 
+    def _continues(self, end: re.Match) -> bool:
+        """Whether a sentence end found in the folded text is a full stop followed by a
+        lower-case letter in the original: an abbreviation ("5 km. enliyində", "т. е.")
+        or the Armenian միջակետ ("օդանավակայանում. մասնակցում են"), which marks a pause
+        inside a sentence, not its end."""
+        if not end.group().startswith(".") or "\n" in end.group():
+            return False
+        if self._offsets is False:
+            self._offsets = fold_offsets(self.original)
+        at = end.end() if self._offsets is None else self._offsets[end.end()]
+        return self.original[at].islower()
+
     def words_and_units(self, starts: list[int]) -> tuple[list[int], list[int]]:
         """Word index and unit index (0: the title, then body sentences) of sorted offsets."""
         if self._unit_starts is None:
@@ -304,7 +316,7 @@ class _Text:
             units += [
                 m.end()
                 for m in _SENTENCE_END.finditer(self.folded, self.title_end + 1)
-                if m.end() < len(self.folded)
+                if m.end() < len(self.folded) and not self._continues(m)
             ]
             self._unit_starts = units
         folded, words, units = self.folded, [], []

@@ -1920,3 +1920,42 @@ def test_the_corridor_under_the_contingents_control_is_a_place(topics):
 def test_two_weak_words_in_one_sentence_name_the_blockade_within_its_period(topics, language, body):
     assert BLOCKADE in topics.match("", body, "2023-07-24").topics, language
     assert BLOCKADE not in topics.match("", body).topics, language
+
+
+# A full stop followed by a lower-case letter does not end a sentence: an abbreviation
+# ("approx. twenty", "т. е.", "5 km. enliyində") or the Armenian միջակետ, a pause inside
+# a sentence ("օդանավակայանում. մասնակցում են"). A short text stays short.
+@pytest.mark.parametrize(
+    ("language", "lead", "joined", "split"),
+    [
+        (
+            "en",
+            "Russian peacekeepers left their base near Khojaly on Monday.",
+            "The convoy, approx. twenty trucks, drove towards the border.",
+            "The convoy drove towards the border. Twenty trucks left.",
+        ),
+        (
+            "ru",
+            "Российские миротворцы покинули пункт дислокации под Ходжалы.",
+            "Техника, т. е. грузовики и бронемашины, ушла к границе.",
+            "Техника ушла к границе. Грузовики и бронемашины ушли тоже.",
+        ),
+        (
+            "hy",
+            "«Ռուս խաղաղապահները կատարել են իրենց խնդիրները»,- Խոջալուում ասել է գեներալը։",
+            "Միջոցառումը տեղի է ունենում օդանավակայանում. մասնակցում են բարձրաստիճան հյուրեր։",
+            "Միջոցառումը տեղի է ունենում օդանավակայանում։ Մասնակցում են բարձրաստիճան հյուրեր։",
+        ),
+        (
+            "az",
+            "Rusiya sülhməramlıları Xocalı yaxınlığındakı bazanı tərk edib.",
+            "Karvan təxminən 5 km. məsafə qət edərək sərhədə çatıb.",
+            "Karvan sərhədə çatıb. Məsafə 5 km olub.",
+        ),
+    ],
+)
+def test_a_full_stop_before_a_lower_case_letter_does_not_end_the_sentence(
+    topics, language, lead, joined, split
+):
+    assert PEACEKEEPERS in topics.match("", f"{lead} {joined}", "2024-05-15").topics, language
+    assert PEACEKEEPERS not in topics.match("", f"{lead} {split}", "2024-05-15").topics, language
