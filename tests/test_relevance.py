@@ -592,32 +592,42 @@ def test_real_set_shape():
 # Floors a little under the figures measured when the rules were last changed
 # (docs/quality.md): they catch a regression, they are not the goal of issue #13.
 # The held-out half is that of batches 1-3; batches 4 to 8 were the second to sixth
-# rounds' unseen sets (batch 8 measured once, at the sixth round's end: 0.952 / 0.909).
-# Batch 4's precision floor follows the seventh round's relabelling of the contingent's
-# vehicles passing the road protest (three of its texts are no longer the contingent's).
+# rounds' unseen sets (batch 8 measured once, at the sixth round's end: 0.952 / 0.909),
+# all looked at in the seventh round. "headline" leaves borderline items and languages
+# the topics do not cover out, as the shared sets' README scores them.
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
     [
         ("relevance-dev", 0.94, 0.94),
-        ("heldout", 0.97, 0.95),
-        ("batch 4", 0.90, 0.97),
+        ("heldout", 0.97, 0.97),
+        ("batch 4", 0.96, 0.97),
         ("batch 5", 0.97, 0.96),
-        ("batch 6", 0.94, 0.92),
-        ("batch 7", 0.92, 0.89),
-        ("batch 8", 0.93, 0.88),
+        ("batch 6", 0.94, 0.90),
+        ("batch 7", 0.94, 0.89),
+        ("batch 8", 0.95, 0.95),
+        ("every seen set", 0.96, 0.94),
+        ("every seen set, headline", 0.97, 0.97),
     ],
 )
 def test_precision_and_recall_on_real_texts(
     topics, shared_data, which, precision_floor, recall_floor
 ):
+    dev = load_real_excerpts(shared_data / "relevance-dev" / "items.jsonl")
+    real = load_real_excerpts(DATA / "real.jsonl")
     if which == "relevance-dev":
-        records = load_real_excerpts(shared_data / "relevance-dev" / "items.jsonl")
+        records = dev
+    elif which == "heldout":
+        records = [r for r in real if r["split"] == "heldout" and r["batch"] < 4]
+    elif which.startswith("every seen set"):
+        records = dev + [r for r in real if r["batch"] <= 8]
+        if which.endswith("headline"):
+            records = [
+                r
+                for r in records
+                if not r["borderline"] and r["language"] in {"en", "hy", "ru", "az"}
+            ]
     else:
-        records = load_real_excerpts(DATA / "real.jsonl")
-        if which == "heldout":
-            records = [r for r in records if r["split"] == "heldout" and r["batch"] < 4]
-        else:
-            records = [r for r in records if r["batch"] == int(which.split()[-1])]
+        records = [r for r in real if r["batch"] == int(which.split()[-1])]
     precision, recall = micro_figures(topics, records)
     assert precision >= precision_floor and recall >= recall_floor, (which, precision, recall)
 
@@ -1959,3 +1969,38 @@ def test_a_full_stop_before_a_lower_case_letter_does_not_end_the_sentence(
 ):
     assert PEACEKEEPERS in topics.match("", f"{lead} {joined}", "2024-05-15").topics, language
     assert PEACEKEEPERS not in topics.match("", f"{lead} {split}", "2024-05-15").topics, language
+
+
+# The troops' withdrawal of 2024 is the contingent's beside "Russian troops": within its
+# period the two weak words in one sentence name it, and the headline carries it.
+@pytest.mark.parametrize(
+    ("language", "withdrawal", "exercise"),
+    [
+        (
+            "en",
+            "Russian troops are beginning to withdraw from Nagorno-Karabakh, the Kremlin said.",
+            "Russian troops are beginning exercises in Nagorno-Karabakh, the Kremlin said.",
+        ),
+        (
+            "ru",
+            "Начался вывод российских войск из Нагорного Карабаха, сообщили в Кремле.",
+            "Начались учения российских войск в Нагорном Карабахе, сообщили в Кремле.",
+        ),
+        (
+            "hy",
+            "Ռուս զինծառայողների դուրսբերումը Ղարաբաղից սկսվել է, հայտնել է Կրեմլը։",
+            "Ռուս զինծառայողների զորավարժությունը Ղարաբաղում սկսվել է, հայտնել է Կրեմլը։",
+        ),
+        (
+            "az",
+            "Rusiya hərbçiləri Qarabağdan çıxarılır, Kreml bildirib.",
+            "Rusiya hərbçiləri Qarabağda təlim keçirir, Kreml bildirib.",
+        ),
+    ],
+)
+def test_the_withdrawal_of_russian_troops_is_the_contingents(
+    topics, language, withdrawal, exercise
+):
+    rest = f"{FILLER[language]} {FILLER[language]}"
+    assert PEACEKEEPERS in topics.match(withdrawal, f"{withdrawal} {rest}", "2024-04-18").topics
+    assert PEACEKEEPERS not in topics.match(exercise, f"{exercise} {rest}", "2024-04-18").topics
