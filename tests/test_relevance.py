@@ -2004,3 +2004,30 @@ def test_the_withdrawal_of_russian_troops_is_the_contingents(
     rest = f"{FILLER[language]} {FILLER[language]}"
     assert PEACEKEEPERS in topics.match(withdrawal, f"{withdrawal} {rest}", "2024-04-18").topics
     assert PEACEKEEPERS not in topics.match(exercise, f"{exercise} {rest}", "2024-04-18").topics
+
+
+# Azerbaijani framing names the road protest by its ecologists and "environmental NGOs"
+# as well as by its eco-activists, in the four languages.
+@pytest.mark.parametrize(
+    ("language", "protest"),
+    [
+        (
+            "en",
+            "Azerbaijani ecologists and members of environmental non-governmental organizations "
+            "continue their protests near Shusha.",
+        ),
+        ("ru", "Азербайджанские экологи продолжают пикет у Шуши."),
+        ("hy", "Ադրբեջանցի էկոլոգները շարունակում են բողոքի ակցիան Շուշիի մոտ։"),
+        ("az", "Azərbaycanlı ekoloqların Şuşa yaxınlığında etirazı davam edir."),
+    ],
+)
+def test_the_protests_ecologists_name_the_road_protest(topics, language, protest):
+    neutral = {
+        "en": "Azerbaijani students continue their studies near Shusha.",
+        "ru": "Азербайджанские студенты продолжают учебу у Шуши.",
+        "hy": "Ադրբեջանցի ուսանողները շարունակում են ուսումը Շուշիի մոտ։",
+        "az": "Azərbaycanlı tələbələrin Şuşa yaxınlığında təhsili davam edir.",
+    }[language]
+    assert_a_later_sentence_carries_the_blockade(
+        topics, language, protest, protest, neutral, "2023-01-20"
+    )
