@@ -297,6 +297,18 @@ class _Text:
         self.words_and_units([])
         return len(self._unit_starts)
 
+    def _continues(self, end: re.Match) -> bool:
+        """Whether a sentence end found in the folded text is a full stop followed by a
+        lower-case letter in the original: an abbreviation ("5 km. enliyində", "т. е.")
+        or the Armenian միջակետ ("օդանավակայանում. մասնակցում են"), which marks a pause
+        inside a sentence, not its end."""
+        if not end.group().startswith(".") or "\n" in end.group():
+            return False
+        if self._offsets is False:
+            self._offsets = fold_offsets(self.original)
+        at = end.end() if self._offsets is None else self._offsets[end.end()]
+        return self.original[at].islower()
+
     def words_and_units(self, starts: list[int]) -> tuple[list[int], list[int]]:
         """Word index and unit index (0: the title, then body sentences) of sorted offsets."""
         if self._unit_starts is None:
@@ -304,7 +316,7 @@ class _Text:
             units += [
                 m.end()
                 for m in _SENTENCE_END.finditer(self.folded, self.title_end + 1)
-                if m.end() < len(self.folded)
+                if m.end() < len(self.folded) and not self._continues(m)
             ]
             self._unit_starts = units
         folded, words, units = self.folded, [], []
@@ -411,17 +423,25 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
                 placed.add(position)
     strong: set[int] = set()
     named: set[int] = set()  # units with a term that holds a place name
-    eventful: set[int] = set()  # units with a weak word of the event, in context
-    for position, ((_, _, pattern, _), word, unit) in enumerate(
+    eventful: dict[int, set[int]] = {}  # unit -> its weak words of the event, in context
+    for position, ((_, _, pattern, index), word, unit) in enumerate(
         zip(hits, words, units, strict=True)
     ):
         if position in placed:
             continue
         if pattern.kind == "term" and pattern.anchored:
             named.add(unit)
-        elif pattern.kind in ("term", "weak") and not pattern.context and near_anchor(word):
-            (strong if pattern.kind == "term" else eventful).add(unit)
-    strong_units = sorted(strong | (named & eventful))
+        elif pattern.kind == "term" and not pattern.context and near_anchor(word):
+            strong.add(unit)
+        elif pattern.kind == "weak" and not pattern.context and near_anchor(word):
+            eventful.setdefault(unit, set()).add(index)
+    strong |= named & eventful.keys()
+    # Within the period two words of the event in one sentence name it, as a strong
+    # term does: patients moved by the Red Cross while aid is barred (July 2023) are the
+    # blockade's even where no sentence says "blockade". Undated, they may be any year's.
+    if dated_within and topic.period is not None:
+        strong |= {unit for unit, words_of_event in eventful.items() if len(words_of_event) >= 2}
+    strong_units = sorted(strong)
     evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
     used: list[tuple[int, int]] = []
     own_unit: dict[int, int] = {}  # term -> the first unit it fills

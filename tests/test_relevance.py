@@ -592,30 +592,42 @@ def test_real_set_shape():
 # Floors a little under the figures measured when the rules were last changed
 # (docs/quality.md): they catch a regression, they are not the goal of issue #13.
 # The held-out half is that of batches 1-3; batches 4 to 8 were the second to sixth
-# rounds' unseen sets (batch 8 measured once, at the sixth round's end: 0.952 / 0.909).
+# rounds' unseen sets (batch 8 measured once, at the sixth round's end: 0.952 / 0.909),
+# all looked at in the seventh round. "headline" leaves borderline items and languages
+# the topics do not cover out, as the shared sets' README scores them.
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
     [
         ("relevance-dev", 0.94, 0.94),
-        ("heldout", 0.97, 0.95),
+        ("heldout", 0.97, 0.97),
         ("batch 4", 0.96, 0.97),
         ("batch 5", 0.97, 0.96),
         ("batch 6", 0.94, 0.92),
-        ("batch 7", 0.92, 0.89),
-        ("batch 8", 0.93, 0.88),
+        ("batch 7", 0.94, 0.91),
+        ("batch 8", 0.95, 0.95),
+        ("every seen set", 0.96, 0.95),
+        ("every seen set, headline", 0.97, 0.97),
     ],
 )
 def test_precision_and_recall_on_real_texts(
     topics, shared_data, which, precision_floor, recall_floor
 ):
+    dev = load_real_excerpts(shared_data / "relevance-dev" / "items.jsonl")
+    real = load_real_excerpts(DATA / "real.jsonl")
     if which == "relevance-dev":
-        records = load_real_excerpts(shared_data / "relevance-dev" / "items.jsonl")
+        records = dev
+    elif which == "heldout":
+        records = [r for r in real if r["split"] == "heldout" and r["batch"] < 4]
+    elif which.startswith("every seen set"):
+        records = dev + [r for r in real if r["batch"] <= 8]
+        if which.endswith("headline"):
+            records = [
+                r
+                for r in records
+                if not r["borderline"] and r["language"] in {"en", "hy", "ru", "az"}
+            ]
     else:
-        records = load_real_excerpts(DATA / "real.jsonl")
-        if which == "heldout":
-            records = [r for r in records if r["split"] == "heldout" and r["batch"] < 4]
-        else:
-            records = [r for r in records if r["batch"] == int(which.split()[-1])]
+        records = [r for r in real if r["batch"] == int(which.split()[-1])]
     precision, recall = micro_figures(topics, records)
     assert precision >= precision_floor and recall >= recall_floor, (which, precision, recall)
 
@@ -1320,16 +1332,26 @@ def test_a_comparison_aside_does_not_place_the_text(topics, language, first, asi
 def test_words_of_the_blockades_effects_in_every_language(
     topics, language, strong, effect, neutral
 ):
-    filler = {
-        "en": "The minister spoke to reporters.",
-        "hy": "Նախարարը խոսել է լրագրողների հետ։",
-        "ru": "Министр выступил перед журналистами.",
-        "az": "Nazir jurnalistlərlə danışıb.",
-    }[language]
-    with_effect = f"{strong} {filler} {effect}"
-    assert BLOCKADE in topics.match("", with_effect, "2023-03-01").topics, language
+    assert_a_later_sentence_carries_the_blockade(topics, language, strong, effect, neutral)
+
+
+FILLER = {
+    "en": "The minister spoke to reporters.",
+    "hy": "Նախարարը խոսել է լրագրողների հետ։",
+    "ru": "Министр выступил перед журналистами.",
+    "az": "Nazir jurnalistlərlə danışıb.",
+}
+
+
+def assert_a_later_sentence_carries_the_blockade(
+    topics, language: str, strong: str, later: str, neutral: str, published: str = "2023-03-01"
+) -> None:
+    """``strong``, a sentence of nothing, then ``later`` make the blockade; with ``neutral``
+    in its place they do not (one sentence is not enough in a text of three)."""
+    filler = FILLER[language]
+    assert BLOCKADE in topics.match("", f"{strong} {filler} {later}", published).topics, language
     without = f"{strong} {filler} {neutral}"
-    assert BLOCKADE not in topics.match("", without, "2023-03-01").topics, language
+    assert BLOCKADE not in topics.match("", without, published).topics, language
 
 
 # A headline of weak words only ("112 patients moved from Karabakh by air") weighs as
@@ -1708,3 +1730,304 @@ def test_a_demand_addressed_to_the_contingent_is_not_its_doing(topics, language,
     }[language]
     assert PEACEKEEPERS not in topics.match("", f"{demand} {other}").topics, language
     assert PEACEKEEPERS in topics.match("", f"{doing} {other}").topics, language
+
+
+# --- seventh round: classes of the errors on batches 1-8 and relevance-dev ------------------
+
+
+# The Russian loanword "блокада" as Armenian writes it ("բլոկադա", "բլոկադայի") is a
+# word of the blockade as "շրջափակում" is.
+def test_the_armenian_loanword_for_blockade_is_a_strong_term(topics):
+    title = "Գնաճն Արցախում նոր ռեկորդներ է սահմանել"
+    body = (
+        "Մրգերի և բանջարեղենի գներն Արցախում կրկնապատկվել են։ "
+        "Արցախի ամբողջական բլոկադայի պայմաններում անհնար է դարձել սննդամթերքի ներկրումը։ "
+        "Բլոկադան շարունակվում է արդեն երեք ամիս։"
+    )
+    assert BLOCKADE in topics.match(title, body, "2023-03-15").topics
+    plain = body.replace("ամբողջական բլոկադայի", "ձմեռային եղանակի").replace("Բլոկադան", "Ձմեռը")
+    assert BLOCKADE not in topics.match(title, plain, "2023-03-15").topics
+
+
+# "The bridge" names the Hakari bridge again in the sentences after one on it, as "the
+# corridor" names the corridor (Azerbaijani reports of the checkpoint on it).
+@pytest.mark.parametrize(
+    ("language", "strong", "again", "unrelated"),
+    [
+        (
+            "en",
+            "Yesterday Azerbaijani border guards at the checkpoint on the Hakari bridge came under "
+            "fire.",
+            "Azerbaijan built the bridge recently and raised its flag over it.",
+            "Azerbaijan built the stadium recently and raised its flag over it.",
+        ),
+        (
+            "ru",
+            "Вчера на КПП на мосту Хакари был обстрелян азербайджанский пограничный наряд.",
+            "Азербайджан недавно построил этот мост и поднял над ним флаг.",
+            "Азербайджан недавно построил этот стадион и поднял над ним флаг.",
+        ),
+        (
+            "hy",
+            "Երեկ Հակարիի կամրջի անցակետում կրակոցներ են հնչել ադրբեջանցի սահմանապահների "
+            "ուղղությամբ։",
+            "Ադրբեջանը վերջերս է կառուցել այդ կամուրջը և դրոշ է բարձրացրել այնտեղ։",
+            "Ադրբեջանը վերջերս է կառուցել այդ մարզադաշտը և դրոշ է բարձրացրել այնտեղ։",
+        ),
+        (
+            "az",
+            "Dünən Laçın sərhəd-buraxılış məntəqəsində, Həkəri körpüsündə Azərbaycan "
+            "sərhədçilərinə atəş açılıb.",
+            "Bu körpünü Azərbaycan bu yaxınlarda tikib və üzərində bayraq qaldırıb.",
+            "Bu stadionu Azərbaycan bu yaxınlarda tikib və üzərində bayraq qaldırıb.",
+        ),
+    ],
+)
+def test_the_bridge_names_the_hakari_bridge_again(topics, language, strong, again, unrelated):
+    assert_a_later_sentence_carries_the_blockade(
+        topics, language, strong, again, unrelated, "2023-06-16"
+    )
+
+
+# In a report of the road protest the contingent's vehicles passing the site are evidence
+# that the road is open (the blockade in Azerbaijani framing), not the contingent's doing:
+# "vehicles of the peacekeepers", "машины снабжения", "sülhməramlılara məxsus avtomobillər",
+# "խաղաղապահներին պատկանող մեքենաներ" name it as the owner, as a setting phrase does.
+@pytest.mark.parametrize(
+    ("language", "passing", "doing"),
+    [
+        (
+            "en",
+            "On the Lachin road near Shusha the eco-activists let 21 vehicles of the Russian "
+            "peacekeepers pass. Supply vehicles of the peacekeepers drove towards Khankendi.",
+            "On the Lachin road near Shusha the Russian peacekeepers dispersed the eco-activists. "
+            "The peacekeepers then escorted a convoy towards Khankendi.",
+        ),
+        (
+            "ru",
+            "На Лачинской дороге у Шуши беспрепятственно проехали машины снабжения российских "
+            "миротворцев. Экоактивисты пропустили автомобили, принадлежащие российским "
+            "миротворцам.",
+            "На Лачинской дороге у Шуши российские миротворцы оттеснили экоактивистов. "
+            "Миротворцы затем сопроводили колонну в Ханкенди.",
+        ),
+        (
+            "az",
+            "Laçın-Xankəndi yolunda Rusiya sülhməramlılarına məxsus 27 avtomobil aksiya "
+            "ərazisindən maneəsiz keçib. Sülhməramlıların nəqliyyat vasitələri Xankəndiyə "
+            "doğru hərəkət edib.",
+            "Laçın-Xankəndi yolunda Rusiya sülhməramlıları aksiya iştirakçıları ilə görüşüb. "
+            "Sülhməramlılar daha sonra karvanı Xankəndiyə müşayiət ediblər.",
+        ),
+        (
+            "hy",
+            "Խանքենդի-Լաչին ճանապարհով անարգել անցել են ռուս խաղաղապահներին պատկանող 23 "
+            "մեքենաներ։ Խաղաղապահների մեքենաները շարժվել են դեպի Ստեփանակերտ։",
+            "Խանքենդի-Լաչին ճանապարհին ռուս խաղաղապահները հեռացրել են ակցիայի մասնակիցներին։ "
+            "Խաղաղապահներն այնուհետև ուղեկցել են շարասյունը դեպի Ստեփանակերտ։",
+        ),
+    ],
+)
+def test_the_contingents_vehicles_passing_the_protest_are_not_its_doing(
+    topics, language, passing, doing
+):
+    assert PEACEKEEPERS not in topics.match("", passing, "2023-01-20").topics, language
+    assert PEACEKEEPERS in topics.match("", doing, "2023-01-20").topics, language
+
+
+# The Russian Defence Ministry issued the contingent's daily bulletins: beside a sentence
+# on the peacekeepers it names their work too (a weak word), and alone it does not.
+@pytest.mark.parametrize(
+    ("language", "ministry", "peacekeepers", "other"),
+    [
+        (
+            "en",
+            "The ceasefire holds along the whole line of contact in Karabakh, the Russian "
+            "Defence Ministry reports.",
+            "Russian peacekeepers escort the return of residents to Stepanakert.",
+            "Sappers continue to clear mines in Karabakh.",
+        ),
+        (
+            "ru",
+            "Режим прекращения огня в Карабахе соблюдается по всей линии соприкосновения, "
+            "сообщает Минобороны России.",
+            "Российские миротворцы сопровождают возвращение жителей в Степанакерт.",
+            "Саперы продолжают разминирование в Карабахе.",
+        ),
+        (
+            "hy",
+            "Ղարաբաղում հրադադարի ռեժիմը պահպանվում է շփման գծի ողջ երկայնքով, հաղորդում է "
+            "Ռուսաստանի պաշտպանական գերատեսչությունը։",
+            "Ռուս խաղաղապահներն ապահովում են բնակիչների վերադարձը Ստեփանակերտ։",
+            "Սակրավորները շարունակում են ականազերծել Ղարաբաղը։",
+        ),
+        (
+            "az",
+            "Qarabağda atəşkəs rejimi təmas xətti boyunca qorunur, Rusiya Müdafiə Nazirliyi "
+            "bildirir.",
+            "Rusiya sülhməramlıları sakinlərin Xankəndiyə qayıdışını müşayiət edir.",
+            "Minaaxtaranlar Qarabağda minatəmizləmə işlərini davam etdirir.",
+        ),
+    ],
+)
+def test_the_defence_ministrys_bulletin_names_the_contingents_work(
+    topics, language, ministry, peacekeepers, other
+):
+    bulletin = f"{ministry} {peacekeepers} {other}"
+    assert PEACEKEEPERS in topics.match("", bulletin, "2021-02-06").topics, language
+    plain = f"{other} {peacekeepers} {other}"
+    assert PEACEKEEPERS not in topics.match("", plain, "2021-02-06").topics, language
+    alone = f"{ministry} {other} {other}"
+    assert PEACEKEEPERS not in topics.match("", alone, "2021-02-06").topics, language
+
+
+# The Azerbaijani "under the control of" the contingent ("nəzarəti altında") names the
+# corridor's place, as "nəzarətində olan" does: Armenians leaving Lachin in November 2020,
+# with the contingent's arrival in one sentence, are not its subject.
+def test_the_corridor_under_the_contingents_control_is_a_place(topics):
+    arrival = (
+        "Razılaşmadan sonra əraziyə Rusiya sülhməramlıları gəlib. Ermənilər Laçını tərk edir. "
+        "Kəlbəcər rayonu noyabrın 15-dək qaytarılır."
+    )
+    place = "Laçın dəhlizi Rusiya sülhməramlılarının nəzarəti altında qalır."
+    doing = "Laçın dəhlizində Rusiya sülhməramlıları patrul xidməti aparır."
+    assert PEACEKEEPERS not in topics.match("", f"{arrival} {place}", "2020-11").topics
+    assert PEACEKEEPERS in topics.match("", f"{arrival} {doing}", "2020-11").topics
+
+
+# Dated within the blockade, two of its weak words in one sentence name it as a strong
+# term does (the Red Cross resumed moving patients while aid was still barred, July
+# 2023); undated, such a text may be of any year and needs a word of the blockade.
+@pytest.mark.parametrize(
+    ("language", "body"),
+    [
+        (
+            "en",
+            "The ICRC resumed moving patients from Nagorno-Karabakh, but humanitarian aid still "
+            "does not reach the region. The ICRC is ready to help the civilians of Karabakh "
+            "with the consent of the parties. The dialogue continues, its spokeswoman said.",
+        ),
+        (
+            "ru",
+            "МККК возобновил перевозку пациентов из Нагорного Карабаха, но гуманитарная помощь "
+            "в регион по-прежнему не доставляется. МККК готов оказать помощь населению в "
+            "Нагорном Карабахе при согласии сторон. Диалог продолжается, сказала представитель.",
+        ),
+        (
+            "hy",
+            "ԿԽՄԿ-ն վերսկսել է հիվանդների տեղափոխումը Արցախից, սակայն հումանիտար օգնությունը "
+            "դեռ չի հասնում։ ԿԽՄԿ-ն պատրաստ է օգնել Արցախի բնակչությանը կողմերի համաձայնությամբ։ "
+            "Երկխոսությունը շարունակվում է, ասել է խոսնակը։",
+        ),
+        (
+            "az",
+            "BQXK Qarabağdan xəstələrin daşınmasını bərpa edib, lakin humanitar yardım hələ də "
+            "bölgəyə çatdırılmır. BQXK tərəflərin razılığı ilə Qarabağ əhalisinə kömək etməyə "
+            "hazırdır. Dialoq davam edir, deyə sözçü bildirib.",
+        ),
+    ],
+)
+def test_two_weak_words_in_one_sentence_name_the_blockade_within_its_period(topics, language, body):
+    assert BLOCKADE in topics.match("", body, "2023-07-24").topics, language
+    assert BLOCKADE not in topics.match("", body).topics, language
+
+
+# A full stop followed by a lower-case letter does not end a sentence: an abbreviation
+# ("approx. twenty", "т. е.", "5 km. enliyində") or the Armenian միջակետ, a pause inside
+# a sentence ("օդանավակայանում. մասնակցում են"). A short text stays short.
+@pytest.mark.parametrize(
+    ("language", "lead", "joined", "split"),
+    [
+        (
+            "en",
+            "Russian peacekeepers left their base near Khojaly on Monday.",
+            "The convoy, approx. twenty trucks, drove towards the border.",
+            "The convoy drove towards the border. Twenty trucks left.",
+        ),
+        (
+            "ru",
+            "Российские миротворцы покинули пункт дислокации под Ходжалы.",
+            "Техника, т. е. грузовики и бронемашины, ушла к границе.",
+            "Техника ушла к границе. Грузовики и бронемашины ушли тоже.",
+        ),
+        (
+            "hy",
+            "«Ռուս խաղաղապահները կատարել են իրենց խնդիրները»,- Խոջալուում ասել է գեներալը։",
+            "Միջոցառումը տեղի է ունենում օդանավակայանում. մասնակցում են բարձրաստիճան հյուրեր։",
+            "Միջոցառումը տեղի է ունենում օդանավակայանում։ Մասնակցում են բարձրաստիճան հյուրեր։",
+        ),
+        (
+            "az",
+            "Rusiya sülhməramlıları Xocalı yaxınlığındakı bazanı tərk edib.",
+            "Karvan təxminən 5 km. məsafə qət edərək sərhədə çatıb.",
+            "Karvan sərhədə çatıb. Məsafə 5 km olub.",
+        ),
+    ],
+)
+def test_a_full_stop_before_a_lower_case_letter_does_not_end_the_sentence(
+    topics, language, lead, joined, split
+):
+    assert PEACEKEEPERS in topics.match("", f"{lead} {joined}", "2024-05-15").topics, language
+    assert PEACEKEEPERS not in topics.match("", f"{lead} {split}", "2024-05-15").topics, language
+
+
+# The troops' withdrawal of 2024 is the contingent's beside "Russian troops": within its
+# period the two weak words in one sentence name it, and the headline carries it.
+@pytest.mark.parametrize(
+    ("language", "withdrawal", "exercise"),
+    [
+        (
+            "en",
+            "Russian troops are beginning to withdraw from Nagorno-Karabakh, the Kremlin said.",
+            "Russian troops are beginning exercises in Nagorno-Karabakh, the Kremlin said.",
+        ),
+        (
+            "ru",
+            "Начался вывод российских войск из Нагорного Карабаха, сообщили в Кремле.",
+            "Начались учения российских войск в Нагорном Карабахе, сообщили в Кремле.",
+        ),
+        (
+            "hy",
+            "Ռուս զինծառայողների դուրսբերումը Ղարաբաղից սկսվել է, հայտնել է Կրեմլը։",
+            "Ռուս զինծառայողների զորավարժությունը Ղարաբաղում սկսվել է, հայտնել է Կրեմլը։",
+        ),
+        (
+            "az",
+            "Rusiya hərbçiləri Qarabağdan çıxarılır, Kreml bildirib.",
+            "Rusiya hərbçiləri Qarabağda təlim keçirir, Kreml bildirib.",
+        ),
+    ],
+)
+def test_the_withdrawal_of_russian_troops_is_the_contingents(
+    topics, language, withdrawal, exercise
+):
+    rest = f"{FILLER[language]} {FILLER[language]}"
+    assert PEACEKEEPERS in topics.match(withdrawal, f"{withdrawal} {rest}", "2024-04-18").topics
+    assert PEACEKEEPERS not in topics.match(exercise, f"{exercise} {rest}", "2024-04-18").topics
+
+
+# Azerbaijani framing names the road protest by its ecologists and "environmental NGOs"
+# as well as by its eco-activists, in the four languages.
+@pytest.mark.parametrize(
+    ("language", "protest"),
+    [
+        (
+            "en",
+            "Azerbaijani ecologists and members of environmental non-governmental organizations "
+            "continue their protests near Shusha.",
+        ),
+        ("ru", "Азербайджанские экологи продолжают пикет у Шуши."),
+        ("hy", "Ադրբեջանցի էկոլոգները շարունակում են բողոքի ակցիան Շուշիի մոտ։"),
+        ("az", "Azərbaycanlı ekoloqların Şuşa yaxınlığında etirazı davam edir."),
+    ],
+)
+def test_the_protests_ecologists_name_the_road_protest(topics, language, protest):
+    neutral = {
+        "en": "Azerbaijani students continue their studies near Shusha.",
+        "ru": "Азербайджанские студенты продолжают учебу у Шуши.",
+        "hy": "Ադրբեջանցի ուսանողները շարունակում են ուսումը Շուշիի մոտ։",
+        "az": "Azərbaycanlı tələbələrin Şuşa yaxınlığında təhsili davam edir.",
+    }[language]
+    assert_a_later_sentence_carries_the_blockade(
+        topics, language, protest, protest, neutral, "2023-01-20"
+    )
