@@ -27,7 +27,8 @@ FEW_MATCHES = 20_000
 GIN index; above, it walks the date index from the newest article."""
 """Matching rows read per story wanted, at first (and the growth when they were too few)."""
 TOPIC_ELEMENTS = "jsonb_array_elements_text({col}::jsonb) AS jt(value)"
-"""The elements of the JSON list in column ``{col}``, as rows with a ``jt.value``."""
+"""The elements of the JSON list in column ``{col}``, as rows with a ``jt.value`` (read where a
+store predates ``article_topics``: :mod:`crawler.store.sql.topics`)."""
 
 
 class ReadingStore(SqliteReadingStore):
@@ -90,7 +91,7 @@ class ReadingStore(SqliteReadingStore):
         self, query: str, filters: ArticleFilter = NO_FILTER, *, limit: int = 20
     ) -> list[StoryHit]:
         parsed = typed_query(query)
-        condition, params = self._where(filters)
+        condition, params = self._where(filters, walk=True)
         matching = (
             "SELECT a.id, a.story_id, a.published_at, a.source, a.title, a.url, a.relevant, "
             f"a.topics, {_WHEN.format(a='a')} AS at FROM articles a "
