@@ -183,3 +183,29 @@ def test_a_store_read_before_the_table_filters_by_the_json_lists_alike(store_db,
     with open_store(subset, read_only=True) as handed:
         assert topic_rows(handed) == {(first + 1, "blockade"), (first + 1, "peacekeepers"),
                                       (first + 3, "peacekeepers")}  # fmt: skip
+
+
+def test_sqlite_reads_a_topic_by_its_index_or_probes_it_as_each_statement_meets_articles(tmp_path):
+    """The plans the two spellings exist for (crawler/store/sql/topics.py): an export reads
+    the topic's index range in id order; the walk down the date index and the lookup of a
+    story's copies probe the table per article instead of building the topic's list."""
+    with open_store(str(tmp_path / "news.db")) as store:
+        with store.write() as tx:
+            for n in range(1, 6):
+                tx.insert_article(article(n, ["blockade"] if n % 2 else ["peacekeepers"]), None)
+        selected = ArticleFilter(topic="blockade")
+        with statements(store) as seen:
+            assert len(list(store.export_articles(selected))) == 3
+            assert len(list(store.stories(selected, limit=2))) == 2
+        plans = {
+            sql: " / ".join(row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+            for sql in seen
+            if "FROM article_topics" in sql
+        }
+    (export,) = [plan for sql, plan in plans.items() if sql.endswith("ORDER BY a.id")]
+    assert "idx_article_topics_topic" in export and "TEMP B-TREE" not in export
+    (walk,) = [plan for sql, plan in plans.items() if " DESC LIMIT " in sql]
+    assert "idx_articles_when" in walk and "tp USING PRIMARY KEY" in walk
+    assert "TEMP B-TREE" not in walk
+    copies = [plan for sql, plan in plans.items() if sql.startswith("SELECT min(")]
+    assert copies and all("idx_articles_story" in p and "LIST SUBQUERY" not in p for p in copies)

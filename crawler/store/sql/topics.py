@@ -31,7 +31,10 @@ from typing import Any
 TABLE = "article_topics"
 TOPIC_ARTICLES = "{a}.id IN (SELECT article_id FROM article_topics WHERE topic IN ({marks}))"
 """Article ``{a}`` has one of the topics ``{marks}`` (placeholders), read as the topics' articles."""
-ON_TOPIC = "EXISTS (SELECT 1 FROM article_topics tp WHERE tp.article_id = {a}.id AND tp.topic IN ({marks}))"
+ON_TOPIC = (
+    "EXISTS (SELECT 1 FROM article_topics tp "
+    "WHERE tp.article_id = {a}.id AND tp.topic IN ({marks}))"
+)
 """Article ``{a}`` has one of the topics ``{marks}``, checked article by article."""
 JSON_TOPIC = "EXISTS (SELECT 1 FROM {elements} WHERE jt.value IN ({marks}))"
 """The same from the JSON list (``{elements}``: the backend's elements of ``{a}.topics``)."""
