@@ -238,3 +238,27 @@ def test_a_bad_query_error_names_what_is_wrong(typed_db, query, named):
     result = run(query, "--db", str(typed_db))
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     assert named in result.stderr
+
+
+def test_topic_filter_and_an_unknown_topic(store_db):
+    db_path = stored(
+        store_db,
+        [
+            item(1, LACHIN, title="Lachin corridor closed", source="armwire"),
+            item(2, RU * 2, title="Лачинский коридор", source="rusnews",
+                 topics=["karabakh-blockade", "russian-peacekeepers"]),
+            item(3, CHESS, title="Chess team fourth", source="armwire", topics=[], relevant=False),
+        ],
+    )  # fmt: skip
+    query = ("Lachin OR Лачинскому OR chess", "--db", str(db_path))
+    assert "Lachin corridor closed" in run(*query).stdout and "Chess" in run(*query).stdout
+    found = run(*query, "--topic", "russian-peacekeepers")
+    assert found.exit_code == 0 and found.stdout.startswith(
+        "2023-01-12  rusnews  Лачинский коридор"
+    )
+    assert "Lachin corridor closed" not in found.stdout and "1 story" in found.stderr
+    wrong = run(*query, "--topic", "sanctions")
+    assert wrong.exit_code == 2 and wrong.stderr == (
+        "newsmon: error: --topic 'sanctions': no stored article has it "
+        "(known: karabakh-blockade, russian-peacekeepers)\n"
+    )

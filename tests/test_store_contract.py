@@ -9,6 +9,7 @@ code that uses them; here only the interface is exercised: no SQL.
 from __future__ import annotations
 
 import ast
+import json
 import multiprocessing
 import re
 import subprocess
@@ -852,3 +853,86 @@ def test_newest_stories_rank_by_their_first_sighting_even_when_a_copy_is_newer(
         tied = [tx.insert_article(row(n, source="e", first_seen_at=LATER), None) for n in (5, 6, 7)]
     assert [story.story_id for story in store.stories(limit=2)] == [tied[2], tied[1]]
     assert [story.story_id for story in store.stories(limit=4)] == [*tied[::-1], recent]
+
+
+# --- topic filters: through article_topics, the same answer as the JSON lists ------------------
+
+
+@pytest.fixture
+def topic_archive(store):
+    """Stories whose copies carry different topics, two articles rescored after they were
+    stored (one to other topics, one from none to one) and articles with no topic."""
+
+    def add(n: int, story: int | None, topics: list[str], *, source: str = "wire") -> int:
+        return add_copy(
+            store, n, story, source=source, hour=n, published_at=f"2024-05-{n:02d}T00:00:00+00:00",
+            body=f"Hakari bridge, report {n}.", relevant=int(bool(topics)),
+            topics=json.dumps(topics),
+        )  # fmt: skip
+
+    a = add(1, None, ["blockade"])
+    add(2, a, ["blockade", "peacekeepers"], source="rus")
+    add(3, a, [], source="third")  # a copy without the topic: left out of a topic's story
+    add(4, None, ["peacekeepers"])
+    rescored = add(5, None, ["blockade"], source="sport")
+    add(6, None, [])
+    add(7, None, ["blockade", "blockade"], source="rus")
+    gained = add(8, None, [])
+    add(9, gained, ["peacekeepers"], source="rus")
+    with store.write() as tx:  # newsmon rescore with other topics
+        assert tx.set_relevance(
+            rescored, content_hash=content_hash(None, "Hakari bridge, report 5."),
+            title="Title 5", relevant=True, topics='["peacekeepers"]', topic_terms="{}", score=1.0,
+        )  # fmt: skip
+        tx.update_article(gained, {"topics": '["blockade"]', "relevant": 1})
+    return store
+
+
+def _when(article: dict) -> str:
+    return article["published_at"] or article["first_seen_at"]
+
+
+def json_answer(store, topic: str) -> list[dict]:
+    """The articles carrying ``topic`` by their JSON lists, read unfiltered."""
+    return [r for r in store.export_articles() if topic in r["topics"]]
+
+
+@pytest.mark.parametrize("topic", ["blockade", "peacekeepers", "sanctions"])
+def test_topic_filters_give_the_answer_of_the_json_lists(topic_archive, topic):
+    store, wanted = topic_archive, json_answer(topic_archive, topic)
+    selected = ArticleFilter(topic=topic)
+    assert list(store.export_articles(selected)) == wanted
+    by_story: dict[int, list[dict]] = {}
+    for article in sorted(wanted, key=lambda r: (_when(r), r["id"])):
+        by_story.setdefault(article["story_id"], []).append(article)
+    expected = sorted(
+        ((min(map(_when, arts)), sid, [r["url"] for r in arts]) for sid, arts in by_story.items()),
+        reverse=True,
+    )
+    found = [
+        (s.first_seen, s.story_id, [r["url"] for r in s.articles]) for s in store.stories(selected)
+    ]
+    assert found == expected
+    assert [
+        (s.first_seen, s.story_id, [r["url"] for r in s.articles])
+        for s in store.stories(selected, limit=2)
+    ] == expected[:2]
+    newest = sorted(wanted, key=lambda r: (_when(r), r["id"]), reverse=True)
+    hits = store.search_stories("Hakari", selected)
+    assert [h.id for h in hits] == [r["id"] for r in newest if r is by_story[r["story_id"]][-1]]
+    assert store.has_value("topics", topic) == bool(wanted)
+
+
+def test_the_stored_topics_and_an_alert_s_topics_follow_a_rescore(topic_archive):
+    store, rows = topic_archive, list(topic_archive.export_articles())
+    assert store.known_values("topics") == sorted({t for r in rows for t in r["topics"]})
+    assert store.known_values("topics") == ["blockade", "peacekeepers"]
+    first_seen = {}
+    for r in rows:
+        first_seen[r["story_id"]] = min(
+            first_seen.get(r["story_id"], r["first_seen_at"]), r["first_seen_at"]
+        )
+    for topics in (["blockade"], ["peacekeepers"], ["blockade", "peacekeepers"], ["sanctions"]):
+        carried = {r["story_id"] for r in rows if r["relevant"] and set(topics) & set(r["topics"])}
+        expected = sorted(carried, key=lambda sid: (first_seen[sid], sid), reverse=True)
+        assert [s.story_id for s in store.alert_stories(topics=topics)] == expected

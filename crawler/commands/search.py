@@ -8,8 +8,8 @@ import re
 
 import click
 
-from crawler.commands.options import db_option, since_option, until_option
-from crawler.commands.reading import article_filter, fail, open_reader
+from crawler.commands.options import db_option
+from crawler.commands.reading import article_filter, fail, filter_options, open_reader
 from crawler.store import SearchQueryError, StoreError
 
 # Control characters (C0, DEL, C1) and the bidirectional overrides: a stored
@@ -38,23 +38,9 @@ LEGEND = (
     type=click.IntRange(1, 10000),
     help="Most stories to show.",
 )
-@click.option(
-    "--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable)."
-)
-@click.option("--relevant", is_flag=True, help="Only articles that matched a topic.")
-@since_option
-@until_option
+@filter_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line instead of text.")
-def search(
-    query: str,
-    db_path: str,
-    limit: int,
-    sources: tuple[str, ...],
-    relevant: bool,
-    since: str | None,
-    until: str | None,
-    as_json: bool,
-) -> None:
+def search(query: str, db_path: str, limit: int, as_json: bool, **filter_args) -> None:
     """Search the stored articles' titles and text: one hit per story, newest first.
 
     QUERY is words as you would type them: every word must match, in any
@@ -70,12 +56,11 @@ def search(
       newsmon search 'Nagorno-Karabakh' --since 7d
       newsmon search '"Hakari bridge" OR Stepanakert' --relevant --limit 5
       newsmon search 'Lacin*' --source azpress --json
+      newsmon search Stepanakert --topic karabakh-blockade --since 30d
     """
     store = open_reader(db_path)
     try:
-        filters = article_filter(
-            store, relevant=relevant, sources=sources, since=since, until=until
-        )
+        filters = article_filter(store, **filter_args)
         hits = store.search_stories(query, filters, limit=limit)
     except SearchQueryError as exc:
         fail(f"invalid search query {plain(query)!r}: {plain(str(exc))}")

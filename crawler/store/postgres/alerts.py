@@ -1,9 +1,9 @@
 """Alerts on PostgreSQL: their stories and the delivery ledger: the hooks of the shared statements.
 
 The ledger's tables are SQLite's (migration ``m003_alerts_reading``); what
-differs is written here: the join of the delivered outlets, ``jsonb`` for the
-topics list, and the full-text condition, a ``tsquery``
-(:mod:`crawler.store.textsearch`) over the search vector.
+differs is written here: the join of the delivered outlets and the full-text
+condition, a ``tsquery`` (:mod:`crawler.store.textsearch`) over the search
+vector. The topic condition is shared (:mod:`crawler.store.sql.topics`).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from crawler.store.common import insert_new, upsert
+from crawler.store.sql.topics import TopicFilters
 from crawler.store.values import AlertClaim, AlertStory, SearchQueryError, StoreError, chunks
 
 _STORY_BATCH = 500
@@ -52,7 +53,7 @@ def shape_stories(rows: Sequence[tuple]) -> list[AlertStory]:
     return [AlertStory(**{**s, "topics": sorted(s["topics"])}) for s in stories.values()]
 
 
-class AlertStore:
+class AlertStore(TopicFilters):
     """The alert methods of :class:`crawler.store.base.Store` over ``self.conn``.
 
     A story is delivered once per alert and channel: the ledger is written only
@@ -71,9 +72,6 @@ class AlertStore:
         "COALESCE((SELECT MAX(d.outlets) FROM articles a2 CROSS JOIN alert_deliveries d "
         "ON d.alert = ? AND d.channel = ? AND d.story_id = a2.id WHERE a2.story_id = s.sid), 0)"
     )
-    _TOPICS: str
-    """The elements of a JSON list column ``{col}``, as rows of ``jt.value`` (the store's
-    readers supply it: ``TOPIC_ELEMENTS`` of its ``reading`` module)."""
 
     def alert_start(self, alert: str, now: str) -> str:
         """When ``alert`` was first run (recorded at ``now`` the first time it is asked)."""
@@ -100,10 +98,9 @@ class AlertStore:
         hit_where = ["a.relevant = 1"]
         params: list[object] = []
         if topics:
-            hit_where.append(
-                f"EXISTS (SELECT 1 FROM {self._TOPICS.format(col='a.topics')} "
-                f"WHERE jt.value IN ({', '.join('?' for _ in topics)}))"
-            )
+            # Checked per candidate: the relevant articles are few, and with ``since``
+            # an index range of their first sightings.
+            hit_where.append(self._topic_condition(topics, walk=True))
             params.extend(topics)
         if search:
             clause, match = self._match_clause(search)

@@ -22,6 +22,7 @@ from crawler.store.base import (
     Story,
     StoryHit,
 )
+from crawler.store.sql.topics import TopicFilters
 from crawler.store.sqlite.search import SNIPPET_CLOSE, SNIPPET_OPEN, match_expression
 
 NO_FILTER = ArticleFilter()
@@ -33,7 +34,8 @@ _ABOVE_ANY_ID = float("inf")
 """Ranks after every story id: ``(t, _ABOVE_ANY_ID)`` follows every story first seen at ``t``."""
 _COPY_CHUNK = 1000
 TOPIC_ELEMENTS = "json_each({col}) jt"
-"""The elements of the JSON list in column ``{col}``, as rows with a ``jt.value``."""
+"""The elements of the JSON list in column ``{col}``, as rows with a ``jt.value`` (read where a
+store predates ``article_topics``: :mod:`crawler.store.sql.topics`)."""
 SUBSET_TABLES = (
     "article_versions",
     "url_aliases",
@@ -63,17 +65,15 @@ def _streamed(method):
     return translated
 
 
-def where(
-    filters: ArticleFilter, alias: str = "a", topics: str = TOPIC_ELEMENTS
-) -> tuple[str, list[object]]:
-    """The SQL condition (and its parameters) selecting the articles ``filters`` names
-    (``topics``: the backend's :data:`TOPIC_ELEMENTS`)."""
+def where(filters: ArticleFilter, alias: str = "a", topic: str = "") -> tuple[str, list[object]]:
+    """The SQL condition (and its parameters) selecting the articles ``filters`` names;
+    ``topic``, when they name one: the condition that article ``alias`` has the topic bound
+    to its one ``?`` (:meth:`~crawler.store.sql.topics.TopicFilters._topic_condition`)."""
     clauses, params = ["TRUE"], []
     if filters.relevant:
         clauses.append(f"{alias}.relevant = 1")
     if filters.topic is not None:
-        element = topics.format(col=f"{alias}.topics")
-        clauses.append(f"EXISTS (SELECT 1 FROM {element} WHERE jt.value = ?)")
+        clauses.append(topic)
         params.append(filters.topic)
     if filters.sources:
         clauses.append(f"{alias}.source IN ({', '.join('?' for _ in filters.sources)})")
@@ -98,7 +98,7 @@ def _lists(row: dict) -> dict:
     return row
 
 
-class ReadingStore:
+class ReadingStore(TopicFilters):
     """Reads for people over ``self.conn`` (mixed into the SQLite store).
 
     The PostgreSQL backend overrides what its dialect writes differently:
@@ -109,8 +109,15 @@ class ReadingStore:
     _DRIVER_ERROR: type[Exception] = sqlite3.Error
     _TOPICS = TOPIC_ELEMENTS
 
-    def _where(self, filters: ArticleFilter, alias: str = "a") -> tuple[str, list[object]]:
-        return where(filters, alias, self._TOPICS)
+    def _where(
+        self, filters: ArticleFilter, alias: str = "a", *, walk: bool = False
+    ) -> tuple[str, list[object]]:
+        """:func:`where`; ``walk`` when the statement meets its articles through another
+        index than the filters' (see :mod:`crawler.store.sql.topics`)."""
+        topic = ""
+        if filters.topic is not None:
+            topic = self._topic_condition([filters.topic], alias, walk=walk)
+        return where(filters, alias, topic)
 
     def _stream(self, sql: str, params: list[object]) -> Iterator[tuple]:
         """The rows of a query as the driver hands them over (never the whole result at once)."""
@@ -124,10 +131,12 @@ class ReadingStore:
     def stories(
         self, filters: ArticleFilter = NO_FILTER, *, limit: int | None = None
     ) -> Iterator[Story]:
-        condition, params = self._where(filters)
+        picked, params = self._where(filters)
+        # Met down the date index or through the story index: checked one by one.
+        condition, _ = self._where(filters, walk=True)
         grouped = (
             f"SELECT a.story_id AS sid, min({_WHEN.format(a='a')}) AS first_seen "
-            f"FROM articles a WHERE {condition} GROUP BY a.story_id"
+            f"FROM articles a WHERE {picked} GROUP BY a.story_id"
         )
         if limit is None:  # every story: each selected article grouped by its story
             selected, selected_params = grouped, params
@@ -214,7 +223,7 @@ class ReadingStore:
         self, query: str, filters: ArticleFilter = NO_FILTER, *, limit: int = 20
     ) -> list[StoryHit]:
         match = match_expression(self.conn, query)
-        condition, params = self._where(filters)
+        condition, params = self._where(filters, walk=True)
         when = _WHEN.format(a="a")
         try:
             # Newest first down the date index, each article checked against the
@@ -314,7 +323,7 @@ class ReadingStore:
 
         A story is named after its first article, which the subset may leave out.
         """
-        inner, inner_params = self._where(filters, "b")
+        inner, inner_params = self._where(filters, "b", walk=True)
         return (
             f"(SELECT min(b.id) FROM articles b WHERE b.story_id = a.story_id AND {inner})",
             inner_params,
@@ -332,7 +341,7 @@ class ReadingStore:
         values, joins, first_params = [f"t.{n}" for n in names], "", []
         if table == "story_links":
             story, story_params = self._subset_story(filters)
-            linked, linked_params = self._where(filters, "l")
+            linked, linked_params = self._where(filters, "l", walk=True)
             values[names.index("story_id")] = story
             joins = f"JOIN articles l ON l.id = t.linked_id AND {linked} "
             first_params = [*story_params, *linked_params]
@@ -350,18 +359,14 @@ class ReadingStore:
 
     def known_values(self, field: str) -> list[str]:
         if field == "topics":
-            elements = self._TOPICS.format(col="a.topics")
-            sql = f"SELECT DISTINCT jt.value FROM articles a, {elements} ORDER BY 1"
-        else:
-            sql = f"SELECT DISTINCT {_column(field)} FROM articles ORDER BY 1"
+            return self._known_topics()
+        sql = f"SELECT DISTINCT {_column(field)} FROM articles ORDER BY 1"
         return [value for (value,) in self.conn.execute(sql)]
 
     def has_value(self, field: str, value: str) -> bool:
         if field == "topics":
-            elements = self._TOPICS.format(col="a.topics")
-            sql = f"SELECT 1 FROM articles a, {elements} WHERE jt.value = ? LIMIT 1"
-        else:
-            sql = f"SELECT 1 FROM articles WHERE {_column(field)} = ? LIMIT 1"
+            return self._has_topic(value)
+        sql = f"SELECT 1 FROM articles WHERE {_column(field)} = ? LIMIT 1"
         return self.conn.execute(sql, [value]).fetchone() is not None
 
 
