@@ -32,7 +32,14 @@ from typing import Any
 
 from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
 from crawler.textfold import fold, fold_offsets
-from crawler.texttime import ceasefire_time, named_years, out_of_period, text_time, years_back
+from crawler.texttime import (
+    ceasefire_time,
+    named_years,
+    out_of_period,
+    text_time,
+    withdrawal_time,
+    years_back,
+)
 
 __all__ = ["Pattern", "RelevanceResult", "Topic", "TopicSet", "fold", "load_topics"]
 
@@ -47,6 +54,9 @@ _JOINER = r"[^\w.!?։\n]{1,3}"
 _SENTENCE_END = re.compile(r"(?:[.!?…։]+|(?<=[\u0561-\u0587]):)[\"'»”’)]*\s+|\n+")
 _TERM_CHARS = re.compile(r"^[\w\s'’*-]+$")
 MIN_STEM = 3
+# Words between two terms of one noun phrase ("sülhməramlıların komandanı general
+# Volkovun": the peacekeepers' commander, General Volkov).
+_PHRASE_GAP = 3
 # Bound on the per-topic cache of hit spellings (inflected forms are many but finite).
 _NAMES_SEEN_MAX = 100_000
 
@@ -248,7 +258,7 @@ class _Text:
         self._offsets: list[int] | None | bool = False
         self._when: tuple[tuple[int, int] | None, list[int], tuple[int, int] | None] | None = None
         self._year_units: list[tuple[int, int]] | None = None
-        self._ceasefire: tuple[int, int] | None | bool = False
+        self._cue: tuple[int, int] | None | bool = False
 
     def drop_asides(self) -> None:
         """Blank comparison asides; done once the text is known to name a place (it can
@@ -269,15 +279,25 @@ class _Text:
             self._when = (own, years, (int(m[1]), int(m[2])) if m else None)
         return self._when
 
-    def ceasefire_dated(self) -> tuple[int, int] | None:
-        """For a text with no date of its own and no publication date, the months after
-        the 2020 war when it names the ceasefire of November 2020 by its day alone."""
-        if self._ceasefire is False:
+    def cue_dated(self) -> tuple[int, int] | None:
+        """For a text with no date of its own and no publication date, the earliest
+        (year, month) it can have been written in by the events it names without a
+        year: the months after the 2020 war when it names the ceasefire of November
+        2020 by its day alone, 2024 when it tells of the contingent's withdrawal (the
+        later wins: a withdrawal story recalls the ceasefire)."""
+        if self._cue is False:
             own, _, published = self.when()
-            self._ceasefire = (
-                ceasefire_time(self.original) if own is None and published is None else None
+            cues = (
+                [
+                    cue
+                    for cue in (withdrawal_time(self.original), ceasefire_time(self.original))
+                    if cue
+                ]
+                if own is None and published is None
+                else []
             )
-        return self._ceasefire
+            self._cue = max(cues, default=None)
+        return self._cue
 
     def year_units(self) -> list[tuple[int, int]]:
         """(unit, year) of every year the text names, and of every year it looks back to
@@ -421,6 +441,26 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
                 for other, other_unit in setting_words
             ):
                 placed.add(position)
+        # Terms a few words apart in one sentence are one noun phrase ("the commander
+        # of the Russian peacekeepers, General Volkov"): a setting phrase beside any of
+        # them places the whole phrase, however long the name it holds.
+        terms = [
+            (position, word, unit)
+            for position, ((_, _, pattern, _), word, unit) in enumerate(
+                zip(hits, words, units, strict=True)
+            )
+            if pattern.kind == "term"
+        ]
+        for ordered in (terms, terms[::-1]):
+            for (before, word_before, unit_before), (after, word_after, unit_after) in zip(
+                ordered, ordered[1:]
+            ):
+                if (
+                    before in placed
+                    and unit_before == unit_after
+                    and abs(word_after - word_before) <= _PHRASE_GAP
+                ):
+                    placed.add(after)
     strong: set[int] = set()
     named: set[int] = set()  # units with a term that holds a place name
     eventful: dict[int, set[int]] = {}  # unit -> its weak words of the event, in context
@@ -529,10 +569,11 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     if score < needed:
         return score, [], False
     # Checked last, as few texts get here: an undated text that names the ceasefire of
-    # November 2020 by its day alone was written in the months after the war.
+    # November 2020 by its day alone was written in the months after the war, one that
+    # tells of the contingent's withdrawal in 2024 or later.
     if topic.period is not None:
-        after_war = text.ceasefire_dated()
-        if after_war is not None and out_of_period(topic.period, after_war, [], None):
+        cued = text.cue_dated()
+        if cued is not None and out_of_period(topic.period, cued, [], None):
             return 0.0, [], False
     found: dict[str, str] = {}
     anchors = [

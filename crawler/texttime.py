@@ -17,6 +17,7 @@ __all__ = [
     "named_years",
     "out_of_period",
     "text_time",
+    "withdrawal_time",
     "years_back",
 ]
 
@@ -156,6 +157,36 @@ def ceasefire_time(text: str) -> tuple[int, int] | None:
                     return 2020, 11
             at = lowered.find(month, at + 1)
     return None
+
+
+# The contingent's withdrawal from Karabakh (April-June 2024) named as having begun or
+# happened ("the withdrawal of the Russian peacekeepers", "вывод российских
+# миротворцев", "խաղաղապահների դուրսբերումը", "sülhməramlıların çıxarılması",
+# "peacekeepers leaving Karabakh"): a text that tells it was written in 2024 or later,
+# whatever else it recalls. The contingent's word and the withdrawal's stand a few
+# words apart, in either order.
+_PEACEKEEPERS = r"peace-?keep\w*|миротвор\w*|խաղաղապահ\w*|sülhməramlı\w*"
+_WITHDRAWAL = (
+    r"withdr\w*|pull\w* out|left|leav\w*"
+    r"|вывод\w*|выв[её]\w*|покин\w*|покида\w*"
+    r"|դուրսբեր\w*|դուրս \w+|լք\w*"
+    r"|çıxarıl\w*|çıx\w*|tərk\w*"
+)
+_WITHDRAWAL_NEAR = re.compile(
+    rf"(?<!\w)(?:(?:{_PEACEKEEPERS})(?:\W+\w+){{0,4}}?\W+(?:{_WITHDRAWAL})"
+    rf"|(?:{_WITHDRAWAL})(?:\W+\w+){{0,4}}?\W+(?:{_PEACEKEEPERS}))(?!\w)"
+)
+_WITHDRAWAL_STEMS = ("peace", "миротвор", "խաղաղապահ", "sülhməramlı")
+
+
+def withdrawal_time(text: str) -> tuple[int, int] | None:
+    """(2024, 4) when ``text`` tells of the Russian contingent's withdrawal from
+    Karabakh (it began in April 2024); else None."""
+    lowered = text.lower()
+    # Most texts name no peacekeeper: a substring test spares them the scan.
+    if not any(stem in lowered for stem in _WITHDRAWAL_STEMS):
+        return None
+    return (2024, 4) if _WITHDRAWAL_NEAR.search(lowered) else None
 
 
 def named_years(text: str) -> list[tuple[int, int]]:
