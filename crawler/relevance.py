@@ -398,14 +398,6 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     dated_within = topic.period is None or (
         dated is not None and topic.period[0] <= dated <= topic.period[1]
     )
-    # The years of the headline, the lead and the sentences that hold the topic's
-    # places or words date what the text says of it; a year elsewhere is someone's
-    # past ("awarded Hero of Russia in 2017", "born in 1975"), not when it happened.
-    if topic.period is not None and own is None:
-        hit_units = {0, 1, *units}
-        topical = [year for unit, year in text.year_units() if unit in hit_units]
-        if topical and out_of_period(topic.period, None, topical, published):
-            return 0.0, [], False
     # "The region", "the enclave" place a sentence only once a real anchor came before.
     anchor_words = [
         w
@@ -482,6 +474,18 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     if dated_within and topic.period is not None:
         strong |= {unit for unit, words_of_event in eventful.items() if len(words_of_event) >= 2}
     strong_units = sorted(strong)
+    # The years of the headline, the lead and the sentences that hold the topic's
+    # places or words date what the text says of it; a year elsewhere is someone's
+    # past ("awarded Hero of Russia in 2017", "born in 1975"), not when it happened.
+    # A text published within the period is read as of its time unless the headline,
+    # the lead or a sentence naming the event holds the earlier year (an anniversary
+    # piece): a year in a sentence beside it is background ("detained at the Lachin
+    # checkpoint … charged over killings in December 1991").
+    if topic.period is not None and own is None:
+        hit_units = {0, 1, *(strong if dated_within else units)}
+        topical = [year for unit, year in text.year_units() if unit in hit_units]
+        if topical and out_of_period(topic.period, None, topical, published):
+            return 0.0, [], False
     evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
     used: list[tuple[int, int]] = []
     own_unit: dict[int, int] = {}  # term -> the first unit it fills
