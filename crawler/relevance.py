@@ -34,6 +34,7 @@ from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
 from crawler.textfold import fold, fold_offsets
 from crawler.texttime import (
     ceasefire_time,
+    gas_cut_time,
     named_years,
     out_of_period,
     text_time,
@@ -56,7 +57,7 @@ _TERM_CHARS = re.compile(r"^[\w\s'’*-]+$")
 MIN_STEM = 3
 # Words between two terms of one noun phrase ("sülhməramlıların komandanı general
 # Volkovun": the peacekeepers' commander, General Volkov).
-_PHRASE_GAP = 3
+_PHRASE_GAP = 4
 # Bound on the per-topic cache of hit spellings (inflected forms are many but finite).
 _NAMES_SEEN_MAX = 100_000
 
@@ -238,6 +239,9 @@ _COMPARISON_ASIDE = re.compile(
 )
 
 
+# Events a text names without a year that date it (crawler.texttime).
+_CUES = (withdrawal_time, ceasefire_time, gas_cut_time)
+
 _PUBLISHED = re.compile(r"((?:19|20)\d\d)-(0[1-9]|1[0-2])")
 
 
@@ -282,20 +286,13 @@ class _Text:
     def cue_dated(self) -> tuple[int, int] | None:
         """For a text with no date of its own and no publication date, the earliest
         (year, month) it can have been written in by the events it names without a
-        year: the months after the 2020 war when it names the ceasefire of November
-        2020 by its day alone, 2024 when it tells of the contingent's withdrawal (the
-        later wins: a withdrawal story recalls the ceasefire)."""
+        year (``_CUES``): the months after the 2020 war when it names the ceasefire of
+        November 2020 by its day alone, 2024 when it tells of the contingent's
+        withdrawal. The latest wins: a withdrawal story recalls the ceasefire."""
         if self._cue is False:
             own, _, published = self.when()
-            cues = (
-                [
-                    cue
-                    for cue in (withdrawal_time(self.original), ceasefire_time(self.original))
-                    if cue
-                ]
-                if own is None and published is None
-                else []
-            )
+            undated = own is None and published is None
+            cues = [cue for time in _CUES if undated and (cue := time(self.original))]
             self._cue = max(cues, default=None)
         return self._cue
 
@@ -445,7 +442,7 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
         ]
         for ordered in (terms, terms[::-1]):
             for (before, word_before, unit_before), (after, word_after, unit_after) in zip(
-                ordered, ordered[1:]
+                ordered, ordered[1:], strict=False
             ):
                 if (
                     before in placed
