@@ -129,6 +129,9 @@ class Pattern:
     """The term names the setting (a place, a route, an organisation there in every
     year: "Lachin corridor", "road", "Red Cross"), not an event: a topic with evidence
     of nothing else is not matched (see ``context_terms``)."""
+    in_period: bool = False
+    """A weak term that names the event itself in a text dated within the topic's period
+    (the checkpoint on the Lachin road from April 2023), see ``period_terms``."""
 
 
 @dataclass(frozen=True)
@@ -462,6 +465,8 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
             named.add(unit)
         elif pattern.kind == "term" and not pattern.context and near_anchor(word):
             strong.add(unit)
+        elif pattern.in_period and dated_within and near_anchor(word):
+            strong.add(unit)
         elif pattern.kind == "weak" and not pattern.context and near_anchor(word):
             eventful.setdefault(unit, set()).add(index)
     strong |= named & eventful.keys()
@@ -679,6 +684,7 @@ _TOPIC_KEYS = {
     "referring_terms",
     "refer_span",
     "context_terms",
+    "period_terms",
     "setting_terms",
     "setting_span",
 }
@@ -756,6 +762,7 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     terms = _term_list(path, where, "terms", raw["terms"])
     weak = _term_list(path, where, "weak_terms", raw.get("weak_terms", []))
     context = _term_list(path, where, "context_terms", raw.get("context_terms", []))
+    in_period = _term_list(path, where, "period_terms", raw.get("period_terms", []))
     weak_weight = _number(path, where, raw, "weak_weight", 0.5, minimum=0)
     ignore = _term_list(path, where, "ignore", raw.get("ignore", []))
     carried = _term_list(path, where, "carried_anchors", raw.get("carried_anchors", []))
@@ -779,10 +786,13 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
         ("weak", weak, weak_weight, False),
         ("weak", context, weak_weight, True),
         ("refer", referring, 1.0, True),
+        ("weak", in_period, weak_weight, False),
     ):
         for term in items:
             anchored = bool(anchor_regex.search(fold(term.replace("*", ""))))
-            patterns.append(Pattern(term, kind, weight, anchored, setting or anchored))
+            patterns.append(
+                Pattern(term, kind, weight, anchored, setting or anchored, items is in_period)
+            )
     patterns += [Pattern(term, "setting", 0.0, False, True) for term in settings]
     # An ignored phrase is consumed by the scan, so the terms and anchors inside
     # it ("Zangezur corridor", "Qarabag FK") are never seen.
