@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from crawler.textfold import fold
-from crawler.texttime import ceasefire_time, out_of_period, text_time, years_back
+from crawler.texttime import (
+    ceasefire_time,
+    gas_cut_time,
+    out_of_period,
+    text_time,
+    withdrawal_time,
+    years_back,
+)
 
 BLOCKADE = ((2022, 12), (2023, 9))
 
@@ -145,3 +152,41 @@ def test_how_many_years_a_text_looks_back(text, back):
 )
 def test_the_ceasefire_named_by_its_day_alone(text, when):
     assert ceasefire_time(text) == when
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("The withdrawal of the Russian peacekeepers from Karabakh has begun.", (2024, 4)),
+        ("Russian peacekeepers left Karabakh for Goris on Monday.", (2024, 4)),
+        ("Начался вывод российских миротворцев из Карабаха.", (2024, 4)),
+        ("Ռուս խաղաղապահների դուրսբերումը Ղարաբաղից սկսվել է։", (2024, 4)),
+        ("Rusiya sülhməramlılarının Qarabağdan çıxarılması başa çatıb.", (2024, 4)),
+        # Peacekeepers doing anything else, or a withdrawal of someone else, is no cue.
+        ("Russian peacekeepers escorted the buses to Stepanakert.", None),
+        ("Armenian units withdrew from Kelbajar; the buses left at noon.", None),
+        ("Миротворцы сопроводили колонну. Армянские войска начали вывод техники.", None),
+    ],
+)
+def test_the_contingents_withdrawal_dates_a_text_to_2024(text, when):
+    assert withdrawal_time(text) == when
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        (
+            "В ночь на 8 марта в результате повреждения газопровода прекращена подача газа.",
+            (2022, 3),
+        ),
+        ("Ադրբեջանը մարտի 8-ին վթարված գազատարի հատվածում թույլ չէր տալիս աշխատանքներ։", (2022, 3)),
+        ("Gas supply was cut on March 8 after the pipeline was damaged.", (2022, 3)),
+        ("Martın 8-də qaz kəməri zədələnib.", (2022, 3)),
+        # With its year the day dates nothing; 8 March without gas is Women's Day.
+        ("On 8 March 2022 the gas pipeline was damaged.", None),
+        ("8 марта газета поздравила читательниц.", None),
+        ("On March 8 the school celebrated the holiday.", None),
+    ],
+)
+def test_the_gas_cut_of_march_2022_named_by_its_day_alone(text, when):
+    assert gas_cut_time(text) == when
