@@ -2285,3 +2285,47 @@ def test_a_background_year_beside_the_event_does_not_date_a_published_text(
     filler = FILLER[language]
     assert BLOCKADE in topics.match("", f"{event} {filler} {background}", "2023-07-31").topics
     assert BLOCKADE not in topics.match("", f"{background} {event} {filler}", "2023-07-31").topics
+
+
+# What the blockade did that the texts name without naming it: rolling blackouts once the
+# gas is gone (en, ru, hy), and in Azerbaijani framing the food trucks ("ərzaq yükü")
+# waiting on the Aghdam road in September 2023.
+@pytest.mark.parametrize(
+    ("language", "strong", "effect", "neutral", "published"),
+    [
+        (
+            "en",
+            "Stepanakert has had no gas supply for a week.",
+            "Rolling blackouts in Stepanakert now last six hours.",
+            "Concerts in Stepanakert now last six hours.",
+            None,
+        ),
+        (
+            "ru",
+            "В Степанакерте неделю нет газоснабжения.",
+            "Веерные отключения в Степанакерте длятся по шесть часов.",
+            "Концерты в Степанакерте длятся по шесть часов.",
+            None,
+        ),
+        (
+            "hy",
+            "Ստեփանակերտում մեկ շաբաթ գազամատակարարում չկա։",
+            "Ստեփանակերտում հովհարային անջատումները տևում են վեց ժամ։",
+            "Ստեփանակերտում համերգները տևում են վեց ժամ։",
+            None,
+        ),
+        (
+            "az",
+            "Qızıl Xaç Cəmiyyətinin yük maşını Ağdam-Xankəndi yolunda gözləyir.",
+            "Xankəndiyə göndərilən ərzaq yükü hələ də Bərdədədir.",
+            "Xankəndiyə göndərilən məktub hələ də Bərdədədir.",
+            "2023-09-05",
+        ),
+    ],
+)
+def test_what_the_blockade_did_carries_a_sentence(
+    topics, language, strong, effect, neutral, published
+):
+    filler = FILLER[language]
+    assert BLOCKADE in topics.match("", f"{strong} {filler} {effect}", published).topics
+    assert BLOCKADE not in topics.match("", f"{strong} {filler} {neutral}", published).topics
