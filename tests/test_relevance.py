@@ -2317,7 +2317,7 @@ def test_a_background_year_beside_the_event_does_not_date_a_published_text(
         (
             "az",
             "Qızıl Xaç Cəmiyyətinin yük maşını Ağdam-Xankəndi yolunda gözləyir.",
-            "Xankəndiyə göndərilən ərzaq yükü hələ də Bərdədədir.",
+            "Xankəndiyə göndərilən ərzaq hələ də Bərdədədir.",
             "Xankəndiyə göndərilən məktub hələ də Bərdədədir.",
             "2023-09-05",
         ),
