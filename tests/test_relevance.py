@@ -591,22 +591,23 @@ def test_real_set_shape():
 
 # Floors a little under the figures measured when the rules were last changed
 # (docs/quality.md): they catch a regression, they are not the goal of issue #13.
-# The held-out half is that of batches 1-3; batches 4 to 8 were the second to sixth
-# rounds' unseen sets (batch 8 measured once, at the sixth round's end: 0.952 / 0.909),
-# all looked at in the seventh round. "headline" leaves borderline items and languages
+# The held-out half is that of batches 1-3; batches 4 to 9 were the second to seventh
+# rounds' unseen sets (batch 9 measured once, after the seventh round: 0.912 / 0.912),
+# all looked at in the eighth round. "headline" leaves borderline items and languages
 # the topics do not cover out, as the shared sets' README scores them.
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
     [
         ("relevance-dev", 0.94, 0.94),
-        ("heldout", 0.97, 0.97),
-        ("batch 4", 0.96, 0.97),
+        ("heldout", 0.97, 0.96),
+        ("batch 4", 0.97, 0.97),
         ("batch 5", 0.97, 0.96),
-        ("batch 6", 0.94, 0.92),
-        ("batch 7", 0.94, 0.91),
-        ("batch 8", 0.95, 0.95),
-        ("every seen set", 0.96, 0.95),
-        ("every seen set, headline", 0.97, 0.97),
+        ("batch 6", 0.96, 0.92),
+        ("batch 7", 0.94, 0.93),
+        ("batch 8", 0.95, 0.97),
+        ("batch 9", 0.97, 0.96),
+        ("every seen set", 0.97, 0.96),
+        ("every seen set, headline", 0.98, 0.98),
     ],
 )
 def test_precision_and_recall_on_real_texts(
@@ -619,7 +620,7 @@ def test_precision_and_recall_on_real_texts(
     elif which == "heldout":
         records = [r for r in real if r["split"] == "heldout" and r["batch"] < 4]
     elif which.startswith("every seen set"):
-        records = dev + [r for r in real if r["batch"] <= 8]
+        records = dev + [r for r in real if r["batch"] <= 9]
         if which.endswith("headline"):
             records = [
                 r
