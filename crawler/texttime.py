@@ -211,11 +211,13 @@ def gas_cut_time(text: str) -> tuple[int, int] | None:
 # whatever else it recalls. The contingent's word and the withdrawal's stand a few
 # words apart, in either order.
 _PEACEKEEPERS = r"peace-?keep\w*|миротвор\w*|խաղաղապահ\w*|sülhməramlı\w*"
+# Forms of having left or leaving, not of a wish or a fear ("will leave", "abandoned by
+# the peacekeepers", "the commander must come out to them": "qarşısına çıxmasını").
 _WITHDRAWAL = (
-    r"withdr\w*|pull\w* out|left|leav\w*"
-    r"|вывод\w*|выв[её]\w*|покин\w*|покида\w*"
-    r"|դուրսբեր\w*|դուրս \w+|լք\w*"
-    r"|çıxarıl\w*|çıx\w*|tərk\w*"
+    r"withdr\w*|pull\w* out|left|leaving"
+    r"|вывод\w*|выв[её]\w*|покинул\w*|покида\w*"
+    r"|դուրսբեր\w*|դուրս (?:են )?բեր\w*|դուրս (?:են )?եկ\w*|լքել են|լքեցին"
+    r"|çıxarıl\w*|tərk\w*"
 )
 _WITHDRAWAL_NEAR = re.compile(
     rf"(?<!\w)(?:(?:{_PEACEKEEPERS})(?:\W+\w+){{0,4}}?\W+(?:{_WITHDRAWAL})"

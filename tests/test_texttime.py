@@ -172,7 +172,10 @@ def test_the_ceasefire_named_by_its_day_alone(text, when):
             "Rusiya sülhməramlılarının Qarabağdan çıxarılması başa çatıb.",
             (2024, 4),
         ),
-        # Peacekeepers doing anything else, or a withdrawal of someone else, is no cue.
+        # Peacekeepers doing anything else, or a withdrawal of someone else, is no cue;
+        # nor is a fear that they will leave.
+        (withdrawal_time, "Residents fear the Russian peacekeepers will leave Karabakh.", None),
+        (withdrawal_time, "Komandan sülhməramlıların qarşısına çıxıb danışıb.", None),
         (withdrawal_time, "Russian peacekeepers escorted the buses to Stepanakert.", None),
         (withdrawal_time, "Armenian units withdrew from Kelbajar; the buses left at noon.", None),
         (
