@@ -32,7 +32,15 @@ from typing import Any
 
 from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
 from crawler.textfold import fold, fold_offsets
-from crawler.texttime import ceasefire_time, named_years, out_of_period, text_time, years_back
+from crawler.texttime import (
+    ceasefire_time,
+    gas_cut_time,
+    named_years,
+    out_of_period,
+    text_time,
+    withdrawal_time,
+    years_back,
+)
 
 __all__ = ["Pattern", "RelevanceResult", "Topic", "TopicSet", "fold", "load_topics"]
 
@@ -47,6 +55,9 @@ _JOINER = r"[^\w.!?։\n]{1,3}"
 _SENTENCE_END = re.compile(r"(?:[.!?…։]+|(?<=[\u0561-\u0587]):)[\"'»”’)]*\s+|\n+")
 _TERM_CHARS = re.compile(r"^[\w\s'’*-]+$")
 MIN_STEM = 3
+# Words between two terms of one noun phrase ("sülhməramlıların komandanı general
+# Volkovun": the peacekeepers' commander, General Volkov).
+_PHRASE_GAP = 4
 # Bound on the per-topic cache of hit spellings (inflected forms are many but finite).
 _NAMES_SEEN_MAX = 100_000
 
@@ -68,12 +79,23 @@ def _term_regex(term: str) -> str:
     return _JOINER.join(parts) + r"(?!\w)"
 
 
-def _scan_head(patterns: list[Pattern]) -> str:
-    """Start of an alternation of ``patterns``' regexes, up to its opening group.
+def _scan(sources: list[str], names: list[str] | None = None) -> str:
+    """One alternation of term regexes ``sources``, in order of preference, for a scan;
+    with ``names``, each branch is a named group.
 
-    The lookahead on first letters lets the engine skip most positions fast."""
-    firsts = "".join(sorted({re.escape(_words(p.text)[0][0]) for p in patterns}))
-    return rf"(?=[{firsts}])(?<!\w)(?:"
+    Python's engine tries every branch at each position, so the branches are grouped
+    by their first character ("l(?:achin corridor…|achin…)|s(?:…)"): at a position
+    only the branches that can start there are tried. Branches of one group keep
+    their order, and two groups never match at one position, so the scan finds what
+    one flat alternation would. The lookahead on first letters skips most positions
+    fast."""
+    groups: dict[str, list[str]] = {}
+    for index, source in enumerate(sources):
+        cut = 2 if source.startswith("\\") else 1
+        rest = f"(?P<{names[index]}>{source[cut:]})" if names else source[cut:]
+        groups.setdefault(source[:cut], []).append(rest)
+    body = "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
+    return rf"(?=[{''.join(groups)}])(?<!\w)(?:{body})"
 
 
 def _check_term(term: Any) -> str | None:
@@ -118,6 +140,9 @@ class Pattern:
     """The term names the setting (a place, a route, an organisation there in every
     year: "Lachin corridor", "road", "Red Cross"), not an event: a topic with evidence
     of nothing else is not matched (see ``context_terms``)."""
+    in_period: bool = False
+    """A weak term that names the event itself in a text dated within the topic's period
+    (the checkpoint on the Lachin road from April 2023), see ``period_terms``."""
 
 
 @dataclass(frozen=True)
@@ -228,6 +253,9 @@ _COMPARISON_ASIDE = re.compile(
 )
 
 
+# Events a text names without a year that date it (crawler.texttime).
+_CUES = (withdrawal_time, ceasefire_time, gas_cut_time)
+
 _PUBLISHED = re.compile(r"((?:19|20)\d\d)-(0[1-9]|1[0-2])")
 
 
@@ -248,7 +276,7 @@ class _Text:
         self._offsets: list[int] | None | bool = False
         self._when: tuple[tuple[int, int] | None, list[int], tuple[int, int] | None] | None = None
         self._year_units: list[tuple[int, int]] | None = None
-        self._ceasefire: tuple[int, int] | None | bool = False
+        self._cue: tuple[int, int] | None | bool = False
 
     def drop_asides(self) -> None:
         """Blank comparison asides; done once the text is known to name a place (it can
@@ -269,15 +297,18 @@ class _Text:
             self._when = (own, years, (int(m[1]), int(m[2])) if m else None)
         return self._when
 
-    def ceasefire_dated(self) -> tuple[int, int] | None:
-        """For a text with no date of its own and no publication date, the months after
-        the 2020 war when it names the ceasefire of November 2020 by its day alone."""
-        if self._ceasefire is False:
+    def cue_dated(self) -> tuple[int, int] | None:
+        """For a text with no date of its own and no publication date, the earliest
+        (year, month) it can have been written in by the events it names without a
+        year (``_CUES``): the months after the 2020 war when it names the ceasefire of
+        November 2020 by its day alone, 2024 when it tells of the contingent's
+        withdrawal. The latest wins: a withdrawal story recalls the ceasefire."""
+        if self._cue is False:
             own, _, published = self.when()
-            self._ceasefire = (
-                ceasefire_time(self.original) if own is None and published is None else None
-            )
-        return self._ceasefire
+            undated = own is None and published is None
+            cues = [cue for time in _CUES if undated and (cue := time(self.original))]
+            self._cue = max(cues, default=None)
+        return self._cue
 
     def year_units(self) -> list[tuple[int, int]]:
         """(unit, year) of every year the text names, and of every year it looks back to
@@ -378,14 +409,6 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     dated_within = topic.period is None or (
         dated is not None and topic.period[0] <= dated <= topic.period[1]
     )
-    # The years of the headline, the lead and the sentences that hold the topic's
-    # places or words date what the text says of it; a year elsewhere is someone's
-    # past ("awarded Hero of Russia in 2017", "born in 1975"), not when it happened.
-    if topic.period is not None and own is None:
-        hit_units = {0, 1, *units}
-        topical = [year for unit, year in text.year_units() if unit in hit_units]
-        if topical and out_of_period(topic.period, None, topical, published):
-            return 0.0, [], False
     # "The region", "the enclave" place a sentence only once a real anchor came before.
     anchor_words = [
         w
@@ -421,6 +444,26 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
                 for other, other_unit in setting_words
             ):
                 placed.add(position)
+        # Terms a few words apart in one sentence are one noun phrase ("the commander
+        # of the Russian peacekeepers, General Volkov"): a setting phrase beside any of
+        # them places the whole phrase, however long the name it holds.
+        terms = [
+            (position, word, unit)
+            for position, ((_, _, pattern, _), word, unit) in enumerate(
+                zip(hits, words, units, strict=True)
+            )
+            if pattern.kind == "term"
+        ]
+        for ordered in (terms, terms[::-1]):
+            for (before, word_before, unit_before), (after, word_after, unit_after) in zip(
+                ordered, ordered[1:], strict=False
+            ):
+                if (
+                    before in placed
+                    and unit_before == unit_after
+                    and abs(word_after - word_before) <= _PHRASE_GAP
+                ):
+                    placed.add(after)
     strong: set[int] = set()
     named: set[int] = set()  # units with a term that holds a place name
     eventful: dict[int, set[int]] = {}  # unit -> its weak words of the event, in context
@@ -433,6 +476,8 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
             named.add(unit)
         elif pattern.kind == "term" and not pattern.context and near_anchor(word):
             strong.add(unit)
+        elif pattern.in_period and dated_within and near_anchor(word):
+            strong.add(unit)
         elif pattern.kind == "weak" and not pattern.context and near_anchor(word):
             eventful.setdefault(unit, set()).add(index)
     strong |= named & eventful.keys()
@@ -442,6 +487,18 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     if dated_within and topic.period is not None:
         strong |= {unit for unit, words_of_event in eventful.items() if len(words_of_event) >= 2}
     strong_units = sorted(strong)
+    # The years of the headline, the lead and the sentences that hold the topic's
+    # places or words date what the text says of it; a year elsewhere is someone's
+    # past ("awarded Hero of Russia in 2017", "born in 1975"), not when it happened.
+    # A text published within the period is read as of its time unless the headline,
+    # the lead or a sentence naming the event holds the earlier year (an anniversary
+    # piece): a year in a sentence beside it is background ("detained at the Lachin
+    # checkpoint … charged over killings in December 1991").
+    if topic.period is not None and own is None:
+        hit_units = {0, 1, *(strong if dated_within else units)}
+        topical = [year for unit, year in text.year_units() if unit in hit_units]
+        if topical and out_of_period(topic.period, None, topical, published):
+            return 0.0, [], False
     evidence: dict[int, dict[int, float]] = {}  # unit -> pattern index -> weight
     used: list[tuple[int, int]] = []
     own_unit: dict[int, int] = {}  # term -> the first unit it fills
@@ -529,10 +586,11 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     if score < needed:
         return score, [], False
     # Checked last, as few texts get here: an undated text that names the ceasefire of
-    # November 2020 by its day alone was written in the months after the war.
+    # November 2020 by its day alone was written in the months after the war, one that
+    # tells of the contingent's withdrawal in 2024 or later.
     if topic.period is not None:
-        after_war = text.ceasefire_dated()
-        if after_war is not None and out_of_period(topic.period, after_war, [], None):
+        cued = text.cue_dated()
+        if cued is not None and out_of_period(topic.period, cued, [], None):
             return 0.0, [], False
     found: dict[str, str] = {}
     anchors = [
@@ -576,7 +634,7 @@ class TopicSet:
         sources = sorted(
             {_term_regex(p.text) for p in anchored}, key=lambda source: (-len(source), source)
         )
-        return re.compile(_scan_head(anchored) + "|".join(sources) + ")")
+        return re.compile(_scan(sources))
 
     def match(
         self, title: str | None, body: str | None, published: str | None = None
@@ -637,6 +695,7 @@ _TOPIC_KEYS = {
     "referring_terms",
     "refer_span",
     "context_terms",
+    "period_terms",
     "setting_terms",
     "setting_span",
 }
@@ -714,6 +773,7 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     terms = _term_list(path, where, "terms", raw["terms"])
     weak = _term_list(path, where, "weak_terms", raw.get("weak_terms", []))
     context = _term_list(path, where, "context_terms", raw.get("context_terms", []))
+    in_period = _term_list(path, where, "period_terms", raw.get("period_terms", []))
     weak_weight = _number(path, where, raw, "weak_weight", 0.5, minimum=0)
     ignore = _term_list(path, where, "ignore", raw.get("ignore", []))
     carried = _term_list(path, where, "carried_anchors", raw.get("carried_anchors", []))
@@ -737,10 +797,13 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
         ("weak", weak, weak_weight, False),
         ("weak", context, weak_weight, True),
         ("refer", referring, 1.0, True),
+        ("weak", in_period, weak_weight, False),
     ):
         for term in items:
             anchored = bool(anchor_regex.search(fold(term.replace("*", ""))))
-            patterns.append(Pattern(term, kind, weight, anchored, setting or anchored))
+            patterns.append(
+                Pattern(term, kind, weight, anchored, setting or anchored, items is in_period)
+            )
     patterns += [Pattern(term, "setting", 0.0, False, True) for term in settings]
     # An ignored phrase is consumed by the scan, so the terms and anchors inside
     # it ("Zangezur corridor", "Qarabag FK") are never seen.
@@ -752,9 +815,8 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     order = sorted(
         range(len(patterns)), key=lambda i: (patterns[i].kind != "ignore", -len(sources[i]))
     )
-    head = _scan_head(patterns)
-    regex = re.compile(head + "|".join(sources[i] for i in order) + ")")
-    which = re.compile(head + "|".join(f"(?P<p{i}>{sources[i]})" for i in order) + ")")
+    regex = re.compile(_scan([sources[i] for i in order]))
+    which = re.compile(_scan([sources[i] for i in order], [f"p{i}" for i in order]))
     return Topic(
         name=name,
         description=raw.get("description", ""),

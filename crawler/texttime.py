@@ -10,13 +10,16 @@ dates pipeline) only dates a text that gives no date of its own.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 __all__ = [
     "YEAR_SLACK",
     "ceasefire_time",
+    "gas_cut_time",
     "named_years",
     "out_of_period",
     "text_time",
+    "withdrawal_time",
     "years_back",
 ]
 
@@ -116,45 +119,129 @@ def years_back(text: str) -> list[tuple[int, int]]:
     return [(m.start(), int(m["n"])) for m in _YEARS_BACK.finditer(text) if int(m["n"]) > 0]
 
 
+# An event named by its day alone, with no year beside it, in a text that gives no year:
+# the text was written in the months after it. Each event: the month's spellings (found
+# by a plain substring search first), the day and month in either order, and its words
+# near the day.
+_DAY_SPAN = 16
+_YEAR_NEAR = 25
+_WORDS_NEAR = 160
+
+
+@dataclass(frozen=True)
+class _DayNamed:
+    when: tuple[int, int]
+    months: tuple[str, ...]
+    day: re.Pattern
+    words: re.Pattern
+
+
+def _day_named(lowered: str, event: _DayNamed) -> bool:
+    """Whether lower-cased text names ``event`` by its day alone, with its words near."""
+    # The day is looked for only around each month named: most texts name none, and a
+    # scan of the whole text would cost more than the rest of the match.
+    for month in event.months:
+        at = lowered.find(month)
+        while at != -1:
+            start = max(0, at - _DAY_SPAN)
+            m = event.day.search(lowered, start, at + len(month) + _DAY_SPAN)
+            if m and not _YEAR.search(
+                lowered, max(0, m.start() - _YEAR_NEAR), m.end() + _YEAR_NEAR
+            ):
+                near = lowered[max(0, m.start() - _WORDS_NEAR) : m.end() + _WORDS_NEAR]
+                if event.words.search(near):
+                    return True
+            at = lowered.find(month, at + 1)
+    return False
+
+
 # The ceasefire statement of 9-10 November 2020 named by its day alone ("the November 9
 # statement", "с 10 ноября", "նոյեմբերի 9-ի հայտարարությունը", "noyabrın 10-da imzalanmış
 # bəyanat"): a text that needs no year for it was written in the months after the 2020
-# war. Day and month in either order; the statement, agreement or ceasefire named near.
-_CEASEFIRE_DAY = re.compile(
-    r"(?<!\d)(?:9|10)(?:-?(?:th|го|ի|ին|da|də|u|cu))?\s+(?:of\s+)?(?:november|ноябр|նոյեմբեր|noyabr)"
-    r"|(?:november|nov\.|ноябр\w*|նոյեմբերի|noyabr\w*)\s+(?:9|10)(?!\d)",
+# war.
+_CEASEFIRE = _DayNamed(
+    when=(2020, 11),
+    months=("novemb", "nov.", "ноябр", "նոյեմբեր", "noyabr"),
+    day=re.compile(
+        r"(?<!\d)(?:9|10)(?:-?(?:th|го|ի|ին|da|də|u|cu))?\s+(?:of\s+)?"
+        r"(?:november|ноябр|նոյեմբեր|noyabr)"
+        r"|(?:november|nov\.|ноябр\w*|նոյեմբերի|noyabr\w*)\s+(?:9|10)(?!\d)"
+    ),
+    words=re.compile(
+        r"statement|agree|declaration|armistice|ceasefire|cease-fire|truce"
+        r"|заявлени|соглашени|договорённост|договоренност|перемири|прекращени\w* огня"
+        r"|հայտարարությ|համաձայնագ|պայմանավորվածությ|հրադադար|կրակի դադարեցմ"
+        r"|bəyanat|saziş|razılaş|atəşkəs|kapitulyasiya"
+    ),
 )
-_CEASEFIRE_WORD = re.compile(
-    r"statement|agree|declaration|armistice|ceasefire|cease-fire|truce"
-    r"|заявлени|соглашени|договорённост|договоренност|перемири|прекращени\w* огня"
-    r"|հայտարարությ|համաձայնագ|պայմանավորվածությ|հրադադար|կրակի դադարեցմ"
-    r"|bəyanat|saziş|razılaş|atəşkəs|kapitulyasiya"
+# The gas pipeline to Karabakh damaged on 8 March 2022 ("в ночь на 8 марта", "մարտի 8-ին
+# վթարված գազատարը", "on March 8", "martın 8-də"), nine months before the blockade's gas
+# cuts: named by its day alone, it is that spring's.
+_GAS_CUT = _DayNamed(
+    when=(2022, 3),
+    months=("march", "марта", "մարտի", "mart"),
+    day=re.compile(
+        r"(?<!\d)8(?:-?(?:th|го|ի|ին|də|da|i|ı))?\s+(?:of\s+)?(?:march|марта|մարտի|mart)"
+        r"|(?:march|марта|մարտի|mart\w*)\s+8(?!\d)"
+    ),
+    # Not "газета" (newspaper), "qazanmaq" (to win): the forms of gas itself.
+    words=re.compile(
+        r"(?<!\w)(?:gas|газ|газа|газу|газом|газопровод\w*|газоснабжени\w*"
+        r"|գազ|գազի|գազը|գազատար\w*|գազամատակարար\w*|qaz|qazı|qazın|qaz kəmər\w*)(?!\w)"
+    ),
 )
-_CEASEFIRE_NEAR = 160
-_NOVEMBER = ("novemb", "nov.", "ноябр", "նոյեմբեր", "noyabr")
-_CEASEFIRE_YEAR_NEAR = 25
-_CEASEFIRE_DAY_SPAN = 16
 
 
 def ceasefire_time(text: str) -> tuple[int, int] | None:
     """(2020, 11) when ``text`` names the ceasefire statement of 9-10 November by its day
     alone, with no year beside it: the year after the 2020 war; else None."""
+    return _CEASEFIRE.when if _day_named(text.lower(), _CEASEFIRE) else None
+
+
+def gas_cut_time(text: str) -> tuple[int, int] | None:
+    """(2022, 3) when ``text`` names the gas cut of 8 March 2022 by its day alone, with no
+    year beside it; else None."""
+    return _GAS_CUT.when if _day_named(text.lower(), _GAS_CUT) else None
+
+
+# The contingent's withdrawal from Karabakh (April-June 2024) named as having begun or
+# happened ("the withdrawal of the Russian peacekeepers", "вывод российских
+# миротворцев", "խաղաղապահների դուրսբերումը", "sülhməramlıların çıxarılması",
+# "peacekeepers leaving Karabakh"): a text that tells it was written in 2024 or later,
+# whatever else it recalls. The contingent's word and the withdrawal's stand a few
+# words apart, in either order.
+_PEACEKEEPERS = r"peace-?keep\w*|миротвор\w*|խաղաղապահ\w*|sülhməramlı\w*"
+# Forms of having left or leaving, not of a wish or a fear ("will leave", "abandoned by
+# the peacekeepers", "the commander must come out to them": "qarşısına çıxmasını").
+_WITHDRAWAL = (
+    r"withdr\w*|pull\w* out|left|leaving"
+    r"|вывод\w*|выв[её]\w*|покинул\w*|покида\w*"
+    r"|դուրսբեր\w*|դուրս (?:են )?բեր\w*|դուրս (?:են )?եկ\w*|լքել են|լքեցին"
+    r"|çıxarıl\w*|tərk\w*"
+)
+_WITHDRAWAL_NEAR = re.compile(
+    rf"(?<!\w)(?:(?:{_PEACEKEEPERS})(?:\W+\w+){{0,4}}?\W+(?:{_WITHDRAWAL})"
+    rf"|(?:{_WITHDRAWAL})(?:\W+\w+){{0,4}}?\W+(?:{_PEACEKEEPERS}))(?!\w)"
+)
+_WITHDRAWAL_STEMS = ("peace", "миротвор", "խաղաղապահ", "sülhməramlı")
+# Characters either side of a peacekeeper word searched for the pair: four words and more.
+_WITHDRAWAL_SPAN = 90
+
+
+def withdrawal_time(text: str) -> tuple[int, int] | None:
+    """(2024, 4) when ``text`` tells of the Russian contingent's withdrawal from
+    Karabakh (it began in April 2024); else None."""
     lowered = text.lower()
-    # The day is looked for only around each November named (found by a plain
-    # substring search): most texts name none, and a scan of the whole text would cost
+    # The pair is looked for only around each peacekeeper named (found by a plain
+    # substring search): most texts name none, and a scan of a whole long text costs
     # more than the rest of the match.
-    for month in _NOVEMBER:
-        at = lowered.find(month)
+    for stem in _WITHDRAWAL_STEMS:
+        at = lowered.find(stem)
         while at != -1:
-            start = max(0, at - _CEASEFIRE_DAY_SPAN)
-            m = _CEASEFIRE_DAY.search(lowered, start, at + len(month) + _CEASEFIRE_DAY_SPAN)
-            if m and not _YEAR.search(
-                lowered, max(0, m.start() - _CEASEFIRE_YEAR_NEAR), m.end() + _CEASEFIRE_YEAR_NEAR
-            ):
-                near = lowered[max(0, m.start() - _CEASEFIRE_NEAR) : m.end() + _CEASEFIRE_NEAR]
-                if _CEASEFIRE_WORD.search(near):
-                    return 2020, 11
-            at = lowered.find(month, at + 1)
+            start = max(0, at - _WITHDRAWAL_SPAN)
+            if _WITHDRAWAL_NEAR.search(lowered, start, at + _WITHDRAWAL_SPAN):
+                return 2024, 4
+            at = lowered.find(stem, at + 1)
     return None
 
 

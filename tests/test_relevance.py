@@ -591,22 +591,23 @@ def test_real_set_shape():
 
 # Floors a little under the figures measured when the rules were last changed
 # (docs/quality.md): they catch a regression, they are not the goal of issue #13.
-# The held-out half is that of batches 1-3; batches 4 to 8 were the second to sixth
-# rounds' unseen sets (batch 8 measured once, at the sixth round's end: 0.952 / 0.909),
-# all looked at in the seventh round. "headline" leaves borderline items and languages
+# The held-out half is that of batches 1-3; batches 4 to 9 were the second to seventh
+# rounds' unseen sets (batch 9 measured once, after the seventh round: 0.912 / 0.912),
+# all looked at in the eighth round. "headline" leaves borderline items and languages
 # the topics do not cover out, as the shared sets' README scores them.
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
     [
         ("relevance-dev", 0.94, 0.94),
-        ("heldout", 0.97, 0.97),
-        ("batch 4", 0.96, 0.97),
+        ("heldout", 0.97, 0.96),
+        ("batch 4", 0.97, 0.97),
         ("batch 5", 0.97, 0.96),
-        ("batch 6", 0.94, 0.92),
-        ("batch 7", 0.94, 0.91),
-        ("batch 8", 0.95, 0.95),
-        ("every seen set", 0.96, 0.95),
-        ("every seen set, headline", 0.97, 0.97),
+        ("batch 6", 0.96, 0.92),
+        ("batch 7", 0.94, 0.93),
+        ("batch 8", 0.95, 0.97),
+        ("batch 9", 0.97, 0.96),
+        ("every seen set", 0.97, 0.96),
+        ("every seen set, headline", 0.98, 0.98),
     ],
 )
 def test_precision_and_recall_on_real_texts(
@@ -619,7 +620,7 @@ def test_precision_and_recall_on_real_texts(
     elif which == "heldout":
         records = [r for r in real if r["split"] == "heldout" and r["batch"] < 4]
     elif which.startswith("every seen set"):
-        records = dev + [r for r in real if r["batch"] <= 8]
+        records = dev + [r for r in real if r["batch"] <= 9]
         if which.endswith("headline"):
             records = [
                 r
@@ -2031,3 +2032,301 @@ def test_the_protests_ecologists_name_the_road_protest(topics, language, protest
     assert_a_later_sentence_carries_the_blockade(
         topics, language, protest, protest, neutral, "2023-01-20"
     )
+
+
+# --- eighth round: classes of the errors on batches 1-9 and relevance-dev -------------------
+
+
+# A demand addressed to the contingent's commander names him with his title, rank and
+# name: the setting phrase places the whole noun phrase, however long the name, not only
+# the term beside it. A sentence on what the commander did still counts.
+@pytest.mark.parametrize(
+    ("language", "lead", "demand", "doing", "other"),
+    [
+        (
+            "az",
+            "Laçın-Xankəndi yolunda etiraz aksiyası davam edir.",
+            "Aksiya iştirakçıları sülhməramlıların komandanı general Volkovun onların "
+            "qarşısına çıxmasını tələb ediblər.",
+            "Sülhməramlıların komandanı general Volkov aksiya iştirakçıları ilə danışıb.",
+            "Rusiya sülhməramlılarının komandanlığı heç bir açıqlama verməyib.",
+        ),
+        (
+            "ru",
+            "На дороге Лачин-Шуша продолжается акция протеста.",
+            "Протестующие требуют встречи с командующим российскими миротворцами, "
+            "генерал-майором Андреем Волковым.",
+            "Командующий российскими миротворцами генерал-майор Андрей Волков провел "
+            "переговоры с протестующими.",
+            "Командование российских миротворцев не дало комментариев.",
+        ),
+    ],
+)
+def test_a_setting_phrase_places_the_whole_noun_phrase(
+    topics, language, lead, demand, doing, other
+):
+    def matched(sentence: str) -> bool:
+        return PEACEKEEPERS in topics.match("", f"{lead} {sentence} {other}", "2023-01-26").topics
+
+    assert not matched(demand), language
+    assert matched(doing), language
+
+
+# The contingent's post as the protest's landmark (Azerbaijani "postu yaxınlığında",
+# "postunun qarşısında") and the road "controlled by" it are its setting, as its zone is.
+@pytest.mark.parametrize(
+    ("language", "lead", "setting", "doing", "other"),
+    [
+        (
+            "az",
+            "Laçın-Xankəndi yolunda etiraz aksiyası 46 gündür davam edir.",
+            "Eko fəallar sülhməramlıların postu yaxınlığında toplaşıblar.",
+            "Sülhməramlılar eko fəalların yanına gəliblər.",
+            "Rusiya sülhməramlılarının komandanlığı heç bir açıqlama verməyib.",
+        ),
+        (
+            "en",
+            "The Azerbaijani military has blocked the Goris-Stepanakert highway.",
+            "The new road is controlled by the Russian peacekeepers near the Hakari bridge.",
+            "The Russian peacekeepers repaired the new road near the Hakari bridge.",
+            "The Russian peacekeepers' command made no comment.",
+        ),
+    ],
+)
+def test_the_contingents_post_and_control_name_a_place(
+    topics, language, lead, setting, doing, other
+):
+    def matched(sentence: str) -> bool:
+        return PEACEKEEPERS in topics.match("", f"{lead} {sentence} {other}", "2023-03-30").topics
+
+    assert not matched(setting), language
+    assert matched(doing), language
+
+
+# An undated text that tells of the contingent's withdrawal (April 2024) was written
+# after the blockade: its convoy "through the Lachin corridor" is not the blockade's. The
+# contingent stays its subject, and a publication date decides as before.
+@pytest.mark.parametrize(
+    ("language", "title", "body", "withdrawal"),
+    [
+        (
+            "en",
+            "Russian peacekeepers' convoy heads to Goris",
+            "A convoy of Russian peacekeepers drove from Karabakh to Goris. "
+            "A site was chosen to keep the Lachin corridor working. "
+            "The trucks moved slowly along the road.",
+            "The withdrawal of the Russian peacekeepers from Karabakh began in April.",
+        ),
+        (
+            "ru",
+            "Колонна российских миротворцев направилась в Горис",
+            "Колонна российских миротворцев выехала из Карабаха в Горис. "
+            "Выбрано место для работы Лачинского коридора. "
+            "Грузы перевозили по дороге медленно.",
+            "Вывод российских миротворцев из Карабаха начался в апреле.",
+        ),
+        (
+            "hy",
+            "Ռուս խաղաղապահների շարասյունը մեկնել է Գորիս",
+            "Ռուս խաղաղապահների շարասյունը Ղարաբաղից մեկնել է Գորիս։ "
+            "Լաչինի միջանցքի աշխատանքի համար տեղ է ընտրվել։ "
+            "Բեռնատարները դանդաղ են շարժվել ճանապարհով։",
+            "Ռուս խաղաղապահների դուրսբերումը Ղարաբաղից սկսվել է ապրիլին։",
+        ),
+        (
+            "az",
+            "Rusiya sülhməramlılarının karvanı Gorusa yollanıb",
+            "Rusiya sülhməramlılarının karvanı Qarabağdan Gorusa yollanıb. "
+            "Laçın dəhlizinin normal fəaliyyətini təmin etmək üçün yer seçilib. "
+            "Yük maşınları yolda yavaş hərəkət edib.",
+            "Rusiya sülhməramlılarının Qarabağdan çıxarılması aprel ayında başlayıb.",
+        ),
+    ],
+)
+def test_the_contingents_withdrawal_dates_an_undated_text_after_the_blockade(
+    topics, language, title, body, withdrawal
+):
+    told = f"{body} {withdrawal}"
+    assert BLOCKADE in topics.match(title, body).topics, language
+    assert BLOCKADE not in topics.match(title, told).topics, language
+    assert PEACEKEEPERS in topics.match(title, told).topics, language
+    assert BLOCKADE in topics.match(title, told, "2023-05-10").topics, language
+
+
+# An undated text naming the gas cut of 8 March 2022 by its day alone is that spring's,
+# nine months before the blockade; dated within the blockade, the same words are its.
+@pytest.mark.parametrize(
+    ("language", "body"),
+    [
+        (
+            "ru",
+            "В ночь на 8 марта в результате повреждения газопровода из Армении в Карабах "
+            "прекращена подача газа. Жители Карабаха уже третий день остаются без газоснабжения.",
+        ),
+        (
+            "hy",
+            "Արցախում գազամատակարարումը վերականգնվել է։ Ադրբեջանը մարտի 8-ին վթարված "
+            "գազատարի հատվածում թույլ չէր տալիս աշխատանքներ իրականացնել, և Արցախը մնաց առանց "
+            "գազամատակարարման։",
+        ),
+        (
+            "en",
+            "Gas supply to Karabakh was cut on March 8 after the pipeline was damaged. "
+            "Residents of Stepanakert have been without gas supply for three days.",
+        ),
+        (
+            "az",
+            "Martın 8-də qaz kəməri zədələnib və Qarabağa qaz təchizatı dayanıb. "
+            "Xankəndi sakinləri üç gündür qaz təchizatı olmadan qalıb.",
+        ),
+    ],
+)
+def test_the_gas_cut_of_march_2022_is_not_the_blockade(topics, language, body):
+    assert BLOCKADE not in topics.match("", body).topics, language
+    assert BLOCKADE in topics.match("", body, "2023-01-20").topics, language
+
+
+# Azerbaijani framing of the road protest counts the contingent's supply vehicles that
+# passed it (the road is open): the report is the blockade's even where the vehicles are
+# the subject of every sentence.
+@pytest.mark.parametrize(
+    ("language", "title", "neutral"),
+    [
+        ("az", "Laçın yolundan daha 2 təminat avtomobili keçib", "Laçın yolunda hava soyuqdur"),
+        (
+            "ru",
+            "По Лачинской дороге проехали еще две машины снабжения",
+            "На Лачинской дороге похолодало",
+        ),
+        (
+            "en",
+            "Two more supply vehicles passed along the Lachin road",
+            "It turned cold on the Lachin road",
+        ),
+        (
+            "hy",
+            "Լաչինի միջանցքով անցել են ևս երկու մատակարարման մեքենաներ",
+            "Լաչինի միջանցքում ցուրտ է",
+        ),
+    ],
+)
+def test_supply_vehicles_passing_the_protest_name_the_blockade(topics, language, title, neutral):
+    body = FILLER[language]
+    assert BLOCKADE in topics.match(title, body, "2022-12-27").topics, language
+    assert BLOCKADE not in topics.match(neutral, body, "2022-12-27").topics, language
+
+
+# Within the blockade's period a checkpoint by the region is the one on the Lachin road
+# (April 2023): it names the event as a strong term does. Undated, a checkpoint may be
+# the peacekeepers' of 2021 or any border post, and stays a weak word.
+@pytest.mark.parametrize(
+    ("language", "body"),
+    [
+        (
+            "en",
+            "Azerbaijan set up a checkpoint at the bridge near Lachin. "
+            "Washington said the checkpoint near Karabakh undermines trust.",
+        ),
+        (
+            "ru",
+            "Азербайджан установил КПП у моста возле Лачина. "
+            "В Вашингтоне заявили, что КПП у Карабаха подрывает доверие.",
+        ),
+        (
+            "hy",
+            "Ադրբեջանը Լաչինի մոտ կամրջի վրա անցակետ է տեղադրել։ "
+            "Վաշինգտոնը հայտարարել է, որ Ղարաբաղի մոտ անցակետը խաթարում է վստահությունը։",
+        ),
+        (
+            "az",
+            "Laçın sərhəd-buraxılış məntəqəsi körpünün yanında quraşdırılıb. "
+            "Vaşinqton Qarabağ yaxınlığındakı buraxılış məntəqəsini tənqid edib.",
+        ),
+    ],
+)
+def test_a_checkpoint_within_the_period_names_the_blockade(topics, language, body):
+    text = f"{body} {FILLER[language]}"
+    assert BLOCKADE in topics.match("", text, "2023-04-24").topics, language
+    assert BLOCKADE not in topics.match("", text).topics, language
+
+
+def test_period_terms_are_validated_and_strong_only_within_the_period(tmp_path):
+    raw = MINIMAL + 'period = ["2022-12", "2023-09"]\nperiod_terms = ["checkpoint*"]\n'
+    topics = load_topics(write_topics(tmp_path, raw))
+    body = "A checkpoint near Karabakh. Another checkpoint near Karabakh."
+    assert topics.match("", body, "2023-05-01").topics == ["t"]
+    assert topics.match("", body).topics == []
+    with pytest.raises(ConfigError, match="period_terms"):
+        load_topics(write_topics(tmp_path, MINIMAL + 'period_terms = ["c*"]\n'))
+
+
+# A text published within the period is read as of its time: an earlier year in a
+# sentence beside the event is background ("detained at the Lachin checkpoint … charged
+# over killings in December 1991"); in its lead it dates the text back (an anniversary).
+@pytest.mark.parametrize(
+    ("language", "event", "background"),
+    [
+        (
+            "en",
+            "A Karabakh patient was detained at an Azerbaijani checkpoint in the Lachin corridor. "
+            "Karabakh officials condemned the detention at the checkpoint.",
+            "Baku charged him over events in Karabakh in December 1991.",
+        ),
+        (
+            "ru",
+            "Пациент из Карабаха задержан на азербайджанском КПП в Лачинском коридоре. "
+            "Власти Карабаха осудили задержание на КПП.",
+            "Баку обвиняет его в событиях в Карабахе в декабре 1991 года.",
+        ),
+    ],
+)
+def test_a_background_year_beside_the_event_does_not_date_a_published_text(
+    topics, language, event, background
+):
+    filler = FILLER[language]
+    assert BLOCKADE in topics.match("", f"{event} {filler} {background}", "2023-07-31").topics
+    assert BLOCKADE not in topics.match("", f"{background} {event} {filler}", "2023-07-31").topics
+
+
+# What the blockade did that the texts name without naming it: rolling blackouts once the
+# gas is gone (en, ru, hy), and in Azerbaijani framing the food trucks ("ərzaq yükü")
+# waiting on the Aghdam road in September 2023.
+@pytest.mark.parametrize(
+    ("language", "strong", "effect", "neutral", "published"),
+    [
+        (
+            "en",
+            "Stepanakert has had no gas supply for a week.",
+            "Rolling blackouts in Stepanakert now last six hours.",
+            "Concerts in Stepanakert now last six hours.",
+            None,
+        ),
+        (
+            "ru",
+            "В Степанакерте неделю нет газоснабжения.",
+            "Веерные отключения в Степанакерте длятся по шесть часов.",
+            "Концерты в Степанакерте длятся по шесть часов.",
+            None,
+        ),
+        (
+            "hy",
+            "Ստեփանակերտում մեկ շաբաթ գազամատակարարում չկա։",
+            "Ստեփանակերտում հովհարային անջատումները տևում են վեց ժամ։",
+            "Ստեփանակերտում համերգները տևում են վեց ժամ։",
+            None,
+        ),
+        (
+            "az",
+            "Qızıl Xaç Cəmiyyətinin yük maşını Ağdam-Xankəndi yolunda gözləyir.",
+            "Xankəndiyə göndərilən ərzaq hələ də Bərdədədir.",
+            "Xankəndiyə göndərilən məktub hələ də Bərdədədir.",
+            "2023-09-05",
+        ),
+    ],
+)
+def test_what_the_blockade_did_carries_a_sentence(
+    topics, language, strong, effect, neutral, published
+):
+    filler = FILLER[language]
+    assert BLOCKADE in topics.match("", f"{strong} {filler} {effect}", published).topics
+    assert BLOCKADE not in topics.match("", f"{strong} {filler} {neutral}", published).topics

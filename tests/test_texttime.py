@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from crawler.textfold import fold
-from crawler.texttime import ceasefire_time, out_of_period, text_time, years_back
+from crawler.texttime import (
+    ceasefire_time,
+    gas_cut_time,
+    out_of_period,
+    text_time,
+    withdrawal_time,
+    years_back,
+)
 
 BLOCKADE = ((2022, 12), (2023, 9))
 
@@ -145,3 +152,54 @@ def test_how_many_years_a_text_looks_back(text, back):
 )
 def test_the_ceasefire_named_by_its_day_alone(text, when):
     assert ceasefire_time(text) == when
+
+
+# The contingent's withdrawal (April 2024) and the gas cut of 8 March 2022 named
+# without a year date a text to their months, as the ceasefire's day does.
+@pytest.mark.parametrize(
+    ("cue", "text", "when"),
+    [
+        (
+            withdrawal_time,
+            "The withdrawal of the Russian peacekeepers from Karabakh has begun.",
+            (2024, 4),
+        ),
+        (withdrawal_time, "Russian peacekeepers left Karabakh for Goris on Monday.", (2024, 4)),
+        (withdrawal_time, "Начался вывод российских миротворцев из Карабаха.", (2024, 4)),
+        (withdrawal_time, "Ռուս խաղաղապահների դուրսբերումը Ղարաբաղից սկսվել է։", (2024, 4)),
+        (
+            withdrawal_time,
+            "Rusiya sülhməramlılarının Qarabağdan çıxarılması başa çatıb.",
+            (2024, 4),
+        ),
+        # Peacekeepers doing anything else, or a withdrawal of someone else, is no cue;
+        # nor is a fear that they will leave.
+        (withdrawal_time, "Residents fear the Russian peacekeepers will leave Karabakh.", None),
+        (withdrawal_time, "Komandan sülhməramlıların qarşısına çıxıb danışıb.", None),
+        (withdrawal_time, "Russian peacekeepers escorted the buses to Stepanakert.", None),
+        (withdrawal_time, "Armenian units withdrew from Kelbajar; the buses left at noon.", None),
+        (
+            withdrawal_time,
+            "Миротворцы сопроводили колонну. Армянские войска начали вывод техники.",
+            None,
+        ),
+        (
+            gas_cut_time,
+            "В ночь на 8 марта в результате повреждения газопровода прекращена подача газа.",
+            (2022, 3),
+        ),
+        (
+            gas_cut_time,
+            "Ադրբեջանը մարտի 8-ին վթարված գազատարի հատվածում թույլ չէր տալիս աշխատանքներ։",
+            (2022, 3),
+        ),
+        (gas_cut_time, "Gas supply was cut on March 8 after the pipeline was damaged.", (2022, 3)),
+        (gas_cut_time, "Martın 8-də qaz kəməri zədələnib.", (2022, 3)),
+        # With its year the day dates nothing; 8 March without gas is Women's Day.
+        (gas_cut_time, "On 8 March 2022 the gas pipeline was damaged.", None),
+        (gas_cut_time, "8 марта газета поздравила читательниц.", None),
+        (gas_cut_time, "On March 8 the school celebrated the holiday.", None),
+    ],
+)
+def test_an_event_named_without_its_year_dates_a_text(cue, text, when):
+    assert cue(text) == when
