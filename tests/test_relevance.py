@@ -594,7 +594,8 @@ def test_real_set_shape():
 # The held-out half is that of batches 1-3; batches 4 to 9 were the second to seventh
 # rounds' unseen sets (batch 9 measured once, after the seventh round: 0.912 / 0.912),
 # all looked at in the eighth round; batch 10 is the eighth round's unseen set, measured
-# once after it (0.981 / 0.911, headline 1.000 / 0.955) and not looked at since. "headline" leaves borderline items and languages
+# once after it (0.981 / 0.911, headline 1.000 / 0.955), batch 11 a second one measured
+# once after that (0.911 / 0.854, headline 1.000 / 0.897). "headline" leaves borderline items and languages
 # the topics do not cover out, as the shared sets' README scores them.
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
@@ -609,6 +610,8 @@ def test_real_set_shape():
         ("batch 9", 0.97, 0.96),
         ("batch 10", 0.96, 0.89),
         ("batch 10, headline", 0.98, 0.93),
+        ("batch 11", 0.89, 0.83),
+        ("batch 11, headline", 0.98, 0.87),
         ("every seen set", 0.97, 0.96),
         ("every seen set, headline", 0.98, 0.98),
     ],
