@@ -128,6 +128,11 @@ _YEAR_NEAR = 25
 _WORDS_NEAR = 160
 
 
+# Armenian names a night by the day it dawns on ("մարտի 7-ի լույս 8-ի գիշերը", "մարտի
+# լույս 8-ի գիշերը": the night of 7 to 8 March): the day after "լույս" is the event's.
+_DAWN_OF = r"(?:\d{1,2}-ի\s+)?լույս\s+"
+
+
 @dataclass(frozen=True)
 class _DayNamed:
     when: tuple[int, int]
@@ -165,7 +170,7 @@ _CEASEFIRE = _DayNamed(
     day=re.compile(
         r"(?<!\d)(?:9|10)(?:-?(?:th|го|ի|ին|da|də|u|cu))?\s+(?:of\s+)?"
         r"(?:november|ноябр|նոյեմբեր|noyabr)"
-        r"|(?:november|nov\.|ноябр\w*|նոյեմբերի|noyabr\w*)\s+(?:9|10)(?!\d)"
+        rf"|(?:november|nov\.|ноябр\w*|նոյեմբերի|noyabr\w*)\s+(?:{_DAWN_OF})?(?:9|10)(?!\d)"
     ),
     words=re.compile(
         r"statement|agree|declaration|armistice|ceasefire|cease-fire|truce"
@@ -182,7 +187,7 @@ _GAS_CUT = _DayNamed(
     months=("march", "марта", "մարտի", "mart"),
     day=re.compile(
         r"(?<!\d)8(?:-?(?:th|го|ի|ին|də|da|i|ı))?\s+(?:of\s+)?(?:march|марта|մարտի|mart)"
-        r"|(?:march|марта|մարտի|mart\w*)\s+8(?!\d)"
+        rf"|(?:march|марта|մարտի|mart\w*)\s+(?:{_DAWN_OF})?8(?!\d)"
     ),
     # Not "газета" (newspaper), "qazanmaq" (to win): the forms of gas itself.
     words=re.compile(

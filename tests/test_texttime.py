@@ -195,6 +195,15 @@ def test_the_ceasefire_named_by_its_day_alone(text, when):
         ),
         (gas_cut_time, "Gas supply was cut on March 8 after the pipeline was damaged.", (2022, 3)),
         (gas_cut_time, "Martın 8-də qaz kəməri zədələnib.", (2022, 3)),
+        # Armenian names the night by the day it dawns on: "the night of (7 to) 8 March".
+        (gas_cut_time, "Մարտի լույս 8-ի գիշերը գազատարը վնասվել է։", (2022, 3)),
+        (gas_cut_time, "Մարտի 7-ի լույս 8-ի գիշերը գազատարը վնասվել է։", (2022, 3)),
+        (gas_cut_time, "Մարտի 7-ի լույս 9-ի գիշերը գազատարը վնասվել է։", None),
+        (
+            ceasefire_time,
+            "Նոյեմբերի 9-ի լույս 10-ի գիշերը ստորագրված հայտարարությունը։",
+            (2020, 11),
+        ),
         # With its year the day dates nothing; 8 March without gas is Women's Day.
         (gas_cut_time, "On 8 March 2022 the gas pipeline was damaged.", None),
         (gas_cut_time, "8 марта газета поздравила читательниц.", None),
