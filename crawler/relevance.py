@@ -34,6 +34,7 @@ from crawler.config import DEFAULT_TOPICS_FILE, ConfigError, load_toml
 from crawler.textfold import fold, fold_offsets
 from crawler.texttime import (
     ceasefire_time,
+    checkpoint_time,
     gas_cut_time,
     named_years,
     out_of_period,
@@ -254,7 +255,7 @@ _COMPARISON_ASIDE = re.compile(
 
 
 # Events a text names without a year that date it (crawler.texttime).
-_CUES = (withdrawal_time, ceasefire_time, gas_cut_time)
+_CUES = (withdrawal_time, ceasefire_time, gas_cut_time, checkpoint_time)
 
 _PUBLISHED = re.compile(r"((?:19|20)\d\d)-(0[1-9]|1[0-2])")
 
@@ -405,7 +406,9 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     if first_anchor is None:
         return 0.0, [], False
     words, units = text.words_and_units([start for start, _, _, _ in hits])
-    dated = own or published
+    # A text with no date names events that date it (``_CUES``): the Lachin checkpoint
+    # of April 2023 places an undated report of it within the blockade's period.
+    dated = own or published or (text.cue_dated() if topic.period is not None else None)
     dated_within = topic.period is None or (
         dated is not None and topic.period[0] <= dated <= topic.period[1]
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 __all__ = [
     "YEAR_SLACK",
     "ceasefire_time",
+    "checkpoint_time",
     "gas_cut_time",
     "named_years",
     "out_of_period",
@@ -248,6 +249,24 @@ def withdrawal_time(text: str) -> tuple[int, int] | None:
                 return 2024, 4
             at = lowered.find(stem, at + 1)
     return None
+
+
+# The border checkpoint Azerbaijan set up at the Hakari bridge on the Lachin road on 23
+# April 2023, by its names ("пункт пропуска «Лачин»", "ПП «Лачин»", "Laçın sərhəd-buraxılış
+# məntəqəsi", "the Lachin border checkpoint", "Լաչինի սահմանային անցակետ"): a text that
+# names it was written from then on. The contingent's checkpoints in the corridor (2020-22)
+# were no border crossing: "the Lachin checkpoint" alone may be one of them.
+_CHECKPOINT = re.compile(
+    r"(?:пункт\w* пропуска|пп|кпп)[^.!?\n]{0,50}?[«\"“]лачин"
+    r"|laçın sərhəd[- ]buraxılış məntəqə"
+    r"|lachin border (?:check-?point|crossing)"
+    r"|լաչինի սահմանային (?:անցակետ|անցման կետ)"
+)
+
+
+def checkpoint_time(text: str) -> tuple[int, int] | None:
+    """(2023, 4) when ``text`` names the Lachin border checkpoint of April 2023; else None."""
+    return (2023, 4) if _CHECKPOINT.search(text.lower()) else None
 
 
 def named_years(text: str) -> list[tuple[int, int]]:

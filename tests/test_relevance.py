@@ -2243,7 +2243,7 @@ def test_supply_vehicles_passing_the_protest_name_the_blockade(topics, language,
         ),
         (
             "az",
-            "Laçın sərhəd-buraxılış məntəqəsi körpünün yanında quraşdırılıb. "
+            "Laçın yaxınlığında körpünün yanında buraxılış məntəqəsi quraşdırılıb. "
             "Vaşinqton Qarabağ yaxınlığındakı buraxılış məntəqəsini tənqid edib.",
         ),
     ],
@@ -2403,3 +2403,68 @@ def test_blocking_the_road_is_a_weak_word_of_the_blockade(topics):
         "blocking the road for environmental reasons."
     )
     assert BLOCKADE in topics.match("", corridor).topics
+
+
+# A text with no date that names the Lachin border checkpoint (April 2023) is within the
+# blockade's period, so the checkpoint names the event there; "the checkpoint" alone in
+# an undated text may be the contingent's, and stays weak.
+@pytest.mark.parametrize(
+    ("language", "named", "plain"),
+    [
+        (
+            "ru",
+            "Автоколонна с 26 июля стоит на перевале напротив пункта пропуска «Лачин» у Карабаха.",
+            "Автоколонна с 26 июля стоит на перевале напротив КПП у Карабаха.",
+        ),
+        (
+            "az",
+            "Yük maşınları Laçın sərhəd-buraxılış məntəqəsi qarşısında gözləyir.",
+            "Yük maşınları Laçın yaxınlığında buraxılış məntəqəsi qarşısında gözləyir.",
+        ),
+        (
+            "en",
+            "Trucks wait before the Lachin border checkpoint near Karabakh.",
+            "Trucks wait before a checkpoint near Karabakh.",
+        ),
+        (
+            "hy",
+            "Բեռնատարները կանգնած են Լաչինի սահմանային անցակետի մոտ։",
+            "Բեռնատարները կանգնած են Լաչինի մոտ անցակետի առաջ։",
+        ),
+    ],
+)
+def test_the_lachin_border_checkpoint_dates_an_undated_text(topics, language, named, plain):
+    filler = FILLER[language]
+    assert BLOCKADE in topics.match("", f"{named} {filler} {named}").topics, language
+    assert BLOCKADE not in topics.match("", f"{plain} {filler} {plain}").topics, language
+
+
+# Azerbaijani framing names the region as the territories it regained in 2020 ("the
+# liberated territories of Azerbaijan", "azad edilmiş ərazilər"): they place the
+# contingent's news as Karabakh does.
+@pytest.mark.parametrize(
+    ("language", "body"),
+    [
+        (
+            "en",
+            "Russian peacekeepers in the liberated territories of Azerbaijan have a new commander. "
+            "The peacekeepers' commander Lentsov arrived on Monday.",
+        ),
+        (
+            "ru",
+            "У российских миротворцев на освобожденных территориях Азербайджана новый "
+            "командующий. Командующий миротворцами Ленцов прибыл в понедельник.",
+        ),
+        (
+            "az",
+            "Azad edilmiş ərazilərdə Rusiya sülhməramlılarının yeni komandanı var. "
+            "Sülhməramlıların komandanı Lentsov bazar ertəsi gəlib.",
+        ),
+    ],
+)
+def test_the_liberated_territories_place_the_contingent(topics, language, body):
+    assert PEACEKEEPERS in topics.match("", body, "2023-04-20").topics, language
+    elsewhere = body.replace("liberated territories of Azerbaijan", "Lebanon")
+    elsewhere = elsewhere.replace("освобожденных территориях Азербайджана", "Ливане")
+    elsewhere = elsewhere.replace("Azad edilmiş ərazilərdə", "Livanda")
+    assert PEACEKEEPERS not in topics.match("", elsewhere, "2023-04-20").topics, language

@@ -7,6 +7,7 @@ import pytest
 from crawler.textfold import fold
 from crawler.texttime import (
     ceasefire_time,
+    checkpoint_time,
     gas_cut_time,
     out_of_period,
     text_time,
@@ -208,6 +209,14 @@ def test_the_ceasefire_named_by_its_day_alone(text, when):
         (gas_cut_time, "On 8 March 2022 the gas pipeline was damaged.", None),
         (gas_cut_time, "8 марта газета поздравила читательниц.", None),
         (gas_cut_time, "On March 8 the school celebrated the holiday.", None),
+        # The Lachin border checkpoint dates a text from April 2023; a checkpoint of the
+        # contingent in the corridor, or "the Lachin checkpoint" alone, dates nothing.
+        (checkpoint_time, "Колонна стоит напротив ПП «Лачин».", (2023, 4)),
+        (checkpoint_time, "Laçın sərhəd-buraxılış məntəqəsindən keçib.", (2023, 4)),
+        (checkpoint_time, "Trucks wait before the Lachin border checkpoint.", (2023, 4)),
+        (checkpoint_time, "Բեռնատարները կանգնած են Լաչինի սահմանային անցակետի մոտ։", (2023, 4)),
+        (checkpoint_time, "An incident near the Lachin checkpoint of the peacekeepers.", None),
+        (checkpoint_time, "Լաչինի անցակետի մոտ տեղի ունեցած միջադեպ։", None),
     ],
 )
 def test_an_event_named_without_its_year_dates_a_text(cue, text, when):
