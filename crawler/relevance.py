@@ -432,9 +432,11 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     # reported to ("in the territory where the Russian peacekeeping contingent is
     # temporarily deployed", "the peacekeepers were informed"), not the topic's event:
     # it weighs as a word of the setting, and never as the sentence that set the topic.
+    # A setting phrase spans words ("under the control of"): a term counts from its last
+    # word as well as its first ("under the control of the Russian peacekeepers").
     setting_words = [
-        (word, unit)
-        for word, unit, (_, _, pattern, _) in zip(words, units, hits, strict=True)
+        (word, word + text.folded.count(" ", start, end), unit)
+        for word, unit, (start, end, pattern, _) in zip(words, units, hits, strict=True)
         if pattern.kind == "setting"
     ]
     placed: set[int] = set()  # hits (by position) that only name the setting
@@ -443,8 +445,9 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
             zip(hits, words, units, strict=True)
         ):
             if pattern.kind == "term" and any(
-                other_unit == unit and abs(other - word) <= topic.setting_span
-                for other, other_unit in setting_words
+                other_unit == unit
+                and first - topic.setting_span <= word <= last + topic.setting_span
+                for first, last, other_unit in setting_words
             ):
                 placed.add(position)
         # Terms a few words apart in one sentence are one noun phrase ("the commander

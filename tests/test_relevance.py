@@ -2468,3 +2468,40 @@ def test_the_liberated_territories_place_the_contingent(topics, language, body):
     elsewhere = elsewhere.replace("освобожденных территориях Азербайджана", "Ливане")
     elsewhere = elsewhere.replace("Azad edilmiş ərazilərdə", "Livanda")
     assert PEACEKEEPERS not in topics.match("", elsewhere, "2023-04-20").topics, language
+
+
+# The contingent's control, zone of responsibility, post and silence name the setting of
+# another story ("the truce placed the corridor under the control of Russian
+# peacekeepers"), as its temporary deployment does: two such sentences do not make it the
+# subject; two sentences of what it does do.
+@pytest.mark.parametrize(
+    ("language", "setting", "doing"),
+    [
+        (
+            "en",
+            "The Lachin corridor is under the control of the Russian peacekeepers.",
+            "The Russian peacekeepers escorted a convoy near Stepanakert.",
+        ),
+        (
+            "ru",
+            "Инцидент произошел в зоне ответственности российских миротворцев у Степанакерта.",
+            "Российские миротворцы сопроводили колонну у Степанакерта.",
+        ),
+        (
+            "hy",
+            "Ճանապարհը ռուս խաղաղապահների վերահսկողության տակ է Ստեփանակերտի մոտ։",
+            "Ռուս խաղաղապահներն ուղեկցել են շարասյունը Ստեփանակերտի մոտ։",
+        ),
+        (
+            "az",
+            "Yol Xankəndi yaxınlığında Rusiya sülhməramlılarının məsuliyyət zonasındadır.",
+            "Rusiya sülhməramlıları Xankəndi yaxınlığında karvanı müşayiət edib.",
+        ),
+    ],
+)
+def test_the_contingents_control_and_zone_are_a_setting(topics, language, setting, doing):
+    filler = FILLER[language]
+    placed = f"{setting} {filler} {setting} {filler}"
+    assert PEACEKEEPERS not in topics.match("", placed, "2023-01-05").topics, language
+    done = f"{doing} {filler} {doing} {filler}"
+    assert PEACEKEEPERS in topics.match("", done, "2023-01-05").topics, language
