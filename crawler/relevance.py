@@ -406,9 +406,12 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     if first_anchor is None:
         return 0.0, [], False
     words, units = text.words_and_units([start for start, _, _, _ in hits])
-    # A text with no date names events that date it (``_CUES``): the Lachin checkpoint
-    # of April 2023 places an undated report of it within the blockade's period.
-    dated = own or published or (text.cue_dated() if topic.period is not None else None)
+    dated = own or published
+    # A text with no date that names a word of the period names events that may date it
+    # (``_CUES``): the Lachin border checkpoint of April 2023 places an undated report of
+    # it within the blockade's period.
+    if dated is None and topic.period is not None and any(hit[2].in_period for hit in hits):
+        dated = text.cue_dated()
     dated_within = topic.period is None or (
         dated is not None and topic.period[0] <= dated <= topic.period[1]
     )
