@@ -79,8 +79,8 @@ def headline_items(articles: list[dict]) -> list[dict]:
 # changes and are kept out of the halves: each is its round's unseen set, measured
 # once at that round's end (batch 11 a second unseen set of the eighth round).
 UNSEEN_BATCHES = (4, 5, 6, 7, 8, 9, 10, 11, 12)
-# Every set the ninth round looked at: relevance-dev and batches 1-11.
-SEEN_IN_ROUND_9 = range(1, 12)
+# Every set the tenth round looked at: relevance-dev and batches 1-12.
+SEEN_IN_ROUND_10 = range(1, 13)
 
 
 def load_real(
@@ -129,7 +129,8 @@ def labelled_sets() -> list[tuple[str, list[dict], dict[str, float]]]:
     round looked at the errors of every set above (batches 10 and 11 included). Excerpts
     carry their page's publication date where the page shows one, as a crawled article
     does. Batch 12, collected and labelled by another hand while the ninth round ran, is
-    that round's unseen set."""
+    that round's unseen set; the tenth round looked at the errors of every set above
+    (batch 12 included)."""
     sets = [(split, load_split(split), {"precision": TARGET, "recall": TARGET}) for split in SPLITS]
     sets.append(("real: relevance-dev", load_relevance_dev(), REAL_TARGETS))
     sets += [(f"real: {half} half", load_real(half), REAL_TARGETS) for half in ("tune", "heldout")]
@@ -150,9 +151,9 @@ def labelled_sets() -> list[tuple[str, list[dict], dict[str, float]]]:
         )
     )
     sets.append(("real: batch 12, unseen in round 9", load_real(None, 12), REAL_TARGETS))
-    seen = load_relevance_dev() + [a for batch in SEEN_IN_ROUND_9 for a in load_real(None, batch)]
+    seen = load_relevance_dev() + [a for batch in SEEN_IN_ROUND_10 for a in load_real(None, batch)]
     sets.append(
-        ("real: every set seen in round 9 (relevance-dev, batches 1-11)", seen, REAL_TARGETS)
+        ("real: every set seen in round 10 (relevance-dev, batches 1-12)", seen, REAL_TARGETS)
     )
     return [(name, articles, targets) for name, articles, targets in sets if articles]
 
