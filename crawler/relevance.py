@@ -437,6 +437,8 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
     # it weighs as a word of the setting, and never as the sentence that set the topic.
     # A setting phrase spans words ("under the control of"): a term counts from its last
     # word as well as its first ("under the control of the Russian peacekeepers").
+    # A weak word beside one is placed too: others' withdrawal "from the territory where
+    # the peacekeepers are temporarily deployed" is that territory's story.
     setting_words = [
         (word, word + text.folded.count(" ", start, end), unit)
         for word, unit, (start, end, pattern, _) in zip(words, units, hits, strict=True)
@@ -447,7 +449,7 @@ def _score(topic: Topic, text: _Text) -> tuple[float, list[str], bool]:
         for position, ((_, _, pattern, _), word, unit) in enumerate(
             zip(hits, words, units, strict=True)
         ):
-            if pattern.kind == "term" and any(
+            if pattern.kind in ("term", "weak") and any(
                 other_unit == unit
                 and first - topic.setting_span <= word <= last + topic.setting_span
                 for first, last, other_unit in setting_words
