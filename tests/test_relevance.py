@@ -2548,3 +2548,46 @@ def test_the_contingents_control_and_zone_are_a_setting(topics, language, settin
     assert PEACEKEEPERS not in topics.match("", placed, "2023-01-05").topics, language
     done = f"{doing} {filler} {doing} {filler}"
     assert PEACEKEEPERS in topics.match("", done, "2023-01-05").topics, language
+
+
+@pytest.mark.parametrize(
+    ("language", "body", "alone"),
+    [
+        (
+            "en",
+            "A dispute over a flag broke out at the Amaras monastery. Russian peacekeepers "
+            "stepped in, and talks are under way. The Russian general demanded that the flag "
+            "be replaced.",
+            "A dispute over a flag broke out at the Amaras monastery. Talks are under way. The "
+            "Russian general demanded that the flag be replaced.",
+        ),
+        (
+            "hy",
+            "Ամարասի վանքում դրոշի շուրջ վեճ է ծագել։ Ռուս խաղաղապահները միջամտել են, "
+            "բանակցություններ են ընթանում։ Ռուս գեներալը պահանջել է փոխել դրոշը։",
+            "Ամարասի վանքում դրոշի շուրջ վեճ է ծագել։ Բանակցություններ են ընթանում։ Ռուս "
+            "գեներալը պահանջել է փոխել դրոշը։",
+        ),
+        (
+            "ru",
+            "У монастыря Амарас возник спор из-за флага. Российские миротворцы вмешались, идут "
+            "переговоры. Российский генерал потребовал заменить флаг.",
+            "У монастыря Амарас возник спор из-за флага. Идут переговоры. Российский генерал "
+            "потребовал заменить флаг.",
+        ),
+        (
+            "az",
+            "Amaras monastırında bayraq üstündə mübahisə yaranıb. Rus sülhməramlıları məsələyə "
+            "qarışıb, danışıqlar gedir. Rus generalı bayrağın dəyişdirilməsini tələb edib.",
+            "Amaras monastırında bayraq üstündə mübahisə yaranıb. Danışıqlar gedir. Rus "
+            "generalı bayrağın dəyişdirilməsini tələb edib.",
+        ),
+    ],
+)
+def test_the_amaras_monastery_places_the_contingent_and_its_general_refers_to_it(
+    topics, language, body, alone
+):
+    # The monastery is in the region as Dadivank is; "the Russian general" names the
+    # contingent again only after a sentence on it.
+    assert PEACEKEEPERS in topics.match("", body).topics, language
+    assert PEACEKEEPERS not in topics.match("", alone).topics, language
