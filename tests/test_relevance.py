@@ -598,9 +598,9 @@ def test_real_set_shape():
 # once after that (0.911 / 0.854, headline 1.000 / 0.897); the ninth round looked at both
 # (now 1.000 / 0.982 and 0.938 / 0.938; headline 1.000 / 0.977 and 1.000 / 1.000); batch 12
 # is the ninth round's unseen set, measured once after it (0.927 / 0.927, headline 0.973 /
-# 0.973), looked at in the tenth, and "every seen set" is relevance-dev and batches 1-12.
-# "headline" leaves borderline items
-# and languages the topics do not cover out, as the shared sets' README scores them.
+# 0.973), looked at in the tenth (now 0.929 / 0.945, batch 11 0.957 / 0.938), and "every
+# seen set" is relevance-dev and batches 1-12. "headline" leaves borderline items and
+# languages the topics do not cover out, as the shared sets' README scores them.
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
     [
@@ -614,9 +614,9 @@ def test_real_set_shape():
         ("batch 9", 0.97, 0.96),
         ("batch 10", 0.98, 0.96),
         ("batch 10, headline", 0.98, 0.95),
-        ("batch 11", 0.92, 0.92),
+        ("batch 11", 0.94, 0.92),
         ("batch 11, headline", 0.98, 0.98),
-        ("batch 12", 0.91, 0.91),
+        ("batch 12", 0.91, 0.93),
         ("batch 12, headline", 0.96, 0.96),
         ("every seen set", 0.97, 0.96),
         ("every seen set, headline", 0.98, 0.98),
