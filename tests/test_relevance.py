@@ -2601,3 +2601,21 @@ def test_the_amaras_monastery_places_the_contingent_and_its_general_refers_to_it
     # contingent again only after a sentence on it.
     assert PEACEKEEPERS in topics.match("", body).topics, language
     assert PEACEKEEPERS not in topics.match("", alone).topics, language
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("en", "Russian Peace Forces begin to leave Karabakh"),
+        ("hy", "Ռուսական խաղաղության ուժերը սկսել են լքել Ղարաբաղը"),
+        ("ru", "Российские силы по поддержанию мира начали покидать Карабах"),
+        ("az", "Rusiya Sülh Qüvvələrinin qoşunları Qarabağı tərk etməyə başladı"),
+    ],
+)
+def test_peace_forces_name_the_contingent(topics, language, title):
+    # Some outlets call the contingent the "Peace Forces"; only the region makes it
+    # the Karabakh one.
+    assert PEACEKEEPERS in topics.match(title, "").topics, language
+    elsewhere = title.replace("Karabakh", "Lebanon").replace("Ղարաբաղը", "Լիբանանը")
+    elsewhere = elsewhere.replace("Карабах", "Ливан").replace("Qarabağı", "Livanı")
+    assert PEACEKEEPERS not in topics.match(elsewhere, "").topics, language
