@@ -2619,3 +2619,40 @@ def test_peace_forces_name_the_contingent(topics, language, title):
     elsewhere = title.replace("Karabakh", "Lebanon").replace("Ղարաբաղը", "Լիբանանը")
     elsewhere = elsewhere.replace("Карабах", "Ливан").replace("Qarabağı", "Livanı")
     assert PEACEKEEPERS not in topics.match(elsewhere, "").topics, language
+
+
+@pytest.mark.parametrize(
+    ("language", "body"),
+    [
+        (
+            "en",
+            "The only high-voltage power line supplying Karabakh from Armenia broke down, and "
+            "electricity now comes from limited local plants. Rolling blackouts began, as the "
+            "power supply cannot cover the demand.",
+        ),
+        (
+            "hy",
+            "Արցախը Հայաստանից սնուցող միակ բարձրավոլտ գծում վթար է եղել, և էլեկտրաէներգիան "
+            "տրվում է տեղական կայաններից։ Սկսվել են հովհարային անջատումներ, էլեկտրամատակարարումը "
+            "սահմանափակ է։",
+        ),
+        (
+            "ru",
+            "На единственной высоковольтной ЛЭП, питающей Карабах из Армении, произошла авария, "
+            "электроэнергию дают местные станции. Начались веерные отключения, электроснабжение "
+            "ограничено.",
+        ),
+        (
+            "az",
+            "Qarabağı Ermənistandan qidalandıran yüksək gərginlikli elektrik xəttində qəza baş "
+            "verib, elektrik enerjisi yerli stansiyalardan verilir. Elektrik kəsintiləri başlayıb, "
+            "elektrik təchizatı məhduddur.",
+        ),
+    ],
+)
+def test_the_power_line_cut_names_the_blockade_within_its_period(topics, language, body):
+    # The power line from Armenia was cut in January 2023 and its repair barred: within
+    # the blockade's period a sentence on it is the blockade, as one on gas or bread is.
+    title = {"en": "Karabakh", "hy": "Արցախ", "ru": "Карабах", "az": "Qarabağ"}[language]
+    assert BLOCKADE in topics.match(title, body, "2023-01-11").topics, language
+    assert BLOCKADE not in topics.match(title, body, "2021-06-01").topics, language
