@@ -598,10 +598,10 @@ def test_real_set_shape():
 # once after that (0.911 / 0.854, headline 1.000 / 0.897); the ninth round looked at both
 # (now 1.000 / 0.982 and 0.938 / 0.938; headline 1.000 / 0.977 and 1.000 / 1.000); batch 12
 # is the ninth round's unseen set, measured once after it (0.927 / 0.927, headline 0.973 /
-# 0.973), looked at in the tenth (now 0.929 / 0.945, batch 11 0.957 / 0.938), and "every
-# seen set" is relevance-dev and batches 1-12. Batches 13 and 14 are the tenth round's
-# unseen set, measured once after it (together 0.925 / 0.843, headline 0.972 / 0.921) and
-# not looked at by any rule change since. "headline" leaves borderline items and
+# 0.973), looked at in the tenth (now 0.929 / 0.945, batch 11 0.957 / 0.938). Batches 13 and 14 are the tenth round's
+# unseen set, measured once after it (together 0.925 / 0.843, headline 0.972 / 0.921),
+# looked at in the eleventh round (now 0.927 / 0.873, headline 0.973 / 0.947), and "every
+# seen set" is now relevance-dev and batches 1-14. "headline" leaves borderline items and
 # languages the topics do not cover out, as the shared sets' README scores them.
 @pytest.mark.parametrize(
     ("which", "precision_floor", "recall_floor"),
@@ -620,13 +620,13 @@ def test_real_set_shape():
         ("batch 11, headline", 0.98, 0.98),
         ("batch 12", 0.91, 0.93),
         ("batch 12, headline", 0.96, 0.96),
-        ("batch 13", 0.92, 0.90),
-        ("batch 13, headline", 0.95, 0.92),
-        ("batch 14", 0.88, 0.74),
-        ("batch 14, headline", 0.95, 0.86),
-        ("batches 13 and 14", 0.90, 0.82),
-        ("batches 13 and 14, headline", 0.95, 0.90),
-        ("every seen set", 0.97, 0.96),
+        ("batch 13", 0.93, 0.93),
+        ("batch 13, headline", 0.96, 0.96),
+        ("batch 14", 0.90, 0.79),
+        ("batch 14, headline", 0.96, 0.90),
+        ("batches 13 and 14", 0.91, 0.86),
+        ("batches 13 and 14, headline", 0.96, 0.93),
+        ("every seen set", 0.96, 0.95),
         ("every seen set, headline", 0.98, 0.98),
     ],
 )
@@ -640,7 +640,7 @@ def test_precision_and_recall_on_real_texts(
     elif which == "heldout":
         records = [r for r in real if r["split"] == "heldout" and r["batch"] < 4]
     elif which.startswith("every seen set"):
-        records = dev + [r for r in real if r["batch"] <= 12]
+        records = dev + [r for r in real if r["batch"] <= 14]
     elif which.startswith("batches 13 and 14"):
         records = [r for r in real if r["batch"] in (13, 14)]
     else:
