@@ -600,7 +600,7 @@ def test_real_set_shape():
 # is the ninth round's unseen set, measured once after it (0.927 / 0.927, headline 0.973 /
 # 0.973), looked at in the tenth (now 0.929 / 0.945, batch 11 0.957 / 0.938). Batches 13 and 14 are the tenth round's
 # unseen set, measured once after it (together 0.925 / 0.843, headline 0.972 / 0.921),
-# looked at in the eleventh round (now 0.927 / 0.873, headline 0.973 / 0.947), and "every
+# looked at in the eleventh round (now 0.928 / 0.882, headline 0.973 / 0.947), and "every
 # seen set" is now relevance-dev and batches 1-14. "headline" leaves borderline items and
 # languages the topics do not cover out, as the shared sets' README scores them.
 @pytest.mark.parametrize(
@@ -622,9 +622,9 @@ def test_real_set_shape():
         ("batch 12, headline", 0.96, 0.96),
         ("batch 13", 0.93, 0.93),
         ("batch 13, headline", 0.96, 0.96),
-        ("batch 14", 0.90, 0.79),
+        ("batch 14", 0.90, 0.81),
         ("batch 14, headline", 0.96, 0.90),
-        ("batches 13 and 14", 0.91, 0.86),
+        ("batches 13 and 14", 0.91, 0.87),
         ("batches 13 and 14, headline", 0.96, 0.93),
         ("every seen set", 0.96, 0.95),
         ("every seen set, headline", 0.98, 0.98),
@@ -2656,3 +2656,18 @@ def test_the_power_line_cut_names_the_blockade_within_its_period(topics, languag
     title = {"en": "Karabakh", "hy": "Արցախ", "ru": "Карабах", "az": "Qarabağ"}[language]
     assert BLOCKADE in topics.match(title, body, "2023-01-11").topics, language
     assert BLOCKADE not in topics.match(title, body, "2021-06-01").topics, language
+
+
+@pytest.mark.parametrize("spelling", ["ekoaksiya", "eko-aksiya", "ekoloji aksiya"])
+def test_the_road_action_in_one_word_is_the_blockade(topics, spelling):
+    # Azerbaijani outlets write the road action as one word too ("ekoaksiyanın
+    # iştirakçıları"); near the Lachin road it is the blockade in their framing, and in
+    # Baku it is any environmental rally.
+    body = (
+        f"Şuşada {spelling}nın iştirakçıları üçün Novruz şənliyi təşkil olunub. "
+        "Laçın-Xankəndi yolunun yaxınlığında tonqal qalanıb. "
+        "Aksiya iştirakçıları üçün bayram süfrəsi açılıb."
+    )
+    assert BLOCKADE in topics.match("", body, "2023-03-21").topics, spelling
+    elsewhere = body.replace("Şuşada", "Bakıda").replace("Laçın-Xankəndi", "Bakı-Sumqayıt")
+    assert BLOCKADE not in topics.match("", elsewhere, "2023-03-21").topics, spelling
