@@ -600,7 +600,7 @@ def test_real_set_shape():
 # is the ninth round's unseen set, measured once after it (0.927 / 0.927, headline 0.973 /
 # 0.973), looked at in the tenth (now 0.929 / 0.945, batch 11 0.957 / 0.938). Batches 13 and 14 are the tenth round's
 # unseen set, measured once after it (together 0.925 / 0.843, headline 0.972 / 0.921),
-# looked at in the eleventh round (now 0.928 / 0.882, headline 0.973 / 0.947), and "every
+# looked at in the eleventh round (now 0.929 / 0.892, headline 0.973 / 0.961), and "every
 # seen set" is now relevance-dev and batches 1-14. "headline" leaves borderline items and
 # languages the topics do not cover out, as the shared sets' README scores them.
 @pytest.mark.parametrize(
@@ -620,12 +620,12 @@ def test_real_set_shape():
         ("batch 11, headline", 0.98, 0.98),
         ("batch 12", 0.91, 0.93),
         ("batch 12, headline", 0.96, 0.96),
-        ("batch 13", 0.93, 0.93),
-        ("batch 13, headline", 0.96, 0.96),
+        ("batch 13", 0.93, 0.95),
+        ("batch 13, headline", 0.96, 0.98),
         ("batch 14", 0.90, 0.81),
         ("batch 14, headline", 0.96, 0.90),
-        ("batches 13 and 14", 0.91, 0.87),
-        ("batches 13 and 14, headline", 0.96, 0.93),
+        ("batches 13 and 14", 0.91, 0.88),
+        ("batches 13 and 14, headline", 0.96, 0.95),
         ("every seen set", 0.96, 0.95),
         ("every seen set, headline", 0.98, 0.98),
     ],
@@ -2671,3 +2671,17 @@ def test_the_road_action_in_one_word_is_the_blockade(topics, spelling):
     assert BLOCKADE in topics.match("", body, "2023-03-21").topics, spelling
     elsewhere = body.replace("Şuşada", "Bakıda").replace("Laçın-Xankəndi", "Bakı-Sumqayıt")
     assert BLOCKADE not in topics.match("", elsewhere, "2023-03-21").topics, spelling
+
+
+def test_environmentalists_and_the_action_name_the_road_protest(topics):
+    # English translations of the Azerbaijani framing: the protesters as
+    # "environmentalists", the protest as "the action" once the blockade is named.
+    body = (
+        "Ilham Aliyev praised the Azerbaijani environmentalists who are carrying out the "
+        "blockade of Nagorno-Karabakh. He called the participants of the action a pride. "
+        "He claimed that the purpose of the action is an inspection of the mines."
+    )
+    assert BLOCKADE in topics.match("", body, "2023-01-11").topics
+    # "The action" with neither the protesters nor the blockade named is no evidence.
+    other = body.replace("environmentalists who are carrying out the blockade of", "officials in")
+    assert BLOCKADE not in topics.match("", other, "2023-01-11").topics
