@@ -600,7 +600,7 @@ def test_real_set_shape():
 # is the ninth round's unseen set, measured once after it (0.927 / 0.927, headline 0.973 /
 # 0.973), looked at in the tenth (now 0.929 / 0.945, batch 11 0.957 / 0.938). Batches 13 and 14 are the tenth round's
 # unseen set, measured once after it (together 0.925 / 0.843, headline 0.972 / 0.921),
-# looked at in the eleventh round (now 0.929 / 0.892, headline 0.973 / 0.961), and "every
+# looked at in the eleventh round (now 0.929 / 0.902, headline 0.974 / 0.974), and "every
 # seen set" is now relevance-dev and batches 1-14. "headline" leaves borderline items and
 # languages the topics do not cover out, as the shared sets' README scores them.
 @pytest.mark.parametrize(
@@ -622,10 +622,10 @@ def test_real_set_shape():
         ("batch 12, headline", 0.96, 0.96),
         ("batch 13", 0.93, 0.95),
         ("batch 13, headline", 0.96, 0.98),
-        ("batch 14", 0.90, 0.81),
-        ("batch 14, headline", 0.96, 0.90),
-        ("batches 13 and 14", 0.91, 0.88),
-        ("batches 13 and 14, headline", 0.96, 0.95),
+        ("batch 14", 0.90, 0.83),
+        ("batch 14, headline", 0.96, 0.93),
+        ("batches 13 and 14", 0.91, 0.89),
+        ("batches 13 and 14, headline", 0.96, 0.96),
         ("every seen set", 0.96, 0.95),
         ("every seen set, headline", 0.98, 0.98),
     ],
@@ -2685,3 +2685,35 @@ def test_environmentalists_and_the_action_name_the_road_protest(topics):
     # "The action" with neither the protesters nor the blockade named is no evidence.
     other = body.replace("environmentalists who are carrying out the blockade of", "officials in")
     assert BLOCKADE not in topics.match("", other, "2023-01-11").topics
+
+
+@pytest.mark.parametrize(
+    ("language", "first", "second"),
+    [
+        (
+            "en",
+            "The blockade of the Lachin corridor goes on. Talks resumed in Brussels.",
+            "In Goris he met residents of Karabakh who cannot return home.",
+        ),
+        (
+            "hy",
+            "Լաչինի միջանցքի շրջափակումը շարունակվում է։ Բանակցությունները վերսկսվել են Բրյուսելում։",
+            "Գորիսում նա հանդիպել է Ղարաբաղի բնակիչների, ովքեր չեն կարողանում վերադառնալ։",
+        ),
+        (
+            "ru",
+            "Блокада Лачинского коридора продолжается. Переговоры возобновились в Брюсселе.",
+            "В Горисе он встретился с жителями Карабаха, которые не могут вернуться домой.",
+        ),
+        (
+            "az",
+            "Laçın dəhlizinin blokadası davam edir. Danışıqlar Brüsseldə bərpa olunub.",
+            "Gorusda o, evlərinə qayıda bilməyən Qarabağ sakinləri ilə görüşüb.",
+        ),
+    ],
+)
+def test_residents_who_cannot_return_refer_to_the_blockade(topics, language, first, second):
+    # Residents stranded outside (in Goris, in Yerevan) are the blockade's, once the text
+    # names it; the words alone are weak (the displaced of other years cannot return too).
+    assert BLOCKADE in topics.match("", f"{first} {second}", "2023-03-15").topics, language
+    assert BLOCKADE not in topics.match("", second, "2023-03-15").topics, language
