@@ -52,7 +52,8 @@ def load_split(name: str) -> list[dict]:
 
 
 def _from_excerpt(record: dict) -> dict:
-    """A real excerpt (``url``, ``title``, ``text``, ``topics``, ``note``) in the split shape."""
+    """A real excerpt (``url``, ``title``, ``text``, ``topics``, ``note``) in the split shape,
+    with its ``batch`` (None for relevance-dev)."""
     return {
         "id": record["url"],
         "language": record["language"],
@@ -62,6 +63,7 @@ def _from_excerpt(record: dict) -> dict:
         "kind": record.get("note") or ("on-topic" if record["topics"] else "near-miss"),
         "published": record.get("published"),
         "borderline": bool(record.get("borderline")),
+        "batch": record.get("batch"),
     }
 
 
@@ -76,9 +78,28 @@ def headline_items(articles: list[dict]) -> list[dict]:
 
 
 # Batches 4 to 16 were collected for the second to eleventh rounds of rule
-# changes and are kept out of the halves: each is its round's unseen set, measured
-# once at that round's end (batch 11 a second unseen set of the eighth round).
-UNSEEN_BATCHES = (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
+# changes and are kept out of the halves: each set is its round's unseen set, measured
+# once at that round's end, as (batches, the round, a note to its name). Batch 11 is a
+# second unseen set of the eighth round; batches 13 and 14, and 15 and 16, are one set
+# each, split by language between two collectors, scored apart and together.
+UNSEEN_SETS = (
+    ((4,), 2, ""),
+    ((5,), 3, ""),
+    ((6,), 4, ""),
+    ((7,), 5, ""),
+    ((8,), 6, ""),
+    ((9,), 7, ""),
+    ((10,), 8, ""),
+    ((11,), 8, " (a second unseen batch)"),
+    ((12,), 9, ""),
+    ((13,), 10, ""),
+    ((14,), 10, ""),
+    ((13, 14), 10, ""),
+    ((15,), 11, ""),
+    ((16,), 11, ""),
+    ((15, 16), 11, ""),
+)
+UNSEEN_BATCHES = tuple(sorted({batch for batches, _, _ in UNSEEN_SETS for batch in batches}))
 # Every set the eleventh round looked at: relevance-dev and batches 1-14.
 SEEN_IN_ROUND_11 = range(1, 15)
 
@@ -141,40 +162,16 @@ def labelled_sets() -> list[tuple[str, list[dict], dict[str, float]]]:
     sets += [(f"real: {half} half", load_real(half), REAL_TARGETS) for half in ("tune", "heldout")]
     sets.append(("real: batch 2, heldout half", load_real("heldout", 2), REAL_TARGETS))
     sets.append(("real: batch 3, unseen in round 1", load_real(None, 3), REAL_TARGETS))
-    sets.append(("real: batch 4, unseen in round 2", load_real(None, 4), REAL_TARGETS))
-    sets.append(("real: batch 5, unseen in round 3", load_real(None, 5), REAL_TARGETS))
-    sets.append(("real: batch 6, unseen in round 4", load_real(None, 6), REAL_TARGETS))
-    sets.append(("real: batch 7, unseen in round 5", load_real(None, 7), REAL_TARGETS))
-    sets.append(("real: batch 8, unseen in round 6", load_real(None, 8), REAL_TARGETS))
-    sets.append(("real: batch 9, unseen in round 7", load_real(None, 9), REAL_TARGETS))
-    sets.append(("real: batch 10, unseen in round 8", load_real(None, 10), REAL_TARGETS))
-    sets.append(
-        (
-            "real: batch 11, unseen in round 8 (a second unseen batch)",
-            load_real(None, 11),
-            REAL_TARGETS,
+    real = load_real(unseen=True)  # read once, then split by batch
+    for batches, round_, note in UNSEEN_SETS:
+        which = (
+            f"batch {batches[0]}"
+            if len(batches) == 1
+            else f"batches {' and '.join(map(str, batches))} together"
         )
-    )
-    sets.append(("real: batch 12, unseen in round 9", load_real(None, 12), REAL_TARGETS))
-    sets.append(("real: batch 13, unseen in round 10", load_real(None, 13), REAL_TARGETS))
-    sets.append(("real: batch 14, unseen in round 10", load_real(None, 14), REAL_TARGETS))
-    sets.append(
-        (
-            "real: batches 13 and 14 together, unseen in round 10",
-            load_real(None, 13) + load_real(None, 14),
-            REAL_TARGETS,
-        )
-    )
-    sets.append(("real: batch 15, unseen in round 11", load_real(None, 15), REAL_TARGETS))
-    sets.append(("real: batch 16, unseen in round 11", load_real(None, 16), REAL_TARGETS))
-    sets.append(
-        (
-            "real: batches 15 and 16 together, unseen in round 11",
-            load_real(None, 15) + load_real(None, 16),
-            REAL_TARGETS,
-        )
-    )
-    seen = load_relevance_dev() + [a for batch in SEEN_IN_ROUND_11 for a in load_real(None, batch)]
+        articles = [a for a in real if a["batch"] in batches]
+        sets.append((f"real: {which}, unseen in round {round_}{note}", articles, REAL_TARGETS))
+    seen = load_relevance_dev() + [a for a in real if a["batch"] in SEEN_IN_ROUND_11]
     sets.append(
         ("real: every set seen in round 11 (relevance-dev, batches 1-14)", seen, REAL_TARGETS)
     )
