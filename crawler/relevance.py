@@ -803,18 +803,16 @@ def _build_topic(path: Path, raw: dict, shared_anchors: dict[str, list[str]]) ->
     anchor_regex = re.compile(r"(?<!\w)(?:" + "|".join(_term_regex(a) for a in anchors) + ")")
     patterns = [Pattern(a, "anchor", 0.0, True) for a in anchors]
     patterns += [Pattern(a, "carried", 0.0, True) for a in carried]
-    for kind, items, weight, setting in (
-        ("term", terms, 1.0, False),
-        ("weak", weak, weak_weight, False),
-        ("weak", context, weak_weight, True),
-        ("refer", referring, 1.0, True),
-        ("weak", in_period, weak_weight, False),
+    for kind, items, weight, setting, period in (
+        ("term", terms, 1.0, False, False),
+        ("weak", weak, weak_weight, False, False),
+        ("weak", context, weak_weight, True, False),
+        ("refer", referring, 1.0, True, False),
+        ("weak", in_period, weak_weight, False, True),
     ):
         for term in items:
             anchored = bool(anchor_regex.search(fold(term.replace("*", ""))))
-            patterns.append(
-                Pattern(term, kind, weight, anchored, setting or anchored, items is in_period)
-            )
+            patterns.append(Pattern(term, kind, weight, anchored, setting or anchored, period))
     patterns += [Pattern(term, "setting", 0.0, False, True) for term in settings]
     # An ignored phrase is consumed by the scan, so the terms and anchors inside
     # it ("Zangezur corridor", "Qarabag FK") are never seen.

@@ -10,6 +10,7 @@ dates pipeline) only dates a text that gives no date of its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 __all__ = [
@@ -142,22 +143,26 @@ class _DayNamed:
     words: re.Pattern
 
 
+def _occurrences(lowered: str, needles: tuple[str, ...]) -> Iterator[tuple[int, str]]:
+    """(offset, needle) of every occurrence of each of ``needles``, by plain substring
+    search: a cue is looked for only around them, as most texts name none and a regex
+    scan of a whole long text would cost more than the rest of the match."""
+    for needle in needles:
+        at = lowered.find(needle)
+        while at != -1:
+            yield at, needle
+            at = lowered.find(needle, at + 1)
+
+
 def _day_named(lowered: str, event: _DayNamed) -> bool:
     """Whether lower-cased text names ``event`` by its day alone, with its words near."""
-    # The day is looked for only around each month named: most texts name none, and a
-    # scan of the whole text would cost more than the rest of the match.
-    for month in event.months:
-        at = lowered.find(month)
-        while at != -1:
-            start = max(0, at - _DAY_SPAN)
-            m = event.day.search(lowered, start, at + len(month) + _DAY_SPAN)
-            if m and not _YEAR.search(
-                lowered, max(0, m.start() - _YEAR_NEAR), m.end() + _YEAR_NEAR
-            ):
-                near = lowered[max(0, m.start() - _WORDS_NEAR) : m.end() + _WORDS_NEAR]
-                if event.words.search(near):
-                    return True
-            at = lowered.find(month, at + 1)
+    for at, month in _occurrences(lowered, event.months):
+        start = max(0, at - _DAY_SPAN)
+        m = event.day.search(lowered, start, at + len(month) + _DAY_SPAN)
+        if m and not _YEAR.search(lowered, max(0, m.start() - _YEAR_NEAR), m.end() + _YEAR_NEAR):
+            near = lowered[max(0, m.start() - _WORDS_NEAR) : m.end() + _WORDS_NEAR]
+            if event.words.search(near):
+                return True
     return False
 
 
@@ -238,16 +243,10 @@ def withdrawal_time(text: str) -> tuple[int, int] | None:
     """(2024, 4) when ``text`` tells of the Russian contingent's withdrawal from
     Karabakh (it began in April 2024); else None."""
     lowered = text.lower()
-    # The pair is looked for only around each peacekeeper named (found by a plain
-    # substring search): most texts name none, and a scan of a whole long text costs
-    # more than the rest of the match.
-    for stem in _WITHDRAWAL_STEMS:
-        at = lowered.find(stem)
-        while at != -1:
-            start = max(0, at - _WITHDRAWAL_SPAN)
-            if _WITHDRAWAL_NEAR.search(lowered, start, at + _WITHDRAWAL_SPAN):
-                return 2024, 4
-            at = lowered.find(stem, at + 1)
+    # The pair is looked for only around each peacekeeper named.
+    for at, _ in _occurrences(lowered, _WITHDRAWAL_STEMS):
+        if _WITHDRAWAL_NEAR.search(lowered, max(0, at - _WITHDRAWAL_SPAN), at + _WITHDRAWAL_SPAN):
+            return 2024, 4
     return None
 
 
